@@ -1,0 +1,118 @@
+//! `trailwatch serve`: the local CloudTrail service in the foreground.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use trailwatch_local::{ClockSpec, Config, FaultConfig, LakeTiming};
+
+/// Options shared by every command that starts the local service.
+#[derive(Debug, Clone, Args)]
+pub struct LocalArgs {
+    /// CloudTrail files or folders (trail logs, JSON arrays, JSON lines, .json.gz).
+    #[arg(long = "data", value_name = "PATH", default_value = crate::DEFAULT_DATA)]
+    pub data: Vec<PathBuf>,
+    /// "Now" for the service: auto (just after the newest event), real, or an RFC 3339 time.
+    #[arg(long, default_value = "auto")]
+    pub clock: ClockSpec,
+    /// Region the service reports in ARNs.
+    #[arg(long, default_value = "us-east-1", env = "AWS_REGION")]
+    pub region: String,
+    /// Account id the service reports in ARNs.
+    #[arg(long, default_value = "000000000000")]
+    pub account_id: String,
+    /// Event data store id (a random UUID when not set).
+    #[arg(long)]
+    pub event_data_store_id: Option<String>,
+}
+
+/// `trailwatch serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub local: LocalArgs,
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:4566")]
+    pub addr: SocketAddr,
+    /// Milliseconds a Lake query stays QUEUED.
+    #[arg(long, default_value_t = 200)]
+    pub queued_ms: u64,
+    /// Least milliseconds a Lake query stays RUNNING.
+    #[arg(long, default_value_t = 800)]
+    pub running_ms: u64,
+    /// Seconds after which a running query ends TIMED_OUT.
+    #[arg(long, default_value_t = 3600)]
+    pub run_limit_secs: u64,
+    /// LookupEvents requests per second before ThrottlingException (0: no limit).
+    #[arg(long, default_value_t = 2.0)]
+    pub lookup_rate: f64,
+    /// Seed for injected faults.
+    #[arg(long, default_value_t = 0)]
+    pub fault_seed: u64,
+    /// Share of requests answered with ThrottlingException.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_throttle: f64,
+    /// Share of requests answered with HTTP 500.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_5xx: f64,
+    /// Share of requests whose connection drops mid-reply.
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_drop: f64,
+    /// Milliseconds added to every reply.
+    #[arg(long, default_value_t = 0)]
+    pub fault_latency_ms: u64,
+}
+
+impl LocalArgs {
+    /// The service configuration for these options, listening on `addr`.
+    pub fn config(&self, addr: SocketAddr) -> Config {
+        Config {
+            data: self.data.clone(),
+            addr,
+            clock: self.clock.clone(),
+            region: self.region.clone(),
+            account_id: self.account_id.clone(),
+            event_data_store_id: self.event_data_store_id.clone(),
+            ..Config::default()
+        }
+    }
+}
+
+/// Runs the service until killed; prints one JSON line describing it first.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = args.local.config(args.addr);
+    config.lake = LakeTiming {
+        queued: Duration::from_millis(args.queued_ms),
+        running: Duration::from_millis(args.running_ms),
+        run_limit: Duration::from_secs(args.run_limit_secs),
+        ..LakeTiming::default()
+    };
+    config.lookup_rate = args.lookup_rate;
+    config.faults = FaultConfig {
+        seed: args.fault_seed,
+        throttle: args.fault_throttle,
+        server_error: args.fault_5xx,
+        drop: args.fault_drop,
+        latency: Duration::from_millis(args.fault_latency_ms),
+    };
+    let running = trailwatch_local::start(config).await?;
+    let s = &running.summary;
+    for e in &s.errors {
+        eprintln!("warning: {e}");
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "endpoint": s.endpoint,
+            "event_data_store": s.event_data_store,
+            "event_data_store_arn": s.event_data_store_arn,
+            "events": s.events,
+            "region": s.region,
+            "files": s.sources.len(),
+            "errors": s.errors.len(),
+        })
+    );
+    running.wait().await;
+    Ok(())
+}

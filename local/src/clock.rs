@@ -1,0 +1,54 @@
+//! The service's notion of "now": real, or pinned to an instant and advancing from there, so
+//! 90-day and last-24h windows make sense over archived events.
+
+use chrono::{DateTime, Utc};
+
+/// How the service clock is set.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClockSpec {
+    /// Just after the newest loaded event (the real clock when nothing is loaded).
+    Auto,
+    /// The machine's clock.
+    Real,
+    /// Starts at this instant and advances in real time.
+    At(DateTime<Utc>),
+}
+
+impl std::str::FromStr for ClockSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "real" => Ok(Self::Real),
+            other => DateTime::parse_from_rfc3339(other)
+                .map(|t| Self::At(t.with_timezone(&Utc)))
+                .map_err(|e| format!("--clock takes auto, real or an RFC 3339 time ({other:?}: {e})")),
+        }
+    }
+}
+
+/// A clock that is the real one shifted by a fixed offset.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    offset_ms: i64,
+}
+
+impl Clock {
+    /// Builds the clock; `newest_ms` is the newest loaded event's time.
+    pub fn new(spec: &ClockSpec, newest_ms: Option<i64>) -> Self {
+        let real = Utc::now().timestamp_millis();
+        let pinned = match spec {
+            ClockSpec::Real => None,
+            ClockSpec::At(t) => Some(t.timestamp_millis()),
+            ClockSpec::Auto => newest_ms.map(|n| n + 1_000),
+        };
+        Self {
+            offset_ms: pinned.map_or(0, |p| p - real),
+        }
+    }
+
+    /// Now, in epoch milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        Utc::now().timestamp_millis() + self.offset_ms
+    }
+}

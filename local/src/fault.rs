@@ -1,0 +1,62 @@
+//! Seeded fault injection, so tests can prove clients survive throttling, 5xx, dropped
+//! connections and slow replies.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+/// Rates (0..=1) of each fault per request, and the seed that makes them repeatable.
+#[derive(Debug, Clone, Default)]
+pub struct FaultConfig {
+    pub seed: u64,
+    pub throttle: f64,
+    pub server_error: f64,
+    pub drop: f64,
+    pub latency: Duration,
+}
+
+/// What to do to one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    Throttle,
+    ServerError,
+    Drop,
+}
+
+/// The fault injector.
+pub struct Faults {
+    config: FaultConfig,
+    rng: Mutex<SmallRng>,
+}
+
+impl Faults {
+    pub fn new(config: FaultConfig) -> Self {
+        let rng = Mutex::new(SmallRng::seed_from_u64(config.seed));
+        Self { config, rng }
+    }
+
+    /// The added latency.
+    pub fn latency(&self) -> Duration {
+        self.config.latency
+    }
+
+    /// Draws the fault, if any, for the next request.
+    pub fn draw(&self) -> Option<Fault> {
+        let c = &self.config;
+        if c.throttle + c.server_error + c.drop <= 0.0 {
+            return None;
+        }
+        let x: f64 = self.rng.lock().unwrap_or_else(|e| e.into_inner()).gen();
+        if x < c.throttle {
+            Some(Fault::Throttle)
+        } else if x < c.throttle + c.server_error {
+            Some(Fault::ServerError)
+        } else if x < c.throttle + c.server_error + c.drop {
+            Some(Fault::Drop)
+        } else {
+            None
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! A local CloudTrail service: Lake queries on DataFusion and LookupEvents over CloudTrail log
+//! files, plus enough SNS for alerts, spoken over the real AWS wire protocols so that the AWS
+//! SDKs and CLI talk to it unchanged through an endpoint URL.
+
+pub mod clock;
+pub mod error;
+pub mod fault;
+pub mod format;
+pub mod lake;
+pub mod load;
+pub mod lookup;
+pub mod server;
+pub mod sns;
+pub mod sql;
+pub mod table;
+pub mod udf;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use clock::{Clock, ClockSpec};
+pub use fault::FaultConfig;
+pub use lake::LakeTiming;
+pub use load::{LoadError, SourceReport};
+pub use sns::Published;
+
+/// How to run the service.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Files and folders of CloudTrail events.
+    pub data: Vec<PathBuf>,
+    /// Where to listen; port 0 picks a free one.
+    pub addr: SocketAddr,
+    pub clock: ClockSpec,
+    pub region: String,
+    pub account_id: String,
+    /// The event data store id; a random UUID when not given.
+    pub event_data_store_id: Option<String>,
+    pub lake: LakeTiming,
+    /// LookupEvents requests per second before ThrottlingException (2 on AWS); 0 = unlimited.
+    pub lookup_rate: f64,
+    pub faults: FaultConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data: Vec::new(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 4566)),
+            clock: ClockSpec::Auto,
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            event_data_store_id: None,
+            lake: LakeTiming::default(),
+            lookup_rate: 2.0,
+            faults: FaultConfig::default(),
+        }
+    }
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot build the event table: {0}")]
+    Table(#[from] datafusion::error::DataFusionError),
+    #[error("event data store id {0:?} must be 3-128 characters of letters, digits and hyphens")]
+    StoreId(String),
+}
+
+/// State shared by the request handlers.
+pub struct Shared {
+    pub lake: Arc<lake::Lake>,
+    pub history: lookup::EventHistory,
+    pub sns: sns::Sns,
+    pub faults: fault::Faults,
+    pub clock: Clock,
+}
+
+/// The line `trailwatch serve` prints on start.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub endpoint: String,
+    pub event_data_store: String,
+    pub event_data_store_arn: String,
+    pub events: usize,
+    pub region: String,
+    pub sources: Vec<SourceReport>,
+    pub errors: Vec<LoadError>,
+}
+
+/// A running service; dropping it does not stop it, [`Running::shutdown`] does.
+pub struct Running {
+    pub summary: Summary,
+    pub shared: Arc<Shared>,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// The endpoint URL for SDK clients.
+    pub fn endpoint(&self) -> &str {
+        &self.summary.endpoint
+    }
+
+    /// Everything published to SNS so far, optionally for one topic.
+    pub fn published(&self, topic: Option<&str>) -> Vec<Published> {
+        self.shared.sns.messages(topic)
+    }
+
+    /// Stops serving and waits for the server to end.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+    }
+
+    /// Serves until the process ends.
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}
+
+fn valid_store_id(id: &str) -> bool {
+    (3..=128).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// Loads the data and starts serving on `config.addr`.
+pub async fn start(config: Config) -> Result<Running, StartError> {
+    let loaded = load::load_paths(&config.data);
+    for e in &loaded.errors {
+        tracing::warn!(error = %e, "skipped unreadable CloudTrail data");
+    }
+    let store_id = config
+        .event_data_store_id
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    if !valid_store_id(&store_id) {
+        return Err(StartError::StoreId(store_id));
+    }
+    let arn = format!(
+        "arn:aws:cloudtrail:{}:{}:eventdatastore/{store_id}",
+        config.region, config.account_id
+    );
+    let newest = loaded.events.iter().map(|e| e.time_ms).max();
+    let clock = Clock::new(&config.clock, newest);
+    let batches = table::to_batches(&loaded.events, 8192)?;
+    let bytes = loaded.events.iter().map(|e| e.json.to_string().len() as u64).sum();
+    let store = lake::Store {
+        id: store_id.clone(),
+        arn: arn.clone(),
+        events: loaded.events.len(),
+        bytes,
+    };
+    let lake = lake::Lake::new(batches, store, config.lake.clone(), clock)?;
+    let shared = Arc::new(Shared {
+        lake,
+        history: lookup::EventHistory::new(&loaded.events, clock, config.lookup_rate),
+        sns: sns::Sns::new(&config.region, &config.account_id),
+        faults: fault::Faults::new(config.faults.clone()),
+        clock,
+    });
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+    let local = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.addr,
+        source,
+    })?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = server::router(Arc::clone(&shared));
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "local CloudTrail service stopped");
+        }
+    });
+    Ok(Running {
+        summary: Summary {
+            endpoint: format!("http://{local}"),
+            event_data_store: store_id,
+            event_data_store_arn: arn,
+            events: loaded.events.len(),
+            region: config.region.clone(),
+            sources: loaded.sources,
+            errors: loaded.errors,
+        },
+        shared,
+        shutdown: tx,
+        task,
+    })
+}

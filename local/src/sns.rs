@@ -1,0 +1,282 @@
+//! Enough of SNS (the AWS query protocol, XML replies) for alerts: CreateTopic, ListTopics,
+//! Publish and PublishBatch with SNS's limits, and a read-back of what was published.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+/// SNS's message size limit, in UTF-8 bytes.
+pub const MAX_MESSAGE_BYTES: usize = 262_144;
+const FIFO_DEDUP_MS: i64 = 5 * 60 * 1000;
+
+/// A message as a subscriber would receive it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Published {
+    pub topic_arn: String,
+    pub message_id: String,
+    pub subject: Option<String>,
+    pub message: String,
+    /// Name -> (DataType, StringValue).
+    pub attributes: BTreeMap<String, (String, String)>,
+    pub group_id: Option<String>,
+    pub deduplication_id: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    topics: BTreeMap<String, String>,
+    messages: Vec<Published>,
+    /// FIFO dedupe: (topic, dedup id) -> (message id, when).
+    seen: HashMap<(String, String), (String, i64)>,
+}
+
+/// The topics and what they received.
+pub struct Sns {
+    region: String,
+    account: String,
+    state: Mutex<State>,
+}
+
+type Form = Vec<(String, String)>;
+
+fn get<'a>(form: &'a Form, key: &str) -> Option<&'a str> {
+    form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+fn invalid(msg: impl Into<String>) -> ApiError {
+    ApiError::client("InvalidParameter", msg)
+}
+
+/// Escapes text for an XML element.
+pub fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+fn envelope(action: &str, result: &str) -> String {
+    format!(
+        "<{action}Response xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{action}Response>",
+        uuid::Uuid::new_v4()
+    )
+}
+
+/// The attributes under `prefix` (`MessageAttributes.entry.N.Name` / `.Value.DataType` / `.Value.StringValue`).
+fn attributes(form: &Form, prefix: &str) -> Result<BTreeMap<String, (String, String)>, ApiError> {
+    let mut out = BTreeMap::new();
+    for n in 1.. {
+        let Some(name) = get(form, &format!("{prefix}.entry.{n}.Name")) else {
+            break;
+        };
+        let dt = get(form, &format!("{prefix}.entry.{n}.Value.DataType"))
+            .ok_or_else(|| invalid(format!("The message attribute '{name}' must contain a DataType.")))?;
+        let v = get(form, &format!("{prefix}.entry.{n}.Value.StringValue")).unwrap_or_default();
+        out.insert(name.to_string(), (dt.to_string(), v.to_string()));
+    }
+    if out.len() > 10 {
+        return Err(invalid("Number of message attributes exceeds the limit of 10."));
+    }
+    Ok(out)
+}
+
+impl Sns {
+    pub fn new(region: &str, account: &str) -> Self {
+        Self {
+            region: region.into(),
+            account: account.into(),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Creates a topic (idempotent) and returns its ARN.
+    pub fn create_topic(&self, name: &str) -> Result<String, ApiError> {
+        let base = name.strip_suffix(".fifo").unwrap_or(name);
+        if base.is_empty()
+            || name.len() > 256
+            || !base.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(invalid("Invalid parameter: Topic Name"));
+        }
+        let arn = format!("arn:aws:sns:{}:{}:{name}", self.region, self.account);
+        self.lock().topics.insert(arn.clone(), name.to_string());
+        Ok(arn)
+    }
+
+    /// Everything published so far, optionally for one topic.
+    pub fn messages(&self, topic: Option<&str>) -> Vec<Published> {
+        self.lock()
+            .messages
+            .iter()
+            .filter(|m| topic.is_none_or(|t| m.topic_arn == t))
+            .cloned()
+            .collect()
+    }
+
+    fn publish_one(
+        &self,
+        topic: &str,
+        message: Option<&str>,
+        subject: Option<&str>,
+        attrs: BTreeMap<String, (String, String)>,
+        group: Option<&str>,
+        dedup: Option<&str>,
+        now_ms: i64,
+    ) -> Result<String, ApiError> {
+        let message = message.ok_or_else(|| invalid("Invalid parameter: Empty message"))?;
+        if message.is_empty() {
+            return Err(invalid("Invalid parameter: Empty message"));
+        }
+        if message.len() > MAX_MESSAGE_BYTES {
+            return Err(invalid("Invalid parameter: Message too long"));
+        }
+        if let Some(s) = subject {
+            if s.is_empty() || s.chars().count() >= 100 || s.chars().any(char::is_control) {
+                return Err(invalid("Invalid parameter: Subject"));
+            }
+        }
+        let mut st = self.lock();
+        if !st.topics.contains_key(topic) {
+            return Err(ApiError {
+                code: "NotFound",
+                message: "Topic does not exist".into(),
+                status: 404,
+            });
+        }
+        let fifo = topic.ends_with(".fifo");
+        if fifo && group.is_none() {
+            return Err(invalid("Invalid parameter: The MessageGroupId parameter is required for FIFO topics"));
+        }
+        if let (true, Some(d)) = (fifo, dedup) {
+            let key = (topic.to_string(), d.to_string());
+            if let Some((id, at)) = st.seen.get(&key) {
+                if now_ms - at < FIFO_DEDUP_MS {
+                    // A duplicate is accepted but not delivered again.
+                    return Ok(id.clone());
+                }
+            }
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        if let (true, Some(d)) = (fifo, dedup) {
+            st.seen.insert((topic.to_string(), d.to_string()), (id.clone(), now_ms));
+        }
+        st.messages.push(Published {
+            topic_arn: topic.to_string(),
+            message_id: id.clone(),
+            subject: subject.map(str::to_string),
+            message: message.to_string(),
+            attributes: attrs,
+            group_id: group.map(str::to_string),
+            deduplication_id: dedup.map(str::to_string),
+        });
+        Ok(id)
+    }
+
+    /// Handles one query-protocol request; returns the XML reply.
+    pub fn handle(&self, form: &Form, now_ms: i64) -> Result<String, ApiError> {
+        let action = get(form, "Action").ok_or_else(|| invalid("Action is required"))?;
+        match action {
+            "CreateTopic" => {
+                let arn = self.create_topic(get(form, "Name").unwrap_or_default())?;
+                Ok(envelope(action, &format!("<TopicArn>{}</TopicArn>", xml_escape(&arn))))
+            }
+            "ListTopics" => {
+                let topics: String = self
+                    .lock()
+                    .topics
+                    .keys()
+                    .map(|a| format!("<member><TopicArn>{}</TopicArn></member>", xml_escape(a)))
+                    .collect();
+                Ok(envelope(action, &format!("<Topics>{topics}</Topics>")))
+            }
+            "Publish" => {
+                let topic = get(form, "TopicArn")
+                    .or_else(|| get(form, "TargetArn"))
+                    .ok_or_else(|| invalid("TopicArn or TargetArn is required"))?;
+                let id = self.publish_one(
+                    topic,
+                    get(form, "Message"),
+                    get(form, "Subject"),
+                    attributes(form, "MessageAttributes")?,
+                    get(form, "MessageGroupId"),
+                    get(form, "MessageDeduplicationId"),
+                    now_ms,
+                )?;
+                Ok(envelope(action, &format!("<MessageId>{id}</MessageId>")))
+            }
+            "PublishBatch" => {
+                let topic = get(form, "TopicArn").ok_or_else(|| invalid("TopicArn is required"))?;
+                let mut ids = Vec::new();
+                for n in 1.. {
+                    let Some(entry_id) = get(form, &format!("PublishBatchRequestEntries.member.{n}.Id")) else {
+                        break;
+                    };
+                    if ids.contains(&entry_id) {
+                        return Err(ApiError::client("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id."));
+                    }
+                    ids.push(entry_id);
+                }
+                if ids.is_empty() {
+                    return Err(ApiError::client("EmptyBatchRequest", "The batch request doesn't contain any entries."));
+                }
+                if ids.len() > 10 {
+                    return Err(ApiError::client("TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible."));
+                }
+                let mut ok = String::new();
+                let mut failed = String::new();
+                for (i, entry_id) in ids.iter().enumerate() {
+                    let p = format!("PublishBatchRequestEntries.member.{}", i + 1);
+                    let res = self.publish_one(
+                        topic,
+                        get(form, &format!("{p}.Message")),
+                        get(form, &format!("{p}.Subject")),
+                        attributes(form, &format!("{p}.MessageAttributes"))?,
+                        get(form, &format!("{p}.MessageGroupId")),
+                        get(form, &format!("{p}.MessageDeduplicationId")),
+                        now_ms,
+                    );
+                    match res {
+                        Ok(mid) => ok.push_str(&format!(
+                            "<member><Id>{}</Id><MessageId>{mid}</MessageId></member>",
+                            xml_escape(entry_id)
+                        )),
+                        Err(e) if e.code == "NotFound" => return Err(e),
+                        Err(e) => failed.push_str(&format!(
+                            "<member><Id>{}</Id><Code>{}</Code><Message>{}</Message><SenderFault>true</SenderFault></member>",
+                            xml_escape(entry_id),
+                            e.code,
+                            xml_escape(&e.message)
+                        )),
+                    }
+                }
+                Ok(envelope(
+                    action,
+                    &format!("<Successful>{ok}</Successful><Failed>{failed}</Failed>"),
+                ))
+            }
+            other => Err(ApiError::client(
+                "InvalidAction",
+                format!("The action {other} is not valid for this endpoint."),
+            )),
+        }
+    }
+}
+
+/// SNS's XML error reply.
+pub fn error_xml(e: &ApiError) -> String {
+    let kind = if e.status >= 500 { "Receiver" } else { "Sender" };
+    format!(
+        "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+        e.code,
+        xml_escape(&e.message),
+        uuid::Uuid::new_v4()
+    )
+}

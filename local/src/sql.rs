@@ -1,0 +1,308 @@
+//! Lake SQL as DataFusion needs it: the FROM clause's bare hyphenated store ids quoted, Lake's
+//! output column names derived from the SELECT list, and the eventTime bounds that decide what a
+//! query scans.
+
+use datafusion::sql::sqlparser::ast::{
+    BinaryOperator, Expr, Query, SelectItem, SetExpr, Statement, TableFactor,
+};
+use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+
+/// A statement ready for DataFusion, with what the service needs to know about it.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The SQL DataFusion runs.
+    pub sql: String,
+    /// Output naming, one entry per SELECT item.
+    pub names: Vec<NameSpec>,
+    /// For a plain SELECT over one store: the WHERE clause as SQL, and its eventTime conjuncts.
+    pub single_table: Option<SingleTable>,
+}
+
+/// A plain `SELECT ... FROM <store> WHERE ...` (no join or set operation).
+#[derive(Debug, Clone)]
+pub struct SingleTable {
+    pub table: String,
+    pub filter: Option<String>,
+    pub time_filter: Option<String>,
+}
+
+/// How Lake names one SELECT item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NameSpec {
+    /// A column or alias, named as written.
+    Named(String),
+    /// An expression with no name: Lake calls it `_col<position>`.
+    Unnamed,
+    /// `*` or `t.*`: the columns' own names.
+    Wildcard,
+}
+
+/// Why a statement cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error("{0}")]
+    Syntax(String),
+    #[error("only a single SELECT statement is supported")]
+    NotSelect,
+}
+
+/// Quotes every bare occurrence of a known store id (outside strings, quoted names and comments),
+/// since DataFusion reads `FROM 5e2676f8-9fce-...` as a subtraction.
+pub fn quote_store_ids(sql: &str, ids: &[&str]) -> String {
+    let bytes = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let skip_to = match c {
+            b'\'' | b'"' | b'`' => find_close(bytes, i + 1, c),
+            b'-' if bytes.get(i + 1) == Some(&b'-') => find_byte(bytes, i, b'\n'),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                sql[i + 2..].find("*/").map_or(bytes.len(), |p| i + 2 + p + 2)
+            }
+            _ => 0,
+        };
+        if skip_to > i {
+            out.push_str(&sql[i..skip_to]);
+            i = skip_to;
+            continue;
+        }
+        let word_start = i == 0 || !is_word(bytes[i - 1]);
+        if word_start {
+            if let Some(id) = ids.iter().find(|id| {
+                let end = i + id.len();
+                end <= bytes.len()
+                    && sql[i..end].eq_ignore_ascii_case(id)
+                    && bytes.get(end).is_none_or(|b| !is_word(*b) && *b != b'-')
+            }) {
+                out.push('"');
+                out.push_str(id);
+                out.push('"');
+                i += id.len();
+                continue;
+            }
+        }
+        // Advance one whole UTF-8 character.
+        let ch_len = sql[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&sql[i..i + ch_len]);
+        i += ch_len;
+    }
+    out
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+fn find_close(bytes: &[u8], from: usize, quote: u8) -> usize {
+    let mut j = from;
+    while j < bytes.len() {
+        if bytes[j] == quote {
+            if bytes.get(j + 1) == Some(&quote) {
+                j += 2;
+                continue;
+            }
+            return j + 1;
+        }
+        j += 1;
+    }
+    bytes.len()
+}
+
+fn find_byte(bytes: &[u8], from: usize, b: u8) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&x| x == b)
+        .map_or(bytes.len(), |p| from + p)
+}
+
+/// Parses a Lake statement (after [`quote_store_ids`]) and derives names and scan bounds.
+pub fn prepare(sql: &str) -> Result<Prepared, PrepareError> {
+    let mut stmts = Parser::parse_sql(&GenericDialect {}, sql)
+        .map_err(|e| PrepareError::Syntax(e.to_string()))?;
+    if stmts.len() != 1 {
+        return Err(PrepareError::NotSelect);
+    }
+    let Some(Statement::Query(query)) = stmts.pop() else {
+        return Err(PrepareError::NotSelect);
+    };
+    Ok(Prepared {
+        sql: sql.to_string(),
+        names: names_of(&query.body),
+        single_table: single_table(&query),
+    })
+}
+
+fn names_of(body: &SetExpr) -> Vec<NameSpec> {
+    match body {
+        SetExpr::Select(select) => select.projection.iter().map(name_of).collect(),
+        SetExpr::Query(q) => names_of(&q.body),
+        // A set operation takes its column names from its first SELECT.
+        SetExpr::SetOperation { left, .. } => names_of(left),
+        _ => Vec::new(),
+    }
+}
+
+fn name_of(item: &SelectItem) -> NameSpec {
+    match item {
+        SelectItem::ExprWithAlias { alias, .. } => NameSpec::Named(alias.value.clone()),
+        SelectItem::UnnamedExpr(Expr::Identifier(id)) => NameSpec::Named(id.value.clone()),
+        SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => parts
+            .last()
+            .map_or(NameSpec::Unnamed, |p| NameSpec::Named(p.value.clone())),
+        SelectItem::UnnamedExpr(_) => NameSpec::Unnamed,
+        _ => NameSpec::Wildcard,
+    }
+}
+
+/// Lake's output names for a result with `fields` (DataFusion's names, used for wildcards).
+pub fn output_names(specs: &[NameSpec], fields: &[String]) -> Vec<String> {
+    let fixed = specs.iter().filter(|s| **s != NameSpec::Wildcard).count();
+    let wildcards = specs.len() - fixed;
+    if specs.is_empty() || (wildcards == 0 && fixed != fields.len()) {
+        return fields.to_vec();
+    }
+    let per_wildcard = if wildcards == 0 {
+        0
+    } else {
+        fields.len().saturating_sub(fixed) / wildcards
+    };
+    let mut out = Vec::with_capacity(fields.len());
+    for spec in specs {
+        match spec {
+            NameSpec::Named(n) => out.push(n.clone()),
+            NameSpec::Unnamed => out.push(format!("_col{}", out.len())),
+            NameSpec::Wildcard => {
+                for f in fields.iter().skip(out.len()).take(per_wildcard) {
+                    out.push(f.rsplit('.').next().unwrap_or(f).to_string());
+                }
+            }
+        }
+    }
+    if out.len() == fields.len() {
+        out
+    } else {
+        fields.to_vec()
+    }
+}
+
+fn single_table(query: &Query) -> Option<SingleTable> {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let [from] = select.from.as_slice() else {
+        return None;
+    };
+    if !from.joins.is_empty() {
+        return None;
+    }
+    let TableFactor::Table { name, .. } = &from.relation else {
+        return None;
+    };
+    let table = name.0.last()?.as_ident()?.value.clone();
+    let mut conjuncts = Vec::new();
+    if let Some(w) = &select.selection {
+        split_and(w, &mut conjuncts);
+    }
+    let time: Vec<String> = conjuncts
+        .iter()
+        .filter(|e| is_time_bound(e))
+        .map(|e| e.to_string())
+        .collect();
+    Some(SingleTable {
+        table,
+        filter: select.selection.as_ref().map(|w| w.to_string()),
+        time_filter: (!time.is_empty()).then(|| time.join(" AND ")),
+    })
+}
+
+fn split_and<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match e {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            split_and(left, out);
+            split_and(right, out);
+        }
+        Expr::Nested(inner) => split_and(inner, out),
+        other => out.push(other),
+    }
+}
+
+fn is_event_time(e: &Expr) -> bool {
+    match e {
+        Expr::Identifier(id) => id.value.eq_ignore_ascii_case("eventtime"),
+        Expr::CompoundIdentifier(parts) => parts
+            .last()
+            .is_some_and(|p| p.value.eq_ignore_ascii_case("eventtime")),
+        _ => false,
+    }
+}
+
+fn has_column(e: &Expr) -> bool {
+    matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+}
+
+/// Lake prunes its storage by eventTime: a conjunct comparing eventTime with a constant bounds
+/// what the query scans (and what it costs).
+fn is_time_bound(e: &Expr) -> bool {
+    match e {
+        Expr::BinaryOp { left, op, right } => {
+            matches!(
+                op,
+                BinaryOperator::Gt
+                    | BinaryOperator::GtEq
+                    | BinaryOperator::Lt
+                    | BinaryOperator::LtEq
+                    | BinaryOperator::Eq
+            ) && ((is_event_time(left) && !has_column(right))
+                || (is_event_time(right) && !has_column(left)))
+        }
+        Expr::Between {
+            expr, low, high, ..
+        } => is_event_time(expr) && !has_column(low) && !has_column(high),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "5e2676f8-9fce-46ef-8142-3e36a94e6691";
+
+    #[test]
+    fn quotes_bare_ids_only() {
+        let sql = format!("SELECT '{ID}' AS x FROM {ID} -- {ID}\n WHERE a = \"{ID}\"");
+        let out = quote_store_ids(&sql, &[ID]);
+        assert_eq!(
+            out,
+            format!("SELECT '{ID}' AS x FROM \"{ID}\" -- {ID}\n WHERE a = \"{ID}\"")
+        );
+    }
+
+    #[test]
+    fn lake_names() {
+        let p = prepare(
+            "SELECT eventName, userIdentity.arn, count(*), x AS Total, * FROM t WHERE eventTime > '2024-01-01' AND eventName = 'a'",
+        )
+        .unwrap();
+        let fields: Vec<String> = ["a", "b", "c", "d", "t.e", "f"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            output_names(&p.names, &fields),
+            ["eventName", "arn", "_col2", "Total", "e", "f"]
+        );
+        let st = p.single_table.unwrap();
+        assert_eq!(st.table, "t");
+        assert_eq!(st.time_filter.as_deref(), Some("eventTime > '2024-01-01'"));
+    }
+
+    #[test]
+    fn rejects_non_select() {
+        assert!(matches!(prepare("DROP TABLE t"), Err(PrepareError::NotSelect)));
+        assert!(matches!(prepare("SELECT FROM WHERE <"), Err(PrepareError::Syntax(_))));
+    }
+}

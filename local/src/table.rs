@@ -1,0 +1,265 @@
+//! CloudTrail Lake's event schema as an Arrow schema, and events turned into record batches.
+//!
+//! Lake exposes lower-case columns; nested JSON objects become structs where Lake has structs and
+//! `map<string,string>` where it has maps, with nested values below a map key kept as JSON text.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayRef, BooleanArray, ListArray, MapArray, RecordBatch, StringArray, StructArray,
+    TimestampMillisecondArray,
+};
+use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
+use datafusion::arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
+use datafusion::error::Result;
+use serde_json::Value;
+
+use crate::load::{parse_time_ms, Event};
+
+fn utf8(name: &str) -> Field {
+    Field::new(name, DataType::Utf8, true)
+}
+
+fn strukt(name: &str, fields: Vec<Field>) -> Field {
+    Field::new(name, DataType::Struct(Fields::from(fields)), true)
+}
+
+fn map_type() -> DataType {
+    let entries = Fields::from(vec![
+        Field::new("key", DataType::Utf8, false),
+        Field::new("value", DataType::Utf8, true),
+    ]);
+    DataType::Map(
+        Arc::new(Field::new("entries", DataType::Struct(entries), false)),
+        false,
+    )
+}
+
+fn map(name: &str) -> Field {
+    Field::new(name, map_type(), true)
+}
+
+fn strings(names: &[&str]) -> Vec<Field> {
+    names.iter().map(|n| utf8(n)).collect()
+}
+
+/// The event data store schema, as CloudTrail Lake documents it (lower-case names).
+pub fn lake_schema() -> SchemaRef {
+    let session_issuer = strukt(
+        "sessionissuer",
+        strings(&["type", "principalid", "arn", "accountid", "username"]),
+    );
+    let session_context = strukt(
+        "sessioncontext",
+        vec![
+            strukt("attributes", strings(&["creationdate", "mfaauthenticated"])),
+            session_issuer,
+            utf8("sourceidentity"),
+            utf8("ec2roledelivery"),
+        ],
+    );
+    let mut identity = strings(&["type", "principalid", "arn", "accountid", "accesskeyid", "username"]);
+    identity.push(session_context);
+    identity.extend(strings(&["invokedby", "identityprovider", "credentialid"]));
+    let resource = strukt("item", strings(&["accountid", "type", "arn", "arnprefix"]));
+    let fields = vec![
+        utf8("eventversion"),
+        strukt("useridentity", identity),
+        Field::new(
+            "eventtime",
+            DataType::Timestamp(TimeUnit::Millisecond, None),
+            true,
+        ),
+        utf8("eventsource"),
+        utf8("eventname"),
+        utf8("awsregion"),
+        utf8("sourceipaddress"),
+        utf8("useragent"),
+        utf8("errorcode"),
+        utf8("errormessage"),
+        map("requestparameters"),
+        map("responseelements"),
+        map("additionaleventdata"),
+        utf8("requestid"),
+        utf8("eventid"),
+        Field::new("readonly", DataType::Boolean, true),
+        Field::new(
+            "resources",
+            DataType::List(Arc::new(resource)),
+            true,
+        ),
+        utf8("eventtype"),
+        utf8("apiversion"),
+        Field::new("managementevent", DataType::Boolean, true),
+        utf8("recipientaccountid"),
+        utf8("sharedeventid"),
+        utf8("annotation"),
+        utf8("vpcendpointid"),
+        map("serviceeventdetails"),
+        strukt(
+            "addendum",
+            strings(&["reason", "updatedfields", "originalrequestid", "originaleventid"]),
+        ),
+        utf8("edgedevicedetails"),
+        utf8("eventcategory"),
+        strukt(
+            "tlsdetails",
+            strings(&["tlsversion", "ciphersuite", "clientprovidedhostheader"]),
+        ),
+        utf8("sessioncredentialfromconsole"),
+        utf8("eventjson"),
+    ];
+    Arc::new(Schema::new(fields))
+}
+
+/// A JSON object's member by Lake's case-insensitive column name.
+fn get_ci<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    let obj = v.as_object()?;
+    obj.get(name).or_else(|| {
+        obj.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+/// A JSON value as Lake prints it in a string column: strings bare, anything else as JSON text.
+pub fn json_to_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn build(dt: &DataType, values: &[Option<&Value>]) -> Result<ArrayRef> {
+    Ok(match dt {
+        DataType::Utf8 => Arc::new(StringArray::from_iter(
+            values.iter().map(|v| v.and_then(json_to_text)),
+        )),
+        DataType::Boolean => Arc::new(BooleanArray::from_iter(values.iter().map(|v| {
+            match (*v)? {
+                Value::Bool(b) => Some(*b),
+                Value::String(s) => s.parse().ok(),
+                _ => None,
+            }
+        }))),
+        DataType::Timestamp(TimeUnit::Millisecond, None) => {
+            Arc::new(TimestampMillisecondArray::from_iter(values.iter().map(
+                |v| v.and_then(Value::as_str).and_then(parse_time_ms),
+            )))
+        }
+        DataType::Struct(fields) => {
+            let valid: Vec<bool> = values.iter().map(|v| matches!(v, Some(Value::Object(_)))).collect();
+            let children = fields
+                .iter()
+                .map(|f| {
+                    let child: Vec<Option<&Value>> = values
+                        .iter()
+                        .map(|v| v.and_then(|v| get_ci(v, f.name())))
+                        .collect();
+                    build(f.data_type(), &child)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Arc::new(StructArray::try_new(
+                fields.clone(),
+                children,
+                Some(NullBuffer::from(valid)),
+            )?)
+        }
+        DataType::Map(entries, _) => {
+            let mut keys = Vec::new();
+            let mut vals = Vec::new();
+            let mut lengths = Vec::with_capacity(values.len());
+            let mut valid = Vec::with_capacity(values.len());
+            for v in values {
+                match v {
+                    Some(Value::Object(obj)) => {
+                        for (k, val) in obj {
+                            keys.push(k.clone());
+                            vals.push(json_to_text(val));
+                        }
+                        lengths.push(obj.len());
+                        valid.push(true);
+                    }
+                    _ => {
+                        lengths.push(0);
+                        valid.push(false);
+                    }
+                }
+            }
+            let DataType::Struct(entry_fields) = entries.data_type() else {
+                unreachable!("map entries are a struct by construction")
+            };
+            let entry_struct = StructArray::try_new(
+                entry_fields.clone(),
+                vec![
+                    Arc::new(StringArray::from(keys)) as ArrayRef,
+                    Arc::new(StringArray::from(vals)) as ArrayRef,
+                ],
+                None,
+            )?;
+            Arc::new(MapArray::try_new(
+                entries.clone(),
+                OffsetBuffer::from_lengths(lengths),
+                entry_struct,
+                Some(NullBuffer::from(valid)),
+                false,
+            )?)
+        }
+        DataType::List(item) => {
+            let mut flat = Vec::new();
+            let mut lengths = Vec::with_capacity(values.len());
+            let mut valid = Vec::with_capacity(values.len());
+            for v in values {
+                match v {
+                    Some(Value::Array(items)) => {
+                        flat.extend(items.iter().map(Some));
+                        lengths.push(items.len());
+                        valid.push(true);
+                    }
+                    _ => {
+                        lengths.push(0);
+                        valid.push(false);
+                    }
+                }
+            }
+            let child = build(item.data_type(), &flat)?;
+            Arc::new(ListArray::try_new(
+                item.clone(),
+                OffsetBuffer::from_lengths(lengths),
+                child,
+                Some(NullBuffer::from(valid)),
+            )?)
+        }
+        other => {
+            return Err(datafusion::error::DataFusionError::NotImplemented(format!(
+                "column type {other}"
+            )))
+        }
+    })
+}
+
+/// Turns events into record batches of at most `batch_rows` rows with [`lake_schema`].
+pub fn to_batches(events: &[Event], batch_rows: usize) -> Result<Vec<RecordBatch>> {
+    let schema = lake_schema();
+    events
+        .chunks(batch_rows.max(1))
+        .map(|chunk| {
+            let columns = schema
+                .fields()
+                .iter()
+                .map(|f| {
+                    if f.name() == "eventjson" {
+                        return Ok(Arc::new(StringArray::from_iter_values(
+                            chunk.iter().map(|e| e.json.to_string()),
+                        )) as ArrayRef);
+                    }
+                    let vals: Vec<Option<&Value>> =
+                        chunk.iter().map(|e| get_ci(&e.json, f.name())).collect();
+                    build(f.data_type(), &vals)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(RecordBatch::try_new(schema.clone(), columns)?)
+        })
+        .collect()
+}

@@ -1,0 +1,388 @@
+//! Trino functions that CloudTrail Lake queries use, where DataFusion lacks them or differs.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Months, Utc};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Int64Array, StringArray, TimestampMillisecondArray,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+use datafusion::prelude::SessionContext;
+use serde_json::Value;
+
+const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
+
+/// Registers the Trino-compatible functions, replacing DataFusion's where names collide.
+pub fn register(ctx: &SessionContext) {
+    for f in [
+        Trino::ElementAt,
+        Trino::JsonExtractScalar,
+        Trino::JsonExtract,
+        Trino::FromIso8601Timestamp,
+        Trino::DateDiff,
+        Trino::DateAdd,
+    ] {
+        ctx.register_udf(ScalarUDF::new_from_impl(TrinoUdf::new(f)));
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Trino {
+    ElementAt,
+    JsonExtractScalar,
+    JsonExtract,
+    FromIso8601Timestamp,
+    DateDiff,
+    DateAdd,
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct TrinoUdf {
+    f: Trino,
+    signature: Signature,
+}
+
+impl TrinoUdf {
+    fn new(f: Trino) -> Self {
+        let arity = match f {
+            Trino::FromIso8601Timestamp => 1,
+            Trino::ElementAt | Trino::JsonExtractScalar | Trino::JsonExtract => 2,
+            Trino::DateDiff | Trino::DateAdd => 3,
+        };
+        Self {
+            f,
+            signature: Signature::any(arity, Volatility::Immutable),
+        }
+    }
+}
+
+fn exec_err(msg: impl Into<String>) -> DataFusionError {
+    DataFusionError::Execution(msg.into())
+}
+
+fn strings(a: &ArrayRef) -> Result<StringArray> {
+    Ok(cast(a, &DataType::Utf8)?.as_string::<i32>().clone())
+}
+
+fn millis(a: &ArrayRef) -> Result<TimestampMillisecondArray> {
+    let c = cast(a, &TS_MS)?;
+    Ok(c.as_primitive::<datafusion::arrow::datatypes::TimestampMillisecondType>()
+        .clone())
+}
+
+impl ScalarUDFImpl for TrinoUdf {
+    fn name(&self) -> &str {
+        match self.f {
+            Trino::ElementAt => "element_at",
+            Trino::JsonExtractScalar => "json_extract_scalar",
+            Trino::JsonExtract => "json_extract",
+            Trino::FromIso8601Timestamp => "from_iso8601_timestamp",
+            Trino::DateDiff => "date_diff",
+            Trino::DateAdd => "date_add",
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(match self.f {
+            Trino::FromIso8601Timestamp | Trino::DateAdd => TS_MS,
+            Trino::DateDiff => DataType::Int64,
+            _ => DataType::Utf8,
+        })
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let out: ArrayRef = match self.f {
+            Trino::ElementAt => element_at(&arrays[0], &arrays[1])?,
+            Trino::JsonExtractScalar | Trino::JsonExtract => {
+                let docs = strings(&arrays[0])?;
+                let paths = strings(&arrays[1])?;
+                let scalar = self.f == Trino::JsonExtractScalar;
+                let mut out = Vec::with_capacity(docs.len());
+                for i in 0..docs.len() {
+                    if docs.is_null(i) || paths.is_null(i) {
+                        out.push(None);
+                        continue;
+                    }
+                    let doc: Value = match serde_json::from_str(docs.value(i)) {
+                        Ok(v) => v,
+                        Err(_) => {
+                            out.push(None);
+                            continue;
+                        }
+                    };
+                    let found = json_path(&doc, paths.value(i))?;
+                    out.push(found.and_then(|v| match (scalar, v) {
+                        (true, Value::String(s)) => Some(s.clone()),
+                        (true, Value::Object(_) | Value::Array(_) | Value::Null) => None,
+                        (_, other) => Some(other.to_string()),
+                    }));
+                }
+                Arc::new(StringArray::from(out))
+            }
+            Trino::FromIso8601Timestamp => {
+                let s = strings(&arrays[0])?;
+                let mut out = Vec::with_capacity(s.len());
+                for v in s.iter() {
+                    out.push(match v {
+                        None => None,
+                        Some(v) => Some(parse_iso8601(v).ok_or_else(|| {
+                            exec_err(format!("Invalid format: \"{v}\" is malformed"))
+                        })?),
+                    });
+                }
+                Arc::new(TimestampMillisecondArray::from(out))
+            }
+            Trino::DateDiff => {
+                let units = strings(&arrays[0])?;
+                let a = millis(&arrays[1])?;
+                let b = millis(&arrays[2])?;
+                let mut out = Vec::with_capacity(a.len());
+                for i in 0..a.len() {
+                    if units.is_null(i) || a.is_null(i) || b.is_null(i) {
+                        out.push(None);
+                        continue;
+                    }
+                    out.push(Some(date_diff(units.value(i), a.value(i), b.value(i))?));
+                }
+                Arc::new(Int64Array::from(out))
+            }
+            Trino::DateAdd => {
+                let units = strings(&arrays[0])?;
+                let n = cast(&arrays[1], &DataType::Int64)?;
+                let n = n.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+                let t = millis(&arrays[2])?;
+                let mut out = Vec::with_capacity(t.len());
+                for i in 0..t.len() {
+                    if units.is_null(i) || n.is_null(i) || t.is_null(i) {
+                        out.push(None);
+                        continue;
+                    }
+                    out.push(Some(date_add(units.value(i), n.value(i), t.value(i))?));
+                }
+                Arc::new(TimestampMillisecondArray::from(out))
+            }
+        };
+        Ok(ColumnarValue::Array(out))
+    }
+}
+
+/// Trino's `element_at(map, key)` returns the value (NULL when absent), not a list.
+fn element_at(container: &ArrayRef, key: &ArrayRef) -> Result<ArrayRef> {
+    let keys = strings(key)?;
+    match container.data_type() {
+        DataType::Map(_, _) => {
+            let map = container.as_map();
+            let mut out = Vec::with_capacity(map.len());
+            for i in 0..map.len() {
+                if map.is_null(i) || keys.is_null(i) {
+                    out.push(None);
+                    continue;
+                }
+                let entry = map.value(i);
+                let ks = strings(entry.column(0))?;
+                let vs = strings(entry.column(1))?;
+                let wanted = keys.value(i);
+                out.push(
+                    (0..ks.len())
+                        .find(|&j| ks.value(j) == wanted)
+                        .and_then(|j| (!vs.is_null(j)).then(|| vs.value(j).to_string())),
+                );
+            }
+            Ok(Arc::new(StringArray::from(out)))
+        }
+        DataType::List(_) => {
+            let list = container.as_list::<i32>();
+            let idx = cast(key, &DataType::Int64)?;
+            let idx = idx.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+            let mut out = Vec::with_capacity(list.len());
+            for i in 0..list.len() {
+                if list.is_null(i) || idx.is_null(i) {
+                    out.push(None);
+                    continue;
+                }
+                let items = strings(&list.value(i))?;
+                let n = items.len() as i64;
+                let k = idx.value(i);
+                // Trino: 1-based, negative counts from the end.
+                let pos = if k > 0 { k - 1 } else { n + k };
+                out.push(
+                    (0..n)
+                        .contains(&pos)
+                        .then(|| items.value(pos as usize).to_string()),
+                );
+            }
+            Ok(Arc::new(StringArray::from(out)))
+        }
+        other => Err(exec_err(format!(
+            "element_at expects a map or an array, got {other}"
+        ))),
+    }
+}
+
+/// Evaluates the JSONPath subset Trino supports: `$`, `.name`, `["name"]`, `[index]`.
+pub fn json_path<'a>(doc: &'a Value, path: &str) -> Result<Option<&'a Value>> {
+    let bad = || exec_err(format!("Invalid JSON path: '{path}'"));
+    let rest = path.trim().strip_prefix('$').ok_or_else(bad)?;
+    let mut cur = doc;
+    let mut chars = rest.char_indices().peekable();
+    let bytes = rest;
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '.' => {
+                let start = i + 1;
+                let mut end = bytes.len();
+                while let Some(&(j, d)) = chars.peek() {
+                    if d == '.' || d == '[' {
+                        end = j;
+                        break;
+                    }
+                    chars.next();
+                }
+                let name = &bytes[start..end];
+                if name.is_empty() {
+                    return Err(bad());
+                }
+                match cur.get(name) {
+                    Some(v) => cur = v,
+                    None => return Ok(None),
+                }
+            }
+            '[' => {
+                let close = bytes[i..].find(']').ok_or_else(bad)? + i;
+                let inner = bytes[i + 1..close].trim();
+                while let Some(&(j, _)) = chars.peek() {
+                    if j > close {
+                        break;
+                    }
+                    chars.next();
+                }
+                let next = if let Some(q) = inner
+                    .strip_prefix('"')
+                    .and_then(|s| s.strip_suffix('"'))
+                    .or_else(|| inner.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
+                {
+                    cur.get(q)
+                } else {
+                    let n: usize = inner.parse().map_err(|_| bad())?;
+                    cur.get(n)
+                };
+                match next {
+                    Some(v) => cur = v,
+                    None => return Ok(None),
+                }
+            }
+            _ => return Err(bad()),
+        }
+    }
+    Ok(Some(cur))
+}
+
+fn parse_iso8601(s: &str) -> Option<i64> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_millis());
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(t.and_utc().timestamp_millis());
+        }
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_millis())
+}
+
+fn unit_ms(unit: &str) -> Option<i64> {
+    Some(match unit.to_ascii_lowercase().as_str() {
+        "millisecond" => 1,
+        "second" => 1_000,
+        "minute" => 60_000,
+        "hour" => 3_600_000,
+        "day" => 86_400_000,
+        "week" => 7 * 86_400_000,
+        _ => return None,
+    })
+}
+
+fn unit_months(unit: &str) -> Option<i64> {
+    Some(match unit.to_ascii_lowercase().as_str() {
+        "month" => 1,
+        "quarter" => 3,
+        "year" => 12,
+        _ => return None,
+    })
+}
+
+fn to_dt(ms: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| exec_err("timestamp out of range"))
+}
+
+fn date_diff(unit: &str, a: i64, b: i64) -> Result<i64> {
+    if let Some(u) = unit_ms(unit) {
+        return Ok((b - a) / u);
+    }
+    let months = unit_months(unit).ok_or_else(|| exec_err(format!("'{unit}' is not a valid unit")))?;
+    let (da, db) = (to_dt(a)?, to_dt(b)?);
+    let mut m = (db.year() as i64 - da.year() as i64) * 12 + db.month() as i64 - da.month() as i64;
+    // A partial month does not count, in either direction.
+    let a_rest = da.with_year(db.year()).and_then(|d| d.with_month(db.month()));
+    if let Some(ar) = a_rest {
+        if m > 0 && ar > db {
+            m -= 1;
+        } else if m < 0 && ar < db {
+            m += 1;
+        }
+    }
+    Ok(m / months)
+}
+
+fn date_add(unit: &str, n: i64, t: i64) -> Result<i64> {
+    if let Some(u) = unit_ms(unit) {
+        return Ok(t + n * u);
+    }
+    let months = unit_months(unit).ok_or_else(|| exec_err(format!("'{unit}' is not a valid unit")))? * n;
+    let dt = to_dt(t)?;
+    let shifted = if months >= 0 {
+        dt.checked_add_months(Months::new(months as u32))
+    } else {
+        dt.checked_sub_months(Months::new((-months) as u32))
+    };
+    shifted
+        .map(|d| d.timestamp_millis())
+        .ok_or_else(|| exec_err("date_add out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_paths() {
+        let doc: Value = serde_json::json!({"a": {"b": [1, {"c": "x"}]}, "k.y": 2});
+        assert_eq!(json_path(&doc, "$.a.b[1].c").unwrap(), Some(&Value::from("x")));
+        assert_eq!(json_path(&doc, "$[\"k.y\"]").unwrap(), Some(&Value::from(2)));
+        assert_eq!(json_path(&doc, "$.nope").unwrap(), None);
+        assert!(json_path(&doc, "a.b").is_err());
+    }
+
+    #[test]
+    fn date_arithmetic() {
+        let t = parse_iso8601("2024-01-31T00:00:00Z").unwrap();
+        let u = parse_iso8601("2024-03-01T00:00:00Z").unwrap();
+        assert_eq!(date_diff("day", t, u).unwrap(), 30);
+        assert_eq!(date_diff("month", t, u).unwrap(), 1);
+        assert_eq!(date_diff("hour", u, t).unwrap(), -720);
+        let feb = date_add("month", 1, t).unwrap();
+        assert_eq!(to_dt(feb).unwrap().to_rfc3339(), "2024-02-29T00:00:00+00:00");
+    }
+}

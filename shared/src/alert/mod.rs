@@ -1,0 +1,253 @@
+//! Alerts: one format for check findings and rule matches, packed into SNS-sized notifications.
+
+pub mod sns;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::checks::Severity;
+use crate::error::Result;
+
+/// SNS's message limit; notifications stay under it with headroom for attributes.
+pub const MAX_MESSAGE_BYTES: usize = 262_144;
+const BODY_BUDGET: usize = 240_000;
+/// Alerts listed in one notification at most, so each stays readable.
+pub const MAX_ALERTS_PER_MESSAGE: usize = 50;
+
+/// Who did what, when and where: the key fields of the event behind an alert.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventSummary {
+    pub event_id: String,
+    pub event_time: String,
+    pub event_name: String,
+    pub event_source: String,
+    pub principal: String,
+    pub principal_type: String,
+    pub source_ip: String,
+    pub region: String,
+    pub account: String,
+}
+
+/// Where an alert came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// A scheduled compliance check (Lake query).
+    Check,
+    /// A detection rule (LookupEvents or EventBridge).
+    Rule,
+}
+
+/// One finding about one event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Deterministic: the same rule and event always give the same id, so overlapping runs
+    /// can be deduplicated downstream.
+    pub id: String,
+    pub origin: Origin,
+    pub rule_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub event: EventSummary,
+    pub console_link: String,
+    /// Rule author attribution (required by the Sigma rules' licence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+}
+
+/// The deterministic alert id for `(rule, event)`.
+pub fn alert_id(rule_id: &str, event_id: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update([0]);
+    h.update(event_id.as_bytes());
+    hex::encode(&h.finalize()[..16])
+}
+
+/// The CloudTrail console page of an event.
+pub fn console_link(region: &str, event_id: &str) -> String {
+    let region = if region.is_empty() { "us-east-1" } else { region };
+    format!("https://{region}.console.aws.amazon.com/cloudtrailv2/home?region={region}#/events/{event_id}")
+}
+
+impl Alert {
+    /// An alert for `event` raised by `rule_id`.
+    pub fn new(origin: Origin, rule_id: &str, title: &str, severity: Severity, event: EventSummary, author: Option<String>) -> Self {
+        Self {
+            id: alert_id(rule_id, &event.event_id),
+            console_link: console_link(&event.region, &event.event_id),
+            origin,
+            rule_id: rule_id.to_string(),
+            title: title.to_string(),
+            severity,
+            event,
+            author,
+        }
+    }
+}
+
+/// One SNS publish: subject, JSON body and filterable attributes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notification {
+    pub subject: String,
+    pub message: String,
+    /// `severity`, `rule_id`, `account`, `origin`: for subscription filter policies.
+    pub attributes: Vec<(String, String)>,
+    /// For FIFO topics: the same alerts give the same id.
+    pub deduplication_id: String,
+    pub group_id: String,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    rule_id: &'a str,
+    title: &'a str,
+    severity: Severity,
+    origin: Origin,
+    /// Alerts in this message.
+    count: usize,
+    /// Alerts for this rule in the whole run; `count < total` when they span several messages.
+    total: usize,
+    part: usize,
+    parts: usize,
+    alerts: &'a [Alert],
+}
+
+/// A subject SNS accepts: under 100 characters, no line breaks or control characters.
+pub fn subject(severity: Severity, title: &str, count: usize) -> String {
+    let clean: String = title.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let suffix = if count > 1 { format!(" ({count} events)") } else { String::new() };
+    let head = format!("[{}] trailwatch: ", severity.as_str().to_ascii_uppercase());
+    let room = 99 - head.chars().count() - suffix.chars().count();
+    let title: String = if clean.chars().count() > room {
+        clean.chars().take(room - 1).chain(std::iter::once('…')).collect()
+    } else {
+        clean
+    };
+    format!("{head}{title}{suffix}")
+}
+
+/// Packs alerts into notifications: grouped by rule (in first-seen order), at most
+/// [`MAX_ALERTS_PER_MESSAGE`] alerts and under SNS's size limit each. Nothing is dropped.
+pub fn pack(alerts: &[Alert]) -> Vec<Notification> {
+    let mut order: Vec<&str> = Vec::new();
+    for a in alerts {
+        if !order.contains(&a.rule_id.as_str()) {
+            order.push(&a.rule_id);
+        }
+    }
+    let mut out = Vec::new();
+    for rule in order {
+        let group: Vec<Alert> = alerts.iter().filter(|a| a.rule_id == rule).cloned().collect();
+        let mut chunks: Vec<&[Alert]> = Vec::new();
+        let mut rest: &[Alert] = &group;
+        while !rest.is_empty() {
+            let mut n = rest.len().min(MAX_ALERTS_PER_MESSAGE);
+            // Shrink until the body fits; a single alert always fits (its fields are short).
+            while n > 1 && body_len(&rest[..n]) > BODY_BUDGET {
+                n = n.div_ceil(2);
+            }
+            chunks.push(&rest[..n]);
+            rest = &rest[n..];
+        }
+        let parts = chunks.len();
+        for (i, chunk) in chunks.iter().enumerate() {
+            let first = &chunk[0];
+            let body = Body {
+                rule_id: &first.rule_id,
+                title: &first.title,
+                severity: first.severity,
+                origin: first.origin,
+                count: chunk.len(),
+                total: group.len(),
+                part: i + 1,
+                parts,
+                alerts: chunk,
+            };
+            let message = serde_json::to_string(&body).unwrap_or_default();
+            let mut h = Sha256::new();
+            for a in chunk.iter() {
+                h.update(a.id.as_bytes());
+            }
+            out.push(Notification {
+                subject: subject(first.severity, &first.title, chunk.len()),
+                message,
+                attributes: vec![
+                    ("severity".into(), first.severity.as_str().into()),
+                    ("rule_id".into(), first.rule_id.clone()),
+                    ("account".into(), if first.event.account.is_empty() { "unknown".into() } else { first.event.account.clone() }),
+                    ("origin".into(), match first.origin { Origin::Check => "check", Origin::Rule => "rule" }.into()),
+                ],
+                deduplication_id: hex::encode(&h.finalize()[..16]),
+                group_id: first.rule_id.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn body_len(alerts: &[Alert]) -> usize {
+    serde_json::to_string(alerts).map_or(usize::MAX, |s| s.len()) + 512
+}
+
+/// Where notifications go (SNS in production).
+#[async_trait]
+pub trait AlertSink: Send + Sync {
+    /// Publishes every notification or fails; returns how many were published.
+    async fn publish(&self, notifications: &[Notification]) -> Result<usize>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(rule: &str, i: usize, pad: usize) -> Alert {
+        Alert::new(
+            Origin::Rule,
+            rule,
+            "Security group opened\nto the world",
+            Severity::High,
+            EventSummary {
+                event_id: format!("ev-{i}"),
+                principal: "x".repeat(pad),
+                account: "111122223333".into(),
+                region: "eu-west-1".into(),
+                ..Default::default()
+            },
+            None,
+        )
+    }
+
+    #[test]
+    fn ids_are_deterministic() {
+        assert_eq!(alert("r", 1, 0).id, alert("r", 1, 0).id);
+        assert_ne!(alert("r", 1, 0).id, alert("s", 1, 0).id);
+    }
+
+    #[test]
+    fn subjects_follow_sns_rules() {
+        let s = subject(Severity::Critical, &"very long title ".repeat(20), 1234);
+        assert!(s.chars().count() < 100, "{s}");
+        assert!(!s.chars().any(char::is_control));
+        assert!(s.ends_with("(1234 events)"));
+        assert_eq!(subject(Severity::Low, "a\nb", 1), "[LOW] trailwatch: a b");
+    }
+
+    #[test]
+    fn packing_loses_nothing_and_respects_the_size_limit() {
+        let mut alerts: Vec<Alert> = (0..120).map(|i| alert("big", i, 4000)).collect();
+        alerts.extend((0..3).map(|i| alert("small", i, 10)));
+        let notes = pack(&alerts);
+        assert!(notes.iter().all(|n| n.message.len() <= MAX_MESSAGE_BYTES));
+        let mut seen = 0;
+        for n in &notes {
+            let v: serde_json::Value = serde_json::from_str(&n.message).unwrap();
+            let listed = v["alerts"].as_array().unwrap().len();
+            assert_eq!(v["count"].as_u64().unwrap() as usize, listed);
+            seen += listed;
+        }
+        assert_eq!(seen, 123);
+        assert_eq!(notes.last().unwrap().attributes[1].1, "small");
+    }
+}

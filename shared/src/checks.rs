@@ -1,0 +1,195 @@
+//! The check catalog: Lake SQL files with a header of `-- key: value` lines, shipped inside the
+//! binaries (`checks/*.sql`) and extendable from a folder at run time.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use include_dir::{include_dir, Dir};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::lake::template::{self, placeholders};
+
+static BUNDLED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../checks");
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// Parses `informational|info|low|medium|high|critical` (Sigma's levels too).
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "informational" | "info" => Self::Informational,
+            "low" => Self::Low,
+            "medium" => Self::Medium,
+            "high" => Self::High,
+            "critical" => Self::Critical,
+            _ => return None,
+        })
+    }
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Informational => "informational",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+}
+
+/// One compliance check.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub control: String,
+    pub description: String,
+    pub remediation: String,
+    /// Declared parameters and their default values.
+    pub params: BTreeMap<String, String>,
+    /// The SQL template.
+    pub sql: String,
+}
+
+const BUILTIN_PLACEHOLDERS: [&str; 3] = ["event_data_store", "window_start", "window_end"];
+
+/// Parses one check file; `name` is used in errors.
+pub fn parse_check(name: &str, text: &str) -> Result<Check> {
+    let bad = |m: String| Error::InvalidInput(format!("check {name}: {m}"));
+    let mut header = BTreeMap::new();
+    let mut params = BTreeMap::new();
+    let mut sql_lines = Vec::new();
+    let mut in_header = true;
+    for line in text.lines() {
+        if in_header {
+            if let Some(rest) = line.trim().strip_prefix("--") {
+                if let Some((k, v)) = rest.split_once(':') {
+                    let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_string());
+                    if let Some(p) = k.strip_prefix("param ") {
+                        params.insert(p.trim().to_string(), v);
+                    } else {
+                        header.insert(k, v);
+                    }
+                }
+                continue;
+            }
+            in_header = false;
+        }
+        sql_lines.push(line);
+    }
+    let take = |k: &str| header.get(k).cloned().ok_or_else(|| bad(format!("missing `-- {k}:` header")));
+    let id = take("id")?;
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(bad(format!("id {id:?} must be letters, digits, '-' or '_'")));
+    }
+    let severity = Severity::parse(&take("severity")?).ok_or_else(|| bad("unknown severity".into()))?;
+    let sql = sql_lines.join("\n").trim().to_string();
+    let used = placeholders(&sql).map_err(|e| bad(e.to_string()))?;
+    for p in &used {
+        if !BUILTIN_PLACEHOLDERS.contains(&p.as_str()) && !params.contains_key(p) {
+            return Err(bad(format!("placeholder {{{p}}} is neither built in nor declared (`-- param {p}: default`)")));
+        }
+    }
+    if !(used.iter().any(|p| p == "window_start") && used.iter().any(|p| p == "window_end")) {
+        return Err(bad(template::TemplateError::Unbounded.to_string()));
+    }
+    Ok(Check {
+        id,
+        title: take("title")?,
+        severity,
+        control: header.get("control").cloned().unwrap_or_default(),
+        description: header.get("description").cloned().unwrap_or_default(),
+        remediation: header.get("remediation").cloned().unwrap_or_default(),
+        params,
+        sql,
+    })
+}
+
+/// The checks, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    checks: BTreeMap<String, Check>,
+}
+
+impl Catalog {
+    /// The checks shipped in the binary.
+    pub fn bundled() -> Result<Self> {
+        let mut c = Self::default();
+        for f in BUNDLED.files() {
+            if f.path().extension().is_some_and(|e| e == "sql") {
+                let name = f.path().display().to_string();
+                let text = f.contents_utf8().ok_or_else(|| Error::InvalidInput(format!("check {name} is not UTF-8")))?;
+                c.insert(parse_check(&name, text)?)?;
+            }
+        }
+        Ok(c)
+    }
+
+    /// Adds every `*.sql` check in `dir` (user checks may not reuse a bundled id).
+    pub fn add_dir(&mut self, dir: &Path) -> Result<()> {
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::Config(format!("checks folder {}: {e}", dir.display())))?;
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "sql")).collect();
+        paths.sort();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).map_err(|e| Error::Config(format!("{}: {e}", p.display())))?;
+            self.insert(parse_check(&p.display().to_string(), &text)?)?;
+        }
+        Ok(())
+    }
+
+    fn insert(&mut self, c: Check) -> Result<()> {
+        if self.checks.contains_key(&c.id) {
+            return Err(Error::InvalidInput(format!("duplicate check id {}", c.id)));
+        }
+        self.checks.insert(c.id.clone(), c);
+        Ok(())
+    }
+
+    /// A check by id.
+    pub fn get(&self, id: &str) -> Result<&Check> {
+        self.checks.get(id).ok_or_else(|| Error::UnknownCheck(id.to_string()))
+    }
+
+    /// All checks, ordered by id.
+    pub fn all(&self) -> impl Iterator<Item = &Check> {
+        self.checks.values()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_catalog_has_the_14_cis_controls() {
+        let c = Catalog::bundled().unwrap();
+        for n in 1..=14 {
+            let control = format!("Security Hub CloudWatch.{n}");
+            assert!(
+                c.all().any(|ch| ch.control.ends_with(&control)),
+                "no check implements {control}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_unbounded_and_undeclared() {
+        let head = "-- id: x\n-- title: t\n-- severity: low\n";
+        assert!(parse_check("a", &format!("{head}SELECT 1 FROM {{event_data_store}}")).is_err());
+        assert!(parse_check("b", &format!("{head}SELECT {{u}} FROM {{event_data_store}} WHERE {{window_start}} {{window_end}}")).is_err());
+        let ok = parse_check("c", &format!("{head}-- param u: bob\nSELECT {{u}} FROM {{event_data_store}} WHERE {{window_start}} {{window_end}}")).unwrap();
+        assert_eq!(ok.params.get("u").map(String::as_str), Some("bob"));
+    }
+}

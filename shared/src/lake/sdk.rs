@@ -1,0 +1,151 @@
+//! The Lake port over `aws-sdk-cloudtrail`.
+
+use async_trait::async_trait;
+use aws_sdk_cloudtrail::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudtrail::Client;
+
+use super::{LakeQueries, QueryState, QueryStatus, ResultsPage, Row};
+use crate::error::{Error, Result};
+
+/// Lake through the AWS SDK.
+pub struct SdkLake {
+    client: Client,
+    owner_account_id: Option<String>,
+}
+
+impl SdkLake {
+    /// `owner_account_id` is set for organization event data stores owned by another account.
+    pub fn new(client: Client, owner_account_id: Option<String>) -> Self {
+        Self {
+            client,
+            owner_account_id,
+        }
+    }
+}
+
+/// Maps an SDK error to the library's by its AWS error code.
+pub fn map_sdk_error<E, R>(e: SdkError<E, R>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let (code, message) = match &e {
+        SdkError::ServiceError(s) => (
+            s.err().code().unwrap_or("Unknown").to_string(),
+            s.err().message().unwrap_or_default().to_string(),
+        ),
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            return Error::Transient(format!("{}", aws_smithy_types::error::display::DisplayErrorContext(&e)))
+        }
+        _ => return Error::Transient(format!("{}", aws_smithy_types::error::display::DisplayErrorContext(&e))),
+    };
+    classify(&code, message)
+}
+
+/// The library error for an AWS error code.
+pub fn classify(code: &str, message: String) -> Error {
+    match code {
+        "MaxConcurrentQueriesException" => Error::MaxConcurrentQueries(message),
+        "InvalidQueryStatementException" => Error::InvalidQuery(message),
+        "QueryIdNotFoundException" => Error::QueryNotFound(message),
+        "InvalidNextTokenException" => Error::InvalidToken(message),
+        "EventDataStoreNotFoundException" | "InactiveEventDataStoreException" => Error::EventDataStore(message),
+        "ThrottlingException" | "Throttling" | "TooManyRequestsException" => Error::Throttled(message),
+        "InternalFailure" | "ServiceUnavailable" | "InternalServerError" => Error::Transient(message),
+        _ => Error::Aws {
+            code: code.to_string(),
+            message,
+        },
+    }
+}
+
+fn status(s: Option<&aws_sdk_cloudtrail::types::QueryStatus>) -> Result<QueryStatus> {
+    let text = s.map(|s| s.as_str()).unwrap_or_default();
+    QueryStatus::parse(text).ok_or_else(|| Error::Aws {
+        code: "UnknownQueryStatus".into(),
+        message: format!("Lake reported status {text:?}"),
+    })
+}
+
+#[async_trait]
+impl LakeQueries for SdkLake {
+    async fn start(&self, sql: &str, delivery_s3_uri: Option<&str>) -> Result<String> {
+        let out = self
+            .client
+            .start_query()
+            .query_statement(sql)
+            .set_delivery_s3_uri(delivery_s3_uri.map(str::to_string))
+            .set_event_data_store_owner_account_id(self.owner_account_id.clone())
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        out.query_id()
+            .map(str::to_string)
+            .ok_or_else(|| Error::Aws {
+                code: "MissingQueryId".into(),
+                message: "StartQuery returned no QueryId".into(),
+            })
+    }
+
+    async fn describe(&self, query_id: &str) -> Result<QueryState> {
+        let out = self
+            .client
+            .describe_query()
+            .query_id(query_id)
+            .set_event_data_store_owner_account_id(self.owner_account_id.clone())
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        let stats = out.query_statistics();
+        Ok(QueryState {
+            status: status(out.query_status())?,
+            events_matched: stats.and_then(|s| s.events_matched()).unwrap_or(0),
+            events_scanned: stats.and_then(|s| s.events_scanned()).unwrap_or(0),
+            bytes_scanned: stats.and_then(|s| s.bytes_scanned()).unwrap_or(0),
+            execution_ms: stats.and_then(|s| s.execution_time_in_millis()).unwrap_or(0) as i64,
+            error_message: out.error_message().map(str::to_string),
+        })
+    }
+
+    async fn page(&self, query_id: &str, token: Option<&str>, max: i32) -> Result<ResultsPage> {
+        let out = self
+            .client
+            .get_query_results()
+            .query_id(query_id)
+            .set_next_token(token.map(str::to_string))
+            .max_query_results(max)
+            .set_event_data_store_owner_account_id(self.owner_account_id.clone())
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        let rows: Vec<Row> = out
+            .query_result_rows()
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .flat_map(|cell| cell.iter().map(|(k, v)| (k.clone(), v.clone())))
+                    .collect()
+            })
+            .collect();
+        let stats = out.query_statistics();
+        Ok(ResultsPage {
+            status: out.query_status().and_then(|s| QueryStatus::parse(s.as_str())),
+            rows,
+            next_token: out.next_token().map(str::to_string),
+            bytes_scanned: stats.and_then(|s| s.bytes_scanned()).unwrap_or(0),
+            total_results: stats.and_then(|s| s.total_results_count()).unwrap_or(0) as i64,
+        })
+    }
+
+    async fn cancel(&self, query_id: &str) -> Result<QueryStatus> {
+        let out = self
+            .client
+            .cancel_query()
+            .query_id(query_id)
+            .set_event_data_store_owner_account_id(self.owner_account_id.clone())
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        status(Some(out.query_status()))
+    }
+}

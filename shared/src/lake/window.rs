@@ -1,0 +1,95 @@
+//! Event-time windows: every query is bounded by one, derived from the schedule's time.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The longest window a check may scan (Lake bills per byte scanned).
+pub const MAX_WINDOW: Duration = Duration::days(93);
+
+/// A half-open event-time interval `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// Parses `30m`, `24h`, `7d`, `2w` (or a bare number of seconds).
+pub fn parse_duration(s: &str) -> Result<Duration> {
+    let s = s.trim();
+    let bad = || Error::InvalidInput(format!("duration {s:?}: expected e.g. 30m, 24h, 7d"));
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num.parse().map_err(|_| bad())?;
+    let d = match unit {
+        "" | "s" => Duration::try_seconds(n),
+        "m" => Duration::try_minutes(n),
+        "h" => Duration::try_hours(n),
+        "d" => Duration::try_days(n),
+        "w" => Duration::try_weeks(n),
+        _ => None,
+    };
+    d.filter(|d| *d > Duration::zero()).ok_or_else(bad)
+}
+
+/// Parses an RFC 3339 time.
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::InvalidInput(format!("time {s:?} is not RFC 3339: {e}")))
+}
+
+impl Window {
+    /// A window with explicit ends, validated.
+    pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Self> {
+        if start >= end {
+            return Err(Error::InvalidInput(format!("window start {start} is not before end {end}")));
+        }
+        if end - start > MAX_WINDOW {
+            return Err(Error::InvalidInput(format!(
+                "window of {} days is longer than the {} days allowed",
+                (end - start).num_days(),
+                MAX_WINDOW.num_days()
+            )));
+        }
+        Ok(Self { start, end })
+    }
+
+    /// The `length` before `end`, with `end` truncated to the minute so that re-deliveries of
+    /// one schedule produce the same window.
+    pub fn ending_at(end: DateTime<Utc>, length: Duration) -> Result<Self> {
+        let end = DateTime::from_timestamp(end.timestamp() - end.timestamp().rem_euclid(60), 0)
+            .ok_or_else(|| Error::InvalidInput("window end out of range".into()))?;
+        Self::new(end - length, end)
+    }
+
+    /// The window's length.
+    pub fn length(&self) -> Duration {
+        self.end - self.start
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("24h").unwrap(), Duration::hours(24));
+        assert_eq!(parse_duration("7d").unwrap(), Duration::days(7));
+        assert_eq!(parse_duration("90").unwrap(), Duration::seconds(90));
+        for bad in ["", "0h", "h", "-5m", "3y", "1.5h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn windows_come_from_the_schedule_time() {
+        let t = parse_time("2023-07-10T12:30:42Z").unwrap();
+        let w = Window::ending_at(t, Duration::hours(1)).unwrap();
+        assert_eq!(w.end, parse_time("2023-07-10T12:30:00Z").unwrap());
+        assert_eq!(w.start, parse_time("2023-07-10T11:30:00Z").unwrap());
+        assert!(Window::new(w.end, w.start).is_err());
+        assert!(Window::ending_at(t, Duration::days(94)).is_err());
+    }
+}

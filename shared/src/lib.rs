@@ -1,0 +1,16 @@
+//! trailwatch: CloudTrail Lake compliance checks and CloudTrail detection rules, with alerts.
+//!
+//! The domain (query lifecycle, windows, templating, checks, alerts) is plain Rust; AWS calls go
+//! through the small traits [`lake::LakeQueries`] and [`alert::AlertSink`], each with one SDK
+//! adapter.
+
+pub mod alert;
+pub mod aws;
+pub mod checks;
+pub mod config;
+pub mod error;
+pub mod lake;
+pub mod lambda;
+pub mod pipeline;
+
+pub use error::{Error, Result};

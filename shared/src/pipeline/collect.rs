@@ -1,0 +1,114 @@
+//! collect-results: reads a finished query page by page, turns rows into alerts as it goes
+//! (never holding the whole result), and hands back a continuation when its time runs short.
+
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use super::{decode, Deps, QueryRef};
+use crate::alert::{pack, Alert, EventSummary, Origin};
+use crate::error::{Error, Result};
+use crate::lake::{QueryStatus, Row, USD_PER_BYTE};
+
+/// Time kept in reserve: one page fetch and publish must fit in it.
+pub const RESERVE: Duration = Duration::from_secs(10);
+
+/// collect-results' input: the query and the previous invocation's progress, if any.
+#[derive(Debug, Deserialize)]
+pub struct CollectInput {
+    pub query: QueryRef,
+    #[serde(default)]
+    pub collect: Option<CollectState>,
+}
+
+/// Progress and the summary the state machine keeps (never the rows).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CollectState {
+    /// All pages read.
+    pub done: bool,
+    /// Where the next invocation continues.
+    pub next_token: Option<String>,
+    pub rows: u64,
+    pub pages: u64,
+    pub alerts_sent: u64,
+    pub notifications: u64,
+    pub bytes_scanned: i64,
+    pub estimated_cost_usd: f64,
+    pub invocations: u64,
+}
+
+/// A result row as the alert's event fields, by the checks' column names.
+pub fn finding(row: &Row) -> EventSummary {
+    let get = |k: &str| {
+        row.iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut e = EventSummary {
+        event_id: get("event_id"),
+        event_time: get("event_time"),
+        event_name: get("event_name"),
+        event_source: get("event_source"),
+        principal: get("principal"),
+        principal_type: get("principal_type"),
+        source_ip: get("source_ip"),
+        region: get("region"),
+        account: get("account"),
+    };
+    if e.event_id.is_empty() {
+        // Ad-hoc SQL may not select an event id; the row itself identifies the finding.
+        let text: Vec<String> = row.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        e.event_id = crate::alert::alert_id("row", &text.join("\u{1f}"));
+    }
+    e
+}
+
+/// Collects until done or until less than [`RESERVE`] is left before `deadline`.
+pub async fn handle(deps: &Deps, input: serde_json::Value, deadline: SystemTime) -> Result<CollectState> {
+    let input: CollectInput = decode("collect-results", input)?;
+    let q = &input.query;
+    let span = tracing::info_span!("collect_results", query_id = %q.query_id, check_id = %q.check_id);
+    let _g = span.enter();
+    let mut st = input.collect.unwrap_or_default();
+    if st.done {
+        return Ok(st);
+    }
+    st.invocations += 1;
+    let sink = deps.alerts.as_ref().ok_or_else(|| Error::Config("TRAILWATCH_ALERT_TOPIC_ARN is not set".into()))?;
+    loop {
+        let page = deps.lake.page(&q.query_id, st.next_token.as_deref(), deps.config.page_size).await?;
+        match page.status {
+            Some(QueryStatus::Finished) | None => {}
+            Some(other) => {
+                return Err(Error::InvalidInput(format!("query {} is {other:?}, not FINISHED: nothing to collect", q.query_id)))
+            }
+        }
+        let alerts: Vec<Alert> = page
+            .rows
+            .iter()
+            .map(|r| Alert::new(Origin::Check, &q.check_id, &q.title, q.severity, finding(r), None))
+            .collect();
+        if !alerts.is_empty() {
+            let notes = pack(&alerts);
+            st.notifications += sink.publish(&notes).await? as u64;
+            st.alerts_sent += alerts.len() as u64;
+        }
+        st.rows += page.rows.len() as u64;
+        st.pages += 1;
+        st.bytes_scanned = page.bytes_scanned;
+        st.estimated_cost_usd = page.bytes_scanned as f64 * USD_PER_BYTE;
+        st.next_token = page.next_token;
+        if st.next_token.is_none() {
+            st.done = true;
+            break;
+        }
+        let left = deadline.duration_since(SystemTime::now()).unwrap_or_default();
+        if left < RESERVE {
+            tracing::info!(rows = st.rows, pages = st.pages, "time short: handing back a continuation");
+            break;
+        }
+    }
+    tracing::info!(rows = st.rows, pages = st.pages, alerts = st.alerts_sent, done = st.done, "collected");
+    Ok(st)
+}

@@ -1,0 +1,117 @@
+//! Test support: the sample data read independently of the service, the local service started
+//! on a free port, and real SDK clients pointed at it with fake credentials.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_cloudtrail::config::{Credentials, Region};
+use serde_json::Value;
+use trailwatch_local::{Config, LakeTiming, Running};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The vendored invictus-ir events folder.
+pub fn invictus_dir() -> PathBuf {
+    repo().join("events/cloudtrail/invictus-ir")
+}
+
+/// Every invictus-ir record, read with serde_json alone (not with the service's loader).
+pub fn invictus_events() -> Vec<Value> {
+    let dir = invictus_dir().join("CloudTrail");
+    let mut out = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("data dir").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    for f in files {
+        let doc: Value = serde_json::from_slice(&std::fs::read(&f).expect("read")).expect("json");
+        out.extend(doc["Records"].as_array().expect("Records").iter().cloned());
+    }
+    out
+}
+
+/// A string field by dotted path, or "" when absent.
+pub fn field<'a>(e: &'a Value, path: &str) -> &'a str {
+    let mut cur = e;
+    for p in path.split('.') {
+        match cur.get(p) {
+            Some(v) => cur = v,
+            None => return "",
+        }
+    }
+    cur.as_str().unwrap_or("")
+}
+
+/// Quick Lake timing for tests: a query is QUEUED for 30 ms and RUNNING for at least 60 ms.
+pub fn fast_lake() -> LakeTiming {
+    LakeTiming {
+        queued: Duration::from_millis(30),
+        running: Duration::from_millis(60),
+        ..LakeTiming::default()
+    }
+}
+
+/// The service on a free port over the invictus data.
+pub async fn start_service(tweak: impl FnOnce(&mut Config)) -> Running {
+    let mut c = Config {
+        data: vec![invictus_dir()],
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        lake: fast_lake(),
+        lookup_rate: 0.0,
+        ..Config::default()
+    };
+    tweak(&mut c);
+    trailwatch_local::start(c).await.expect("service starts")
+}
+
+/// A CloudTrail client for `endpoint` with fake credentials and `attempts` tries per call.
+pub fn cloudtrail(endpoint: &str, attempts: u32) -> aws_sdk_cloudtrail::Client {
+    let conf = aws_sdk_cloudtrail::Config::builder()
+        .behavior_version(aws_sdk_cloudtrail::config::BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .endpoint_url(endpoint)
+        .retry_config(aws_sdk_cloudtrail::config::retry::RetryConfig::standard().with_max_attempts(attempts))
+        .build();
+    aws_sdk_cloudtrail::Client::from_conf(conf)
+}
+
+/// An SNS client for `endpoint` with fake credentials.
+pub fn sns(endpoint: &str) -> aws_sdk_sns::Client {
+    let conf = aws_sdk_sns::Config::builder()
+        .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
+        .region(aws_sdk_sns::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sns::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .endpoint_url(endpoint)
+        .build();
+    aws_sdk_sns::Client::from_conf(conf)
+}
+
+/// Pipeline dependencies wired to the service: SDK Lake adapter and SNS alerts to `topic`.
+pub fn deps(svc: &Running, topic: &str, config: trailwatch::config::Config) -> trailwatch::pipeline::Deps {
+    use trailwatch::alert::sns::SnsAlerts;
+    use trailwatch::lake::sdk::SdkLake;
+    let mut config = config;
+    config.event_data_store.get_or_insert_with(|| svc.summary.event_data_store_arn.clone());
+    trailwatch::pipeline::Deps {
+        lake: Arc::new(SdkLake::new(cloudtrail(svc.endpoint(), 3), None)),
+        alerts: Some(Arc::new(SnsAlerts::new(sns(svc.endpoint()), topic.to_string()))),
+        catalog: Arc::new(trailwatch::checks::Catalog::bundled().expect("catalog")),
+        config: Arc::new(config),
+    }
+}
+
+/// Polls DescribeQuery until the query ends; returns its final status text.
+pub async fn wait_query(ct: &aws_sdk_cloudtrail::Client, id: &str) -> String {
+    for _ in 0..400 {
+        let d = ct.describe_query().query_id(id).send().await.expect("describe");
+        let s = d.query_status().map(|s| s.as_str().to_string()).unwrap_or_default();
+        if !matches!(s.as_str(), "QUEUED" | "RUNNING") {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("query {id} never ended");
+}
