@@ -336,23 +336,34 @@ impl Lake {
                 rows.push(row);
             }
         }
-        let stats = self.statistics(prepared, rows.len()).await?;
+        let stats = match self.statistics(prepared, rows.len()).await {
+            Ok(s) => s,
+            Err(e) => {
+                // Statistics must never fail the query itself: fall back to a full scan's figures.
+                tracing::warn!(error = %e, "statistics query failed; reporting a full scan");
+                self.full_scan(rows.len())
+            }
+        };
         Ok((rows, stats))
     }
 
     /// Statistics computed the way Lake bills: events and bytes inside the query's eventTime
     /// bounds are scanned; the WHERE clause decides what matched.
+    fn full_scan(&self, result_rows: usize) -> Stats {
+        Stats {
+            events_matched: result_rows as u64,
+            events_scanned: self.store.events as u64,
+            bytes_scanned: self.store.bytes,
+        }
+    }
+
     async fn statistics(&self, prepared: &Prepared, result_rows: usize) -> Result<Stats, String> {
         let Some(st) = prepared
             .single_table
             .as_ref()
             .filter(|st| st.table == self.store.id)
         else {
-            return Ok(Stats {
-                events_matched: result_rows as u64,
-                events_scanned: self.store.events as u64,
-                bytes_scanned: self.store.bytes,
-            });
+            return Ok(self.full_scan(result_rows));
         };
         let table = format!("\"{}\"", self.store.id);
         let where_of = |f: &Option<String>| f.as_ref().map(|w| format!(" WHERE {w}")).unwrap_or_default();

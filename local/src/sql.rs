@@ -3,8 +3,9 @@
 //! query scans.
 
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, Expr, Query, SelectItem, SetExpr, Statement, TableFactor,
+    BinaryOperator, Expr, Query, SelectItem, SetExpr, Spanned, Statement, TableFactor,
 };
+use datafusion::sql::sqlparser::tokenizer::Span;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 
@@ -73,7 +74,7 @@ pub fn quote_store_ids(sql: &str, ids: &[&str]) -> String {
             if let Some(id) = ids.iter().find(|id| {
                 let end = i + id.len();
                 end <= bytes.len()
-                    && sql[i..end].eq_ignore_ascii_case(id)
+                    && bytes[i..end].eq_ignore_ascii_case(id.as_bytes())
                     && bytes.get(end).is_none_or(|b| !is_word(*b) && *b != b'-')
             }) {
                 out.push('"');
@@ -130,7 +131,7 @@ pub fn prepare(sql: &str) -> Result<Prepared, PrepareError> {
     Ok(Prepared {
         sql: sql.to_string(),
         names: names_of(&query.body),
-        single_table: single_table(&query),
+        single_table: single_table(sql, &query),
     })
 }
 
@@ -187,7 +188,38 @@ pub fn output_names(specs: &[NameSpec], fields: &[String]) -> Vec<String> {
     }
 }
 
-fn single_table(query: &Query) -> Option<SingleTable> {
+/// The text of `e` as written in `sql`: re-rendering the AST would change how literals are
+/// escaped, and the re-parsed statistics query must mean exactly what the user wrote.
+fn source_text(sql: &str, e: &Expr) -> Option<String> {
+    let span = e.span();
+    if span == Span::empty() {
+        return None;
+    }
+    let offset = |line: u64, column: u64| -> Option<usize> {
+        let mut start = 0;
+        for _ in 1..line {
+            start += sql[start..].find('\n')? + 1;
+        }
+        let rest = &sql[start..];
+        let col = usize::try_from(column).ok()?.checked_sub(1)?;
+        Some(start + rest.char_indices().nth(col).map_or(rest.len(), |(i, _)| i))
+    };
+    let (a, b) = (offset(span.start.line, span.start.column)?, offset(span.end.line, span.end.column)?);
+    let text = sql.get(a..b)?;
+    // Spans are not exact for every expression: keep the text only if it means the same.
+    let reparsed = Parser::new(&GenericDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+        .ok()?;
+    (reparsed.to_string() == e.to_string()).then(|| text.to_string())
+}
+
+/// The expression as written where its span is exact, else as sqlparser renders it.
+fn expr_text(sql: &str, e: &Expr) -> String {
+    source_text(sql, e).unwrap_or_else(|| e.to_string())
+}
+
+fn single_table(sql: &str, query: &Query) -> Option<SingleTable> {
     let SetExpr::Select(select) = query.body.as_ref() else {
         return None;
     };
@@ -205,14 +237,15 @@ fn single_table(query: &Query) -> Option<SingleTable> {
     if let Some(w) = &select.selection {
         split_and(w, &mut conjuncts);
     }
-    let time: Vec<String> = conjuncts
+    let time = conjuncts
         .iter()
         .filter(|e| is_time_bound(e))
-        .map(|e| e.to_string())
-        .collect();
+        .map(|e| format!("({})", expr_text(sql, e)))
+        .collect::<Vec<String>>();
+    let filter = select.selection.as_ref().map(|w| format!("({})", expr_text(sql, w)));
     Some(SingleTable {
         table,
-        filter: select.selection.as_ref().map(|w| w.to_string()),
+        filter,
         time_filter: (!time.is_empty()).then(|| time.join(" AND ")),
     })
 }
@@ -297,12 +330,46 @@ mod tests {
         );
         let st = p.single_table.unwrap();
         assert_eq!(st.table, "t");
-        assert_eq!(st.time_filter.as_deref(), Some("eventTime > '2024-01-01'"));
+        assert_eq!(st.time_filter.as_deref(), Some("(eventTime > '2024-01-01')"));
     }
 
     #[test]
     fn rejects_non_select() {
         assert!(matches!(prepare("DROP TABLE t"), Err(PrepareError::NotSelect)));
         assert!(matches!(prepare("SELECT FROM WHERE <"), Err(PrepareError::Syntax(_))));
+    }
+}
+
+#[cfg(test)]
+mod multibyte {
+    #[test]
+    fn ids_next_to_multibyte_text_do_not_split_characters() {
+        let id = "5e2676f8-9fce-46ef-8142-3e36a94e6691";
+        let sql = format!("SELECT '𝓪𝓭𝓶𝓲𝓷' AS v FROM {id} WHERE x = 'é𝓪' AND y = 1𝓪𝓭𝓶𝓲𝓷𝓪𝓭𝓶𝓲𝓷𝓪𝓭𝓶𝓲𝓷𝓪𝓭𝓶𝓲𝓷𝓪𝓭𝓶𝓲𝓷");
+        let out = super::quote_store_ids(&sql, &[id]);
+        assert!(out.contains(&format!("FROM \"{id}\"")));
+    }
+}
+
+#[cfg(test)]
+mod source_text {
+    #[test]
+    fn filters_keep_the_statements_own_text() {
+        let sql = "SELECT 1 FROM t\nWHERE u = '\\''' AND\n eventTime <= 'é𝓪'";
+        let st = super::prepare(sql).unwrap().single_table.unwrap();
+        assert_eq!(st.filter.as_deref(), Some("(u = '\\''' AND\n eventTime <= 'é𝓪')"));
+        assert_eq!(st.time_filter.as_deref(), Some("(eventTime <= 'é𝓪')"));
+    }
+}
+
+#[cfg(test)]
+mod spans {
+    #[test]
+    fn parenthesised_conditions_survive() {
+        let sql = "SELECT 1 FROM t WHERE eventTime >= '2023-01-01' AND (errorCode LIKE '%A' OR errorCode LIKE 'B%')";
+        let st = super::prepare(sql).unwrap().single_table.unwrap();
+        let f = st.filter.unwrap();
+        assert!(super::prepare(&format!("SELECT 1 FROM t WHERE {f}")).is_ok(), "{f}");
+        assert!(f.contains("errorCode LIKE 'B%'"), "{f}");
     }
 }
