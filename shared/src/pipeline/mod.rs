@@ -39,6 +39,8 @@ pub struct QueryRef {
     pub started_at: DateTime<Utc>,
     /// Past this, poll-query cancels the query.
     pub deadline: DateTime<Utc>,
+    /// The state machine's first Wait (`SecondsPath`); poll-query gives the later ones.
+    pub first_wait_seconds: u32,
 }
 
 /// Decodes a handler's JSON input, or says precisely what is wrong with it.

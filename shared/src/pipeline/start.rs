@@ -107,5 +107,6 @@ pub async fn handle(deps: &Deps, input: serde_json::Value, now: DateTime<Utc>) -
         event_data_store: store_id(store)?,
         started_at: now,
         deadline: now + deps.config.query_deadline,
+        first_wait_seconds: deps.config.backoff.wait_secs(0),
     })
 }

@@ -1,0 +1,184 @@
+//! `lambda-harness`: runs a Lambda function binary for one invocation under a minimal
+//! implementation of the Lambda Runtime API, as the Lambda service would, and prints what the
+//! function answered. Used by the state-machine test (Task overrides) and the benchmarks.
+//!
+//! `lambda-harness --bin PATH [--payload JSON] [--report] [--timeout-ms N]`
+//! Prints the response JSON (exit 0), or the function's error JSON (exit 1); with `--report`,
+//! one JSON object with `response`, `error`, `cold_start_ms` (process start to its first
+//! `next` request) and `peak_rss_kb`.
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value};
+
+#[derive(Default)]
+struct Shared {
+    payload: String,
+    deadline_ms: u64,
+    first_next: Option<Instant>,
+    served: bool,
+    outcome: Option<Result<Value, Value>>,
+    done: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+type St = Arc<Mutex<Shared>>;
+
+async fn next(State(st): State<St>) -> impl IntoResponse {
+    let (body, deadline, again) = {
+        let mut s = st.lock().expect("lock");
+        s.first_next.get_or_insert_with(Instant::now);
+        let again = s.served;
+        s.served = true;
+        (s.payload.clone(), s.deadline_ms, again)
+    };
+    if again {
+        // One invocation only: park the runtime's second `next` until the harness ends.
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+    (
+        StatusCode::OK,
+        [
+            ("lambda-runtime-aws-request-id", "harness-request-1".to_string()),
+            ("lambda-runtime-deadline-ms", deadline.to_string()),
+            ("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:000000000000:function:harness".to_string()),
+            ("lambda-runtime-trace-id", "Root=1-00000000-000000000000000000000000".to_string()),
+            ("content-type", "application/json".to_string()),
+        ],
+        body,
+    )
+}
+
+fn finish(st: &St, outcome: Result<Value, Value>) {
+    let mut s = st.lock().expect("lock");
+    s.outcome = Some(outcome);
+    if let Some(tx) = s.done.take() {
+        let _ = tx.send(());
+    }
+}
+
+fn parse(body: &Bytes) -> Value {
+    serde_json::from_slice(body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
+}
+
+async fn response(State(st): State<St>, Path(_id): Path<String>, body: Bytes) -> StatusCode {
+    finish(&st, Ok(parse(&body)));
+    StatusCode::ACCEPTED
+}
+
+async fn error(State(st): State<St>, Path(_id): Path<String>, body: Bytes) -> StatusCode {
+    finish(&st, Err(parse(&body)));
+    StatusCode::ACCEPTED
+}
+
+async fn init_error(State(st): State<St>, body: Bytes) -> StatusCode {
+    finish(&st, Err(parse(&body)));
+    StatusCode::ACCEPTED
+}
+
+fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let Some(bin) = arg("--bin") else {
+        eprintln!("usage: lambda-harness --bin PATH [--payload JSON] [--report] [--timeout-ms N]");
+        return std::process::ExitCode::from(2);
+    };
+    let payload = arg("--payload").unwrap_or_else(|| "{}".into());
+    let report = args.iter().any(|a| a == "--report");
+    let timeout_ms: u64 = arg("--timeout-ms").and_then(|v| v.parse().ok()).unwrap_or(60_000);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let st: St = Arc::new(Mutex::new(Shared {
+        payload,
+        deadline_ms: now_ms + timeout_ms,
+        done: Some(tx),
+        ..Shared::default()
+    }));
+    let app = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+        .route("/2018-06-01/runtime/init/error", post(init_error))
+        .with_state(st.clone());
+    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("lambda-harness: cannot listen: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let started = Instant::now();
+    let name = std::path::Path::new(&bin).file_name().map_or("function".into(), |n| n.to_string_lossy().into_owned());
+    let mut child = match tokio::process::Command::new(&bin)
+        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", &name)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "harness")
+        .stdout(Stdio::null())
+        .stderr(if report { Stdio::null() } else { Stdio::inherit() })
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("lambda-harness: cannot start {bin}: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let pid = child.id().unwrap_or(0);
+    let waited = tokio::select! {
+        _ = rx => None,
+        status = child.wait() => Some(status),
+        _ = tokio::time::sleep(Duration::from_millis(timeout_ms)) => {
+            eprintln!("lambda-harness: {name} did not answer within {timeout_ms} ms");
+            let _ = child.kill().await;
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let rss = peak_rss_kb(pid);
+    let _ = child.kill().await;
+    let s = st.lock().expect("lock");
+    let outcome = s.outcome.clone().unwrap_or_else(|| {
+        Err(json!({"errorType": "Runtime.ExitError", "errorMessage": format!("{name} exited before answering: {waited:?}")}))
+    });
+    let cold = s.first_next.map(|t| t.duration_since(started).as_secs_f64() * 1000.0);
+    if report {
+        let (response, error) = match &outcome {
+            Ok(v) => (v.clone(), Value::Null),
+            Err(e) => (Value::Null, e.clone()),
+        };
+        println!("{}", json!({"response": response, "error": error, "cold_start_ms": cold, "peak_rss_kb": rss}));
+        return std::process::ExitCode::SUCCESS;
+    }
+    match outcome {
+        Ok(v) => {
+            println!("{v}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            println!("{e}");
+            std::process::ExitCode::from(1)
+        }
+    }
+}
