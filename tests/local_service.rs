@@ -11,22 +11,50 @@ use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use trailwatch_tests::*;
 
 fn code<E: ProvideErrorMetadata, R>(e: &aws_sdk_cloudtrail::error::SdkError<E, R>) -> String {
-    e.as_service_error().and_then(|s| s.code()).unwrap_or("<not a service error>").to_string()
+    e.as_service_error()
+        .and_then(|s| s.code())
+        .unwrap_or("<not a service error>")
+        .to_string()
 }
 
-fn rows_of(out: &aws_sdk_cloudtrail::operation::get_query_results::GetQueryResultsOutput) -> Vec<Vec<(String, String)>> {
+fn rows_of(
+    out: &aws_sdk_cloudtrail::operation::get_query_results::GetQueryResultsOutput,
+) -> Vec<Vec<(String, String)>> {
     out.query_result_rows()
         .iter()
-        .map(|r| r.iter().flat_map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone()))).collect())
+        .map(|r| {
+            r.iter()
+                .flat_map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())))
+                .collect()
+        })
         .collect()
 }
 
-async fn run_query(ct: &aws_sdk_cloudtrail::Client, sql: &str, page: i32) -> (String, Vec<Vec<(String, String)>>, u32) {
-    let id = ct.start_query().query_statement(sql).send().await.expect("start").query_id().expect("id").to_string();
+async fn run_query(
+    ct: &aws_sdk_cloudtrail::Client,
+    sql: &str,
+    page: i32,
+) -> (String, Vec<Vec<(String, String)>>, u32) {
+    let id = ct
+        .start_query()
+        .query_statement(sql)
+        .send()
+        .await
+        .expect("start")
+        .query_id()
+        .expect("id")
+        .to_string();
     let status = wait_query(ct, &id).await;
     let (mut rows, mut token, mut pages) = (Vec::new(), None, 0);
     loop {
-        let out = ct.get_query_results().query_id(&id).max_query_results(page).set_next_token(token).send().await.expect("results");
+        let out = ct
+            .get_query_results()
+            .query_id(&id)
+            .max_query_results(page)
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("results");
         pages += 1;
         rows.extend(rows_of(&out));
         token = out.next_token().map(str::to_string);
@@ -59,13 +87,21 @@ async fn lake_queries_match_an_independent_count_across_pages() {
         })
         .collect();
     for e in &in_window {
-        *expected.entry((field(e, "eventSource").into(), field(e, "eventName").into())).or_default() += 1;
+        *expected
+            .entry((field(e, "eventSource").into(), field(e, "eventName").into()))
+            .or_default() += 1;
     }
     let got: BTreeMap<(String, String), usize> = rows
         .iter()
         .map(|r| {
-            assert_eq!(r.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["eventSource", "eventName", "apiCount"]);
-            ((r[0].1.clone(), r[1].1.clone()), r[2].1.parse().expect("count is a string of digits"))
+            assert_eq!(
+                r.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+                ["eventSource", "eventName", "apiCount"]
+            );
+            (
+                (r[0].1.clone(), r[1].1.clone()),
+                r[2].1.parse().expect("count is a string of digits"),
+            )
         })
         .collect();
     assert_eq!(got, expected);
@@ -75,9 +111,19 @@ async fn lake_queries_match_an_independent_count_across_pages() {
     assert!(counts.windows(2).all(|w| w[0] >= w[1]));
 
     // Statistics are computed: the window bounds what is scanned.
-    let first = ct.list_queries().event_data_store(store).send().await.expect("list");
+    let first = ct
+        .list_queries()
+        .event_data_store(store)
+        .send()
+        .await
+        .expect("list");
     let qid = first.queries()[0].query_id().expect("id").to_string();
-    let d = ct.describe_query().query_id(&qid).send().await.expect("describe");
+    let d = ct
+        .describe_query()
+        .query_id(&qid)
+        .send()
+        .await
+        .expect("describe");
     let stats = d.query_statistics().expect("stats");
     assert_eq!(stats.events_scanned(), Some(in_window.len() as i64));
     assert_eq!(stats.events_matched(), Some(in_window.len() as i64));
@@ -98,7 +144,10 @@ async fn lake_rows_have_lakes_shape() {
     );
     let (status, rows, _) = run_query(&ct, &sql, 1000).await;
     assert_eq!(status, "FINISHED");
-    let mut logins: Vec<_> = invictus_events().into_iter().filter(|e| field(e, "eventName") == "ConsoleLogin").collect();
+    let mut logins: Vec<_> = invictus_events()
+        .into_iter()
+        .filter(|e| field(e, "eventName") == "ConsoleLogin")
+        .collect();
     logins.sort_by(|a, b| field(a, "eventTime").cmp(field(b, "eventTime")));
     assert_eq!(rows.len(), logins.len());
     for (row, e) in rows.iter().zip(&logins) {
@@ -119,16 +168,32 @@ async fn aws_example_queries_run_except_those_lake_rejects() {
     let svc = start_service(|_| {}).await;
     let ct = cloudtrail(svc.endpoint(), 1);
     let store = svc.summary.event_data_store.clone();
-    let text = std::fs::read_to_string(repo().join("tests/fixtures/lake-queries/cloudtrail_lake_example_queries.sql")).unwrap();
+    let text = std::fs::read_to_string(
+        repo().join("tests/fixtures/lake-queries/cloudtrail_lake_example_queries.sql"),
+    )
+    .unwrap();
     let blocks: Vec<&str> = text.split("-- source:").skip(1).collect();
     assert_eq!(blocks.len(), 10);
     let mut finished = 0;
     for (i, block) in blocks.iter().enumerate() {
         let body = block.split_once('\n').map(|x| x.1).unwrap_or("");
-        let sql = body.trim().trim_end_matches(';').trim().trim_end_matches(';').trim();
+        let sql = body
+            .trim()
+            .trim_end_matches(';')
+            .trim()
+            .trim_end_matches(';')
+            .trim();
         // The docs name the store with placeholders; every one stands for our store.
         let mut sql = sql.to_string();
-        for placeholder in ["event_data_store_ID", "5e2676f8-9fce-46ef-8142-3e36a94e6691", "EDS1", "EDS2", "EDS3", "eds1", "eds2"] {
+        for placeholder in [
+            "event_data_store_ID",
+            "5e2676f8-9fce-46ef-8142-3e36a94e6691",
+            "EDS1",
+            "EDS2",
+            "EDS3",
+            "eds1",
+            "eds2",
+        ] {
             sql = sql.replace(placeholder, &store);
         }
         let res = ct.start_query().query_statement(&sql).send().await;
@@ -140,7 +205,11 @@ async fn aws_example_queries_run_except_those_lake_rejects() {
                 assert_eq!(code(&e), "InvalidQueryStatementException", "example {i}");
             }
             _ => {
-                let id = res.unwrap_or_else(|e| panic!("example {i}: {e:?}")).query_id().unwrap().to_string();
+                let id = res
+                    .unwrap_or_else(|e| panic!("example {i}: {e:?}"))
+                    .query_id()
+                    .unwrap()
+                    .to_string();
                 assert_eq!(wait_query(&ct, &id).await, "FINISHED", "example {i}");
                 finished += 1;
             }
@@ -161,13 +230,31 @@ async fn lake_errors_and_lifecycle() {
     let store = svc.summary.event_data_store.clone();
     let q = format!("SELECT eventID FROM {store} WHERE eventTime > '2023-01-01 00:00:00'");
 
-    let e = ct.start_query().query_statement("SELEC nothing").send().await.unwrap_err();
+    let e = ct
+        .start_query()
+        .query_statement("SELEC nothing")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "InvalidQueryStatementException");
-    let e = ct.start_query().query_statement("SELECT * FROM nosuchstore").send().await.unwrap_err();
+    let e = ct
+        .start_query()
+        .query_statement("SELECT * FROM nosuchstore")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "EventDataStoreNotFoundException");
 
     // QUEUED first, then RUNNING; cancel while running.
-    let id = ct.start_query().query_statement(&q).send().await.unwrap().query_id().unwrap().to_string();
+    let id = ct
+        .start_query()
+        .query_statement(&q)
+        .send()
+        .await
+        .unwrap()
+        .query_id()
+        .unwrap()
+        .to_string();
     let first = ct.describe_query().query_id(&id).send().await.unwrap();
     assert_eq!(first.query_status().unwrap().as_str(), "QUEUED");
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -185,9 +272,23 @@ async fn lake_errors_and_lifecycle() {
     // At most max_concurrent queued-or-running queries.
     let mut ids = Vec::new();
     for _ in 0..3 {
-        ids.push(ct.start_query().query_statement(&q).send().await.unwrap().query_id().unwrap().to_string());
+        ids.push(
+            ct.start_query()
+                .query_statement(&q)
+                .send()
+                .await
+                .unwrap()
+                .query_id()
+                .unwrap()
+                .to_string(),
+        );
     }
-    let e = ct.start_query().query_statement(&q).send().await.unwrap_err();
+    let e = ct
+        .start_query()
+        .query_statement(&q)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "MaxConcurrentQueriesException");
     for id in &ids {
         assert_eq!(wait_query(&ct, id).await, "FINISHED");
@@ -196,7 +297,9 @@ async fn lake_errors_and_lifecycle() {
     // A runtime error fails the query, with a message.
     let bad = ct
         .start_query()
-        .query_statement(format!("SELECT from_iso8601_timestamp(eventName) FROM {store}"))
+        .query_statement(format!(
+            "SELECT from_iso8601_timestamp(eventName) FROM {store}"
+        ))
         .send()
         .await
         .unwrap()
@@ -205,17 +308,49 @@ async fn lake_errors_and_lifecycle() {
         .to_string();
     assert_eq!(wait_query(&ct, &bad).await, "FAILED");
     let d = ct.describe_query().query_id(&bad).send().await.unwrap();
-    assert!(d.error_message().unwrap_or_default().contains("malformed"), "{:?}", d.error_message());
+    assert!(
+        d.error_message().unwrap_or_default().contains("malformed"),
+        "{:?}",
+        d.error_message()
+    );
 
-    let e = ct.describe_query().query_id("00000000-0000-0000-0000-000000000000").send().await.unwrap_err();
+    let e = ct
+        .describe_query()
+        .query_id("00000000-0000-0000-0000-000000000000")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "QueryIdNotFoundException");
-    let e = ct.get_query_results().query_id(&ids[0]).next_token("bm90LWEtdG9rZW4").send().await.unwrap_err();
+    let e = ct
+        .get_query_results()
+        .query_id(&ids[0])
+        .next_token("bm90LWEtdG9rZW4")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "InvalidNextTokenException");
-    let e = ct.get_query_results().query_id(&ids[0]).max_query_results(1001).send().await.unwrap_err();
+    let e = ct
+        .get_query_results()
+        .query_id(&ids[0])
+        .max_query_results(1001)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "InvalidMaxResultsException");
-    let e = ct.list_queries().event_data_store("not-our-store").send().await.unwrap_err();
+    let e = ct
+        .list_queries()
+        .event_data_store("not-our-store")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "EventDataStoreNotFoundException");
-    let listed = ct.list_queries().event_data_store(&svc.summary.event_data_store_arn).query_status("FINISHED".into()).send().await.unwrap();
+    let listed = ct
+        .list_queries()
+        .event_data_store(&svc.summary.event_data_store_arn)
+        .query_status("FINISHED".into())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(listed.queries().len(), 3);
     svc.shutdown().await;
 }
@@ -230,7 +365,10 @@ async fn queries_past_the_run_limit_time_out() {
     let ct = cloudtrail(svc.endpoint(), 1);
     let id = ct
         .start_query()
-        .query_statement(format!("SELECT count(*) FROM {}", svc.summary.event_data_store))
+        .query_statement(format!(
+            "SELECT count(*) FROM {}",
+            svc.summary.event_data_store
+        ))
         .send()
         .await
         .unwrap()
@@ -252,11 +390,23 @@ async fn lookup_events_pages_newest_first_and_matches_the_files() {
     let events = invictus_events();
     for (key, value, pick) in [
         (LookupAttributeKey::EventName, "GetSecretValue", "eventName"),
-        (LookupAttributeKey::EventSource, "iam.amazonaws.com", "eventSource"),
-        (LookupAttributeKey::Username, "bert-jan", "userIdentity.userName"),
+        (
+            LookupAttributeKey::EventSource,
+            "iam.amazonaws.com",
+            "eventSource",
+        ),
+        (
+            LookupAttributeKey::Username,
+            "bert-jan",
+            "userIdentity.userName",
+        ),
         (LookupAttributeKey::ReadOnly, "false", "readOnly"),
     ] {
-        let attr = LookupAttribute::builder().attribute_key(key.clone()).attribute_value(value).build().unwrap();
+        let attr = LookupAttribute::builder()
+            .attribute_key(key.clone())
+            .attribute_value(value)
+            .build()
+            .unwrap();
         let pages: Vec<_> = ct
             .lookup_events()
             .lookup_attributes(attr)
@@ -272,18 +422,31 @@ async fn lookup_events_pages_newest_first_and_matches_the_files() {
             let p = p.expect("page");
             assert!(p.events().len() <= 50);
             for e in p.events() {
-                let full: serde_json::Value = serde_json::from_str(e.cloud_trail_event().unwrap()).unwrap();
+                let full: serde_json::Value =
+                    serde_json::from_str(e.cloud_trail_event().unwrap()).unwrap();
                 assert_eq!(full["eventID"].as_str(), e.event_id());
-                got.push((e.event_time().unwrap().secs(), e.event_id().unwrap().to_string()));
+                got.push((
+                    e.event_time().unwrap().secs(),
+                    e.event_id().unwrap().to_string(),
+                ));
             }
         }
         let mut expected: Vec<(i64, String)> = events
             .iter()
             .filter(|e| match pick {
-                "readOnly" => e["readOnly"].as_bool().map(|b| b.to_string()).as_deref() == Some(value),
+                "readOnly" => {
+                    e["readOnly"].as_bool().map(|b| b.to_string()).as_deref() == Some(value)
+                }
                 p => field(e, p) == value,
             })
-            .map(|e| (chrono::DateTime::parse_from_rfc3339(field(e, "eventTime")).unwrap().timestamp(), field(e, "eventID").to_string()))
+            .map(|e| {
+                (
+                    chrono::DateTime::parse_from_rfc3339(field(e, "eventTime"))
+                        .unwrap()
+                        .timestamp(),
+                    field(e, "eventID").to_string(),
+                )
+            })
             .collect();
         expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         assert!(!expected.is_empty());
@@ -296,10 +459,22 @@ async fn lookup_events_pages_newest_first_and_matches_the_files() {
 async fn lookup_events_errors_and_rate_limit() {
     let svc = start_service(|c| c.lookup_rate = 2.0).await;
     let ct = cloudtrail(svc.endpoint(), 1);
-    let attr = |k: LookupAttributeKey, v: &str| LookupAttribute::builder().attribute_key(k).attribute_value(v).build().unwrap();
+    let attr = |k: LookupAttributeKey, v: &str| {
+        LookupAttribute::builder()
+            .attribute_key(k)
+            .attribute_value(v)
+            .build()
+            .unwrap()
+    };
     let pause = || tokio::time::sleep(Duration::from_millis(600));
 
-    let e = ct.lookup_events().start_time(secs("2023-07-11T00:00:00Z")).end_time(secs("2023-07-10T00:00:00Z")).send().await.unwrap_err();
+    let e = ct
+        .lookup_events()
+        .start_time(secs("2023-07-11T00:00:00Z"))
+        .end_time(secs("2023-07-10T00:00:00Z"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "InvalidTimeRangeException");
     pause().await;
     let e = ct.lookup_events().max_results(51).send().await.unwrap_err();
@@ -318,15 +493,33 @@ async fn lookup_events_errors_and_rate_limit() {
     let first = ct.lookup_events().max_results(5).send().await.unwrap();
     let token = first.next_token().unwrap().to_string();
     pause().await;
-    let e = ct.lookup_events().max_results(6).next_token(&token).send().await.unwrap_err();
+    let e = ct
+        .lookup_events()
+        .max_results(6)
+        .next_token(&token)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "InvalidNextTokenException");
     pause().await;
-    let second = ct.lookup_events().max_results(5).next_token(&token).send().await.unwrap();
+    let second = ct
+        .lookup_events()
+        .max_results(5)
+        .next_token(&token)
+        .send()
+        .await
+        .unwrap();
     assert_ne!(second.events()[0].event_id(), first.events()[0].event_id());
     // Newest first, and 90 days back from the service clock (pinned after the newest event).
     assert!(first.events()[0].event_time() >= second.events()[0].event_time());
     pause().await;
-    let old = ct.lookup_events().start_time(secs("2023-01-01T00:00:00Z")).end_time(secs("2023-03-01T00:00:00Z")).send().await.unwrap();
+    let old = ct
+        .lookup_events()
+        .start_time(secs("2023-01-01T00:00:00Z"))
+        .end_time(secs("2023-03-01T00:00:00Z"))
+        .send()
+        .await
+        .unwrap();
     assert!(old.events().is_empty());
 
     // 2 requests/s: a burst of 6 without retries meets ThrottlingException (HTTP 400).
@@ -343,7 +536,12 @@ async fn lookup_events_errors_and_rate_limit() {
     // The SDK's standard retry classifies ThrottlingException and gets through.
     let patient = cloudtrail(svc.endpoint(), 10);
     for _ in 0..4 {
-        patient.lookup_events().max_results(1).send().await.expect("retried past throttling");
+        patient
+            .lookup_events()
+            .max_results(1)
+            .send()
+            .await
+            .expect("retried past throttling");
     }
     svc.shutdown().await;
 }
@@ -363,7 +561,13 @@ async fn injected_faults_are_survived_by_sdk_retries() {
     let ct = cloudtrail(svc.endpoint(), 10);
     let pages: Vec<_> = ct
         .lookup_events()
-        .lookup_attributes(LookupAttribute::builder().attribute_key(LookupAttributeKey::EventName).attribute_value("Decrypt").build().unwrap())
+        .lookup_attributes(
+            LookupAttribute::builder()
+                .attribute_key(LookupAttributeKey::EventName)
+                .attribute_value("Decrypt")
+                .build()
+                .unwrap(),
+        )
         .max_results(10)
         .into_paginator()
         .send()
@@ -371,9 +575,17 @@ async fn injected_faults_are_survived_by_sdk_retries() {
         .await;
     let mut ids: Vec<String> = Vec::new();
     for p in pages {
-        ids.extend(p.expect("page despite faults").events().iter().map(|e| e.event_id().unwrap().to_string()));
+        ids.extend(
+            p.expect("page despite faults")
+                .events()
+                .iter()
+                .map(|e| e.event_id().unwrap().to_string()),
+        );
     }
-    let expected = invictus_events().iter().filter(|e| field(e, "eventName") == "Decrypt").count();
+    let expected = invictus_events()
+        .iter()
+        .filter(|e| field(e, "eventName") == "Decrypt")
+        .count();
     assert_eq!(ids.len(), expected);
     let unique: std::collections::HashSet<_> = ids.iter().collect();
     assert_eq!(unique.len(), expected);
@@ -393,31 +605,103 @@ async fn injected_faults_are_survived_by_sdk_retries() {
 async fn sns_topics_publish_and_read_back() {
     let svc = start_service(|_| {}).await;
     let sns = sns(svc.endpoint());
-    let topic = sns.create_topic().name("alerts").send().await.unwrap().topic_arn().unwrap().to_string();
+    let topic = sns
+        .create_topic()
+        .name("alerts")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_string();
     assert_eq!(topic, "arn:aws:sns:us-east-1:000000000000:alerts");
     let listed = sns.list_topics().send().await.unwrap();
     assert_eq!(listed.topics().len(), 1);
-    let attr = aws_sdk_sns::types::MessageAttributeValue::builder().data_type("String").string_value("high").build().unwrap();
-    let id = sns.publish().topic_arn(&topic).subject("hello").message("{\"a\":1}").message_attributes("severity", attr).send().await.unwrap();
+    let attr = aws_sdk_sns::types::MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value("high")
+        .build()
+        .unwrap();
+    let id = sns
+        .publish()
+        .topic_arn(&topic)
+        .subject("hello")
+        .message("{\"a\":1}")
+        .message_attributes("severity", attr)
+        .send()
+        .await
+        .unwrap();
     assert!(id.message_id().is_some());
     let entries: Vec<_> = (0..3)
-        .map(|i| aws_sdk_sns::types::PublishBatchRequestEntry::builder().id(format!("e{i}")).message(format!("m{i}")).build().unwrap())
+        .map(|i| {
+            aws_sdk_sns::types::PublishBatchRequestEntry::builder()
+                .id(format!("e{i}"))
+                .message(format!("m{i}"))
+                .build()
+                .unwrap()
+        })
         .collect();
-    let batch = sns.publish_batch().topic_arn(&topic).set_publish_batch_request_entries(Some(entries)).send().await.unwrap();
+    let batch = sns
+        .publish_batch()
+        .topic_arn(&topic)
+        .set_publish_batch_request_entries(Some(entries))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(batch.successful().len(), 3);
     // SNS's limits are enforced, with SNS's error codes.
-    let e = sns.publish().topic_arn(&topic).subject("line\nbreak").message("x").send().await.unwrap_err();
-    assert_eq!(e.as_service_error().and_then(|s| s.meta().code()), Some("InvalidParameter"));
-    let e = sns.publish().topic_arn(&topic).message("x".repeat(262_145)).send().await.unwrap_err();
-    assert_eq!(e.as_service_error().and_then(|s| s.meta().code()), Some("InvalidParameter"));
-    let e = sns.publish().topic_arn(format!("{topic}-missing")).message("x").send().await.unwrap_err();
-    assert!(e.as_service_error().map(|s| s.is_not_found_exception()).unwrap_or(false), "{e:?}");
+    let e = sns
+        .publish()
+        .topic_arn(&topic)
+        .subject("line\nbreak")
+        .message("x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.as_service_error().and_then(|s| s.meta().code()),
+        Some("InvalidParameter")
+    );
+    let e = sns
+        .publish()
+        .topic_arn(&topic)
+        .message("x".repeat(262_145))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.as_service_error().and_then(|s| s.meta().code()),
+        Some("InvalidParameter")
+    );
+    let e = sns
+        .publish()
+        .topic_arn(format!("{topic}-missing"))
+        .message("x")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        e.as_service_error()
+            .map(|s| s.is_not_found_exception())
+            .unwrap_or(false),
+        "{e:?}"
+    );
     let got = svc.published(Some(&topic));
     assert_eq!(got.len(), 4);
-    assert_eq!(got[0].attributes.get("severity"), Some(&("String".to_string(), "high".to_string())));
-    assert_eq!(got.iter().skip(1).map(|m| m.message.as_str()).collect::<Vec<_>>(), ["m0", "m1", "m2"]);
+    assert_eq!(
+        got[0].attributes.get("severity"),
+        Some(&("String".to_string(), "high".to_string()))
+    );
+    assert_eq!(
+        got.iter()
+            .skip(1)
+            .map(|m| m.message.as_str())
+            .collect::<Vec<_>>(),
+        ["m0", "m1", "m2"]
+    );
     // The HTTP read-back the CLI and the Python tests use.
-    let body: Vec<HashMap<String, serde_json::Value>> = serde_json::from_str(&http_get(svc.endpoint(), "/_trailwatch/sns/messages").await).unwrap();
+    let body: Vec<HashMap<String, serde_json::Value>> =
+        serde_json::from_str(&http_get(svc.endpoint(), "/_trailwatch/sns/messages").await).unwrap();
     assert_eq!(body.len(), 4);
     svc.shutdown().await;
 }
@@ -426,10 +710,16 @@ async fn http_get(endpoint: &str, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = endpoint.trim_start_matches("http://");
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    s.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
     let mut buf = String::new();
     s.read_to_string(&mut buf).await.unwrap();
-    buf.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default()
+    buf.split_once("\r\n\r\n")
+        .map(|x| x.1.to_string())
+        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -437,23 +727,65 @@ async fn loading_reports_bad_files_and_keeps_the_rest() {
     let dir = std::env::temp_dir().join(format!("tw-load-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("nested")).unwrap();
     let ev = &invictus_events()[0];
-    std::fs::write(dir.join("good.json"), serde_json::json!({"Records": [ev]}).to_string()).unwrap();
-    std::fs::write(dir.join("nested/lines.jsonl"), format!("{ev}\n{{\"broken\": \n")).unwrap();
+    std::fs::write(
+        dir.join("good.json"),
+        serde_json::json!({"Records": [ev]}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("nested/lines.jsonl"),
+        format!("{ev}\n{{\"broken\": \n"),
+    )
+    .unwrap();
     std::fs::write(dir.join("bad.json"), "{\"Records\": [1, 2,,]}").unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut gz, serde_json::json!([ev, {"eventTime": "yesterday"}]).to_string().as_bytes()).unwrap();
+    std::io::Write::write_all(
+        &mut gz,
+        serde_json::json!([ev, {"eventTime": "yesterday"}])
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
     std::fs::write(dir.join("arr.json.gz"), gz.finish().unwrap()).unwrap();
-    let svc = trailwatch_local::start(trailwatch_local::Config { data: vec![dir.clone()], addr: "127.0.0.1:0".parse().unwrap(), ..Default::default() })
-        .await
-        .unwrap();
+    let svc = trailwatch_local::start(trailwatch_local::Config {
+        data: vec![dir.clone()],
+        addr: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let s = &svc.summary;
     assert_eq!(s.events, 3);
     let errors: Vec<String> = s.errors.iter().map(|e| e.to_string()).collect();
     assert_eq!(errors.len(), 3, "{errors:?}");
-    assert!(errors.iter().any(|e| e.contains("bad.json") && e.contains("line 1 column")), "{errors:?}");
-    assert!(errors.iter().any(|e| e.contains("lines.jsonl") && e.contains("line 2")), "{errors:?}");
-    assert!(errors.iter().any(|e| e.contains("arr.json.gz") && e.contains("record 1")), "{errors:?}");
-    let per_file: HashMap<String, usize> = s.sources.iter().map(|r| (r.path.file_name().unwrap().to_string_lossy().into_owned(), r.events)).collect();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("bad.json") && e.contains("line 1 column")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("lines.jsonl") && e.contains("line 2")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("arr.json.gz") && e.contains("record 1")),
+        "{errors:?}"
+    );
+    let per_file: HashMap<String, usize> = s
+        .sources
+        .iter()
+        .map(|r| {
+            (
+                r.path.file_name().unwrap().to_string_lossy().into_owned(),
+                r.events,
+            )
+        })
+        .collect();
     assert_eq!(per_file["good.json"], 1);
     assert_eq!(per_file["lines.jsonl"], 1);
     assert_eq!(per_file["arr.json.gz"], 1);

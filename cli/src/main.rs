@@ -1,14 +1,22 @@
 //! `trailwatch`: run compliance checks and detection rules over CloudTrail, locally or on AWS.
 
+mod checks;
+mod run;
 mod serve;
+mod table;
+mod target;
 
 use clap::{Parser, Subcommand};
 
-/// The sample data shipped in the repository, relative to the workspace root.
+/// The sample data shipped in the repository.
 pub const DEFAULT_DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../events/cloudtrail");
 
 #[derive(Debug, Parser)]
-#[command(name = "trailwatch", version, about = "CloudTrail compliance checks and security alerts")]
+#[command(
+    name = "trailwatch",
+    version,
+    about = "CloudTrail compliance checks and security alerts"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -16,6 +24,16 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run compliance checks (CloudTrail Lake queries); exit 1 when any has findings.
+    Run(run::RunArgs),
+    /// List the check catalog.
+    Checks {
+        #[arg(long, value_enum, default_value = "table")]
+        output: run::Output,
+        /// Extra checks folder.
+        #[arg(long, env = "TRAILWATCH_CHECKS_DIR")]
+        checks_dir: Option<String>,
+    },
     /// Serve the local CloudTrail (Lake, LookupEvents) and SNS service.
     Serve(serve::ServeArgs),
 }
@@ -24,6 +42,8 @@ enum Command {
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run(args) => run::run(args).await,
+        Command::Checks { output, checks_dir } => checks::list(output, checks_dir.as_deref()),
         Command::Serve(args) => serve::serve(args).await.map(|_| 0u8),
     };
     match result {

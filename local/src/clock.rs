@@ -22,7 +22,9 @@ impl std::str::FromStr for ClockSpec {
             "real" => Ok(Self::Real),
             other => DateTime::parse_from_rfc3339(other)
                 .map(|t| Self::At(t.with_timezone(&Utc)))
-                .map_err(|e| format!("--clock takes auto, real or an RFC 3339 time ({other:?}: {e})")),
+                .map_err(|e| {
+                    format!("--clock takes auto, real or an RFC 3339 time ({other:?}: {e})")
+                }),
         }
     }
 }

@@ -32,7 +32,10 @@ fn render(array: &ArrayRef, row: usize) -> Result<String> {
         DataType::LargeUtf8 => array.as_string::<i64>().value(row).to_string(),
         DataType::Utf8View => array.as_string_view().value(row).to_string(),
         DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => {
-            let ms = cast(&array.slice(row, 1), &DataType::Timestamp(TimeUnit::Millisecond, None))?;
+            let ms = cast(
+                &array.slice(row, 1),
+                &DataType::Timestamp(TimeUnit::Millisecond, None),
+            )?;
             let v = ms.as_primitive::<TimestampMillisecondType>().value(0);
             match chrono::DateTime::from_timestamp_millis(v) {
                 Some(t) => t.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),

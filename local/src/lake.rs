@@ -116,9 +116,8 @@ fn str_field<'a>(req: &'a Value, name: &str) -> Option<&'a str> {
 }
 
 fn required<'a>(req: &'a Value, name: &str) -> Result<&'a str, ApiError> {
-    str_field(req, name).ok_or_else(|| {
-        ApiError::client("InvalidParameterException", format!("{name} is required"))
-    })
+    str_field(req, name)
+        .ok_or_else(|| ApiError::client("InvalidParameterException", format!("{name} is required")))
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -251,7 +250,9 @@ impl Lake {
         if let Some(q) = lock(&self.queries).get_mut(&id) {
             q.task = Some(handle.abort_handle());
         }
-        Ok(json!({"QueryId": id, "EventDataStoreOwnerAccountId": str_field(req, "EventDataStoreOwnerAccountId")}))
+        Ok(
+            json!({"QueryId": id, "EventDataStoreOwnerAccountId": str_field(req, "EventDataStoreOwnerAccountId")}),
+        )
     }
 
     fn set<F: FnOnce(&mut Query)>(&self, id: &str, f: F) {
@@ -366,7 +367,11 @@ impl Lake {
             return Ok(self.full_scan(result_rows));
         };
         let table = format!("\"{}\"", self.store.id);
-        let where_of = |f: &Option<String>| f.as_ref().map(|w| format!(" WHERE {w}")).unwrap_or_default();
+        let where_of = |f: &Option<String>| {
+            f.as_ref()
+                .map(|w| format!(" WHERE {w}"))
+                .unwrap_or_default()
+        };
         let scan = self
             .scalar_pair(&format!(
                 "SELECT count(*), CAST(coalesce(sum(octet_length(eventjson)), 0) AS BIGINT) FROM {table}{}",
@@ -374,7 +379,10 @@ impl Lake {
             ))
             .await?;
         let matched = self
-            .scalar_pair(&format!("SELECT count(*), 0 FROM {table}{}", where_of(&st.filter)))
+            .scalar_pair(&format!(
+                "SELECT count(*), 0 FROM {table}{}",
+                where_of(&st.filter)
+            ))
             .await?;
         Ok(Stats {
             events_matched: matched.0,
@@ -394,8 +402,11 @@ impl Lake {
             .map_err(|e| e.strip_backtrace())?;
         let b = batches.first().ok_or("statistics query returned nothing")?;
         let get = |i: usize| -> u64 {
-            let c = datafusion::arrow::compute::cast(b.column(i), &datafusion::arrow::datatypes::DataType::Int64)
-                .ok();
+            let c = datafusion::arrow::compute::cast(
+                b.column(i),
+                &datafusion::arrow::datatypes::DataType::Int64,
+            )
+            .ok();
             c.and_then(|c| {
                 let a = c.as_primitive::<Int64Type>();
                 (!a.is_empty() && !a.is_null(0)).then(|| a.value(0).max(0) as u64)
@@ -405,7 +416,11 @@ impl Lake {
         Ok((get(0), get(1)))
     }
 
-    fn with_query<T>(&self, req: &Value, f: impl FnOnce(&str, &mut Query) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    fn with_query<T>(
+        &self,
+        req: &Value,
+        f: impl FnOnce(&str, &mut Query) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         self.check_store(str_field(req, "EventDataStore"))?;
         let id = required(req, "QueryId")?;
         let mut qs = lock(&self.queries);
@@ -493,11 +508,7 @@ impl Lake {
             let rows: Vec<Value> = q.rows[offset..end]
                 .iter()
                 .map(|row| {
-                    Value::Array(
-                        row.iter()
-                            .map(|(k, v)| json!({ k.as_str(): v }))
-                            .collect(),
-                    )
+                    Value::Array(row.iter().map(|(k, v)| json!({ k.as_str(): v })).collect())
                 })
                 .collect();
             out["QueryStatistics"] = json!({
@@ -546,18 +557,29 @@ impl Lake {
             }
         };
         let status = str_field(req, "QueryStatus");
-        let start = req.get("StartTime").and_then(Value::as_f64).map(|s| (s * 1000.0) as i64);
-        let end = req.get("EndTime").and_then(Value::as_f64).map(|s| (s * 1000.0) as i64);
+        let start = req
+            .get("StartTime")
+            .and_then(Value::as_f64)
+            .map(|s| (s * 1000.0) as i64);
+        let end = req
+            .get("EndTime")
+            .and_then(Value::as_f64)
+            .map(|s| (s * 1000.0) as i64);
         if let (Some(s), Some(e)) = (start, end) {
             if s > e {
-                return Err(ApiError::client("InvalidTimeRangeException", "StartTime is after EndTime."));
+                return Err(ApiError::client(
+                    "InvalidTimeRangeException",
+                    "StartTime is after EndTime.",
+                ));
             }
         }
         let qs = lock(&self.queries);
         let mut list: Vec<(&String, &Query)> = qs
             .iter()
             .filter(|(_, q)| status.is_none_or(|s| s == q.status.as_str()))
-            .filter(|(_, q)| start.is_none_or(|s| q.created_ms >= s) && end.is_none_or(|e| q.created_ms <= e))
+            .filter(|(_, q)| {
+                start.is_none_or(|s| q.created_ms >= s) && end.is_none_or(|e| q.created_ms <= e)
+            })
             .collect();
         list.sort_by(|a, b| b.1.created_ms.cmp(&a.1.created_ms).then(a.0.cmp(b.0)));
         let offset = match str_field(req, "NextToken") {
@@ -565,7 +587,9 @@ impl Lake {
             Some(t) => decode_token(t)
                 .filter(|(k, off)| k == "list" && *off <= list.len())
                 .map(|(_, off)| off)
-                .ok_or_else(|| ApiError::client("InvalidNextTokenException", "The NextToken is not valid."))?,
+                .ok_or_else(|| {
+                    ApiError::client("InvalidNextTokenException", "The NextToken is not valid.")
+                })?,
         };
         let end_ix = (offset + max).min(list.len());
         let queries: Vec<Value> = list[offset..end_ix]
@@ -585,7 +609,9 @@ fn encode_token(scope: &str, offset: usize) -> String {
 }
 
 fn decode_token(token: &str) -> Option<(String, usize)> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).ok()?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()?;
     let text = String::from_utf8(raw).ok()?;
     let (scope, off) = text.rsplit_once('|')?;
     Some((scope.to_string(), off.parse().ok()?))

@@ -151,7 +151,11 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let newest = loaded.events.iter().map(|e| e.time_ms).max();
     let clock = Clock::new(&config.clock, newest);
     let batches = table::to_batches(&loaded.events, 8192)?;
-    let bytes = loaded.events.iter().map(|e| e.json.to_string().len() as u64).sum();
+    let bytes = loaded
+        .events
+        .iter()
+        .map(|e| e.json.to_string().len() as u64)
+        .sum();
     let store = lake::Store {
         id: store_id.clone(),
         arn: arn.clone(),

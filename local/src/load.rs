@@ -98,7 +98,8 @@ fn read_text(path: &Path) -> std::io::Result<String> {
         flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_string(&mut s)?;
         Ok(s)
     } else {
-        String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        String::from_utf8(bytes)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     }
 }
 
@@ -126,9 +127,10 @@ fn load_file(path: &Path, loaded: &mut Loaded) {
         },
         Ok(Value::Array(records)) => push_records(path, records, loaded),
         Ok(v @ Value::Object(_)) => push_records(path, vec![v], loaded),
-        Ok(_) => loaded
-            .errors
-            .push(err("file".into(), "expected a trail log, an array or JSON lines".into())),
+        Ok(_) => loaded.errors.push(err(
+            "file".into(),
+            "expected a trail log, an array or JSON lines".into(),
+        )),
         Err(whole) => {
             if !trimmed.starts_with('{') || !trimmed.contains('\n') {
                 loaded.errors.push(err(
@@ -176,7 +178,8 @@ pub fn to_event(json: Value) -> Result<Event, String> {
         .get("eventTime")
         .and_then(Value::as_str)
         .ok_or("record has no eventTime string")?;
-    let time_ms = parse_time_ms(time).ok_or_else(|| format!("eventTime {time:?} is not ISO-8601"))?;
+    let time_ms =
+        parse_time_ms(time).ok_or_else(|| format!("eventTime {time:?} is not ISO-8601"))?;
     let id = obj
         .get("eventID")
         .and_then(Value::as_str)

@@ -103,7 +103,11 @@ fn username(ev: &Value) -> Option<String> {
                 .then(|| arn.rsplit('/').next().map(str::to_string))
                 .flatten()
         })
-        .or_else(|| s(ev, &["userIdentity", "type"]).filter(|t| t == "Root").map(|_| "root".to_string()))
+        .or_else(|| {
+            s(ev, &["userIdentity", "type"])
+                .filter(|t| t == "Root")
+                .map(|_| "root".to_string())
+        })
 }
 
 impl EventHistory {
@@ -135,7 +139,11 @@ impl EventHistory {
                 }
             })
             .collect();
-        entries.sort_by(|a, b| b.time_ms.cmp(&a.time_ms).then_with(|| a.event_id.cmp(&b.event_id)));
+        entries.sort_by(|a, b| {
+            b.time_ms
+                .cmp(&a.time_ms)
+                .then_with(|| a.event_id.cmp(&b.event_id))
+        });
         Self {
             entries,
             clock,
@@ -163,7 +171,11 @@ impl EventHistory {
         if !self.limit.try_take() {
             return Err(ApiError::client("ThrottlingException", "Rate exceeded"));
         }
-        let attrs = req.get("LookupAttributes").and_then(Value::as_array).cloned().unwrap_or_default();
+        let attrs = req
+            .get("LookupAttributes")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         if attrs.len() > 1 {
             return Err(ApiError::client(
                 "InvalidLookupAttributesException",
@@ -173,8 +185,14 @@ impl EventHistory {
         let filter = match attrs.first() {
             None => None,
             Some(a) => {
-                let key = a.get("AttributeKey").and_then(Value::as_str).unwrap_or_default();
-                let value = a.get("AttributeValue").and_then(Value::as_str).unwrap_or_default();
+                let key = a
+                    .get("AttributeKey")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let value = a
+                    .get("AttributeValue")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 if !ATTRIBUTE_KEYS.contains(&key) || value.is_empty() {
                     return Err(ApiError::client(
                         "InvalidLookupAttributesException",
@@ -198,12 +216,19 @@ impl EventHistory {
         };
         if let Some(cat) = req.get("EventCategory").and_then(Value::as_str) {
             if cat != "insight" {
-                return Err(ApiError::client("InvalidEventCategoryException", "EventCategory must be insight."));
+                return Err(ApiError::client(
+                    "InvalidEventCategoryException",
+                    "EventCategory must be insight.",
+                ));
             }
             // No Insights events are loaded.
             return Ok(json!({"Events": []}));
         }
-        let secs = |k: &str| req.get(k).and_then(Value::as_f64).map(|s| (s * 1000.0) as i64);
+        let secs = |k: &str| {
+            req.get(k)
+                .and_then(Value::as_f64)
+                .map(|s| (s * 1000.0) as i64)
+        };
         let now = self.clock.now_ms();
         let (start, end) = (secs("StartTime"), secs("EndTime"));
         if let (Some(s), Some(e)) = (start, end) {

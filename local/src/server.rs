@@ -51,7 +51,12 @@ fn json_ok(v: Value) -> Response {
 
 fn sns_error(e: &ApiError) -> Response {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
-    (status, [("content-type", "text/xml")], crate::sns::error_xml(e)).into_response()
+    (
+        status,
+        [("content-type", "text/xml")],
+        crate::sns::error_xml(e),
+    )
+        .into_response()
 }
 
 /// A reply whose body breaks off: the client sees the connection drop mid-response.
@@ -83,7 +88,11 @@ async fn aws(State(st): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
             Fault::ServerError => ApiError::internal("injected server error"),
             Fault::Drop => return dropped(),
         };
-        return if is_sns { sns_error(&err) } else { json_error(&err) };
+        return if is_sns {
+            sns_error(&err)
+        } else {
+            json_error(&err)
+        };
     }
     match target {
         Some(t) => {
@@ -107,7 +116,8 @@ async fn aws(State(st): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
             }
         }
         None => {
-            let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+            let form: Vec<(String, String)> =
+                url::form_urlencoded::parse(&body).into_owned().collect();
             match st.sns.handle(&form, st.clock.now_ms()) {
                 Ok(xml) => (StatusCode::OK, [("content-type", "text/xml")], xml).into_response(),
                 Err(e) => sns_error(&e),

@@ -42,6 +42,28 @@ pub struct Sns {
 
 type Form = Vec<(String, String)>;
 
+/// One message of a Publish or PublishBatch request.
+struct Message<'a> {
+    message: Option<&'a str>,
+    subject: Option<&'a str>,
+    attrs: BTreeMap<String, (String, String)>,
+    group: Option<&'a str>,
+    dedup: Option<&'a str>,
+}
+
+impl<'a> Message<'a> {
+    /// The message under `prefix` (empty for Publish, `...member.N.` for a batch entry).
+    fn from_form(form: &'a Form, prefix: &str) -> Result<Self, ApiError> {
+        Ok(Self {
+            message: get(form, &format!("{prefix}Message")),
+            subject: get(form, &format!("{prefix}Subject")),
+            attrs: attributes(form, &format!("{prefix}MessageAttributes"))?,
+            group: get(form, &format!("{prefix}MessageGroupId")),
+            dedup: get(form, &format!("{prefix}MessageDeduplicationId")),
+        })
+    }
+}
+
 fn get<'a>(form: &'a Form, key: &str) -> Option<&'a str> {
     form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
@@ -73,13 +95,18 @@ fn attributes(form: &Form, prefix: &str) -> Result<BTreeMap<String, (String, Str
         let Some(name) = get(form, &format!("{prefix}.entry.{n}.Name")) else {
             break;
         };
-        let dt = get(form, &format!("{prefix}.entry.{n}.Value.DataType"))
-            .ok_or_else(|| invalid(format!("The message attribute '{name}' must contain a DataType.")))?;
+        let dt = get(form, &format!("{prefix}.entry.{n}.Value.DataType")).ok_or_else(|| {
+            invalid(format!(
+                "The message attribute '{name}' must contain a DataType."
+            ))
+        })?;
         let v = get(form, &format!("{prefix}.entry.{n}.Value.StringValue")).unwrap_or_default();
         out.insert(name.to_string(), (dt.to_string(), v.to_string()));
     }
     if out.len() > 10 {
-        return Err(invalid("Number of message attributes exceeds the limit of 10."));
+        return Err(invalid(
+            "Number of message attributes exceeds the limit of 10.",
+        ));
     }
     Ok(out)
 }
@@ -102,7 +129,9 @@ impl Sns {
         let base = name.strip_suffix(".fifo").unwrap_or(name);
         if base.is_empty()
             || name.len() > 256
-            || !base.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || !base
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
             return Err(invalid("Invalid parameter: Topic Name"));
         }
@@ -121,16 +150,14 @@ impl Sns {
             .collect()
     }
 
-    fn publish_one(
-        &self,
-        topic: &str,
-        message: Option<&str>,
-        subject: Option<&str>,
-        attrs: BTreeMap<String, (String, String)>,
-        group: Option<&str>,
-        dedup: Option<&str>,
-        now_ms: i64,
-    ) -> Result<String, ApiError> {
+    fn publish_one(&self, topic: &str, m: Message<'_>, now_ms: i64) -> Result<String, ApiError> {
+        let Message {
+            message,
+            subject,
+            attrs,
+            group,
+            dedup,
+        } = m;
         let message = message.ok_or_else(|| invalid("Invalid parameter: Empty message"))?;
         if message.is_empty() {
             return Err(invalid("Invalid parameter: Empty message"));
@@ -153,7 +180,9 @@ impl Sns {
         }
         let fifo = topic.ends_with(".fifo");
         if fifo && group.is_none() {
-            return Err(invalid("Invalid parameter: The MessageGroupId parameter is required for FIFO topics"));
+            return Err(invalid(
+                "Invalid parameter: The MessageGroupId parameter is required for FIFO topics",
+            ));
         }
         if let (true, Some(d)) = (fifo, dedup) {
             let key = (topic.to_string(), d.to_string());
@@ -166,7 +195,8 @@ impl Sns {
         }
         let id = uuid::Uuid::new_v4().to_string();
         if let (true, Some(d)) = (fifo, dedup) {
-            st.seen.insert((topic.to_string(), d.to_string()), (id.clone(), now_ms));
+            st.seen
+                .insert((topic.to_string(), d.to_string()), (id.clone(), now_ms));
         }
         st.messages.push(Published {
             topic_arn: topic.to_string(),
@@ -186,7 +216,10 @@ impl Sns {
         match action {
             "CreateTopic" => {
                 let arn = self.create_topic(get(form, "Name").unwrap_or_default())?;
-                Ok(envelope(action, &format!("<TopicArn>{}</TopicArn>", xml_escape(&arn))))
+                Ok(envelope(
+                    action,
+                    &format!("<TopicArn>{}</TopicArn>", xml_escape(&arn)),
+                ))
             }
             "ListTopics" => {
                 let topics: String = self
@@ -201,34 +234,37 @@ impl Sns {
                 let topic = get(form, "TopicArn")
                     .or_else(|| get(form, "TargetArn"))
                     .ok_or_else(|| invalid("TopicArn or TargetArn is required"))?;
-                let id = self.publish_one(
-                    topic,
-                    get(form, "Message"),
-                    get(form, "Subject"),
-                    attributes(form, "MessageAttributes")?,
-                    get(form, "MessageGroupId"),
-                    get(form, "MessageDeduplicationId"),
-                    now_ms,
-                )?;
+                let id = self.publish_one(topic, Message::from_form(form, "")?, now_ms)?;
                 Ok(envelope(action, &format!("<MessageId>{id}</MessageId>")))
             }
             "PublishBatch" => {
                 let topic = get(form, "TopicArn").ok_or_else(|| invalid("TopicArn is required"))?;
                 let mut ids = Vec::new();
                 for n in 1.. {
-                    let Some(entry_id) = get(form, &format!("PublishBatchRequestEntries.member.{n}.Id")) else {
+                    let Some(entry_id) =
+                        get(form, &format!("PublishBatchRequestEntries.member.{n}.Id"))
+                    else {
                         break;
                     };
                     if ids.contains(&entry_id) {
-                        return Err(ApiError::client("BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id."));
+                        return Err(ApiError::client(
+                            "BatchEntryIdsNotDistinct",
+                            "Two or more batch entries in the request have the same Id.",
+                        ));
                     }
                     ids.push(entry_id);
                 }
                 if ids.is_empty() {
-                    return Err(ApiError::client("EmptyBatchRequest", "The batch request doesn't contain any entries."));
+                    return Err(ApiError::client(
+                        "EmptyBatchRequest",
+                        "The batch request doesn't contain any entries.",
+                    ));
                 }
                 if ids.len() > 10 {
-                    return Err(ApiError::client("TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible."));
+                    return Err(ApiError::client(
+                        "TooManyEntriesInBatchRequest",
+                        "The batch request contains more entries than permissible.",
+                    ));
                 }
                 let mut ok = String::new();
                 let mut failed = String::new();
@@ -236,11 +272,7 @@ impl Sns {
                     let p = format!("PublishBatchRequestEntries.member.{}", i + 1);
                     let res = self.publish_one(
                         topic,
-                        get(form, &format!("{p}.Message")),
-                        get(form, &format!("{p}.Subject")),
-                        attributes(form, &format!("{p}.MessageAttributes"))?,
-                        get(form, &format!("{p}.MessageGroupId")),
-                        get(form, &format!("{p}.MessageDeduplicationId")),
+                        Message::from_form(form, &format!("{p}."))?,
                         now_ms,
                     );
                     match res {
@@ -272,7 +304,11 @@ impl Sns {
 
 /// SNS's XML error reply.
 pub fn error_xml(e: &ApiError) -> String {
-    let kind = if e.status >= 500 { "Receiver" } else { "Sender" };
+    let kind = if e.status >= 500 {
+        "Receiver"
+    } else {
+        "Sender"
+    };
     format!(
         "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
         e.code,

@@ -5,9 +5,9 @@
 use datafusion::sql::sqlparser::ast::{
     BinaryOperator, Expr, Query, SelectItem, SetExpr, Spanned, Statement, TableFactor,
 };
-use datafusion::sql::sqlparser::tokenizer::Span;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
+use datafusion::sql::sqlparser::tokenizer::Span;
 
 /// A statement ready for DataFusion, with what the service needs to know about it.
 #[derive(Debug, Clone)]
@@ -59,9 +59,9 @@ pub fn quote_store_ids(sql: &str, ids: &[&str]) -> String {
         let skip_to = match c {
             b'\'' | b'"' | b'`' => find_close(bytes, i + 1, c),
             b'-' if bytes.get(i + 1) == Some(&b'-') => find_byte(bytes, i, b'\n'),
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                sql[i + 2..].find("*/").map_or(bytes.len(), |p| i + 2 + p + 2)
-            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => sql[i + 2..]
+                .find("*/")
+                .map_or(bytes.len(), |p| i + 2 + p + 2),
             _ => 0,
         };
         if skip_to > i {
@@ -164,11 +164,11 @@ pub fn output_names(specs: &[NameSpec], fields: &[String]) -> Vec<String> {
     if specs.is_empty() || (wildcards == 0 && fixed != fields.len()) {
         return fields.to_vec();
     }
-    let per_wildcard = if wildcards == 0 {
-        0
-    } else {
-        fields.len().saturating_sub(fixed) / wildcards
-    };
+    let per_wildcard = fields
+        .len()
+        .saturating_sub(fixed)
+        .checked_div(wildcards)
+        .unwrap_or(0);
     let mut out = Vec::with_capacity(fields.len());
     for spec in specs {
         match spec {
@@ -204,7 +204,10 @@ fn source_text(sql: &str, e: &Expr) -> Option<String> {
         let col = usize::try_from(column).ok()?.checked_sub(1)?;
         Some(start + rest.char_indices().nth(col).map_or(rest.len(), |(i, _)| i))
     };
-    let (a, b) = (offset(span.start.line, span.start.column)?, offset(span.end.line, span.end.column)?);
+    let (a, b) = (
+        offset(span.start.line, span.start.column)?,
+        offset(span.end.line, span.end.column)?,
+    );
     let text = sql.get(a..b)?;
     // Spans are not exact for every expression: keep the text only if it means the same.
     let reparsed = Parser::new(&GenericDialect {})
@@ -242,7 +245,10 @@ fn single_table(sql: &str, query: &Query) -> Option<SingleTable> {
         .filter(|e| is_time_bound(e))
         .map(|e| format!("({})", expr_text(sql, e)))
         .collect::<Vec<String>>();
-    let filter = select.selection.as_ref().map(|w| format!("({})", expr_text(sql, w)));
+    let filter = select
+        .selection
+        .as_ref()
+        .map(|w| format!("({})", expr_text(sql, w)));
     Some(SingleTable {
         table,
         filter,
@@ -323,20 +329,32 @@ mod tests {
             "SELECT eventName, userIdentity.arn, count(*), x AS Total, * FROM t WHERE eventTime > '2024-01-01' AND eventName = 'a'",
         )
         .unwrap();
-        let fields: Vec<String> = ["a", "b", "c", "d", "t.e", "f"].iter().map(|s| s.to_string()).collect();
+        let fields: Vec<String> = ["a", "b", "c", "d", "t.e", "f"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(
             output_names(&p.names, &fields),
             ["eventName", "arn", "_col2", "Total", "e", "f"]
         );
         let st = p.single_table.unwrap();
         assert_eq!(st.table, "t");
-        assert_eq!(st.time_filter.as_deref(), Some("(eventTime > '2024-01-01')"));
+        assert_eq!(
+            st.time_filter.as_deref(),
+            Some("(eventTime > '2024-01-01')")
+        );
     }
 
     #[test]
     fn rejects_non_select() {
-        assert!(matches!(prepare("DROP TABLE t"), Err(PrepareError::NotSelect)));
-        assert!(matches!(prepare("SELECT FROM WHERE <"), Err(PrepareError::Syntax(_))));
+        assert!(matches!(
+            prepare("DROP TABLE t"),
+            Err(PrepareError::NotSelect)
+        ));
+        assert!(matches!(
+            prepare("SELECT FROM WHERE <"),
+            Err(PrepareError::Syntax(_))
+        ));
     }
 }
 
@@ -345,7 +363,9 @@ mod multibyte {
     #[test]
     fn ids_next_to_multibyte_text_do_not_split_characters() {
         let id = "5e2676f8-9fce-46ef-8142-3e36a94e6691";
-        let sql = format!("SELECT '𝓪𝓭𝓶𝓲𝓷' AS v FROM {id} WHERE x = 'é𝓪' AND y = 1𝓪𝓭𝓶𝓲𝓷𝓪𝓭𝓶𝓲𝓷𝓪𝓭𝓶𝓲𝓷𝓪𝓭𝓶𝓲𝓷𝓪𝓭𝓶𝓲𝓷");
+        let sql = format!(
+            "SELECT '𝓪𝓭𝓶𝓲𝓷' AS v FROM {id} WHERE x = 'é𝓪' AND y = 1𝓪𝓭𝓶𝓲𝓷𝓪𝓭𝓶𝓲𝓷𝓪𝓭𝓶𝓲𝓷𝓪𝓭𝓶𝓲𝓷𝓪𝓭𝓶𝓲𝓷"
+        );
         let out = super::quote_store_ids(&sql, &[id]);
         assert!(out.contains(&format!("FROM \"{id}\"")));
     }
@@ -357,7 +377,10 @@ mod source_text {
     fn filters_keep_the_statements_own_text() {
         let sql = "SELECT 1 FROM t\nWHERE u = '\\''' AND\n eventTime <= 'é𝓪'";
         let st = super::prepare(sql).unwrap().single_table.unwrap();
-        assert_eq!(st.filter.as_deref(), Some("(u = '\\''' AND\n eventTime <= 'é𝓪')"));
+        assert_eq!(
+            st.filter.as_deref(),
+            Some("(u = '\\''' AND\n eventTime <= 'é𝓪')")
+        );
         assert_eq!(st.time_filter.as_deref(), Some("(eventTime <= 'é𝓪')"));
     }
 }
@@ -369,7 +392,10 @@ mod spans {
         let sql = "SELECT 1 FROM t WHERE eventTime >= '2023-01-01' AND (errorCode LIKE '%A' OR errorCode LIKE 'B%')";
         let st = super::prepare(sql).unwrap().single_table.unwrap();
         let f = st.filter.unwrap();
-        assert!(super::prepare(&format!("SELECT 1 FROM t WHERE {f}")).is_ok(), "{f}");
+        assert!(
+            super::prepare(&format!("SELECT 1 FROM t WHERE {f}")).is_ok(),
+            "{f}"
+        );
         assert!(f.contains("errorCode LIKE 'B%'"), "{f}");
     }
 }

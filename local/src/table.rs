@@ -58,7 +58,14 @@ pub fn lake_schema() -> SchemaRef {
             utf8("ec2roledelivery"),
         ],
     );
-    let mut identity = strings(&["type", "principalid", "arn", "accountid", "accesskeyid", "username"]);
+    let mut identity = strings(&[
+        "type",
+        "principalid",
+        "arn",
+        "accountid",
+        "accesskeyid",
+        "username",
+    ]);
     identity.push(session_context);
     identity.extend(strings(&["invokedby", "identityprovider", "credentialid"]));
     let resource = strukt("item", strings(&["accountid", "type", "arn", "arnprefix"]));
@@ -83,11 +90,7 @@ pub fn lake_schema() -> SchemaRef {
         utf8("requestid"),
         utf8("eventid"),
         Field::new("readonly", DataType::Boolean, true),
-        Field::new(
-            "resources",
-            DataType::List(Arc::new(resource)),
-            true,
-        ),
+        Field::new("resources", DataType::List(Arc::new(resource)), true),
         utf8("eventtype"),
         utf8("apiversion"),
         Field::new("managementevent", DataType::Boolean, true),
@@ -98,7 +101,12 @@ pub fn lake_schema() -> SchemaRef {
         map("serviceeventdetails"),
         strukt(
             "addendum",
-            strings(&["reason", "updatedfields", "originalrequestid", "originaleventid"]),
+            strings(&[
+                "reason",
+                "updatedfields",
+                "originalrequestid",
+                "originaleventid",
+            ]),
         ),
         utf8("edgedevicedetails"),
         utf8("eventcategory"),
@@ -136,20 +144,25 @@ fn build(dt: &DataType, values: &[Option<&Value>]) -> Result<ArrayRef> {
         DataType::Utf8 => Arc::new(StringArray::from_iter(
             values.iter().map(|v| v.and_then(json_to_text)),
         )),
-        DataType::Boolean => Arc::new(BooleanArray::from_iter(values.iter().map(|v| {
-            match (*v)? {
+        DataType::Boolean => Arc::new(BooleanArray::from_iter(values.iter().map(
+            |v| match (*v)? {
                 Value::Bool(b) => Some(*b),
                 Value::String(s) => s.parse().ok(),
                 _ => None,
-            }
-        }))),
+            },
+        ))),
         DataType::Timestamp(TimeUnit::Millisecond, None) => {
-            Arc::new(TimestampMillisecondArray::from_iter(values.iter().map(
-                |v| v.and_then(Value::as_str).and_then(parse_time_ms),
-            )))
+            Arc::new(TimestampMillisecondArray::from_iter(
+                values
+                    .iter()
+                    .map(|v| v.and_then(Value::as_str).and_then(parse_time_ms)),
+            ))
         }
         DataType::Struct(fields) => {
-            let valid: Vec<bool> = values.iter().map(|v| matches!(v, Some(Value::Object(_)))).collect();
+            let valid: Vec<bool> = values
+                .iter()
+                .map(|v| matches!(v, Some(Value::Object(_))))
+                .collect();
             let children = fields
                 .iter()
                 .map(|f| {

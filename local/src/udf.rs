@@ -71,8 +71,10 @@ fn strings(a: &ArrayRef) -> Result<StringArray> {
 
 fn millis(a: &ArrayRef) -> Result<TimestampMillisecondArray> {
     let c = cast(a, &TS_MS)?;
-    Ok(c.as_primitive::<datafusion::arrow::datatypes::TimestampMillisecondType>()
-        .clone())
+    Ok(
+        c.as_primitive::<datafusion::arrow::datatypes::TimestampMillisecondType>()
+            .clone(),
+    )
 }
 
 impl ScalarUDFImpl for TrinoUdf {
@@ -291,7 +293,11 @@ fn parse_iso8601(s: &str) -> Option<i64> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp_millis());
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
             return Some(t.and_utc().timestamp_millis());
         }
@@ -331,11 +337,14 @@ fn date_diff(unit: &str, a: i64, b: i64) -> Result<i64> {
     if let Some(u) = unit_ms(unit) {
         return Ok((b - a) / u);
     }
-    let months = unit_months(unit).ok_or_else(|| exec_err(format!("'{unit}' is not a valid unit")))?;
+    let months =
+        unit_months(unit).ok_or_else(|| exec_err(format!("'{unit}' is not a valid unit")))?;
     let (da, db) = (to_dt(a)?, to_dt(b)?);
     let mut m = (db.year() as i64 - da.year() as i64) * 12 + db.month() as i64 - da.month() as i64;
     // A partial month does not count, in either direction.
-    let a_rest = da.with_year(db.year()).and_then(|d| d.with_month(db.month()));
+    let a_rest = da
+        .with_year(db.year())
+        .and_then(|d| d.with_month(db.month()));
     if let Some(ar) = a_rest {
         if m > 0 && ar > db {
             m -= 1;
@@ -350,7 +359,8 @@ fn date_add(unit: &str, n: i64, t: i64) -> Result<i64> {
     if let Some(u) = unit_ms(unit) {
         return Ok(t + n * u);
     }
-    let months = unit_months(unit).ok_or_else(|| exec_err(format!("'{unit}' is not a valid unit")))? * n;
+    let months =
+        unit_months(unit).ok_or_else(|| exec_err(format!("'{unit}' is not a valid unit")))? * n;
     let dt = to_dt(t)?;
     let shifted = if months >= 0 {
         dt.checked_add_months(Months::new(months as u32))
@@ -369,8 +379,14 @@ mod tests {
     #[test]
     fn json_paths() {
         let doc: Value = serde_json::json!({"a": {"b": [1, {"c": "x"}]}, "k.y": 2});
-        assert_eq!(json_path(&doc, "$.a.b[1].c").unwrap(), Some(&Value::from("x")));
-        assert_eq!(json_path(&doc, "$[\"k.y\"]").unwrap(), Some(&Value::from(2)));
+        assert_eq!(
+            json_path(&doc, "$.a.b[1].c").unwrap(),
+            Some(&Value::from("x"))
+        );
+        assert_eq!(
+            json_path(&doc, "$[\"k.y\"]").unwrap(),
+            Some(&Value::from(2))
+        );
         assert_eq!(json_path(&doc, "$.nope").unwrap(), None);
         assert!(json_path(&doc, "a.b").is_err());
     }
@@ -383,6 +399,9 @@ mod tests {
         assert_eq!(date_diff("month", t, u).unwrap(), 1);
         assert_eq!(date_diff("hour", u, t).unwrap(), -720);
         let feb = date_add("month", 1, t).unwrap();
-        assert_eq!(to_dt(feb).unwrap().to_rfc3339(), "2024-02-29T00:00:00+00:00");
+        assert_eq!(
+            to_dt(feb).unwrap().to_rfc3339(),
+            "2024-02-29T00:00:00+00:00"
+        );
     }
 }

@@ -89,17 +89,31 @@ pub fn parse_check(name: &str, text: &str) -> Result<Check> {
         }
         sql_lines.push(line);
     }
-    let take = |k: &str| header.get(k).cloned().ok_or_else(|| bad(format!("missing `-- {k}:` header")));
+    let take = |k: &str| {
+        header
+            .get(k)
+            .cloned()
+            .ok_or_else(|| bad(format!("missing `-- {k}:` header")))
+    };
     let id = take("id")?;
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(bad(format!("id {id:?} must be letters, digits, '-' or '_'")));
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(bad(format!(
+            "id {id:?} must be letters, digits, '-' or '_'"
+        )));
     }
-    let severity = Severity::parse(&take("severity")?).ok_or_else(|| bad("unknown severity".into()))?;
+    let severity =
+        Severity::parse(&take("severity")?).ok_or_else(|| bad("unknown severity".into()))?;
     let sql = sql_lines.join("\n").trim().to_string();
     let used = placeholders(&sql).map_err(|e| bad(e.to_string()))?;
     for p in &used {
         if !BUILTIN_PLACEHOLDERS.contains(&p.as_str()) && !params.contains_key(p) {
-            return Err(bad(format!("placeholder {{{p}}} is neither built in nor declared (`-- param {p}: default`)")));
+            return Err(bad(format!(
+                "placeholder {{{p}}} is neither built in nor declared (`-- param {p}: default`)"
+            )));
         }
     }
     if !(used.iter().any(|p| p == "window_start") && used.iter().any(|p| p == "window_end")) {
@@ -130,7 +144,9 @@ impl Catalog {
         for f in BUNDLED.files() {
             if f.path().extension().is_some_and(|e| e == "sql") {
                 let name = f.path().display().to_string();
-                let text = f.contents_utf8().ok_or_else(|| Error::InvalidInput(format!("check {name} is not UTF-8")))?;
+                let text = f
+                    .contents_utf8()
+                    .ok_or_else(|| Error::InvalidInput(format!("check {name} is not UTF-8")))?;
                 c.insert(parse_check(&name, text)?)?;
             }
         }
@@ -139,11 +155,16 @@ impl Catalog {
 
     /// Adds every `*.sql` check in `dir` (user checks may not reuse a bundled id).
     pub fn add_dir(&mut self, dir: &Path) -> Result<()> {
-        let entries = std::fs::read_dir(dir).map_err(|e| Error::Config(format!("checks folder {}: {e}", dir.display())))?;
-        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "sql")).collect();
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| Error::Config(format!("checks folder {}: {e}", dir.display())))?;
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+            .collect();
         paths.sort();
         for p in paths {
-            let text = std::fs::read_to_string(&p).map_err(|e| Error::Config(format!("{}: {e}", p.display())))?;
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| Error::Config(format!("{}: {e}", p.display())))?;
             self.insert(parse_check(&p.display().to_string(), &text)?)?;
         }
         Ok(())
@@ -159,7 +180,9 @@ impl Catalog {
 
     /// A check by id.
     pub fn get(&self, id: &str) -> Result<&Check> {
-        self.checks.get(id).ok_or_else(|| Error::UnknownCheck(id.to_string()))
+        self.checks
+            .get(id)
+            .ok_or_else(|| Error::UnknownCheck(id.to_string()))
     }
 
     /// All checks, ordered by id.

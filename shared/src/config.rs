@@ -62,13 +62,21 @@ impl Config {
         }
         if let Some(v) = get("TRAILWATCH_OWNER_ACCOUNT_ID") {
             if v.len() != 12 || !v.chars().all(|ch| ch.is_ascii_digit()) {
-                return Err(bad("TRAILWATCH_OWNER_ACCOUNT_ID", &v, "expected a 12-digit account id"));
+                return Err(bad(
+                    "TRAILWATCH_OWNER_ACCOUNT_ID",
+                    &v,
+                    "expected a 12-digit account id",
+                ));
             }
             c.owner_account_id = Some(v);
         }
         if let Some(v) = get("TRAILWATCH_ALERT_TOPIC_ARN") {
             if !v.starts_with("arn:") || v.split(':').count() < 6 {
-                return Err(bad("TRAILWATCH_ALERT_TOPIC_ARN", &v, "expected an SNS topic ARN"));
+                return Err(bad(
+                    "TRAILWATCH_ALERT_TOPIC_ARN",
+                    &v,
+                    "expected an SNS topic ARN",
+                ));
             }
             c.alert_topic_arn = Some(v);
         }
@@ -76,22 +84,41 @@ impl Config {
             c.allow_adhoc_sql = match v.to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" => true,
                 "0" | "false" | "no" => false,
-                _ => return Err(bad("TRAILWATCH_ALLOW_ADHOC_SQL", &v, "expected true or false")),
+                _ => {
+                    return Err(bad(
+                        "TRAILWATCH_ALLOW_ADHOC_SQL",
+                        &v,
+                        "expected true or false",
+                    ))
+                }
             };
         }
         if let Some(v) = get("TRAILWATCH_DEFAULT_WINDOW") {
-            c.default_window = parse_duration(&v).map_err(|e| bad("TRAILWATCH_DEFAULT_WINDOW", &v, &e.to_string()))?;
+            c.default_window = parse_duration(&v)
+                .map_err(|e| bad("TRAILWATCH_DEFAULT_WINDOW", &v, &e.to_string()))?;
         }
         if let Some(v) = get("TRAILWATCH_QUERY_DEADLINE") {
-            c.query_deadline = parse_duration(&v).map_err(|e| bad("TRAILWATCH_QUERY_DEADLINE", &v, &e.to_string()))?;
+            c.query_deadline = parse_duration(&v)
+                .map_err(|e| bad("TRAILWATCH_QUERY_DEADLINE", &v, &e.to_string()))?;
         }
         c.checks_dir = get("TRAILWATCH_CHECKS_DIR");
         if let Some(v) = get("TRAILWATCH_PAGE_SIZE") {
-            c.page_size = v.parse().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| bad("TRAILWATCH_PAGE_SIZE", &v, "expected 1..=1000"))?;
+            c.page_size = v
+                .parse()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| bad("TRAILWATCH_PAGE_SIZE", &v, "expected 1..=1000"))?;
         }
-        for (k, slot) in [("TRAILWATCH_POLL_INITIAL_SECS", &mut c.backoff.initial_secs), ("TRAILWATCH_POLL_MAX_SECS", &mut c.backoff.max_secs)] {
+        for (k, slot) in [
+            ("TRAILWATCH_POLL_INITIAL_SECS", &mut c.backoff.initial_secs),
+            ("TRAILWATCH_POLL_MAX_SECS", &mut c.backoff.max_secs),
+        ] {
             if let Some(v) = get(k) {
-                *slot = v.parse().ok().filter(|n| (1..=3600).contains(n)).ok_or_else(|| bad(k, &v, "expected 1..=3600 seconds"))?;
+                *slot = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=3600).contains(n))
+                    .ok_or_else(|| bad(k, &v, "expected 1..=3600 seconds"))?;
             }
         }
         Ok(c)
@@ -111,18 +138,27 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config> {
-        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| m.get(k).cloned())
     }
 
     #[test]
     fn validates_with_clear_messages() {
         assert!(cfg(&[]).is_ok());
-        let e = cfg(&[("TRAILWATCH_EVENT_DATA_STORE", "x'; DROP")]).unwrap_err().to_string();
+        let e = cfg(&[("TRAILWATCH_EVENT_DATA_STORE", "x'; DROP")])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("TRAILWATCH_EVENT_DATA_STORE"), "{e}");
         assert!(cfg(&[("TRAILWATCH_PAGE_SIZE", "5000")]).is_err());
         assert!(cfg(&[("TRAILWATCH_ALLOW_ADHOC_SQL", "maybe")]).is_err());
-        let c = cfg(&[("TRAILWATCH_DEFAULT_WINDOW", "7d"), ("TRAILWATCH_ALLOW_ADHOC_SQL", "true")]).unwrap();
+        let c = cfg(&[
+            ("TRAILWATCH_DEFAULT_WINDOW", "7d"),
+            ("TRAILWATCH_ALLOW_ADHOC_SQL", "true"),
+        ])
+        .unwrap();
         assert_eq!(c.default_window, Duration::days(7));
         assert!(c.allow_adhoc_sql);
     }

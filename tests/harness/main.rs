@@ -46,10 +46,19 @@ async fn next(State(st): State<St>) -> impl IntoResponse {
     (
         StatusCode::OK,
         [
-            ("lambda-runtime-aws-request-id", "harness-request-1".to_string()),
+            (
+                "lambda-runtime-aws-request-id",
+                "harness-request-1".to_string(),
+            ),
             ("lambda-runtime-deadline-ms", deadline.to_string()),
-            ("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:000000000000:function:harness".to_string()),
-            ("lambda-runtime-trace-id", "Root=1-00000000-000000000000000000000000".to_string()),
+            (
+                "lambda-runtime-invoked-function-arn",
+                "arn:aws:lambda:us-east-1:000000000000:function:harness".to_string(),
+            ),
+            (
+                "lambda-runtime-trace-id",
+                "Root=1-00000000-000000000000000000000000".to_string(),
+            ),
             ("content-type", "application/json".to_string()),
         ],
         body,
@@ -65,7 +74,8 @@ fn finish(st: &St, outcome: Result<Value, Value>) {
 }
 
 fn parse(body: &Bytes) -> Value {
-    serde_json::from_slice(body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
+    serde_json::from_slice(body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
 }
 
 async fn response(State(st): State<St>, Path(_id): Path<String>, body: Bytes) -> StatusCode {
@@ -95,16 +105,25 @@ fn peak_rss_kb(pid: u32) -> Option<u64> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let Some(bin) = arg("--bin") else {
         eprintln!("usage: lambda-harness --bin PATH [--payload JSON] [--report] [--timeout-ms N]");
         return std::process::ExitCode::from(2);
     };
     let payload = arg("--payload").unwrap_or_else(|| "{}".into());
     let report = args.iter().any(|a| a == "--report");
-    let timeout_ms: u64 = arg("--timeout-ms").and_then(|v| v.parse().ok()).unwrap_or(60_000);
+    let timeout_ms: u64 = arg("--timeout-ms")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60_000);
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
     let st: St = Arc::new(Mutex::new(Shared {
         payload,
         deadline_ms: now_ms + timeout_ms,
@@ -113,7 +132,10 @@ async fn main() -> std::process::ExitCode {
     }));
     let app = Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next))
-        .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(response),
+        )
         .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
         .route("/2018-06-01/runtime/init/error", post(init_error))
         .with_state(st.clone());
@@ -127,7 +149,9 @@ async fn main() -> std::process::ExitCode {
     let addr = listener.local_addr().expect("local addr");
     tokio::spawn(async move { axum::serve(listener, app).await });
     let started = Instant::now();
-    let name = std::path::Path::new(&bin).file_name().map_or("function".into(), |n| n.to_string_lossy().into_owned());
+    let name = std::path::Path::new(&bin)
+        .file_name()
+        .map_or("function".into(), |n| n.to_string_lossy().into_owned());
     let mut child = match tokio::process::Command::new(&bin)
         .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
         .env("AWS_LAMBDA_FUNCTION_NAME", &name)
@@ -136,7 +160,11 @@ async fn main() -> std::process::ExitCode {
         .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "harness")
         .stdout(Stdio::null())
-        .stderr(if report { Stdio::null() } else { Stdio::inherit() })
+        .stderr(if report {
+            Stdio::null()
+        } else {
+            Stdio::inherit()
+        })
         .spawn()
     {
         Ok(c) => c,
@@ -161,13 +189,18 @@ async fn main() -> std::process::ExitCode {
     let outcome = s.outcome.clone().unwrap_or_else(|| {
         Err(json!({"errorType": "Runtime.ExitError", "errorMessage": format!("{name} exited before answering: {waited:?}")}))
     });
-    let cold = s.first_next.map(|t| t.duration_since(started).as_secs_f64() * 1000.0);
+    let cold = s
+        .first_next
+        .map(|t| t.duration_since(started).as_secs_f64() * 1000.0);
     if report {
         let (response, error) = match &outcome {
             Ok(v) => (v.clone(), Value::Null),
             Err(e) => (Value::Null, e.clone()),
         };
-        println!("{}", json!({"response": response, "error": error, "cold_start_ms": cold, "peak_rss_kb": rss}));
+        println!(
+            "{}",
+            json!({"response": response, "error": error, "cold_start_ms": cold, "peak_rss_kb": rss})
+        );
         return std::process::ExitCode::SUCCESS;
     }
     match outcome {

@@ -23,7 +23,10 @@ pub fn invictus_dir() -> PathBuf {
 pub fn invictus_events() -> Vec<Value> {
     let dir = invictus_dir().join("CloudTrail");
     let mut out = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("data dir").map(|e| e.expect("entry").path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("data dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
     files.sort();
     for f in files {
         let doc: Value = serde_json::from_slice(&std::fs::read(&f).expect("read")).expect("json");
@@ -73,7 +76,9 @@ pub fn cloudtrail(endpoint: &str, attempts: u32) -> aws_sdk_cloudtrail::Client {
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
         .endpoint_url(endpoint)
-        .retry_config(aws_sdk_cloudtrail::config::retry::RetryConfig::standard().with_max_attempts(attempts))
+        .retry_config(
+            aws_sdk_cloudtrail::config::retry::RetryConfig::standard().with_max_attempts(attempts),
+        )
         .build();
     aws_sdk_cloudtrail::Client::from_conf(conf)
 }
@@ -83,21 +88,32 @@ pub fn sns(endpoint: &str) -> aws_sdk_sns::Client {
     let conf = aws_sdk_sns::Config::builder()
         .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
         .region(aws_sdk_sns::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sns::config::Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .credentials_provider(aws_sdk_sns::config::Credentials::new(
+            "AKIDTEST", "secret", None, None, "test",
+        ))
         .endpoint_url(endpoint)
         .build();
     aws_sdk_sns::Client::from_conf(conf)
 }
 
 /// Pipeline dependencies wired to the service: SDK Lake adapter and SNS alerts to `topic`.
-pub fn deps(svc: &Running, topic: &str, config: trailwatch::config::Config) -> trailwatch::pipeline::Deps {
+pub fn deps(
+    svc: &Running,
+    topic: &str,
+    config: trailwatch::config::Config,
+) -> trailwatch::pipeline::Deps {
     use trailwatch::alert::sns::SnsAlerts;
     use trailwatch::lake::sdk::SdkLake;
     let mut config = config;
-    config.event_data_store.get_or_insert_with(|| svc.summary.event_data_store_arn.clone());
+    config
+        .event_data_store
+        .get_or_insert_with(|| svc.summary.event_data_store_arn.clone());
     trailwatch::pipeline::Deps {
         lake: Arc::new(SdkLake::new(cloudtrail(svc.endpoint(), 3), None)),
-        alerts: Some(Arc::new(SnsAlerts::new(sns(svc.endpoint()), topic.to_string()))),
+        alerts: Some(Arc::new(SnsAlerts::new(
+            sns(svc.endpoint()),
+            topic.to_string(),
+        ))),
         catalog: Arc::new(trailwatch::checks::Catalog::bundled().expect("catalog")),
         config: Arc::new(config),
     }
@@ -106,12 +122,181 @@ pub fn deps(svc: &Running, topic: &str, config: trailwatch::config::Config) -> t
 /// Polls DescribeQuery until the query ends; returns its final status text.
 pub async fn wait_query(ct: &aws_sdk_cloudtrail::Client, id: &str) -> String {
     for _ in 0..400 {
-        let d = ct.describe_query().query_id(id).send().await.expect("describe");
-        let s = d.query_status().map(|s| s.as_str().to_string()).unwrap_or_default();
+        let d = ct
+            .describe_query()
+            .query_id(id)
+            .send()
+            .await
+            .expect("describe");
+        let s = d
+            .query_status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default();
         if !matches!(s.as_str(), "QUEUED" | "RUNNING") {
             return s;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("query {id} never ended");
+}
+
+fn names(e: &Value, source: &str, list: &[&str]) -> bool {
+    field(e, "eventSource") == source && list.contains(&field(e, "eventName"))
+}
+
+/// The CIS CloudWatch.1-14 filter patterns, written from the control definitions
+/// (docs/api-facts.md), independently of the checks' SQL.
+pub fn cis(n: u32, e: &Value) -> bool {
+    let name = field(e, "eventName");
+    match n {
+        1 => {
+            field(e, "userIdentity.type") == "Root"
+                && e["userIdentity"]
+                    .get("invokedBy")
+                    .is_none_or(Value::is_null)
+                && field(e, "eventType") != "AwsServiceEvent"
+                && e.get("eventType").is_some_and(|t| !t.is_null())
+        }
+        2 => {
+            let c = field(e, "errorCode");
+            c.ends_with("UnauthorizedOperation") || c.starts_with("AccessDenied")
+        }
+        3 => {
+            name == "ConsoleLogin"
+                && field(e, "userIdentity.type") == "IAMUser"
+                && field(e, "responseElements.ConsoleLogin") == "Success"
+                && field(e, "additionalEventData.MFAUsed") != "Yes"
+        }
+        4 => names(
+            e,
+            "iam.amazonaws.com",
+            &[
+                "DeleteGroupPolicy",
+                "DeleteRolePolicy",
+                "DeleteUserPolicy",
+                "PutGroupPolicy",
+                "PutRolePolicy",
+                "PutUserPolicy",
+                "CreatePolicy",
+                "DeletePolicy",
+                "CreatePolicyVersion",
+                "DeletePolicyVersion",
+                "AttachRolePolicy",
+                "DetachRolePolicy",
+                "AttachUserPolicy",
+                "DetachUserPolicy",
+                "AttachGroupPolicy",
+                "DetachGroupPolicy",
+            ],
+        ),
+        5 => names(
+            e,
+            "cloudtrail.amazonaws.com",
+            &[
+                "CreateTrail",
+                "UpdateTrail",
+                "DeleteTrail",
+                "StartLogging",
+                "StopLogging",
+            ],
+        ),
+        6 => name == "ConsoleLogin" && field(e, "errorMessage") == "Failed authentication",
+        7 => names(
+            e,
+            "kms.amazonaws.com",
+            &["DisableKey", "ScheduleKeyDeletion"],
+        ),
+        8 => names(
+            e,
+            "s3.amazonaws.com",
+            &[
+                "PutBucketAcl",
+                "PutBucketPolicy",
+                "PutBucketCors",
+                "PutBucketLifecycle",
+                "PutBucketReplication",
+                "DeleteBucketPolicy",
+                "DeleteBucketCors",
+                "DeleteBucketLifecycle",
+                "DeleteBucketReplication",
+            ],
+        ),
+        9 => names(
+            e,
+            "config.amazonaws.com",
+            &[
+                "StopConfigurationRecorder",
+                "DeleteDeliveryChannel",
+                "PutDeliveryChannel",
+                "PutConfigurationRecorder",
+            ],
+        ),
+        10 => names(
+            e,
+            "ec2.amazonaws.com",
+            &[
+                "AuthorizeSecurityGroupIngress",
+                "AuthorizeSecurityGroupEgress",
+                "RevokeSecurityGroupIngress",
+                "RevokeSecurityGroupEgress",
+                "CreateSecurityGroup",
+                "DeleteSecurityGroup",
+            ],
+        ),
+        11 => names(
+            e,
+            "ec2.amazonaws.com",
+            &[
+                "CreateNetworkAcl",
+                "CreateNetworkAclEntry",
+                "DeleteNetworkAcl",
+                "DeleteNetworkAclEntry",
+                "ReplaceNetworkAclEntry",
+                "ReplaceNetworkAclAssociation",
+            ],
+        ),
+        12 => names(
+            e,
+            "ec2.amazonaws.com",
+            &[
+                "CreateCustomerGateway",
+                "DeleteCustomerGateway",
+                "AttachInternetGateway",
+                "CreateInternetGateway",
+                "DeleteInternetGateway",
+                "DetachInternetGateway",
+            ],
+        ),
+        13 => names(
+            e,
+            "ec2.amazonaws.com",
+            &[
+                "CreateRoute",
+                "CreateRouteTable",
+                "ReplaceRoute",
+                "ReplaceRouteTableAssociation",
+                "DeleteRouteTable",
+                "DeleteRoute",
+                "DisassociateRouteTable",
+            ],
+        ),
+        14 => names(
+            e,
+            "ec2.amazonaws.com",
+            &[
+                "CreateVpc",
+                "DeleteVpc",
+                "ModifyVpcAttribute",
+                "AcceptVpcPeeringConnection",
+                "CreateVpcPeeringConnection",
+                "DeleteVpcPeeringConnection",
+                "RejectVpcPeeringConnection",
+                "AttachClassicLinkVpc",
+                "DetachClassicLinkVpc",
+                "DisableVpcClassicLink",
+                "EnableVpcClassicLink",
+            ],
+        ),
+        _ => unreachable!(),
+    }
 }

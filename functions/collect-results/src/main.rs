@@ -11,7 +11,11 @@ async fn main() -> Result<(), Error> {
     let deps = Deps::from_env().await?;
     run(service_fn(|ev: LambdaEvent<Value>| {
         let deps = &deps;
-        async move { collect::handle(deps, ev.payload, ev.context.deadline()).await.map_err(diagnostic) }
+        async move {
+            collect::handle(deps, ev.payload, ev.context.deadline())
+                .await
+                .map_err(diagnostic)
+        }
     }))
     .await
 }

@@ -67,13 +67,24 @@ pub fn alert_id(rule_id: &str, event_id: &str) -> String {
 
 /// The CloudTrail console page of an event.
 pub fn console_link(region: &str, event_id: &str) -> String {
-    let region = if region.is_empty() { "us-east-1" } else { region };
+    let region = if region.is_empty() {
+        "us-east-1"
+    } else {
+        region
+    };
     format!("https://{region}.console.aws.amazon.com/cloudtrailv2/home?region={region}#/events/{event_id}")
 }
 
 impl Alert {
     /// An alert for `event` raised by `rule_id`.
-    pub fn new(origin: Origin, rule_id: &str, title: &str, severity: Severity, event: EventSummary, author: Option<String>) -> Self {
+    pub fn new(
+        origin: Origin,
+        rule_id: &str,
+        title: &str,
+        severity: Severity,
+        event: EventSummary,
+        author: Option<String>,
+    ) -> Self {
         Self {
             id: alert_id(rule_id, &event.event_id),
             console_link: console_link(&event.region, &event.event_id),
@@ -116,12 +127,23 @@ struct Body<'a> {
 
 /// A subject SNS accepts: under 100 characters, no line breaks or control characters.
 pub fn subject(severity: Severity, title: &str, count: usize) -> String {
-    let clean: String = title.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    let suffix = if count > 1 { format!(" ({count} events)") } else { String::new() };
+    let clean: String = title
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let suffix = if count > 1 {
+        format!(" ({count} events)")
+    } else {
+        String::new()
+    };
     let head = format!("[{}] trailwatch: ", severity.as_str().to_ascii_uppercase());
     let room = 99 - head.chars().count() - suffix.chars().count();
     let title: String = if clean.chars().count() > room {
-        clean.chars().take(room - 1).chain(std::iter::once('…')).collect()
+        clean
+            .chars()
+            .take(room - 1)
+            .chain(std::iter::once('…'))
+            .collect()
     } else {
         clean
     };
@@ -139,7 +161,11 @@ pub fn pack(alerts: &[Alert]) -> Vec<Notification> {
     }
     let mut out = Vec::new();
     for rule in order {
-        let group: Vec<Alert> = alerts.iter().filter(|a| a.rule_id == rule).cloned().collect();
+        let group: Vec<Alert> = alerts
+            .iter()
+            .filter(|a| a.rule_id == rule)
+            .cloned()
+            .collect();
         let mut chunks: Vec<&[Alert]> = Vec::new();
         let mut rest: &[Alert] = &group;
         while !rest.is_empty() {
@@ -176,8 +202,22 @@ pub fn pack(alerts: &[Alert]) -> Vec<Notification> {
                 attributes: vec![
                     ("severity".into(), first.severity.as_str().into()),
                     ("rule_id".into(), first.rule_id.clone()),
-                    ("account".into(), if first.event.account.is_empty() { "unknown".into() } else { first.event.account.clone() }),
-                    ("origin".into(), match first.origin { Origin::Check => "check", Origin::Rule => "rule" }.into()),
+                    (
+                        "account".into(),
+                        if first.event.account.is_empty() {
+                            "unknown".into()
+                        } else {
+                            first.event.account.clone()
+                        },
+                    ),
+                    (
+                        "origin".into(),
+                        match first.origin {
+                            Origin::Check => "check",
+                            Origin::Rule => "rule",
+                        }
+                        .into(),
+                    ),
                 ],
                 deduplication_id: hex::encode(&h.finalize()[..16]),
                 group_id: first.rule_id.clone(),

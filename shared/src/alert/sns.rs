@@ -34,7 +34,9 @@ impl SnsAlerts {
             b = b.message_attributes(k, attr);
         }
         if fifo {
-            b = b.message_group_id(&n.group_id).message_deduplication_id(&n.deduplication_id);
+            b = b
+                .message_group_id(&n.group_id)
+                .message_deduplication_id(&n.deduplication_id);
         }
         b.build().map_err(|e| Error::Publish(e.to_string()))
     }

@@ -35,9 +35,17 @@ where
             s.err().message().unwrap_or_default().to_string(),
         ),
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            return Error::Transient(format!("{}", aws_smithy_types::error::display::DisplayErrorContext(&e)))
+            return Error::Transient(format!(
+                "{}",
+                aws_smithy_types::error::display::DisplayErrorContext(&e)
+            ))
         }
-        _ => return Error::Transient(format!("{}", aws_smithy_types::error::display::DisplayErrorContext(&e))),
+        _ => {
+            return Error::Transient(format!(
+                "{}",
+                aws_smithy_types::error::display::DisplayErrorContext(&e)
+            ))
+        }
     };
     classify(&code, message)
 }
@@ -49,9 +57,15 @@ pub fn classify(code: &str, message: String) -> Error {
         "InvalidQueryStatementException" => Error::InvalidQuery(message),
         "QueryIdNotFoundException" => Error::QueryNotFound(message),
         "InvalidNextTokenException" => Error::InvalidToken(message),
-        "EventDataStoreNotFoundException" | "InactiveEventDataStoreException" => Error::EventDataStore(message),
-        "ThrottlingException" | "Throttling" | "TooManyRequestsException" => Error::Throttled(message),
-        "InternalFailure" | "ServiceUnavailable" | "InternalServerError" => Error::Transient(message),
+        "EventDataStoreNotFoundException" | "InactiveEventDataStoreException" => {
+            Error::EventDataStore(message)
+        }
+        "ThrottlingException" | "Throttling" | "TooManyRequestsException" => {
+            Error::Throttled(message)
+        }
+        "InternalFailure" | "ServiceUnavailable" | "InternalServerError" => {
+            Error::Transient(message)
+        }
         _ => Error::Aws {
             code: code.to_string(),
             message,
@@ -102,7 +116,9 @@ impl LakeQueries for SdkLake {
             events_matched: stats.and_then(|s| s.events_matched()).unwrap_or(0),
             events_scanned: stats.and_then(|s| s.events_scanned()).unwrap_or(0),
             bytes_scanned: stats.and_then(|s| s.bytes_scanned()).unwrap_or(0),
-            execution_ms: stats.and_then(|s| s.execution_time_in_millis()).unwrap_or(0) as i64,
+            execution_ms: stats
+                .and_then(|s| s.execution_time_in_millis())
+                .unwrap_or(0) as i64,
             error_message: out.error_message().map(str::to_string),
         })
     }
@@ -129,7 +145,9 @@ impl LakeQueries for SdkLake {
             .collect();
         let stats = out.query_statistics();
         Ok(ResultsPage {
-            status: out.query_status().and_then(|s| QueryStatus::parse(s.as_str())),
+            status: out
+                .query_status()
+                .and_then(|s| QueryStatus::parse(s.as_str())),
             rows,
             next_token: out.next_token().map(str::to_string),
             bytes_scanned: stats.and_then(|s| s.bytes_scanned()).unwrap_or(0),

@@ -50,7 +50,8 @@ pub fn store_id(id_or_arn: &str) -> Result<String, TemplateError> {
     let id = id_or_arn
         .rsplit_once(":eventdatastore/")
         .map_or(id_or_arn, |(_, id)| id);
-    let ok = (3..=128).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let ok =
+        (3..=128).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if ok {
         Ok(id.to_string())
     } else {
@@ -106,7 +107,11 @@ fn scan<'a>(
 }
 
 /// Renders `template`; `declared` are the parameter names the check declares.
-pub fn render(template: &str, declared: &[String], b: &Bindings<'_>) -> Result<String, TemplateError> {
+pub fn render(
+    template: &str,
+    declared: &[String],
+    b: &Bindings<'_>,
+) -> Result<String, TemplateError> {
     let names = placeholders(template)?;
     if !(names.iter().any(|n| n == "window_start") && names.iter().any(|n| n == "window_end")) {
         return Err(TemplateError::Unbounded);
@@ -132,7 +137,9 @@ pub fn render(template: &str, declared: &[String], b: &Bindings<'_>) -> Result<S
                 }
                 out.push_str(&quote_literal(v));
             }
-            Piece::Placeholder(name) => return Err(TemplateError::UnknownPlaceholder(name.to_string())),
+            Piece::Placeholder(name) => {
+                return Err(TemplateError::UnknownPlaceholder(name.to_string()))
+            }
         }
         Ok(())
     })?;
@@ -175,9 +182,17 @@ mod tests {
             render("SELECT {evil} {window_start} {window_end}", &[], &b),
             Err(TemplateError::UnknownPlaceholder("evil".into()))
         );
-        assert_eq!(render("SELECT 1 FROM {event_data_store}", &[], &b), Err(TemplateError::Unbounded));
+        assert_eq!(
+            render("SELECT 1 FROM {event_data_store}", &[], &b),
+            Err(TemplateError::Unbounded)
+        );
         assert!(store_id("abc; DROP").is_err());
         assert!(store_id("x").is_err());
-        assert_eq!(store_id("5e2676f8-9fce-46ef-8142-3e36a94e6691").unwrap().len(), 36);
+        assert_eq!(
+            store_id("5e2676f8-9fce-46ef-8142-3e36a94e6691")
+                .unwrap()
+                .len(),
+            36
+        );
     }
 }

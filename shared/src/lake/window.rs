@@ -43,7 +43,9 @@ impl Window {
     /// A window with explicit ends, validated.
     pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Self> {
         if start >= end {
-            return Err(Error::InvalidInput(format!("window start {start} is not before end {end}")));
+            return Err(Error::InvalidInput(format!(
+                "window start {start} is not before end {end}"
+            )));
         }
         if end - start > MAX_WINDOW {
             return Err(Error::InvalidInput(format!(

@@ -64,36 +64,37 @@ pub fn finding(row: &Row) -> EventSummary {
     e
 }
 
-/// Collects until done or until less than [`RESERVE`] is left before `deadline`.
-pub async fn handle(deps: &Deps, input: serde_json::Value, deadline: SystemTime) -> Result<CollectState> {
-    let input: CollectInput = decode("collect-results", input)?;
-    let q = &input.query;
-    let span = tracing::info_span!("collect_results", query_id = %q.query_id, check_id = %q.check_id);
-    let _g = span.enter();
-    let mut st = input.collect.unwrap_or_default();
+/// Reads pages from where `st` left off until done or until less than [`RESERVE`] is left before
+/// `deadline`, handing each page's rows to `on_page` (which returns the alerts and notifications
+/// it sent) and updating `st`. Rows are never accumulated here.
+pub async fn pages(
+    deps: &Deps,
+    q: &QueryRef,
+    st: &mut CollectState,
+    deadline: SystemTime,
+    mut on_page: impl AsyncFnMut(&[Row]) -> Result<(u64, u64)>,
+) -> Result<()> {
     if st.done {
-        return Ok(st);
+        return Ok(());
     }
     st.invocations += 1;
-    let sink = deps.alerts.as_ref().ok_or_else(|| Error::Config("TRAILWATCH_ALERT_TOPIC_ARN is not set".into()))?;
     loop {
-        let page = deps.lake.page(&q.query_id, st.next_token.as_deref(), deps.config.page_size).await?;
+        let page = deps
+            .lake
+            .page(&q.query_id, st.next_token.as_deref(), deps.config.page_size)
+            .await?;
         match page.status {
             Some(QueryStatus::Finished) | None => {}
             Some(other) => {
-                return Err(Error::InvalidInput(format!("query {} is {other:?}, not FINISHED: nothing to collect", q.query_id)))
+                return Err(Error::InvalidInput(format!(
+                    "query {} is {other:?}, not FINISHED: nothing to collect",
+                    q.query_id
+                )))
             }
         }
-        let alerts: Vec<Alert> = page
-            .rows
-            .iter()
-            .map(|r| Alert::new(Origin::Check, &q.check_id, &q.title, q.severity, finding(r), None))
-            .collect();
-        if !alerts.is_empty() {
-            let notes = pack(&alerts);
-            st.notifications += sink.publish(&notes).await? as u64;
-            st.alerts_sent += alerts.len() as u64;
-        }
+        let (alerts, notifications) = on_page(&page.rows).await?;
+        st.alerts_sent += alerts;
+        st.notifications += notifications;
         st.rows += page.rows.len() as u64;
         st.pages += 1;
         st.bytes_scanned = page.bytes_scanned;
@@ -101,14 +102,72 @@ pub async fn handle(deps: &Deps, input: serde_json::Value, deadline: SystemTime)
         st.next_token = page.next_token;
         if st.next_token.is_none() {
             st.done = true;
-            break;
+            return Ok(());
         }
-        let left = deadline.duration_since(SystemTime::now()).unwrap_or_default();
+        let left = deadline
+            .duration_since(SystemTime::now())
+            .unwrap_or_default();
         if left < RESERVE {
-            tracing::info!(rows = st.rows, pages = st.pages, "time short: handing back a continuation");
-            break;
+            tracing::info!(
+                rows = st.rows,
+                pages = st.pages,
+                "time short: handing back a continuation"
+            );
+            return Ok(());
         }
     }
-    tracing::info!(rows = st.rows, pages = st.pages, alerts = st.alerts_sent, done = st.done, "collected");
+}
+
+/// The alerts for one page of a check's rows.
+pub fn alerts_for(q: &QueryRef, rows: &[Row]) -> Vec<Alert> {
+    rows.iter()
+        .map(|r| {
+            Alert::new(
+                Origin::Check,
+                &q.check_id,
+                &q.title,
+                q.severity,
+                finding(r),
+                None,
+            )
+        })
+        .collect()
+}
+
+/// collect-results: collects, publishing each page's findings as alerts.
+pub async fn handle(
+    deps: &Deps,
+    input: serde_json::Value,
+    deadline: SystemTime,
+) -> Result<CollectState> {
+    let input: CollectInput = decode("collect-results", input)?;
+    let q = &input.query;
+    let span =
+        tracing::info_span!("collect_results", query_id = %q.query_id, check_id = %q.check_id);
+    let _g = span.enter();
+    let mut st = input.collect.unwrap_or_default();
+    if st.done {
+        return Ok(st);
+    }
+    let sink = deps
+        .alerts
+        .as_ref()
+        .ok_or_else(|| Error::Config("TRAILWATCH_ALERT_TOPIC_ARN is not set".into()))?;
+    pages(deps, q, &mut st, deadline, async |rows: &[Row]| {
+        let alerts = alerts_for(q, rows);
+        if alerts.is_empty() {
+            return Ok((0, 0));
+        }
+        let sent = sink.publish(&pack(&alerts)).await?;
+        Ok((alerts.len() as u64, sent as u64))
+    })
+    .await?;
+    tracing::info!(
+        rows = st.rows,
+        pages = st.pages,
+        alerts = st.alerts_sent,
+        done = st.done,
+        "collected"
+    );
     Ok(st)
 }

@@ -57,11 +57,14 @@ impl Deps {
             catalog.add_dir(std::path::Path::new(dir))?;
         }
         let sdk = crate::aws::sdk_config(4).await;
-        let lake = crate::lake::sdk::SdkLake::new(crate::aws::cloudtrail(&sdk), config.owner_account_id.clone());
-        let alerts: Option<Arc<dyn AlertSink>> = config
-            .alert_topic_arn
-            .clone()
-            .map(|t| Arc::new(crate::alert::sns::SnsAlerts::new(crate::aws::sns(&sdk), t)) as Arc<dyn AlertSink>);
+        let lake = crate::lake::sdk::SdkLake::new(
+            crate::aws::cloudtrail(&sdk),
+            config.owner_account_id.clone(),
+        );
+        let alerts: Option<Arc<dyn AlertSink>> = config.alert_topic_arn.clone().map(|t| {
+            Arc::new(crate::alert::sns::SnsAlerts::new(crate::aws::sns(&sdk), t))
+                as Arc<dyn AlertSink>
+        });
         Ok(Self {
             lake: Arc::new(lake),
             alerts,

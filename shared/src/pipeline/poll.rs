@@ -34,7 +34,11 @@ pub struct PollState {
 }
 
 /// Polls once.
-pub async fn handle(deps: &Deps, input: serde_json::Value, now: DateTime<Utc>) -> Result<PollState> {
+pub async fn handle(
+    deps: &Deps,
+    input: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<PollState> {
     let input: PollInput = decode("poll-query", input)?;
     let q = &input.query;
     let span = tracing::info_span!("poll_query", query_id = %q.query_id, check_id = %q.check_id);
@@ -48,11 +52,16 @@ pub async fn handle(deps: &Deps, input: serde_json::Value, now: DateTime<Utc>) -
         state.status = match deps.lake.cancel(&q.query_id).await {
             Ok(s) => s,
             // It ended between the two calls: report what it ended as.
-            Err(crate::error::Error::Aws { code, .. }) if code == "InactiveQueryException" => deps.lake.describe(&q.query_id).await?.status,
+            Err(crate::error::Error::Aws { code, .. }) if code == "InactiveQueryException" => {
+                deps.lake.describe(&q.query_id).await?.status
+            }
             Err(e) => return Err(e),
         };
         deadline_cancelled = true;
-        state.error_message = Some(format!("cancelled by trailwatch: still running at its deadline {}", q.deadline));
+        state.error_message = Some(format!(
+            "cancelled by trailwatch: still running at its deadline {}",
+            q.deadline
+        ));
     }
     tracing::info!(status = ?state.status, attempt, "polled");
     Ok(PollState {

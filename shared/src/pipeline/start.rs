@@ -39,14 +39,15 @@ pub struct StartInput {
 /// Starts the query; `now` is recorded for the deadline, never used for the window.
 pub async fn handle(deps: &Deps, input: serde_json::Value, now: DateTime<Utc>) -> Result<QueryRef> {
     let input: StartInput = decode("start-query", input)?;
-    let end = parse_time(
-        input
-            .time
-            .as_deref()
-            .ok_or_else(|| Error::InvalidInput("start-query input needs `time` (the schedule's time, RFC 3339)".into()))?,
-    )?;
+    let end = parse_time(input.time.as_deref().ok_or_else(|| {
+        Error::InvalidInput("start-query input needs `time` (the schedule's time, RFC 3339)".into())
+    })?)?;
     let window = match (&input.window_start, &input.window) {
-        (Some(_), Some(_)) => return Err(Error::InvalidInput("give `window` or `window_start`, not both".into())),
+        (Some(_), Some(_)) => {
+            return Err(Error::InvalidInput(
+                "give `window` or `window_start`, not both".into(),
+            ))
+        }
         (Some(s), None) => Window::new(parse_time(s)?, end)?,
         (None, w) => {
             let len = match w {
@@ -60,27 +61,57 @@ pub async fn handle(deps: &Deps, input: serde_json::Value, now: DateTime<Utc>) -
         .event_data_store
         .as_deref()
         .or(deps.config.event_data_store.as_deref())
-        .ok_or_else(|| Error::Config("no event data store: set TRAILWATCH_EVENT_DATA_STORE or pass event_data_store".into()))?;
+        .ok_or_else(|| {
+            Error::Config(
+                "no event data store: set TRAILWATCH_EVENT_DATA_STORE or pass event_data_store"
+                    .into(),
+            )
+        })?;
     if let Some(uri) = &input.delivery_s3_uri {
         if !uri.starts_with("s3://") || uri.len() > 1024 || uri.chars().any(char::is_control) {
-            return Err(Error::InvalidInput(format!("delivery_s3_uri {uri:?} is not an s3:// URI of at most 1024 characters")));
+            return Err(Error::InvalidInput(format!(
+                "delivery_s3_uri {uri:?} is not an s3:// URI of at most 1024 characters"
+            )));
         }
     }
-    let (check_id, title, severity, template, declared, mut params) = match (&input.check_id, &input.sql) {
-        (Some(id), None) => {
-            let c = deps.catalog.get(id)?;
-            let declared: Vec<String> = c.params.keys().cloned().collect();
-            (c.id.clone(), c.title.clone(), c.severity, c.sql.clone(), declared, c.params.clone())
-        }
-        (None, Some(sql)) if deps.config.allow_adhoc_sql => {
-            ("adhoc".to_string(), "Ad-hoc query".to_string(), Severity::Informational, sql.clone(), Vec::new(), BTreeMap::new())
-        }
-        (None, Some(_)) => return Err(Error::InvalidInput("ad-hoc SQL is disabled (TRAILWATCH_ALLOW_ADHOC_SQL)".into())),
-        _ => return Err(Error::InvalidInput("give exactly one of `check_id` and `sql`".into())),
-    };
+    let (check_id, title, severity, template, declared, mut params) =
+        match (&input.check_id, &input.sql) {
+            (Some(id), None) => {
+                let c = deps.catalog.get(id)?;
+                let declared: Vec<String> = c.params.keys().cloned().collect();
+                (
+                    c.id.clone(),
+                    c.title.clone(),
+                    c.severity,
+                    c.sql.clone(),
+                    declared,
+                    c.params.clone(),
+                )
+            }
+            (None, Some(sql)) if deps.config.allow_adhoc_sql => (
+                "adhoc".to_string(),
+                "Ad-hoc query".to_string(),
+                Severity::Informational,
+                sql.clone(),
+                Vec::new(),
+                BTreeMap::new(),
+            ),
+            (None, Some(_)) => {
+                return Err(Error::InvalidInput(
+                    "ad-hoc SQL is disabled (TRAILWATCH_ALLOW_ADHOC_SQL)".into(),
+                ))
+            }
+            _ => {
+                return Err(Error::InvalidInput(
+                    "give exactly one of `check_id` and `sql`".into(),
+                ))
+            }
+        };
     for (k, v) in &input.params {
         if !declared.contains(k) {
-            return Err(Error::InvalidInput(format!("check {check_id} declares no parameter {k:?}")));
+            return Err(Error::InvalidInput(format!(
+                "check {check_id} declares no parameter {k:?}"
+            )));
         }
         params.insert(k.clone(), v.clone());
     }
@@ -96,7 +127,10 @@ pub async fn handle(deps: &Deps, input: serde_json::Value, now: DateTime<Utc>) -
     )?;
     let span = tracing::info_span!("start_query", check_id = %check_id);
     let _g = span.enter();
-    let query_id = deps.lake.start(&sql, input.delivery_s3_uri.as_deref()).await?;
+    let query_id = deps
+        .lake
+        .start(&sql, input.delivery_s3_uri.as_deref())
+        .await?;
     tracing::info!(query_id = %query_id, window_start = %window.start, window_end = %window.end, "query started");
     Ok(QueryRef {
         query_id,
