@@ -1,6 +1,7 @@
 //! `trailwatch`: run compliance checks and detection rules over CloudTrail, locally or on AWS.
 
 mod checks;
+mod lookup;
 mod run;
 mod serve;
 mod table;
@@ -34,16 +35,34 @@ enum Command {
         #[arg(long, env = "TRAILWATCH_CHECKS_DIR")]
         checks_dir: Option<String>,
     },
+    /// Scan event history (LookupEvents) with the detection rules; exit 1 when any matched.
+    Lookup(lookup::LookupArgs),
+    /// List the detection rules.
+    Rules {
+        #[arg(long, value_enum, default_value = "table")]
+        output: run::Output,
+        /// Extra Sigma rules folder.
+        #[arg(long, env = "TRAILWATCH_RULES_DIR")]
+        rules: Option<String>,
+    },
     /// Serve the local CloudTrail (Lake, LookupEvents) and SNS service.
     Serve(serve::ServeArgs),
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Like other Unix tools, end quietly when the reader of stdout goes away (`| head`).
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any other thread exists or any I/O is done.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args).await,
         Command::Checks { output, checks_dir } => checks::list(output, checks_dir.as_deref()),
+        Command::Lookup(args) => lookup::lookup(args).await,
+        Command::Rules { output, rules } => lookup::list(output, rules.as_deref()),
         Command::Serve(args) => serve::serve(args).await.map(|_| 0u8),
     };
     match result {

@@ -36,12 +36,11 @@ pub fn render(r: &RunReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} {} {} {} {}",
+        "{} {} {} {} SCANNED",
         cut("CHECK", 40),
         cut("CONTROL", 24),
         cut("STATUS", 9),
-        cut("FINDINGS", 8),
-        "SCANNED"
+        cut("FINDINGS", 8)
     );
     let _ = writeln!(out, "{}", "-".repeat(WIDTH - 6));
     for c in &r.checks {

@@ -28,6 +28,15 @@ pub struct Config {
     pub page_size: i32,
     /// `TRAILWATCH_POLL_INITIAL_SECS` / `TRAILWATCH_POLL_MAX_SECS`: poll backoff.
     pub backoff: Backoff,
+    /// `TRAILWATCH_RULES_DIR`: extra Sigma rules beside the bundled ones.
+    pub rules_dir: Option<String>,
+    /// `TRAILWATCH_LOOKUP_WINDOW`: how far back a scheduled scan looks (default 15m; longer than
+    /// the schedule's period so runs overlap).
+    pub lookup_window: Duration,
+    /// `TRAILWATCH_LOOKUP_LAG`: how long before the schedule's time the scan ends (default 2m).
+    pub lookup_lag: Duration,
+    /// `TRAILWATCH_LOOKUP_RATE`: LookupEvents requests per second (default and AWS's limit: 2).
+    pub lookup_rate: u32,
 }
 
 impl Default for Config {
@@ -42,6 +51,10 @@ impl Default for Config {
             checks_dir: None,
             page_size: 1000,
             backoff: Backoff::default(),
+            rules_dir: None,
+            lookup_window: Duration::minutes(15),
+            lookup_lag: Duration::minutes(2),
+            lookup_rate: 2,
         }
     }
 }
@@ -120,6 +133,28 @@ impl Config {
                     .filter(|n| (1..=3600).contains(n))
                     .ok_or_else(|| bad(k, &v, "expected 1..=3600 seconds"))?;
             }
+        }
+        c.rules_dir = get("TRAILWATCH_RULES_DIR");
+        if let Some(v) = get("TRAILWATCH_LOOKUP_WINDOW") {
+            c.lookup_window = parse_duration(&v)
+                .map_err(|e| bad("TRAILWATCH_LOOKUP_WINDOW", &v, &e.to_string()))?;
+        }
+        if let Some(v) = get("TRAILWATCH_LOOKUP_LAG") {
+            c.lookup_lag =
+                parse_duration(&v).map_err(|e| bad("TRAILWATCH_LOOKUP_LAG", &v, &e.to_string()))?;
+        }
+        if let Some(v) = get("TRAILWATCH_LOOKUP_RATE") {
+            c.lookup_rate = v
+                .parse()
+                .ok()
+                .filter(|n| (1..=2).contains(n))
+                .ok_or_else(|| {
+                    bad(
+                        "TRAILWATCH_LOOKUP_RATE",
+                        &v,
+                        "expected 1 or 2 (AWS allows 2 per second)",
+                    )
+                })?;
         }
         Ok(c)
     }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_cloudtrail::config::{Credentials, Region};
-use serde_json::Value;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
 use trailwatch_local::{Config, LakeTiming, Running};
 
 /// The repository root.
@@ -299,4 +300,49 @@ pub fn cis(n: u32, e: &Value) -> bool {
         ),
         _ => unreachable!(),
     }
+}
+
+/// Variants of the AWS-docs and Panther fixture events (unchanged otherwise), moved into the
+/// sample's hour with fresh ids so one window covers them: they hold the root, KMS, Config and
+/// NACL events the invictus data lacks.
+pub fn derived_events() -> Vec<Value> {
+    let fx = repo().join("tests/fixtures");
+    let mut raw = Vec::new();
+    for (file, key) in [
+        (
+            "aws-docs-examples/aws_docs_example_events.jsonl",
+            Some("event"),
+        ),
+        ("panther-rule-tests/panther_rule_test_logs.jsonl", None),
+        (
+            "panther-rule-tests/scenario_compromised-root-creds_victim_cloudtrail.jsonl",
+            None,
+        ),
+    ] {
+        for line in std::fs::read_to_string(fx.join(file))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            let v: Value = serde_json::from_str(line).unwrap();
+            raw.push(match key {
+                Some(k) => v[k].clone(),
+                None => v,
+            });
+        }
+    }
+    let base = DateTime::parse_from_rfc3339("2023-07-10T12:40:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    raw.into_iter()
+        .filter(|e| e.get("eventName").is_some())
+        .enumerate()
+        .map(|(i, mut e)| {
+            e["eventTime"] = json!((base + chrono::Duration::seconds(i as i64))
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string());
+            e["eventID"] = json!(format!("derived-{i:05}"));
+            e
+        })
+        .collect()
 }

@@ -29,6 +29,40 @@ pub struct EventSummary {
     pub account: String,
 }
 
+impl EventSummary {
+    /// The key fields of a CloudTrail record.
+    pub fn from_cloudtrail(e: &serde_json::Value) -> Self {
+        let s = |path: &[&str]| {
+            let mut cur = e;
+            for p in path {
+                match cur.get(p) {
+                    Some(v) => cur = v,
+                    None => return String::new(),
+                }
+            }
+            cur.as_str().unwrap_or_default().to_string()
+        };
+        Self {
+            event_id: s(&["eventID"]),
+            event_time: s(&["eventTime"]),
+            event_name: s(&["eventName"]),
+            event_source: s(&["eventSource"]),
+            principal: s(&["userIdentity", "arn"]),
+            principal_type: s(&["userIdentity", "type"]),
+            source_ip: s(&["sourceIPAddress"]),
+            region: s(&["awsRegion"]),
+            account: {
+                let r = s(&["recipientAccountId"]);
+                if r.is_empty() {
+                    s(&["userIdentity", "accountId"])
+                } else {
+                    r
+                }
+            },
+        }
+    }
+}
+
 /// Where an alert came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,0 +1,141 @@
+//! lookup-alert: a scheduled scan of event history, or one EventBridge CloudTrail event, checked
+//! against the same rules; matches are published as alerts.
+
+use std::sync::Arc;
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use chrono::Duration;
+use serde_json::{json, Value};
+
+use super::scan::scan;
+use super::window::scheduled;
+use super::EventHistory;
+use crate::alert::{pack, Alert, AlertSink, EventSummary, Origin};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::rules::RuleSet;
+
+/// Detail types of the CloudTrail events EventBridge delivers.
+pub const API_CALL: &str = "AWS API Call via CloudTrail";
+pub const CONSOLE_SIGN_IN: &str = "AWS Console Sign In via CloudTrail";
+/// The detail type of a scheduled run.
+pub const SCHEDULED: &str = "Scheduled Event";
+
+/// What lookup-alert runs with, built once per process.
+#[derive(Clone)]
+pub struct LookupDeps {
+    pub history: Arc<dyn EventHistory>,
+    pub alerts: Arc<dyn AlertSink>,
+    pub rules: Arc<RuleSet>,
+    pub window: Duration,
+    pub lag: Duration,
+}
+
+impl LookupDeps {
+    /// Rules (bundled plus `TRAILWATCH_RULES_DIR`), SDK clients and settings from the environment.
+    pub async fn from_env() -> Result<Self> {
+        let config = Config::from_env()?;
+        let topic = config.require_topic()?.to_string();
+        let (mut rules, mut errors) = RuleSet::bundled();
+        if let Some(dir) = &config.rules_dir {
+            errors.extend(rules.add_dir(std::path::Path::new(dir)));
+        }
+        for e in &errors {
+            // A broken user rule must not stop the others.
+            tracing::error!(file = %e.file, reason = %e.reason, "rule not loaded");
+        }
+        let sdk = crate::aws::sdk_config(8).await;
+        Ok(Self {
+            history: Arc::new(super::sdk::SdkHistory::new(
+                crate::aws::cloudtrail(&sdk),
+                config.lookup_rate,
+            )),
+            alerts: Arc::new(crate::alert::sns::SnsAlerts::new(
+                crate::aws::sns(&sdk),
+                topic,
+            )),
+            rules: Arc::new(rules),
+            window: config.lookup_window,
+            lag: config.lookup_lag,
+        })
+    }
+}
+
+/// Handles one invocation.
+pub async fn handle(deps: &LookupDeps, input: Value) -> Result<Value> {
+    let event: EventBridgeEvent<Value> = serde_json::from_value(input).map_err(|e| {
+        Error::InvalidInput(format!(
+            "lookup-alert input is not an EventBridge event: {e}"
+        ))
+    })?;
+    match event.detail_type.as_str() {
+        SCHEDULED => {
+            let time = event
+                .time
+                .ok_or_else(|| Error::InvalidInput("scheduled event has no `time`".into()))?;
+            let window = scheduled(time, deps.window, deps.lag)?;
+            let span = tracing::info_span!("lookup_scan", window_start = %window.start, window_end = %window.end);
+            let _g = span.enter();
+            let report = scan(deps.history.as_ref(), &deps.rules, window).await?;
+            let notes = pack(&report.alerts);
+            let sent = if notes.is_empty() {
+                0
+            } else {
+                deps.alerts.publish(&notes).await?
+            };
+            Ok(json!({
+                "mode": "scheduled",
+                "window": report.window,
+                "plan": report.plan,
+                "calls": report.calls,
+                "naive_calls": report.naive_calls,
+                "events": report.events,
+                "malformed": report.malformed,
+                "alerts": report.alerts.len(),
+                "notifications": sent,
+            }))
+        }
+        API_CALL | CONSOLE_SIGN_IN => {
+            let detail = &event.detail;
+            let event_id = detail
+                .get("eventID")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let span = tracing::info_span!("lookup_event", event_id = %event_id);
+            let _g = span.enter();
+            if !detail.is_object() {
+                return Err(Error::InvalidInput(
+                    "EventBridge detail is not a CloudTrail record".into(),
+                ));
+            }
+            let alerts: Vec<Alert> = deps
+                .rules
+                .matches(detail)
+                .into_iter()
+                .map(|r| {
+                    Alert::new(
+                        Origin::Rule,
+                        &r.id,
+                        &r.title,
+                        r.severity,
+                        EventSummary::from_cloudtrail(detail),
+                        r.author.clone(),
+                    )
+                })
+                .collect();
+            let notes = pack(&alerts);
+            let sent = if notes.is_empty() {
+                0
+            } else {
+                deps.alerts.publish(&notes).await?
+            };
+            Ok(
+                json!({"mode": "eventbridge", "event_id": event_id, "alerts": alerts.len(), "rules": alerts.iter().map(|a| &a.rule_id).collect::<Vec<_>>(), "notifications": sent}),
+            )
+        }
+        other => Err(Error::InvalidInput(format!(
+            "unexpected detail-type {other:?}"
+        ))),
+    }
+}

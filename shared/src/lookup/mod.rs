@@ -1,0 +1,50 @@
+//! LookupEvents scanning: the window a scheduled run covers, the plan of calls, the scan that
+//! evaluates rules over the events, and the EventBridge handler (lookup-alert).
+
+pub mod handler;
+pub mod plan;
+pub mod scan;
+pub mod sdk;
+pub mod window;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::error::Result;
+
+/// A LookupEvents attribute trailwatch filters on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum Attribute {
+    EventName,
+    EventSource,
+}
+
+/// One LookupEvents request's parameters (one attribute at most, as AWS allows).
+#[derive(Debug, Clone)]
+pub struct Query<'a> {
+    pub attribute: Option<(Attribute, &'a str)>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// An event as event history returns it; the record stays text until parsed.
+#[derive(Debug, Clone)]
+pub struct RawEvent {
+    pub event_id: String,
+    pub event_time: Option<DateTime<Utc>>,
+    pub cloudtrail_event: Option<String>,
+}
+
+/// One page of LookupEvents.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryPage {
+    pub events: Vec<RawEvent>,
+    pub next_token: Option<String>,
+}
+
+/// CloudTrail event history (LookupEvents), rate-limited by the adapter.
+#[async_trait]
+pub trait EventHistory: Send + Sync {
+    /// One page (at most 50 events, newest first).
+    async fn page(&self, query: &Query<'_>, token: Option<&str>) -> Result<HistoryPage>;
+}
