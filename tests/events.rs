@@ -24,15 +24,7 @@ async fn every_sample_payload_drives_its_handler() {
     assert_eq!(names.len(), 8, "{names:?}");
     let svc = start_service(|_| {}).await;
     let sns_client = sns(svc.endpoint());
-    let topic = sns_client
-        .create_topic()
-        .name("samples")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn()
-        .unwrap()
-        .to_string();
+    let topic = create_topic(&svc, "samples").await;
     let deps = deps(&svc, &topic, Config::default());
 
     // start-query and the single-check state machine take the same input.

@@ -21,15 +21,7 @@ fn rules() -> Arc<RuleSet> {
 
 async fn deps(svc: &trailwatch_local::Running, rate: u32) -> (LookupDeps, String) {
     let sns = sns(svc.endpoint());
-    let topic = sns
-        .create_topic()
-        .name("lookup-alerts")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn()
-        .unwrap()
-        .to_string();
+    let topic = create_topic(svc, "lookup-alerts").await;
     let d = LookupDeps {
         history: Arc::new(SdkHistory::new(cloudtrail(svc.endpoint(), 10), rate)),
         alerts: Arc::new(SnsAlerts::new(sns, topic.clone())),

@@ -29,15 +29,7 @@ fn test_config() -> Config {
 }
 
 async fn topic(svc: &trailwatch_local::Running) -> String {
-    sns(svc.endpoint())
-        .create_topic()
-        .name("trailwatch-alerts")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn()
-        .unwrap()
-        .to_string()
+    create_topic(svc, "trailwatch-alerts").await
 }
 
 /// Polls through the handler until the query ends (the local Lake is quick; the handler's

@@ -140,15 +140,7 @@ impl Sfn {
 }
 
 async fn topic(svc: &trailwatch_local::Running) -> String {
-    sns(svc.endpoint())
-        .create_topic()
-        .name("trailwatch-alerts")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn()
-        .unwrap()
-        .to_string()
+    create_topic(svc, "trailwatch-alerts").await
 }
 
 fn unauthorized_calls() -> usize {

@@ -134,6 +134,11 @@ fn valid_store_id(id: &str) -> bool {
 /// Loads the data and starts serving on `config.addr`.
 pub async fn start(config: Config) -> Result<Running, StartError> {
     let loaded = load::load_paths(&config.data);
+    start_loaded(config, loaded).await
+}
+
+/// Starts serving events already in memory (`config.data` is not read).
+pub async fn start_loaded(config: Config, loaded: load::Loaded) -> Result<Running, StartError> {
     for e in &loaded.errors {
         tracing::warn!(error = %e, "skipped unreadable CloudTrail data");
     }

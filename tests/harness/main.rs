@@ -5,7 +5,7 @@
 //! `lambda-harness --bin PATH [--payload JSON] [--report] [--timeout-ms N]`
 //! Prints the response JSON (exit 0), or the function's error JSON (exit 1); with `--report`,
 //! one JSON object with `response`, `error`, `cold_start_ms` (process start to its first
-//! `next` request) and `peak_rss_kb`.
+//! `next` request), `handler_ms` (that request to the answer) and `peak_rss_kb`.
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -26,6 +26,7 @@ struct Shared {
     first_next: Option<Instant>,
     served: bool,
     outcome: Option<Result<Value, Value>>,
+    answered: Option<Instant>,
     done: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -68,6 +69,7 @@ async fn next(State(st): State<St>) -> impl IntoResponse {
 fn finish(st: &St, outcome: Result<Value, Value>) {
     let mut s = st.lock().expect("lock");
     s.outcome = Some(outcome);
+    s.answered = Some(Instant::now());
     if let Some(tx) = s.done.take() {
         let _ = tx.send(());
     }
@@ -192,6 +194,10 @@ async fn main() -> std::process::ExitCode {
     let cold = s
         .first_next
         .map(|t| t.duration_since(started).as_secs_f64() * 1000.0);
+    let handler = s
+        .first_next
+        .zip(s.answered)
+        .map(|(a, b)| b.duration_since(a).as_secs_f64() * 1000.0);
     if report {
         let (response, error) = match &outcome {
             Ok(v) => (v.clone(), Value::Null),
@@ -199,7 +205,7 @@ async fn main() -> std::process::ExitCode {
         };
         println!(
             "{}",
-            json!({"response": response, "error": error, "cold_start_ms": cold, "peak_rss_kb": rss})
+            json!({"response": response, "error": error, "cold_start_ms": cold, "handler_ms": handler, "peak_rss_kb": rss})
         );
         return std::process::ExitCode::SUCCESS;
     }

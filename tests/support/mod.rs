@@ -97,6 +97,19 @@ pub fn sns(endpoint: &str) -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::from_conf(conf)
 }
 
+/// Creates an SNS topic on the service; returns its ARN.
+pub async fn create_topic(svc: &Running, name: &str) -> String {
+    sns(svc.endpoint())
+        .create_topic()
+        .name(name)
+        .send()
+        .await
+        .expect("create topic")
+        .topic_arn()
+        .expect("topic arn")
+        .to_string()
+}
+
 /// Pipeline dependencies wired to the service: SDK Lake adapter and SNS alerts to `topic`.
 pub fn deps(
     svc: &Running,
