@@ -401,6 +401,26 @@ async fn lookup_events_pages_newest_first_and_matches_the_files() {
             "userIdentity.userName",
         ),
         (LookupAttributeKey::ReadOnly, "false", "readOnly"),
+        (
+            LookupAttributeKey::EventId,
+            "8feee4c2-5e27-4857-8475-bfa7e7b6d791",
+            "eventID",
+        ),
+        (
+            LookupAttributeKey::AccessKeyId,
+            "ASIATFQR7NSCTM3XVF6B",
+            "userIdentity.accessKeyId",
+        ),
+        (
+            LookupAttributeKey::ResourceType,
+            "AWS::S3::Bucket",
+            "resources.type",
+        ),
+        (
+            LookupAttributeKey::ResourceName,
+            "arn:aws:kms:us-east-1:123837392027:key/dad21b23-9915-42bd-981b-2a9f3c8f20c8",
+            "resources.ARN",
+        ),
     ] {
         let attr = LookupAttribute::builder()
             .attribute_key(key.clone())
@@ -437,6 +457,12 @@ async fn lookup_events_pages_newest_first_and_matches_the_files() {
                 "readOnly" => {
                     e["readOnly"].as_bool().map(|b| b.to_string()).as_deref() == Some(value)
                 }
+                "resources.type" | "resources.ARN" => {
+                    let key = pick.trim_start_matches("resources.");
+                    e["resources"]
+                        .as_array()
+                        .is_some_and(|rs| rs.iter().any(|r| r[key].as_str() == Some(value)))
+                }
                 p => field(e, p) == value,
             })
             .map(|e| {
@@ -449,7 +475,7 @@ async fn lookup_events_pages_newest_first_and_matches_the_files() {
             })
             .collect();
         expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        assert!(!expected.is_empty());
+        assert!(!expected.is_empty(), "{key:?}={value}");
         assert_eq!(got, expected, "{key:?}={value}");
     }
     svc.shutdown().await;
@@ -792,4 +818,62 @@ async fn loading_reports_bad_files_and_keeps_the_rest() {
     assert_eq!(per_file["bad.json"], 0);
     svc.shutdown().await;
     std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trino_functions_lake_queries_use() {
+    let svc = start_service(|_| {}).await;
+    let ct = cloudtrail(svc.endpoint(), 1);
+    let store = &svc.summary.event_data_store;
+    let sql = format!(
+        "SELECT approx_distinct(eventName) AS names, \
+         sum(CASE WHEN regexp_like(eventName, '^Describe') THEN 1 ELSE 0 END) AS describes, \
+         max(cardinality(requestParameters)) AS widest, \
+         date_diff('second', min(eventTime), max(eventTime)) AS span, \
+         max(date_add('day', 1, eventTime)) AS next_day, \
+         max(json_extract(eventjson, '$.tlsDetails.tlsVersion')) AS tls, \
+         min(from_iso8601_timestamp('2023-07-10T12:00:00Z')) AS noon \
+         FROM {store} WHERE eventTime >= '2023-07-10 00:00:00'"
+    );
+    let (status, rows, _) = run_query(&ct, &sql, 10).await;
+    assert_eq!(status, "FINISHED");
+    let row: std::collections::HashMap<String, String> = rows[0].iter().cloned().collect();
+    let events = invictus_events();
+    let names: std::collections::HashSet<&str> =
+        events.iter().map(|e| field(e, "eventName")).collect();
+    let approx: f64 = row["names"].parse().unwrap();
+    assert!(
+        (approx - names.len() as f64).abs() <= names.len() as f64 * 0.05,
+        "{approx} vs {}",
+        names.len()
+    );
+    assert_eq!(
+        row["describes"],
+        events
+            .iter()
+            .filter(|e| field(e, "eventName").starts_with("Describe"))
+            .count()
+            .to_string()
+    );
+    let widest = events
+        .iter()
+        .filter_map(|e| e["requestParameters"].as_object().map(|m| m.len()))
+        .max()
+        .unwrap();
+    assert_eq!(row["widest"], widest.to_string());
+    let times: Vec<chrono::DateTime<chrono::Utc>> = events
+        .iter()
+        .map(|e| field(e, "eventTime").parse().unwrap())
+        .collect();
+    let (lo, hi) = (times.iter().min().unwrap(), times.iter().max().unwrap());
+    assert_eq!(row["span"], (*hi - *lo).num_seconds().to_string());
+    assert_eq!(
+        row["next_day"],
+        (*hi + chrono::Duration::days(1))
+            .format("%Y-%m-%d %H:%M:%S.000")
+            .to_string()
+    );
+    assert_eq!(row["tls"], "\"TLSv1.3\"");
+    assert_eq!(row["noon"], "2023-07-10 12:00:00.000");
+    svc.shutdown().await;
 }

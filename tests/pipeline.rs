@@ -576,3 +576,41 @@ async fn hostile_parameter_values_never_change_the_query() {
     }
     svc.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configured_delivery_uri_reaches_lake() {
+    let svc = start_service(|_| {}).await;
+    let topic = topic(&svc).await;
+    let deps = deps(
+        &svc,
+        &topic,
+        Config {
+            delivery_s3_uri: Some("s3://audit-bucket/trailwatch".into()),
+            ..test_config()
+        },
+    );
+    let q = start::handle(
+        &deps,
+        json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z"}),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let d = cloudtrail(svc.endpoint(), 1)
+        .describe_query()
+        .query_id(&q.query_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.delivery_s3_uri(), Some("s3://audit-bucket/trailwatch"));
+    // The input's own URI wins over the configured one.
+    let q = start::handle(&deps, json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z", "delivery_s3_uri": "s3://other/x"}), Utc::now()).await.unwrap();
+    let d = cloudtrail(svc.endpoint(), 1)
+        .describe_query()
+        .query_id(&q.query_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.delivery_s3_uri(), Some("s3://other/x"));
+    svc.shutdown().await;
+}

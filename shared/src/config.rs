@@ -16,6 +16,8 @@ pub struct Config {
     pub owner_account_id: Option<String>,
     /// `TRAILWATCH_ALERT_TOPIC_ARN`: where alerts go.
     pub alert_topic_arn: Option<String>,
+    /// `TRAILWATCH_DELIVERY_S3_URI`: where Lake also delivers results when the input names nowhere.
+    pub delivery_s3_uri: Option<String>,
     /// `TRAILWATCH_ALLOW_ADHOC_SQL`: whether start-query accepts SQL in its input.
     pub allow_adhoc_sql: bool,
     /// `TRAILWATCH_DEFAULT_WINDOW`: window length when the input names none (default 24h).
@@ -45,6 +47,7 @@ impl Default for Config {
             event_data_store: None,
             owner_account_id: None,
             alert_topic_arn: None,
+            delivery_s3_uri: None,
             allow_adhoc_sql: false,
             default_window: Duration::hours(24),
             query_deadline: Duration::minutes(50),
@@ -92,6 +95,16 @@ impl Config {
                 ));
             }
             c.alert_topic_arn = Some(v);
+        }
+        if let Some(v) = get("TRAILWATCH_DELIVERY_S3_URI") {
+            if !v.starts_with("s3://") || v.len() > 1024 {
+                return Err(bad(
+                    "TRAILWATCH_DELIVERY_S3_URI",
+                    &v,
+                    "expected s3://bucket/prefix (at most 1024 characters)",
+                ));
+            }
+            c.delivery_s3_uri = Some(v);
         }
         if let Some(v) = get("TRAILWATCH_ALLOW_ADHOC_SQL") {
             c.allow_adhoc_sql = match v.to_ascii_lowercase().as_str() {

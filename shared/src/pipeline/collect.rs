@@ -171,3 +171,45 @@ pub async fn handle(
     );
     Ok(st)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(pairs: &[(&str, &str)]) -> Row {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn rows_decode_by_column_name_in_any_case_and_order() {
+        let e = finding(&row(&[
+            ("SOURCE_IP", "10.0.0.1"),
+            ("event_id", "e-1"),
+            ("Principal", "arn:aws:iam::1:user/a"),
+            ("region", "eu-west-1"),
+        ]));
+        assert_eq!(
+            (
+                e.event_id.as_str(),
+                e.source_ip.as_str(),
+                e.principal.as_str(),
+                e.region.as_str()
+            ),
+            ("e-1", "10.0.0.1", "arn:aws:iam::1:user/a", "eu-west-1")
+        );
+        assert_eq!(e.event_name, "");
+    }
+
+    #[test]
+    fn rows_without_an_event_id_get_a_stable_one() {
+        let a = finding(&row(&[("eventname", "X"), ("n", "3")]));
+        let b = finding(&row(&[("eventname", "X"), ("n", "3")]));
+        let c = finding(&row(&[("eventname", "X"), ("n", "4")]));
+        assert_eq!(a.event_id, b.event_id);
+        assert_ne!(a.event_id, c.event_id);
+        assert_eq!(a.event_id.len(), 32);
+    }
+}

@@ -67,7 +67,11 @@ pub async fn handle(deps: &Deps, input: serde_json::Value, now: DateTime<Utc>) -
                     .into(),
             )
         })?;
-    if let Some(uri) = &input.delivery_s3_uri {
+    let delivery = input
+        .delivery_s3_uri
+        .as_ref()
+        .or(deps.config.delivery_s3_uri.as_ref());
+    if let Some(uri) = delivery {
         if !uri.starts_with("s3://") || uri.len() > 1024 || uri.chars().any(char::is_control) {
             return Err(Error::InvalidInput(format!(
                 "delivery_s3_uri {uri:?} is not an s3:// URI of at most 1024 characters"
