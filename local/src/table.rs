@@ -201,7 +201,9 @@ fn build(dt: &DataType, values: &[Option<&Value>]) -> Result<ArrayRef> {
                 }
             }
             let DataType::Struct(entry_fields) = entries.data_type() else {
-                unreachable!("map entries are a struct by construction")
+                return Err(datafusion::error::DataFusionError::Internal(
+                    "map entries must be a struct".into(),
+                ));
             };
             let entry_struct = StructArray::try_new(
                 entry_fields.clone(),

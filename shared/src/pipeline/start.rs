@@ -131,10 +131,7 @@ pub async fn handle(deps: &Deps, input: serde_json::Value, now: DateTime<Utc>) -
     )?;
     let span = tracing::info_span!("start_query", check_id = %check_id);
     let _g = span.enter();
-    let query_id = deps
-        .lake
-        .start(&sql, input.delivery_s3_uri.as_deref())
-        .await?;
+    let query_id = deps.lake.start(&sql, delivery.map(String::as_str)).await?;
     tracing::info!(query_id = %query_id, window_start = %window.start, window_end = %window.end, "query started");
     Ok(QueryRef {
         query_id,
