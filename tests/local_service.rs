@@ -827,7 +827,7 @@ async fn trino_functions_lake_queries_use() {
     let store = &svc.summary.event_data_store;
     let sql = format!(
         "SELECT approx_distinct(eventName) AS names, \
-         sum(CASE WHEN regexp_like(eventName, '^Describe') THEN 1 ELSE 0 END) AS describes, \
+         count_if(regexp_like(eventName, '^Describe')) AS describes, \
          max(cardinality(requestParameters)) AS widest, \
          date_diff('second', min(eventTime), max(eventTime)) AS span, \
          max(date_add('day', 1, eventTime)) AS next_day, \

@@ -10,9 +10,11 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    create_udaf, Accumulator, ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
+    Signature, Volatility,
 };
 use datafusion::prelude::SessionContext;
+use datafusion::scalar::ScalarValue;
 use serde_json::Value;
 
 const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
@@ -28,6 +30,48 @@ pub fn register(ctx: &SessionContext) {
         Trino::DateAdd,
     ] {
         ctx.register_udf(ScalarUDF::new_from_impl(TrinoUdf::new(f)));
+    }
+    ctx.register_udaf(create_udaf(
+        "count_if",
+        vec![DataType::Boolean],
+        Arc::new(DataType::Int64),
+        Volatility::Immutable,
+        Arc::new(|_| Ok(Box::new(CountIf::default()))),
+        Arc::new(vec![DataType::Int64]),
+    ));
+}
+
+/// Trino's `count_if(condition)`: the rows where the condition is true.
+#[derive(Debug, Default)]
+struct CountIf(i64);
+
+impl Accumulator for CountIf {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let b = cast(&values[0], &DataType::Boolean)?;
+        self.0 += b.as_boolean().true_count() as i64;
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let counts = cast(&states[0], &DataType::Int64)?;
+        self.0 += counts
+            .as_primitive::<datafusion::arrow::datatypes::Int64Type>()
+            .iter()
+            .flatten()
+            .sum::<i64>();
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        Ok(vec![ScalarValue::Int64(Some(self.0))])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        Ok(ScalarValue::Int64(Some(self.0)))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self)
     }
 }
 
