@@ -86,19 +86,7 @@ fn instant_lake() -> LakeTiming {
 }
 
 fn client(endpoint: &str) -> aws_sdk_cloudtrail::Client {
-    let conf = aws_sdk_cloudtrail::Config::builder()
-        .behavior_version(aws_sdk_cloudtrail::config::BehaviorVersion::latest())
-        .region(aws_sdk_cloudtrail::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_cloudtrail::config::Credentials::new(
-            "AKIDBENCH",
-            "secret",
-            None,
-            None,
-            "bench",
-        ))
-        .endpoint_url(endpoint)
-        .build();
-    aws_sdk_cloudtrail::Client::from_conf(conf)
+    aws_sdk_cloudtrail::Client::new(&trailwatch::aws::local_config(endpoint, "us-east-1", 3))
 }
 
 async fn finished_query(svc: &Running, sql: &str) -> anyhow::Result<(String, i64)> {
@@ -129,23 +117,12 @@ async fn finished_query(svc: &Running, sql: &str) -> anyhow::Result<(String, i64
 }
 
 async fn topic(svc: &Running) -> anyhow::Result<String> {
-    let conf = aws_sdk_sns::Config::builder()
-        .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
-        .region(aws_sdk_sns::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sns::config::Credentials::new(
-            "AKIDBENCH",
-            "secret",
-            None,
-            None,
-            "bench",
-        ))
-        .endpoint_url(svc.endpoint())
-        .build();
-    let out = aws_sdk_sns::Client::from_conf(conf)
-        .create_topic()
-        .name("bench")
-        .send()
-        .await?;
+    let sns = aws_sdk_sns::Client::new(&trailwatch::aws::local_config(
+        svc.endpoint(),
+        "us-east-1",
+        3,
+    ));
+    let out = sns.create_topic().name("bench").send().await?;
     Ok(out.topic_arn().unwrap_or_default().to_string())
 }
 

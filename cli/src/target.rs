@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{BehaviorVersion, SdkConfig};
 use chrono::{DateTime, Utc};
 use trailwatch_local::{LakeTiming, Running};
 
@@ -30,24 +30,17 @@ fn is_loopback(url: &str) -> bool {
 }
 
 async fn sdk(endpoint: Option<&str>, region: &str) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5));
-    if let Some(e) = endpoint {
-        loader = loader.endpoint_url(e);
-        if is_loopback(e) {
-            // A local service checks no signature: do not search the credential chain for one.
-            loader = loader
-                .credentials_provider(aws_credential_types::Credentials::new(
-                    "local",
-                    "local",
-                    None,
-                    None,
-                    "trailwatch-local",
-                ))
-                .region(Region::new(region.to_string()));
+    match endpoint {
+        Some(e) if is_loopback(e) => trailwatch::aws::local_config(e, region, 5),
+        Some(e) => {
+            aws_config::defaults(BehaviorVersion::latest())
+                .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5))
+                .endpoint_url(e)
+                .load()
+                .await
         }
+        None => trailwatch::aws::sdk_config(5).await,
     }
-    loader.load().await
 }
 
 impl Target {

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_cloudtrail::config::{Credentials, Region};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use trailwatch_local::{Config, LakeTiming, Running};
@@ -72,29 +71,16 @@ pub async fn start_service(tweak: impl FnOnce(&mut Config)) -> Running {
 
 /// A CloudTrail client for `endpoint` with fake credentials and `attempts` tries per call.
 pub fn cloudtrail(endpoint: &str, attempts: u32) -> aws_sdk_cloudtrail::Client {
-    let conf = aws_sdk_cloudtrail::Config::builder()
-        .behavior_version(aws_sdk_cloudtrail::config::BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .endpoint_url(endpoint)
-        .retry_config(
-            aws_sdk_cloudtrail::config::retry::RetryConfig::standard().with_max_attempts(attempts),
-        )
-        .build();
-    aws_sdk_cloudtrail::Client::from_conf(conf)
+    aws_sdk_cloudtrail::Client::new(&trailwatch::aws::local_config(
+        endpoint,
+        "us-east-1",
+        attempts,
+    ))
 }
 
 /// An SNS client for `endpoint` with fake credentials.
 pub fn sns(endpoint: &str) -> aws_sdk_sns::Client {
-    let conf = aws_sdk_sns::Config::builder()
-        .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
-        .region(aws_sdk_sns::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sns::config::Credentials::new(
-            "AKIDTEST", "secret", None, None, "test",
-        ))
-        .endpoint_url(endpoint)
-        .build();
-    aws_sdk_sns::Client::from_conf(conf)
+    aws_sdk_sns::Client::new(&trailwatch::aws::local_config(endpoint, "us-east-1", 3))
 }
 
 /// Creates an SNS topic on the service; returns its ARN.
