@@ -35,15 +35,7 @@ async fn run_query(
     sql: &str,
     page: i32,
 ) -> (String, Vec<Vec<(String, String)>>, u32) {
-    let id = ct
-        .start_query()
-        .query_statement(sql)
-        .send()
-        .await
-        .expect("start")
-        .query_id()
-        .expect("id")
-        .to_string();
+    let id = start_query(ct, sql).await;
     let status = wait_query(ct, &id).await;
     let (mut rows, mut token, mut pages) = (Vec::new(), None, 0);
     loop {
@@ -246,15 +238,7 @@ async fn lake_errors_and_lifecycle() {
     assert_eq!(code(&e), "EventDataStoreNotFoundException");
 
     // QUEUED first, then RUNNING; cancel while running.
-    let id = ct
-        .start_query()
-        .query_statement(&q)
-        .send()
-        .await
-        .unwrap()
-        .query_id()
-        .unwrap()
-        .to_string();
+    let id = start_query(&ct, &q).await;
     let first = ct.describe_query().query_id(&id).send().await.unwrap();
     assert_eq!(first.query_status().unwrap().as_str(), "QUEUED");
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -272,16 +256,7 @@ async fn lake_errors_and_lifecycle() {
     // At most max_concurrent queued-or-running queries.
     let mut ids = Vec::new();
     for _ in 0..3 {
-        ids.push(
-            ct.start_query()
-                .query_statement(&q)
-                .send()
-                .await
-                .unwrap()
-                .query_id()
-                .unwrap()
-                .to_string(),
-        );
+        ids.push(start_query(&ct, &q).await);
     }
     let e = ct
         .start_query()
@@ -295,17 +270,11 @@ async fn lake_errors_and_lifecycle() {
     }
 
     // A runtime error fails the query, with a message.
-    let bad = ct
-        .start_query()
-        .query_statement(format!(
-            "SELECT from_iso8601_timestamp(eventName) FROM {store}"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .query_id()
-        .unwrap()
-        .to_string();
+    let bad = start_query(
+        &ct,
+        format!("SELECT from_iso8601_timestamp(eventName) FROM {store}"),
+    )
+    .await;
     assert_eq!(wait_query(&ct, &bad).await, "FAILED");
     let d = ct.describe_query().query_id(&bad).send().await.unwrap();
     assert!(
@@ -363,18 +332,11 @@ async fn queries_past_the_run_limit_time_out() {
     })
     .await;
     let ct = cloudtrail(svc.endpoint(), 1);
-    let id = ct
-        .start_query()
-        .query_statement(format!(
-            "SELECT count(*) FROM {}",
-            svc.summary.event_data_store
-        ))
-        .send()
-        .await
-        .unwrap()
-        .query_id()
-        .unwrap()
-        .to_string();
+    let id = start_query(
+        &ct,
+        format!("SELECT count(*) FROM {}", svc.summary.event_data_store),
+    )
+    .await;
     assert_eq!(wait_query(&ct, &id).await, "TIMED_OUT");
     svc.shutdown().await;
 }

@@ -559,15 +559,7 @@ async fn hostile_parameter_values_never_change_the_query() {
             },
         )
         .unwrap();
-        let id = ct
-            .start_query()
-            .query_statement(&sql)
-            .send()
-            .await
-            .unwrap()
-            .query_id()
-            .unwrap()
-            .to_string();
+        let id = start_query(&ct, &sql).await;
         assert_eq!(wait_query(&ct, &id).await, "FINISHED", "{v:?}");
         let out = ct.get_query_results().query_id(&id).send().await.unwrap();
         let row = &out.query_result_rows()[0];

@@ -119,6 +119,18 @@ pub fn deps(
     }
 }
 
+/// Starts a Lake query that must be accepted; returns its id.
+pub async fn start_query(ct: &aws_sdk_cloudtrail::Client, sql: impl Into<String>) -> String {
+    ct.start_query()
+        .query_statement(sql)
+        .send()
+        .await
+        .expect("StartQuery accepted")
+        .query_id()
+        .expect("QueryId")
+        .to_string()
+}
+
 /// Polls DescribeQuery until the query ends; returns its final status text.
 pub async fn wait_query(ct: &aws_sdk_cloudtrail::Client, id: &str) -> String {
     for _ in 0..400 {
