@@ -19,6 +19,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use datafusion::arrow::array::AsArray;
 use serde::Serialize;
 
 pub use clock::{Clock, ClockSpec};
@@ -156,10 +157,11 @@ pub async fn start_loaded(config: Config, loaded: load::Loaded) -> Result<Runnin
     let newest = loaded.events.iter().map(|e| e.time_ms).max();
     let clock = Clock::new(&config.clock, newest);
     let batches = table::to_batches(&loaded.events, 8192)?;
-    let bytes = loaded
-        .events
+    // The eventjson column already holds each event's text: its size is what Lake bills.
+    let bytes = batches
         .iter()
-        .map(|e| e.json.to_string().len() as u64)
+        .filter_map(|b| b.column_by_name("eventjson"))
+        .map(|c| c.as_string::<i32>().values().len() as u64)
         .sum();
     let store = lake::Store {
         id: store_id.clone(),
