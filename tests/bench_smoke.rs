@@ -39,6 +39,8 @@ fn the_bench_runs_on_a_tiny_input() {
         "P4 lookup-alert",
         "P5 rule engine",
         "P6 state transitions",
+        "Athena path",
+        "P7 Athena bytes scanned",
     ] {
         assert!(stdout.contains(measure), "{measure} missing:\n{stdout}");
     }
@@ -50,6 +52,7 @@ fn the_bench_runs_on_a_tiny_input() {
         "p4_lookup",
         "p5_rules",
         "p6_transitions",
+        "p7_partition_pruning",
         "local_service",
     ] {
         assert!(v.get(key).is_some(), "{key} missing");
@@ -58,5 +61,9 @@ fn the_bench_runs_on_a_tiny_input() {
         v["p6_transitions"]["query_1h"].as_u64().unwrap()
             > v["p6_transitions"]["query_30s"].as_u64().unwrap()
     );
+    // Pruning is measured: one day of three reads less than all three.
+    let p7 = &v["p7_partition_pruning"];
+    assert!(p7["one_day_bytes"].as_u64().unwrap() > 0);
+    assert!(p7["one_day_bytes"].as_u64().unwrap() < p7["all_days_bytes"].as_u64().unwrap());
     std::fs::remove_file(out).ok();
 }

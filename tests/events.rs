@@ -5,9 +5,15 @@ use std::time::SystemTime;
 use chrono::Utc;
 use serde_json::Value;
 use trailwatch::config::Config;
+use trailwatch::lambda::decode;
 use trailwatch::lookup::handler::{handle as lookup, LookupDeps};
-use trailwatch::pipeline::{collect, poll, start};
+use trailwatch::pipeline::{collect, poll, start, Deps, QueryRef};
+use trailwatch::Error;
 use trailwatch_tests::*;
+
+async fn start_q(deps: &Deps, v: Value) -> trailwatch::Result<QueryRef> {
+    start::handle(deps, decode("start-query", v)?, Utc::now()).await
+}
 
 fn sample(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(repo().join("events").join(name)).unwrap())
@@ -29,9 +35,7 @@ async fn every_sample_payload_drives_its_handler() {
 
     // start-query and the single-check state machine take the same input.
     for name in ["start-query.json", "check-state-machine.json"] {
-        let q = start::handle(&deps, sample(name), Utc::now())
-            .await
-            .unwrap();
+        let q = start_q(&deps, sample(name)).await.unwrap();
         assert_eq!(q.check_id, "cis-cw05-cloudtrail-config-changes");
     }
     // The check list names catalog checks, each of which starts.
@@ -40,40 +44,66 @@ async fn every_sample_payload_drives_its_handler() {
         let mut one = list.clone();
         one.as_object_mut().unwrap().remove("checks");
         one["check_id"] = id.clone();
-        start::handle(&deps, one, Utc::now()).await.unwrap();
+        start_q(&deps, one).await.unwrap();
     }
     // poll and collect samples are well-formed: with their placeholder id Lake says "not found".
-    let e = poll::handle(&deps, sample("poll-query.json"), Utc::now())
-        .await
-        .unwrap_err();
+    let e = poll::handle(
+        &deps,
+        decode("poll-query", sample("poll-query.json")).unwrap(),
+        Utc::now(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.error_type(), "QueryNotFound");
-    let e = collect::handle(&deps, sample("collect-results.json"), SystemTime::now())
-        .await
-        .unwrap_err();
+    let e = collect::handle(
+        &deps,
+        decode("collect-results", sample("collect-results.json")).unwrap(),
+        SystemTime::now(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.error_type(), "QueryNotFound");
-    // With a real query id they complete.
-    let q = start::handle(&deps, sample("start-query.json"), Utc::now())
-        .await
-        .unwrap();
+    // With a real query id they complete: poll answers QueryRunning (the state machine's
+    // Retry) until the query finishes, within a bounded number of polls.
+    let q = start_q(&deps, sample("start-query.json")).await.unwrap();
     let mut p = sample("poll-query.json");
     p["query"] = serde_json::to_value(&q).unwrap();
-    loop {
-        let s = poll::handle(&deps, p.clone(), Utc::now()).await.unwrap();
-        if s.terminal {
-            break;
+    let mut finished = None;
+    for _ in 0..300 {
+        match poll::handle(&deps, decode("poll-query", p.clone()).unwrap(), Utc::now()).await {
+            Err(Error::QueryRunning(_)) => {
+                tokio::time::sleep(std::time::Duration::from_millis(30)).await
+            }
+            other => {
+                finished = Some(other.unwrap());
+                break;
+            }
         }
-        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
     }
+    let finished = finished.expect("the query finished within 300 polls");
     let mut c = sample("collect-results.json");
     c["query"] = serde_json::to_value(&q).unwrap();
+    c["poll"] = serde_json::to_value(&finished).unwrap();
     let done = collect::handle(
         &deps,
-        c,
+        decode("collect-results", c).unwrap(),
         SystemTime::now() + std::time::Duration::from_secs(60),
     )
     .await
     .unwrap();
-    assert!(done.done && done.rows == 13);
+    // As many rows as an independent filter finds in the sample's window.
+    let (start, end) = (
+        q.window.start.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        q.window.end.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    );
+    let expected = invictus_events()
+        .iter()
+        .filter(|e| cis(5, e) && (start.as_str()..end.as_str()).contains(&field(e, "eventTime")))
+        .count();
+    assert!(expected > 0);
+    assert!(done.done);
+    assert_eq!(done.rows as usize, expected);
+    assert_eq!(done.bytes_scanned, finished.bytes_scanned);
 
     let (rules, _) = trailwatch::rules::RuleSet::bundled();
     let ld = LookupDeps {

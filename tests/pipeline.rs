@@ -7,9 +7,12 @@ use std::time::{Duration, SystemTime};
 use chrono::Utc;
 use serde_json::{json, Value};
 use trailwatch::config::Config;
-use trailwatch::lake::QueryStatus;
-use trailwatch::pipeline::poll::PollState;
+use trailwatch::engine::{EngineKind, QueryStatus};
+use trailwatch::lambda::decode;
+use trailwatch::pipeline::collect::{CollectInput, CollectState};
+use trailwatch::pipeline::poll::{PollInput, PollState};
 use trailwatch::pipeline::{collect, poll, start, Deps, QueryRef};
+use trailwatch::s3uri::S3Uri;
 use trailwatch::Error;
 use trailwatch_tests::*;
 
@@ -32,29 +35,36 @@ async fn topic(svc: &trailwatch_local::Running) -> String {
     create_topic(svc, "trailwatch-alerts").await
 }
 
-/// Polls through the handler until the query ends (the local Lake is quick; the handler's
-/// suggested wait is checked, not slept).
-async fn poll_until_done(deps: &Deps, q: &QueryRef) -> PollState {
-    let mut prev: Option<PollState> = None;
-    for _ in 0..200 {
-        let p = poll::handle(deps, json!({"query": q, "poll": prev}), Utc::now())
-            .await
-            .expect("poll");
-        assert!(p.wait_seconds >= 1 && p.wait_seconds <= deps.config.backoff.max_secs);
-        if p.terminal {
-            return p;
+async fn start_q(deps: &Deps, input: Value) -> trailwatch::Result<QueryRef> {
+    start::handle(deps, decode("start-query", input)?, Utc::now()).await
+}
+
+/// Polls through the handler until the query is no longer running (the local engines are
+/// quick; the state machine's waits are the Retry's, not slept here); returns what the
+/// handler gave for the ended query.
+async fn poll_until_done(deps: &Deps, q: &QueryRef) -> trailwatch::Result<PollState> {
+    for _ in 0..400 {
+        match poll::handle(deps, PollInput { query: q.clone() }, Utc::now()).await {
+            Err(Error::QueryRunning(_)) => tokio::time::sleep(Duration::from_millis(30)).await,
+            other => return other,
         }
-        prev = Some(p);
-        tokio::time::sleep(Duration::from_millis(30)).await;
     }
     panic!("query never ended");
 }
 
-async fn collect_all(deps: &Deps, q: &QueryRef, per_invocation: Duration) -> collect::CollectState {
-    let mut st: Option<collect::CollectState> = None;
+async fn collect_once(
+    deps: &Deps,
+    input: Value,
+    deadline: SystemTime,
+) -> trailwatch::Result<CollectState> {
+    collect::handle(deps, decode("collect-results", input)?, deadline).await
+}
+
+async fn collect_all(deps: &Deps, q: &QueryRef, per_invocation: Duration) -> CollectState {
+    let mut st: Option<CollectState> = None;
     for _ in 0..500 {
         let deadline = SystemTime::now() + per_invocation;
-        let s = collect::handle(deps, json!({"query": q, "collect": st}), deadline)
+        let s = collect_once(deps, json!({"query": q, "collect": st}), deadline)
             .await
             .expect("collect");
         if s.done {
@@ -86,59 +96,93 @@ fn alerted_event_ids(svc: &trailwatch_local::Running, topic: &str, rule: &str) -
         .collect()
 }
 
+/// The alerts published for `rule`, as JSON objects keyed by event id.
+fn alerts_by_event(
+    svc: &trailwatch_local::Running,
+    topic: &str,
+    rule: &str,
+) -> BTreeMap<String, Value> {
+    svc.published(Some(topic))
+        .iter()
+        .filter(|m| m.attributes.get("rule_id").map(|a| a.1.as_str()) == Some(rule))
+        .flat_map(|m| {
+            let v: Value = serde_json::from_str(&m.message).unwrap();
+            v["alerts"].as_array().unwrap().clone()
+        })
+        .map(|a| (a["event"]["event_id"].as_str().unwrap().to_string(), a))
+        .collect()
+}
+
+/// Every CIS check on both engines over the bundled sample and the derived AWS-docs/Panther
+/// events: each engine alerts exactly on the events an independent filter over the files
+/// selects, and the two engines' alerts are identical, field for field.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_cis_check_finds_exactly_the_independent_matches() {
+async fn every_cis_check_finds_exactly_the_independent_matches_on_both_engines() {
     let dir = std::env::temp_dir().join(format!("tw-pipeline-{}", std::process::id()));
     let derived = write_derived(&dir);
     let svc = start_service(|c| c.data.push(dir.clone())).await;
-    let topic = topic(&svc).await;
-    let deps = deps(&svc, &topic, test_config());
     let mut all = invictus_events();
     all.extend(derived);
     let catalog = trailwatch::checks::Catalog::bundled().unwrap();
-    let mut total = 0;
-    for n in 1..=14u32 {
-        let check = catalog
-            .all()
-            .find(|c| c.control.ends_with(&format!("CloudWatch.{n}")))
+    let mut per_engine = Vec::new();
+    for engine in [EngineKind::Lake, EngineKind::Athena] {
+        let topic = create_topic(&svc, &format!("alerts-{}", engine.as_str())).await;
+        let deps = deps_for(&svc, &topic, test_config(), engine);
+        let mut total = 0;
+        let mut alerts = BTreeMap::new();
+        for n in 1..=14u32 {
+            let check = catalog
+                .all()
+                .find(|c| c.control.ends_with(&format!("CloudWatch.{n}")))
+                .unwrap();
+            // The window ends at the schedule's time; 2h covers the sample and the derived events.
+            let q = start_q(
+                &deps,
+                json!({"check_id": check.id, "time": "2023-07-10T13:10:30Z", "window": "2h"}),
+            )
+            .await
             .unwrap();
-        // The window ends at the schedule's time; 2h covers the sample and the derived events.
-        let q = start::handle(
-            &deps,
-            json!({"check_id": check.id, "time": "2023-07-10T13:10:30Z", "window": "2h"}),
-            Utc::now(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(q.window.end.to_rfc3339(), "2023-07-10T13:10:00+00:00");
-        let p = poll_until_done(&deps, &q).await;
-        assert_eq!(
-            p.status,
-            QueryStatus::Finished,
-            "{}: {:?}",
-            check.id,
-            p.error_message
-        );
-        let s = collect_all(&deps, &q, Duration::from_secs(60)).await;
-        let expected: BTreeSet<String> = all
-            .iter()
-            .filter(|e| cis(n, e))
-            .map(|e| field(e, "eventID").to_string())
-            .collect();
-        let got = alerted_event_ids(&svc, &topic, &check.id);
-        let unique: BTreeSet<String> = got.iter().cloned().collect();
-        assert_eq!(got.len(), unique.len(), "{}: duplicate alerts", check.id);
-        assert_eq!(unique, expected, "{}", check.id);
-        assert_eq!(s.rows as usize, expected.len());
-        assert!(
-            !expected.is_empty(),
-            "{} has no true positive in the test data",
-            check.id
-        );
-        assert!(s.bytes_scanned > 0 && s.estimated_cost_usd > 0.0);
-        total += expected.len();
+            assert_eq!(q.window.end.to_rfc3339(), "2023-07-10T13:10:00+00:00");
+            assert_eq!(q.engine, engine);
+            let p = poll_until_done(&deps, &q)
+                .await
+                .unwrap_or_else(|e| panic!("{} on {engine:?}: {e}", check.id));
+            assert_eq!(p.status, QueryStatus::Finished);
+            let s = collect_all(&deps, &q, Duration::from_secs(60)).await;
+            let expected: BTreeSet<String> = all
+                .iter()
+                .filter(|e| cis(n, e))
+                .map(|e| field(e, "eventID").to_string())
+                .collect();
+            let got = alerted_event_ids(&svc, &topic, &check.id);
+            let unique: BTreeSet<String> = got.iter().cloned().collect();
+            assert_eq!(got.len(), unique.len(), "{}: duplicate alerts", check.id);
+            assert_eq!(unique, expected, "{} on {engine:?}", check.id);
+            assert_eq!(s.rows as usize, expected.len());
+            assert!(
+                !expected.is_empty(),
+                "{} has no true positive in the test data",
+                check.id
+            );
+            assert!(s.bytes_scanned > 0 && s.estimated_cost_usd > 0.0, "{s:?}");
+            total += expected.len();
+            alerts.insert(check.id.clone(), alerts_by_event(&svc, &topic, &check.id));
+        }
+        assert!(total > 150);
+        per_engine.push(alerts);
     }
-    assert!(total > 150);
+    // Identical findings: every alert field, event time included, is the same on both engines.
+    for (id, lake) in &per_engine[0] {
+        let athena = &per_engine[1][id];
+        assert_eq!(lake.len(), athena.len(), "{id}");
+        for (event, a) in lake {
+            assert_eq!(Some(a), athena.get(event), "{id}: {event}");
+            assert!(
+                a["event"]["event_time"].as_str().unwrap().ends_with('Z'),
+                "{a}"
+            );
+        }
+    }
     svc.shutdown().await;
     std::fs::remove_dir_all(dir).ok();
 }
@@ -148,8 +192,8 @@ async fn a_narrower_window_bounds_the_findings() {
     let svc = start_service(|_| {}).await;
     let topic = topic(&svc).await;
     let deps = deps(&svc, &topic, test_config());
-    let q = start::handle(&deps, json!({"check_id": "cis-cw02-unauthorized-api-calls", "time": "2023-07-10T12:15:00Z", "window": "15m"}), Utc::now()).await.unwrap();
-    poll_until_done(&deps, &q).await;
+    let q = start_q(&deps, json!({"check_id": "cis-cw02-unauthorized-api-calls", "time": "2023-07-10T12:15:00Z", "window": "15m"})).await.unwrap();
+    poll_until_done(&deps, &q).await.unwrap();
     collect_all(&deps, &q, Duration::from_secs(60)).await;
     let expected: BTreeSet<String> = invictus_events()
         .iter()
@@ -179,8 +223,8 @@ async fn large_results_are_collected_completely_across_invocations() {
             ..test_config()
         },
     );
-    let q = start::handle(&deps, json!({"check_id": "cis-cw02-unauthorized-api-calls", "time": "2023-07-10T13:00:00Z", "window": "2h"}), Utc::now()).await.unwrap();
-    poll_until_done(&deps, &q).await;
+    let q = start_q(&deps, json!({"check_id": "cis-cw02-unauthorized-api-calls", "time": "2023-07-10T13:00:00Z", "window": "2h"})).await.unwrap();
+    poll_until_done(&deps, &q).await.unwrap();
     // Less time than the reserve: every invocation reads one page, then hands back a token.
     let s = collect_all(&deps, &q, collect::RESERVE / 2).await;
     let expected: BTreeSet<String> = invictus_events()
@@ -197,89 +241,137 @@ async fn large_results_are_collected_completely_across_invocations() {
     assert_eq!(got.len(), 60);
     assert_eq!(got.into_iter().collect::<BTreeSet<_>>(), expected);
     // With time to spare, one invocation reads every page.
-    let q2 = start::handle(&deps, json!({"check_id": "cis-cw02-unauthorized-api-calls", "time": "2023-07-10T13:00:00Z", "window": "2h"}), Utc::now()).await.unwrap();
-    poll_until_done(&deps, &q2).await;
+    let q2 = start_q(&deps, json!({"check_id": "cis-cw02-unauthorized-api-calls", "time": "2023-07-10T13:00:00Z", "window": "2h"})).await.unwrap();
+    poll_until_done(&deps, &q2).await.unwrap();
     let s2 = collect_all(&deps, &q2, Duration::from_secs(120)).await;
     assert_eq!((s2.invocations, s2.pages, s2.rows), (1, 9, 60));
     svc.shutdown().await;
 }
 
+async fn cancel_outside(svc: &trailwatch_local::Running, engine: EngineKind, id: &str) {
+    match engine {
+        EngineKind::Lake => {
+            cloudtrail(svc.endpoint(), 1)
+                .cancel_query()
+                .query_id(id)
+                .send()
+                .await
+                .unwrap();
+        }
+        EngineKind::Athena => {
+            athena(svc.endpoint(), 1)
+                .stop_query_execution()
+                .query_execution_id(id)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_cancelled_timed_out_and_deadline_paths() {
-    let svc = start_service(|c| c.lake.running = Duration::from_millis(1500)).await;
-    let topic = topic(&svc).await;
-    let deps = deps(&svc, &topic, test_config());
+async fn failed_cancelled_timed_out_and_deadline_paths_on_both_engines() {
     let window = json!({"time": "2023-07-10T13:00:00Z", "window": "2h"});
     let adhoc = |sql: &str| {
         let mut v = window.clone();
         v["sql"] = json!(sql);
         v
     };
-    // FAILED: a runtime error inside Lake.
-    let q = start::handle(&deps, adhoc("SELECT from_iso8601_timestamp(eventName) AS t FROM {event_data_store} WHERE eventTime >= {window_start} AND eventTime < {window_end}"), Utc::now()).await.unwrap();
-    let p = poll_until_done(&deps, &q).await;
-    assert_eq!(p.status, QueryStatus::Failed);
-    assert!(p
-        .error_message
-        .as_deref()
-        .unwrap_or("")
-        .contains("malformed"));
-    let e = collect::handle(
-        &deps,
-        json!({"query": q}),
-        SystemTime::now() + Duration::from_secs(60),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(e.error_type(), "InvalidInput");
-
-    // CANCELLED: someone cancels the query while it runs.
     let ok_sql = "SELECT eventID AS event_id FROM {event_data_store} WHERE eventTime >= {window_start} AND eventTime < {window_end}";
-    let q = start::handle(&deps, adhoc(ok_sql), Utc::now())
+    for engine in [EngineKind::Lake, EngineKind::Athena] {
+        let svc = start_service(|c| c.lake.running = Duration::from_millis(1500)).await;
+        let topic = topic(&svc).await;
+        let deps = deps_for(&svc, &topic, test_config(), engine);
+        // FAILED: a runtime error inside the engine, its reason kept.
+        let q = start_q(&deps, adhoc("SELECT from_iso8601_timestamp(eventName) AS t FROM {event_data_store} WHERE eventTime >= {window_start} AND eventTime < {window_end}")).await.unwrap();
+        let e = poll_until_done(&deps, &q).await.unwrap_err();
+        assert_eq!(e.error_type(), "QueryFailed", "{engine:?}: {e}");
+        assert!(e.to_string().contains("malformed"), "{e}");
+        let e = collect_once(
+            &deps,
+            json!({"query": q}),
+            SystemTime::now() + Duration::from_secs(60),
+        )
         .await
-        .unwrap();
-    cloudtrail(svc.endpoint(), 1)
-        .cancel_query()
-        .query_id(&q.query_id)
-        .send()
-        .await
-        .unwrap();
-    let p = poll_until_done(&deps, &q).await;
-    assert_eq!(p.status, QueryStatus::Cancelled);
-    assert!(!p.deadline_cancelled);
+        .unwrap_err();
+        assert_eq!(e.error_type(), "InvalidInput", "{engine:?}: {e}");
 
-    // Deadline: a poll after the deadline cancels a still-running query and says so.
-    let q = start::handle(&deps, adhoc(ok_sql), Utc::now())
-        .await
-        .unwrap();
-    let late = q.deadline + chrono::Duration::seconds(1);
-    let p = poll::handle(&deps, json!({"query": q}), late)
-        .await
-        .unwrap();
-    assert_eq!(p.status, QueryStatus::Cancelled);
-    assert!(p.deadline_cancelled && p.terminal);
-    let d = cloudtrail(svc.endpoint(), 1)
-        .describe_query()
-        .query_id(&q.query_id)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(d.query_status().unwrap().as_str(), "CANCELLED");
-    svc.shutdown().await;
+        // CANCELLED: someone cancels the query while it runs.
+        let q = start_q(&deps, adhoc(ok_sql)).await.unwrap();
+        cancel_outside(&svc, engine, &q.query_id).await;
+        let e = poll_until_done(&deps, &q).await.unwrap_err();
+        assert_eq!(e.error_type(), "QueryCancelled", "{engine:?}: {e}");
+        assert!(!e.to_string().contains("deadline"), "{e}");
 
-    // TIMED_OUT: Lake's own run limit.
-    let svc = start_service(|c| {
-        c.lake.running = Duration::from_millis(600);
-        c.lake.run_limit = Duration::from_millis(150);
-    })
-    .await;
-    let topic = self::topic(&svc).await;
-    let deps = trailwatch_tests::deps(&svc, &topic, test_config());
-    let q = start::handle(&deps, adhoc(ok_sql), Utc::now())
-        .await
-        .unwrap();
-    let p = poll_until_done(&deps, &q).await;
-    assert_eq!(p.status, QueryStatus::TimedOut);
+        // Deadline: a poll after the deadline cancels a still-running query and says so.
+        let q = start_q(&deps, adhoc(ok_sql)).await.unwrap();
+        let late = q.deadline + chrono::Duration::seconds(1);
+        let e = poll::handle(&deps, PollInput { query: q.clone() }, late)
+            .await
+            .unwrap_err();
+        assert_eq!(e.error_type(), "QueryCancelled");
+        assert!(e.to_string().contains("deadline"), "{e}");
+        let status = deps.engine.describe(&q.query_id).await.unwrap().status;
+        assert_eq!(status, QueryStatus::Cancelled);
+        svc.shutdown().await;
+
+        // The run limit: Lake ends the query TIMED_OUT, Athena FAILED.
+        let svc = start_service(|c| {
+            c.lake.running = Duration::from_millis(600);
+            c.lake.run_limit = Duration::from_millis(150);
+        })
+        .await;
+        let topic = self::topic(&svc).await;
+        let deps = deps_for(&svc, &topic, test_config(), engine);
+        let q = start_q(&deps, adhoc(ok_sql)).await.unwrap();
+        let e = poll_until_done(&deps, &q).await.unwrap_err();
+        let want = match engine {
+            EngineKind::Lake => "QueryTimedOut",
+            EngineKind::Athena => "QueryFailed",
+        };
+        assert_eq!(e.error_type(), want, "{e}");
+        svc.shutdown().await;
+    }
+}
+
+/// Athena's own bad inputs: each a clear, typed error, never an empty result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn athena_refuses_what_would_silently_read_nothing() {
+    let svc = start_service(|c| c.athena.bytes_cutoff = Some(10_000)).await;
+    let topic = topic(&svc).await;
+    let good = deps_for(&svc, &topic, test_config(), EngineKind::Athena);
+    let input = json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z", "window": "2h"});
+    // Over the workgroup's bytes-scanned cutoff: FAILED with Athena's reason.
+    let q = start_q(&good, input.clone()).await.unwrap();
+    let e = poll_until_done(&good, &q).await.unwrap_err();
+    assert_eq!(e.error_type(), "QueryFailed");
+    assert!(e.to_string().contains("Bytes scanned limit"), "{e}");
+    // A missing table or database, a workgroup without a result location: refused at start.
+    let with = |f: &dyn Fn(&mut trailwatch::athena::AthenaTarget)| {
+        let mut d = good.clone();
+        let mut config = (*d.config).clone();
+        let mut t = config.athena.clone().unwrap();
+        f(&mut t);
+        config.athena = Some(t.clone());
+        d.config = std::sync::Arc::new(config);
+        d.engine = std::sync::Arc::new(trailwatch::athena::SdkAthena::new(
+            athena(svc.endpoint(), 1),
+            t,
+        ));
+        d
+    };
+    for (name, d) in [
+        ("table", with(&|t| t.table = "no_such_table".into())),
+        ("database", with(&|t| t.database = "nodb".into())),
+        ("workgroup", with(&|t| t.workgroup = "primary".into())),
+    ] {
+        let e = start_q(&d, input.clone()).await.unwrap_err();
+        assert_eq!(e.error_type(), "InvalidQuery", "{name}: {e}");
+    }
+    // A window before the table's partition projection range.
+    let e = start_q(&good, json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2019-12-31T13:00:00Z", "window": "2h"})).await.unwrap_err();
+    assert_eq!(e.error_type(), "InvalidInput");
+    assert!(e.to_string().contains("partition projection"), "{e}");
     svc.shutdown().await;
 }
 
@@ -294,13 +386,9 @@ async fn too_many_queries_is_a_distinct_retryable_error() {
     let deps = deps(&svc, &topic, test_config());
     let input =
         json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z"});
-    start::handle(&deps, input.clone(), Utc::now())
-        .await
-        .unwrap();
-    start::handle(&deps, input.clone(), Utc::now())
-        .await
-        .unwrap();
-    let e = start::handle(&deps, input, Utc::now()).await.unwrap_err();
+    start_q(&deps, input.clone()).await.unwrap();
+    start_q(&deps, input.clone()).await.unwrap();
+    let e = start_q(&deps, input).await.unwrap_err();
     assert!(matches!(e, Error::MaxConcurrentQueries(_)), "{e:?}");
     assert_eq!(e.error_type(), "MaxConcurrentQueries");
     svc.shutdown().await;
@@ -355,16 +443,15 @@ async fn malformed_inputs_give_typed_errors() {
         ),
     ];
     for (input, want) in cases {
-        let e = start::handle(&strict, input.clone(), Utc::now())
+        let e = start_q(&strict, input.clone())
             .await
             .expect_err(&input.to_string());
         assert_eq!(e.error_type(), want, "{input}: {e}");
     }
     let adhoc = deps(&svc, &topic, test_config());
-    let e = start::handle(
+    let e = start_q(
         &adhoc,
         json!({"sql": "SELECT 1 FROM {event_data_store}", "time": t}),
-        Utc::now(),
     )
     .await
     .unwrap_err();
@@ -373,39 +460,35 @@ async fn malformed_inputs_give_typed_errors() {
         "InvalidInput",
         "unbounded ad-hoc SQL is refused: {e}"
     );
-    let e = start::handle(
+    let e = start_q(
         &adhoc,
         json!({"sql": "SELEC {window_start} {window_end} FROM {event_data_store}", "time": t}),
-        Utc::now(),
     )
     .await
     .unwrap_err();
     assert_eq!(e.error_type(), "InvalidQuery");
+    // The Lambda edge decodes poll and collect inputs; what does not decode is InvalidInput.
     for bad in [json!({}), json!({"query": {"query_id": 5}}), json!([1, 2])] {
-        let e = poll::handle(&strict, bad.clone(), Utc::now())
-            .await
-            .unwrap_err();
+        let e = decode::<PollInput>("poll-query", bad.clone()).unwrap_err();
         assert_eq!(e.error_type(), "InvalidInput", "{bad}");
-        let e = collect::handle(&strict, bad.clone(), SystemTime::now())
-            .await
-            .unwrap_err();
+        let e = decode::<CollectInput>("collect-results", bad.clone()).unwrap_err();
         assert_eq!(e.error_type(), "InvalidInput", "{bad}");
     }
-    let q = start::handle(
+    let q = start_q(
         &strict_with_store(&svc, &topic),
         json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": t}),
-        Utc::now(),
     )
     .await
     .unwrap();
     let mut unknown = q.clone();
     unknown.query_id = "00000000-0000-0000-0000-000000000000".into();
-    let e = poll::handle(&strict, json!({"query": unknown}), Utc::now())
+    let e = poll::handle(&strict, PollInput { query: unknown }, Utc::now())
         .await
         .unwrap_err();
     assert_eq!(e.error_type(), "QueryNotFound");
-    let e = collect::handle(&strict, json!({"query": q, "collect": {"done": false, "next_token": "Zm9yZ2Vk", "rows": 0, "pages": 0, "alerts_sent": 0, "notifications": 0, "bytes_scanned": 0, "estimated_cost_usd": 0.0, "invocations": 0}}), SystemTime::now() + Duration::from_secs(30)).await;
-    assert!(e.is_err());
+    poll_until_done(&strict, &q).await.unwrap();
+    let e = collect_once(&strict, json!({"query": q, "collect": {"done": false, "next_token": "Zm9yZ2Vk", "rows": 0, "pages": 0, "alerts_sent": 0, "notifications": 0, "bytes_scanned": 0, "estimated_cost_usd": 0.0, "invocations": 0}}), SystemTime::now() + Duration::from_secs(30)).await.unwrap_err();
+    assert_eq!(e.error_type(), "InvalidToken", "{e}");
     svc.shutdown().await;
 }
 
@@ -422,7 +505,8 @@ async fn hostile_parameter_values_never_change_the_query() {
     use datafusion::sql::sqlparser::dialect::GenericDialect;
     use datafusion::sql::sqlparser::parser::Parser;
     use std::ops::ControlFlow;
-    use trailwatch::lake::template::{render, Bindings};
+    use trailwatch::sql::{Source, Template};
+    use trailwatch::window::Window;
 
     struct Blank;
     impl VisitorMut for Blank {
@@ -519,16 +603,17 @@ async fn hostile_parameter_values_never_change_the_query() {
     .map(|s| s.to_string())
     .collect();
     assert!(hostile.len() >= 60);
+    let parsed = Template::parse(template, &declared).unwrap();
+    let window = Window::new(
+        "2023-07-10T11:00:00Z".parse().unwrap(),
+        "2023-07-10T13:00:00Z".parse().unwrap(),
+    )
+    .unwrap();
     let b = |params: &BTreeMap<String, String>| {
-        render(
-            template,
-            &declared,
-            &Bindings {
-                event_data_store: "5e2676f8-9fce-46ef-8142-3e36a94e6691",
-                window_start: "2023-07-10T11:00:00Z".parse().unwrap(),
-                window_end: "2023-07-10T13:00:00Z".parse().unwrap(),
-                params,
-            },
+        parsed.render(
+            &Source::lake("5e2676f8-9fce-46ef-8142-3e36a94e6691").unwrap(),
+            &window,
+            params,
         )
     };
     let benign = shape(&b(&BTreeMap::from([("user".into(), "alice".into())])).unwrap());
@@ -548,17 +633,13 @@ async fn hostile_parameter_values_never_change_the_query() {
     let svc = start_service(|_| {}).await;
     let ct = cloudtrail(svc.endpoint(), 1);
     for v in accepted.iter().take(12) {
-        let sql = render(
-            template,
-            &declared,
-            &Bindings {
-                event_data_store: &svc.summary.event_data_store,
-                window_start: "2023-07-10T11:00:00Z".parse().unwrap(),
-                window_end: "2023-07-10T13:00:00Z".parse().unwrap(),
-                params: &BTreeMap::from([("user".into(), v.clone())]),
-            },
-        )
-        .unwrap();
+        let sql = parsed
+            .render(
+                &Source::lake(&svc.summary.event_data_store).unwrap(),
+                &window,
+                &BTreeMap::from([("user".into(), v.clone())]),
+            )
+            .unwrap();
         let id = start_query(&ct, &sql).await;
         assert_eq!(wait_query(&ct, &id).await, "FINISHED", "{v:?}");
         let out = ct.get_query_results().query_id(&id).send().await.unwrap();
@@ -577,14 +658,13 @@ async fn the_configured_delivery_uri_reaches_lake() {
         &svc,
         &topic,
         Config {
-            delivery_s3_uri: Some("s3://audit-bucket/trailwatch".into()),
+            delivery_s3_uri: Some(S3Uri::parse("s3://audit-bucket/trailwatch").unwrap()),
             ..test_config()
         },
     );
-    let q = start::handle(
+    let q = start_q(
         &deps,
         json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z"}),
-        Utc::now(),
     )
     .await
     .unwrap();
@@ -595,14 +675,20 @@ async fn the_configured_delivery_uri_reaches_lake() {
         .await
         .unwrap();
     assert_eq!(d.delivery_s3_uri(), Some("s3://audit-bucket/trailwatch"));
-    // The input's own URI wins over the configured one.
-    let q = start::handle(&deps, json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z", "delivery_s3_uri": "s3://other/x"}), Utc::now()).await.unwrap();
+    // The input may choose another prefix in the configured bucket, never another bucket.
+    let q = start_q(&deps, json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z", "delivery_s3_uri": "s3://audit-bucket/adhoc"})).await.unwrap();
     let d = cloudtrail(svc.endpoint(), 1)
         .describe_query()
         .query_id(&q.query_id)
         .send()
         .await
         .unwrap();
-    assert_eq!(d.delivery_s3_uri(), Some("s3://other/x"));
+    assert_eq!(d.delivery_s3_uri(), Some("s3://audit-bucket/adhoc"));
+    let e = start_q(&deps, json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z", "delivery_s3_uri": "s3://attacker-bucket/x"})).await.unwrap_err();
+    assert_eq!(e.error_type(), "InvalidInput");
+    assert!(
+        e.to_string().contains("configured bucket audit-bucket"),
+        "{e}"
+    );
     svc.shutdown().await;
 }

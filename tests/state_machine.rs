@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use trailwatch::engine::EngineKind;
+use trailwatch::pipeline::policy;
 use trailwatch_tests::*;
 
 struct Sfn {
@@ -78,8 +80,7 @@ impl Sfn {
                 "CollectResults": self.function("collect-results"),
             },
             "sns": { "AlertFailure": svc.endpoint() },
-            "waits": { "WaitFirst": 100, "WaitAgain": 150 },
-            "retries": { "StartQuery": 50, "PollQuery": 50, "CollectResults": 50, "AlertFailure": 50 },
+            "retries": { "StartQuery": 50, "PollQuery": 100, "CollectResults": 50, "AlertFailure": 50 },
         });
         let path = self.dir.join(format!("check-{}.json", rand_suffix()));
         std::fs::write(&path, config.to_string()).unwrap();
@@ -105,6 +106,21 @@ impl Sfn {
         topic: &str,
         extra_env: &[(&str, &str)],
     ) -> Value {
+        self.run_on(EngineKind::Lake, config, input, svc, topic, extra_env)
+            .await
+    }
+
+    /// Runs with the functions configured for `engine` (Athena: the service's workgroup,
+    /// database and table).
+    async fn run_on(
+        &self,
+        engine: EngineKind,
+        config: &Path,
+        input: Value,
+        svc: &trailwatch_local::Running,
+        topic: &str,
+        extra_env: &[(&str, &str)],
+    ) -> Value {
         let mut cmd = tokio::process::Command::new(&self.node);
         cmd.arg(&self.runner)
             .arg(config)
@@ -121,6 +137,13 @@ impl Sfn {
             .env("TRAILWATCH_ALERT_TOPIC_ARN", topic)
             .env("TRAILWATCH_PAGE_SIZE", "25")
             .env("RUST_LOG", "warn");
+        if engine == EngineKind::Athena {
+            let a = &svc.summary.athena;
+            cmd.env("TRAILWATCH_ENGINE", "athena")
+                .env("TRAILWATCH_ATHENA_WORKGROUP", &a.workgroup)
+                .env("TRAILWATCH_ATHENA_DATABASE", &a.database)
+                .env("TRAILWATCH_ATHENA_TABLE", &a.table);
+        }
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
@@ -153,42 +176,183 @@ fn unauthorized_calls() -> usize {
         .count()
 }
 
+/// The state machine waits exactly as `trailwatch::pipeline::policy` says (the CLI follows the
+/// same numbers).
+#[test]
+fn the_asl_encodes_the_shared_retry_policy() {
+    let asl: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("infra/statemachine/check.asl.json")).unwrap(),
+    )
+    .unwrap();
+    let rule = |state: &str, error: &str| -> policy::RetryRule {
+        let r = asl["States"][state]["Retry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                r["ErrorEquals"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e == error)
+            })
+            .unwrap_or_else(|| panic!("{state} does not retry {error}"));
+        policy::RetryRule {
+            interval_secs: r["IntervalSeconds"].as_u64().unwrap() as u32,
+            backoff_rate: r["BackoffRate"].as_f64().unwrap(),
+            max_attempts: r["MaxAttempts"].as_u64().unwrap() as u32,
+        }
+    };
+    assert_eq!(rule("PollQuery", "QueryRunning"), policy::POLL);
+    assert_eq!(
+        rule("StartQuery", "MaxConcurrentQueries"),
+        policy::MAX_CONCURRENT
+    );
+    for state in ["StartQuery", "PollQuery", "CollectResults"] {
+        for e in policy::TRANSIENT_ERRORS {
+            assert_eq!(rule(state, e), policy::TRANSIENT, "{state} {e}");
+        }
+    }
+    // Polling is a Retry, not a Wait + Task + Choice loop.
+    assert!(asl["States"]
+        .as_object()
+        .unwrap()
+        .values()
+        .all(|s| s["Type"] != "Wait"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_check_runs_through_the_wait_loop_and_collects_every_page() {
+async fn a_check_polls_by_retry_and_collects_every_page_on_both_engines() {
     let s = sfn();
-    let svc = start_service(|c| c.lake.running = Duration::from_millis(1200)).await;
+    for engine in [EngineKind::Lake, EngineKind::Athena] {
+        let svc = start_service(|c| c.lake.running = Duration::from_millis(1200)).await;
+        let topic = topic(&svc).await;
+        let config = s.check_config(&svc, &topic);
+        let input = json!({"check_id": "cis-cw02-unauthorized-api-calls", "time": "2023-07-10T13:00:00Z", "window": "2h"});
+        let r = s.run_on(engine, &config, input, &svc, &topic, &[]).await;
+        assert_eq!(r["status"], "SUCCEEDED", "{engine:?}: {r}");
+        let out = &r["output"];
+        let expected = unauthorized_calls();
+        assert_eq!(out["status"], "FINISHED");
+        assert_eq!(out["engine"], engine.as_str());
+        assert_eq!(out["check_id"], "cis-cw02-unauthorized-api-calls");
+        assert_eq!(out["findings"].as_u64(), Some(expected as u64));
+        assert_eq!(out["alerts_sent"].as_u64(), Some(expected as u64));
+        assert_eq!(out["pages"].as_u64(), Some(expected.div_ceil(25) as u64));
+        assert_eq!(out["window"]["start"], "2023-07-10T11:00:00Z");
+        assert!(out["bytes_scanned"].as_u64().unwrap() > 0, "{out}");
+        let retries = r["retried"]["PollQuery"].as_u64().unwrap_or(0);
+        assert!(
+            retries >= 3,
+            "expected several polls by Retry, got {retries}: {r}"
+        );
+        // Billed transitions: StartQuery, PollQuery and each of its retries, CollectResults and
+        // IsCollected per invocation, Summarize.
+        let collects = r["entered"]["CollectResults"].as_u64().unwrap();
+        assert_eq!(
+            r["transitions"].as_u64().unwrap(),
+            1 + (1 + retries) + 2 * collects + 1,
+            "{r}"
+        );
+        let alerted: usize = svc
+            .published(Some(&topic))
+            .iter()
+            .map(|m| {
+                serde_json::from_str::<Value>(&m.message).unwrap()["count"]
+                    .as_u64()
+                    .unwrap() as usize
+            })
+            .sum();
+        assert_eq!(alerted, expected);
+        eprintln!(
+            "{engine:?}: state transitions for a run of {} polls: {}",
+            retries + 1,
+            r["transitions"]
+        );
+        svc.shutdown().await;
+    }
+}
+
+fn failure_alert(svc: &trailwatch_local::Running, topic: &str) -> Value {
+    let msgs = svc.published(Some(topic));
+    assert_eq!(msgs.len(), 1, "one failure alert");
+    let m = &msgs[0];
+    assert_eq!(
+        m.attributes.get("origin").map(|a| a.1.as_str()),
+        Some("check-failure")
+    );
+    serde_json::from_str(&m.message).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_athena_query_that_fails_alerts_with_athenas_reason() {
+    let s = sfn();
+    // The workgroup's bytes-scanned cutoff stops the query: FAILED, with StateChangeReason.
+    let svc = start_service(|c| c.athena.bytes_cutoff = Some(10_000)).await;
     let topic = topic(&svc).await;
     let config = s.check_config(&svc, &topic);
-    let input = json!({"check_id": "cis-cw02-unauthorized-api-calls", "time": "2023-07-10T13:00:00Z", "window": "2h"});
-    let r = s.run(&config, input, &svc, &topic, &[]).await;
-    assert_eq!(r["status"], "SUCCEEDED", "{r}");
-    let out = &r["output"];
-    let expected = unauthorized_calls();
-    assert_eq!(out["status"], "FINISHED");
-    assert_eq!(out["check_id"], "cis-cw02-unauthorized-api-calls");
-    assert_eq!(out["findings"].as_u64(), Some(expected as u64));
-    assert_eq!(out["alerts_sent"].as_u64(), Some(expected as u64));
-    assert_eq!(out["pages"].as_u64(), Some(expected.div_ceil(25) as u64));
-    assert_eq!(out["window"]["start"], "2023-07-10T11:00:00Z");
-    let polls = r["entered"]["PollQuery"].as_u64().unwrap();
+    let input = json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z", "window": "2h"});
+    let r = s
+        .run_on(EngineKind::Athena, &config, input, &svc, &topic, &[])
+        .await;
+    assert_eq!(r["status"], "FAILED", "{r}");
+    assert_eq!(r["error"], "CheckFailed");
+    let body = failure_alert(&svc, &topic);
+    assert_eq!(body["error"]["Error"], "QueryFailed", "{body}");
     assert!(
-        polls >= 3,
-        "expected several wait-loop turns, got {polls}: {r}"
+        body["error"]["Cause"]
+            .as_str()
+            .unwrap()
+            .contains("Bytes scanned limit"),
+        "{body}"
     );
-    assert_eq!(r["entered"]["WaitAgain"].as_u64(), Some(polls - 1));
-    let alerted: usize = svc
-        .published(Some(&topic))
-        .iter()
-        .map(|m| {
-            serde_json::from_str::<Value>(&m.message).unwrap()["count"]
-                .as_u64()
-                .unwrap() as usize
-        })
-        .sum();
-    assert_eq!(alerted, expected);
-    eprintln!(
-        "state transitions for a {polls}-poll run: {}",
-        r["transitions"]
+    svc.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_athena_query_past_its_deadline_is_cancelled_and_alerted() {
+    let s = sfn();
+    let svc = start_service(|c| c.lake.running = Duration::from_secs(8)).await;
+    let topic = topic(&svc).await;
+    let config = s.check_config(&svc, &topic);
+    let input = json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z", "window": "2h"});
+    let r = s
+        .run_on(
+            EngineKind::Athena,
+            &config,
+            input,
+            &svc,
+            &topic,
+            &[("TRAILWATCH_QUERY_DEADLINE", "2s")],
+        )
+        .await;
+    assert_eq!(r["status"], "FAILED", "{r}");
+    let body = failure_alert(&svc, &topic);
+    assert_eq!(body["error"]["Error"], "QueryCancelled", "{body}");
+    assert!(
+        body["error"]["Cause"]
+            .as_str()
+            .unwrap()
+            .contains("deadline"),
+        "{body}"
+    );
+    let id = body["query"]["query_id"].as_str().unwrap();
+    let state = athena(svc.endpoint(), 1)
+        .get_query_execution()
+        .query_execution_id(id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        state
+            .query_execution()
+            .unwrap()
+            .status()
+            .unwrap()
+            .state()
+            .unwrap()
+            .as_str(),
+        "CANCELLED"
     );
     svc.shutdown().await;
 }
@@ -220,7 +384,7 @@ async fn a_query_that_times_out_alerts_and_fails() {
         Some("cis-cw05-cloudtrail-config-changes")
     );
     let body: Value = serde_json::from_str(&m.message).unwrap();
-    assert_eq!(body["poll"]["status"], "TIMED_OUT");
+    assert_eq!(body["error"]["Error"], "QueryTimedOut", "{body}");
     svc.shutdown().await;
 }
 
@@ -269,7 +433,12 @@ async fn the_check_list_runs_every_check_and_fails_loudly_if_one_fails() {
     let results = ok["output"]["results"].as_array().unwrap();
     assert_eq!(results.len(), 2);
     assert!(results.iter().all(|x| x["ok"] == true));
-    assert_eq!(results[1]["result"]["findings"].as_u64(), Some(15));
+    let gateway_changes = invictus_events().iter().filter(|e| cis(12, e)).count();
+    assert!(gateway_changes > 0);
+    assert_eq!(
+        results[1]["result"]["findings"].as_u64(),
+        Some(gateway_changes as u64)
+    );
     assert_eq!(ok["output"]["any_failed"], false);
     svc.shutdown().await;
     std::fs::remove_dir_all(&s.dir).ok();

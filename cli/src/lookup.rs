@@ -5,10 +5,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use serde_json::json;
-use trailwatch::lake::window::{parse_duration, parse_time, Window};
 use trailwatch::lookup::scan::scan;
 use trailwatch::lookup::sdk::{SdkHistory, REQUESTS_PER_SECOND};
 use trailwatch::rules::RuleSet;
+use trailwatch::window::{parse_duration, parse_time, Window};
 
 use crate::run::Output;
 use crate::serve::LocalArgs;
@@ -57,11 +57,7 @@ pub async fn lookup(args: LookupArgs) -> anyhow::Result<u8> {
         Some(e) => (Some(e), true),
         None => (None, false),
     };
-    let target = if remote {
-        Target::connect(&args.local, endpoint, Some("-")).await?
-    } else {
-        Target::connect(&args.local, None, None).await?
-    };
+    let target = Target::connect(&args.local, endpoint, None, remote).await?;
     let window = match (&args.start, &args.end) {
         (Some(s), Some(e)) => Window::new(parse_time(s)?, parse_time(e)?)?,
         _ => {

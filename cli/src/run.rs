@@ -3,25 +3,35 @@
 
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, Context};
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::Semaphore;
+use trailwatch::athena::{AthenaTarget, SdkAthena};
 use trailwatch::checks::Catalog;
 use trailwatch::config::Config;
-use trailwatch::lake::backoff::Backoff;
-use trailwatch::lake::sdk::SdkLake;
-use trailwatch::lake::window::{parse_duration, parse_time};
-use trailwatch::lake::{QueryStatus, Row};
-use trailwatch::pipeline::{collect, poll, start, Deps};
+use trailwatch::engine::{EngineKind, QueryEngine, Row};
+use trailwatch::lake::SdkLake;
+use trailwatch::pipeline::start::StartInput;
+use trailwatch::pipeline::{drive, Deps};
+use trailwatch::window::{parse_duration, parse_time};
 
 use crate::serve::LocalArgs;
 use crate::target::Target;
+
+/// The query engine to run checks on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    /// CloudTrail Lake.
+    Lake,
+    /// Athena over the trail's S3 logs.
+    Athena,
+}
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -57,6 +67,18 @@ pub struct RunArgs {
     /// Extra checks folder.
     #[arg(long, env = "TRAILWATCH_CHECKS_DIR")]
     pub checks_dir: Option<String>,
+    /// Query engine: CloudTrail Lake or Athena over the trail's logs.
+    #[arg(long, value_enum, default_value = "lake", env = "TRAILWATCH_ENGINE")]
+    pub engine: Engine,
+    /// Athena workgroup (against AWS; the embedded service has its own).
+    #[arg(long, env = "TRAILWATCH_ATHENA_WORKGROUP")]
+    pub athena_workgroup: Option<String>,
+    /// Athena database holding the CloudTrail table.
+    #[arg(long, env = "TRAILWATCH_ATHENA_DATABASE")]
+    pub athena_database: Option<String>,
+    /// Athena CloudTrail table.
+    #[arg(long, env = "TRAILWATCH_ATHENA_TABLE")]
+    pub athena_table: Option<String>,
     /// Checks running at once (Lake allows 10 queries per account).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=10))]
     pub concurrency: u16,
@@ -80,6 +102,7 @@ pub struct CheckReport {
 /// The whole run.
 #[derive(Debug, Serialize)]
 pub struct RunReport {
+    pub engine: String,
     pub window: serde_json::Value,
     pub checks: Vec<CheckReport>,
 }
@@ -96,10 +119,11 @@ fn ceil_minute(t: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Runs the checks; the exit code is 0 without findings, 1 with findings, 2 when a check failed.
 pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
-    let mut catalog = Catalog::bundled()?;
-    if let Some(dir) = &args.checks_dir {
-        catalog.add_dir(std::path::Path::new(dir))?;
-    }
+    let kind = match args.engine {
+        Engine::Lake => EngineKind::Lake,
+        Engine::Athena => EngineKind::Athena,
+    };
+    let catalog = Catalog::load(kind, args.checks_dir.as_deref().map(std::path::Path::new))?;
     let ids: Vec<String> = if args.checks.is_empty() {
         catalog.all().map(|c| c.id.clone()).collect()
     } else {
@@ -110,44 +134,90 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
         }
         args.checks.clone()
     };
+    let athena_given = [
+        &args.athena_workgroup,
+        &args.athena_database,
+        &args.athena_table,
+    ]
+    .iter()
+    .any(|a| a.is_some());
     let target = Target::connect(
         &args.local,
         args.endpoint_url.as_deref(),
         args.event_data_store.as_deref(),
+        kind == EngineKind::Athena && athena_given,
     )
     .await?;
     let now = target.now();
     // Windows are whole minutes ending at the schedule time; round up so nothing recent is lost.
-    let input_window = match (&args.start, &args.end) {
+    let input = match (&args.start, &args.end) {
         (Some(s), Some(e)) => {
             parse_time(s)?;
-            json!({"window_start": s, "time": parse_time(e)?.to_rfc3339()})
+            StartInput {
+                window_start: Some(s.clone()),
+                time: Some(parse_time(e)?.to_rfc3339()),
+                ..StartInput::default()
+            }
         }
         _ => {
             parse_duration(&args.since).context("--since")?;
-            json!({"window": args.since, "time": ceil_minute(now).to_rfc3339()})
+            StartInput {
+                window: Some(args.since.clone()),
+                time: Some(ceil_minute(now).to_rfc3339()),
+                ..StartInput::default()
+            }
         }
     };
+    let athena = match kind {
+        EngineKind::Lake => None,
+        EngineKind::Athena => Some(match &target.local {
+            Some(l) => AthenaTarget {
+                workgroup: l.summary.athena.workgroup.clone(),
+                database: l.summary.athena.database.clone(),
+                table: l.summary.athena.table.clone(),
+                catalog: "AwsDataCatalog".into(),
+            },
+            None => AthenaTarget {
+                workgroup: args
+                    .athena_workgroup
+                    .clone()
+                    .context("--athena-workgroup is required with --engine athena")?,
+                database: args
+                    .athena_database
+                    .clone()
+                    .context("--athena-database is required with --engine athena")?,
+                table: args
+                    .athena_table
+                    .clone()
+                    .context("--athena-table is required with --engine athena")?,
+                catalog: "AwsDataCatalog".into(),
+            },
+        }),
+    };
+    let engine: Arc<dyn QueryEngine> = match &athena {
+        None => Arc::new(SdkLake::new(
+            aws_sdk_cloudtrail::Client::new(&target.sdk),
+            None,
+        )),
+        Some(t) => Arc::new(SdkAthena::new(
+            aws_sdk_athena::Client::new(&target.sdk),
+            t.clone(),
+        )),
+    };
     let config = Config {
-        event_data_store: Some(target.event_data_store.clone()),
-        // The embedded service answers in milliseconds: poll it briskly.
-        backoff: if target.local.is_some() {
-            Backoff {
-                initial_secs: 1,
-                factor: 1.0,
-                max_secs: 1,
-            }
-        } else {
-            Backoff::default()
-        },
+        engine: kind,
+        athena,
+        event_data_store: target.event_data_store.clone(),
         ..Config::default()
     };
     let deps = Deps {
-        lake: Arc::new(SdkLake::new(aws_sdk_cloudtrail_client(&target), None)),
+        engine,
         alerts: None,
         catalog: Arc::new(catalog),
         config: Arc::new(config),
     };
+    // The embedded service answers in milliseconds: the same waits, a hundred times shorter.
+    let scale = if target.local.is_some() { 0.01 } else { 1.0 };
     let bars = MultiProgress::with_draw_target(if std::io::stderr().is_terminal() {
         ProgressDrawTarget::stderr()
     } else {
@@ -156,7 +226,11 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
     let limit = Arc::new(Semaphore::new(args.concurrency as usize));
     let mut tasks = Vec::new();
     for id in ids {
-        let (deps, limit, input_window) = (deps.clone(), limit.clone(), input_window.clone());
+        let (deps, limit) = (deps.clone(), limit.clone());
+        let input = StartInput {
+            check_id: Some(id.clone()),
+            ..input.clone()
+        };
         let bar = bars.add(ProgressBar::new_spinner());
         bar.set_style(
             ProgressStyle::with_template("{spinner} {prefix:.bold} {msg}")
@@ -167,7 +241,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
         // Polled together in this task: the work is waiting on the service, not computing.
         tasks.push(async move {
             let _permit = limit.acquire_owned().await;
-            let report = run_check(&deps, &id, input_window, &bar).await;
+            let report = run_check(&deps, &id, input, scale, &bar).await;
             bar.finish_and_clear();
             report
         });
@@ -177,7 +251,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
         local.shutdown().await;
     }
     let report = RunReport {
-        window: input_window,
+        engine: kind.as_str().to_string(),
+        window: json!({"window": input.window, "window_start": input.window_start, "time": input.time}),
         checks,
     };
     match args.output {
@@ -193,14 +268,11 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
     })
 }
 
-fn aws_sdk_cloudtrail_client(t: &Target) -> aws_sdk_cloudtrail::Client {
-    aws_sdk_cloudtrail::Client::new(&t.sdk)
-}
-
 async fn run_check(
     deps: &Deps,
     id: &str,
-    window: serde_json::Value,
+    input: StartInput,
+    scale: f64,
     bar: &ProgressBar,
 ) -> CheckReport {
     let check = deps.catalog.get(id).ok();
@@ -217,64 +289,33 @@ async fn run_check(
         error: None,
         rows: Vec::new(),
     };
-    if let Err(e) = drive(deps, id, window, bar, &mut report).await {
-        report.error = Some(e.to_string());
+    let rows = &mut report.rows;
+    let outcome = drive::run(
+        deps,
+        input,
+        scale,
+        |m| bar.set_message(m),
+        async |page: &[Row]| {
+            rows.extend(
+                page.iter()
+                    .map(|r| r.iter().map(|(k, v)| (k.clone(), json!(v))).collect()),
+            );
+            Ok((0, 0))
+        },
+    )
+    .await;
+    match outcome {
+        Ok(d) => {
+            report.status = d.poll.status.to_string();
+            report.findings = d.collect.rows;
+            report.bytes_scanned = d.collect.bytes_scanned;
+        }
+        Err(e) => {
+            if let trailwatch::Error::QueryEnded { status, .. } = &e {
+                report.status = status.to_string();
+            }
+            report.error = Some(e.to_string());
+        }
     }
     report
-}
-
-async fn drive(
-    deps: &Deps,
-    id: &str,
-    window: serde_json::Value,
-    bar: &ProgressBar,
-    report: &mut CheckReport,
-) -> anyhow::Result<()> {
-    let mut input = window;
-    input["check_id"] = json!(id);
-    bar.set_message("starting");
-    let q = loop {
-        match start::handle(deps, input.clone(), Utc::now()).await {
-            Err(trailwatch::Error::MaxConcurrentQueries(_)) => {
-                tokio::time::sleep(Duration::from_secs(5)).await
-            }
-            other => break other?,
-        }
-    };
-    tokio::time::sleep(Duration::from_secs(q.first_wait_seconds as u64)).await;
-    let mut prev: Option<poll::PollState> = None;
-    let p = loop {
-        let p = poll::handle(deps, json!({"query": q, "poll": prev}), Utc::now()).await?;
-        bar.set_message(format!("{:?} ({} polls)", p.status, p.attempt));
-        if p.terminal {
-            break p;
-        }
-        tokio::time::sleep(Duration::from_secs(p.wait_seconds as u64)).await;
-        prev = Some(p);
-    };
-    report.status = format!("{:?}", p.status).to_uppercase();
-    if p.status != QueryStatus::Finished {
-        bail!(
-            "query {} ended {:?}: {}",
-            q.query_id,
-            p.status,
-            p.error_message.unwrap_or_default()
-        );
-    }
-    let mut st = collect::CollectState::default();
-    let far = SystemTime::now() + Duration::from_secs(24 * 3600);
-    let rows = &mut report.rows;
-    collect::pages(deps, &q, &mut st, far, async |page: &[Row]| {
-        rows.extend(
-            page.iter()
-                .map(|r| r.iter().map(|(k, v)| (k.clone(), json!(v))).collect()),
-        );
-        bar.set_message(format!("collected {} rows", rows.len()));
-        Ok((0, 0))
-    })
-    .await?;
-    report.status = "FINISHED".into();
-    report.findings = st.rows;
-    report.bytes_scanned = st.bytes_scanned;
-    Ok(())
 }

@@ -35,7 +35,10 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:4566")]
     pub addr: SocketAddr,
-    /// Milliseconds a Lake query stays QUEUED.
+    /// The local Athena workgroup's bytes-scanned cutoff per query (none by default).
+    #[arg(long)]
+    pub athena_bytes_cutoff: Option<u64>,
+    /// Milliseconds a query (Lake or Athena) stays QUEUED.
     #[arg(long, default_value_t = 200)]
     pub queued_ms: u64,
     /// Least milliseconds a Lake query stays RUNNING.
@@ -89,6 +92,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ..LakeTiming::default()
     };
     config.lookup_rate = args.lookup_rate;
+    config.athena.bytes_cutoff = args.athena_bytes_cutoff;
     config.faults = FaultConfig {
         seed: args.fault_seed,
         throttle: args.fault_throttle,
@@ -109,6 +113,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "event_data_store_arn": s.event_data_store_arn,
             "events": s.events,
             "region": s.region,
+            "athena": s.athena,
             "files": s.sources.len(),
             "errors": s.errors.len(),
         })

@@ -13,20 +13,22 @@ use crate::serve::LocalArgs;
 /// A connected target.
 pub struct Target {
     pub sdk: SdkConfig,
-    pub event_data_store: String,
+    /// The Lake event data store (none for Athena against AWS).
+    pub event_data_store: Option<String>,
     /// The embedded service, when the CLI started one.
     pub local: Option<Running>,
 }
 
-fn is_loopback(url: &str) -> bool {
-    let host = url
-        .split("://")
-        .nth(1)
-        .unwrap_or(url)
-        .split(['/', ':'])
-        .next()
-        .unwrap_or_default();
-    matches!(host, "127.0.0.1" | "localhost" | "[" | "::1")
+fn is_loopback(endpoint: &str) -> bool {
+    match url::Url::parse(endpoint)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 async fn sdk(endpoint: Option<&str>, region: &str) -> SdkConfig {
@@ -44,12 +46,22 @@ async fn sdk(endpoint: Option<&str>, region: &str) -> SdkConfig {
 }
 
 impl Target {
-    /// The embedded service when neither an endpoint nor a store is given; else the endpoint/AWS.
+    /// The embedded service when neither an endpoint nor a store is given and `remote` is
+    /// false; else the endpoint or AWS (`remote`: for calls that need no event data store,
+    /// Athena's and LookupEvents).
     pub async fn connect(
         local: &LocalArgs,
         endpoint: Option<&str>,
         store: Option<&str>,
+        remote: bool,
     ) -> anyhow::Result<Self> {
+        if remote {
+            return Ok(Self {
+                sdk: sdk(endpoint, &local.region).await,
+                event_data_store: store.map(str::to_string),
+                local: None,
+            });
+        }
         match (endpoint, store) {
             (None, None) => {
                 for p in &local.data {
@@ -74,17 +86,23 @@ impl Target {
                 }
                 Ok(Self {
                     sdk: sdk(Some(running.endpoint()), &local.region).await,
-                    event_data_store: running.summary.event_data_store.clone(),
+                    event_data_store: Some(running.summary.event_data_store.clone()),
                     local: Some(running),
                 })
             }
             (_, None) => bail!("--endpoint-url needs --event-data-store (the `event_data_store` that `trailwatch serve` printed)"),
             (endpoint, Some(store)) => Ok(Self {
                 sdk: sdk(endpoint, &local.region).await,
-                event_data_store: store.to_string(),
+                event_data_store: Some(store.to_string()),
                 local: None,
             }),
         }
+    }
+
+    /// Whether the endpoint is on this machine.
+    #[cfg(test)]
+    fn loopback(e: &str) -> bool {
+        is_loopback(e)
     }
 
     /// "Now" for windows: the embedded service's clock, else the real one.
@@ -94,6 +112,23 @@ impl Target {
                 DateTime::from_timestamp_millis(l.shared.clock.now_ms()).unwrap_or_else(Utc::now)
             }
             None => Utc::now(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_loopback_hosts_are_local() {
+        for (url, local) in [
+            ("http://127.0.0.1:4566", true),
+            ("http://localhost:4566/", true),
+            ("http://[::1]:4566", true),
+            ("http://[2001:db8::1]:4566", false),
+            ("https://cloudtrail.us-east-1.amazonaws.com", false),
+            ("not a url", false),
+        ] {
+            assert_eq!(super::Target::loopback(url), local, "{url}");
         }
     }
 }

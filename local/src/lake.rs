@@ -2,9 +2,7 @@
 //! ListQueries over one event data store held in DataFusion, with Lake's lifecycle
 //! (QUEUED -> RUNNING -> FINISHED | FAILED | CANCELLED | TIMED_OUT).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use base64::Engine;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
@@ -15,33 +13,11 @@ use serde_json::{json, Value};
 
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::format::value_text;
+use crate::exec::execute;
+use crate::format::NULL_TEXT;
+use crate::jobs::{Full, Inactive, Job, Jobs, LakeTiming, Stats, Status};
 use crate::sql::{output_names, prepare, quote_store_ids, PrepareError, Prepared};
 use crate::table::lake_schema;
-
-/// Lake's timing, shortened or lengthened for tests.
-#[derive(Debug, Clone)]
-pub struct LakeTiming {
-    /// Time a query stays QUEUED.
-    pub queued: Duration,
-    /// Least time a query stays RUNNING (Lake is never instant).
-    pub running: Duration,
-    /// A query running longer ends TIMED_OUT (about an hour on Lake).
-    pub run_limit: Duration,
-    /// Queued-or-running queries allowed at once (10 on Lake).
-    pub max_concurrent: usize,
-}
-
-impl Default for LakeTiming {
-    fn default() -> Self {
-        Self {
-            queued: Duration::from_millis(200),
-            running: Duration::from_millis(800),
-            run_limit: Duration::from_secs(3600),
-            max_concurrent: 10,
-        }
-    }
-}
 
 /// The event data store's identity.
 #[derive(Debug, Clone)]
@@ -52,63 +28,30 @@ pub struct Store {
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
-    Queued,
-    Running,
-    Finished,
-    Failed,
-    Cancelled,
-    TimedOut,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Queued => "QUEUED",
-            Status::Running => "RUNNING",
-            Status::Finished => "FINISHED",
-            Status::Failed => "FAILED",
-            Status::Cancelled => "CANCELLED",
-            Status::TimedOut => "TIMED_OUT",
-        }
-    }
-
-    fn active(self) -> bool {
-        matches!(self, Status::Queued | Status::Running)
+/// Lake's name for a status.
+fn status_text(s: Status) -> &'static str {
+    match s {
+        Status::Queued => "QUEUED",
+        Status::Running => "RUNNING",
+        Status::Finished => "FINISHED",
+        Status::Failed => "FAILED",
+        Status::Cancelled => "CANCELLED",
+        Status::TimedOut => "TIMED_OUT",
     }
 }
 
-#[derive(Debug, Default, Clone)]
-struct Stats {
-    events_matched: u64,
-    events_scanned: u64,
-    bytes_scanned: u64,
-}
-
-/// One result row: ordered `(column, value)` pairs.
-type Row = Vec<(String, String)>;
-
-struct Query {
-    statement: String,
-    status: Status,
-    created_ms: i64,
-    started: Option<Instant>,
-    ended_after: Option<Duration>,
-    error: Option<String>,
-    stats: Stats,
-    rows: Arc<Vec<Row>>,
+/// What Lake keeps about a query beside its lifecycle.
+pub struct LakeExtra {
     delivery_s3_uri: Option<String>,
-    task: Option<tokio::task::AbortHandle>,
 }
+
+type Query = Job<LakeExtra>;
 
 /// The query engine and every query's state.
 pub struct Lake {
     ctx: SessionContext,
     store: Store,
-    timing: LakeTiming,
-    clock: Clock,
-    queries: Mutex<HashMap<String, Query>>,
+    jobs: Arc<Jobs<LakeExtra>>,
 }
 
 fn str_field<'a>(req: &'a Value, name: &str) -> Option<&'a str> {
@@ -118,11 +61,6 @@ fn str_field<'a>(req: &'a Value, name: &str) -> Option<&'a str> {
 fn required<'a>(req: &'a Value, name: &str) -> Result<&'a str, ApiError> {
     str_field(req, name)
         .ok_or_else(|| ApiError::client("InvalidParameterException", format!("{name} is required")))
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A poisoned lock only means another request panicked; the data is still consistent.
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Lake {
@@ -145,9 +83,7 @@ impl Lake {
         Ok(Arc::new(Self {
             ctx,
             store,
-            timing,
-            clock,
-            queries: Mutex::new(HashMap::new()),
+            jobs: Jobs::new(timing, clock),
         }))
     }
 
@@ -184,19 +120,7 @@ impl Lake {
                 ));
             }
         }
-        let active = lock(&self.queries)
-            .values()
-            .filter(|q| q.status.active())
-            .count();
-        if active >= self.timing.max_concurrent {
-            return Err(ApiError::client(
-                "MaxConcurrentQueriesException",
-                format!(
-                    "You are already running the maximum number of concurrent queries ({}).",
-                    self.timing.max_concurrent
-                ),
-            ));
-        }
+        self.jobs.has_room().map_err(too_many)?;
         let sql = quote_store_ids(&statement, &[self.store.id.as_str()]);
         let prepared = prepare(&sql).map_err(|e| match e {
             PrepareError::Syntax(m) => ApiError::client("InvalidQueryStatementException", m),
@@ -218,134 +142,41 @@ impl Lake {
                     ApiError::client("InvalidQueryStatementException", msg)
                 }
             })?;
-        let id = uuid::Uuid::new_v4().to_string();
-        {
-            let mut qs = lock(&self.queries);
-            // Re-checked under the lock so two racing starts cannot both take the last slot.
-            if qs.values().filter(|q| q.status.active()).count() >= self.timing.max_concurrent {
-                return Err(ApiError::client(
-                    "MaxConcurrentQueriesException",
-                    "You are already running the maximum number of concurrent queries.",
-                ));
-            }
-            qs.insert(
-                id.clone(),
-                Query {
-                    statement,
-                    status: Status::Queued,
-                    created_ms: self.clock.now_ms(),
-                    started: None,
-                    ended_after: None,
-                    error: None,
-                    stats: Stats::default(),
-                    rows: Arc::new(Vec::new()),
-                    delivery_s3_uri: delivery,
-                    task: None,
-                },
-            );
-        }
         let me = Arc::clone(self);
-        let qid = id.clone();
-        let handle = tokio::spawn(async move { me.run(qid, prepared, plan).await });
-        if let Some(q) = lock(&self.queries).get_mut(&id) {
-            q.task = Some(handle.abort_handle());
-        }
+        let id = self
+            .jobs
+            .submit(
+                statement,
+                LakeExtra {
+                    delivery_s3_uri: delivery,
+                },
+                async move { me.execute(&prepared, plan).await },
+            )
+            .map_err(too_many)?;
         Ok(
             json!({"QueryId": id, "EventDataStoreOwnerAccountId": str_field(req, "EventDataStoreOwnerAccountId")}),
         )
-    }
-
-    fn set<F: FnOnce(&mut Query)>(&self, id: &str, f: F) {
-        if let Some(q) = lock(&self.queries).get_mut(id) {
-            if q.status.active() {
-                f(q);
-            }
-        }
-    }
-
-    async fn run(
-        self: Arc<Self>,
-        id: String,
-        prepared: Prepared,
-        plan: datafusion::logical_expr::LogicalPlan,
-    ) {
-        tokio::time::sleep(self.timing.queued).await;
-        let started = Instant::now();
-        self.set(&id, |q| {
-            q.status = Status::Running;
-            q.started = Some(started);
-        });
-        let work = async {
-            let out = self.execute(&prepared, plan).await;
-            // Lake is never instant; hold RUNNING for at least the configured time.
-            let min = self.timing.running;
-            let spent = started.elapsed();
-            if spent < min {
-                tokio::time::sleep(min - spent).await;
-            }
-            out
-        };
-        let outcome = tokio::time::timeout(self.timing.run_limit, work).await;
-        let ended = started.elapsed();
-        self.set(&id, |q| {
-            q.ended_after = Some(ended);
-            match outcome {
-                Ok(Ok((rows, stats))) => {
-                    q.status = Status::Finished;
-                    q.rows = Arc::new(rows);
-                    q.stats = stats;
-                }
-                Ok(Err(msg)) => {
-                    q.status = Status::Failed;
-                    q.error = Some(msg);
-                }
-                Err(_) => {
-                    q.status = Status::TimedOut;
-                    q.error = Some("Query exceeded the maximum run time.".into());
-                }
-            }
-        });
     }
 
     async fn execute(
         &self,
         prepared: &Prepared,
         plan: datafusion::logical_expr::LogicalPlan,
-    ) -> Result<(Vec<Row>, Stats), String> {
-        let df = self
-            .ctx
-            .execute_logical_plan(plan)
-            .await
-            .map_err(|e| e.strip_backtrace())?;
-        let fields: Vec<String> = df
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
-        let names = output_names(&prepared.names, &fields);
-        let batches = df.collect().await.map_err(|e| e.strip_backtrace())?;
-        let mut rows = Vec::new();
-        for b in &batches {
-            for r in 0..b.num_rows() {
-                let row = names
-                    .iter()
-                    .zip(b.columns())
-                    .map(|(n, c)| Ok((n.clone(), value_text(c, r)?)))
-                    .collect::<datafusion::error::Result<Row>>()
-                    .map_err(|e| e.strip_backtrace())?;
-                rows.push(row);
-            }
-        }
-        let stats = match self.statistics(prepared, rows.len()).await {
+    ) -> crate::jobs::Outcome {
+        let result = execute(&self.ctx, plan, |fields| {
+            output_names(&prepared.names, fields)
+        })
+        .await?;
+        let rows = result.rows.len();
+        let stats = match self.statistics(prepared, rows).await {
             Ok(s) => s,
             Err(e) => {
                 // Statistics must never fail the query itself: fall back to a full scan's figures.
                 tracing::warn!(error = %e, "statistics query failed; reporting a full scan");
-                self.full_scan(rows.len())
+                self.full_scan(rows)
             }
         };
-        Ok((rows, stats))
+        Ok((result, stats))
     }
 
     /// Statistics computed the way Lake bills: events and bytes inside the query's eventTime
@@ -423,20 +254,12 @@ impl Lake {
     ) -> Result<T, ApiError> {
         self.check_store(str_field(req, "EventDataStore"))?;
         let id = required(req, "QueryId")?;
-        let mut qs = lock(&self.queries);
-        let q = qs.get_mut(id).ok_or_else(|| {
-            ApiError::client(
+        self.jobs.with(id, |q| f(id, q)).unwrap_or_else(|| {
+            Err(ApiError::client(
                 "QueryIdNotFoundException",
                 format!("The query ID {id} does not exist or does not map to a query."),
-            )
-        })?;
-        f(id, q)
-    }
-
-    fn elapsed_ms(q: &Query) -> u64 {
-        q.ended_after
-            .or_else(|| q.started.map(|s| s.elapsed()))
-            .map_or(0, |d| d.as_millis() as u64)
+            ))
+        })
     }
 
     /// DescribeQuery.
@@ -445,19 +268,19 @@ impl Lake {
             let mut out = json!({
                 "QueryId": id,
                 "QueryString": q.statement,
-                "QueryStatus": q.status.as_str(),
+                "QueryStatus": status_text(q.status),
                 "QueryStatistics": {
                     "EventsMatched": q.stats.events_matched,
                     "EventsScanned": q.stats.events_scanned,
                     "BytesScanned": q.stats.bytes_scanned,
-                    "ExecutionTimeInMillis": Self::elapsed_ms(q),
+                    "ExecutionTimeInMillis": q.elapsed_ms(),
                     "CreationTime": q.created_ms as f64 / 1000.0,
                 },
             });
             if let Some(e) = &q.error {
                 out["ErrorMessage"] = json!(e);
             }
-            if let Some(uri) = &q.delivery_s3_uri {
+            if let Some(uri) = &q.extra.delivery_s3_uri {
                 out["DeliveryS3Uri"] = json!(uri);
                 // Nothing is written to S3 locally; Lake reports FAILED delivery for timed-out queries.
                 out["DeliveryStatus"] = json!(match q.status {
@@ -487,16 +310,17 @@ impl Lake {
         };
         let token = str_field(req, "NextToken");
         self.with_query(req, |id, q| {
+            let total = q.result.rows.len();
             let offset = match token {
                 None => 0,
                 Some(t) => decode_token(t)
-                    .filter(|(tid, off)| tid == id && *off <= q.rows.len())
+                    .filter(|(tid, off)| tid == id && *off <= total)
                     .map(|(_, off)| off)
                     .ok_or_else(|| {
                         ApiError::client("InvalidNextTokenException", "The NextToken is not valid.")
                     })?,
             };
-            let mut out = json!({"QueryStatus": q.status.as_str()});
+            let mut out = json!({"QueryStatus": status_text(q.status)});
             if let Some(e) = &q.error {
                 out["ErrorMessage"] = json!(e);
             }
@@ -504,20 +328,27 @@ impl Lake {
                 out["QueryResultRows"] = json!([]);
                 return Ok(out);
             }
-            let end = (offset + max).min(q.rows.len());
-            let rows: Vec<Value> = q.rows[offset..end]
+            let end = offset.saturating_add(max).min(total);
+            let names = &q.result.names;
+            let rows: Vec<Value> = q.result.rows[offset..end]
                 .iter()
                 .map(|row| {
-                    Value::Array(row.iter().map(|(k, v)| json!({ k.as_str(): v })).collect())
+                    Value::Array(
+                        names
+                            .iter()
+                            .zip(row)
+                            .map(|(k, v)| json!({ k.as_str(): v.as_deref().unwrap_or(NULL_TEXT) }))
+                            .collect(),
+                    )
                 })
                 .collect();
             out["QueryStatistics"] = json!({
                 "ResultsCount": rows.len(),
-                "TotalResultsCount": q.rows.len(),
+                "TotalResultsCount": total,
                 "BytesScanned": q.stats.bytes_scanned,
             });
             out["QueryResultRows"] = Value::Array(rows);
-            if end < q.rows.len() {
+            if end < total {
                 out["NextToken"] = json!(encode_token(id, end));
             }
             Ok(out)
@@ -526,20 +357,19 @@ impl Lake {
 
     /// CancelQuery: only a queued or running query can be cancelled.
     pub fn cancel_query(&self, req: &Value) -> Result<Value, ApiError> {
-        self.with_query(req, |id, q| {
-            if !q.status.active() {
-                return Err(ApiError::client(
-                    "InactiveQueryException",
-                    format!("The query {id} is not running or queued."),
-                ));
-            }
-            q.status = Status::Cancelled;
-            q.ended_after = q.started.map(|s| s.elapsed());
-            if let Some(t) = q.task.take() {
-                t.abort();
-            }
-            Ok(json!({"QueryId": id, "QueryStatus": "CANCELLED"}))
-        })
+        self.check_store(str_field(req, "EventDataStore"))?;
+        let id = required(req, "QueryId")?;
+        match self.jobs.cancel(id) {
+            None => Err(ApiError::client(
+                "QueryIdNotFoundException",
+                format!("The query ID {id} does not exist or does not map to a query."),
+            )),
+            Some(Err(Inactive)) => Err(ApiError::client(
+                "InactiveQueryException",
+                format!("The query {id} is not running or queued."),
+            )),
+            Some(Ok(())) => Ok(json!({"QueryId": id, "QueryStatus": "CANCELLED"})),
+        }
     }
 
     /// ListQueries for the store, newest first, filtered by status and creation time.
@@ -573,15 +403,15 @@ impl Lake {
                 ));
             }
         }
-        let qs = lock(&self.queries);
-        let mut list: Vec<(&String, &Query)> = qs
-            .iter()
-            .filter(|(_, q)| status.is_none_or(|s| s == q.status.as_str()))
-            .filter(|(_, q)| {
-                start.is_none_or(|s| q.created_ms >= s) && end.is_none_or(|e| q.created_ms <= e)
+        let list: Vec<(String, Status, i64)> = self
+            .jobs
+            .list()
+            .into_iter()
+            .filter(|(_, st, _)| status.is_none_or(|s| s == status_text(*st)))
+            .filter(|(_, _, created)| {
+                start.is_none_or(|s| *created >= s) && end.is_none_or(|e| *created <= e)
             })
             .collect();
-        list.sort_by(|a, b| b.1.created_ms.cmp(&a.1.created_ms).then(a.0.cmp(b.0)));
         let offset = match str_field(req, "NextToken") {
             None => 0,
             Some(t) => decode_token(t)
@@ -594,7 +424,7 @@ impl Lake {
         let end_ix = (offset + max).min(list.len());
         let queries: Vec<Value> = list[offset..end_ix]
             .iter()
-            .map(|(id, q)| json!({"QueryId": id, "QueryStatus": q.status.as_str(), "CreationTime": q.created_ms as f64 / 1000.0}))
+            .map(|(id, st, created)| json!({"QueryId": id, "QueryStatus": status_text(*st), "CreationTime": *created as f64 / 1000.0}))
             .collect();
         let mut out = json!({ "Queries": queries });
         if end_ix < list.len() {
@@ -604,11 +434,18 @@ impl Lake {
     }
 }
 
-fn encode_token(scope: &str, offset: usize) -> String {
+fn too_many(Full(n): Full) -> ApiError {
+    ApiError::client(
+        "MaxConcurrentQueriesException",
+        format!("You are already running the maximum number of concurrent queries ({n})."),
+    )
+}
+
+pub(crate) fn encode_token(scope: &str, offset: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{scope}|{offset}"))
 }
 
-fn decode_token(token: &str) -> Option<(String, usize)> {
+pub(crate) fn decode_token(token: &str) -> Option<(String, usize)> {
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token)
         .ok()?;

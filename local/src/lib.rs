@@ -1,11 +1,14 @@
-//! A local CloudTrail service: Lake queries on DataFusion and LookupEvents over CloudTrail log
-//! files, plus enough SNS for alerts, spoken over the real AWS wire protocols so that the AWS
-//! SDKs and CLI talk to it unchanged through an endpoint URL.
+//! A local CloudTrail service: Lake queries and Athena queries on DataFusion, and LookupEvents,
+//! over CloudTrail log files, plus enough SNS for alerts, spoken over the real AWS wire
+//! protocols so that the AWS SDKs and CLI talk to it unchanged through an endpoint URL.
 
+pub mod athena;
 pub mod clock;
 pub mod error;
+pub mod exec;
 pub mod fault;
 pub mod format;
+pub mod jobs;
 pub mod lake;
 pub mod load;
 pub mod lookup;
@@ -22,9 +25,10 @@ use std::sync::Arc;
 use datafusion::arrow::array::AsArray;
 use serde::Serialize;
 
+pub use athena::{AthenaSettings, AthenaSummary};
 pub use clock::{Clock, ClockSpec};
 pub use fault::FaultConfig;
-pub use lake::LakeTiming;
+pub use jobs::LakeTiming;
 pub use load::{LoadError, SourceReport};
 pub use sns::Published;
 
@@ -41,6 +45,8 @@ pub struct Config {
     /// The event data store id; a random UUID when not given.
     pub event_data_store_id: Option<String>,
     pub lake: LakeTiming,
+    /// The local Athena's workgroup, database, table and limits.
+    pub athena: AthenaSettings,
     /// LookupEvents requests per second before ThrottlingException (2 on AWS); 0 = unlimited.
     pub lookup_rate: f64,
     pub faults: FaultConfig,
@@ -56,6 +62,7 @@ impl Default for Config {
             account_id: "000000000000".into(),
             event_data_store_id: None,
             lake: LakeTiming::default(),
+            athena: AthenaSettings::default(),
             lookup_rate: 2.0,
             faults: FaultConfig::default(),
         }
@@ -79,6 +86,7 @@ pub enum StartError {
 /// State shared by the request handlers.
 pub struct Shared {
     pub lake: Arc<lake::Lake>,
+    pub athena: Arc<athena::Athena>,
     pub history: lookup::EventHistory,
     pub sns: sns::Sns,
     pub faults: fault::Faults,
@@ -93,6 +101,8 @@ pub struct Summary {
     pub event_data_store_arn: String,
     pub events: usize,
     pub region: String,
+    /// The local Athena's names (workgroup, database, table).
+    pub athena: AthenaSummary,
     pub sources: Vec<SourceReport>,
     pub errors: Vec<LoadError>,
 }
@@ -170,8 +180,15 @@ pub async fn start_loaded(config: Config, loaded: load::Loaded) -> Result<Runnin
         bytes,
     };
     let lake = lake::Lake::new(batches, store, config.lake.clone(), clock)?;
+    let athena = athena::Athena::new(
+        &loaded.events,
+        config.athena.clone(),
+        config.lake.clone(),
+        clock,
+    )?;
     let shared = Arc::new(Shared {
         lake,
+        athena,
         history: lookup::EventHistory::new(&loaded.events, clock, config.lookup_rate),
         sns: sns::Sns::new(&config.region, &config.account_id),
         faults: fault::Faults::new(config.faults.clone()),
@@ -204,6 +221,7 @@ pub async fn start_loaded(config: Config, loaded: load::Loaded) -> Result<Runnin
             event_data_store_arn: arn,
             events: loaded.events.len(),
             region: config.region.clone(),
+            athena: shared.athena.summary(),
             sources: loaded.sources,
             errors: loaded.errors,
         },

@@ -16,6 +16,76 @@ pub struct Event {
     pub time_ms: i64,
     /// `eventID`.
     pub id: String,
+    /// The Athena partition (account, region, `yyyy/MM/dd`) of the file it came from, when the
+    /// file lies in a trail's `AWSLogs/.../CloudTrail/REGION/YYYY/MM/DD/` layout.
+    pub path_partition: Option<std::sync::Arc<Partition>>,
+}
+
+/// An Athena CloudTrail table partition, as the projected partition keys name it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Partition {
+    pub account: String,
+    pub region: String,
+    /// `yyyy/MM/dd`.
+    pub day: String,
+}
+
+impl Event {
+    /// The event's partition: its file's, or else from its own account, region and time.
+    pub fn partition(&self) -> Partition {
+        if let Some(p) = &self.path_partition {
+            return (**p).clone();
+        }
+        let text = |k: &str| {
+            self.json
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let account = match text("recipientAccountId") {
+            a if a.is_empty() => self
+                .json
+                .pointer("/userIdentity/accountId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            a => a,
+        };
+        Partition {
+            account,
+            region: text("awsRegion"),
+            day: chrono::DateTime::from_timestamp_millis(self.time_ms)
+                .map(|t| t.format("%Y/%m/%d").to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The partition a trail writes a file under:
+/// `.../AWSLogs/[o-ORG/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/file`.
+pub fn path_partition(path: &Path) -> Option<Partition> {
+    let parts: Vec<&str> = path.iter().filter_map(|p| p.to_str()).collect();
+    let at = parts.iter().rposition(|p| *p == "CloudTrail")?;
+    let (account, region, y, m, d) = (
+        parts.get(at.checked_sub(1)?)?,
+        parts.get(at + 1)?,
+        parts.get(at + 2)?,
+        parts.get(at + 3)?,
+        parts.get(at + 4)?,
+    );
+    let digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());
+    let ok = account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && digits(y, 4)
+        && digits(m, 2)
+        && digits(d, 2)
+        && parts.get(at + 5).is_some();
+    ok.then(|| Partition {
+        account: account.to_string(),
+        region: region.to_string(),
+        day: format!("{y}/{m}/{d}"),
+    })
 }
 
 /// How many events came from one file.
@@ -104,6 +174,16 @@ fn read_text(path: &Path) -> std::io::Result<String> {
 }
 
 fn load_file(path: &Path, loaded: &mut Loaded) {
+    let before = loaded.events.len();
+    load_records(path, loaded);
+    if let Some(p) = path_partition(path).map(std::sync::Arc::new) {
+        for e in &mut loaded.events[before..] {
+            e.path_partition = Some(p.clone());
+        }
+    }
+}
+
+fn load_records(path: &Path, loaded: &mut Loaded) {
     let err = |position: String, message: String| LoadError {
         path: path.to_path_buf(),
         position,
@@ -185,7 +265,12 @@ pub fn to_event(json: Value) -> Result<Event, String> {
         .and_then(Value::as_str)
         .ok_or("record has no eventID string")?
         .to_string();
-    Ok(Event { json, time_ms, id })
+    Ok(Event {
+        json,
+        time_ms,
+        id,
+        path_partition: None,
+    })
 }
 
 /// Parses CloudTrail's `2023-07-10T11:42:18Z` (and other RFC 3339 forms) to epoch milliseconds.
@@ -193,4 +278,23 @@ pub fn parse_time_ms(s: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trail_paths_name_their_partition() {
+        let p = path_partition(Path::new(
+            "/b/pre/AWSLogs/o-abc/111122223333/CloudTrail/eu-west-1/2024/02/29/x.json.gz",
+        ))
+        .unwrap();
+        assert_eq!(
+            (p.account.as_str(), p.region.as_str(), p.day.as_str()),
+            ("111122223333", "eu-west-1", "2024/02/29")
+        );
+        assert!(path_partition(Path::new("/data/CloudTrail/a.json")).is_none());
+        assert!(path_partition(Path::new("AWSLogs/1/CloudTrail/r/2024/02/29/f")).is_none());
+    }
 }

@@ -1,4 +1,4 @@
-//! The HTTP front: CloudTrail's AWS JSON 1.1 protocol, SNS's query protocol, a read-back of
+//! The HTTP front: CloudTrail's and Athena's AWS JSON 1.1 protocol, SNS's query protocol, a read-back of
 //! published messages, and fault injection in front of them all.
 
 use std::sync::Arc;
@@ -110,7 +110,12 @@ async fn aws(State(st): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
                     }
                 }
             };
-            match cloudtrail(&st, &op, &req).await {
+            let reply = if t.starts_with("AmazonAthena.") {
+                athena(&st, &op, &req).await
+            } else {
+                cloudtrail(&st, &op, &req).await
+            };
+            match reply {
                 Ok(v) => json_ok(v),
                 Err(e) => json_error(&e),
             }
@@ -137,6 +142,21 @@ async fn cloudtrail(st: &Shared, op: &str, req: &Value) -> Result<Value, ApiErro
         other => Err(ApiError::client(
             "UnknownOperationException",
             format!("{other} is not implemented by the local CloudTrail service"),
+        )),
+    }
+}
+
+async fn athena(st: &Shared, op: &str, req: &Value) -> Result<Value, ApiError> {
+    match op {
+        "StartQueryExecution" => st.athena.start_query_execution(req).await,
+        "GetQueryExecution" => st.athena.get_query_execution(req),
+        "GetQueryResults" => st.athena.get_query_results(req),
+        "StopQueryExecution" => st.athena.stop_query_execution(req),
+        "ListQueryExecutions" => st.athena.list_query_executions(req),
+        "GetWorkGroup" => st.athena.get_work_group(req),
+        other => Err(ApiError::client(
+            "UnknownOperationException",
+            format!("{other} is not implemented by the local Athena service"),
         )),
     }
 }

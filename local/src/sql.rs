@@ -2,8 +2,12 @@
 //! output column names derived from the SELECT list, and the eventTime bounds that decide what a
 //! query scans.
 
+use std::collections::BTreeSet;
+use std::ops::ControlFlow;
+
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, Expr, Query, SelectItem, SetExpr, Spanned, Statement, TableFactor,
+    BinaryOperator, Expr, Query, SelectItem, SetExpr, Spanned, Statement, TableFactor, Visit,
+    Visitor,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -24,8 +28,53 @@ pub struct Prepared {
 #[derive(Debug, Clone)]
 pub struct SingleTable {
     pub table: String,
+    /// The table's alias, if it has one.
+    pub alias: Option<String>,
     pub filter: Option<String>,
     pub time_filter: Option<String>,
+    /// The WHERE clause's top-level conjuncts as written, each with the (lower-case) columns
+    /// it reads.
+    pub conjuncts: Vec<(String, BTreeSet<String>)>,
+}
+
+impl SingleTable {
+    /// The conjuncts that read only `columns` (and at least one of them), joined with AND.
+    pub fn filter_on(&self, columns: &[&str]) -> Option<String> {
+        let parts: Vec<String> = self
+            .conjuncts
+            .iter()
+            .filter(|(_, cols)| {
+                !cols.is_empty() && cols.iter().all(|c| columns.contains(&c.as_str()))
+            })
+            .map(|(text, _)| format!("({text})"))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" AND "))
+    }
+}
+
+/// The columns an expression reads (last name part, lower-case).
+fn columns_of(e: &Expr) -> BTreeSet<String> {
+    struct Cols(BTreeSet<String>);
+    impl Visitor for Cols {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            match e {
+                Expr::Identifier(id) => {
+                    self.0.insert(id.value.to_ascii_lowercase());
+                }
+                Expr::CompoundIdentifier(parts) => {
+                    if let Some(p) = parts.last() {
+                        self.0.insert(p.value.to_ascii_lowercase());
+                    }
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut c = Cols(BTreeSet::new());
+    let _ = e.visit(&mut c);
+    c.0
 }
 
 /// How Lake names one SELECT item.
@@ -232,7 +281,7 @@ fn single_table(sql: &str, query: &Query) -> Option<SingleTable> {
     if !from.joins.is_empty() {
         return None;
     }
-    let TableFactor::Table { name, .. } = &from.relation else {
+    let TableFactor::Table { name, alias, .. } = &from.relation else {
         return None;
     };
     let table = name.0.last()?.as_ident()?.value.clone();
@@ -251,8 +300,13 @@ fn single_table(sql: &str, query: &Query) -> Option<SingleTable> {
         .map(|w| format!("({})", expr_text(sql, w)));
     Some(SingleTable {
         table,
+        alias: alias.as_ref().map(|a| a.name.value.clone()),
         filter,
         time_filter: (!time.is_empty()).then(|| time.join(" AND ")),
+        conjuncts: conjuncts
+            .iter()
+            .map(|e| (expr_text(sql, e), columns_of(e)))
+            .collect(),
     })
 }
 

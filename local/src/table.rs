@@ -120,6 +120,100 @@ pub fn lake_schema() -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
+/// The CloudTrail table as AWS documents it for Athena (partition projection), lower-case:
+/// JSON objects below the top level are JSON text, `eventtime` and `readonly` are text, and the
+/// projected partition keys `account`, `region` and `timestamp` (`yyyy/MM/dd`) come last.
+pub fn athena_schema() -> SchemaRef {
+    let session_issuer = strukt(
+        "sessionissuer",
+        strings(&["type", "principalid", "arn", "accountid", "username"]),
+    );
+    let web_identity = strukt(
+        "webidfederationdata",
+        vec![utf8("federatedprovider"), map("attributes")],
+    );
+    let session_context = strukt(
+        "sessioncontext",
+        vec![
+            strukt("attributes", strings(&["mfaauthenticated", "creationdate"])),
+            session_issuer,
+            utf8("ec2roledelivery"),
+            web_identity,
+            utf8("sourceidentity"),
+        ],
+    );
+    let mut identity = strings(&[
+        "type",
+        "principalid",
+        "arn",
+        "accountid",
+        "invokedby",
+        "accesskeyid",
+        "username",
+    ]);
+    identity.push(strukt(
+        "onbehalfof",
+        strings(&["userid", "identitystorearn"]),
+    ));
+    identity.push(session_context);
+    let resource = strukt("item", strings(&["arn", "accountid", "type"]));
+    let mut fields = strings(&["eventversion"]);
+    fields.push(strukt("useridentity", identity));
+    fields.extend(strings(&[
+        "eventtime",
+        "eventsource",
+        "eventname",
+        "awsregion",
+        "sourceipaddress",
+        "useragent",
+        "errorcode",
+        "errormessage",
+        "requestparameters",
+        "responseelements",
+        "additionaleventdata",
+        "requestid",
+        "eventid",
+        "readonly",
+    ]));
+    fields.push(Field::new(
+        "resources",
+        DataType::List(Arc::new(resource)),
+        true,
+    ));
+    fields.extend(strings(&[
+        "eventtype",
+        "apiversion",
+        "recipientaccountid",
+        "serviceeventdetails",
+        "sharedeventid",
+        "vpcendpointid",
+        "vpcendpointaccountid",
+        "eventcategory",
+    ]));
+    fields.push(strukt(
+        "addendum",
+        strings(&[
+            "reason",
+            "updatedfields",
+            "originalrequestid",
+            "originaleventid",
+        ]),
+    ));
+    fields.extend(strings(&[
+        "sessioncredentialfromconsole",
+        "edgedevicedetails",
+    ]));
+    fields.push(strukt(
+        "tlsdetails",
+        strings(&["tlsversion", "ciphersuite", "clientprovidedhostheader"]),
+    ));
+    fields.extend(strings(&PARTITION_COLUMNS));
+    Arc::new(Schema::new(fields))
+}
+
+/// The Athena table's projected partition keys, in order.
+pub const PARTITION_COLUMNS: [&str; 3] = ["account", "region", "timestamp"];
+
 /// A JSON object's member by Lake's case-insensitive column name.
 fn get_ci<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     let obj = v.as_object()?;
@@ -256,7 +350,36 @@ fn build(dt: &DataType, values: &[Option<&Value>]) -> Result<ArrayRef> {
 
 /// Turns events into record batches of at most `batch_rows` rows with [`lake_schema`].
 pub fn to_batches(events: &[Event], batch_rows: usize) -> Result<Vec<RecordBatch>> {
-    let schema = lake_schema();
+    batches(lake_schema(), events, batch_rows, |name, chunk| {
+        (name == "eventjson").then(|| {
+            Arc::new(StringArray::from_iter_values(
+                chunk.iter().map(|e| e.json.to_string()),
+            )) as ArrayRef
+        })
+    })
+}
+
+/// Turns events into record batches with [`athena_schema`], partition keys filled in.
+pub fn to_athena_batches(events: &[Event], batch_rows: usize) -> Result<Vec<RecordBatch>> {
+    batches(athena_schema(), events, batch_rows, |name, chunk| {
+        let pick: fn(&crate::load::Partition) -> &str = match name {
+            "account" => |p| &p.account,
+            "region" => |p| &p.region,
+            "timestamp" => |p| &p.day,
+            _ => return None,
+        };
+        Some(Arc::new(StringArray::from_iter_values(
+            chunk.iter().map(|e| pick(&e.partition()).to_string()),
+        )) as ArrayRef)
+    })
+}
+
+fn batches(
+    schema: SchemaRef,
+    events: &[Event],
+    batch_rows: usize,
+    special: impl Fn(&str, &[Event]) -> Option<ArrayRef>,
+) -> Result<Vec<RecordBatch>> {
     events
         .chunks(batch_rows.max(1))
         .map(|chunk| {
@@ -264,10 +387,8 @@ pub fn to_batches(events: &[Event], batch_rows: usize) -> Result<Vec<RecordBatch
                 .fields()
                 .iter()
                 .map(|f| {
-                    if f.name() == "eventjson" {
-                        return Ok(Arc::new(StringArray::from_iter_values(
-                            chunk.iter().map(|e| e.json.to_string()),
-                        )) as ArrayRef);
+                    if let Some(c) = special(f.name(), chunk) {
+                        return Ok(c);
                     }
                     let vals: Vec<Option<&Value>> =
                         chunk.iter().map(|e| get_ci(&e.json, f.name())).collect();

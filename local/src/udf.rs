@@ -25,6 +25,7 @@ pub fn register(ctx: &SessionContext) {
         Trino::ElementAt,
         Trino::JsonExtractScalar,
         Trino::JsonExtract,
+        Trino::JsonFormat,
         Trino::FromIso8601Timestamp,
         Trino::DateDiff,
         Trino::DateAdd,
@@ -80,6 +81,7 @@ enum Trino {
     ElementAt,
     JsonExtractScalar,
     JsonExtract,
+    JsonFormat,
     FromIso8601Timestamp,
     DateDiff,
     DateAdd,
@@ -94,7 +96,7 @@ struct TrinoUdf {
 impl TrinoUdf {
     fn new(f: Trino) -> Self {
         let arity = match f {
-            Trino::FromIso8601Timestamp => 1,
+            Trino::FromIso8601Timestamp | Trino::JsonFormat => 1,
             Trino::ElementAt | Trino::JsonExtractScalar | Trino::JsonExtract => 2,
             Trino::DateDiff | Trino::DateAdd => 3,
         };
@@ -127,6 +129,7 @@ impl ScalarUDFImpl for TrinoUdf {
             Trino::ElementAt => "element_at",
             Trino::JsonExtractScalar => "json_extract_scalar",
             Trino::JsonExtract => "json_extract",
+            Trino::JsonFormat => "json_format",
             Trino::FromIso8601Timestamp => "from_iso8601_timestamp",
             Trino::DateDiff => "date_diff",
             Trino::DateAdd => "date_add",
@@ -175,6 +178,8 @@ impl ScalarUDFImpl for TrinoUdf {
                 }
                 Arc::new(StringArray::from(out))
             }
+            // json_extract gives JSON as text already: formatting it changes nothing.
+            Trino::JsonFormat => Arc::new(strings(&arrays[0])?),
             Trino::FromIso8601Timestamp => {
                 let s = strings(&arrays[0])?;
                 let mut out = Vec::with_capacity(s.len());

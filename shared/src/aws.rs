@@ -4,6 +4,9 @@
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_cloudtrail::error::{ProvideErrorMetadata, SdkError};
+
+use crate::error::Error;
 
 /// Loads the SDK configuration from the environment.
 pub async fn sdk_config(max_attempts: u32) -> SdkConfig {
@@ -16,6 +19,11 @@ pub async fn sdk_config(max_attempts: u32) -> SdkConfig {
 /// A CloudTrail client.
 pub fn cloudtrail(config: &SdkConfig) -> aws_sdk_cloudtrail::Client {
     aws_sdk_cloudtrail::Client::new(config)
+}
+
+/// An Athena client.
+pub fn athena(config: &SdkConfig) -> aws_sdk_athena::Client {
+    aws_sdk_athena::Client::new(config)
 }
 
 /// An SNS client.
@@ -42,4 +50,58 @@ pub fn local_config(endpoint: &str, region: &str, max_attempts: u32) -> SdkConfi
         )))
         .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))
         .build()
+}
+
+/// Maps an SDK error to the library's by its AWS error code.
+pub fn map_sdk_error<E, R>(e: SdkError<E, R>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let (code, message) = match &e {
+        SdkError::ServiceError(s) => (
+            s.err().code().unwrap_or("Unknown").to_string(),
+            s.err().message().unwrap_or_default().to_string(),
+        ),
+        // The request could not even be built: retrying cannot help.
+        SdkError::ConstructionFailure(_) => {
+            return Error::InvalidInput(format!(
+                "{}",
+                aws_smithy_types::error::display::DisplayErrorContext(&e)
+            ))
+        }
+        _ => {
+            return Error::Transient(format!(
+                "{}",
+                aws_smithy_types::error::display::DisplayErrorContext(&e)
+            ))
+        }
+    };
+    classify(&code, message)
+}
+
+/// The library error for an AWS error code.
+pub fn classify(code: &str, message: String) -> Error {
+    match code {
+        "MaxConcurrentQueriesException" => Error::MaxConcurrentQueries(message),
+        // Lake's rejected SQL; Athena's bad SQL, unknown table or database, workgroup problems.
+        "InvalidQueryStatementException" | "InvalidRequestException" => {
+            Error::InvalidQuery(message)
+        }
+        "QueryIdNotFoundException" => Error::QueryNotFound(message),
+        "InvalidNextTokenException" => Error::InvalidToken(message),
+        "EventDataStoreNotFoundException" | "InactiveEventDataStoreException" => {
+            Error::EventDataStore(message)
+        }
+        "ThrottlingException" | "Throttling" | "TooManyRequestsException" => {
+            Error::Throttled(message)
+        }
+        "InternalFailure" | "ServiceUnavailable" | "InternalServerError" => {
+            Error::Transient(message)
+        }
+        _ => Error::Aws {
+            code: code.to_string(),
+            message,
+        },
+    }
 }

@@ -1,5 +1,6 @@
-//! The check catalog: Lake SQL files with a header of `-- key: value` lines, shipped inside the
-//! binaries (`checks/*.sql`) and extendable from a folder at run time.
+//! The check catalog: SQL files in CloudTrail Lake's dialect with a header of `-- key: value`
+//! lines, shipped inside the binaries (`checks/*.sql`) and extendable from a folder at run time.
+//! Each check is parsed once, when the catalog loads; one definition runs on both engines.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -7,8 +8,9 @@ use std::path::Path;
 use include_dir::{include_dir, Dir};
 use serde::Serialize;
 
+use crate::engine::EngineKind;
 use crate::error::{Error, Result};
-use crate::lake::template::{self, placeholders};
+use crate::sql::Template;
 
 static BUNDLED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../checks");
 
@@ -59,11 +61,12 @@ pub struct Check {
     pub remediation: String,
     /// Declared parameters and their default values.
     pub params: BTreeMap<String, String>,
-    /// The SQL template.
+    /// The SQL as written.
     pub sql: String,
+    /// The SQL parsed, placeholders in place.
+    #[serde(skip)]
+    pub template: Template,
 }
-
-const BUILTIN_PLACEHOLDERS: [&str; 3] = ["event_data_store", "window_start", "window_end"];
 
 /// Parses one check file; `name` is used in errors.
 pub fn parse_check(name: &str, text: &str) -> Result<Check> {
@@ -108,17 +111,13 @@ pub fn parse_check(name: &str, text: &str) -> Result<Check> {
     let severity =
         Severity::parse(&take("severity")?).ok_or_else(|| bad("unknown severity".into()))?;
     let sql = sql_lines.join("\n").trim().to_string();
-    let used = placeholders(&sql).map_err(|e| bad(e.to_string()))?;
-    for p in &used {
-        if !BUILTIN_PLACEHOLDERS.contains(&p.as_str()) && !params.contains_key(p) {
-            return Err(bad(format!(
-                "placeholder {{{p}}} is neither built in nor declared (`-- param {p}: default`)"
-            )));
-        }
-    }
-    if !(used.iter().any(|p| p == "window_start") && used.iter().any(|p| p == "window_end")) {
-        return Err(bad(template::TemplateError::Unbounded.to_string()));
-    }
+    let declared: Vec<String> = params.keys().cloned().collect();
+    let template = Template::parse(&sql, &declared).map_err(|e| match e {
+        crate::sql::TemplateError::UnknownPlaceholder(p) => bad(format!(
+            "placeholder {{{p}}} is neither built in nor declared (`-- param {p}: default`)"
+        )),
+        other => bad(other.to_string()),
+    })?;
     Ok(Check {
         id,
         title: take("title")?,
@@ -128,6 +127,7 @@ pub fn parse_check(name: &str, text: &str) -> Result<Check> {
         remediation: header.get("remediation").cloned().unwrap_or_default(),
         params,
         sql,
+        template,
     })
 }
 
@@ -153,14 +153,38 @@ impl Catalog {
         Ok(c)
     }
 
+    /// The bundled checks plus those in `extra` (if any), each one able to run on `engine`:
+    /// a check that cannot be rendered for it is refused here, with its name and the reason.
+    pub fn load(engine: EngineKind, extra: Option<&Path>) -> Result<Self> {
+        let mut c = Self::bundled()?;
+        if let Some(dir) = extra {
+            c.add_dir(dir)?;
+        }
+        if engine == EngineKind::Athena {
+            for check in c.checks.values() {
+                check
+                    .template
+                    .check_athena()
+                    .map_err(|e| Error::InvalidInput(format!("check {}: {e}", check.id)))?;
+            }
+        }
+        Ok(c)
+    }
+
     /// Adds every `*.sql` check in `dir` (user checks may not reuse a bundled id).
     pub fn add_dir(&mut self, dir: &Path) -> Result<()> {
         let entries = std::fs::read_dir(dir)
             .map_err(|e| Error::Config(format!("checks folder {}: {e}", dir.display())))?;
-        let mut paths: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-            .collect();
+        let mut paths = Vec::new();
+        for entry in entries {
+            // An unreadable entry is an error, not a check silently left out.
+            let p = entry
+                .map_err(|e| Error::Config(format!("checks folder {}: {e}", dir.display())))?
+                .path();
+            if p.extension().is_some_and(|e| e == "sql") {
+                paths.push(p);
+            }
+        }
         paths.sort();
         for p in paths {
             let text = std::fs::read_to_string(&p)
@@ -208,11 +232,44 @@ mod tests {
     }
 
     #[test]
+    fn every_bundled_check_renders_for_both_engines() {
+        let c = Catalog::load(EngineKind::Athena, None).unwrap();
+        assert_eq!(c.all().count(), 14);
+    }
+
+    #[test]
+    fn a_check_athena_cannot_read_is_refused_at_load_with_its_name() {
+        let dir = std::env::temp_dir().join(format!("tw-checks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("mine.sql"),
+            "-- id: my-json\n-- title: t\n-- severity: low\nSELECT eventJson FROM {event_data_store} WHERE eventTime >= {window_start} AND eventTime < {window_end}",
+        )
+        .unwrap();
+        assert!(Catalog::load(EngineKind::Lake, Some(&dir)).is_ok());
+        let e = Catalog::load(EngineKind::Athena, Some(&dir))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("my-json") && e.contains("only in CloudTrail Lake"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
     fn rejects_unbounded_and_undeclared() {
         let head = "-- id: x\n-- title: t\n-- severity: low\n";
-        assert!(parse_check("a", &format!("{head}SELECT 1 FROM {{event_data_store}}")).is_err());
-        assert!(parse_check("b", &format!("{head}SELECT {{u}} FROM {{event_data_store}} WHERE {{window_start}} {{window_end}}")).is_err());
-        let ok = parse_check("c", &format!("{head}-- param u: bob\nSELECT {{u}} FROM {{event_data_store}} WHERE {{window_start}} {{window_end}}")).unwrap();
+        let e = parse_check("a", &format!("{head}SELECT 1 FROM {{event_data_store}}"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not bounded"), "{e}");
+        let body = "SELECT {u} FROM {event_data_store} WHERE eventTime >= {window_start} AND eventTime < {window_end}";
+        let e = parse_check("b", &format!("{head}{body}"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("neither built in nor declared"), "{e}");
+        let ok = parse_check("c", &format!("{head}-- param u: bob\n{body}")).unwrap();
         assert_eq!(ok.params.get("u").map(String::as_str), Some("bob"));
     }
 }

@@ -2,22 +2,33 @@
 
 use chrono::Duration;
 
+use crate::athena::AthenaTarget;
+use crate::engine::EngineKind;
 use crate::error::{Error, Result};
-use crate::lake::backoff::Backoff;
-use crate::lake::template::store_id;
-use crate::lake::window::parse_duration;
+use crate::s3uri::S3Uri;
+use crate::sql::template::store_id;
+use crate::sql::Source;
+use crate::window::parse_duration;
 
 /// Everything the handlers read from their environment.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// `TRAILWATCH_ENGINE`: `lake` (default) or `athena`.
+    pub engine: EngineKind,
+    /// `TRAILWATCH_ATHENA_WORKGROUP`, `_DATABASE`, `_TABLE`, `_CATALOG`: required for Athena.
+    pub athena: Option<AthenaTarget>,
+    /// `TRAILWATCH_ATHENA_PROJECTION_START` (`yyyy/MM/dd`, default 2020/01/01): the first day
+    /// of the table's partition projection; a window before it would silently read nothing.
+    pub athena_projection_start: chrono::NaiveDate,
     /// `TRAILWATCH_EVENT_DATA_STORE`: default event data store (id or ARN).
     pub event_data_store: Option<String>,
     /// `TRAILWATCH_OWNER_ACCOUNT_ID`: owner of an organization event data store.
     pub owner_account_id: Option<String>,
     /// `TRAILWATCH_ALERT_TOPIC_ARN`: where alerts go.
     pub alert_topic_arn: Option<String>,
-    /// `TRAILWATCH_DELIVERY_S3_URI`: where Lake also delivers results when the input names nowhere.
-    pub delivery_s3_uri: Option<String>,
+    /// `TRAILWATCH_DELIVERY_S3_URI`: where Lake also delivers results; an input may name
+    /// another prefix in the same bucket, never another bucket.
+    pub delivery_s3_uri: Option<S3Uri>,
     /// `TRAILWATCH_ALLOW_ADHOC_SQL`: whether start-query accepts SQL in its input.
     pub allow_adhoc_sql: bool,
     /// `TRAILWATCH_DEFAULT_WINDOW`: window length when the input names none (default 24h).
@@ -28,8 +39,6 @@ pub struct Config {
     pub checks_dir: Option<String>,
     /// `TRAILWATCH_PAGE_SIZE`: GetQueryResults page size, 1..=1000 (default 1000).
     pub page_size: i32,
-    /// `TRAILWATCH_POLL_INITIAL_SECS` / `TRAILWATCH_POLL_MAX_SECS`: poll backoff.
-    pub backoff: Backoff,
     /// `TRAILWATCH_RULES_DIR`: extra Sigma rules beside the bundled ones.
     pub rules_dir: Option<String>,
     /// `TRAILWATCH_LOOKUP_WINDOW`: how far back a scheduled scan looks (default 15m; longer than
@@ -44,6 +53,10 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
+            engine: EngineKind::Lake,
+            athena: None,
+            athena_projection_start: chrono::NaiveDate::from_ymd_opt(2020, 1, 1)
+                .unwrap_or_default(),
             event_data_store: None,
             owner_account_id: None,
             alert_topic_arn: None,
@@ -53,7 +66,6 @@ impl Default for Config {
             query_deadline: Duration::minutes(50),
             checks_dir: None,
             page_size: 1000,
-            backoff: Backoff::default(),
             rules_dir: None,
             lookup_window: Duration::minutes(15),
             lookup_lag: Duration::minutes(2),
@@ -72,6 +84,43 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let bad = |k: &str, v: &str, why: &str| Error::Config(format!("{k}={v:?}: {why}"));
         let mut c = Config::default();
+        if let Some(v) = get("TRAILWATCH_ENGINE") {
+            c.engine = EngineKind::parse(&v)
+                .ok_or_else(|| bad("TRAILWATCH_ENGINE", &v, "expected lake or athena"))?;
+        }
+        let athena = |k: &str| get(&format!("TRAILWATCH_ATHENA_{k}"));
+        if let (Some(workgroup), Some(database), Some(table)) =
+            (athena("WORKGROUP"), athena("DATABASE"), athena("TABLE"))
+        {
+            let wg_ok = (1..=128).contains(&workgroup.len())
+                && workgroup
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch));
+            if !wg_ok {
+                return Err(bad(
+                    "TRAILWATCH_ATHENA_WORKGROUP",
+                    &workgroup,
+                    "expected 1-128 letters, digits, '.', '_' or '-'",
+                ));
+            }
+            Source::athena(&database, &table)
+                .map_err(|e| bad("TRAILWATCH_ATHENA_DATABASE/TABLE", &table, &e.to_string()))?;
+            c.athena = Some(AthenaTarget {
+                workgroup,
+                database,
+                table,
+                catalog: athena("CATALOG").unwrap_or_else(|| "AwsDataCatalog".into()),
+            });
+        }
+        if c.engine == EngineKind::Athena && c.athena.is_none() {
+            return Err(Error::Config(
+                "TRAILWATCH_ENGINE=athena needs TRAILWATCH_ATHENA_WORKGROUP, TRAILWATCH_ATHENA_DATABASE and TRAILWATCH_ATHENA_TABLE".into(),
+            ));
+        }
+        if let Some(v) = athena("PROJECTION_START") {
+            c.athena_projection_start = chrono::NaiveDate::parse_from_str(&v, "%Y/%m/%d")
+                .map_err(|e| bad("TRAILWATCH_ATHENA_PROJECTION_START", &v, &e.to_string()))?;
+        }
         if let Some(v) = get("TRAILWATCH_EVENT_DATA_STORE") {
             store_id(&v).map_err(|e| bad("TRAILWATCH_EVENT_DATA_STORE", &v, &e.to_string()))?;
             c.event_data_store = Some(v);
@@ -97,14 +146,8 @@ impl Config {
             c.alert_topic_arn = Some(v);
         }
         if let Some(v) = get("TRAILWATCH_DELIVERY_S3_URI") {
-            if !v.starts_with("s3://") || v.len() > 1024 {
-                return Err(bad(
-                    "TRAILWATCH_DELIVERY_S3_URI",
-                    &v,
-                    "expected s3://bucket/prefix (at most 1024 characters)",
-                ));
-            }
-            c.delivery_s3_uri = Some(v);
+            c.delivery_s3_uri =
+                Some(S3Uri::parse(&v).map_err(|e| bad("TRAILWATCH_DELIVERY_S3_URI", &v, &e))?);
         }
         if let Some(v) = get("TRAILWATCH_ALLOW_ADHOC_SQL") {
             c.allow_adhoc_sql = match v.to_ascii_lowercase().as_str() {
@@ -134,18 +177,6 @@ impl Config {
                 .ok()
                 .filter(|n| (1..=1000).contains(n))
                 .ok_or_else(|| bad("TRAILWATCH_PAGE_SIZE", &v, "expected 1..=1000"))?;
-        }
-        for (k, slot) in [
-            ("TRAILWATCH_POLL_INITIAL_SECS", &mut c.backoff.initial_secs),
-            ("TRAILWATCH_POLL_MAX_SECS", &mut c.backoff.max_secs),
-        ] {
-            if let Some(v) = get(k) {
-                *slot = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=3600).contains(n))
-                    .ok_or_else(|| bad(k, &v, "expected 1..=3600 seconds"))?;
-            }
         }
         c.rules_dir = get("TRAILWATCH_RULES_DIR");
         if let Some(v) = get("TRAILWATCH_LOOKUP_WINDOW") {
@@ -209,5 +240,23 @@ mod tests {
         .unwrap();
         assert_eq!(c.default_window, Duration::days(7));
         assert!(c.allow_adhoc_sql);
+        let e = cfg(&[("TRAILWATCH_ENGINE", "athena")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("TRAILWATCH_ATHENA_WORKGROUP"), "{e}");
+        let c = cfg(&[
+            ("TRAILWATCH_ENGINE", "athena"),
+            ("TRAILWATCH_ATHENA_WORKGROUP", "trailwatch"),
+            ("TRAILWATCH_ATHENA_DATABASE", "trailwatch"),
+            ("TRAILWATCH_ATHENA_TABLE", "cloudtrail_logs"),
+        ])
+        .unwrap();
+        assert_eq!(c.engine, EngineKind::Athena);
+        assert!(cfg(&[
+            ("TRAILWATCH_ATHENA_WORKGROUP", "w"),
+            ("TRAILWATCH_ATHENA_DATABASE", "Bad-Db"),
+            ("TRAILWATCH_ATHENA_TABLE", "t")
+        ])
+        .is_err());
     }
 }

@@ -11,7 +11,7 @@ pub enum Error {
     UnknownCheck(String),
     /// A SQL template or its values were rejected.
     #[error("template error: {0}")]
-    Template(#[from] crate::lake::template::TemplateError),
+    Template(#[from] crate::sql::TemplateError),
     /// Lake rejected the SQL (InvalidQueryStatementException).
     #[error("invalid query statement: {0}")]
     InvalidQuery(String),
@@ -21,6 +21,17 @@ pub enum Error {
     /// The AWS API throttled the call after the SDK's own retries.
     #[error("throttled: {0}")]
     Throttled(String),
+    /// The query is still queued or running: poll-query's signal for the state machine's
+    /// Retry, which is how it waits (one state transition a poll).
+    #[error("query {0} is still running")]
+    QueryRunning(String),
+    /// The query ended without results: FAILED, CANCELLED or TIMED_OUT, with the engine's reason.
+    #[error("query {query_id} ended {status}: {message}")]
+    QueryEnded {
+        query_id: String,
+        status: crate::engine::QueryStatus,
+        message: String,
+    },
     /// The query id is unknown (or older than Lake's 7 days).
     #[error("query not found: {0}")]
     QueryNotFound(String),
@@ -48,10 +59,20 @@ impl Error {
     /// The `errorType` reported to Lambda, which Step Functions matches in Retry and Catch.
     pub fn error_type(&self) -> &'static str {
         match self {
+            // SQL that does not parse is the query's fault, as when the engine rejects it.
+            Error::Template(
+                crate::sql::TemplateError::Syntax(_) | crate::sql::TemplateError::NotSelect,
+            ) => "InvalidQuery",
             Error::InvalidInput(_) | Error::UnknownCheck(_) | Error::Template(_) => "InvalidInput",
             Error::InvalidQuery(_) => "InvalidQuery",
             Error::MaxConcurrentQueries(_) => "MaxConcurrentQueries",
             Error::Throttled(_) => "Throttled",
+            Error::QueryRunning(_) => "QueryRunning",
+            Error::QueryEnded { status, .. } => match status {
+                crate::engine::QueryStatus::Cancelled => "QueryCancelled",
+                crate::engine::QueryStatus::TimedOut => "QueryTimedOut",
+                _ => "QueryFailed",
+            },
             Error::QueryNotFound(_) => "QueryNotFound",
             Error::EventDataStore(_) => "EventDataStoreUnavailable",
             Error::InvalidToken(_) => "InvalidToken",

@@ -1,18 +1,24 @@
-//! trailwatch: CloudTrail Lake compliance checks and CloudTrail detection rules, with alerts.
+//! trailwatch: CloudTrail compliance checks (on CloudTrail Lake or Athena) and CloudTrail
+//! detection rules, with alerts.
 //!
-//! The domain (query lifecycle, windows, templating, checks, alerts) is plain Rust; AWS calls go
-//! through the small traits [`lake::LakeQueries`], [`lookup::EventHistory`] and
-//! [`alert::AlertSink`], each with one SDK adapter.
+//! The domain (query lifecycle, windows, check SQL, alerts) is plain Rust; AWS calls go through
+//! the small traits [`engine::QueryEngine`] (adapters for Lake and Athena),
+//! [`lookup::EventHistory`] and [`alert::AlertSink`], each with its SDK adapter.
 
 pub mod alert;
+pub mod athena;
 pub mod aws;
 pub mod checks;
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod lake;
 pub mod lambda;
 pub mod lookup;
 pub mod pipeline;
 pub mod rules;
+pub mod s3uri;
+pub mod sql;
+pub mod window;
 
 pub use error::{Error, Result};

@@ -8,7 +8,8 @@
 //   "executions": {"State": "child-config.json"},  // a states:startExecution.sync:2 Task, run here
 //   "waits": {"State": ms}, "retries": {"State": ms}
 // }
-// Prints one JSON line: {"status", "output" | "error"+"cause", "transitions", "entered": {state: n}}.
+// Prints one JSON line: {"status", "output" | "error"+"cause", "transitions", "entered": {state: n},
+//   "retried": {state: n}}; transitions count, as AWS bills them, every state entered and every retry.
 // A command that exits non-zero fails its Task with the errorType it printed (as Lambda reports it),
 // so Retry and Catch match the same names as on AWS.
 import { readFileSync } from 'node:fs';
@@ -68,12 +69,16 @@ const execution = sm.run(input, {
   overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: config.waits ?? {}, retryIntervalOverrides: config.retries ?? {} },
 });
 const entered = {};
+const retried = {};
 let transitions = 0;
 const counting = (async () => {
   for await (const ev of execution.eventLogs) {
     if (ev.type === 'StateEntered') {
       transitions += 1;
       entered[ev.state.name] = (entered[ev.state.name] ?? 0) + 1;
+    } else if (ev.type === 'StateRetried') {
+      transitions += 1;
+      retried[ev.state.name] = (retried[ev.state.name] ?? 0) + 1;
     }
   }
 })();
@@ -86,5 +91,5 @@ try {
   summary = { status: 'FAILED', error: e.cause?.name ?? e.name, cause: e.cause?.message ?? e.message };
 }
 await counting.catch(() => {});
-console.log(JSON.stringify({ ...summary, transitions, entered }));
+console.log(JSON.stringify({ ...summary, transitions, entered, retried }));
 process.exit(summary.status === 'SUCCEEDED' ? 0 : 1);

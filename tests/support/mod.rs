@@ -103,13 +103,13 @@ pub fn deps(
     config: trailwatch::config::Config,
 ) -> trailwatch::pipeline::Deps {
     use trailwatch::alert::sns::SnsAlerts;
-    use trailwatch::lake::sdk::SdkLake;
+    use trailwatch::lake::SdkLake;
     let mut config = config;
     config
         .event_data_store
         .get_or_insert_with(|| svc.summary.event_data_store_arn.clone());
     trailwatch::pipeline::Deps {
-        lake: Arc::new(SdkLake::new(cloudtrail(svc.endpoint(), 3), None)),
+        engine: Arc::new(SdkLake::new(cloudtrail(svc.endpoint(), 3), None)),
         alerts: Some(Arc::new(SnsAlerts::new(
             sns(svc.endpoint()),
             topic.to_string(),
@@ -117,6 +117,46 @@ pub fn deps(
         catalog: Arc::new(trailwatch::checks::Catalog::bundled().expect("catalog")),
         config: Arc::new(config),
     }
+}
+
+/// An Athena client for `endpoint` with fake credentials and `attempts` tries per call.
+pub fn athena(endpoint: &str, attempts: u32) -> aws_sdk_athena::Client {
+    aws_sdk_athena::Client::new(&trailwatch::aws::local_config(
+        endpoint,
+        "us-east-1",
+        attempts,
+    ))
+}
+
+/// Pipeline dependencies for `engine`: Lake as [`deps`], or the SDK Athena adapter on the
+/// service's Athena workgroup, database and table.
+pub fn deps_for(
+    svc: &Running,
+    topic: &str,
+    config: trailwatch::config::Config,
+    engine: trailwatch::engine::EngineKind,
+) -> trailwatch::pipeline::Deps {
+    use trailwatch::athena::{AthenaTarget, SdkAthena};
+    use trailwatch::engine::EngineKind;
+    let mut config = config;
+    config.engine = engine;
+    if engine == EngineKind::Lake {
+        return deps(svc, topic, config);
+    }
+    let a = &svc.summary.athena;
+    let target = AthenaTarget {
+        workgroup: a.workgroup.clone(),
+        database: a.database.clone(),
+        table: a.table.clone(),
+        catalog: "AwsDataCatalog".into(),
+    };
+    config.athena = Some(target.clone());
+    let mut d = deps(svc, topic, config.clone());
+    d.engine = Arc::new(SdkAthena::new(athena(svc.endpoint(), 3), target));
+    d.catalog =
+        Arc::new(trailwatch::checks::Catalog::load(EngineKind::Athena, None).expect("catalog"));
+    d.config = Arc::new(config);
+    d
 }
 
 /// Starts a Lake query that must be accepted; returns its id.

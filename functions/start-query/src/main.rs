@@ -1,21 +1,13 @@
-//! The `start-query` Lambda function: see [`trailwatch::pipeline::start`].
+//! The `start-query` Lambda function: see [`trailwatch::lambda::start_query`].
 
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
-use trailwatch::lambda::{diagnostic, init_tracing};
-use trailwatch::pipeline::{start, Deps};
+use trailwatch::lambda::{init_tracing, start_query};
+use trailwatch::pipeline::Deps;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_tracing();
     let deps = Deps::from_env().await?;
-    run(service_fn(|ev: LambdaEvent<Value>| {
-        let deps = &deps;
-        async move {
-            start::handle(deps, ev.payload, chrono::Utc::now())
-                .await
-                .map_err(diagnostic)
-        }
-    }))
-    .await
+    run(service_fn(|ev: LambdaEvent<Value>| start_query(&deps, ev))).await
 }

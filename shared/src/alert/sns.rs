@@ -5,8 +5,8 @@ use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
 use aws_sdk_sns::Client;
 
 use super::{AlertSink, Notification};
+use crate::aws::map_sdk_error;
 use crate::error::{Error, Result};
-use crate::lake::sdk::map_sdk_error;
 
 /// Publishes to one SNS topic.
 pub struct SnsAlerts {

@@ -1,10 +1,10 @@
-//! The Lake port over `aws-sdk-cloudtrail`.
+//! The query-engine port over CloudTrail Lake (`aws-sdk-cloudtrail`).
 
 use async_trait::async_trait;
-use aws_sdk_cloudtrail::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudtrail::Client;
 
-use super::{LakeQueries, QueryState, QueryStatus, ResultsPage, Row};
+use crate::aws::map_sdk_error;
+use crate::engine::{EngineKind, QueryEngine, QueryState, QueryStatus, ResultsPage, Row};
 use crate::error::{Error, Result};
 
 /// Lake through the AWS SDK.
@@ -23,56 +23,6 @@ impl SdkLake {
     }
 }
 
-/// Maps an SDK error to the library's by its AWS error code.
-pub fn map_sdk_error<E, R>(e: SdkError<E, R>) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    let (code, message) = match &e {
-        SdkError::ServiceError(s) => (
-            s.err().code().unwrap_or("Unknown").to_string(),
-            s.err().message().unwrap_or_default().to_string(),
-        ),
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            return Error::Transient(format!(
-                "{}",
-                aws_smithy_types::error::display::DisplayErrorContext(&e)
-            ))
-        }
-        _ => {
-            return Error::Transient(format!(
-                "{}",
-                aws_smithy_types::error::display::DisplayErrorContext(&e)
-            ))
-        }
-    };
-    classify(&code, message)
-}
-
-/// The library error for an AWS error code.
-pub fn classify(code: &str, message: String) -> Error {
-    match code {
-        "MaxConcurrentQueriesException" => Error::MaxConcurrentQueries(message),
-        "InvalidQueryStatementException" => Error::InvalidQuery(message),
-        "QueryIdNotFoundException" => Error::QueryNotFound(message),
-        "InvalidNextTokenException" => Error::InvalidToken(message),
-        "EventDataStoreNotFoundException" | "InactiveEventDataStoreException" => {
-            Error::EventDataStore(message)
-        }
-        "ThrottlingException" | "Throttling" | "TooManyRequestsException" => {
-            Error::Throttled(message)
-        }
-        "InternalFailure" | "ServiceUnavailable" | "InternalServerError" => {
-            Error::Transient(message)
-        }
-        _ => Error::Aws {
-            code: code.to_string(),
-            message,
-        },
-    }
-}
-
 fn status(s: Option<&aws_sdk_cloudtrail::types::QueryStatus>) -> Result<QueryStatus> {
     let text = s.map(|s| s.as_str()).unwrap_or_default();
     QueryStatus::parse(text).ok_or_else(|| Error::Aws {
@@ -82,7 +32,11 @@ fn status(s: Option<&aws_sdk_cloudtrail::types::QueryStatus>) -> Result<QuerySta
 }
 
 #[async_trait]
-impl LakeQueries for SdkLake {
+impl QueryEngine for SdkLake {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Lake
+    }
+
     async fn start(&self, sql: &str, delivery_s3_uri: Option<&str>) -> Result<String> {
         let out = self
             .client
@@ -150,8 +104,7 @@ impl LakeQueries for SdkLake {
                 .and_then(|s| QueryStatus::parse(s.as_str())),
             rows,
             next_token: out.next_token().map(str::to_string),
-            bytes_scanned: stats.and_then(|s| s.bytes_scanned()).unwrap_or(0),
-            total_results: stats.and_then(|s| s.total_results_count()).unwrap_or(0) as i64,
+            bytes_scanned: stats.and_then(|s| s.bytes_scanned()),
         })
     }
 

@@ -10,8 +10,8 @@ use super::plan::{choose, keys_needed, naive_calls, Plan};
 use super::{EventHistory, HistoryPage, Query};
 use crate::alert::{Alert, EventSummary, Origin};
 use crate::error::Result;
-use crate::lake::window::Window;
 use crate::rules::RuleSet;
+use crate::window::Window;
 
 /// What a scan did and found.
 #[derive(Debug, Clone, Serialize)]

@@ -11,8 +11,8 @@ use aws_sdk_cloudtrail::Client;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 use super::{Attribute, EventHistory, HistoryPage, Query, RawEvent};
+use crate::aws::map_sdk_error;
 use crate::error::{Error, Result};
-use crate::lake::sdk::map_sdk_error;
 
 /// LookupEvents' limit per account and Region.
 pub const REQUESTS_PER_SECOND: u32 = 2;

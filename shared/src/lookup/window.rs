@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::Result;
-use crate::lake::window::Window;
+use crate::window::Window;
 
 /// `[time - lag - length, time - lag)`.
 pub fn scheduled(time: DateTime<Utc>, length: Duration, lag: Duration) -> Result<Window> {

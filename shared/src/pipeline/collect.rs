@@ -5,18 +5,22 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::{decode, Deps, QueryRef};
+use super::poll::PollState;
+use super::{Deps, QueryRef};
 use crate::alert::{pack, Alert, EventSummary, Origin};
+use crate::engine::{QueryStatus, Row};
 use crate::error::{Error, Result};
-use crate::lake::{QueryStatus, Row, USD_PER_BYTE};
 
 /// Time kept in reserve: one page fetch and publish must fit in it.
 pub const RESERVE: Duration = Duration::from_secs(10);
 
-/// collect-results' input: the query and the previous invocation's progress, if any.
-#[derive(Debug, Deserialize)]
+/// collect-results' input: the query, its final poll (statistics), and the previous
+/// invocation's progress, if any.
+#[derive(Debug, Clone, Deserialize)]
 pub struct CollectInput {
     pub query: QueryRef,
+    #[serde(default)]
+    pub poll: Option<PollState>,
     #[serde(default)]
     pub collect: Option<CollectState>,
 }
@@ -47,7 +51,7 @@ pub fn finding(row: &Row) -> EventSummary {
     };
     let mut e = EventSummary {
         event_id: get("event_id"),
-        event_time: get("event_time"),
+        event_time: crate::window::normalize_event_time(&get("event_time")),
         event_name: get("event_name"),
         event_source: get("event_source"),
         principal: get("principal"),
@@ -77,17 +81,31 @@ pub async fn pages(
     if st.done {
         return Ok(());
     }
+    if st.pages == 0 {
+        // Athena's result pages carry no status or statistics: make sure there is something to
+        // collect, and take the bytes scanned for the summary, once.
+        let d = deps.engine.describe(&q.query_id).await?;
+        if d.status != QueryStatus::Finished {
+            return Err(Error::InvalidInput(format!(
+                "query {} is {}, not FINISHED: nothing to collect",
+                q.query_id, d.status
+            )));
+        }
+        if st.bytes_scanned == 0 {
+            st.bytes_scanned = d.bytes_scanned;
+        }
+    }
     st.invocations += 1;
     loop {
         let page = deps
-            .lake
+            .engine
             .page(&q.query_id, st.next_token.as_deref(), deps.config.page_size)
             .await?;
         match page.status {
             Some(QueryStatus::Finished) | None => {}
             Some(other) => {
                 return Err(Error::InvalidInput(format!(
-                    "query {} is {other:?}, not FINISHED: nothing to collect",
+                    "query {} is {other}, not FINISHED: nothing to collect",
                     q.query_id
                 )))
             }
@@ -97,8 +115,10 @@ pub async fn pages(
         st.notifications += notifications;
         st.rows += page.rows.len() as u64;
         st.pages += 1;
-        st.bytes_scanned = page.bytes_scanned;
-        st.estimated_cost_usd = page.bytes_scanned as f64 * USD_PER_BYTE;
+        if let Some(b) = page.bytes_scanned {
+            st.bytes_scanned = b;
+        }
+        st.estimated_cost_usd = q.engine.cost_usd(st.bytes_scanned);
         st.next_token = page.next_token;
         if st.next_token.is_none() {
             st.done = true;
@@ -137,15 +157,14 @@ pub fn alerts_for(q: &QueryRef, rows: &[Row]) -> Vec<Alert> {
 /// collect-results: collects, publishing each page's findings as alerts.
 pub async fn handle(
     deps: &Deps,
-    input: serde_json::Value,
+    input: CollectInput,
     deadline: SystemTime,
 ) -> Result<CollectState> {
-    let input: CollectInput = decode("collect-results", input)?;
     let q = &input.query;
-    let span =
-        tracing::info_span!("collect_results", query_id = %q.query_id, check_id = %q.check_id);
-    let _g = span.enter();
-    let mut st = input.collect.unwrap_or_default();
+    let mut st = input.collect.unwrap_or_else(|| CollectState {
+        bytes_scanned: input.poll.as_ref().map_or(0, |p| p.bytes_scanned),
+        ..CollectState::default()
+    });
     if st.done {
         return Ok(st);
     }

@@ -1,78 +1,71 @@
-//! poll-query: one DescribeQuery; the next wait for the state machine; cancels past the deadline.
+//! poll-query: one describe; cancels past the deadline. While the query runs it raises
+//! `QueryRunning`, which the state machine retries with growing waits ([`super::policy::POLL`]):
+//! one state transition a poll. A query that ended without results raises `QueryFailed`,
+//! `QueryCancelled` or `QueryTimedOut` with the engine's reason, for the failure alert.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{decode, Deps, QueryRef};
-use crate::error::Result;
-use crate::lake::{QueryState, QueryStatus};
+use super::{Deps, QueryRef};
+use crate::engine::{QueryState, QueryStatus};
+use crate::error::{Error, Result};
 
-/// poll-query's input: the query and the previous poll, if any.
-#[derive(Debug, Deserialize)]
+/// poll-query's input: the query.
+#[derive(Debug, Clone, Deserialize)]
 pub struct PollInput {
     pub query: QueryRef,
-    #[serde(default)]
-    pub poll: Option<PollState>,
 }
 
-/// What the state machine's Choice and Wait read.
+/// A finished query's statistics, which the summary reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PollState {
     pub status: QueryStatus,
-    /// Polls made so far.
-    pub attempt: u32,
-    /// The Wait state's `SecondsPath`.
-    pub wait_seconds: u32,
-    /// FINISHED, FAILED, CANCELLED or TIMED_OUT.
-    pub terminal: bool,
-    /// The query ran past its deadline and poll-query cancelled it.
-    pub deadline_cancelled: bool,
     pub events_scanned: i64,
     pub bytes_scanned: i64,
     pub execution_ms: i64,
-    pub error_message: Option<String>,
 }
 
-/// Polls once.
-pub async fn handle(
-    deps: &Deps,
-    input: serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<PollState> {
-    let input: PollInput = decode("poll-query", input)?;
+/// Polls once: `Ok` only for a FINISHED query.
+pub async fn handle(deps: &Deps, input: PollInput, now: DateTime<Utc>) -> Result<PollState> {
     let q = &input.query;
-    let span = tracing::info_span!("poll_query", query_id = %q.query_id, check_id = %q.check_id);
-    let _g = span.enter();
-    let attempt = input.poll.map_or(0, |p| p.attempt) + 1;
-    let mut state: QueryState = deps.lake.describe(&q.query_id).await?;
-    let mut deadline_cancelled = false;
+    let mut state: QueryState = deps.engine.describe(&q.query_id).await?;
     if !state.status.is_terminal() && now >= q.deadline {
         // A runaway query keeps scanning (and billing) until cancelled.
         tracing::warn!(deadline = %q.deadline, "query past its deadline: cancelling");
-        state.status = match deps.lake.cancel(&q.query_id).await {
+        state.status = match deps.engine.cancel(&q.query_id).await {
             Ok(s) => s,
             // It ended between the two calls: report what it ended as.
-            Err(crate::error::Error::Aws { code, .. }) if code == "InactiveQueryException" => {
-                deps.lake.describe(&q.query_id).await?.status
+            Err(Error::Aws { code, .. }) if code == "InactiveQueryException" => {
+                deps.engine.describe(&q.query_id).await?.status
             }
             Err(e) => return Err(e),
         };
-        deadline_cancelled = true;
-        state.error_message = Some(format!(
-            "cancelled by trailwatch: still running at its deadline {}",
-            q.deadline
-        ));
+        if state.status != QueryStatus::Finished {
+            return Err(Error::QueryEnded {
+                query_id: q.query_id.clone(),
+                status: QueryStatus::Cancelled,
+                message: format!(
+                    "cancelled by trailwatch: still running at its deadline {}",
+                    q.deadline
+                ),
+            });
+        }
     }
-    tracing::info!(status = ?state.status, attempt, "polled");
-    Ok(PollState {
-        status: state.status,
-        attempt,
-        wait_seconds: deps.config.backoff.wait_secs(attempt),
-        terminal: state.status.is_terminal(),
-        deadline_cancelled,
-        events_scanned: state.events_scanned,
-        bytes_scanned: state.bytes_scanned,
-        execution_ms: state.execution_ms,
-        error_message: state.error_message,
-    })
+    tracing::info!(status = %state.status, "polled");
+    match state.status {
+        QueryStatus::Finished => Ok(PollState {
+            status: state.status,
+            events_scanned: state.events_scanned,
+            bytes_scanned: state.bytes_scanned,
+            execution_ms: state.execution_ms,
+        }),
+        QueryStatus::Queued | QueryStatus::Running => Err(Error::QueryRunning(q.query_id.clone())),
+        status => Err(Error::QueryEnded {
+            query_id: q.query_id.clone(),
+            status,
+            message: state
+                .error_message
+                .unwrap_or_else(|| "the engine gave no reason".into()),
+        }),
+    }
 }

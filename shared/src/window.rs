@@ -39,6 +39,21 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>> {
         .map_err(|e| Error::InvalidInput(format!("time {s:?} is not RFC 3339: {e}")))
 }
 
+/// An event time as CloudTrail writes it (`2023-07-10T12:00:00Z`), from Lake's printed
+/// timestamp (`2023-07-10 12:00:00.000`) or Athena's text; anything else is kept as it is.
+pub fn normalize_event_time(s: &str) -> String {
+    let t = DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|_| {
+            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").map(|t| t.and_utc())
+        });
+    match t {
+        Ok(t) if t.timestamp_subsec_millis() == 0 => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Ok(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        Err(_) => s.to_string(),
+    }
+}
+
 impl Window {
     /// A window with explicit ends, validated.
     pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Self> {
@@ -83,6 +98,18 @@ mod tests {
         for bad in ["", "0h", "h", "-5m", "3y", "1.5h"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn event_times_print_as_cloudtrail_writes_them() {
+        for s in [
+            "2023-07-10 12:00:05.000",
+            "2023-07-10T12:00:05Z",
+            "2023-07-10 12:00:05",
+        ] {
+            assert_eq!(normalize_event_time(s), "2023-07-10T12:00:05Z");
+        }
+        assert_eq!(normalize_event_time("soon"), "soon");
     }
 
     #[test]

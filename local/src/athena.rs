@@ -1,0 +1,501 @@
+//! Amazon Athena's query API over the loaded trail logs: StartQueryExecution,
+//! GetQueryExecution, GetQueryResults, StopQueryExecution, ListQueryExecutions and GetWorkGroup
+//! (AWS JSON 1.1, `X-Amz-Target: AmazonAthena.<Op>`), on the CloudTrail table as AWS documents
+//! it for Athena, partitioned by account, region and day. `DataScannedInBytes` counts the
+//! partitions the query's partition predicates select, so pruning is measured, not assumed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, UInt64Type};
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::exec::execute;
+use crate::jobs::{Full, Inactive, Job, Jobs, LakeTiming, Stats, Status};
+use crate::lake::{decode_token, encode_token};
+use crate::load::{Event, Partition};
+use crate::sql::{prepare, PrepareError, Prepared};
+use crate::table::{athena_schema, PARTITION_COLUMNS};
+
+/// The local Athena's names and limits.
+#[derive(Debug, Clone)]
+pub struct AthenaSettings {
+    /// The workgroup trailwatch uses: it has a result location.
+    pub workgroup: String,
+    pub database: String,
+    pub table: String,
+    /// The workgroup's enforced result location.
+    pub output_location: String,
+    /// The workgroup's `BytesScannedCutoffPerQuery`, if any.
+    pub bytes_cutoff: Option<u64>,
+}
+
+impl Default for AthenaSettings {
+    fn default() -> Self {
+        Self {
+            workgroup: "trailwatch".into(),
+            database: "trailwatch".into(),
+            table: "cloudtrail_logs".into(),
+            output_location: "s3://trailwatch-athena-results/".into(),
+            bytes_cutoff: None,
+        }
+    }
+}
+
+/// What `trailwatch serve` prints about the local Athena.
+#[derive(Debug, Clone, Serialize)]
+pub struct AthenaSummary {
+    pub workgroup: String,
+    pub database: String,
+    pub table: String,
+}
+
+/// Athena's default workgroup, which here (as in many accounts) has no result location.
+const PRIMARY: &str = "primary";
+
+/// What Athena keeps about a query beside its lifecycle.
+pub struct AthenaExtra {
+    workgroup: String,
+    database: String,
+    output_location: String,
+}
+
+/// The local Athena.
+pub struct Athena {
+    ctx: SessionContext,
+    /// Bytes of event text per partition, for `DataScannedInBytes`.
+    partitions: SessionContext,
+    total_bytes: u64,
+    settings: AthenaSettings,
+    jobs: Arc<Jobs<AthenaExtra>>,
+}
+
+fn str_field<'a>(req: &'a Value, name: &str) -> Option<&'a str> {
+    req.get(name).and_then(Value::as_str)
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::client("InvalidRequestException", message)
+}
+
+fn state_text(s: Status) -> &'static str {
+    match s {
+        Status::Queued => "QUEUED",
+        Status::Running => "RUNNING",
+        Status::Finished => "SUCCEEDED",
+        // Athena has no timed-out state: a query over its time limit FAILS.
+        Status::Failed | Status::TimedOut => "FAILED",
+        Status::Cancelled => "CANCELLED",
+    }
+}
+
+impl Athena {
+    /// Builds the table over `events`.
+    pub fn new(
+        events: &[Event],
+        settings: AthenaSettings,
+        timing: LakeTiming,
+        clock: crate::clock::Clock,
+    ) -> datafusion::error::Result<Arc<Self>> {
+        let config = SessionConfig::new()
+            .with_create_default_catalog_and_schema(true)
+            .with_default_catalog_and_schema("awsdatacatalog", &settings.database);
+        let ctx = SessionContext::new_with_config(config);
+        crate::udf::register(&ctx);
+        let batches = crate::table::to_athena_batches(events, 8192)?;
+        let mut parts = vec![Vec::new(), Vec::new()];
+        for (i, b) in batches.into_iter().enumerate() {
+            parts[i % 2].push(b);
+        }
+        ctx.register_table(
+            settings.table.as_str(),
+            Arc::new(MemTable::try_new(athena_schema(), parts)?),
+        )?;
+        // Each event's original text is what Athena reads from S3 for it.
+        let mut sizes: BTreeMap<Partition, u64> = BTreeMap::new();
+        for e in events {
+            let n = u64::try_from(e.json.to_string().len()).unwrap_or(u64::MAX);
+            let slot = sizes.entry(e.partition()).or_default();
+            *slot = slot.saturating_add(n);
+        }
+        let total_bytes = sizes.values().fold(0u64, |a, b| a.saturating_add(*b));
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("account", DataType::Utf8, false),
+            Field::new("region", DataType::Utf8, false),
+            Field::new("timestamp", DataType::Utf8, false),
+            Field::new("bytes", DataType::UInt64, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from_iter_values(
+                    sizes.keys().map(|p| p.account.as_str()),
+                )),
+                Arc::new(StringArray::from_iter_values(
+                    sizes.keys().map(|p| p.region.as_str()),
+                )),
+                Arc::new(StringArray::from_iter_values(
+                    sizes.keys().map(|p| p.day.as_str()),
+                )),
+                Arc::new(UInt64Array::from_iter_values(sizes.values().copied())),
+            ],
+        )?;
+        let partitions = SessionContext::new();
+        partitions.register_table(
+            "partitions",
+            Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
+        )?;
+        Ok(Arc::new(Self {
+            ctx,
+            partitions,
+            total_bytes,
+            settings,
+            jobs: Jobs::new(timing, clock),
+        }))
+    }
+
+    /// The names `trailwatch serve` prints.
+    pub fn summary(&self) -> AthenaSummary {
+        AthenaSummary {
+            workgroup: self.settings.workgroup.clone(),
+            database: self.settings.database.clone(),
+            table: self.settings.table.clone(),
+        }
+    }
+
+    fn workgroup<'a>(&'a self, req: &'a Value) -> Result<&'a str, ApiError> {
+        let wg = str_field(req, "WorkGroup").unwrap_or(PRIMARY);
+        if wg != self.settings.workgroup && wg != PRIMARY {
+            return Err(invalid(format!("WorkGroup {wg} is not found.")));
+        }
+        Ok(wg)
+    }
+
+    /// StartQueryExecution: SQL that does not parse, or names a table or database that does
+    /// not exist, is refused here; everything else runs in the background.
+    pub async fn start_query_execution(self: &Arc<Self>, req: &Value) -> Result<Value, ApiError> {
+        let statement = str_field(req, "QueryString")
+            .ok_or_else(|| invalid("QueryString is required"))?
+            .to_string();
+        if statement.is_empty() || statement.len() > 262_144 {
+            return Err(invalid("QueryString must be 1 to 262144 bytes"));
+        }
+        let wg = self.workgroup(req)?;
+        let output_location = if wg == self.settings.workgroup {
+            // The workgroup enforces its own location over the request's.
+            self.settings.output_location.clone()
+        } else {
+            req.pointer("/ResultConfiguration/OutputLocation")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| invalid("No output location provided. An output location is required either through the Workgroup result configuration setting or through the API input."))?
+        };
+        let database = req
+            .pointer("/QueryExecutionContext/Database")
+            .and_then(Value::as_str)
+            .unwrap_or("default")
+            .to_string();
+        if let Some(c) = req
+            .pointer("/QueryExecutionContext/Catalog")
+            .and_then(Value::as_str)
+        {
+            if !c.eq_ignore_ascii_case("awsdatacatalog") {
+                return Err(invalid(format!("Catalog {c} is not found.")));
+            }
+        }
+        self.jobs.has_room().map_err(too_many)?;
+        let prepared = prepare(&statement).map_err(|e| match e {
+            PrepareError::Syntax(m) => invalid(format!("line 1:1: {m}")),
+            PrepareError::NotSelect => invalid("Only SELECT queries are supported here."),
+        })?;
+        // Unqualified tables resolve in the context's database, as on Athena.
+        let state = self.ctx.state();
+        let plan = if database == self.settings.database {
+            state.create_logical_plan(&prepared.sql).await
+        } else {
+            Err(datafusion::error::DataFusionError::Plan(format!(
+                "Schema '{database}' does not exist"
+            )))
+        }
+        .map_err(|e| {
+            let msg = e.strip_backtrace();
+            if msg.contains("not found") || msg.contains("does not exist") {
+                invalid(format!("TABLE_NOT_FOUND: {msg}"))
+            } else {
+                invalid(msg)
+            }
+        })?;
+        let me = Arc::clone(self);
+        let id = self
+            .jobs
+            .submit(
+                statement,
+                AthenaExtra {
+                    workgroup: wg.to_string(),
+                    database,
+                    output_location,
+                },
+                async move { me.execute(prepared, plan).await },
+            )
+            .map_err(too_many)?;
+        Ok(json!({ "QueryExecutionId": id }))
+    }
+
+    async fn execute(
+        &self,
+        prepared: Prepared,
+        plan: datafusion::logical_expr::LogicalPlan,
+    ) -> crate::jobs::Outcome {
+        let scanned = match self.scanned(&prepared).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "partition statistics failed; reporting a full scan");
+                self.total_bytes
+            }
+        };
+        if let Some(cutoff) = self.settings.bytes_cutoff {
+            if scanned > cutoff {
+                return Err(format!(
+                    "Query cancelled! : Bytes scanned limit was exceeded ({scanned} bytes to scan, workgroup limit {cutoff})"
+                ));
+            }
+        }
+        let mut result = execute(&self.ctx, plan, |fields| {
+            crate::sql::output_names(&prepared.names, fields)
+                .into_iter()
+                .map(|n| n.to_ascii_lowercase())
+                .collect()
+        })
+        .await?;
+        result
+            .names
+            .iter_mut()
+            .for_each(|n| *n = n.to_ascii_lowercase());
+        Ok((
+            result,
+            Stats {
+                events_matched: 0,
+                events_scanned: 0,
+                bytes_scanned: scanned,
+            },
+        ))
+    }
+
+    /// Bytes in the partitions a query reads: for a single-table query, those its partition
+    /// predicates select; otherwise every partition.
+    async fn scanned(&self, prepared: &Prepared) -> Result<u64, String> {
+        let Some(st) = prepared
+            .single_table
+            .as_ref()
+            .filter(|st| st.table.eq_ignore_ascii_case(&self.settings.table))
+        else {
+            return Ok(self.total_bytes);
+        };
+        let Some(filter) = st.filter_on(&PARTITION_COLUMNS) else {
+            return Ok(self.total_bytes);
+        };
+        let name = st.alias.as_deref().unwrap_or(&self.settings.table);
+        let sql = format!(
+            "SELECT sum(bytes) FROM partitions AS \"{}\" WHERE {filter}",
+            name.replace('"', "\"\"")
+        );
+        let batches = self
+            .partitions
+            .sql(&sql)
+            .await
+            .map_err(|e| e.strip_backtrace())?
+            .collect()
+            .await
+            .map_err(|e| e.strip_backtrace())?;
+        let Some(b) = batches.first().filter(|b| b.num_rows() > 0) else {
+            return Ok(0);
+        };
+        let c = datafusion::arrow::compute::cast(b.column(0), &DataType::UInt64)
+            .map_err(|e| e.to_string())?;
+        let a = c.as_primitive::<UInt64Type>();
+        Ok(if a.is_null(0) { 0 } else { a.value(0) })
+    }
+
+    fn with_query<T>(
+        &self,
+        req: &Value,
+        f: impl FnOnce(&str, &mut Job<AthenaExtra>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let id = str_field(req, "QueryExecutionId")
+            .ok_or_else(|| invalid("QueryExecutionId is required"))?;
+        self.jobs
+            .with(id, |q| f(id, q))
+            .unwrap_or_else(|| Err(invalid(format!("QueryExecution {id} was not found"))))
+    }
+
+    /// GetQueryExecution.
+    pub fn get_query_execution(&self, req: &Value) -> Result<Value, ApiError> {
+        self.with_query(req, |id, q| {
+            let mut status = json!({
+                "State": state_text(q.status),
+                "SubmissionDateTime": q.created_ms as f64 / 1000.0,
+            });
+            if let Some(done) = q.completed_ms() {
+                status["CompletionDateTime"] = json!(done as f64 / 1000.0);
+            }
+            if let Some(e) = &q.error {
+                status["StateChangeReason"] = json!(e);
+                status["AthenaError"] = json!({"ErrorCategory": 2, "ErrorType": 1000, "Retryable": false, "ErrorMessage": e});
+            }
+            Ok(json!({"QueryExecution": {
+                "QueryExecutionId": id,
+                "Query": q.statement,
+                "StatementType": "DML",
+                "ResultConfiguration": {"OutputLocation": format!("{}{id}.csv", q.extra.output_location)},
+                "QueryExecutionContext": {"Database": q.extra.database, "Catalog": "AwsDataCatalog"},
+                "Status": status,
+                "Statistics": {
+                    "EngineExecutionTimeInMillis": q.elapsed_ms(),
+                    "DataScannedInBytes": q.stats.bytes_scanned,
+                    "TotalExecutionTimeInMillis": q.elapsed_ms(),
+                },
+                "WorkGroup": q.extra.workgroup,
+                "EngineVersion": {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
+            }}))
+        })
+    }
+
+    /// GetQueryResults: the header row first on the first page, at most 1000 rows a page.
+    pub fn get_query_results(&self, req: &Value) -> Result<Value, ApiError> {
+        let max = match req.get("MaxResults") {
+            None | Some(Value::Null) => 1000,
+            Some(v) => match v.as_u64() {
+                Some(n @ 1..=1000) => n as usize,
+                _ => return Err(invalid("MaxResults must be between 1 and 1000.")),
+            },
+        };
+        let token = str_field(req, "NextToken");
+        self.with_query(req, |id, q| {
+            if q.status != Status::Finished {
+                return Err(invalid(format!(
+                    "Query has not yet finished. Current state: {}",
+                    state_text(q.status)
+                )));
+            }
+            let r = &q.result;
+            // Position 0 is the header row; data row i is position i + 1.
+            let total = r.rows.len() + 1;
+            let offset = match token {
+                None => 0,
+                Some(t) => decode_token(t)
+                    .filter(|(tid, off)| tid == id && *off > 0 && *off <= total)
+                    .map(|(_, off)| off)
+                    .ok_or_else(|| invalid("The NextToken is not valid."))?,
+            };
+            let end = offset.saturating_add(max).min(total);
+            let cell = |v: Option<&str>| match v {
+                Some(s) => json!({ "VarCharValue": s }),
+                None => json!({}),
+            };
+            let rows: Vec<Value> = (offset..end)
+                .map(|i| {
+                    let data: Vec<Value> = if i == 0 {
+                        r.names.iter().map(|n| cell(Some(n))).collect()
+                    } else {
+                        r.rows[i - 1].iter().map(|v| cell(v.as_deref())).collect()
+                    };
+                    json!({ "Data": data })
+                })
+                .collect();
+            let columns: Vec<Value> = r
+                .names
+                .iter()
+                .zip(&r.types)
+                .map(|(n, t)| {
+                    json!({"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": n, "Label": n,
+                           "Type": t, "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": t == "varchar"})
+                })
+                .collect();
+            let mut out = json!({
+                "UpdateCount": 0,
+                "ResultSet": {"Rows": rows, "ResultSetMetadata": {"ColumnInfo": columns}},
+            });
+            if end < total {
+                out["NextToken"] = json!(encode_token(id, end));
+            }
+            Ok(out)
+        })
+    }
+
+    /// StopQueryExecution: stopping a query that already ended is not an error on Athena.
+    pub fn stop_query_execution(&self, req: &Value) -> Result<Value, ApiError> {
+        let id = str_field(req, "QueryExecutionId")
+            .ok_or_else(|| invalid("QueryExecutionId is required"))?;
+        match self.jobs.cancel(id) {
+            None => Err(invalid(format!("QueryExecution {id} was not found"))),
+            Some(Ok(()) | Err(Inactive)) => Ok(json!({})),
+        }
+    }
+
+    /// ListQueryExecutions of a workgroup, newest first, 50 a page at most.
+    pub fn list_query_executions(&self, req: &Value) -> Result<Value, ApiError> {
+        let wg = self.workgroup(req)?.to_string();
+        let max = match req.get("MaxResults").and_then(Value::as_u64) {
+            None => 50,
+            Some(n @ 0..=50) => n as usize,
+            Some(_) => return Err(invalid("MaxResults must be between 0 and 50.")),
+        };
+        let ids: Vec<String> = self
+            .jobs
+            .list()
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .filter(|id| {
+                self.jobs
+                    .with(id, |q| q.extra.workgroup == wg)
+                    .unwrap_or(false)
+            })
+            .collect();
+        let offset = match str_field(req, "NextToken") {
+            None => 0,
+            Some(t) => decode_token(t)
+                .filter(|(k, off)| k == "list" && *off <= ids.len())
+                .map(|(_, off)| off)
+                .ok_or_else(|| invalid("The NextToken is not valid."))?,
+        };
+        let end = offset.saturating_add(max).min(ids.len());
+        let mut out = json!({ "QueryExecutionIds": ids[offset..end] });
+        if end < ids.len() {
+            out["NextToken"] = json!(encode_token("list", end));
+        }
+        Ok(out)
+    }
+
+    /// GetWorkGroup.
+    pub fn get_work_group(&self, req: &Value) -> Result<Value, ApiError> {
+        let wg = str_field(req, "WorkGroup").ok_or_else(|| invalid("WorkGroup is required"))?;
+        let mut config = json!({
+            "EnforceWorkGroupConfiguration": wg != PRIMARY,
+            "PublishCloudWatchMetricsEnabled": true,
+            "RequesterPaysEnabled": false,
+            "EngineVersion": {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
+        });
+        if wg == self.settings.workgroup {
+            config["ResultConfiguration"] =
+                json!({"OutputLocation": self.settings.output_location});
+            if let Some(c) = self.settings.bytes_cutoff {
+                config["BytesScannedCutoffPerQuery"] = json!(c);
+            }
+        } else if wg != PRIMARY {
+            return Err(invalid(format!("WorkGroup {wg} is not found.")));
+        }
+        Ok(json!({"WorkGroup": {"Name": wg, "State": "ENABLED", "Configuration": config}}))
+    }
+}
+
+fn too_many(Full(n): Full) -> ApiError {
+    ApiError::client(
+        "TooManyRequestsException",
+        format!("You have exceeded the limit of {n} concurrent queries."),
+    )
+}

@@ -1,0 +1,75 @@
+//! Running a planned query on DataFusion into a [`ResultSet`]: names as the API names them,
+//! every value as text (NULL kept as `None`, which each API prints its own way).
+
+use datafusion::arrow::array::Array;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
+
+use crate::format::value_text;
+use crate::jobs::ResultSet;
+
+/// Athena's name for a column type, for `ResultSetMetadata.ColumnInfo`.
+pub fn athena_type(t: &DataType) -> &'static str {
+    match t {
+        DataType::Boolean => "boolean",
+        DataType::Int8 => "tinyint",
+        DataType::Int16 => "smallint",
+        DataType::Int32 | DataType::UInt8 | DataType::UInt16 => "integer",
+        DataType::Int64 | DataType::UInt32 | DataType::UInt64 => "bigint",
+        DataType::Float32 => "float",
+        DataType::Float64 => "double",
+        DataType::Decimal128(..) | DataType::Decimal256(..) => "decimal",
+        DataType::Timestamp(..) => "timestamp",
+        DataType::Date32 | DataType::Date64 => "date",
+        DataType::List(_) | DataType::LargeList(_) => "array",
+        DataType::Map(..) => "map",
+        DataType::Struct(_) => "row",
+        _ => "varchar",
+    }
+}
+
+/// Executes `plan`; `names` maps DataFusion's field names to the API's column names.
+pub async fn execute(
+    ctx: &SessionContext,
+    plan: LogicalPlan,
+    names: impl FnOnce(&[String]) -> Vec<String>,
+) -> Result<ResultSet, String> {
+    let df = ctx
+        .execute_logical_plan(plan)
+        .await
+        .map_err(|e| e.strip_backtrace())?;
+    let fields: Vec<String> = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let types = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| athena_type(f.data_type()).to_string())
+        .collect();
+    let names = names(&fields);
+    let batches = df.collect().await.map_err(|e| e.strip_backtrace())?;
+    let mut rows = Vec::new();
+    for b in &batches {
+        for r in 0..b.num_rows() {
+            let row = b
+                .columns()
+                .iter()
+                .map(|c| {
+                    if c.is_null(r) {
+                        Ok(None)
+                    } else {
+                        value_text(c, r).map(Some)
+                    }
+                })
+                .collect::<datafusion::error::Result<Vec<Option<String>>>>()
+                .map_err(|e| e.strip_backtrace())?;
+            rows.push(row);
+        }
+    }
+    Ok(ResultSet { names, types, rows })
+}

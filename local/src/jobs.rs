@@ -1,0 +1,288 @@
+//! The lifecycle every local query goes through, whichever API started it: queued, running
+//! for at least a configured time, then finished, failed, cancelled or timed out; at most so
+//! many active at once. A panic inside a query's work ends it FAILED and frees its slot.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::clock::Clock;
+
+/// How long queries take locally, shortened or lengthened for tests.
+#[derive(Debug, Clone)]
+pub struct LakeTiming {
+    /// Time a query stays QUEUED.
+    pub queued: Duration,
+    /// Least time a query stays RUNNING (neither Lake nor Athena is ever instant).
+    pub running: Duration,
+    /// A query running longer ends TIMED_OUT (about an hour on Lake).
+    pub run_limit: Duration,
+    /// Queued-or-running queries allowed at once (10 on Lake).
+    pub max_concurrent: usize,
+}
+
+impl Default for LakeTiming {
+    fn default() -> Self {
+        Self {
+            queued: Duration::from_millis(200),
+            running: Duration::from_millis(800),
+            run_limit: Duration::from_secs(3600),
+            max_concurrent: 10,
+        }
+    }
+}
+
+/// Where a query is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Queued,
+    Running,
+    Finished,
+    Failed,
+    Cancelled,
+    TimedOut,
+}
+
+impl Status {
+    /// Queued or running: it holds a slot.
+    pub fn active(self) -> bool {
+        matches!(self, Status::Queued | Status::Running)
+    }
+}
+
+/// What a query scanned and matched.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub events_matched: u64,
+    pub events_scanned: u64,
+    pub bytes_scanned: u64,
+}
+
+/// A finished query's result: column names and types, and rows of nullable text values.
+#[derive(Debug, Default)]
+pub struct ResultSet {
+    pub names: Vec<String>,
+    /// Each column's type in Athena's terms (`varchar`, `bigint`, `boolean`, ...).
+    pub types: Vec<String>,
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+/// One query.
+pub struct Job<X> {
+    pub statement: String,
+    pub status: Status,
+    pub created_ms: i64,
+    started: Option<Instant>,
+    ended_after: Option<Duration>,
+    pub error: Option<String>,
+    pub stats: Stats,
+    pub result: Arc<ResultSet>,
+    /// What the API that started the query keeps about it.
+    pub extra: X,
+    task: Option<tokio::task::AbortHandle>,
+    work: Option<tokio::task::AbortHandle>,
+}
+
+impl<X> Job<X> {
+    /// Milliseconds it has run (so far, or in all).
+    pub fn elapsed_ms(&self) -> u64 {
+        self.ended_after
+            .or_else(|| self.started.map(|s| s.elapsed()))
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// When it ended, in service-clock milliseconds, if it has.
+    pub fn completed_ms(&self) -> Option<i64> {
+        self.ended_after.map(|d| {
+            self.created_ms
+                .saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        })
+    }
+}
+
+/// The slots are all taken.
+#[derive(Debug)]
+pub struct Full(pub usize);
+
+/// The query has already ended.
+#[derive(Debug)]
+pub struct Inactive;
+
+/// Every query of one API, and their lifecycle.
+pub struct Jobs<X> {
+    timing: LakeTiming,
+    clock: Clock,
+    queries: Mutex<HashMap<String, Job<X>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned lock only means another request panicked; the data is still consistent.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What a query's work produces.
+pub type Outcome = Result<(ResultSet, Stats), String>;
+
+impl<X: Send + 'static> Jobs<X> {
+    /// An empty registry.
+    pub fn new(timing: LakeTiming, clock: Clock) -> Arc<Self> {
+        Arc::new(Self {
+            timing,
+            clock,
+            queries: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Whether a slot is free now (checked again, atomically, by [`Jobs::submit`]).
+    pub fn has_room(&self) -> Result<(), Full> {
+        let active = lock(&self.queries)
+            .values()
+            .filter(|q| q.status.active())
+            .count();
+        if active >= self.timing.max_concurrent {
+            return Err(Full(self.timing.max_concurrent));
+        }
+        Ok(())
+    }
+
+    /// Queues a query running `work`; returns its id.
+    pub fn submit<F>(self: &Arc<Self>, statement: String, extra: X, work: F) -> Result<String, Full>
+    where
+        F: Future<Output = Outcome> + Send + 'static,
+    {
+        let id = uuid::Uuid::new_v4().to_string();
+        {
+            let mut qs = lock(&self.queries);
+            // Under the lock, so two racing starts cannot both take the last slot.
+            if qs.values().filter(|q| q.status.active()).count() >= self.timing.max_concurrent {
+                return Err(Full(self.timing.max_concurrent));
+            }
+            qs.insert(
+                id.clone(),
+                Job {
+                    statement,
+                    status: Status::Queued,
+                    created_ms: self.clock.now_ms(),
+                    started: None,
+                    ended_after: None,
+                    error: None,
+                    stats: Stats::default(),
+                    result: Arc::new(ResultSet::default()),
+                    extra,
+                    task: None,
+                    work: None,
+                },
+            );
+        }
+        let me = Arc::clone(self);
+        let qid = id.clone();
+        let handle = tokio::spawn(async move { me.run(qid, work).await });
+        if let Some(q) = lock(&self.queries).get_mut(&id) {
+            q.task = Some(handle.abort_handle());
+        }
+        Ok(id)
+    }
+
+    fn set<F: FnOnce(&mut Job<X>)>(&self, id: &str, f: F) {
+        if let Some(q) = lock(&self.queries).get_mut(id) {
+            if q.status.active() {
+                f(q);
+            }
+        }
+    }
+
+    async fn run<F>(self: Arc<Self>, id: String, work: F)
+    where
+        F: Future<Output = Outcome> + Send + 'static,
+    {
+        tokio::time::sleep(self.timing.queued).await;
+        let started = Instant::now();
+        self.set(&id, |q| {
+            q.status = Status::Running;
+            q.started = Some(started);
+        });
+        let min = self.timing.running;
+        // Its own task: a panic in the engine ends this query, not the service's bookkeeping.
+        let inner = tokio::spawn(work);
+        let abort = inner.abort_handle();
+        self.set(&id, |q| q.work = Some(abort.clone()));
+        let timed = async {
+            let out = match inner.await {
+                Ok(o) => o,
+                Err(e) if e.is_panic() => Err(format!("the query failed: {}", panic_text(e))),
+                Err(_) => Err("the query was stopped".to_string()),
+            };
+            let spent = started.elapsed();
+            if spent < min {
+                tokio::time::sleep(min - spent).await;
+            }
+            out
+        };
+        let outcome = tokio::time::timeout(self.timing.run_limit, timed).await;
+        if outcome.is_err() {
+            abort.abort();
+        }
+        let ended = started.elapsed();
+        self.set(&id, |q| {
+            q.ended_after = Some(ended);
+            match outcome {
+                Ok(Ok((result, stats))) => {
+                    q.status = Status::Finished;
+                    q.result = Arc::new(result);
+                    q.stats = stats;
+                }
+                Ok(Err(msg)) => {
+                    q.status = Status::Failed;
+                    q.error = Some(msg);
+                }
+                Err(_) => {
+                    q.status = Status::TimedOut;
+                    q.error = Some("Query exceeded the maximum run time.".into());
+                }
+            }
+        });
+    }
+
+    /// Runs `f` on query `id`, or returns `None` when there is no such query.
+    pub fn with<T>(&self, id: &str, f: impl FnOnce(&mut Job<X>) -> T) -> Option<T> {
+        lock(&self.queries).get_mut(id).map(f)
+    }
+
+    /// Cancels a queued or running query.
+    pub fn cancel(&self, id: &str) -> Option<Result<(), Inactive>> {
+        self.with(id, |q| {
+            if !q.status.active() {
+                return Err(Inactive);
+            }
+            q.status = Status::Cancelled;
+            q.ended_after = Some(q.started.map_or(Duration::ZERO, |s| s.elapsed()));
+            for t in [q.task.take(), q.work.take()].into_iter().flatten() {
+                t.abort();
+            }
+            Ok(())
+        })
+    }
+
+    /// `(id, status, created_ms)` of every query, newest first.
+    pub fn list(&self) -> Vec<(String, Status, i64)> {
+        let qs = lock(&self.queries);
+        let mut out: Vec<(String, Status, i64)> = qs
+            .iter()
+            .map(|(id, q)| (id.clone(), q.status, q.created_ms))
+            .collect();
+        out.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        out
+    }
+}
+
+fn panic_text(e: tokio::task::JoinError) -> String {
+    match e.try_into_panic() {
+        Ok(p) => p
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "internal error".into()),
+        Err(_) => "internal error".into(),
+    }
+}

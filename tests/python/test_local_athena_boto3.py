@@ -1,0 +1,114 @@
+"""boto3's Athena client (its get_query_results paginator included) and the AWS CLI against the
+local service's Athena API; every response is checked against botocore's own output shapes, and
+results against an independent computation over the trail files."""
+import json
+import subprocess
+import time
+
+import pytest
+
+from test_local_service_boto3 import aws_cli, client, validated
+
+
+def athena(info):
+    return client(info, "athena")
+
+
+def wait(c, qid):
+    for _ in range(400):
+        q = validated(c, "GetQueryExecution", c.get_query_execution(QueryExecutionId=qid))
+        state = q["QueryExecution"]["Status"]["State"]
+        if state not in ("QUEUED", "RUNNING"):
+            return q
+        time.sleep(0.02)
+    raise AssertionError("query never ended")
+
+
+def start(c, info, sql):
+    a = info["athena"]
+    return validated(c, "StartQueryExecution", c.start_query_execution(
+        QueryString=sql, WorkGroup=a["workgroup"],
+        QueryExecutionContext={"Database": a["database"]}))["QueryExecutionId"]
+
+
+def test_serve_names_its_athena_table(aws_env):
+    a = aws_env["athena"]
+    assert set(a) == {"workgroup", "database", "table"}
+    c = athena(aws_env)
+    wg = validated(c, "GetWorkGroup", c.get_work_group(WorkGroup=a["workgroup"]))["WorkGroup"]
+    assert wg["Configuration"]["ResultConfiguration"]["OutputLocation"].startswith("s3://")
+    assert wg["Configuration"]["EnforceWorkGroupConfiguration"] is True
+
+
+def test_paginated_results_match_the_files(aws_env, invictus_events):
+    c = athena(aws_env)
+    t = aws_env["athena"]["table"]
+    qid = start(c, aws_env, (
+        f"SELECT eventid, eventname, json_extract_scalar(requestparameters, '$.userName') AS u "
+        f"FROM {t} WHERE eventsource = 'iam.amazonaws.com' AND eventtime >= '2023-07-10T00:00:00Z' "
+        f"AND \"timestamp\" BETWEEN '2023/07/10' AND '2023/07/10' ORDER BY eventid"))
+    done = wait(c, qid)["QueryExecution"]
+    assert done["Status"]["State"] == "SUCCEEDED"
+    assert done["Statistics"]["DataScannedInBytes"] > 0
+    pages = c.get_paginator("get_query_results").paginate(
+        QueryExecutionId=qid, PaginationConfig={"PageSize": 7})
+    rows, header, n = [], None, 0
+    for page in pages:
+        validated(c, "GetQueryResults", page)
+        n += 1
+        data = [[d.get("VarCharValue") for d in r["Data"]] for r in page["ResultSet"]["Rows"]]
+        if header is None:
+            header, data = data[0], data[1:]
+            cols = [ci["Name"] for ci in page["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]]
+            assert header == cols == ["eventid", "eventname", "u"]
+        rows.extend(data)
+    expected = sorted(
+        [e["eventID"], e["eventName"], (e.get("requestParameters") or {}).get("userName")]
+        for e in invictus_events if e["eventSource"] == "iam.amazonaws.com")
+    assert rows == expected
+    assert n == -(-(len(rows) + 1) // 7) > 1
+
+
+def test_one_day_partition_scans_less_than_the_table(aws_env):
+    c = athena(aws_env)
+    t = aws_env["athena"]["table"]
+    whole = wait(c, start(c, aws_env, f"SELECT count(*) FROM {t}"))["QueryExecution"]
+    none = wait(c, start(c, aws_env,
+                         f"SELECT count(*) FROM {t} WHERE \"timestamp\" = '2020/01/01'"))["QueryExecution"]
+    assert whole["Statistics"]["DataScannedInBytes"] > 0
+    assert none["Statistics"]["DataScannedInBytes"] == 0
+
+
+def test_typed_errors(aws_env):
+    c = athena(aws_env)
+    with pytest.raises(c.exceptions.InvalidRequestException):
+        start(c, aws_env, "SELEC nothing")
+    with pytest.raises(c.exceptions.InvalidRequestException):
+        start(c, aws_env, "SELECT 1 FROM no_such_table")
+    with pytest.raises(c.exceptions.InvalidRequestException):
+        c.start_query_execution(QueryString="SELECT 1", WorkGroup="primary")
+    # A runtime error: FAILED, with the reason.
+    t = aws_env["athena"]["table"]
+    q = wait(c, start(c, aws_env, f"SELECT from_iso8601_timestamp(eventname) FROM {t}"))
+    assert q["QueryExecution"]["Status"]["State"] == "FAILED"
+    assert "malformed" in q["QueryExecution"]["Status"]["StateChangeReason"]
+    with pytest.raises(c.exceptions.InvalidRequestException):
+        c.get_query_results(QueryExecutionId=q["QueryExecution"]["QueryExecutionId"])
+    listed = validated(c, "ListQueryExecutions",
+                       c.list_query_executions(WorkGroup=aws_env["athena"]["workgroup"]))
+    assert q["QueryExecution"]["QueryExecutionId"] in listed["QueryExecutionIds"]
+
+
+def test_aws_cli_start_and_results(aws_env, invictus_events):
+    a = aws_env["athena"]
+    started = aws_cli(aws_env, "athena", "start-query-execution",
+                      "--query-string", f"SELECT count(*) AS n FROM {a['table']}",
+                      "--work-group", a["workgroup"],
+                      "--query-execution-context", f"Database={a['database']}")
+    c = athena(aws_env)
+    assert wait(c, started["QueryExecutionId"])["QueryExecution"]["Status"]["State"] == "SUCCEEDED"
+    results = aws_cli(aws_env, "athena", "get-query-results",
+                      "--query-execution-id", started["QueryExecutionId"])
+    rows = results["ResultSet"]["Rows"]
+    assert rows == [{"Data": [{"VarCharValue": "n"}]},
+                    {"Data": [{"VarCharValue": str(len(invictus_events))}]}]
