@@ -60,6 +60,30 @@ fn control_number(check_id: &str) -> u32 {
 }
 
 #[test]
+fn run_on_athena_finds_what_lake_finds() {
+    let (code, out, err) = run(&["run", "--engine", "athena", "--output", "json"]);
+    assert_eq!(code, 1, "findings exist, so exit 1; stderr: {err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["engine"], "athena");
+    let athena = findings(&out);
+    let events = invictus_events();
+    for (id, ids) in &athena {
+        let expected: BTreeSet<String> = events
+            .iter()
+            .filter(|e| cis(control_number(id), e))
+            .map(|e| field(e, "eventID").to_string())
+            .collect();
+        assert_eq!(ids, &expected, "{id}");
+    }
+    assert_eq!(athena.len(), 14);
+    assert!(v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["bytes_scanned"].as_i64().unwrap() > 0));
+}
+
+#[test]
 fn run_json_findings_match_an_independent_computation() {
     let (code, out, err) = run(&["run", "--output", "json"]);
     assert_eq!(code, 1, "findings exist, so exit 1; stderr: {err}");
@@ -165,6 +189,60 @@ fn run_against_a_separate_serve_gives_the_same_findings() {
         info["endpoint"].as_str().unwrap(),
         "--event-data-store",
         info["event_data_store"].as_str().unwrap(),
+    ];
+    remote.extend(window);
+    let (code_remote, out_remote, err) = run(&remote);
+    serve.kill().ok();
+    serve.wait().ok();
+    assert_eq!(code_remote, 1, "{err}");
+    let mut embedded = vec!["run"];
+    embedded.extend(window);
+    let (code_local, out_local, _) = run(&embedded);
+    assert_eq!(code_local, 1);
+    assert_eq!(findings(&out_remote), findings(&out_local));
+}
+
+#[test]
+fn run_on_a_separate_serves_athena_gives_the_same_findings() {
+    let mut serve = Command::new(trailwatch())
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--queued-ms",
+            "20",
+            "--running-ms",
+            "50",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(serve.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let info: Value = serde_json::from_str(&line).unwrap();
+    let a = &info["athena"];
+    let window = [
+        "--start",
+        "2023-07-10T00:00:00Z",
+        "--end",
+        "2023-07-11T00:00:00Z",
+        "--output",
+        "json",
+    ];
+    let mut remote = vec![
+        "run",
+        "--engine",
+        "athena",
+        "--endpoint-url",
+        info["endpoint"].as_str().unwrap(),
+        "--athena-workgroup",
+        a["workgroup"].as_str().unwrap(),
+        "--athena-database",
+        a["database"].as_str().unwrap(),
+        "--athena-table",
+        a["table"].as_str().unwrap(),
     ];
     remote.extend(window);
     let (code_remote, out_remote, err) = run(&remote);

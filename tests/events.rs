@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde_json::Value;
 use trailwatch::config::Config;
 use trailwatch::lambda::decode;
-use trailwatch::lookup::handler::{handle as lookup, LookupDeps};
+use trailwatch::lookup::handler::LookupDeps;
 use trailwatch::pipeline::{collect, poll, start, Deps, QueryRef};
 use trailwatch::Error;
 use trailwatch_tests::*;
@@ -116,12 +116,12 @@ async fn every_sample_payload_drives_its_handler() {
         window: chrono::Duration::minutes(15),
         lag: chrono::Duration::minutes(2),
     };
-    let s = lookup(&ld, sample("lookup-alert-schedule.json"))
+    let s = run_lookup(&ld, sample("lookup-alert-schedule.json"))
         .await
         .unwrap();
     assert_eq!(s["mode"], "scheduled");
     assert!(s["alerts"].as_u64().unwrap() > 0);
-    let a = lookup(&ld, sample("lookup-alert-api-call.json"))
+    let a = run_lookup(&ld, sample("lookup-alert-api-call.json"))
         .await
         .unwrap();
     assert!(a["rules"]
@@ -129,7 +129,7 @@ async fn every_sample_payload_drives_its_handler() {
         .unwrap()
         .iter()
         .any(|r| r == "cis-cw05-cloudtrail-config-changes"));
-    let c = lookup(&ld, sample("lookup-alert-console-sign-in.json"))
+    let c = run_lookup(&ld, sample("lookup-alert-console-sign-in.json"))
         .await
         .unwrap();
     assert!(c["rules"]

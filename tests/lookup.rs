@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use trailwatch::alert::sns::SnsAlerts;
-use trailwatch::lookup::handler::{handle, LookupDeps};
+use trailwatch::lookup::handler::LookupDeps;
 use trailwatch::lookup::sdk::SdkHistory;
 use trailwatch::rules::RuleSet;
 use trailwatch_tests::*;
@@ -76,7 +76,9 @@ fn direct(rules: &RuleSet, start: &str, end: &str) -> BTreeSet<(String, String)>
 async fn a_scheduled_scan_alerts_exactly_what_the_rules_match_in_the_files() {
     let svc = start_service(|_| {}).await;
     let (d, topic) = deps(&svc, 50).await;
-    let out = handle(&d, schedule("2023-07-10T12:17:00Z")).await.unwrap();
+    let out = run_lookup(&d, schedule("2023-07-10T12:17:00Z"))
+        .await
+        .unwrap();
     let (pairs, ids) = published(&svc, &topic);
     let got: BTreeSet<_> = pairs.iter().cloned().collect();
     assert_eq!(got.len(), pairs.len(), "duplicate alerts");
@@ -113,8 +115,12 @@ async fn overlapping_runs_under_throttling_lose_nothing_and_share_alert_ids() {
         lag: chrono::Duration::minutes(1),
         ..d
     };
-    let first = handle(&d, schedule("2023-07-10T12:08:00Z")).await.unwrap();
-    let second = handle(&d, schedule("2023-07-10T12:12:00Z")).await.unwrap();
+    let first = run_lookup(&d, schedule("2023-07-10T12:08:00Z"))
+        .await
+        .unwrap();
+    let second = run_lookup(&d, schedule("2023-07-10T12:12:00Z"))
+        .await
+        .unwrap();
     assert_eq!(first["window"]["end"], "2023-07-10T12:07:00Z");
     assert_eq!(
         second["window"]["start"], "2023-07-10T12:05:00Z",
@@ -147,7 +153,7 @@ async fn eventbridge_events_are_evaluated_with_the_same_rules() {
         .iter()
         .find(|e| field(e, "eventName") == "StopLogging")
         .unwrap();
-    let out = handle(&d, json!({"version": "0", "id": "1", "detail-type": "AWS API Call via CloudTrail", "source": "aws.cloudtrail", "account": "123837392027", "time": "2023-07-10T12:00:42Z", "region": "us-east-1", "resources": [], "detail": stop}))
+    let out = run_lookup(&d, json!({"version": "0", "id": "1", "detail-type": "AWS API Call via CloudTrail", "source": "aws.cloudtrail", "account": "123837392027", "time": "2023-07-10T12:00:42Z", "region": "us-east-1", "resources": [], "detail": stop}))
         .await
         .unwrap();
     let fired: BTreeSet<&str> = out["rules"]
@@ -168,7 +174,7 @@ async fn eventbridge_events_are_evaluated_with_the_same_rules() {
         .unwrap();
     assert!(fired.contains(disable_logging.id.as_str()), "{out}");
     let login = events.iter().find(|e| cis(3, e)).unwrap();
-    let out = handle(&d, json!({"detail-type": "AWS Console Sign In via CloudTrail", "source": "aws.signin", "time": "2023-07-10T12:23:15Z", "detail": login}))
+    let out = run_lookup(&d, json!({"detail-type": "AWS Console Sign In via CloudTrail", "source": "aws.signin", "time": "2023-07-10T12:23:15Z", "detail": login}))
         .await
         .unwrap();
     assert!(
@@ -184,7 +190,7 @@ async fn eventbridge_events_are_evaluated_with_the_same_rules() {
         json!({"detail-type": "Something Else", "source": "x", "detail": {}}),
         json!({"detail-type": "Scheduled Event", "source": "x", "detail": {}}),
     ] {
-        let e = handle(&d, bad.clone()).await.unwrap_err();
+        let e = run_lookup(&d, bad.clone()).await.unwrap_err();
         assert_eq!(e.error_type(), "InvalidInput", "{bad}");
     }
     assert!(!svc.published(Some(&topic)).is_empty());

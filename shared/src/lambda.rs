@@ -7,6 +7,7 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use crate::error::Error;
+use crate::lookup::handler::{self, LookupDeps, LookupOutcome};
 use crate::pipeline::collect::{self, CollectInput, CollectState};
 use crate::pipeline::poll::{self, PollInput, PollState};
 use crate::pipeline::start::{self, StartInput};
@@ -92,6 +93,21 @@ pub async fn collect_results(
         current.record("query_id", input.query.query_id.as_str());
         current.record("check_id", input.query.check_id.as_str());
         collect::handle(deps, input, deadline).await
+    }
+    .instrument(span)
+    .await
+    .map_err(diagnostic)
+}
+
+/// lookup-alert at the Lambda edge: the EventBridge event (scheduled or CloudTrail) decoded here.
+pub async fn lookup_alert(
+    deps: &LookupDeps,
+    ev: LambdaEvent<Value>,
+) -> Result<LookupOutcome, Diagnostic> {
+    let span = tracing::info_span!("lookup_alert", request_id = %ev.context.request_id);
+    async {
+        let event = decode("lookup-alert (an EventBridge event)", ev.payload)?;
+        handler::handle(deps, event).await
     }
     .instrument(span)
     .await

@@ -159,6 +159,17 @@ pub fn deps_for(
     d
 }
 
+/// lookup-alert's handler on a JSON payload, decoded as the Lambda edge decodes it; the outcome
+/// as the JSON the function returns.
+pub async fn run_lookup(
+    deps: &trailwatch::lookup::handler::LookupDeps,
+    payload: serde_json::Value,
+) -> trailwatch::Result<serde_json::Value> {
+    let event = trailwatch::lambda::decode("lookup-alert", payload)?;
+    let out = trailwatch::lookup::handler::handle(deps, event).await?;
+    Ok(serde_json::to_value(out).expect("outcome serialises"))
+}
+
 /// Starts a Lake query that must be accepted; returns its id.
 pub async fn start_query(ct: &aws_sdk_cloudtrail::Client, sql: impl Into<String>) -> String {
     ct.start_query()

@@ -5,8 +5,11 @@ use std::sync::Arc;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::Duration;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+use tracing::Instrument;
 
+use super::plan::Plan;
 use super::scan::scan;
 use super::window::scheduled;
 use super::EventHistory;
@@ -14,6 +17,7 @@ use crate::alert::{pack, Alert, AlertSink, EventSummary, Origin};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::rules::RuleSet;
+use crate::window::Window;
 
 /// Detail types of the CloudTrail events EventBridge delivers.
 pub const API_CALL: &str = "AWS API Call via CloudTrail";
@@ -61,13 +65,40 @@ impl LookupDeps {
     }
 }
 
-/// Handles one invocation.
-pub async fn handle(deps: &LookupDeps, input: Value) -> Result<Value> {
-    let event: EventBridgeEvent<Value> = serde_json::from_value(input).map_err(|e| {
-        Error::InvalidInput(format!(
-            "lookup-alert input is not an EventBridge event: {e}"
-        ))
-    })?;
+/// What one invocation did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "mode", rename_all = "lowercase")]
+pub enum LookupOutcome {
+    /// A scheduled scan of event history.
+    Scheduled {
+        window: Window,
+        plan: Plan,
+        calls: u64,
+        naive_calls: u64,
+        events: u64,
+        malformed: u64,
+        alerts: usize,
+        notifications: usize,
+    },
+    /// One CloudTrail event from EventBridge.
+    EventBridge {
+        event_id: String,
+        alerts: usize,
+        rules: Vec<String>,
+        notifications: usize,
+    },
+}
+
+async fn publish(deps: &LookupDeps, alerts: &[Alert]) -> Result<usize> {
+    let notes = pack(alerts);
+    if notes.is_empty() {
+        return Ok(0);
+    }
+    deps.alerts.publish(&notes).await
+}
+
+/// Handles one invocation (the event already decoded at the Lambda edge).
+pub async fn handle(deps: &LookupDeps, event: EventBridgeEvent<Value>) -> Result<LookupOutcome> {
     match event.detail_type.as_str() {
         SCHEDULED => {
             let time = event
@@ -75,25 +106,22 @@ pub async fn handle(deps: &LookupDeps, input: Value) -> Result<Value> {
                 .ok_or_else(|| Error::InvalidInput("scheduled event has no `time`".into()))?;
             let window = scheduled(time, deps.window, deps.lag)?;
             let span = tracing::info_span!("lookup_scan", window_start = %window.start, window_end = %window.end);
-            let _g = span.enter();
-            let report = scan(deps.history.as_ref(), &deps.rules, window).await?;
-            let notes = pack(&report.alerts);
-            let sent = if notes.is_empty() {
-                0
-            } else {
-                deps.alerts.publish(&notes).await?
-            };
-            Ok(json!({
-                "mode": "scheduled",
-                "window": report.window,
-                "plan": report.plan,
-                "calls": report.calls,
-                "naive_calls": report.naive_calls,
-                "events": report.events,
-                "malformed": report.malformed,
-                "alerts": report.alerts.len(),
-                "notifications": sent,
-            }))
+            async {
+                let report = scan(deps.history.as_ref(), &deps.rules, window).await?;
+                let notifications = publish(deps, &report.alerts).await?;
+                Ok(LookupOutcome::Scheduled {
+                    window: report.window,
+                    plan: report.plan,
+                    calls: report.calls,
+                    naive_calls: report.naive_calls,
+                    events: report.events,
+                    malformed: report.malformed,
+                    alerts: report.alerts.len(),
+                    notifications,
+                })
+            }
+            .instrument(span)
+            .await
         }
         API_CALL | CONSOLE_SIGN_IN => {
             let detail = &event.detail;
@@ -102,37 +130,38 @@ pub async fn handle(deps: &LookupDeps, input: Value) -> Result<Value> {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            let span = tracing::info_span!("lookup_event", event_id = %event_id);
-            let _g = span.enter();
             if !detail.is_object() {
                 return Err(Error::InvalidInput(
                     "EventBridge detail is not a CloudTrail record".into(),
                 ));
             }
-            let alerts: Vec<Alert> = deps
-                .rules
-                .matches(detail)
-                .into_iter()
-                .map(|r| {
-                    Alert::new(
-                        Origin::Rule,
-                        &r.id,
-                        &r.title,
-                        r.severity,
-                        EventSummary::from_cloudtrail(detail),
-                        r.author.clone(),
-                    )
+            let span = tracing::info_span!("lookup_event", event_id = %event_id);
+            async {
+                let alerts: Vec<Alert> = deps
+                    .rules
+                    .matches(detail)
+                    .into_iter()
+                    .map(|r| {
+                        Alert::new(
+                            Origin::Rule,
+                            &r.id,
+                            &r.title,
+                            r.severity,
+                            EventSummary::from_cloudtrail(detail),
+                            r.author.clone(),
+                        )
+                    })
+                    .collect();
+                let notifications = publish(deps, &alerts).await?;
+                Ok(LookupOutcome::EventBridge {
+                    event_id: event_id.clone(),
+                    alerts: alerts.len(),
+                    rules: alerts.iter().map(|a| a.rule_id.clone()).collect(),
+                    notifications,
                 })
-                .collect();
-            let notes = pack(&alerts);
-            let sent = if notes.is_empty() {
-                0
-            } else {
-                deps.alerts.publish(&notes).await?
-            };
-            Ok(
-                json!({"mode": "eventbridge", "event_id": event_id, "alerts": alerts.len(), "rules": alerts.iter().map(|a| &a.rule_id).collect::<Vec<_>>(), "notifications": sent}),
-            )
+            }
+            .instrument(span)
+            .await
         }
         other => Err(Error::InvalidInput(format!(
             "unexpected detail-type {other:?}"
