@@ -155,8 +155,8 @@ fn the_default_table_fits_100_columns() {
     assert!(out.contains("cis-cw05-cloudtrail-config-changes") && out.contains("StopLogging"));
 }
 
-#[test]
-fn run_against_a_separate_serve_gives_the_same_findings() {
+/// `trailwatch serve` on a free port, and the JSON line it prints first.
+fn serve() -> (std::process::Child, Value) {
     let mut serve = Command::new(trailwatch())
         .args([
             "serve",
@@ -174,64 +174,53 @@ fn run_against_a_separate_serve_gives_the_same_findings() {
     BufReader::new(serve.stdout.as_mut().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let info: Value = serde_json::from_str(&line).unwrap();
-    let window = [
-        "--start",
-        "2023-07-10T00:00:00Z",
-        "--end",
-        "2023-07-11T00:00:00Z",
-        "--output",
-        "json",
-    ];
-    let mut remote = vec![
-        "run",
-        "--endpoint-url",
-        info["endpoint"].as_str().unwrap(),
-        "--event-data-store",
-        info["event_data_store"].as_str().unwrap(),
-    ];
-    remote.extend(window);
+    (serve, serde_json::from_str(&line).unwrap())
+}
+
+/// The same window, with JSON output, for the embedded and a remote run.
+const WINDOW: [&str; 6] = [
+    "--start",
+    "2023-07-10T00:00:00Z",
+    "--end",
+    "2023-07-11T00:00:00Z",
+    "--output",
+    "json",
+];
+
+/// Runs `remote` (which reaches a separate `serve`) and the embedded service over [`WINDOW`];
+/// both must find the same.
+fn same_as_embedded(mut serve: std::process::Child, remote: Vec<&str>) {
+    let mut remote = remote;
+    remote.extend(WINDOW);
     let (code_remote, out_remote, err) = run(&remote);
     serve.kill().ok();
     serve.wait().ok();
     assert_eq!(code_remote, 1, "{err}");
     let mut embedded = vec!["run"];
-    embedded.extend(window);
+    embedded.extend(WINDOW);
     let (code_local, out_local, _) = run(&embedded);
     assert_eq!(code_local, 1);
     assert_eq!(findings(&out_remote), findings(&out_local));
 }
 
 #[test]
-fn run_on_a_separate_serves_athena_gives_the_same_findings() {
-    let mut serve = Command::new(trailwatch())
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--queued-ms",
-            "20",
-            "--running-ms",
-            "50",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(serve.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let info: Value = serde_json::from_str(&line).unwrap();
-    let a = &info["athena"];
-    let window = [
-        "--start",
-        "2023-07-10T00:00:00Z",
-        "--end",
-        "2023-07-11T00:00:00Z",
-        "--output",
-        "json",
+fn run_against_a_separate_serve_gives_the_same_findings() {
+    let (serve, info) = serve();
+    let remote = vec![
+        "run",
+        "--endpoint-url",
+        info["endpoint"].as_str().unwrap(),
+        "--event-data-store",
+        info["event_data_store"].as_str().unwrap(),
     ];
-    let mut remote = vec![
+    same_as_embedded(serve, remote);
+}
+
+#[test]
+fn run_on_a_separate_serves_athena_gives_the_same_findings() {
+    let (serve, info) = serve();
+    let a = &info["athena"];
+    let remote = vec![
         "run",
         "--engine",
         "athena",
@@ -244,16 +233,7 @@ fn run_on_a_separate_serves_athena_gives_the_same_findings() {
         "--athena-table",
         a["table"].as_str().unwrap(),
     ];
-    remote.extend(window);
-    let (code_remote, out_remote, err) = run(&remote);
-    serve.kill().ok();
-    serve.wait().ok();
-    assert_eq!(code_remote, 1, "{err}");
-    let mut embedded = vec!["run"];
-    embedded.extend(window);
-    let (code_local, out_local, _) = run(&embedded);
-    assert_eq!(code_local, 1);
-    assert_eq!(findings(&out_remote), findings(&out_local));
+    same_as_embedded(serve, remote);
 }
 
 #[test]

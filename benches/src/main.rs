@@ -40,23 +40,32 @@ fn stats(mut v: Vec<f64>) -> Value {
     json!({"median": median, "min": v.first(), "max": v.last(), "n": v.len()})
 }
 
+/// Copy `i` of a real event, with a fresh id and the time `time_ms`.
+fn fresh(b: &Event, i: usize, tag: &str, time_ms: i64) -> Event {
+    let mut json = b.json.clone();
+    let id = format!("{:08x}-{tag}-{i:012}", i as u32);
+    json["eventID"] = json!(id);
+    let t = chrono::DateTime::from_timestamp_millis(time_ms).unwrap_or_default();
+    json["eventTime"] = json!(t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    Event {
+        json,
+        time_ms,
+        id,
+        path_partition: None,
+    }
+}
+
 /// `n` events made from the real ones: fresh ids, each copy an hour after the previous.
 fn replicate(base: &[Event], n: usize) -> Vec<Event> {
     (0..n)
         .map(|i| {
             let b = &base[i % base.len()];
-            let time_ms = b.time_ms + (i / base.len()) as i64 * 3_600_000;
-            let mut json = b.json.clone();
-            let id = format!("{:08x}-bench-{i:012}", i as u32);
-            json["eventID"] = json!(id);
-            let t = chrono::DateTime::from_timestamp_millis(time_ms).unwrap_or_default();
-            json["eventTime"] = json!(t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
-            Event {
-                json,
-                time_ms,
-                id,
-                path_partition: None,
-            }
+            fresh(
+                b,
+                i,
+                "bench",
+                b.time_ms + (i / base.len()) as i64 * 3_600_000,
+            )
         })
         .collect()
 }
@@ -181,18 +190,7 @@ fn spread_over_days(base: &[Event], days: usize, per_day: usize) -> Vec<Event> {
         .map(|i| {
             let b = &base[i % base.len()];
             let offset = (b.time_ms - first).rem_euclid(day_ms / 2);
-            let time_ms = start + (i / per_day) as i64 * day_ms + offset;
-            let mut json = b.json.clone();
-            let id = format!("{:08x}-days-{i:012}", i as u32);
-            json["eventID"] = json!(id);
-            let t = chrono::DateTime::from_timestamp_millis(time_ms).unwrap_or_default();
-            json["eventTime"] = json!(t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
-            Event {
-                json,
-                time_ms,
-                id,
-                path_partition: None,
-            }
+            fresh(b, i, "days", start + (i / per_day) as i64 * day_ms + offset)
         })
         .collect()
 }

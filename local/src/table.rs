@@ -43,12 +43,36 @@ fn strings(names: &[&str]) -> Vec<Field> {
     names.iter().map(|n| utf8(n)).collect()
 }
 
-/// The event data store schema, as CloudTrail Lake documents it (lower-case names).
-pub fn lake_schema() -> SchemaRef {
-    let session_issuer = strukt(
+/// The structs both documented schemas share.
+fn session_issuer() -> Field {
+    strukt(
         "sessionissuer",
         strings(&["type", "principalid", "arn", "accountid", "username"]),
-    );
+    )
+}
+
+fn addendum() -> Field {
+    strukt(
+        "addendum",
+        strings(&[
+            "reason",
+            "updatedfields",
+            "originalrequestid",
+            "originaleventid",
+        ]),
+    )
+}
+
+fn tls_details() -> Field {
+    strukt(
+        "tlsdetails",
+        strings(&["tlsversion", "ciphersuite", "clientprovidedhostheader"]),
+    )
+}
+
+/// The event data store schema, as CloudTrail Lake documents it (lower-case names).
+pub fn lake_schema() -> SchemaRef {
+    let session_issuer = session_issuer();
     let session_context = strukt(
         "sessioncontext",
         vec![
@@ -99,21 +123,10 @@ pub fn lake_schema() -> SchemaRef {
         utf8("annotation"),
         utf8("vpcendpointid"),
         map("serviceeventdetails"),
-        strukt(
-            "addendum",
-            strings(&[
-                "reason",
-                "updatedfields",
-                "originalrequestid",
-                "originaleventid",
-            ]),
-        ),
+        addendum(),
         utf8("edgedevicedetails"),
         utf8("eventcategory"),
-        strukt(
-            "tlsdetails",
-            strings(&["tlsversion", "ciphersuite", "clientprovidedhostheader"]),
-        ),
+        tls_details(),
         utf8("sessioncredentialfromconsole"),
         utf8("eventjson"),
     ];
@@ -124,10 +137,7 @@ pub fn lake_schema() -> SchemaRef {
 /// JSON objects below the top level are JSON text, `eventtime` and `readonly` are text, and the
 /// projected partition keys `account`, `region` and `timestamp` (`yyyy/MM/dd`) come last.
 pub fn athena_schema() -> SchemaRef {
-    let session_issuer = strukt(
-        "sessionissuer",
-        strings(&["type", "principalid", "arn", "accountid", "username"]),
-    );
+    let session_issuer = session_issuer();
     let web_identity = strukt(
         "webidfederationdata",
         vec![utf8("federatedprovider"), map("attributes")],
@@ -190,23 +200,12 @@ pub fn athena_schema() -> SchemaRef {
         "vpcendpointaccountid",
         "eventcategory",
     ]));
-    fields.push(strukt(
-        "addendum",
-        strings(&[
-            "reason",
-            "updatedfields",
-            "originalrequestid",
-            "originaleventid",
-        ]),
-    ));
+    fields.push(addendum());
     fields.extend(strings(&[
         "sessioncredentialfromconsole",
         "edgedevicedetails",
     ]));
-    fields.push(strukt(
-        "tlsdetails",
-        strings(&["tlsversion", "ciphersuite", "clientprovidedhostheader"]),
-    ));
+    fields.push(tls_details());
     fields.extend(strings(&PARTITION_COLUMNS));
     Arc::new(Schema::new(fields))
 }
