@@ -839,3 +839,116 @@ async fn trino_functions_lake_queries_use() {
     assert_eq!(row["noon"], "2023-07-10 12:00:00.000");
     svc.shutdown().await;
 }
+
+/// Runs `sql` on the service's Athena until it ends; returns the final GetQueryExecution.
+async fn athena_run(
+    svc: &trailwatch_local::Running,
+    sql: &str,
+) -> aws_sdk_athena::types::QueryExecution {
+    let c = athena(svc.endpoint(), 1);
+    let a = &svc.summary.athena;
+    let id = c
+        .start_query_execution()
+        .query_string(sql)
+        .work_group(&a.workgroup)
+        .query_execution_context(
+            aws_sdk_athena::types::QueryExecutionContext::builder()
+                .database(&a.database)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("StartQueryExecution accepted")
+        .query_execution_id()
+        .expect("id")
+        .to_string();
+    for _ in 0..400 {
+        let q = c
+            .get_query_execution()
+            .query_execution_id(&id)
+            .send()
+            .await
+            .unwrap()
+            .query_execution()
+            .cloned()
+            .unwrap();
+        let state = q
+            .status()
+            .and_then(|s| s.state())
+            .map(|s| s.as_str().to_string());
+        if !matches!(state.as_deref(), Some("QUEUED" | "RUNNING")) {
+            return q;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("Athena query never ended");
+}
+
+/// Partitions come from a trail's `AWSLogs/.../CloudTrail/REGION/YYYY/MM/DD/` path when the
+/// file has one (else from the event), and `DataScannedInBytes` counts only the partitions a
+/// query's partition predicates select.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn athena_partitions_come_from_trail_paths_and_bound_the_bytes_scanned() {
+    let dir = std::env::temp_dir().join(format!("tw-awslogs-{}", std::process::id()));
+    let day = dir.join("AWSLogs/o-abcdefghij/111122223333/CloudTrail/eu-west-1/2023/07/09");
+    std::fs::create_dir_all(&day).unwrap();
+    let src = std::fs::read_dir(invictus_dir().join("CloudTrail"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .unwrap();
+    let text = std::fs::read_to_string(&src).unwrap();
+    let records: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let in_file = records["Records"].as_array().unwrap().len();
+    // Fresh ids so the copy does not collide with the original in LookupEvents.
+    let copy: Vec<serde_json::Value> = records["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut r = r.clone();
+            r["eventID"] = serde_json::json!(format!("copy-{i}"));
+            r
+        })
+        .collect();
+    std::fs::write(
+        day.join("111122223333_CloudTrail_eu-west-1_20230709T0000Z_x.json"),
+        serde_json::json!({ "Records": copy }).to_string(),
+    )
+    .unwrap();
+    let svc = start_service(|c| c.data.push(dir.clone())).await;
+    let t = svc.summary.athena.table.clone();
+    let q = athena_run(
+        &svc,
+        &format!("SELECT count(*) FROM {t} WHERE \"timestamp\" = '2023/07/09' AND account = '111122223333' AND region = 'eu-west-1'"),
+    )
+    .await;
+    assert_eq!(q.status().unwrap().state().unwrap().as_str(), "SUCCEEDED");
+    let one = q.statistics().unwrap().data_scanned_in_bytes().unwrap();
+    let res = athena(svc.endpoint(), 1)
+        .get_query_results()
+        .query_execution_id(q.query_execution_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let rows = res.result_set().unwrap().rows();
+    assert_eq!(
+        rows[1].data()[0].var_char_value(),
+        Some(in_file.to_string().as_str())
+    );
+    let all = athena_run(&svc, &format!("SELECT count(*) FROM {t}")).await;
+    let all_bytes = all.statistics().unwrap().data_scanned_in_bytes().unwrap();
+    // The copied file's own text is what its partition holds.
+    let copied_bytes: usize = copy.iter().map(|r| r.to_string().len()).sum();
+    assert_eq!(one as usize, copied_bytes);
+    assert!(one > 0 && one < all_bytes / 10, "{one} of {all_bytes}");
+    let none = athena_run(
+        &svc,
+        &format!("SELECT count(*) FROM {t} WHERE \"timestamp\" = '2021/01/01'"),
+    )
+    .await;
+    assert_eq!(none.statistics().unwrap().data_scanned_in_bytes(), Some(0));
+    svc.shutdown().await;
+    std::fs::remove_dir_all(dir).ok();
+}
