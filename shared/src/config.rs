@@ -149,6 +149,11 @@ impl Config {
             c.delivery_s3_uri =
                 Some(S3Uri::parse(&v).map_err(|e| bad("TRAILWATCH_DELIVERY_S3_URI", &v, &e))?);
         }
+        if c.engine == EngineKind::Athena && c.delivery_s3_uri.is_some() {
+            return Err(Error::Config(
+                "TRAILWATCH_DELIVERY_S3_URI is CloudTrail Lake's result delivery; Athena writes results where its workgroup says".into(),
+            ));
+        }
         if let Some(v) = get("TRAILWATCH_ALLOW_ADHOC_SQL") {
             c.allow_adhoc_sql = match v.to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" => true,

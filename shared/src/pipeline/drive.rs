@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use chrono::Utc;
 
-use super::collect::{self, CollectInput, CollectState};
+use super::collect::{self, CollectState};
 use super::policy::{RetryRule, MAX_CONCURRENT, POLL, TRANSIENT, TRANSIENT_ERRORS};
 use super::poll::{self, PollInput, PollState};
 use super::start::{self, StartInput};
@@ -87,29 +87,22 @@ pub async fn run(
             Err(e) => return Err(e),
         }
     };
-    let mut st: Option<CollectState> = None;
-    loop {
+    // collect-results' loop in the state machine: one pass per invocation, resumed from its
+    // continuation until every page is read.
+    let mut state = CollectState {
+        bytes_scanned: poll_state.bytes_scanned,
+        ..CollectState::default()
+    };
+    while !state.done {
         // Lambda's 5-minute budget, as collect-results gets it.
         let deadline = SystemTime::now() + Duration::from_secs(300);
-        let input = CollectInput {
-            query: query.clone(),
-            poll: Some(poll_state.clone()),
-            collect: st.take(),
-        };
-        let mut state = input.collect.clone().unwrap_or_else(|| CollectState {
-            bytes_scanned: poll_state.bytes_scanned,
-            ..CollectState::default()
-        });
         collect::pages(deps, &query, &mut state, deadline, &mut on_page).await?;
         on_status(format!("collected {} rows", state.rows));
-        if state.done {
-            return Ok(Driven {
-                query,
-                poll: poll_state,
-                collect: state,
-                polls,
-            });
-        }
-        st = Some(state);
     }
+    Ok(Driven {
+        query,
+        poll: poll_state,
+        collect: state,
+        polls,
+    })
 }
