@@ -692,3 +692,71 @@ async fn the_configured_delivery_uri_reaches_lake() {
     );
     svc.shutdown().await;
 }
+
+/// A check with 100,000 findings: every alert is delivered exactly once, in PublishBatch
+/// requests the local SNS accepts only within SNS's limits (10 entries, 256 KiB in all), and
+/// no more requests than a full packing needs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_with_100000_findings_is_delivered_whole_within_sns_limits() {
+    const N: usize = 100_000;
+    let base = invictus_events();
+    let events: Vec<trailwatch_local::load::Event> = (0..N)
+        .map(|i| {
+            let mut e = base[i % base.len()].clone();
+            e["eventID"] = json!(format!("bulk-{i:06}"));
+            trailwatch_local::load::to_event(e).unwrap()
+        })
+        .collect();
+    let config = trailwatch_local::Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        lake: fast_lake(),
+        lookup_rate: 0.0,
+        ..trailwatch_local::Config::default()
+    };
+    let svc = trailwatch_local::start_loaded(
+        config,
+        trailwatch_local::load::Loaded {
+            events,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let topic = topic(&svc).await;
+    let deps = deps(&svc, &topic, test_config());
+    let q = start_q(&deps, json!({"time": "2023-07-10T13:00:00Z", "window": "2h",
+        "sql": "SELECT eventID AS event_id, eventTime AS event_time, eventName AS event_name, eventSource AS event_source, userIdentity.arn AS principal, sourceIPAddress AS source_ip, awsRegion AS region, recipientAccountId AS account FROM {event_data_store} WHERE eventTime >= {window_start} AND eventTime < {window_end}"}))
+        .await
+        .unwrap();
+    poll_until_done(&deps, &q).await.unwrap();
+    let s = collect_all(&deps, &q, Duration::from_secs(600)).await;
+    assert_eq!((s.rows, s.alerts_sent), (N as u64, N as u64));
+    let published = svc.published(Some(&topic));
+    let mut ids = BTreeSet::new();
+    let mut bytes = 0usize;
+    for m in &published {
+        bytes += m.message.len()
+            + m.attributes
+                .iter()
+                .map(|(k, (t, v))| k.len() + t.len() + v.len())
+                .sum::<usize>();
+        let v: Value = serde_json::from_str(&m.message).unwrap();
+        for a in v["alerts"].as_array().unwrap() {
+            assert!(ids.insert(a["event"]["event_id"].as_str().unwrap().to_string()));
+        }
+    }
+    assert_eq!(ids.len(), N);
+    let requests = svc.shared.sns.requests("PublishBatch");
+    let floor = bytes.div_ceil(262_144).max(published.len().div_ceil(10));
+    eprintln!(
+        "{N} findings: {} notifications in {requests} PublishBatch requests ({} KiB; at least {floor} requests)",
+        published.len(),
+        bytes / 1024
+    );
+    assert_eq!(s.notifications as usize, published.len());
+    assert!(
+        requests <= floor + floor / 5 + s.pages as usize,
+        "{requests} requests, floor {floor}"
+    );
+    svc.shutdown().await;
+}

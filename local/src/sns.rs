@@ -29,6 +29,8 @@ pub struct Published {
 struct State {
     topics: BTreeMap<String, String>,
     messages: Vec<Published>,
+    /// Requests answered, by action (rejected ones included).
+    requests: BTreeMap<String, usize>,
     /// FIFO dedupe: (topic, dedup id) -> (message id, when).
     seen: HashMap<(String, String), (String, i64)>,
 }
@@ -49,6 +51,19 @@ struct Message<'a> {
     attrs: BTreeMap<String, (String, String)>,
     group: Option<&'a str>,
     dedup: Option<&'a str>,
+}
+
+impl Message<'_> {
+    /// What SNS counts against its size limits: the message and every attribute's name, type
+    /// and value, in UTF-8 bytes.
+    fn size(&self) -> usize {
+        self.message.map_or(0, str::len)
+            + self
+                .attrs
+                .iter()
+                .map(|(k, (t, v))| k.len() + t.len() + v.len())
+                .sum::<usize>()
+    }
 }
 
 impl<'a> Message<'a> {
@@ -162,7 +177,12 @@ impl Sns {
         if message.is_empty() {
             return Err(invalid("Invalid parameter: Empty message"));
         }
-        if message.len() > MAX_MESSAGE_BYTES {
+        let size = message.len()
+            + attrs
+                .iter()
+                .map(|(k, (t, v))| k.len() + t.len() + v.len())
+                .sum::<usize>();
+        if size > MAX_MESSAGE_BYTES {
             return Err(invalid("Invalid parameter: Message too long"));
         }
         if let Some(s) = subject {
@@ -210,9 +230,15 @@ impl Sns {
         Ok(id)
     }
 
+    /// Requests answered so far for `action` (rejected ones included).
+    pub fn requests(&self, action: &str) -> usize {
+        self.lock().requests.get(action).copied().unwrap_or(0)
+    }
+
     /// Handles one query-protocol request; returns the XML reply.
     pub fn handle(&self, form: &Form, now_ms: i64) -> Result<String, ApiError> {
         let action = get(form, "Action").ok_or_else(|| invalid("Action is required"))?;
+        *self.lock().requests.entry(action.to_string()).or_default() += 1;
         match action {
             "CreateTopic" => {
                 let arn = self.create_topic(get(form, "Name").unwrap_or_default())?;
@@ -266,15 +292,23 @@ impl Sns {
                         "The batch request contains more entries than permissible.",
                     ));
                 }
+                let entries = (1..=ids.len())
+                    .map(|i| {
+                        Message::from_form(form, &format!("PublishBatchRequestEntries.member.{i}."))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                // The whole batch is refused when all its messages together are too long.
+                let total: usize = entries.iter().map(Message::size).sum();
+                if total > MAX_MESSAGE_BYTES {
+                    return Err(ApiError::client(
+                        "BatchRequestTooLong",
+                        format!("The length of all the messages put together is more than the limit ({total} > {MAX_MESSAGE_BYTES} bytes)."),
+                    ));
+                }
                 let mut ok = String::new();
                 let mut failed = String::new();
-                for (i, entry_id) in ids.iter().enumerate() {
-                    let p = format!("PublishBatchRequestEntries.member.{}", i + 1);
-                    let res = self.publish_one(
-                        topic,
-                        Message::from_form(form, &format!("{p}."))?,
-                        now_ms,
-                    );
+                for (entry_id, m) in ids.iter().zip(entries) {
+                    let res = self.publish_one(topic, m, now_ms);
                     match res {
                         Ok(mid) => ok.push_str(&format!(
                             "<member><Id>{}</Id><MessageId>{mid}</MessageId></member>",

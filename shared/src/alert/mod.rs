@@ -144,6 +144,47 @@ pub struct Notification {
     pub group_id: String,
 }
 
+impl Notification {
+    /// What SNS counts against its limits: the message and every attribute's name, data type
+    /// (`String`) and value, in UTF-8 bytes.
+    pub fn sns_size(&self) -> usize {
+        self.message.len()
+            + self
+                .attributes
+                .iter()
+                .map(|(k, v)| k.len() + "String".len() + v.len())
+                .sum::<usize>()
+    }
+}
+
+/// At most this many entries in one PublishBatch request.
+pub const MAX_BATCH_ENTRIES: usize = 10;
+
+/// Splits notifications, in order, into PublishBatch requests SNS accepts: at most
+/// [`MAX_BATCH_ENTRIES`] entries and [`MAX_MESSAGE_BYTES`] bytes in all (messages and
+/// attributes). Each request takes as many as fit, which for an order kept is the fewest
+/// requests.
+pub fn batches(notifications: &[Notification]) -> Vec<&[Notification]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < notifications.len() {
+        let mut end = start;
+        let mut bytes = 0usize;
+        while end < notifications.len() && end - start < MAX_BATCH_ENTRIES {
+            let next = bytes.saturating_add(notifications[end].sns_size());
+            // A notification alone always goes: pack() keeps each under the limit.
+            if next > MAX_MESSAGE_BYTES && end > start {
+                break;
+            }
+            bytes = next;
+            end += 1;
+        }
+        out.push(&notifications[start..end]);
+        start = end;
+    }
+    out
+}
+
 #[derive(Serialize)]
 struct Body<'a> {
     rule_id: &'a str,
@@ -323,5 +364,31 @@ mod tests {
         }
         assert_eq!(seen, 123);
         assert_eq!(notes.last().unwrap().attributes[1].1, "small");
+    }
+
+    #[test]
+    fn batches_keep_to_sns_limits_and_fill_each_request() {
+        // Median-sized alerts (~600 bytes): ten 50-alert messages would be ~300 KB.
+        let alerts: Vec<Alert> = (0..5000).map(|i| alert("many", i, 300)).collect();
+        let notes = pack(&alerts);
+        let groups = batches(&notes);
+        assert_eq!(groups.iter().map(|g| g.len()).sum::<usize>(), notes.len());
+        for g in &groups {
+            assert!(g.len() <= MAX_BATCH_ENTRIES);
+            assert!(g.iter().map(Notification::sns_size).sum::<usize>() <= MAX_MESSAGE_BYTES);
+        }
+        // Every request but the last is full: the next notification would not have fitted.
+        let mut rest = &notes[..];
+        for g in &groups[..groups.len() - 1] {
+            let used: usize = g.iter().map(Notification::sns_size).sum();
+            let next = &rest[g.len()];
+            assert!(g.len() == MAX_BATCH_ENTRIES || used + next.sns_size() > MAX_MESSAGE_BYTES);
+            rest = &rest[g.len()..];
+        }
+        let total: usize = notes.iter().map(Notification::sns_size).sum();
+        assert!(
+            groups.len()
+                < total.div_ceil(MAX_MESSAGE_BYTES) + total.div_ceil(MAX_MESSAGE_BYTES) / 5 + 1
+        );
     }
 }

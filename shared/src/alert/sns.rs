@@ -1,10 +1,11 @@
-//! The alert sink over `aws-sdk-sns`: PublishBatch, ten notifications a call.
+//! The alert sink over `aws-sdk-sns`: PublishBatch requests within SNS's limits (ten entries,
+//! 256 KiB in all), entries that failed on SNS's side retried with backoff.
 
 use async_trait::async_trait;
 use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
 use aws_sdk_sns::Client;
 
-use super::{AlertSink, Notification};
+use super::{batches, AlertSink, Notification};
 use crate::aws::map_sdk_error;
 use crate::error::{Error, Result};
 
@@ -42,37 +43,57 @@ impl SnsAlerts {
     }
 }
 
+/// Retries of the entries SNS failed on its side (throttling, internal errors).
+const ENTRY_RETRIES: u32 = 4;
+
 #[async_trait]
 impl AlertSink for SnsAlerts {
     async fn publish(&self, notifications: &[Notification]) -> Result<usize> {
         let mut sent = 0;
-        for chunk in notifications.chunks(10) {
-            let entries = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, n)| self.entry(i, n))
-                .collect::<Result<Vec<_>>>()?;
-            let out = self
-                .client
-                .publish_batch()
-                .topic_arn(&self.topic_arn)
-                .set_publish_batch_request_entries(Some(entries))
-                .send()
-                .await
-                .map_err(|e| match map_sdk_error(e) {
-                    t @ (Error::Throttled(_) | Error::Transient(_)) => t,
-                    other => Error::Publish(other.to_string()),
-                })?;
-            if let Some(f) = out.failed().first() {
-                return Err(Error::Publish(format!(
-                    "{} of {} notifications failed; first: {} {}",
-                    out.failed().len(),
-                    chunk.len(),
-                    f.code(),
-                    f.message().unwrap_or_default()
-                )));
+        for batch in batches(notifications) {
+            let mut pending: Vec<usize> = (0..batch.len()).collect();
+            for attempt in 0..=ENTRY_RETRIES {
+                let entries = pending
+                    .iter()
+                    .map(|&i| self.entry(i, &batch[i]))
+                    .collect::<Result<Vec<_>>>()?;
+                let out = self
+                    .client
+                    .publish_batch()
+                    .topic_arn(&self.topic_arn)
+                    .set_publish_batch_request_entries(Some(entries))
+                    .send()
+                    .await
+                    .map_err(|e| match map_sdk_error(e) {
+                        t @ (Error::Throttled(_) | Error::Transient(_)) => t,
+                        other => Error::Publish(other.to_string()),
+                    })?;
+                sent += out.successful().len();
+                if let Some(f) = out.failed().iter().find(|f| f.sender_fault()) {
+                    // The request itself is wrong: sending it again cannot help.
+                    return Err(Error::Publish(format!(
+                        "SNS refused notification {}: {} {}",
+                        f.id(),
+                        f.code(),
+                        f.message().unwrap_or_default()
+                    )));
+                }
+                pending = out
+                    .failed()
+                    .iter()
+                    .filter_map(|f| f.id().strip_prefix('m').and_then(|n| n.parse().ok()))
+                    .collect();
+                if pending.is_empty() {
+                    break;
+                }
+                if attempt == ENTRY_RETRIES {
+                    return Err(Error::Publish(format!(
+                        "{} notifications still failing after {ENTRY_RETRIES} retries",
+                        pending.len()
+                    )));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
             }
-            sent += out.successful().len();
         }
         Ok(sent)
     }
