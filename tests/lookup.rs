@@ -28,6 +28,7 @@ async fn deps(svc: &trailwatch_local::Running, rate: u32) -> (LookupDeps, String
         rules: rules(),
         window: chrono::Duration::minutes(15),
         lag: chrono::Duration::minutes(2),
+        trusted_accounts: vec!["123837392027".into()],
     };
     (d, topic)
 }
@@ -174,7 +175,7 @@ async fn eventbridge_events_are_evaluated_with_the_same_rules() {
         .unwrap();
     assert!(fired.contains(disable_logging.id.as_str()), "{out}");
     let login = events.iter().find(|e| cis(3, e)).unwrap();
-    let out = run_lookup(&d, json!({"detail-type": "AWS Console Sign In via CloudTrail", "source": "aws.signin", "time": "2023-07-10T12:23:15Z", "detail": login}))
+    let out = run_lookup(&d, json!({"detail-type": "AWS Console Sign In via CloudTrail", "source": "aws.signin", "account": "123837392027", "time": "2023-07-10T12:23:15Z", "detail": login}))
         .await
         .unwrap();
     assert!(
@@ -185,14 +186,60 @@ async fn eventbridge_events_are_evaluated_with_the_same_rules() {
             .any(|r| r == "cis-cw03-console-login-without-mfa"),
         "{out}"
     );
-    for bad in [
-        json!({}),
-        json!({"detail-type": "Something Else", "source": "x", "detail": {}}),
-        json!({"detail-type": "Scheduled Event", "source": "x", "detail": {}}),
+    let before = svc.published(Some(&topic)).len();
+    let api = |source: &str, account: &str, detail: &Value| json!({"detail-type": "AWS API Call via CloudTrail", "source": source, "account": account, "time": "2023-07-10T12:00:42Z", "detail": detail});
+    for (bad, why) in [
+        (json!({}), "missing field `detail-type`"),
+        (
+            json!({"detail-type": "Something Else", "source": "x", "detail": {}}),
+            "detail-type",
+        ),
+        (
+            json!({"detail-type": "Scheduled Event", "source": "x", "time": "2023-07-10T12:00:42Z", "detail": {}}),
+            "Scheduler",
+        ),
+        // Anyone with events:PutEvents can send CloudTrail's detail type: not from an AWS source...
+        (
+            api("custom.attacker", "123837392027", stop),
+            "not an AWS service",
+        ),
+        // ...nor from another account...
+        (
+            api("aws.cloudtrail", "999999999999", stop),
+            "configured accounts",
+        ),
+        // ...nor without a CloudTrail record.
+        (
+            api(
+                "aws.cloudtrail",
+                "123837392027",
+                &json!({"eventName": "StopLogging"}),
+            ),
+            "CloudTrail record",
+        ),
     ] {
         let e = run_lookup(&d, bad.clone()).await.unwrap_err();
         assert_eq!(e.error_type(), "InvalidInput", "{bad}");
+        assert!(e.to_string().contains(why), "{bad}: {e}");
     }
+    assert_eq!(
+        svc.published(Some(&topic)).len(),
+        before,
+        "a refused event alerts nothing"
+    );
+    // A forged region never reaches the console link's host name.
+    let mut odd = stop.clone();
+    odd["awsRegion"] = json!("evil.example.com/x");
+    run_lookup(&d, api("aws.cloudtrail", "123837392027", &odd))
+        .await
+        .unwrap();
+    let last = svc.published(Some(&topic)).last().unwrap().message.clone();
+    let body: Value = serde_json::from_str(&last).unwrap();
+    let link = body["alerts"][0]["console_link"].as_str().unwrap();
+    assert!(
+        link.starts_with("https://us-east-1.console.aws.amazon.com/"),
+        "{link}"
+    );
     assert!(!svc.published(Some(&topic)).is_empty());
     svc.shutdown().await;
 }

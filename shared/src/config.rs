@@ -46,6 +46,9 @@ pub struct Config {
     pub lookup_window: Duration,
     /// `TRAILWATCH_LOOKUP_LAG`: how long before the schedule's time the scan ends (default 2m).
     pub lookup_lag: Duration,
+    /// `TRAILWATCH_TRUSTED_ACCOUNTS`: comma-separated accounts whose EventBridge CloudTrail
+    /// events lookup-alert accepts (empty: any).
+    pub trusted_accounts: Vec<String>,
     /// `TRAILWATCH_LOOKUP_RATE`: LookupEvents requests per second (default and AWS's limit: 2).
     pub lookup_rate: u32,
 }
@@ -70,6 +73,7 @@ impl Default for Config {
             lookup_window: Duration::minutes(15),
             lookup_lag: Duration::minutes(2),
             lookup_rate: 2,
+            trusted_accounts: Vec::new(),
         }
     }
 }
@@ -191,6 +195,20 @@ impl Config {
         if let Some(v) = get("TRAILWATCH_LOOKUP_LAG") {
             c.lookup_lag =
                 parse_duration(&v).map_err(|e| bad("TRAILWATCH_LOOKUP_LAG", &v, &e.to_string()))?;
+        }
+        if let Some(v) = get("TRAILWATCH_TRUSTED_ACCOUNTS") {
+            c.trusted_accounts = v.split(',').map(|a| a.trim().to_string()).collect();
+            if let Some(a) = c
+                .trusted_accounts
+                .iter()
+                .find(|a| a.len() != 12 || !a.chars().all(|ch| ch.is_ascii_digit()))
+            {
+                return Err(bad(
+                    "TRAILWATCH_TRUSTED_ACCOUNTS",
+                    &v,
+                    &format!("{a:?} is not a 12-digit account id"),
+                ));
+            }
         }
         if let Some(v) = get("TRAILWATCH_LOOKUP_RATE") {
             c.lookup_rate = v

@@ -99,14 +99,40 @@ pub fn alert_id(rule_id: &str, event_id: &str) -> String {
     hex::encode(&h.finalize()[..16])
 }
 
-/// The CloudTrail console page of an event.
+/// Whether `s` has the shape of an AWS region name (`us-east-1`, `us-gov-west-1`, `eu-central-2`).
+pub fn is_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|n| (1..=2).contains(&n.len()) && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The CloudTrail console page of an event. The region becomes part of the host name, so only
+/// a real region name is used (else us-east-1's console), and the event id is percent-encoded.
 pub fn console_link(region: &str, event_id: &str) -> String {
-    let region = if region.is_empty() {
-        "us-east-1"
-    } else {
+    let region = if is_region(region) {
         region
+    } else {
+        "us-east-1"
     };
-    format!("https://{region}.console.aws.amazon.com/cloudtrailv2/home?region={region}#/events/{event_id}")
+    let id: String = event_id
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!(
+        "https://{region}.console.aws.amazon.com/cloudtrailv2/home?region={region}#/events/{id}"
+    )
 }
 
 impl Alert {
@@ -338,6 +364,33 @@ mod tests {
     fn ids_are_deterministic() {
         assert_eq!(alert("r", 1, 0).id, alert("r", 1, 0).id);
         assert_ne!(alert("r", 1, 0).id, alert("s", 1, 0).id);
+    }
+
+    #[test]
+    fn links_take_only_real_regions() {
+        for r in [
+            "us-east-1",
+            "us-gov-west-1",
+            "eu-central-2",
+            "ap-southeast-3",
+            "il-central-1",
+        ] {
+            assert!(is_region(r), "{r}");
+            assert!(console_link(r, "e").starts_with(&format!("https://{r}.console")));
+        }
+        for r in [
+            "",
+            "evil.com/x",
+            "us-east-1.evil.com",
+            "US-EAST-1",
+            "us-east",
+            "x-y-1",
+            "us-east-123",
+        ] {
+            assert!(!is_region(r), "{r}");
+            assert!(console_link(r, "e").starts_with("https://us-east-1.console.aws.amazon.com/"));
+        }
+        assert!(console_link("us-east-1", "a/b?c#d").ends_with("/events/a%2Fb%3Fc%23d"));
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct LookupDeps {
     pub rules: Arc<RuleSet>,
     pub window: Duration,
     pub lag: Duration,
+    /// Accounts whose CloudTrail events are accepted from EventBridge (empty: any).
+    pub trusted_accounts: Vec<String>,
 }
 
 impl LookupDeps {
@@ -61,6 +63,7 @@ impl LookupDeps {
             rules: Arc::new(rules),
             window: config.lookup_window,
             lag: config.lookup_lag,
+            trusted_accounts: config.trusted_accounts.clone(),
         })
     }
 }
@@ -97,10 +100,48 @@ async fn publish(deps: &LookupDeps, alerts: &[Alert]) -> Result<usize> {
     deps.alerts.publish(&notes).await
 }
 
+fn untrusted(why: String) -> Error {
+    Error::InvalidInput(format!("untrusted event: {why}"))
+}
+
+/// Anyone allowed `events:PutEvents` can put an event with CloudTrail's detail type on the bus:
+/// only AWS services' sources (which no one else may use), the CloudTrail record's shape and
+/// the configured accounts are accepted.
+fn trust(deps: &LookupDeps, event: &EventBridgeEvent<Value>) -> Result<()> {
+    if !event.source.starts_with("aws.") {
+        return Err(untrusted(format!(
+            "source {:?} is not an AWS service (aws.*)",
+            event.source
+        )));
+    }
+    for key in ["eventID", "eventTime", "eventName", "eventSource"] {
+        if !event.detail.get(key).is_some_and(Value::is_string) {
+            return Err(untrusted(format!(
+                "detail is not a CloudTrail record (no {key})"
+            )));
+        }
+    }
+    if !deps.trusted_accounts.is_empty() {
+        let account = event.account.as_deref().unwrap_or_default();
+        if !deps.trusted_accounts.iter().any(|a| a == account) {
+            return Err(untrusted(format!(
+                "account {account:?} is not one of the configured accounts"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Handles one invocation (the event already decoded at the Lambda edge).
 pub async fn handle(deps: &LookupDeps, event: EventBridgeEvent<Value>) -> Result<LookupOutcome> {
     match event.detail_type.as_str() {
         SCHEDULED => {
+            if !matches!(event.source.as_str(), "aws.scheduler" | "aws.events") {
+                return Err(untrusted(format!(
+                    "a scheduled run from {:?}, not EventBridge Scheduler",
+                    event.source
+                )));
+            }
             let time = event
                 .time
                 .ok_or_else(|| Error::InvalidInput("scheduled event has no `time`".into()))?;
@@ -124,6 +165,7 @@ pub async fn handle(deps: &LookupDeps, event: EventBridgeEvent<Value>) -> Result
             .await
         }
         API_CALL | CONSOLE_SIGN_IN => {
+            trust(deps, &event)?;
             let detail = &event.detail;
             let event_id = detail
                 .get("eventID")
