@@ -116,6 +116,7 @@ async fn every_sample_payload_drives_its_handler() {
         window: chrono::Duration::minutes(15),
         lag: chrono::Duration::minutes(2),
         trusted_accounts: vec!["123837392027".into()],
+        ledger: None,
     };
     let s = run_lookup(&ld, sample("lookup-alert-schedule.json"))
         .await

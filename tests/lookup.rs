@@ -29,6 +29,7 @@ async fn deps(svc: &trailwatch_local::Running, rate: u32) -> (LookupDeps, String
         window: chrono::Duration::minutes(15),
         lag: chrono::Duration::minutes(2),
         trusted_accounts: vec!["123837392027".into()],
+        ledger: None,
     };
     (d, topic)
 }
@@ -142,6 +143,53 @@ async fn overlapping_runs_under_throttling_lose_nothing_and_share_alert_ids() {
         "overlapping runs: calls {} + {}",
         first["calls"], second["calls"]
     );
+    svc.shutdown().await;
+}
+
+/// With the ledger (DynamoDB on moto_server), overlapping sweeps and the EventBridge path
+/// publish each alert once: exactly the rules' matches over the union of the windows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_ledger_overlapping_sweeps_and_eventbridge_alert_once() {
+    let m = moto();
+    let (client, table) = ledger_table(&m).await;
+    let svc = start_service(|_| {}).await;
+    let (d, topic) = deps(&svc, 50).await;
+    let d = LookupDeps {
+        window: chrono::Duration::minutes(6),
+        lag: chrono::Duration::minutes(1),
+        ledger: Some(Arc::new(trailwatch::ledger::dynamodb::DynamoLedger::new(
+            client,
+            table,
+            trailwatch::ledger::LedgerPolicy::default(),
+        ))),
+        ..d
+    };
+    let mut runs = Vec::new();
+    for (i, t) in ["2023-07-10T12:08:00Z", "2023-07-10T12:12:00Z"]
+        .iter()
+        .enumerate()
+    {
+        let mut s = schedule(t);
+        s["id"] = json!(format!("run-{i}"));
+        runs.push(run_lookup(&d, s).await.unwrap());
+    }
+    // An event the sweeps alerted on, again through EventBridge: nothing new goes out.
+    let expected = direct(&d.rules, "2023-07-10T12:01:00Z", "2023-07-10T12:11:00Z");
+    let (_, alerted_event) = expected.iter().next().expect("the sweeps found something");
+    let again = invictus_events()
+        .into_iter()
+        .find(|e| field(e, "eventID") == alerted_event.as_str())
+        .unwrap();
+    let out = run_lookup(&d, json!({"id": "eb-1", "detail-type": "AWS API Call via CloudTrail", "source": "aws.cloudtrail", "account": "123837392027", "time": "2023-07-10T12:00:42Z", "detail": again}))
+        .await
+        .unwrap();
+    assert!(out["alerts"].as_u64().unwrap() > 0, "{out}");
+    assert_eq!(out["notifications"], 0, "{out}");
+    let (pairs, ids) = published(&svc, &topic);
+    let unique: BTreeSet<_> = pairs.iter().cloned().collect();
+    assert_eq!(unique.len(), pairs.len(), "an alert published twice");
+    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len());
+    assert_eq!(unique, expected);
     svc.shutdown().await;
 }
 

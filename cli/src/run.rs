@@ -213,6 +213,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
     let deps = Deps {
         engine,
         alerts: None,
+        ledger: None,
         catalog: Arc::new(catalog),
         config: Arc::new(config),
     };
@@ -295,7 +296,7 @@ async fn run_check(
         input,
         scale,
         |m| bar.set_message(m),
-        async |page: &[Row]| {
+        async |_, page: &[Row]| {
             rows.extend(
                 page.iter()
                     .map(|r| r.iter().map(|(k, v)| (k.clone(), json!(v))).collect()),

@@ -26,6 +26,11 @@ pub fn athena(config: &SdkConfig) -> aws_sdk_athena::Client {
     aws_sdk_athena::Client::new(config)
 }
 
+/// A DynamoDB client.
+pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(config)
+}
+
 /// An SNS client.
 pub fn sns(config: &SdkConfig) -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::new(config)
@@ -93,9 +98,11 @@ pub fn classify(code: &str, message: String) -> Error {
         "EventDataStoreNotFoundException" | "InactiveEventDataStoreException" => {
             Error::EventDataStore(message)
         }
-        "ThrottlingException" | "Throttling" | "TooManyRequestsException" => {
-            Error::Throttled(message)
-        }
+        "ThrottlingException"
+        | "Throttling"
+        | "TooManyRequestsException"
+        | "ProvisionedThroughputExceededException"
+        | "RequestLimitExceeded" => Error::Throttled(message),
         "InternalFailure" | "ServiceUnavailable" | "InternalServerError" => {
             Error::Transient(message)
         }

@@ -46,6 +46,11 @@ pub struct Config {
     pub lookup_window: Duration,
     /// `TRAILWATCH_LOOKUP_LAG`: how long before the schedule's time the scan ends (default 2m).
     pub lookup_lag: Duration,
+    /// `TRAILWATCH_LEDGER_TABLE`: the DynamoDB alert ledger (none: alerts are not deduplicated
+    /// across invocations).
+    pub ledger_table: Option<String>,
+    /// `TRAILWATCH_LEDGER_HORIZON` (default 7d) and `TRAILWATCH_LEDGER_LEASE` (default 10m).
+    pub ledger: crate::ledger::LedgerPolicy,
     /// `TRAILWATCH_TRUSTED_ACCOUNTS`: comma-separated accounts whose EventBridge CloudTrail
     /// events lookup-alert accepts (empty: any).
     pub trusted_accounts: Vec<String>,
@@ -74,6 +79,8 @@ impl Default for Config {
             lookup_lag: Duration::minutes(2),
             lookup_rate: 2,
             trusted_accounts: Vec::new(),
+            ledger_table: None,
+            ledger: crate::ledger::LedgerPolicy::default(),
         }
     }
 }
@@ -195,6 +202,27 @@ impl Config {
         if let Some(v) = get("TRAILWATCH_LOOKUP_LAG") {
             c.lookup_lag =
                 parse_duration(&v).map_err(|e| bad("TRAILWATCH_LOOKUP_LAG", &v, &e.to_string()))?;
+        }
+        if let Some(v) = get("TRAILWATCH_LEDGER_TABLE") {
+            let ok = (3..=255).contains(&v.len())
+                && v.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "_.-".contains(ch));
+            if !ok {
+                return Err(bad(
+                    "TRAILWATCH_LEDGER_TABLE",
+                    &v,
+                    "expected a DynamoDB table name (3-255 letters, digits, '_', '-', '.')",
+                ));
+            }
+            c.ledger_table = Some(v);
+        }
+        if let Some(v) = get("TRAILWATCH_LEDGER_HORIZON") {
+            c.ledger.horizon = parse_duration(&v)
+                .map_err(|e| bad("TRAILWATCH_LEDGER_HORIZON", &v, &e.to_string()))?;
+        }
+        if let Some(v) = get("TRAILWATCH_LEDGER_LEASE") {
+            c.ledger.lease = parse_duration(&v)
+                .map_err(|e| bad("TRAILWATCH_LEDGER_LEASE", &v, &e.to_string()))?;
         }
         if let Some(v) = get("TRAILWATCH_TRUSTED_ACCOUNTS") {
             c.trusted_accounts = v.split(',').map(|a| a.trim().to_string()).collect();

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod lake;
 pub mod lambda;
+pub mod ledger;
 pub mod lookup;
 pub mod pipeline;
 pub mod rules;

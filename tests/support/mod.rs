@@ -114,6 +114,7 @@ pub fn deps(
             sns(svc.endpoint()),
             topic.to_string(),
         ))),
+        ledger: None,
         catalog: Arc::new(trailwatch::checks::Catalog::bundled().expect("catalog")),
         config: Arc::new(config),
     }
@@ -407,4 +408,89 @@ pub fn derived_events() -> Vec<Value> {
             e
         })
         .collect()
+}
+
+/// A `moto_server` (DynamoDB, SNS, SQS, ...) on a free loopback port, stopped when dropped.
+/// Its Python is `TRAILWATCH_PYTHON` (scripts/test points it at the venv with moto[server]).
+pub struct Moto {
+    child: std::process::Child,
+    pub endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// Starts `moto_server` and waits until it answers.
+pub fn moto() -> Moto {
+    let python = std::env::var("TRAILWATCH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = std::process::Command::new(&python)
+        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{python} -m moto.server: {e} (set TRAILWATCH_PYTHON to a Python with moto[server])"));
+    let moto = Moto {
+        child,
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return moto;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("moto_server did not start on port {port}");
+}
+
+/// A fresh ledger table on moto, as the template creates it (partition key `pk`, on demand).
+pub async fn ledger_table(moto: &Moto) -> (aws_sdk_dynamodb::Client, String) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let client = aws_sdk_dynamodb::Client::new(&trailwatch::aws::local_config(
+        &moto.endpoint,
+        "us-east-1",
+        3,
+    ));
+    let name = format!("ledger-{}", uuid_like());
+    client
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key"),
+        )
+        .send()
+        .await
+        .expect("create the ledger table");
+    (client, name)
+}
+
+fn uuid_like() -> String {
+    format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+    )
 }

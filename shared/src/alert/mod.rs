@@ -1,5 +1,6 @@
 //! Alerts: one format for check findings and rule matches, packed into SNS-sized notifications.
 
+pub mod deliver;
 pub mod sns;
 
 use async_trait::async_trait;

@@ -13,9 +13,11 @@ use super::plan::Plan;
 use super::scan::scan;
 use super::window::scheduled;
 use super::EventHistory;
-use crate::alert::{pack, Alert, AlertSink, EventSummary, Origin};
+use crate::alert::deliver::deliver;
+use crate::alert::{Alert, AlertSink, EventSummary, Origin};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::ledger::{alert_key, Ledger};
 use crate::rules::RuleSet;
 use crate::window::Window;
 
@@ -35,6 +37,8 @@ pub struct LookupDeps {
     pub lag: Duration,
     /// Accounts whose CloudTrail events are accepted from EventBridge (empty: any).
     pub trusted_accounts: Vec<String>,
+    /// The alert ledger: an alert seen by overlapping sweeps or on both paths goes out once.
+    pub ledger: Option<Arc<dyn Ledger>>,
 }
 
 impl LookupDeps {
@@ -64,6 +68,7 @@ impl LookupDeps {
             window: config.lookup_window,
             lag: config.lookup_lag,
             trusted_accounts: config.trusted_accounts.clone(),
+            ledger: crate::ledger::from_config(&config, &sdk),
         })
     }
 }
@@ -92,12 +97,18 @@ pub enum LookupOutcome {
     },
 }
 
-async fn publish(deps: &LookupDeps, alerts: &[Alert]) -> Result<usize> {
-    let notes = pack(alerts);
-    if notes.is_empty() {
-        return Ok(0);
+/// Publishes each alert once across runs and paths (one ledger key per alert); returns the
+/// notifications sent.
+async fn publish(deps: &LookupDeps, owner: &str, alerts: &[Alert]) -> Result<usize> {
+    let lots = alerts
+        .iter()
+        .map(|a| (alert_key(&a.id), vec![a.clone()]))
+        .collect();
+    let d = deliver(deps.alerts.as_ref(), deps.ledger.as_deref(), owner, lots).await?;
+    if d.skipped > 0 {
+        tracing::info!(skipped = d.skipped, "alerts already delivered");
     }
-    deps.alerts.publish(&notes).await
+    Ok(d.notifications as usize)
 }
 
 fn untrusted(why: String) -> Error {
@@ -134,6 +145,8 @@ fn trust(deps: &LookupDeps, event: &EventBridgeEvent<Value>) -> Result<()> {
 
 /// Handles one invocation (the event already decoded at the Lambda edge).
 pub async fn handle(deps: &LookupDeps, event: EventBridgeEvent<Value>) -> Result<LookupOutcome> {
+    // A retry of this invocation carries the same event id, and may finish what it claimed.
+    let owner = event.id.clone().unwrap_or_else(|| "unidentified".into());
     match event.detail_type.as_str() {
         SCHEDULED => {
             if !matches!(event.source.as_str(), "aws.scheduler" | "aws.events") {
@@ -149,7 +162,7 @@ pub async fn handle(deps: &LookupDeps, event: EventBridgeEvent<Value>) -> Result
             let span = tracing::info_span!("lookup_scan", window_start = %window.start, window_end = %window.end);
             async {
                 let report = scan(deps.history.as_ref(), &deps.rules, window).await?;
-                let notifications = publish(deps, &report.alerts).await?;
+                let notifications = publish(deps, &owner, &report.alerts).await?;
                 Ok(LookupOutcome::Scheduled {
                     window: report.window,
                     plan: report.plan,
@@ -194,7 +207,7 @@ pub async fn handle(deps: &LookupDeps, event: EventBridgeEvent<Value>) -> Result
                         )
                     })
                     .collect();
-                let notifications = publish(deps, &alerts).await?;
+                let notifications = publish(deps, &owner, &alerts).await?;
                 Ok(LookupOutcome::EventBridge {
                     event_id: event_id.clone(),
                     alerts: alerts.len(),

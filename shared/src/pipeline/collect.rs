@@ -7,9 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::poll::PollState;
 use super::{Deps, QueryRef};
-use crate::alert::{pack, Alert, EventSummary, Origin};
+use crate::alert::deliver::deliver;
+use crate::alert::{Alert, EventSummary, Origin};
 use crate::engine::{QueryStatus, Row};
 use crate::error::{Error, Result};
+use crate::ledger::alert_key;
 
 /// Time kept in reserve: one page fetch and publish must fit in it.
 pub const RESERVE: Duration = Duration::from_secs(10);
@@ -69,14 +71,14 @@ pub fn finding(row: &Row) -> EventSummary {
 }
 
 /// Reads pages from where `st` left off until done or until less than [`RESERVE`] is left before
-/// `deadline`, handing each page's rows to `on_page` (which returns the alerts and notifications
-/// it sent) and updating `st`. Rows are never accumulated here.
+/// `deadline`, handing each page's index (0-based) and rows to `on_page` (which returns the
+/// alerts and notifications it sent) and updating `st`. Rows are never accumulated here.
 pub async fn pages(
     deps: &Deps,
     q: &QueryRef,
     st: &mut CollectState,
     deadline: SystemTime,
-    mut on_page: impl AsyncFnMut(&[Row]) -> Result<(u64, u64)>,
+    mut on_page: impl AsyncFnMut(u64, &[Row]) -> Result<(u64, u64)>,
 ) -> Result<()> {
     if st.done {
         return Ok(());
@@ -110,7 +112,7 @@ pub async fn pages(
                 )))
             }
         }
-        let (alerts, notifications) = on_page(&page.rows).await?;
+        let (alerts, notifications) = on_page(st.pages, &page.rows).await?;
         st.alerts_sent += alerts;
         st.notifications += notifications;
         st.rows += page.rows.len() as u64;
@@ -172,14 +174,27 @@ pub async fn handle(
         .alerts
         .as_ref()
         .ok_or_else(|| Error::Config("TRAILWATCH_ALERT_TOPIC_ARN is not set".into()))?;
-    pages(deps, q, &mut st, deadline, async |rows: &[Row]| {
-        let alerts = alerts_for(q, rows);
-        if alerts.is_empty() {
-            return Ok((0, 0));
-        }
-        let sent = sink.publish(&pack(&alerts)).await?;
-        Ok((alerts.len() as u64, sent as u64))
-    })
+    // One ledger key per alert (rule + event): a retried invocation, a re-run or an
+    // overlapping window publishes a finding once; the query is the owner, so a retry of this
+    // collection takes over the claims it left.
+    let ledger = deps.ledger.as_deref();
+    pages(
+        deps,
+        q,
+        &mut st,
+        deadline,
+        async |index: u64, rows: &[Row]| {
+            let lots = alerts_for(q, rows)
+                .into_iter()
+                .map(|a| (alert_key(&a.id), vec![a]))
+                .collect();
+            let d = deliver(sink.as_ref(), ledger, &q.query_id, lots).await?;
+            if d.skipped > 0 {
+                tracing::info!(page = index, skipped = d.skipped, "page already delivered");
+            }
+            Ok((d.alerts, d.notifications))
+        },
+    )
     .await?;
     tracing::info!(
         rows = st.rows,

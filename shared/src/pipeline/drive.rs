@@ -50,7 +50,7 @@ pub async fn run(
     input: StartInput,
     time_scale: f64,
     mut on_status: impl FnMut(String),
-    mut on_page: impl AsyncFnMut(&[Row]) -> Result<(u64, u64)>,
+    mut on_page: impl AsyncFnMut(u64, &[Row]) -> Result<(u64, u64)>,
 ) -> Result<Driven> {
     on_status("starting".into());
     let mut n = 0;

@@ -19,6 +19,7 @@ use crate::checks::{Catalog, Severity};
 use crate::config::Config;
 use crate::engine::{EngineKind, QueryEngine};
 use crate::error::{Error, Result};
+use crate::ledger::Ledger;
 use crate::window::Window;
 
 /// The ports and configuration the handlers run with, built once per process.
@@ -26,6 +27,8 @@ use crate::window::Window;
 pub struct Deps {
     pub engine: Arc<dyn QueryEngine>,
     pub alerts: Option<Arc<dyn AlertSink>>,
+    /// The alert ledger, when the deployment has one (`TRAILWATCH_LEDGER_TABLE`).
+    pub ledger: Option<Arc<dyn Ledger>>,
     pub catalog: Arc<Catalog>,
     pub config: Arc<Config>,
 }
@@ -73,9 +76,11 @@ impl Deps {
             Arc::new(crate::alert::sns::SnsAlerts::new(crate::aws::sns(&sdk), t))
                 as Arc<dyn AlertSink>
         });
+        let ledger = crate::ledger::from_config(&config, &sdk);
         Ok(Self {
             engine,
             alerts,
+            ledger,
             catalog: Arc::new(catalog),
             config: Arc::new(config),
         })

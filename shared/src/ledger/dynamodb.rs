@@ -1,0 +1,130 @@
+//! The ledger over DynamoDB (`aws-sdk-dynamodb`): a conditional PutItem claims, BatchWriteItem
+//! marks sent (25 keys a call), a TTL attribute lets DynamoDB delete records past the horizon
+//! (within about 48 h: the condition also compares the stored expiry).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
+
+use super::{Ledger, LedgerPolicy};
+use crate::aws::map_sdk_error;
+use crate::error::{Error, Result};
+
+/// The ledger table: partition key `pk` (string), TTL attribute `expires_at` (epoch seconds).
+pub struct DynamoLedger {
+    client: Client,
+    table: String,
+    policy: LedgerPolicy,
+}
+
+/// BatchWriteItem takes at most 25 requests.
+const BATCH: usize = 25;
+/// Retries of items DynamoDB left unprocessed (throttling), with backoff.
+const UNPROCESSED_RETRIES: u32 = 6;
+
+impl DynamoLedger {
+    pub fn new(client: Client, table: String, policy: LedgerPolicy) -> Self {
+        Self {
+            client,
+            table,
+            policy,
+        }
+    }
+
+    fn item(
+        &self,
+        key: &str,
+        state: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> HashMap<String, AttributeValue> {
+        let n = |v: i64| AttributeValue::N(v.to_string());
+        HashMap::from([
+            ("pk".to_string(), AttributeValue::S(key.to_string())),
+            ("state".to_string(), AttributeValue::S(state.to_string())),
+            ("owner".to_string(), AttributeValue::S(owner.to_string())),
+            ("claimed_at".to_string(), n(now.timestamp())),
+            (
+                "expires_at".to_string(),
+                n((now + self.policy.horizon).timestamp()),
+            ),
+        ])
+    }
+}
+
+#[async_trait]
+impl Ledger for DynamoLedger {
+    async fn claim(&self, key: &str, owner: &str, now: DateTime<Utc>) -> Result<bool> {
+        let n = |v: i64| AttributeValue::N(v.to_string());
+        let out = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(self.item(key, "pending", owner, now)))
+            .condition_expression(
+                "attribute_not_exists(pk) OR expires_at < :now \
+                 OR (#state = :pending AND (#owner = :owner OR claimed_at < :stale))",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .expression_attribute_values(":pending", AttributeValue::S("pending".into()))
+            .expression_attribute_values(":owner", AttributeValue::S(owner.to_string()))
+            .expression_attribute_values(":stale", n((now - self.policy.lease).timestamp()))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(map_sdk_error(e)),
+        }
+    }
+
+    async fn mark_sent(&self, keys: &[String], owner: &str, now: DateTime<Utc>) -> Result<()> {
+        for chunk in keys.chunks(BATCH) {
+            let mut requests = chunk
+                .iter()
+                .map(|k| {
+                    PutRequest::builder()
+                        .set_item(Some(self.item(k, "sent", owner, now)))
+                        .build()
+                        .map(|p| WriteRequest::builder().put_request(p).build())
+                        .map_err(|e| Error::InvalidInput(e.to_string()))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            for attempt in 0..=UNPROCESSED_RETRIES {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(map_sdk_error)?;
+                requests = out
+                    .unprocessed_items()
+                    .and_then(|m| m.get(&self.table))
+                    .cloned()
+                    .unwrap_or_default();
+                if requests.is_empty() {
+                    break;
+                }
+                if attempt == UNPROCESSED_RETRIES {
+                    return Err(Error::Throttled(format!(
+                        "DynamoDB left {} ledger records unwritten",
+                        requests.len()
+                    )));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,195 @@
+//! The alert ledger on DynamoDB (moto_server): the claim rules, and collect-results delivering
+//! each finding once across retries and overlapping runs, a claim left by a crashed invocation
+//! taken over.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use chrono::Utc;
+use serde_json::{json, Value};
+use trailwatch::config::Config;
+use trailwatch::engine::QueryStatus;
+use trailwatch::lambda::decode;
+use trailwatch::ledger::dynamodb::DynamoLedger;
+use trailwatch::ledger::{alert_key, Ledger, LedgerPolicy};
+use trailwatch::pipeline::collect::{self, CollectState};
+use trailwatch::pipeline::poll::{self, PollInput};
+use trailwatch::pipeline::{start, Deps, QueryRef};
+use trailwatch::Error;
+use trailwatch_tests::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_follow_the_ledger_rules() {
+    let m = moto();
+    let (client, table) = ledger_table(&m).await;
+    let ledger = DynamoLedger::new(client.clone(), table.clone(), LedgerPolicy::default());
+    let t0: chrono::DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+    let min = chrono::Duration::minutes;
+    let k = "alert#k";
+    assert!(ledger.claim(k, "run-a", t0).await.unwrap(), "a new key");
+    assert!(
+        !ledger.claim(k, "run-b", t0 + min(1)).await.unwrap(),
+        "another run's fresh claim"
+    );
+    assert!(
+        ledger.claim(k, "run-a", t0 + min(2)).await.unwrap(),
+        "a retry of the same run"
+    );
+    assert!(
+        ledger.claim(k, "run-b", t0 + min(13)).await.unwrap(),
+        "a claim past its lease, never sent"
+    );
+    ledger
+        .mark_sent(&[k.to_string()], "run-b", t0 + min(13))
+        .await
+        .unwrap();
+    assert!(
+        !ledger.claim(k, "run-a", t0 + min(14)).await.unwrap(),
+        "sent"
+    );
+    assert!(
+        !ledger.claim(k, "run-b", t0 + min(14)).await.unwrap(),
+        "sent, even to its sender"
+    );
+    assert!(
+        ledger
+            .claim(k, "run-c", t0 + chrono::Duration::days(7) + min(14))
+            .await
+            .unwrap(),
+        "past the horizon"
+    );
+    // More than one BatchWriteItem's worth (25) of keys.
+    let keys: Vec<String> = (0..60).map(|i| format!("alert#bulk-{i}")).collect();
+    for key in &keys {
+        assert!(ledger.claim(key, "run-a", t0).await.unwrap());
+    }
+    ledger.mark_sent(&keys, "run-a", t0).await.unwrap();
+    for key in &keys {
+        assert!(
+            !ledger.claim(key, "run-z", t0 + min(30)).await.unwrap(),
+            "{key}"
+        );
+    }
+    let item = client
+        .get_item()
+        .table_name(&table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(keys[0].clone()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let item = item.item().unwrap();
+    assert_eq!(item["state"].as_s().unwrap(), "sent");
+    let expires: i64 = item["expires_at"].as_n().unwrap().parse().unwrap();
+    assert_eq!(
+        expires,
+        (t0 + chrono::Duration::days(7)).timestamp(),
+        "the TTL attribute"
+    );
+}
+
+async fn start_q(deps: &Deps, input: Value) -> QueryRef {
+    start::handle(deps, decode("start-query", input).unwrap(), Utc::now())
+        .await
+        .unwrap()
+}
+
+async fn finish(deps: &Deps, q: &QueryRef) {
+    for _ in 0..400 {
+        match poll::handle(deps, PollInput { query: q.clone() }, Utc::now()).await {
+            Err(Error::QueryRunning(_)) => tokio::time::sleep(Duration::from_millis(30)).await,
+            Ok(p) => {
+                assert_eq!(p.status, QueryStatus::Finished);
+                return;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("query never ended");
+}
+
+/// Collects from scratch (no saved state), as a re-run or a retry that lost its state would.
+async fn collect_from_scratch(deps: &Deps, q: &QueryRef) -> CollectState {
+    let input = decode("collect-results", json!({"query": q})).unwrap();
+    collect::handle(deps, input, SystemTime::now() + Duration::from_secs(120))
+        .await
+        .unwrap()
+}
+
+fn alerted(svc: &trailwatch_local::Running, topic: &str) -> Vec<String> {
+    svc.published(Some(topic))
+        .iter()
+        .flat_map(|m| {
+            let v: Value = serde_json::from_str(&m.message).unwrap();
+            v["alerts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collect_results_delivers_each_finding_once() {
+    let m = moto();
+    let (client, table) = ledger_table(&m).await;
+    let svc = start_service(|_| {}).await;
+    let topic = create_topic(&svc, "ledger-alerts").await;
+    let mut deps = deps(
+        &svc,
+        &topic,
+        Config {
+            page_size: 7,
+            ..Config::default()
+        },
+    );
+    let ledger: Arc<dyn Ledger> =
+        Arc::new(DynamoLedger::new(client, table, LedgerPolicy::default()));
+    deps.ledger = Some(ledger.clone());
+    let input = json!({"check_id": "cis-cw02-unauthorized-api-calls", "time": "2023-07-10T13:00:00Z", "window": "2h"});
+    let expected = invictus_events().iter().filter(|e| cis(2, e)).count();
+    let q = start_q(&deps, input.clone()).await;
+    finish(&deps, &q).await;
+    let first = collect_from_scratch(&deps, &q).await;
+    assert_eq!(first.alerts_sent as usize, expected);
+    // The same query collected again (a retry that lost its continuation): nothing new.
+    let again = collect_from_scratch(&deps, &q).await;
+    assert_eq!((again.rows as usize, again.alerts_sent), (expected, 0));
+    let ids = alerted(&svc, &topic);
+    assert_eq!(ids.len(), expected);
+    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), expected);
+
+    // The next run of the check, its window overlapping: the same findings, nothing new.
+    let q2 = start_q(&deps, input).await;
+    finish(&deps, &q2).await;
+    let rerun = collect_from_scratch(&deps, &q2).await;
+    assert_eq!((rerun.rows as usize, rerun.alerts_sent), (expected, 0));
+
+    // A crash after claiming an alert and before publishing it: the retry (same owner, the
+    // query) takes its own claim over and publishes it; nothing is lost.
+    let q3 = start_q(&deps, json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z", "window": "2h"})).await;
+    finish(&deps, &q3).await;
+    let events = invictus_events();
+    let cw05: Vec<&Value> = events.iter().filter(|e| cis(5, e)).collect();
+    let crashed = trailwatch::alert::alert_id(&q3.check_id, field(cw05[0], "eventID"));
+    assert!(ledger
+        .claim(&alert_key(&crashed), &q3.query_id, Utc::now())
+        .await
+        .unwrap());
+    let retried = collect_from_scratch(&deps, &q3).await;
+    assert_eq!(retried.alerts_sent as usize, cw05.len());
+    assert!(alerted(&svc, &topic).contains(&crashed));
+    let ids = alerted(&svc, &topic);
+    assert_eq!(ids.len(), expected + cw05.len());
+    assert_eq!(
+        ids.iter().collect::<BTreeSet<_>>().len(),
+        ids.len(),
+        "no alert twice"
+    );
+    svc.shutdown().await;
+}
