@@ -101,6 +101,21 @@ def test_publish_only_to_the_alert_topic(template):
     assert sorted(publishers) == ["CheckStateMachine", "CollectResultsFunction", "LookupAlertFunction"]
 
 
+def test_ledger_writes_only_to_the_ledger_table(template):
+    writers = []
+    for name, s in statements(template):
+        actions = [a for a in as_list(s["Action"]) if a.startswith("dynamodb:")]
+        if actions:
+            assert sorted(as_list(s["Action"])) == ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], name
+            assert s["Resource"] == {"Fn::GetAtt": ["AlertLedger", "Arn"]}, f"{name}: {s['Resource']}"
+            writers.append(name)
+    assert sorted(writers) == ["CollectResultsFunction", "LookupAlertFunction"]
+    table = template["Resources"]["AlertLedger"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["SSESpecification"]["SSEEnabled"] is True
+
+
 def test_star_resources_only_where_aws_requires_them(template):
     for name, s in statements(template):
         if s.get("Resource") == "*" and name != "AlertKey":
