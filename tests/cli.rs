@@ -248,3 +248,133 @@ fn checks_lists_the_catalog() {
         && c["control"].is_string()
         && c["title"].is_string()));
 }
+
+/// A minimal HTTP/1.0 exchange with the service (the test needs no HTTP client crate).
+fn http(endpoint: &str, request_line: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = endpoint.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{request_line} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out.split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default()
+}
+
+/// Event ids of the alerts the service's SNS received on `topic`.
+fn alerted_ids(endpoint: &str, topic: &str) -> Vec<String> {
+    let body = http(
+        endpoint,
+        &format!("GET /_trailwatch/sns/messages?topic={topic}"),
+        "",
+    );
+    let msgs: Value = serde_json::from_str(&body).unwrap();
+    msgs.as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| {
+            let v: Value = serde_json::from_str(m["message"].as_str().unwrap()).unwrap();
+            v["alerts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["event"]["event_id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// `--topic-arn` publishes through the same code as the functions, and the ledger file keeps a
+/// second run (of `run` and of `lookup`) from sending anything again.
+#[test]
+fn run_and_lookup_deliver_each_alert_once_to_a_topic() {
+    let (mut serve, info) = serve();
+    let endpoint = info["endpoint"].as_str().unwrap().to_string();
+    let created = http(&endpoint, "POST /", "Action=CreateTopic&Name=cli-alerts");
+    assert!(created.contains("<TopicArn>"), "{created}");
+    let topic = "arn:aws:sns:us-east-1:000000000000:cli-alerts";
+    let ledger = std::env::temp_dir().join(format!("tw-cli-ledger-{}.redb", std::process::id()));
+    let ledger_arg = ledger.to_str().unwrap();
+    let store = info["event_data_store"].as_str().unwrap();
+    let check = "cis-cw05-cloudtrail-config-changes";
+    let run_once = || {
+        let (code, out, err) = run(&[
+            "run",
+            check,
+            "--endpoint-url",
+            &endpoint,
+            "--event-data-store",
+            store,
+            "--start",
+            "2023-07-10T00:00:00Z",
+            "--end",
+            "2023-07-11T00:00:00Z",
+            "--topic-arn",
+            topic,
+            "--ledger",
+            ledger_arg,
+            "--output",
+            "json",
+        ]);
+        assert_eq!(code, 1, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let c = &v["checks"][0];
+        (
+            c["findings"].as_u64().unwrap(),
+            c["alerts_sent"].as_u64().unwrap(),
+        )
+    };
+    let expected: BTreeSet<String> = invictus_events()
+        .iter()
+        .filter(|e| cis(5, e))
+        .map(|e| field(e, "eventID").to_string())
+        .collect();
+    assert_eq!(run_once(), (expected.len() as u64, expected.len() as u64));
+    assert_eq!(
+        run_once(),
+        (expected.len() as u64, 0),
+        "the second run sends nothing"
+    );
+    let ids = alerted_ids(&endpoint, topic);
+    assert_eq!(ids.len(), expected.len());
+    assert_eq!(ids.into_iter().collect::<BTreeSet<_>>(), expected);
+
+    let lookup_once = || {
+        let (_, out, err) = run(&[
+            "lookup",
+            "--endpoint-url",
+            &endpoint,
+            "--start",
+            "2023-07-10T12:00:00Z",
+            "--end",
+            "2023-07-10T12:10:00Z",
+            "--topic-arn",
+            topic,
+            "--ledger",
+            ledger_arg,
+            "--output",
+            "json",
+        ]);
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+        (
+            v["alerts"].as_array().unwrap().len() as u64,
+            v["alerts_sent"].as_u64().unwrap(),
+            v["alerts_already_sent"].as_u64().unwrap(),
+        )
+    };
+    let (found, sent, skipped) = lookup_once();
+    assert!(
+        found > 0 && sent + skipped == found,
+        "{found} {sent} {skipped}"
+    );
+    assert_eq!(lookup_once(), (found, 0, found));
+    serve.kill().ok();
+    serve.wait().ok();
+    std::fs::remove_file(ledger).ok();
+}

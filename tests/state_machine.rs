@@ -213,6 +213,9 @@ fn the_asl_encodes_the_shared_retry_policy() {
             assert_eq!(rule(state, e), policy::TRANSIENT, "{state} {e}");
         }
     }
+    for e in policy::LAMBDA_TIMEOUT_ERRORS {
+        assert_eq!(rule("CollectResults", e), policy::COLLECT_TIMEOUT, "{e}");
+    }
     // Polling is a Retry, not a Wait + Task + Choice loop.
     assert!(asl["States"]
         .as_object()

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use serde_json::json;
+use trailwatch::alert::deliver::deliver_each;
 use trailwatch::lookup::scan::scan;
 use trailwatch::lookup::sdk::{SdkHistory, REQUESTS_PER_SECOND};
 use trailwatch::rules::RuleSet;
@@ -36,6 +37,12 @@ pub struct LookupArgs {
     /// CloudTrail endpoint (default: the embedded local service; `aws` for AWS itself).
     #[arg(long)]
     pub endpoint_url: Option<String>,
+    /// Publish the alerts to this SNS topic, each once (see --ledger).
+    #[arg(long, env = "TRAILWATCH_ALERT_TOPIC_ARN")]
+    pub topic_arn: Option<String>,
+    /// The file recording which alerts were sent (default: $XDG_STATE_HOME/trailwatch/ledger.redb).
+    #[arg(long, requires = "topic_arn")]
+    pub ledger: Option<std::path::PathBuf>,
 }
 
 fn load_rules(dir: Option<&str>) -> RuleSet {
@@ -73,6 +80,18 @@ pub async fn lookup(args: LookupArgs) -> anyhow::Result<u8> {
     };
     let history = SdkHistory::new(aws_sdk_cloudtrail::Client::new(&target.sdk), rate);
     let report = scan(&history, &Arc::new(rules), window).await?;
+    let mut sent = None;
+    if let Some(topic) = &args.topic_arn {
+        let (sink, ledger) = crate::deliver::sink(&target, topic, args.ledger.as_deref()).await?;
+        // One owner per run: another run may take over its unfinished claims after the lease.
+        let owner = format!(
+            "cli-lookup-{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp()
+        );
+        sent =
+            Some(deliver_each(sink.as_ref(), Some(ledger.as_ref()), &owner, &report.alerts).await?);
+    }
     if let Some(l) = target.local {
         l.shutdown().await;
     }
@@ -86,7 +105,7 @@ pub async fn lookup(args: LookupArgs) -> anyhow::Result<u8> {
             println!(
                 "{}",
                 serde_json::to_string_pretty(
-                    &json!({"window": report.window, "plan": report.plan, "calls": report.calls, "naive_calls": report.naive_calls, "events": report.events, "malformed": report.malformed, "alerts": alerts})
+                    &json!({"window": report.window, "plan": report.plan, "calls": report.calls, "naive_calls": report.naive_calls, "events": report.events, "malformed": report.malformed, "alerts": alerts, "alerts_sent": sent.map(|d| d.alerts), "alerts_already_sent": sent.map(|d| d.skipped)})
                 )?
             );
         }

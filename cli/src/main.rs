@@ -1,6 +1,8 @@
 //! `trailwatch`: run compliance checks and detection rules over CloudTrail, locally or on AWS.
 
 mod checks;
+mod deliver;
+mod ledger;
 mod lookup;
 mod run;
 mod serve;

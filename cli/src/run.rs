@@ -18,7 +18,7 @@ use trailwatch::config::Config;
 use trailwatch::engine::{EngineKind, QueryEngine, Row};
 use trailwatch::lake::SdkLake;
 use trailwatch::pipeline::start::StartInput;
-use trailwatch::pipeline::{drive, Deps};
+use trailwatch::pipeline::{collect, drive, Deps, QueryRef};
 use trailwatch::window::{parse_duration, parse_time};
 
 use crate::serve::LocalArgs;
@@ -79,6 +79,13 @@ pub struct RunArgs {
     /// Athena CloudTrail table.
     #[arg(long, env = "TRAILWATCH_ATHENA_TABLE")]
     pub athena_table: Option<String>,
+    /// Publish the findings as alerts to this SNS topic (on the embedded service's SNS when no
+    /// endpoint is given), each finding once: see --ledger.
+    #[arg(long, env = "TRAILWATCH_ALERT_TOPIC_ARN")]
+    pub topic_arn: Option<String>,
+    /// The file recording which alerts were sent (default: $XDG_STATE_HOME/trailwatch/ledger.redb).
+    #[arg(long, requires = "topic_arn")]
+    pub ledger: Option<std::path::PathBuf>,
     /// Checks running at once (Lake allows 10 queries per account).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=10))]
     pub concurrency: u16,
@@ -93,6 +100,8 @@ pub struct CheckReport {
     pub severity: String,
     pub status: String,
     pub findings: u64,
+    /// Alerts published now (`--topic-arn`); findings already alerted are not sent again.
+    pub alerts_sent: u64,
     pub bytes_scanned: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -210,10 +219,18 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
         event_data_store: target.event_data_store.clone(),
         ..Config::default()
     };
+    let (alerts, ledger) = match &args.topic_arn {
+        Some(topic) => {
+            let (sink, ledger) =
+                crate::deliver::sink(&target, topic, args.ledger.as_deref()).await?;
+            (Some(sink), Some(ledger))
+        }
+        None => (None, None),
+    };
     let deps = Deps {
         engine,
-        alerts: None,
-        ledger: None,
+        alerts,
+        ledger,
         catalog: Arc::new(catalog),
         config: Arc::new(config),
     };
@@ -286,6 +303,7 @@ async fn run_check(
             .unwrap_or_default(),
         status: "ERROR".into(),
         findings: 0,
+        alerts_sent: 0,
         bytes_scanned: 0,
         error: None,
         rows: Vec::new(),
@@ -296,18 +314,26 @@ async fn run_check(
         input,
         scale,
         |m| bar.set_message(m),
-        async |_, page: &[Row]| {
+        async |q: &QueryRef, index: u64, page: &[Row]| {
             rows.extend(
                 page.iter()
                     .map(|r| r.iter().map(|(k, v)| (k.clone(), json!(v))).collect()),
             );
-            Ok((0, 0))
+            // With --topic-arn, through the same code as collect-results.
+            match &deps.alerts {
+                Some(sink) => {
+                    collect::publish_page(sink.as_ref(), deps.ledger.as_deref(), q, index, page)
+                        .await
+                }
+                None => Ok((0, 0)),
+            }
         },
     )
     .await;
     match outcome {
         Ok(d) => {
             report.status = d.poll.status.to_string();
+            report.alerts_sent = d.collect.alerts_sent;
             report.findings = d.collect.rows;
             report.bytes_scanned = d.collect.bytes_scanned;
         }

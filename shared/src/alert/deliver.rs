@@ -78,3 +78,18 @@ async fn publish(sink: &dyn AlertSink, alerts: &[Alert], skipped: u64) -> Result
         skipped,
     })
 }
+
+/// Publishes alerts one ledger key each (an alert seen by overlapping runs or on two paths
+/// goes out once).
+pub async fn deliver_each(
+    sink: &dyn AlertSink,
+    ledger: Option<&dyn Ledger>,
+    owner: &str,
+    alerts: &[Alert],
+) -> Result<Delivered> {
+    let lots = alerts
+        .iter()
+        .map(|a| (crate::ledger::alert_key(&a.id), vec![a.clone()]))
+        .collect();
+    deliver(sink, ledger, owner, lots).await
+}

@@ -1,6 +1,7 @@
-//! The ledger over DynamoDB (`aws-sdk-dynamodb`): a conditional PutItem claims, BatchWriteItem
-//! marks sent (25 keys a call), a TTL attribute lets DynamoDB delete records past the horizon
-//! (within about 48 h: the condition also compares the stored expiry).
+//! The ledger over DynamoDB (`aws-sdk-dynamodb`): a conditional PutItem claims (the condition is
+//! [`LedgerPolicy::may_claim`] stated for DynamoDB), BatchWriteItem marks sent (25 keys a call),
+//! a TTL attribute lets DynamoDB delete records past the horizon (within about 48 h: the
+//! condition also compares the stored expiry).
 
 use std::collections::HashMap;
 
@@ -9,7 +10,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
-use super::{Ledger, LedgerPolicy};
+use super::{Ledger, LedgerPolicy, State};
 use crate::aws::map_sdk_error;
 use crate::error::{Error, Result};
 
@@ -37,20 +38,22 @@ impl DynamoLedger {
     fn item(
         &self,
         key: &str,
-        state: &str,
+        state: State,
         owner: &str,
         now: DateTime<Utc>,
     ) -> HashMap<String, AttributeValue> {
+        let r = self.policy.record(state, owner, now);
         let n = |v: i64| AttributeValue::N(v.to_string());
+        let state = match r.state {
+            State::Pending => "pending",
+            State::Sent => "sent",
+        };
         HashMap::from([
             ("pk".to_string(), AttributeValue::S(key.to_string())),
             ("state".to_string(), AttributeValue::S(state.to_string())),
-            ("owner".to_string(), AttributeValue::S(owner.to_string())),
-            ("claimed_at".to_string(), n(now.timestamp())),
-            (
-                "expires_at".to_string(),
-                n((now + self.policy.horizon).timestamp()),
-            ),
+            ("owner".to_string(), AttributeValue::S(r.owner)),
+            ("claimed_at".to_string(), n(r.claimed_at)),
+            ("expires_at".to_string(), n(r.expires_at)),
         ])
     }
 }
@@ -63,7 +66,7 @@ impl Ledger for DynamoLedger {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(self.item(key, "pending", owner, now)))
+            .set_item(Some(self.item(key, State::Pending, owner, now)))
             .condition_expression(
                 "attribute_not_exists(pk) OR expires_at < :now \
                  OR (#state = :pending AND (#owner = :owner OR claimed_at < :stale))",
@@ -94,7 +97,7 @@ impl Ledger for DynamoLedger {
                 .iter()
                 .map(|k| {
                     PutRequest::builder()
-                        .set_item(Some(self.item(k, "sent", owner, now)))
+                        .set_item(Some(self.item(k, State::Sent, owner, now)))
                         .build()
                         .map(|p| WriteRequest::builder().put_request(p).build())
                         .map_err(|e| Error::InvalidInput(e.to_string()))

@@ -34,6 +34,52 @@ impl Default for LedgerPolicy {
     }
 }
 
+/// Where a key is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Claimed for publishing, not yet marked sent.
+    Pending,
+    /// Published.
+    Sent,
+}
+
+/// One ledger record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Record {
+    pub state: State,
+    pub owner: String,
+    /// Epoch seconds.
+    pub claimed_at: i64,
+    /// Epoch seconds; past this the record no longer counts (and a TTL may delete it).
+    pub expires_at: i64,
+}
+
+impl LedgerPolicy {
+    /// The record a claim (or a mark) by `owner` at `now` writes.
+    pub fn record(&self, state: State, owner: &str, now: DateTime<Utc>) -> Record {
+        Record {
+            state,
+            owner: owner.to_string(),
+            claimed_at: now.timestamp(),
+            expires_at: (now + self.horizon).timestamp(),
+        }
+    }
+
+    /// The claim rule (the module's doc): whether `owner` may claim a key whose record is
+    /// `existing` at `now`. The DynamoDB adapter states the same rule as its condition.
+    pub fn may_claim(&self, existing: Option<&Record>, owner: &str, now: DateTime<Utc>) -> bool {
+        match existing {
+            None => true,
+            Some(r) => {
+                r.expires_at < now.timestamp()
+                    || (r.state == State::Pending
+                        && (r.owner == owner || r.claimed_at < (now - self.lease).timestamp()))
+            }
+        }
+    }
+}
+
 /// The ledger as the publishing paths need it.
 #[async_trait]
 pub trait Ledger: Send + Sync {
@@ -60,4 +106,36 @@ pub fn from_config(
 /// The ledger key of one alert (its id is deterministic: rule + event).
 pub fn alert_key(alert_id: &str) -> String {
     format!("alert#{alert_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_claim_rule() {
+        let p = LedgerPolicy::default();
+        let t0: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        let min = Duration::minutes;
+        let pending = p.record(State::Pending, "a", t0);
+        let sent = p.record(State::Sent, "a", t0);
+        assert!(p.may_claim(None, "a", t0));
+        assert!(
+            p.may_claim(Some(&pending), "a", t0 + min(1)),
+            "its own claim"
+        );
+        assert!(
+            !p.may_claim(Some(&pending), "b", t0 + min(1)),
+            "a fresh claim"
+        );
+        assert!(
+            p.may_claim(Some(&pending), "b", t0 + min(11)),
+            "a stale claim"
+        );
+        assert!(!p.may_claim(Some(&sent), "a", t0 + min(11)), "sent");
+        assert!(
+            p.may_claim(Some(&sent), "b", t0 + Duration::days(7) + min(1)),
+            "expired"
+        );
+    }
 }

@@ -13,11 +13,11 @@ use super::plan::Plan;
 use super::scan::scan;
 use super::window::scheduled;
 use super::EventHistory;
-use crate::alert::deliver::deliver;
+use crate::alert::deliver::deliver_each;
 use crate::alert::{Alert, AlertSink, EventSummary, Origin};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::ledger::{alert_key, Ledger};
+use crate::ledger::Ledger;
 use crate::rules::RuleSet;
 use crate::window::Window;
 
@@ -100,11 +100,7 @@ pub enum LookupOutcome {
 /// Publishes each alert once across runs and paths (one ledger key per alert); returns the
 /// notifications sent.
 async fn publish(deps: &LookupDeps, owner: &str, alerts: &[Alert]) -> Result<usize> {
-    let lots = alerts
-        .iter()
-        .map(|a| (alert_key(&a.id), vec![a.clone()]))
-        .collect();
-    let d = deliver(deps.alerts.as_ref(), deps.ledger.as_deref(), owner, lots).await?;
+    let d = deliver_each(deps.alerts.as_ref(), deps.ledger.as_deref(), owner, alerts).await?;
     if d.skipped > 0 {
         tracing::info!(skipped = d.skipped, "alerts already delivered");
     }

@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::poll::PollState;
 use super::{Deps, QueryRef};
-use crate::alert::deliver::deliver;
-use crate::alert::{Alert, EventSummary, Origin};
+use crate::alert::deliver::deliver_each;
+use crate::alert::{Alert, AlertSink, EventSummary, Origin};
 use crate::engine::{QueryStatus, Row};
 use crate::error::{Error, Result};
-use crate::ledger::alert_key;
+use crate::ledger::Ledger;
 
 /// Time kept in reserve: one page fetch and publish must fit in it.
 pub const RESERVE: Duration = Duration::from_secs(10);
@@ -156,6 +156,28 @@ pub fn alerts_for(q: &QueryRef, rows: &[Row]) -> Vec<Alert> {
         .collect()
 }
 
+/// Publishes one page's findings; returns the alerts and notifications sent. One ledger key per
+/// alert (rule + event): a retried invocation, a re-run or an overlapping window publishes a
+/// finding once; the query is the owner, so a retry of this collection takes over the claims
+/// it left.
+pub async fn publish_page(
+    sink: &dyn AlertSink,
+    ledger: Option<&dyn Ledger>,
+    q: &QueryRef,
+    index: u64,
+    rows: &[Row],
+) -> Result<(u64, u64)> {
+    let d = deliver_each(sink, ledger, &q.query_id, &alerts_for(q, rows)).await?;
+    if d.skipped > 0 {
+        tracing::info!(
+            page = index,
+            skipped = d.skipped,
+            "findings already delivered"
+        );
+    }
+    Ok((d.alerts, d.notifications))
+}
+
 /// collect-results: collects, publishing each page's findings as alerts.
 pub async fn handle(
     deps: &Deps,
@@ -174,25 +196,13 @@ pub async fn handle(
         .alerts
         .as_ref()
         .ok_or_else(|| Error::Config("TRAILWATCH_ALERT_TOPIC_ARN is not set".into()))?;
-    // One ledger key per alert (rule + event): a retried invocation, a re-run or an
-    // overlapping window publishes a finding once; the query is the owner, so a retry of this
-    // collection takes over the claims it left.
-    let ledger = deps.ledger.as_deref();
     pages(
         deps,
         q,
         &mut st,
         deadline,
         async |index: u64, rows: &[Row]| {
-            let lots = alerts_for(q, rows)
-                .into_iter()
-                .map(|a| (alert_key(&a.id), vec![a]))
-                .collect();
-            let d = deliver(sink.as_ref(), ledger, &q.query_id, lots).await?;
-            if d.skipped > 0 {
-                tracing::info!(page = index, skipped = d.skipped, "page already delivered");
-            }
-            Ok((d.alerts, d.notifications))
+            publish_page(sink.as_ref(), deps.ledger.as_deref(), q, index, rows).await
         },
     )
     .await?;

@@ -43,14 +43,15 @@ async fn retrying<T>(scale: f64, mut f: impl AsyncFnMut() -> Result<T>) -> Resul
     }
 }
 
-/// Starts, polls until finished and collects, handing each page's rows to `on_page`;
-/// `on_status` hears each step ("starting", "RUNNING (3 polls)", ...).
+/// Starts, polls until finished and collects, handing each page (the query, the page's index
+/// and rows) to `on_page`, which returns the alerts and notifications it sent; `on_status`
+/// hears each step ("starting", "RUNNING (3 polls)", ...).
 pub async fn run(
     deps: &Deps,
     input: StartInput,
     time_scale: f64,
     mut on_status: impl FnMut(String),
-    mut on_page: impl AsyncFnMut(u64, &[Row]) -> Result<(u64, u64)>,
+    mut on_page: impl AsyncFnMut(&QueryRef, u64, &[Row]) -> Result<(u64, u64)>,
 ) -> Result<Driven> {
     on_status("starting".into());
     let mut n = 0;
@@ -96,7 +97,11 @@ pub async fn run(
     while !state.done {
         // Lambda's 5-minute budget, as collect-results gets it.
         let deadline = SystemTime::now() + Duration::from_secs(300);
-        collect::pages(deps, &query, &mut state, deadline, &mut on_page).await?;
+        let q = &query;
+        collect::pages(deps, q, &mut state, deadline, async |i, rows: &[Row]| {
+            on_page(q, i, rows).await
+        })
+        .await?;
         on_status(format!("collected {} rows", state.rows));
     }
     Ok(Driven {

@@ -70,6 +70,18 @@ pub const TRANSIENT_ERRORS: [&str; 6] = [
     "Lambda.TooManyRequestsException",
 ];
 
+/// A collect-results invocation that timed out: retried from the last saved continuation (the
+/// alert ledger keeps what it had already published from going out twice).
+pub const COLLECT_TIMEOUT: RetryRule = RetryRule {
+    interval_secs: 2,
+    backoff_rate: 2.0,
+    max_attempts: 3,
+};
+
+/// The `errorType`s Step Functions reports for a Lambda invocation that timed out.
+pub const LAMBDA_TIMEOUT_ERRORS: [&str; 2] =
+    ["Lambda.Unknown", "Lambda.ClientExecutionTimeoutException"];
+
 /// State transitions a whole check costs (as AWS bills them: every state entered and every
 /// retry) when its query runs `secs` seconds and collect-results needs `collects` invocations:
 /// StartQuery, PollQuery and its retries, then CollectResults and IsCollected per invocation,
