@@ -952,3 +952,31 @@ async fn athena_partitions_come_from_trail_paths_and_bound_the_bytes_scanned() {
     svc.shutdown().await;
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// A query whose arithmetic overflows ends FAILED with a message and frees its slot: more such
+/// queries than Lake's ten slots leave the service answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overflowing_query_fails_and_frees_its_slot() {
+    let svc = start_service(|_| {}).await;
+    let ct = cloudtrail(svc.endpoint(), 1);
+    let store = svc.summary.event_data_store.clone();
+    for _ in 0..12 {
+        let id = start_query(
+            &ct,
+            format!("SELECT date_add('day', 9223372036854775807, eventTime) FROM {store} WHERE eventTime > '2023-01-01 00:00:00'"),
+        )
+        .await;
+        assert_eq!(wait_query(&ct, &id).await, "FAILED");
+        let d = ct.describe_query().query_id(&id).send().await.unwrap();
+        assert!(
+            d.error_message()
+                .unwrap_or_default()
+                .contains("out of the timestamp range"),
+            "{:?}",
+            d.error_message()
+        );
+    }
+    let id = start_query(&ct, format!("SELECT count(*) FROM {store}")).await;
+    assert_eq!(wait_query(&ct, &id).await, "FINISHED");
+    svc.shutdown().await;
+}

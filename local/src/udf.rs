@@ -382,14 +382,22 @@ fn to_dt(ms: i64) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms).ok_or_else(|| exec_err("timestamp out of range"))
 }
 
+fn overflow(f: &str) -> DataFusionError {
+    exec_err(format!("{f}: the result is out of the timestamp range"))
+}
+
 fn date_diff(unit: &str, a: i64, b: i64) -> Result<i64> {
     if let Some(u) = unit_ms(unit) {
-        return Ok((b - a) / u);
+        return b
+            .checked_sub(a)
+            .map(|d| d / u)
+            .ok_or_else(|| overflow("date_diff"));
     }
     let months =
         unit_months(unit).ok_or_else(|| exec_err(format!("'{unit}' is not a valid unit")))?;
     let (da, db) = (to_dt(a)?, to_dt(b)?);
-    let mut m = (db.year() as i64 - da.year() as i64) * 12 + db.month() as i64 - da.month() as i64;
+    let mut m = (i64::from(db.year()) - i64::from(da.year())) * 12 + i64::from(db.month())
+        - i64::from(da.month());
     // A partial month does not count, in either direction.
     let a_rest = da
         .with_year(db.year())
@@ -404,17 +412,26 @@ fn date_diff(unit: &str, a: i64, b: i64) -> Result<i64> {
     Ok(m / months)
 }
 
+/// Every step checked: an input-derived count can be any 64-bit number.
 fn date_add(unit: &str, n: i64, t: i64) -> Result<i64> {
     if let Some(u) = unit_ms(unit) {
-        return Ok(t + n * u);
+        let ms = n
+            .checked_mul(u)
+            .and_then(|d| t.checked_add(d))
+            .ok_or_else(|| overflow("date_add"))?;
+        // Also within what a timestamp can print.
+        return to_dt(ms).map(|_| ms).map_err(|_| overflow("date_add"));
     }
-    let months =
-        unit_months(unit).ok_or_else(|| exec_err(format!("'{unit}' is not a valid unit")))? * n;
+    let months = unit_months(unit)
+        .ok_or_else(|| exec_err(format!("'{unit}' is not a valid unit")))?
+        .checked_mul(n)
+        .ok_or_else(|| overflow("date_add"))?;
     let dt = to_dt(t)?;
+    let count = u32::try_from(months.unsigned_abs()).map_err(|_| overflow("date_add"))?;
     let shifted = if months >= 0 {
-        dt.checked_add_months(Months::new(months as u32))
+        dt.checked_add_months(Months::new(count))
     } else {
-        dt.checked_sub_months(Months::new((-months) as u32))
+        dt.checked_sub_months(Months::new(count))
     };
     shifted
         .map(|d| d.timestamp_millis())
@@ -424,6 +441,18 @@ fn date_add(unit: &str, n: i64, t: i64) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_arithmetic_never_overflows() {
+        let t = 1_688_990_400_000; // 2023-07-10T12:00:00Z
+        for unit in ["millisecond", "second", "day", "week", "month", "year"] {
+            for n in [i64::MAX, i64::MIN, i64::MAX / 2] {
+                assert!(date_add(unit, n, t).is_err(), "{unit} {n}");
+            }
+        }
+        assert!(date_diff("second", i64::MIN, i64::MAX).is_err());
+        assert_eq!(date_add("day", 1, t).unwrap(), t + 86_400_000);
+    }
 
     #[test]
     fn json_paths() {

@@ -71,7 +71,7 @@ async fn publish(sink: &dyn AlertSink, alerts: &[Alert], skipped: u64) -> Result
             ..Delivered::default()
         });
     }
-    let notifications = sink.publish(&pack(alerts)).await?;
+    let notifications = sink.publish(&pack(alerts)?).await?;
     Ok(Delivered {
         alerts: alerts.len() as u64,
         notifications: notifications as u64,

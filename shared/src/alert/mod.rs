@@ -253,8 +253,9 @@ pub fn subject(severity: Severity, title: &str, count: usize) -> String {
 }
 
 /// Packs alerts into notifications: grouped by rule (in first-seen order), at most
-/// [`MAX_ALERTS_PER_MESSAGE`] alerts and under SNS's size limit each. Nothing is dropped.
-pub fn pack(alerts: &[Alert]) -> Vec<Notification> {
+/// [`MAX_ALERTS_PER_MESSAGE`] alerts and under SNS's size limit each. Nothing is dropped; a body
+/// that cannot be written is an error, never an empty message.
+pub fn pack(alerts: &[Alert]) -> Result<Vec<Notification>> {
     let mut order: Vec<&str> = Vec::new();
     for a in alerts {
         if !order.contains(&a.rule_id.as_str()) {
@@ -293,7 +294,8 @@ pub fn pack(alerts: &[Alert]) -> Vec<Notification> {
                 parts,
                 alerts: chunk,
             };
-            let message = serde_json::to_string(&body).unwrap_or_default();
+            let message = serde_json::to_string(&body)
+                .map_err(|e| crate::Error::Publish(format!("alert body: {e}")))?;
             let mut h = Sha256::new();
             for a in chunk.iter() {
                 h.update(a.id.as_bytes());
@@ -326,7 +328,7 @@ pub fn pack(alerts: &[Alert]) -> Vec<Notification> {
             });
         }
     }
-    out
+    Ok(out)
 }
 
 fn body_len(alerts: &[Alert]) -> usize {
@@ -407,7 +409,7 @@ mod tests {
     fn packing_loses_nothing_and_respects_the_size_limit() {
         let mut alerts: Vec<Alert> = (0..120).map(|i| alert("big", i, 4000)).collect();
         alerts.extend((0..3).map(|i| alert("small", i, 10)));
-        let notes = pack(&alerts);
+        let notes = pack(&alerts).unwrap();
         assert!(notes.iter().all(|n| n.message.len() <= MAX_MESSAGE_BYTES));
         let mut seen = 0;
         for n in &notes {
@@ -424,7 +426,7 @@ mod tests {
     fn batches_keep_to_sns_limits_and_fill_each_request() {
         // Median-sized alerts (~600 bytes): ten 50-alert messages would be ~300 KB.
         let alerts: Vec<Alert> = (0..5000).map(|i| alert("many", i, 300)).collect();
-        let notes = pack(&alerts);
+        let notes = pack(&alerts).unwrap();
         let groups = batches(&notes);
         assert_eq!(groups.iter().map(|g| g.len()).sum::<usize>(), notes.len());
         for g in &groups {

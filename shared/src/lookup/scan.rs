@@ -39,7 +39,9 @@ struct Collector<'a> {
 impl Collector<'_> {
     fn take(&mut self, page: &HistoryPage) {
         for raw in &page.events {
-            if !self.seen.insert(raw.event_id.clone()) {
+            // An event without an id cannot be recognised again: evaluate it rather than
+            // letting every such event collapse into one.
+            if !raw.event_id.is_empty() && !self.seen.insert(raw.event_id.clone()) {
                 continue;
             }
             let parsed: Option<Value> = raw
