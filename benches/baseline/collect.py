@@ -1,6 +1,6 @@
 """boto3 equivalent of collect-results: GetQueryResults page by page (1,000 rows), rows decoded
 into records, one alert per row (same fields and deterministic id), packed 50 to an SNS message
-and published 10 messages per PublishBatch."""
+and published in PublishBatch requests of at most 10 messages and 256 KiB in all (SNS's limits)."""
 import hashlib
 import json
 
@@ -25,11 +25,21 @@ def publish(sns, topic, query, alerts):
                          "Subject": f"[{query['severity'].upper()}] trailwatch: {query['title']} ({len(chunk)} events)"[:99],
                          "MessageAttributes": {"severity": {"DataType": "String", "StringValue": query["severity"]},
                                                "rule_id": {"DataType": "String", "StringValue": query["check_id"]}}})
-    for i in range(0, len(messages), 10):
-        batch = messages[i:i + 10]
-        for j, m in enumerate(batch):
-            m["Id"] = f"m{j}"
-        sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=batch)
+    def size(m):
+        attrs = sum(len(k) + len(v["DataType"]) + len(v["StringValue"]) for k, v in m["MessageAttributes"].items())
+        return len(m["Message"].encode()) + attrs
+
+    batch, total = [], 0
+    for m in messages + [None]:
+        if m is None or len(batch) == 10 or (batch and total + size(m) > 262_144):
+            for j, b in enumerate(batch):
+                b["Id"] = f"m{j}"
+            if batch:
+                sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=batch)
+            batch, total = [], 0
+        if m is not None:
+            batch.append(m)
+            total += size(m)
     return len(messages)
 
 
