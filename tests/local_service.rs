@@ -980,3 +980,68 @@ async fn an_overflowing_query_fails_and_frees_its_slot() {
     assert_eq!(wait_query(&ct, &id).await, "FINISHED");
     svc.shutdown().await;
 }
+
+/// A self cross join stops at the result cap with a clear error (FAILED), ended queries are
+/// evicted past the kept number (QueryIdNotFound, as for an expired Lake query), and an SNS
+/// request of 2 MB with thousands of attributes is refused at the eleventh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runaway_queries_stop_at_the_cap_and_old_ones_are_evicted() {
+    let svc = start_service(|c| {
+        c.lake.max_result_rows = 10_000;
+        c.lake.max_finished = 2;
+    })
+    .await;
+    let ct = cloudtrail(svc.endpoint(), 1);
+    let store = svc.summary.event_data_store.clone();
+    let id = start_query(
+        &ct,
+        format!("SELECT a.eventID, b.eventID FROM {store} a CROSS JOIN {store} b"),
+    )
+    .await;
+    assert_eq!(wait_query(&ct, &id).await, "FAILED");
+    let d = ct.describe_query().query_id(&id).send().await.unwrap();
+    assert!(
+        d.error_message()
+            .unwrap_or_default()
+            .contains("limit of 10000 rows"),
+        "{:?}",
+        d.error_message()
+    );
+    let mut ids = vec![id];
+    for _ in 0..3 {
+        let q = start_query(&ct, format!("SELECT count(*) FROM {store}")).await;
+        assert_eq!(wait_query(&ct, &q).await, "FINISHED");
+        ids.push(q);
+    }
+    // Four ended, two kept: the two oldest are gone.
+    for (i, q) in ids.iter().enumerate() {
+        let r = ct.get_query_results().query_id(q).send().await;
+        if i < 2 {
+            let e = r.unwrap_err();
+            assert_eq!(code(&e), "QueryIdNotFoundException", "query {i}");
+        } else {
+            assert!(r.is_ok(), "query {i}");
+        }
+    }
+    // Nearly 2 MB of attributes (the body limit): refused with SNS's own error at the 11th.
+    let sns = sns(svc.endpoint());
+    let topic = create_topic(&svc, "big").await;
+    let mut req = sns.publish().topic_arn(&topic).message("m");
+    for n in 0..9_000 {
+        req = req.message_attributes(
+            format!("a{n}"),
+            aws_sdk_sns::types::MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("x".repeat(80))
+                .build()
+                .unwrap(),
+        );
+    }
+    let e = req.send().await.unwrap_err();
+    let msg = format!(
+        "{}",
+        aws_smithy_types::error::display::DisplayErrorContext(&e)
+    );
+    assert!(msg.contains("exceeds the limit of 10"), "{msg}");
+    svc.shutdown().await;
+}

@@ -265,7 +265,7 @@ impl Athena {
                 ));
             }
         }
-        let mut result = execute(&self.ctx, plan, |fields| {
+        let mut result = execute(&self.ctx, plan, self.jobs.max_result_rows(), |fields| {
             crate::sql::output_names(&prepared.names, fields)
                 .into_iter()
                 .map(|n| n.to_ascii_lowercase())

@@ -5,6 +5,7 @@ use datafusion::arrow::array::Array;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
+use futures_util::StreamExt;
 
 use crate::format::value_text;
 use crate::jobs::ResultSet;
@@ -29,10 +30,13 @@ pub fn athena_type(t: &DataType) -> &'static str {
     }
 }
 
-/// Executes `plan`; `names` maps DataFusion's field names to the API's column names.
+/// Executes `plan`, batch by batch, failing once the result passes `max_rows` (so a runaway
+/// join stops there instead of filling memory); `names` maps DataFusion's field names to the
+/// API's column names.
 pub async fn execute(
     ctx: &SessionContext,
     plan: LogicalPlan,
+    max_rows: usize,
     names: impl FnOnce(&[String]) -> Vec<String>,
 ) -> Result<ResultSet, String> {
     let df = ctx
@@ -52,9 +56,15 @@ pub async fn execute(
         .map(|f| athena_type(f.data_type()).to_string())
         .collect();
     let names = names(&fields);
-    let batches = df.collect().await.map_err(|e| e.strip_backtrace())?;
+    let mut stream = df.execute_stream().await.map_err(|e| e.strip_backtrace())?;
     let mut rows = Vec::new();
-    for b in &batches {
+    while let Some(b) = stream.next().await {
+        let b = b.map_err(|e| e.strip_backtrace())?;
+        if rows.len().saturating_add(b.num_rows()) > max_rows {
+            return Err(format!(
+                "Query result exceeds the limit of {max_rows} rows: narrow the query (its window, a filter, or a LIMIT)."
+            ));
+        }
         for r in 0..b.num_rows() {
             let row = b
                 .columns()

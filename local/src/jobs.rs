@@ -20,6 +20,13 @@ pub struct LakeTiming {
     pub run_limit: Duration,
     /// Queued-or-running queries allowed at once (10 on Lake).
     pub max_concurrent: usize,
+    /// A query whose result grows past this many rows fails (a runaway join cannot take the
+    /// service's memory).
+    pub max_result_rows: usize,
+    /// Ended queries and their results are kept this long (Lake keeps 7 days)...
+    pub keep_finished: Duration,
+    /// ...and at most this many of them; older ones answer QueryIdNotFound.
+    pub max_finished: usize,
 }
 
 impl Default for LakeTiming {
@@ -29,6 +36,9 @@ impl Default for LakeTiming {
             running: Duration::from_millis(800),
             run_limit: Duration::from_secs(3600),
             max_concurrent: 10,
+            max_result_rows: 2_000_000,
+            keep_finished: Duration::from_secs(7 * 86_400),
+            max_finished: 1_000,
         }
     }
 }
@@ -73,6 +83,7 @@ pub struct Job<X> {
     pub statement: String,
     pub status: Status,
     pub created_ms: i64,
+    submitted: Instant,
     started: Option<Instant>,
     ended_after: Option<Duration>,
     pub error: Option<String>,
@@ -154,6 +165,7 @@ impl<X: Send + 'static> Jobs<X> {
         let id = uuid::Uuid::new_v4().to_string();
         {
             let mut qs = lock(&self.queries);
+            self.evict(&mut qs);
             // Under the lock, so two racing starts cannot both take the last slot.
             if qs.values().filter(|q| q.status.active()).count() >= self.timing.max_concurrent {
                 return Err(Full(self.timing.max_concurrent));
@@ -164,6 +176,7 @@ impl<X: Send + 'static> Jobs<X> {
                     statement,
                     status: Status::Queued,
                     created_ms: self.clock.now_ms(),
+                    submitted: Instant::now(),
                     started: None,
                     ended_after: None,
                     error: None,
@@ -182,6 +195,40 @@ impl<X: Send + 'static> Jobs<X> {
             q.task = Some(handle.abort_handle());
         }
         Ok(id)
+    }
+
+    /// Forgets ended queries older than `keep_finished`, then the oldest beyond `max_finished`.
+    fn evict(&self, qs: &mut HashMap<String, Job<X>>) {
+        let keep = self.timing.keep_finished;
+        qs.retain(|_, q| q.status.active() || q.submitted.elapsed() <= keep);
+        let ended = qs.values().filter(|q| !q.status.active()).count();
+        if ended > self.timing.max_finished {
+            let mut old: Vec<(Instant, String)> = qs
+                .iter()
+                .filter(|(_, q)| !q.status.active())
+                .map(|(id, q)| (q.submitted, id.clone()))
+                .collect();
+            old.sort();
+            for (_, id) in old.into_iter().take(ended - self.timing.max_finished) {
+                qs.remove(&id);
+            }
+        }
+    }
+
+    /// The most rows a query's result may have.
+    pub fn max_result_rows(&self) -> usize {
+        self.timing.max_result_rows
+    }
+
+    /// Ends query `id` with `f`, then forgets what is too old or too many.
+    fn finish<F: FnOnce(&mut Job<X>)>(&self, id: &str, f: F) {
+        let mut qs = lock(&self.queries);
+        if let Some(q) = qs.get_mut(id) {
+            if q.status.active() {
+                f(q);
+            }
+        }
+        self.evict(&mut qs);
     }
 
     fn set<F: FnOnce(&mut Job<X>)>(&self, id: &str, f: F) {
@@ -224,7 +271,7 @@ impl<X: Send + 'static> Jobs<X> {
             abort.abort();
         }
         let ended = started.elapsed();
-        self.set(&id, |q| {
+        self.finish(&id, |q| {
             q.ended_after = Some(ended);
             match outcome {
                 Ok(Ok((result, stats))) => {

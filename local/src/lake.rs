@@ -163,7 +163,7 @@ impl Lake {
         prepared: &Prepared,
         plan: datafusion::logical_expr::LogicalPlan,
     ) -> crate::jobs::Outcome {
-        let result = execute(&self.ctx, plan, |fields| {
+        let result = execute(&self.ctx, plan, self.jobs.max_result_rows(), |fields| {
             output_names(&prepared.names, fields)
         })
         .await?;

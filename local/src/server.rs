@@ -121,8 +121,7 @@ async fn aws(State(st): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
             }
         }
         None => {
-            let form: Vec<(String, String)> =
-                url::form_urlencoded::parse(&body).into_owned().collect();
+            let form: crate::sns::Form = url::form_urlencoded::parse(&body).into_owned().collect();
             match st.sns.handle(&form, st.clock.now_ms()) {
                 Ok(xml) => (StatusCode::OK, [("content-type", "text/xml")], xml).into_response(),
                 Err(e) => sns_error(&e),

@@ -1,7 +1,7 @@
 //! Enough of SNS (the AWS query protocol, XML replies) for alerts: CreateTopic, ListTopics,
 //! Publish and PublishBatch with SNS's limits, and a read-back of what was published.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 
 use serde::Serialize;
@@ -11,6 +11,8 @@ use crate::error::ApiError;
 /// SNS's message size limit, in UTF-8 bytes.
 pub const MAX_MESSAGE_BYTES: usize = 262_144;
 const FIFO_DEDUP_MS: i64 = 5 * 60 * 1000;
+/// Published messages kept for read-back; older ones are dropped first.
+pub const MAX_KEPT_MESSAGES: usize = 100_000;
 
 /// A message as a subscriber would receive it.
 #[derive(Debug, Clone, Serialize)]
@@ -28,7 +30,7 @@ pub struct Published {
 #[derive(Default)]
 struct State {
     topics: BTreeMap<String, String>,
-    messages: Vec<Published>,
+    messages: VecDeque<Published>,
     /// Requests answered, by action (rejected ones included).
     requests: BTreeMap<String, usize>,
     /// FIFO dedupe: (topic, dedup id) -> (message id, when).
@@ -42,7 +44,9 @@ pub struct Sns {
     state: Mutex<State>,
 }
 
-type Form = Vec<(String, String)>;
+/// A request's form fields by name: looked up in constant time, so a body of any size is
+/// read in time linear in its length.
+pub type Form = HashMap<String, String>;
 
 /// One message of a Publish or PublishBatch request.
 struct Message<'a> {
@@ -80,7 +84,7 @@ impl<'a> Message<'a> {
 }
 
 fn get<'a>(form: &'a Form, key: &str) -> Option<&'a str> {
-    form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    form.get(key).map(String::as_str)
 }
 
 fn invalid(msg: impl Into<String>) -> ApiError {
@@ -110,6 +114,12 @@ fn attributes(form: &Form, prefix: &str) -> Result<BTreeMap<String, (String, Str
         let Some(name) = get(form, &format!("{prefix}.entry.{n}.Name")) else {
             break;
         };
+        if n > 10 {
+            // Refused at the eleventh: the rest of a huge request is never walked.
+            return Err(invalid(
+                "Number of message attributes exceeds the limit of 10.",
+            ));
+        }
         let dt = get(form, &format!("{prefix}.entry.{n}.Value.DataType")).ok_or_else(|| {
             invalid(format!(
                 "The message attribute '{name}' must contain a DataType."
@@ -117,11 +127,6 @@ fn attributes(form: &Form, prefix: &str) -> Result<BTreeMap<String, (String, Str
         })?;
         let v = get(form, &format!("{prefix}.entry.{n}.Value.StringValue")).unwrap_or_default();
         out.insert(name.to_string(), (dt.to_string(), v.to_string()));
-    }
-    if out.len() > 10 {
-        return Err(invalid(
-            "Number of message attributes exceeds the limit of 10.",
-        ));
     }
     Ok(out)
 }
@@ -218,7 +223,10 @@ impl Sns {
             st.seen
                 .insert((topic.to_string(), d.to_string()), (id.clone(), now_ms));
         }
-        st.messages.push(Published {
+        if st.messages.len() >= MAX_KEPT_MESSAGES {
+            st.messages.pop_front();
+        }
+        st.messages.push_back(Published {
             topic_arn: topic.to_string(),
             message_id: id.clone(),
             subject: subject.map(str::to_string),
