@@ -2,7 +2,7 @@
 
 use trailwatch::checks::Catalog;
 
-use crate::run::Output;
+use crate::output::Output;
 
 /// Prints the catalog.
 pub fn list(output: Output, dir: Option<&str>) -> anyhow::Result<u8> {

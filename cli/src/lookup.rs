@@ -11,7 +11,7 @@ use trailwatch::lookup::sdk::{SdkHistory, REQUESTS_PER_SECOND};
 use trailwatch::rules::RuleSet;
 use trailwatch::window::{parse_duration, parse_time, Window};
 
-use crate::run::Output;
+use crate::output::Output;
 use crate::serve::LocalArgs;
 use crate::target::Target;
 

@@ -4,6 +4,7 @@ mod checks;
 mod deliver;
 mod ledger;
 mod lookup;
+mod output;
 mod run;
 mod serve;
 mod table;
@@ -32,7 +33,7 @@ enum Command {
     /// List the check catalog.
     Checks {
         #[arg(long, value_enum, default_value = "table")]
-        output: run::Output,
+        output: output::Output,
         /// Extra checks folder.
         #[arg(long, env = "TRAILWATCH_CHECKS_DIR")]
         checks_dir: Option<String>,
@@ -42,7 +43,7 @@ enum Command {
     /// List the detection rules.
     Rules {
         #[arg(long, value_enum, default_value = "table")]
-        output: run::Output,
+        output: output::Output,
         /// Extra Sigma rules folder.
         #[arg(long, env = "TRAILWATCH_RULES_DIR")]
         rules: Option<String>,

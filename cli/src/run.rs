@@ -21,6 +21,7 @@ use trailwatch::pipeline::start::StartInput;
 use trailwatch::pipeline::{collect, drive, Deps, QueryRef};
 use trailwatch::window::{parse_duration, parse_time};
 
+use crate::output::Output;
 use crate::serve::LocalArgs;
 use crate::target::Target;
 
@@ -31,13 +32,6 @@ pub enum Engine {
     Lake,
     /// Athena over the trail's S3 logs.
     Athena,
-}
-
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Output {
-    Table,
-    Json,
 }
 
 /// `trailwatch run` options.

@@ -137,19 +137,18 @@ pub fn load_paths(paths: &[PathBuf]) -> Loaded {
     loaded
 }
 
+/// `p` itself when it is a file (whatever its name: the user named it), else every event file
+/// below it.
 fn collect_files(p: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let meta = fs::metadata(p)?;
-    if meta.is_dir() {
-        for entry in fs::read_dir(p)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                collect_files(&path, out)?;
-            } else if is_event_file(&path) {
-                out.push(path);
-            }
-        }
-    } else {
+    if !fs::metadata(p)?.is_dir() {
         out.push(p.to_path_buf());
+        return Ok(());
+    }
+    for entry in walkdir::WalkDir::new(p).follow_links(true) {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if entry.file_type().is_file() && is_event_file(entry.path()) {
+            out.push(entry.into_path());
+        }
     }
     Ok(())
 }

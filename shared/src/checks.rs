@@ -10,45 +10,10 @@ use serde::Serialize;
 
 use crate::engine::EngineKind;
 use crate::error::{Error, Result};
+use crate::severity::Severity;
 use crate::sql::Template;
 
 static BUNDLED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../checks");
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Informational,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    /// Parses `informational|info|low|medium|high|critical` (Sigma's levels too).
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s.trim().to_ascii_lowercase().as_str() {
-            "informational" | "info" => Self::Informational,
-            "low" => Self::Low,
-            "medium" => Self::Medium,
-            "high" => Self::High,
-            "critical" => Self::Critical,
-            _ => return None,
-        })
-    }
-
-    /// The lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Informational => "informational",
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Critical => "critical",
-        }
-    }
-}
 
 /// One compliance check.
 #[derive(Debug, Clone, Serialize)]

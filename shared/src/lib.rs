@@ -19,6 +19,7 @@ pub mod lookup;
 pub mod pipeline;
 pub mod rules;
 pub mod s3uri;
+pub mod severity;
 pub mod sql;
 pub mod window;
 

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::checks::Severity;
 use crate::error::Result;
+use crate::severity::Severity;
 
 /// SNS's message limit; notifications stay under it with headroom for attributes.
 pub const MAX_MESSAGE_BYTES: usize = 262_144;

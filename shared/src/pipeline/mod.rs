@@ -15,11 +15,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::alert::AlertSink;
-use crate::checks::{Catalog, Severity};
+use crate::checks::Catalog;
 use crate::config::Config;
 use crate::engine::{EngineKind, QueryEngine};
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
+use crate::severity::Severity;
 use crate::window::Window;
 
 /// The ports and configuration the handlers run with, built once per process.

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{Deps, QueryRef};
-use crate::checks::Severity;
 use crate::engine::EngineKind;
 use crate::error::{Error, Result};
 use crate::s3uri::S3Uri;
+use crate::severity::Severity;
 use crate::sql::{Source, Template};
 use crate::window::{parse_duration, parse_time, Window};
 

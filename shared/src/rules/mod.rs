@@ -11,7 +11,7 @@ use include_dir::{include_dir, Dir};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::checks::Severity;
+use crate::severity::Severity;
 pub use needs::{Key, Needs};
 
 static BUNDLED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../rules");
