@@ -95,9 +95,11 @@ fn state_text(s: Status) -> &'static str {
 }
 
 impl Athena {
-    /// Builds the table over `events`.
+    /// Builds the table over `events`; `sizes[i]` is event `i`'s text length in bytes (what
+    /// Athena reads from S3 for it).
     pub fn new(
         events: &[Event],
+        sizes: &[u64],
         settings: AthenaSettings,
         timing: LakeTiming,
         clock: crate::clock::Clock,
@@ -107,7 +109,8 @@ impl Athena {
             .with_default_catalog_and_schema("awsdatacatalog", &settings.database);
         let ctx = SessionContext::new_with_config(config);
         crate::udf::register(&ctx);
-        let batches = crate::table::to_athena_batches(events, 8192)?;
+        let partitions: Vec<Partition> = events.iter().map(Event::partition).collect();
+        let batches = crate::table::to_athena_batches(events, &partitions, 8192)?;
         let mut parts = vec![Vec::new(), Vec::new()];
         for (i, b) in batches.into_iter().enumerate() {
             parts[i % 2].push(b);
@@ -116,13 +119,12 @@ impl Athena {
             settings.table.as_str(),
             Arc::new(MemTable::try_new(athena_schema(), parts)?),
         )?;
-        // Each event's original text is what Athena reads from S3 for it.
-        let mut sizes: BTreeMap<Partition, u64> = BTreeMap::new();
-        for e in events {
-            let n = u64::try_from(e.json.to_string().len()).unwrap_or(u64::MAX);
-            let slot = sizes.entry(e.partition()).or_default();
-            *slot = slot.saturating_add(n);
+        let mut per_partition: BTreeMap<Partition, u64> = BTreeMap::new();
+        for (p, n) in partitions.into_iter().zip(sizes) {
+            let slot = per_partition.entry(p).or_default();
+            *slot = slot.saturating_add(*n);
         }
+        let sizes = per_partition;
         let total_bytes = sizes.values().fold(0u64, |a, b| a.saturating_add(*b));
         let schema = Arc::new(Schema::new(vec![
             Field::new("account", DataType::Utf8, false),

@@ -167,12 +167,20 @@ pub async fn start_loaded(config: Config, loaded: load::Loaded) -> Result<Runnin
     let newest = loaded.events.iter().map(|e| e.time_ms).max();
     let clock = Clock::new(&config.clock, newest);
     let batches = table::to_batches(&loaded.events, 8192)?;
-    // The eventjson column already holds each event's text: its size is what Lake bills.
-    let bytes = batches
+    // The eventjson column already holds each event's text: its size is what Lake bills and
+    // what Athena reads, so both take it from there rather than serialising every event again.
+    let sizes: Vec<u64> = batches
         .iter()
         .filter_map(|b| b.column_by_name("eventjson"))
-        .map(|c| c.as_string::<i32>().values().len() as u64)
-        .sum();
+        .flat_map(|c| {
+            let offsets = c.as_string::<i32>().offsets();
+            offsets
+                .windows(2)
+                .map(|w| u64::try_from(w[1] - w[0]).unwrap_or(0))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let bytes = sizes.iter().sum();
     let store = lake::Store {
         id: store_id.clone(),
         arn: arn.clone(),
@@ -182,6 +190,7 @@ pub async fn start_loaded(config: Config, loaded: load::Loaded) -> Result<Runnin
     let lake = lake::Lake::new(batches, store, config.lake.clone(), clock)?;
     let athena = athena::Athena::new(
         &loaded.events,
+        &sizes,
         config.athena.clone(),
         config.lake.clone(),
         clock,

@@ -349,7 +349,7 @@ fn build(dt: &DataType, values: &[Option<&Value>]) -> Result<ArrayRef> {
 
 /// Turns events into record batches of at most `batch_rows` rows with [`lake_schema`].
 pub fn to_batches(events: &[Event], batch_rows: usize) -> Result<Vec<RecordBatch>> {
-    batches(lake_schema(), events, batch_rows, |name, chunk| {
+    batches(lake_schema(), events, batch_rows, |name, _, chunk| {
         (name == "eventjson").then(|| {
             Arc::new(StringArray::from_iter_values(
                 chunk.iter().map(|e| e.json.to_string()),
@@ -358,35 +358,42 @@ pub fn to_batches(events: &[Event], batch_rows: usize) -> Result<Vec<RecordBatch
     })
 }
 
-/// Turns events into record batches with [`athena_schema`], partition keys filled in.
-pub fn to_athena_batches(events: &[Event], batch_rows: usize) -> Result<Vec<RecordBatch>> {
-    batches(athena_schema(), events, batch_rows, |name, chunk| {
+/// Turns events into record batches with [`athena_schema`]; `partitions[i]` is event `i`'s.
+pub fn to_athena_batches(
+    events: &[Event],
+    partitions: &[crate::load::Partition],
+    batch_rows: usize,
+) -> Result<Vec<RecordBatch>> {
+    batches(athena_schema(), events, batch_rows, |name, first, chunk| {
         let pick: fn(&crate::load::Partition) -> &str = match name {
             "account" => |p| &p.account,
             "region" => |p| &p.region,
             "timestamp" => |p| &p.day,
             _ => return None,
         };
-        Some(Arc::new(StringArray::from_iter_values(
-            chunk.iter().map(|e| pick(&e.partition()).to_string()),
-        )) as ArrayRef)
+        let rows = partitions.get(first..first + chunk.len())?;
+        Some(Arc::new(StringArray::from_iter_values(rows.iter().map(pick))) as ArrayRef)
     })
 }
 
+/// Record batches of `schema` over `events`; `special(column, first_event_index, chunk)` builds
+/// the columns that do not come from the JSON record.
 fn batches(
     schema: SchemaRef,
     events: &[Event],
     batch_rows: usize,
-    special: impl Fn(&str, &[Event]) -> Option<ArrayRef>,
+    special: impl Fn(&str, usize, &[Event]) -> Option<ArrayRef>,
 ) -> Result<Vec<RecordBatch>> {
+    let rows = batch_rows.max(1);
     events
-        .chunks(batch_rows.max(1))
-        .map(|chunk| {
+        .chunks(rows)
+        .enumerate()
+        .map(|(n, chunk)| {
             let columns = schema
                 .fields()
                 .iter()
                 .map(|f| {
-                    if let Some(c) = special(f.name(), chunk) {
+                    if let Some(c) = special(f.name(), n * rows, chunk) {
                         return Ok(c);
                     }
                     let vals: Vec<Option<&Value>> =
