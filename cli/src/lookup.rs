@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use serde_json::json;
-use trailwatch::alert::deliver::deliver_each;
+use trailwatch::alert::deliver::deliver;
 use trailwatch::lookup::scan::scan;
 use trailwatch::lookup::sdk::{SdkHistory, REQUESTS_PER_SECOND};
 use trailwatch::rules::RuleSet;
@@ -89,8 +89,7 @@ pub async fn lookup(args: LookupArgs) -> anyhow::Result<u8> {
             std::process::id(),
             chrono::Utc::now().timestamp()
         );
-        sent =
-            Some(deliver_each(sink.as_ref(), Some(ledger.as_ref()), &owner, &report.alerts).await?);
+        sent = Some(deliver(sink.as_ref(), Some(ledger.as_ref()), &owner, &report.alerts).await?);
     }
     if let Some(l) = target.local {
         l.shutdown().await;

@@ -12,13 +12,12 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::Semaphore;
-use trailwatch::athena::{AthenaTarget, SdkAthena};
+use trailwatch::athena::AthenaTarget;
 use trailwatch::checks::Catalog;
 use trailwatch::config::Config;
-use trailwatch::engine::{EngineKind, QueryEngine, Row};
-use trailwatch::lake::SdkLake;
+use trailwatch::engine::{EngineKind, Row};
 use trailwatch::pipeline::start::StartInput;
-use trailwatch::pipeline::{collect, drive, Deps, QueryRef};
+use trailwatch::pipeline::{collect, drive, engine_for, Deps, QueryRef};
 use trailwatch::window::{parse_duration, parse_time};
 
 use crate::output::Output;
@@ -197,22 +196,13 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
             },
         }),
     };
-    let engine: Arc<dyn QueryEngine> = match &athena {
-        None => Arc::new(SdkLake::new(
-            aws_sdk_cloudtrail::Client::new(&target.sdk),
-            None,
-        )),
-        Some(t) => Arc::new(SdkAthena::new(
-            aws_sdk_athena::Client::new(&target.sdk),
-            t.clone(),
-        )),
-    };
     let config = Config {
         engine: kind,
         athena,
         event_data_store: target.event_data_store.clone(),
         ..Config::default()
     };
+    let engine = engine_for(&config, &target.sdk)?;
     let (alerts, ledger) = match &args.topic_arn {
         Some(topic) => {
             let (sink, ledger) =

@@ -58,14 +58,19 @@ pub async fn start_query(deps: &Deps, ev: LambdaEvent<Value>) -> Result<QueryRef
     .map_err(diagnostic)
 }
 
+/// Names the query in the invocation's span.
+fn record_query(q: &QueryRef) {
+    let current = tracing::Span::current();
+    current.record("query_id", q.query_id.as_str());
+    current.record("check_id", q.check_id.as_str());
+}
+
 /// poll-query at the Lambda edge.
 pub async fn poll_query(deps: &Deps, ev: LambdaEvent<Value>) -> Result<PollState, Diagnostic> {
     let span = tracing::info_span!("poll_query", request_id = %ev.context.request_id, query_id = tracing::field::Empty, check_id = tracing::field::Empty);
     async {
         let input: PollInput = decode("poll-query", ev.payload)?;
-        let current = tracing::Span::current();
-        current.record("query_id", input.query.query_id.as_str());
-        current.record("check_id", input.query.check_id.as_str());
+        record_query(&input.query);
         poll::handle(deps, input, chrono::Utc::now()).await
     }
     .instrument(span)
@@ -89,9 +94,7 @@ pub async fn collect_results(
     let span = tracing::info_span!("collect_results", request_id = %ev.context.request_id, query_id = tracing::field::Empty, check_id = tracing::field::Empty);
     async {
         let input: CollectInput = decode("collect-results", ev.payload)?;
-        let current = tracing::Span::current();
-        current.record("query_id", input.query.query_id.as_str());
-        current.record("check_id", input.query.check_id.as_str());
+        record_query(&input.query);
         collect::handle(deps, input, deadline).await
     }
     .instrument(span)

@@ -13,7 +13,7 @@ use super::plan::Plan;
 use super::scan::scan;
 use super::window::scheduled;
 use super::EventHistory;
-use crate::alert::deliver::deliver_each;
+use crate::alert::deliver::deliver;
 use crate::alert::{Alert, AlertSink, EventSummary, Origin};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -100,7 +100,7 @@ pub enum LookupOutcome {
 /// Publishes each alert once across runs and paths (one ledger key per alert); returns the
 /// notifications sent.
 async fn publish(deps: &LookupDeps, owner: &str, alerts: &[Alert]) -> Result<usize> {
-    let d = deliver_each(deps.alerts.as_ref(), deps.ledger.as_deref(), owner, alerts).await?;
+    let d = deliver(deps.alerts.as_ref(), deps.ledger.as_deref(), owner, alerts).await?;
     if d.skipped > 0 {
         tracing::info!(skipped = d.skipped, "alerts already delivered");
     }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::poll::PollState;
 use super::{Deps, QueryRef};
-use crate::alert::deliver::deliver_each;
+use crate::alert::deliver::deliver;
 use crate::alert::{Alert, AlertSink, EventSummary, Origin};
 use crate::engine::{QueryStatus, Row};
 use crate::error::{Error, Result};
@@ -41,6 +41,16 @@ pub struct CollectState {
     pub bytes_scanned: i64,
     pub estimated_cost_usd: f64,
     pub invocations: u64,
+}
+
+impl CollectState {
+    /// A collection not yet begun, with the bytes scanned its final poll reported.
+    pub fn starting(poll: Option<&PollState>) -> Self {
+        Self {
+            bytes_scanned: poll.map_or(0, |p| p.bytes_scanned),
+            ..Self::default()
+        }
+    }
 }
 
 /// A result row as the alert's event fields, by the checks' column names.
@@ -167,7 +177,7 @@ pub async fn publish_page(
     index: u64,
     rows: &[Row],
 ) -> Result<(u64, u64)> {
-    let d = deliver_each(sink, ledger, &q.query_id, &alerts_for(q, rows)).await?;
+    let d = deliver(sink, ledger, &q.query_id, &alerts_for(q, rows)).await?;
     if d.skipped > 0 {
         tracing::info!(
             page = index,
@@ -185,10 +195,9 @@ pub async fn handle(
     deadline: SystemTime,
 ) -> Result<CollectState> {
     let q = &input.query;
-    let mut st = input.collect.unwrap_or_else(|| CollectState {
-        bytes_scanned: input.poll.as_ref().map_or(0, |p| p.bytes_scanned),
-        ..CollectState::default()
-    });
+    let mut st = input
+        .collect
+        .unwrap_or_else(|| CollectState::starting(input.poll.as_ref()));
     if st.done {
         return Ok(st);
     }

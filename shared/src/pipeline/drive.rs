@@ -90,10 +90,7 @@ pub async fn run(
     };
     // collect-results' loop in the state machine: one pass per invocation, resumed from its
     // continuation until every page is read.
-    let mut state = CollectState {
-        bytes_scanned: poll_state.bytes_scanned,
-        ..CollectState::default()
-    };
+    let mut state = CollectState::starting(Some(&poll_state));
     while !state.done {
         // Lambda's 5-minute budget, as collect-results gets it.
         let deadline = SystemTime::now() + Duration::from_secs(300);

@@ -51,6 +51,23 @@ pub struct QueryRef {
     pub deadline: DateTime<Utc>,
 }
 
+/// The query engine the configuration chooses, through the SDK configuration `sdk`.
+pub fn engine_for(config: &Config, sdk: &aws_config::SdkConfig) -> Result<Arc<dyn QueryEngine>> {
+    Ok(match (config.engine, &config.athena) {
+        (EngineKind::Lake, _) => Arc::new(crate::lake::SdkLake::new(
+            crate::aws::cloudtrail(sdk),
+            config.owner_account_id.clone(),
+        )),
+        (EngineKind::Athena, Some(target)) => Arc::new(crate::athena::SdkAthena::new(
+            crate::aws::athena(sdk),
+            target.clone(),
+        )),
+        (EngineKind::Athena, None) => {
+            return Err(Error::Config("Athena engine without its settings".into()))
+        }
+    })
+}
+
 impl Deps {
     /// Builds configuration, catalog and SDK clients from the environment, once per process.
     pub async fn from_env() -> Result<Self> {
@@ -60,19 +77,7 @@ impl Deps {
             config.checks_dir.as_deref().map(std::path::Path::new),
         )?;
         let sdk = crate::aws::sdk_config(4).await;
-        let engine: Arc<dyn QueryEngine> = match (config.engine, &config.athena) {
-            (EngineKind::Lake, _) => Arc::new(crate::lake::SdkLake::new(
-                crate::aws::cloudtrail(&sdk),
-                config.owner_account_id.clone(),
-            )),
-            (EngineKind::Athena, Some(target)) => Arc::new(crate::athena::SdkAthena::new(
-                crate::aws::athena(&sdk),
-                target.clone(),
-            )),
-            (EngineKind::Athena, None) => {
-                return Err(Error::Config("Athena engine without its settings".into()))
-            }
-        };
+        let engine = engine_for(&config, &sdk)?;
         let alerts: Option<Arc<dyn AlertSink>> = config.alert_topic_arn.clone().map(|t| {
             Arc::new(crate::alert::sns::SnsAlerts::new(crate::aws::sns(&sdk), t))
                 as Arc<dyn AlertSink>
