@@ -953,6 +953,19 @@ async fn athena_partitions_come_from_trail_paths_and_bound_the_bytes_scanned() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// Starts `sql`, which must end FAILED with a message containing `why`; returns its id.
+async fn fails_with(ct: &aws_sdk_cloudtrail::Client, sql: String, why: &str) -> String {
+    let id = start_query(ct, sql).await;
+    assert_eq!(wait_query(ct, &id).await, "FAILED");
+    let d = ct.describe_query().query_id(&id).send().await.unwrap();
+    assert!(
+        d.error_message().unwrap_or_default().contains(why),
+        "{:?}",
+        d.error_message()
+    );
+    id
+}
+
 /// A query whose arithmetic overflows ends FAILED with a message and frees its slot: more such
 /// queries than Lake's ten slots leave the service answering.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -961,20 +974,12 @@ async fn an_overflowing_query_fails_and_frees_its_slot() {
     let ct = cloudtrail(svc.endpoint(), 1);
     let store = svc.summary.event_data_store.clone();
     for _ in 0..12 {
-        let id = start_query(
+        fails_with(
             &ct,
             format!("SELECT date_add('day', 9223372036854775807, eventTime) FROM {store} WHERE eventTime > '2023-01-01 00:00:00'"),
+            "out of the timestamp range",
         )
         .await;
-        assert_eq!(wait_query(&ct, &id).await, "FAILED");
-        let d = ct.describe_query().query_id(&id).send().await.unwrap();
-        assert!(
-            d.error_message()
-                .unwrap_or_default()
-                .contains("out of the timestamp range"),
-            "{:?}",
-            d.error_message()
-        );
     }
     let id = start_query(&ct, format!("SELECT count(*) FROM {store}")).await;
     assert_eq!(wait_query(&ct, &id).await, "FINISHED");
@@ -993,20 +998,12 @@ async fn runaway_queries_stop_at_the_cap_and_old_ones_are_evicted() {
     .await;
     let ct = cloudtrail(svc.endpoint(), 1);
     let store = svc.summary.event_data_store.clone();
-    let id = start_query(
+    let id = fails_with(
         &ct,
         format!("SELECT a.eventID, b.eventID FROM {store} a CROSS JOIN {store} b"),
+        "limit of 10000 rows",
     )
     .await;
-    assert_eq!(wait_query(&ct, &id).await, "FAILED");
-    let d = ct.describe_query().query_id(&id).send().await.unwrap();
-    assert!(
-        d.error_message()
-            .unwrap_or_default()
-            .contains("limit of 10000 rows"),
-        "{:?}",
-        d.error_message()
-    );
     let mut ids = vec![id];
     for _ in 0..3 {
         let q = start_query(&ct, format!("SELECT count(*) FROM {store}")).await;
