@@ -6,7 +6,6 @@ use chrono::Utc;
 use serde_json::Value;
 use trailwatch::config::Config;
 use trailwatch::lambda::decode;
-use trailwatch::lookup::handler::LookupDeps;
 use trailwatch::pipeline::{collect, poll, start, Deps, QueryRef};
 use trailwatch::Error;
 use trailwatch_tests::*;
@@ -29,7 +28,6 @@ async fn every_sample_payload_drives_its_handler() {
         .collect();
     assert_eq!(names.len(), 8, "{names:?}");
     let svc = start_service(|_| {}).await;
-    let sns_client = sns(svc.endpoint());
     let topic = create_topic(&svc, "samples").await;
     let deps = deps(&svc, &topic, Config::default());
 
@@ -105,24 +103,18 @@ async fn every_sample_payload_drives_its_handler() {
     assert_eq!(done.rows as usize, expected);
     assert_eq!(done.bytes_scanned, finished.bytes_scanned);
 
-    let (rules, _) = trailwatch::rules::RuleSet::bundled();
-    let ld = LookupDeps {
-        history: std::sync::Arc::new(trailwatch::lookup::sdk::SdkHistory::new(
-            cloudtrail(svc.endpoint(), 3),
-            50,
-        )),
-        alerts: std::sync::Arc::new(trailwatch::alert::sns::SnsAlerts::new(sns_client, topic)),
-        rules: std::sync::Arc::new(rules),
-        window: chrono::Duration::minutes(15),
-        lag: chrono::Duration::minutes(2),
-        trusted_accounts: vec!["123837392027".into()],
-        ledger: None,
-    };
+    let ld = lookup_deps(
+        &svc,
+        &topic,
+        &["us-east-1"],
+        50,
+        trailwatch::lookup::sweep::SweepSettings::default(),
+    );
     let s = run_lookup(&ld, sample("lookup-alert-schedule.json"))
         .await
         .unwrap();
     assert_eq!(s["mode"], "scheduled");
-    assert!(s["alerts"].as_u64().unwrap() > 0);
+    assert!(s["lanes"][0]["alerts"].as_u64().unwrap() > 0, "{s}");
     let a = run_lookup(&ld, sample("lookup-alert-api-call.json"))
         .await
         .unwrap();

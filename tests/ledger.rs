@@ -12,7 +12,7 @@ use trailwatch::config::Config;
 use trailwatch::engine::QueryStatus;
 use trailwatch::lambda::decode;
 use trailwatch::ledger::dynamodb::DynamoLedger;
-use trailwatch::ledger::{alert_key, Ledger, LedgerPolicy};
+use trailwatch::ledger::{alert_key, Claim, Ledger, LedgerPolicy};
 use trailwatch::pipeline::collect::{self, CollectState};
 use trailwatch::pipeline::poll::{self, PollInput};
 use trailwatch::pipeline::{start, Deps, QueryRef};
@@ -27,47 +27,51 @@ async fn claims_follow_the_ledger_rules() {
     let t0: chrono::DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
     let min = chrono::Duration::minutes;
     let k = "alert#k";
-    assert!(ledger.claim(k, "run-a", t0).await.unwrap(), "a new key");
-    assert!(
-        !ledger.claim(k, "run-b", t0 + min(1)).await.unwrap(),
+    let claim = |owner: &'static str, at| {
+        let ledger = &ledger;
+        async move { ledger.claim(k, owner, at).await.unwrap() }
+    };
+    assert_eq!(claim("run-a", t0).await, Claim::Won, "a new key");
+    assert_eq!(
+        claim("run-b", t0 + min(1)).await,
+        Claim::Held,
         "another run's fresh claim"
     );
-    assert!(
-        ledger.claim(k, "run-a", t0 + min(2)).await.unwrap(),
+    assert_eq!(
+        claim("run-a", t0 + min(2)).await,
+        Claim::Won,
         "a retry of the same run"
     );
-    assert!(
-        ledger.claim(k, "run-b", t0 + min(13)).await.unwrap(),
+    assert_eq!(
+        claim("run-b", t0 + min(13)).await,
+        Claim::Won,
         "a claim past its lease, never sent"
     );
     ledger
         .mark_sent(&[k.to_string()], "run-b", t0 + min(13))
         .await
         .unwrap();
-    assert!(
-        !ledger.claim(k, "run-a", t0 + min(14)).await.unwrap(),
-        "sent"
-    );
-    assert!(
-        !ledger.claim(k, "run-b", t0 + min(14)).await.unwrap(),
+    assert_eq!(claim("run-a", t0 + min(14)).await, Claim::Sent, "sent");
+    assert_eq!(
+        claim("run-b", t0 + min(14)).await,
+        Claim::Sent,
         "sent, even to its sender"
     );
-    assert!(
-        ledger
-            .claim(k, "run-c", t0 + chrono::Duration::days(7) + min(14))
-            .await
-            .unwrap(),
+    assert_eq!(
+        claim("run-c", t0 + chrono::Duration::days(7) + min(14)).await,
+        Claim::Won,
         "past the horizon"
     );
     // More than one BatchWriteItem's worth (25) of keys.
     let keys: Vec<String> = (0..60).map(|i| format!("alert#bulk-{i}")).collect();
     for key in &keys {
-        assert!(ledger.claim(key, "run-a", t0).await.unwrap());
+        assert_eq!(ledger.claim(key, "run-a", t0).await.unwrap(), Claim::Won);
     }
     ledger.mark_sent(&keys, "run-a", t0).await.unwrap();
     for key in &keys {
-        assert!(
-            !ledger.claim(key, "run-z", t0 + min(30)).await.unwrap(),
+        assert_eq!(
+            ledger.claim(key, "run-z", t0 + min(30)).await.unwrap(),
+            Claim::Sent,
             "{key}"
         );
     }
@@ -89,6 +93,79 @@ async fn claims_follow_the_ledger_rules() {
         (t0 + chrono::Duration::days(7)).timestamp(),
         "the TTL attribute"
     );
+}
+
+/// Records without the ledger's shape (hand-edited, or written by something else) never hide an
+/// alert: the claim takes them over. A checkpoint that does not parse stops the sweep with a
+/// typed error instead of guessing what was read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_records_never_hide_an_alert() {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    use trailwatch::lookup::checkpoint::{dynamodb::DynamoCheckpoints, Checkpoints};
+    let m = moto();
+    let (client, table) = ledger_table(&m).await;
+    let ledger = DynamoLedger::new(client.clone(), table.clone(), LedgerPolicy::default());
+    let now = Utc::now();
+    let far = (now + chrono::Duration::days(30)).timestamp().to_string();
+    let broken: Vec<(&str, Vec<(&str, A)>)> = vec![
+        ("alert#no-expiry", vec![("state", A::S("sent".into()))]),
+        (
+            "alert#text-expiry",
+            vec![
+                ("state", A::S("sent".into())),
+                ("owner", A::S("x".into())),
+                ("claimed_at", A::N("1".into())),
+                ("expires_at", A::S("tomorrow".into())),
+            ],
+        ),
+        (
+            "alert#odd-state",
+            vec![
+                ("state", A::S("SENT!".into())),
+                ("owner", A::S("x".into())),
+                ("claimed_at", A::N("1".into())),
+                ("expires_at", A::N(far.clone())),
+            ],
+        ),
+    ];
+    for (key, attrs) in &broken {
+        let mut put = client
+            .put_item()
+            .table_name(&table)
+            .item("pk", A::S((*key).into()));
+        for (k, v) in attrs {
+            put = put.item(*k, v.clone());
+        }
+        put.send().await.unwrap();
+        assert_eq!(
+            ledger.claim(key, "run-a", now).await.unwrap(),
+            Claim::Won,
+            "{key}"
+        );
+    }
+    // A well-formed sent record still counts.
+    ledger
+        .mark_sent(&["alert#ok".to_string()], "run-a", now)
+        .await
+        .unwrap();
+    assert_eq!(
+        ledger.claim("alert#ok", "run-b", now).await.unwrap(),
+        Claim::Sent
+    );
+
+    let checkpoints = DynamoCheckpoints::new(client.clone(), table.clone());
+    client
+        .put_item()
+        .table_name(&table)
+        .item("pk", A::S("sweep#us-east-1".into()))
+        .item("checkpoint", A::S("{not json".into()))
+        .item("version", A::N("3".into()))
+        .send()
+        .await
+        .unwrap();
+    let e = checkpoints.load("us-east-1").await.unwrap_err();
+    assert_eq!(e.error_type(), "CheckpointInvalid", "{e}");
+    assert!(e.to_string().contains("us-east-1"), "{e}");
 }
 
 async fn start_q(deps: &Deps, input: Value) -> QueryRef {
@@ -177,10 +254,13 @@ async fn collect_results_delivers_each_finding_once() {
     let events = invictus_events();
     let cw05: Vec<&Value> = events.iter().filter(|e| cis(5, e)).collect();
     let crashed = trailwatch::alert::alert_id(&q3.check_id, field(cw05[0], "eventID"));
-    assert!(ledger
-        .claim(&alert_key(&crashed), &q3.query_id, Utc::now())
-        .await
-        .unwrap());
+    assert_eq!(
+        ledger
+            .claim(&alert_key(&crashed), &q3.query_id, Utc::now())
+            .await
+            .unwrap(),
+        Claim::Won
+    );
     let retried = collect_from_scratch(&deps, &q3).await;
     assert_eq!(retried.alerts_sent as usize, cw05.len());
     assert!(alerted(&svc, &topic).contains(&crashed));

@@ -5,11 +5,14 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
-use trailwatch::alert::sns::SnsAlerts;
+use trailwatch::ledger::dynamodb::DynamoLedger;
+use trailwatch::ledger::LedgerPolicy;
+use trailwatch::lookup::checkpoint::dynamodb::DynamoCheckpoints;
 use trailwatch::lookup::handler::LookupDeps;
-use trailwatch::lookup::sdk::SdkHistory;
+use trailwatch::lookup::plan::naive_calls;
+use trailwatch::lookup::sweep::SweepSettings;
 use trailwatch::rules::RuleSet;
 use trailwatch_tests::*;
 
@@ -19,19 +22,24 @@ fn rules() -> Arc<RuleSet> {
     Arc::new(rules)
 }
 
-async fn deps(svc: &trailwatch_local::Running, rate: u32) -> (LookupDeps, String) {
-    let sns = sns(svc.endpoint());
+fn settings(lookback: i64, lag: i64) -> SweepSettings {
+    SweepSettings {
+        lookback: Duration::minutes(lookback),
+        lag: Duration::minutes(lag),
+        ..SweepSettings::default()
+    }
+}
+
+async fn deps(
+    svc: &trailwatch_local::Running,
+    rate: u32,
+    settings: SweepSettings,
+) -> (LookupDeps, String) {
     let topic = create_topic(svc, "lookup-alerts").await;
-    let d = LookupDeps {
-        history: Arc::new(SdkHistory::new(cloudtrail(svc.endpoint(), 10), rate)),
-        alerts: Arc::new(SnsAlerts::new(sns, topic.clone())),
-        rules: rules(),
-        window: chrono::Duration::minutes(15),
-        lag: chrono::Duration::minutes(2),
-        trusted_accounts: vec!["123837392027".into()],
-        ledger: None,
-    };
-    (d, topic)
+    (
+        lookup_deps(svc, &topic, &["us-east-1"], rate, settings),
+        topic,
+    )
 }
 
 fn schedule(time: &str) -> Value {
@@ -55,10 +63,15 @@ fn published(svc: &trailwatch_local::Running, topic: &str) -> (Vec<(String, Stri
     (pairs, ids)
 }
 
-/// The same rules evaluated directly (every rule, no index) over the files' events in a window.
-fn direct(rules: &RuleSet, start: &str, end: &str) -> BTreeSet<(String, String)> {
+/// The same rules evaluated directly (every rule, no index) over `events` in `[start, end)`.
+fn direct_over(
+    rules: &RuleSet,
+    events: &[Value],
+    start: &str,
+    end: &str,
+) -> BTreeSet<(String, String)> {
     let (s, e): (DateTime<Utc>, DateTime<Utc>) = (start.parse().unwrap(), end.parse().unwrap());
-    invictus_events()
+    events
         .iter()
         .filter(|ev| {
             let t: DateTime<Utc> = field(ev, "eventTime").parse().unwrap();
@@ -74,33 +87,41 @@ fn direct(rules: &RuleSet, start: &str, end: &str) -> BTreeSet<(String, String)>
         .collect()
 }
 
+fn direct(rules: &RuleSet, start: &str, end: &str) -> BTreeSet<(String, String)> {
+    direct_over(rules, &invictus_events(), start, end)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_scheduled_scan_alerts_exactly_what_the_rules_match_in_the_files() {
+async fn a_scheduled_sweep_alerts_exactly_what_the_rules_match_in_the_files() {
     let svc = start_service(|_| {}).await;
-    let (d, topic) = deps(&svc, 50).await;
+    let (d, topic) = deps(&svc, 50, settings(15, 2)).await;
     let out = run_lookup(&d, schedule("2023-07-10T12:17:00Z"))
         .await
         .unwrap();
     let (pairs, ids) = published(&svc, &topic);
     let got: BTreeSet<_> = pairs.iter().cloned().collect();
     assert_eq!(got.len(), pairs.len(), "duplicate alerts");
-    let expected = direct(&d.rules, "2023-07-10T12:00:00Z", "2023-07-10T12:15:00Z");
+    let expected = direct(
+        &d.sweeper.rules,
+        "2023-07-10T12:00:00Z",
+        "2023-07-10T12:15:00Z",
+    );
     assert!(expected.len() > 20, "{}", expected.len());
     assert_eq!(got, expected);
     assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len());
-    let calls = out["calls"].as_u64().unwrap();
-    let naive = out["naive_calls"].as_u64().unwrap();
-    eprintln!(
-        "scheduled scan: {calls} LookupEvents calls (naive plan: at least {naive}); plan {}",
-        out["plan"]
-    );
+    let lane = &out["lanes"][0];
+    let calls = lane["calls"].as_u64().unwrap();
+    let naive = naive_calls(&d.sweeper.rules);
+    eprintln!("scheduled sweep: {calls} LookupEvents calls (naive plan: at least {naive})");
     assert!(calls < naive, "{out}");
-    assert_eq!(out["malformed"], 0);
+    assert_eq!(lane["malformed"], 0);
+    assert_eq!(lane["caught_up"], true);
+    assert_eq!(lane["fresh_until"], "2023-07-10T12:15:00Z");
     svc.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn overlapping_runs_under_throttling_lose_nothing_and_share_alert_ids() {
+async fn consecutive_sweeps_under_throttling_continue_where_the_last_ended() {
     let svc = start_service(|c| {
         c.lookup_rate = 2.0;
         c.faults = trailwatch_local::FaultConfig {
@@ -111,59 +132,42 @@ async fn overlapping_runs_under_throttling_lose_nothing_and_share_alert_ids() {
     })
     .await;
     // The client keeps to 2 requests/s; the injected throttling is retried by the SDK.
-    let (d, topic) = deps(&svc, 2).await;
-    let d = LookupDeps {
-        window: chrono::Duration::minutes(6),
-        lag: chrono::Duration::minutes(1),
-        ..d
-    };
+    let (d, topic) = deps(&svc, 2, settings(6, 1)).await;
     let first = run_lookup(&d, schedule("2023-07-10T12:08:00Z"))
         .await
         .unwrap();
     let second = run_lookup(&d, schedule("2023-07-10T12:12:00Z"))
         .await
         .unwrap();
-    assert_eq!(first["window"]["end"], "2023-07-10T12:07:00Z");
-    assert_eq!(
-        second["window"]["start"], "2023-07-10T12:05:00Z",
-        "the runs overlap by two minutes"
-    );
+    assert_eq!(first["lanes"][0]["fresh_until"], "2023-07-10T12:07:00Z");
+    assert_eq!(second["lanes"][0]["fresh_until"], "2023-07-10T12:11:00Z");
     let (pairs, ids) = published(&svc, &topic);
     let unique_pairs: BTreeSet<_> = pairs.iter().cloned().collect();
-    let unique_ids: BTreeSet<_> = ids.iter().cloned().collect();
-    // Overlap repeats alerts across runs, with the same ids: downstream dedupe by id is exact.
-    assert_eq!(unique_pairs.len(), unique_ids.len());
-    assert!(
-        pairs.len() > unique_pairs.len(),
-        "the overlap should have repeated some alerts"
+    assert_eq!(unique_pairs.len(), pairs.len(), "a range read twice");
+    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len());
+    let expected = direct(
+        &d.sweeper.rules,
+        "2023-07-10T12:01:00Z",
+        "2023-07-10T12:11:00Z",
     );
-    let expected = direct(&d.rules, "2023-07-10T12:01:00Z", "2023-07-10T12:11:00Z");
     assert_eq!(unique_pairs, expected);
-    eprintln!(
-        "overlapping runs: calls {} + {}",
-        first["calls"], second["calls"]
-    );
     svc.shutdown().await;
 }
 
-/// With the ledger (DynamoDB on moto_server), overlapping sweeps and the EventBridge path
-/// publish each alert once: exactly the rules' matches over the union of the windows.
+/// With the ledger (DynamoDB on moto_server), consecutive sweeps and the EventBridge path
+/// publish each alert once: exactly the rules' matches over the swept range.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_the_ledger_overlapping_sweeps_and_eventbridge_alert_once() {
+async fn with_the_ledger_sweeps_and_eventbridge_alert_once() {
     let m = moto();
     let (client, table) = ledger_table(&m).await;
     let svc = start_service(|_| {}).await;
-    let (d, topic) = deps(&svc, 50).await;
-    let d = LookupDeps {
-        window: chrono::Duration::minutes(6),
-        lag: chrono::Duration::minutes(1),
-        ledger: Some(Arc::new(trailwatch::ledger::dynamodb::DynamoLedger::new(
-            client,
-            table,
-            trailwatch::ledger::LedgerPolicy::default(),
-        ))),
-        ..d
-    };
+    let (mut d, topic) = deps(&svc, 50, settings(6, 1)).await;
+    d.sweeper.ledger = Some(Arc::new(DynamoLedger::new(
+        client.clone(),
+        table.clone(),
+        LedgerPolicy::default(),
+    )));
+    d.sweeper.checkpoints = Arc::new(DynamoCheckpoints::new(client, table));
     let mut runs = Vec::new();
     for (i, t) in ["2023-07-10T12:08:00Z", "2023-07-10T12:12:00Z"]
         .iter()
@@ -174,7 +178,11 @@ async fn with_the_ledger_overlapping_sweeps_and_eventbridge_alert_once() {
         runs.push(run_lookup(&d, s).await.unwrap());
     }
     // An event the sweeps alerted on, again through EventBridge: nothing new goes out.
-    let expected = direct(&d.rules, "2023-07-10T12:01:00Z", "2023-07-10T12:11:00Z");
+    let expected = direct(
+        &d.sweeper.rules,
+        "2023-07-10T12:01:00Z",
+        "2023-07-10T12:11:00Z",
+    );
     let (_, alerted_event) = expected.iter().next().expect("the sweeps found something");
     let again = invictus_events()
         .into_iter()
@@ -193,10 +201,164 @@ async fn with_the_ledger_overlapping_sweeps_and_eventbridge_alert_once() {
     svc.shutdown().await;
 }
 
+/// The sample copied into eu-west-1 (fresh ids), with its global services' events left in
+/// us-east-1 where AWS records them.
+fn regional_copies(events: &[Value]) -> Vec<Value> {
+    events
+        .iter()
+        .filter(|e| !trailwatch::lookup::sweep::GLOBAL_SOURCES.contains(&field(e, "eventSource")))
+        .map(|e| {
+            let mut c = e.clone();
+            c["eventID"] = json!(format!("eu-{}", field(e, "eventID")));
+            c["awsRegion"] = json!("eu-west-1");
+            c
+        })
+        .collect()
+}
+
+fn write_trail_file(dir: &std::path::Path, events: &[Value]) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("copies.json"),
+        serde_json::to_vec(&json!({ "Records": events })).unwrap(),
+    )
+    .unwrap();
+}
+
+/// Sweeps every five minutes over two regions, with events reaching event history up to 30
+/// minutes late and invocations that run out of time: every alert the rules match over all
+/// events goes out exactly once (ledger and checkpoints on moto's DynamoDB), global services'
+/// events are read in us-east-1 only, and the checkpoints reach the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sweeps_catch_late_events_in_every_region_once() {
+    let events = invictus_events();
+    let copies = regional_copies(&events);
+    let dir = std::env::temp_dir().join(format!("tw-regions-{}", std::process::id()));
+    write_trail_file(&dir, &copies);
+    let m = moto();
+    let (client, table) = ledger_table(&m).await;
+    let svc = start_service(|c| {
+        c.data.push(dir.clone());
+        c.lookup_rate = 0.0;
+        c.arrival = trailwatch_local::lookup::Arrival {
+            seed: 5,
+            late_share: 0.3,
+            max_delay: std::time::Duration::from_secs(30 * 60),
+        };
+    })
+    .await;
+    let topic = create_topic(&svc, "regions").await;
+    let mut d = lookup_deps(
+        &svc,
+        &topic,
+        &["us-east-1", "eu-west-1"],
+        50,
+        SweepSettings {
+            save_every: 3,
+            ..settings(10, 1)
+        },
+    );
+    d.sweeper.ledger = Some(Arc::new(DynamoLedger::new(
+        client.clone(),
+        table.clone(),
+        LedgerPolicy::default(),
+    )));
+    d.sweeper.checkpoints = Arc::new(DynamoCheckpoints::new(client, table));
+    let first: DateTime<Utc> = "2023-07-10T11:40:00Z".parse().unwrap();
+    let mut late_runs = 0;
+    for i in 0..24 {
+        let t = first + Duration::minutes(5 * i);
+        svc.shared.clock.set(t);
+        let mut s = schedule(&t.to_rfc3339());
+        s["id"] = json!(format!("sweep-{i}"));
+        let event = trailwatch::lambda::decode("lookup-alert", s).unwrap();
+        // Every third run has almost no time: it saves what it read and the next continues.
+        let deadline = (i % 3 == 2)
+            .then(|| std::time::SystemTime::now() + std::time::Duration::from_millis(20_150));
+        let out = trailwatch::lookup::handler::handle(&d, event, deadline)
+            .await
+            .unwrap();
+        let out = serde_json::to_value(out).unwrap();
+        if out["lanes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["caught_up"] == false)
+        {
+            late_runs += 1;
+        }
+    }
+    assert!(late_runs > 0, "no run was cut short by its deadline");
+    let (pairs, ids) = published(&svc, &topic);
+    let got: BTreeSet<_> = pairs.iter().cloned().collect();
+    assert_eq!(got.len(), pairs.len(), "an alert published twice");
+    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len());
+    let all: Vec<Value> = events.iter().chain(&copies).cloned().collect();
+    let expected = direct_over(
+        &d.sweeper.rules,
+        &all,
+        "2023-07-10T11:00:00Z",
+        "2023-07-10T14:00:00Z",
+    );
+    assert!(expected.iter().any(|(_, e)| e.starts_with("eu-")));
+    let missing: Vec<_> = expected.difference(&got).take(5).collect();
+    let extra: Vec<_> = got.difference(&expected).take(5).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}"
+    );
+    svc.shutdown().await;
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// A claim another invocation holds (not yet sent, within its lease) stops the lane before
+/// that page; once the lease passes, the next sweep publishes it: nothing is skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_claim_is_not_skipped() {
+    let m = moto();
+    let (client, table) = ledger_table(&m).await;
+    let svc = start_service(|_| {}).await;
+    let (mut d, topic) = deps(&svc, 50, settings(15, 2)).await;
+    let policy = LedgerPolicy {
+        lease: Duration::seconds(2),
+        ..LedgerPolicy::default()
+    };
+    let ledger = Arc::new(DynamoLedger::new(client.clone(), table.clone(), policy));
+    d.sweeper.ledger = Some(ledger.clone());
+    d.sweeper.checkpoints = Arc::new(DynamoCheckpoints::new(client, table));
+    let expected = direct(
+        &d.sweeper.rules,
+        "2023-07-10T12:00:00Z",
+        "2023-07-10T12:15:00Z",
+    );
+    // Another invocation claimed one of the alerts and has not sent it (yet, or ever).
+    let (rule, event) = expected.iter().next().unwrap();
+    let id = trailwatch::alert::alert_id(rule, event);
+    use trailwatch::ledger::Ledger;
+    ledger
+        .claim(&trailwatch::ledger::alert_key(&id), "crashed", Utc::now())
+        .await
+        .unwrap();
+    let mut s = schedule("2023-07-10T12:17:00Z");
+    s["id"] = json!("sweep-a");
+    let out = run_lookup(&d, s.clone()).await.unwrap();
+    assert!(out["lanes"][0]["held"].as_u64().unwrap() > 0, "{out}");
+    assert_eq!(out["lanes"][0]["caught_up"], false, "{out}");
+    tokio::time::sleep(std::time::Duration::from_millis(3_100)).await;
+    s["id"] = json!("sweep-b");
+    let out = run_lookup(&d, s).await.unwrap();
+    assert_eq!(out["lanes"][0]["caught_up"], true, "{out}");
+    let (pairs, _) = published(&svc, &topic);
+    let got: BTreeSet<_> = pairs.iter().cloned().collect();
+    assert_eq!(got.len(), pairs.len(), "an alert published twice");
+    assert_eq!(got, expected);
+    svc.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eventbridge_events_are_evaluated_with_the_same_rules() {
     let svc = start_service(|_| {}).await;
-    let (d, topic) = deps(&svc, 50).await;
+    let (d, topic) = deps(&svc, 50, SweepSettings::default()).await;
     let events = invictus_events();
     let stop = events
         .iter()
@@ -216,6 +378,7 @@ async fn eventbridge_events_are_evaluated_with_the_same_rules() {
         "{out}"
     );
     let disable_logging = d
+        .sweeper
         .rules
         .rules()
         .iter()

@@ -9,7 +9,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use redb::{Database, ReadableTable, TableDefinition};
-use trailwatch::ledger::{Ledger, LedgerPolicy, Record, State};
+use trailwatch::ledger::{Claim, Ledger, LedgerPolicy, Record, State};
 use trailwatch::{Error, Result};
 
 const RECORDS: TableDefinition<&str, &str> = TableDefinition::new("alert_ledger");
@@ -68,7 +68,7 @@ impl FileLedger {
 
 #[async_trait]
 impl Ledger for FileLedger {
-    async fn claim(&self, key: &str, owner: &str, now: DateTime<Utc>) -> Result<bool> {
+    async fn claim(&self, key: &str, owner: &str, now: DateTime<Utc>) -> Result<Claim> {
         let (key, owner, policy) = (key.to_string(), owner.to_string(), self.policy);
         self.write(move |t| {
             let existing: Option<Record> = match t.get(key.as_str()).map_err(db_error)? {
@@ -76,13 +76,14 @@ impl Ledger for FileLedger {
                 Some(v) => serde_json::from_str(v.value()).ok(),
                 None => None,
             };
-            if !policy.may_claim(existing.as_ref(), &owner, now) {
-                return Ok(false);
+            let claim = policy.claim(existing.as_ref(), &owner, now);
+            if claim != Claim::Won {
+                return Ok(claim);
             }
             let record = serde_json::to_string(&policy.record(State::Pending, &owner, now))
                 .map_err(db_error)?;
             t.insert(key.as_str(), record.as_str()).map_err(db_error)?;
-            Ok(true)
+            Ok(Claim::Won)
         })
         .await
     }
@@ -111,16 +112,17 @@ mod tests {
         let t0: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
         {
             let l = FileLedger::open(&path, LedgerPolicy::default()).unwrap();
-            assert!(l.claim("k", "a", t0).await.unwrap());
-            assert!(!l.claim("k", "b", t0).await.unwrap());
+            assert_eq!(l.claim("k", "a", t0).await.unwrap(), Claim::Won);
+            assert_eq!(l.claim("k", "b", t0).await.unwrap(), Claim::Held);
             l.mark_sent(&["k".into()], "a", t0).await.unwrap();
         }
         let l = FileLedger::open(&path, LedgerPolicy::default()).unwrap();
-        assert!(
-            !l.claim("k", "a", t0).await.unwrap(),
+        assert_eq!(
+            l.claim("k", "a", t0).await.unwrap(),
+            Claim::Sent,
             "sent, as recorded in the file"
         );
-        assert!(l.claim("j", "a", t0).await.unwrap());
+        assert_eq!(l.claim("j", "a", t0).await.unwrap(), Claim::Won);
         std::fs::remove_file(path).ok();
     }
 }

@@ -1,12 +1,11 @@
 //! `trailwatch lookup` and `trailwatch rules`: the lookup-alert scan from the command line.
 
-use std::sync::Arc;
-
 use anyhow::Context;
 use clap::Args;
 use serde_json::json;
-use trailwatch::alert::deliver::deliver;
-use trailwatch::lookup::scan::scan;
+use trailwatch::alert::deliver::{deliver, Delivered};
+use trailwatch::lookup::plan::naive_calls;
+use trailwatch::lookup::scan::{Collector, Reader, Scan};
 use trailwatch::lookup::sdk::{SdkHistory, REQUESTS_PER_SECOND};
 use trailwatch::rules::RuleSet;
 use trailwatch::window::{parse_duration, parse_time, Window};
@@ -79,37 +78,49 @@ pub async fn lookup(args: LookupArgs) -> anyhow::Result<u8> {
         REQUESTS_PER_SECOND
     };
     let history = SdkHistory::new(aws_sdk_cloudtrail::Client::new(&target.sdk), rate);
-    let report = scan(&history, &Arc::new(rules), window).await?;
-    let mut sent = None;
-    if let Some(topic) = &args.topic_arn {
-        let (sink, ledger) = crate::deliver::sink(&target, topic, args.ledger.as_deref()).await?;
-        // One owner per run: another run may take over its unfinished claims after the lease.
-        let owner = format!(
-            "cli-lookup-{}-{}",
-            std::process::id(),
-            chrono::Utc::now().timestamp()
-        );
-        sent = Some(deliver(sink.as_ref(), Some(ledger.as_ref()), &owner, &report.alerts).await?);
+    let sink = match &args.topic_arn {
+        Some(topic) => Some(crate::deliver::sink(&target, topic, args.ledger.as_deref()).await?),
+        None => None,
+    };
+    // One owner per run: another run may take over its unfinished claims after the lease.
+    let owner = format!(
+        "cli-lookup-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp()
+    );
+    // The sweep's reader over one window, published page by page as the sweep does.
+    let mut scan = Scan::new(window, None);
+    let mut collector = Collector::new(&rules, None);
+    let mut reader = Reader::new(&history, &rules);
+    let mut alerts = Vec::new();
+    let mut sent: Option<Delivered> = None;
+    while let Some(page) = reader.next(&mut scan, &mut collector).await? {
+        if let Some((sink, ledger)) = &sink {
+            let d = deliver(sink.as_ref(), Some(ledger.as_ref()), &owner, &page).await?;
+            let total = sent.get_or_insert_with(Delivered::default);
+            total.alerts += d.alerts;
+            total.skipped += d.skipped;
+        }
+        alerts.extend(page);
     }
     if let Some(l) = target.local {
         l.shutdown().await;
     }
     match args.output {
         Output::Json => {
-            let alerts: Vec<_> = report
-                .alerts
+            let alerts: Vec<_> = alerts
                 .iter()
                 .map(|a| json!({"rule": a.rule_id, "title": a.title, "severity": a.severity, "event_id": a.event.event_id, "event_time": a.event.event_time, "event_name": a.event.event_name, "principal": a.event.principal, "source_ip": a.event.source_ip, "region": a.event.region, "account": a.event.account, "id": a.id}))
                 .collect();
             println!(
                 "{}",
                 serde_json::to_string_pretty(
-                    &json!({"window": report.window, "plan": report.plan, "calls": report.calls, "naive_calls": report.naive_calls, "events": report.events, "malformed": report.malformed, "alerts": alerts, "alerts_sent": sent.map(|d| d.alerts), "alerts_already_sent": sent.map(|d| d.skipped)})
+                    &json!({"window": window, "plan": scan.plan, "calls": reader.calls, "naive_calls": naive_calls(&rules), "events": collector.events, "malformed": collector.malformed, "alerts": alerts, "alerts_sent": sent.map(|d| d.alerts), "alerts_already_sent": sent.map(|d| d.skipped)})
                 )?
             );
         }
         Output::Table => {
-            for a in &report.alerts {
+            for a in &alerts {
                 let title: String = a.title.chars().take(44).collect();
                 println!(
                     "{:<19}  {:<8}  {:<44}  {}",
@@ -121,14 +132,14 @@ pub async fn lookup(args: LookupArgs) -> anyhow::Result<u8> {
             }
             println!(
                 "\n{} alerts from {} events ({} LookupEvents calls; a call per rule would take at least {}).",
-                report.alerts.len(),
-                report.events,
-                report.calls,
-                report.naive_calls
+                alerts.len(),
+                collector.events,
+                reader.calls,
+                naive_calls(&rules)
             );
         }
     }
-    Ok(u8::from(!report.alerts.is_empty()))
+    Ok(u8::from(!alerts.is_empty()))
 }
 
 /// Prints the rule catalog.

@@ -1,6 +1,9 @@
 //! The service's notion of "now": real, or pinned to an instant and advancing from there, so
 //! 90-day and last-24h windows make sense over archived events.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 /// How the service clock is set.
@@ -29,10 +32,11 @@ impl std::str::FromStr for ClockSpec {
     }
 }
 
-/// A clock that is the real one shifted by a fixed offset.
-#[derive(Debug, Clone, Copy)]
+/// A clock that is the real one shifted by an offset; clones share it, so moving it (as a
+/// test does, to replay hours of schedule in seconds) moves it for the whole service.
+#[derive(Debug, Clone)]
 pub struct Clock {
-    offset_ms: i64,
+    offset_ms: Arc<AtomicI64>,
 }
 
 impl Clock {
@@ -45,12 +49,22 @@ impl Clock {
             ClockSpec::Auto => newest_ms.map(|n| n + 1_000),
         };
         Self {
-            offset_ms: pinned.map_or(0, |p| p - real),
+            offset_ms: Arc::new(AtomicI64::new(pinned.map_or(0, |p| p - real))),
         }
     }
 
     /// Now, in epoch milliseconds.
     pub fn now_ms(&self) -> i64 {
-        Utc::now().timestamp_millis() + self.offset_ms
+        Utc::now()
+            .timestamp_millis()
+            .saturating_add(self.offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Moves the clock so that it reads `now` and advances in real time from there.
+    pub fn set(&self, now: DateTime<Utc>) {
+        let offset = now
+            .timestamp_millis()
+            .saturating_sub(Utc::now().timestamp_millis());
+        self.offset_ms.store(offset, Ordering::Relaxed);
     }
 }

@@ -49,6 +49,8 @@ pub struct Config {
     pub athena: AthenaSettings,
     /// LookupEvents requests per second before ThrottlingException (2 on AWS); 0 = unlimited.
     pub lookup_rate: f64,
+    /// Events reaching event history late (none by default).
+    pub arrival: lookup::Arrival,
     pub faults: FaultConfig,
 }
 
@@ -64,6 +66,7 @@ impl Default for Config {
             lake: LakeTiming::default(),
             athena: AthenaSettings::default(),
             lookup_rate: 2.0,
+            arrival: lookup::Arrival::default(),
             faults: FaultConfig::default(),
         }
     }
@@ -91,6 +94,8 @@ pub struct Shared {
     pub sns: sns::Sns,
     pub faults: fault::Faults,
     pub clock: Clock,
+    /// The service's region (requests signed for no region are served as this one).
+    pub region: String,
 }
 
 /// The line `trailwatch serve` prints on start.
@@ -187,21 +192,27 @@ pub async fn start_loaded(config: Config, loaded: load::Loaded) -> Result<Runnin
         events: loaded.events.len(),
         bytes,
     };
-    let lake = lake::Lake::new(batches, store, config.lake.clone(), clock)?;
+    let lake = lake::Lake::new(batches, store, config.lake.clone(), clock.clone())?;
     let athena = athena::Athena::new(
         &loaded.events,
         &sizes,
         config.athena.clone(),
         config.lake.clone(),
-        clock,
+        clock.clone(),
     )?;
     let shared = Arc::new(Shared {
         lake,
         athena,
-        history: lookup::EventHistory::new(&loaded.events, clock, config.lookup_rate),
+        history: lookup::EventHistory::new(
+            &loaded.events,
+            clock.clone(),
+            config.lookup_rate,
+            &config.arrival,
+        ),
         sns: sns::Sns::new(&config.region, &config.account_id),
         faults: fault::Faults::new(config.faults.clone()),
         clock,
+        region: config.region.clone(),
     });
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

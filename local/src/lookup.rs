@@ -1,10 +1,13 @@
-//! LookupEvents (event history) as AWS serves it: one lookup attribute, newest first, 90 days
-//! back from the service clock, NextToken bound to the parameters, and the per-account rate limit.
+//! LookupEvents (event history) as AWS serves it: each region's events (the region the request
+//! is signed for), one lookup attribute, newest first, 90 days back from the service clock,
+//! NextToken bound to the parameters, the rate limit per account and region, and optionally
+//! events that reach history late, as they do in AWS.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::sync::Mutex;
-use std::time::Instant;
+use std::num::NonZeroU32;
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use base64::Engine;
 use serde_json::{json, Value};
@@ -29,6 +32,9 @@ pub const ATTRIBUTE_KEYS: [&str; 8] = [
 
 struct Entry {
     time_ms: i64,
+    /// When it reaches event history (its time, or later for a late event).
+    visible_ms: i64,
+    region: String,
     event_id: String,
     event_name: String,
     read_only: Option<String>,
@@ -40,37 +46,54 @@ struct Entry {
     cloudtrail_event: String,
 }
 
-/// A token bucket: `rate` requests a second, bursting to `rate`.
-pub struct RateLimit {
-    rate: f64,
-    state: Mutex<(f64, Instant)>,
+/// Events that reach event history late: a seeded share of them, each delayed by up to `max`.
+#[derive(Debug, Clone, Default)]
+pub struct Arrival {
+    pub seed: u64,
+    /// Share (0..=1) of events that arrive late.
+    pub late_share: f64,
+    pub max_delay: std::time::Duration,
 }
 
-impl RateLimit {
-    /// A limit of `rate` requests per second; 0 or less means no limit.
-    pub fn new(rate: f64) -> Self {
-        Self {
-            rate,
-            state: Mutex::new((rate.max(1.0), Instant::now())),
+impl Arrival {
+    /// Milliseconds after its time that `event_id` becomes visible.
+    fn delay_ms(&self, event_id: &str) -> i64 {
+        if self.late_share <= 0.0 || self.max_delay.is_zero() {
+            return 0;
+        }
+        let mut h = DefaultHasher::new();
+        (self.seed, event_id).hash(&mut h);
+        let x = h.finish();
+        // The low bits choose whether it is late, the high bits by how much.
+        let late = (x % 1_000_000) as f64 / 1_000_000.0 < self.late_share;
+        let max = i64::try_from(self.max_delay.as_millis()).unwrap_or(i64::MAX);
+        if late && max > 0 {
+            i64::try_from((x >> 20) % max.unsigned_abs()).unwrap_or(0)
+        } else {
+            0
         }
     }
+}
 
-    /// Takes one request's token, or says no.
-    pub fn try_take(&self) -> bool {
-        if self.rate <= 0.0 {
-            return true;
+/// LookupEvents' limit, per region: `rate` requests a second, bursting to `rate` (0 or less:
+/// none).
+struct RateLimit(Option<DefaultKeyedRateLimiter<String>>);
+
+impl RateLimit {
+    fn new(rate: f64) -> Self {
+        if rate <= 0.0 || !rate.is_finite() {
+            return Self(None);
         }
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        let refill = now.duration_since(s.1).as_secs_f64() * self.rate;
-        s.0 = (s.0 + refill).min(self.rate.max(1.0));
-        s.1 = now;
-        if s.0 >= 1.0 {
-            s.0 -= 1.0;
-            true
-        } else {
-            false
-        }
+        let burst = NonZeroU32::new(rate.max(1.0) as u32).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(std::time::Duration::from_secs_f64(1.0 / rate))
+            .map(|q| q.allow_burst(burst));
+        Self(quota.map(RateLimiter::keyed))
+    }
+
+    fn try_take(&self, region: &str) -> bool {
+        self.0
+            .as_ref()
+            .is_none_or(|l| l.check_key(&region.to_string()).is_ok())
     }
 }
 
@@ -112,7 +135,7 @@ fn username(ev: &Value) -> Option<String> {
 
 impl EventHistory {
     /// Indexes `events` for lookups, limited to `rate` requests per second.
-    pub fn new(events: &[Event], clock: Clock, rate: f64) -> Self {
+    pub fn new(events: &[Event], clock: Clock, rate: f64, arrival: &Arrival) -> Self {
         let mut entries: Vec<Entry> = events
             .iter()
             .map(|e| {
@@ -128,6 +151,8 @@ impl EventHistory {
                     .unwrap_or_default();
                 Entry {
                     time_ms: e.time_ms,
+                    visible_ms: e.time_ms.saturating_add(arrival.delay_ms(&e.id)),
+                    region: s(j, &["awsRegion"]).unwrap_or_default(),
                     event_id: e.id.clone(),
                     event_name: s(j, &["eventName"]).unwrap_or_default(),
                     read_only: s(j, &["readOnly"]),
@@ -166,9 +191,9 @@ impl EventHistory {
         }
     }
 
-    /// LookupEvents.
-    pub fn lookup(&self, req: &Value) -> Result<Value, ApiError> {
-        if !self.limit.try_take() {
+    /// LookupEvents in `region`.
+    pub fn lookup(&self, req: &Value, region: &str) -> Result<Value, ApiError> {
+        if !self.limit.try_take(region) {
             return Err(ApiError::client("ThrottlingException", "Rate exceeded"));
         }
         let attrs = req
@@ -260,6 +285,7 @@ impl EventHistory {
         let mut it = self
             .entries
             .iter()
+            .filter(|e| e.region == region && e.visible_ms <= now)
             .filter(|e| e.time_ms >= start && e.time_ms <= end)
             .filter(|e| filter.as_ref().is_none_or(|(k, v)| Self::matches(e, k, v)))
             .skip(offset);

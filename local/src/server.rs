@@ -113,7 +113,7 @@ async fn aws(State(st): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
             let reply = if t.starts_with("AmazonAthena.") {
                 athena(&st, &op, &req).await
             } else {
-                cloudtrail(&st, &op, &req).await
+                cloudtrail(&st, &op, &req, &signed_region(&headers, &st.region)).await
             };
             match reply {
                 Ok(v) => json_ok(v),
@@ -130,14 +130,27 @@ async fn aws(State(st): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
     }
 }
 
-async fn cloudtrail(st: &Shared, op: &str, req: &Value) -> Result<Value, ApiError> {
+/// The region a request is signed for (SigV4's credential scope
+/// `Credential=KEY/DATE/REGION/SERVICE/aws4_request`), else the service's own.
+fn signed_region(headers: &HeaderMap, default: &str) -> String {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').nth(2))
+        .filter(|r| !r.is_empty())
+        .unwrap_or(default)
+        .to_string()
+}
+
+async fn cloudtrail(st: &Shared, op: &str, req: &Value, region: &str) -> Result<Value, ApiError> {
     match op {
         "StartQuery" => st.lake.start_query(req).await,
         "DescribeQuery" => st.lake.describe_query(req),
         "GetQueryResults" => st.lake.get_query_results(req),
         "CancelQuery" => st.lake.cancel_query(req),
         "ListQueries" => st.lake.list_queries(req),
-        "LookupEvents" => st.history.lookup(req),
+        "LookupEvents" => st.history.lookup(req, region),
         other => Err(ApiError::client(
             "UnknownOperationException",
             format!("{other} is not implemented by the local CloudTrail service"),

@@ -21,6 +21,14 @@ pub fn cloudtrail(config: &SdkConfig) -> aws_sdk_cloudtrail::Client {
     aws_sdk_cloudtrail::Client::new(config)
 }
 
+/// A CloudTrail client for `region` (event history is per region).
+pub fn cloudtrail_in(config: &SdkConfig, region: &str) -> aws_sdk_cloudtrail::Client {
+    let conf = aws_sdk_cloudtrail::config::Builder::from(config)
+        .region(aws_config::Region::new(region.to_string()))
+        .build();
+    aws_sdk_cloudtrail::Client::from_conf(conf)
+}
+
 /// An Athena client.
 pub fn athena(config: &SdkConfig) -> aws_sdk_athena::Client {
     aws_sdk_athena::Client::new(config)

@@ -41,11 +41,15 @@ pub struct Config {
     pub page_size: i32,
     /// `TRAILWATCH_RULES_DIR`: extra Sigma rules beside the bundled ones.
     pub rules_dir: Option<String>,
-    /// `TRAILWATCH_LOOKUP_WINDOW`: how far back a scheduled scan looks (default 15m; longer than
-    /// the schedule's period so runs overlap).
-    pub lookup_window: Duration,
-    /// `TRAILWATCH_LOOKUP_LAG`: how long before the schedule's time the scan ends (default 2m).
-    pub lookup_lag: Duration,
+    /// The lookup sweep's timing: `TRAILWATCH_LOOKUP_WINDOW` (how far back a region's first
+    /// sweep reads, default 15m), `TRAILWATCH_LOOKUP_LAG` (fresh reading ends this long before
+    /// the schedule's time, default 2m), `TRAILWATCH_LOOKUP_LATE` (the late-arrival horizon,
+    /// default 30m), `TRAILWATCH_LOOKUP_MARGIN` (progress is saved this long before the
+    /// function's deadline, default 20s).
+    pub sweep: crate::lookup::sweep::SweepSettings,
+    /// `TRAILWATCH_LOOKUP_REGIONS`: comma-separated regions the sweep reads (default: the
+    /// function's own, `AWS_REGION`).
+    pub lookup_regions: Vec<String>,
     /// `TRAILWATCH_LEDGER_TABLE`: the DynamoDB alert ledger (none: alerts are not deduplicated
     /// across invocations).
     pub ledger_table: Option<String>,
@@ -54,9 +58,13 @@ pub struct Config {
     /// `TRAILWATCH_TRUSTED_ACCOUNTS`: comma-separated accounts whose EventBridge CloudTrail
     /// events lookup-alert accepts (empty: any).
     pub trusted_accounts: Vec<String>,
-    /// `TRAILWATCH_LOOKUP_RATE`: LookupEvents requests per second (default and AWS's limit: 2).
+    /// `TRAILWATCH_LOOKUP_RATE`: LookupEvents requests per second and region (default and AWS's
+    /// limit: 2; up to 50 for a local service's tests).
     pub lookup_rate: u32,
 }
+
+/// The highest `TRAILWATCH_LOOKUP_RATE` accepted.
+const MAX_LOOKUP_RATE: u32 = 50;
 
 impl Default for Config {
     fn default() -> Self {
@@ -75,8 +83,8 @@ impl Default for Config {
             checks_dir: None,
             page_size: 1000,
             rules_dir: None,
-            lookup_window: Duration::minutes(15),
-            lookup_lag: Duration::minutes(2),
+            sweep: crate::lookup::sweep::SweepSettings::default(),
+            lookup_regions: vec!["us-east-1".into()],
             lookup_rate: 2,
             trusted_accounts: Vec::new(),
             ledger_table: None,
@@ -195,13 +203,41 @@ impl Config {
                 .ok_or_else(|| bad("TRAILWATCH_PAGE_SIZE", &v, "expected 1..=1000"))?;
         }
         c.rules_dir = get("TRAILWATCH_RULES_DIR");
-        if let Some(v) = get("TRAILWATCH_LOOKUP_WINDOW") {
-            c.lookup_window = parse_duration(&v)
-                .map_err(|e| bad("TRAILWATCH_LOOKUP_WINDOW", &v, &e.to_string()))?;
+        let duration = |k: &str| -> Result<Option<Duration>> {
+            get(k)
+                .map(|v| parse_duration(&v).map_err(|e| bad(k, &v, &e.to_string())))
+                .transpose()
+        };
+        if let Some(d) = duration("TRAILWATCH_LOOKUP_WINDOW")? {
+            c.sweep.lookback = d;
         }
-        if let Some(v) = get("TRAILWATCH_LOOKUP_LAG") {
-            c.lookup_lag =
-                parse_duration(&v).map_err(|e| bad("TRAILWATCH_LOOKUP_LAG", &v, &e.to_string()))?;
+        if let Some(d) = duration("TRAILWATCH_LOOKUP_LAG")? {
+            c.sweep.lag = d;
+        }
+        if let Some(d) = duration("TRAILWATCH_LOOKUP_LATE")? {
+            c.sweep.late = d;
+        }
+        if let Some(d) = duration("TRAILWATCH_LOOKUP_MARGIN")? {
+            c.sweep.margin = d
+                .to_std()
+                .map_err(|e| bad("TRAILWATCH_LOOKUP_MARGIN", "", &e.to_string()))?;
+        }
+        if let Some(r) = get("AWS_REGION") {
+            c.lookup_regions = vec![r];
+        }
+        if let Some(v) = get("TRAILWATCH_LOOKUP_REGIONS") {
+            c.lookup_regions = v.split(',').map(|r| r.trim().to_string()).collect();
+        }
+        if let Some(r) = c
+            .lookup_regions
+            .iter()
+            .find(|r| !crate::alert::is_region(r))
+        {
+            return Err(bad(
+                "TRAILWATCH_LOOKUP_REGIONS",
+                &c.lookup_regions.join(","),
+                &format!("{r:?} is not a region name"),
+            ));
         }
         if let Some(v) = get("TRAILWATCH_LEDGER_TABLE") {
             let ok = (3..=255).contains(&v.len())
@@ -242,12 +278,12 @@ impl Config {
             c.lookup_rate = v
                 .parse()
                 .ok()
-                .filter(|n| (1..=2).contains(n))
+                .filter(|n| (1..=MAX_LOOKUP_RATE).contains(n))
                 .ok_or_else(|| {
                     bad(
                         "TRAILWATCH_LOOKUP_RATE",
                         &v,
-                        "expected 1 or 2 (AWS allows 2 per second)",
+                        "expected 1 to 50 (AWS allows 2 per second; more only for a local service)",
                     )
                 })?;
         }
@@ -309,5 +345,16 @@ mod tests {
             ("TRAILWATCH_ATHENA_TABLE", "t")
         ])
         .is_err());
+        let c = cfg(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("TRAILWATCH_LOOKUP_LATE", "45m"),
+        ])
+        .unwrap();
+        assert_eq!(c.lookup_regions, ["eu-west-1"]);
+        assert_eq!(c.sweep.late, Duration::minutes(45));
+        let e = cfg(&[("TRAILWATCH_LOOKUP_REGIONS", "eu-west-1,evil.com/")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("evil.com/"), "{e}");
     }
 }

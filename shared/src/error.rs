@@ -50,6 +50,12 @@ pub enum Error {
     /// Alerts could not be published.
     #[error("alert publishing failed: {0}")]
     Publish(String),
+    /// Another lookup sweep advanced the same lane's checkpoint (sweeps run one at a time).
+    #[error("another sweep is running: {0}")]
+    SweepBusy(String),
+    /// A stored sweep checkpoint does not parse; the lane stops rather than skip events.
+    #[error("invalid sweep checkpoint: {0}")]
+    Checkpoint(String),
     /// Configuration is missing or invalid.
     #[error("configuration error: {0}")]
     Config(String),
@@ -79,6 +85,8 @@ impl Error {
             Error::Transient(_) => "Transient",
             Error::Aws { .. } => "AwsError",
             Error::Publish(_) => "AlertPublishFailed",
+            Error::SweepBusy(_) => "SweepBusy",
+            Error::Checkpoint(_) => "CheckpointInvalid",
             Error::Config(_) => "ConfigError",
         }
     }

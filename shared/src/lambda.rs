@@ -110,7 +110,7 @@ pub async fn lookup_alert(
     let span = tracing::info_span!("lookup_alert", request_id = %ev.context.request_id);
     async {
         let event = decode("lookup-alert (an EventBridge event)", ev.payload)?;
-        handler::handle(deps, event).await
+        handler::handle(deps, event, Some(ev.context.deadline())).await
     }
     .instrument(span)
     .await

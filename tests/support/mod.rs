@@ -160,6 +160,47 @@ pub fn deps_for(
     d
 }
 
+/// lookup-alert's dependencies wired to the service: one lane per region (each its own client
+/// and rate limit), alerts to `topic` on the service's SNS, checkpoints in memory unless given.
+pub fn lookup_deps(
+    svc: &Running,
+    topic: &str,
+    regions: &[&str],
+    rate: u32,
+    settings: trailwatch::lookup::sweep::SweepSettings,
+) -> trailwatch::lookup::handler::LookupDeps {
+    use trailwatch::lookup::sweep::{lanes, Sweeper};
+    let regions: Vec<String> = regions.iter().map(|r| r.to_string()).collect();
+    let (rules, errors) = trailwatch::rules::RuleSet::bundled();
+    assert!(errors.is_empty(), "{errors:?}");
+    let lanes = lanes(&regions)
+        .into_iter()
+        .map(|lane| {
+            let sdk = trailwatch::aws::local_config(svc.endpoint(), &lane.region, 10);
+            let history: Arc<dyn trailwatch::lookup::EventHistory> =
+                Arc::new(trailwatch::lookup::sdk::SdkHistory::new(
+                    trailwatch::aws::cloudtrail_in(&sdk, &lane.region),
+                    rate,
+                ));
+            (lane, history)
+        })
+        .collect();
+    trailwatch::lookup::handler::LookupDeps {
+        sweeper: Sweeper {
+            lanes,
+            checkpoints: Arc::new(trailwatch::lookup::checkpoint::MemoryCheckpoints::default()),
+            alerts: Arc::new(trailwatch::alert::sns::SnsAlerts::new(
+                sns(svc.endpoint()),
+                topic.to_string(),
+            )),
+            ledger: None,
+            rules: Arc::new(rules),
+            settings,
+        },
+        trusted_accounts: vec!["123837392027".into()],
+    }
+}
+
 /// lookup-alert's handler on a JSON payload, decoded as the Lambda edge decodes it; the outcome
 /// as the JSON the function returns.
 pub async fn run_lookup(
@@ -167,7 +208,7 @@ pub async fn run_lookup(
     payload: serde_json::Value,
 ) -> trailwatch::Result<serde_json::Value> {
     let event = trailwatch::lambda::decode("lookup-alert", payload)?;
-    let out = trailwatch::lookup::handler::handle(deps, event).await?;
+    let out = trailwatch::lookup::handler::handle(deps, event, None).await?;
     Ok(serde_json::to_value(out).expect("outcome serialises"))
 }
 

@@ -8,7 +8,7 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 
 use super::{pack, Alert, AlertSink};
 use crate::error::Result;
-use crate::ledger::{alert_key, Ledger};
+use crate::ledger::{alert_key, Claim, Ledger};
 
 /// Claims run this many at a time (a page holds up to 1,000 findings).
 const CLAIMS_IN_FLIGHT: usize = 32;
@@ -22,6 +22,9 @@ pub struct Delivered {
     pub notifications: u64,
     /// Alerts left out because they were already delivered (or are being delivered).
     pub skipped: u64,
+    /// Of those, alerts another invocation has claimed and not yet marked sent: a caller that
+    /// moves on past them (the lookup sweep) comes back for them later.
+    pub held: u64,
 }
 
 /// Publishes the alerts not yet delivered, as `owner` (a retry of the same run may take over
@@ -36,19 +39,20 @@ pub async fn deliver(
         return publish(sink, alerts, 0).await;
     };
     let now = Utc::now();
-    let won: Vec<bool> = stream::iter(alerts)
+    let claims: Vec<Claim> = stream::iter(alerts)
         .map(|a| async move { ledger.claim(&alert_key(&a.id), owner, now).await })
         .buffered(CLAIMS_IN_FLIGHT)
         .try_collect()
         .await?;
     let claimed: Vec<Alert> = alerts
         .iter()
-        .zip(&won)
-        .filter(|(_, w)| **w)
+        .zip(&claims)
+        .filter(|(_, c)| **c == Claim::Won)
         .map(|(a, _)| a.clone())
         .collect();
     let skipped = (alerts.len() - claimed.len()) as u64;
-    let done = publish(sink, &claimed, skipped).await?;
+    let mut done = publish(sink, &claimed, skipped).await?;
+    done.held = claims.iter().filter(|c| **c == Claim::Held).count() as u64;
     if !claimed.is_empty() {
         let keys: Vec<String> = claimed.iter().map(|a| alert_key(&a.id)).collect();
         ledger.mark_sent(&keys, owner, Utc::now()).await?;
@@ -68,5 +72,6 @@ async fn publish(sink: &dyn AlertSink, alerts: &[Alert], skipped: u64) -> Result
         alerts: alerts.len() as u64,
         notifications: notifications as u64,
         skipped,
+        held: 0,
     })
 }

@@ -6,11 +6,13 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, PutRequest, ReturnValuesOnConditionCheckFailure, WriteRequest,
+};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
-use super::{Ledger, LedgerPolicy, State};
+use super::{Claim, Ledger, LedgerPolicy, State};
 use crate::aws::map_sdk_error;
 use crate::error::{Error, Result};
 
@@ -60,17 +62,26 @@ impl DynamoLedger {
 
 #[async_trait]
 impl Ledger for DynamoLedger {
-    async fn claim(&self, key: &str, owner: &str, now: DateTime<Utc>) -> Result<bool> {
+    async fn claim(&self, key: &str, owner: &str, now: DateTime<Utc>) -> Result<Claim> {
         let n = |v: i64| AttributeValue::N(v.to_string());
         let out = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(self.item(key, State::Pending, owner, now)))
+            // A record that does not have the ledger's shape counts as absent (the policy's
+            // rule): the alert goes out again rather than being lost behind a broken record.
             .condition_expression(
-                "attribute_not_exists(pk) OR expires_at < :now \
+                "attribute_not_exists(pk) \
+                 OR NOT attribute_type(expires_at, :n) OR NOT attribute_type(claimed_at, :n) \
+                 OR NOT attribute_type(#owner, :s) OR NOT (#state IN (:pending, :sent)) \
+                 OR expires_at < :now \
                  OR (#state = :pending AND (#owner = :owner OR claimed_at < :stale))",
             )
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .expression_attribute_values(":n", AttributeValue::S("N".into()))
+            .expression_attribute_values(":s", AttributeValue::S("S".into()))
+            .expression_attribute_values(":sent", AttributeValue::S("sent".into()))
             .expression_attribute_names("#state", "state")
             .expression_attribute_names("#owner", "owner")
             .expression_attribute_values(":now", n(now.timestamp()))
@@ -80,14 +91,19 @@ impl Ledger for DynamoLedger {
             .send()
             .await;
         match out {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(map_sdk_error(e)),
+            Ok(_) => Ok(Claim::Won),
+            Err(e) => match e.as_service_error() {
+                Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c)) => {
+                    // The record that stood in the way says whether it was sent or is held.
+                    let sent = c
+                        .item()
+                        .and_then(|i| i.get("state"))
+                        .and_then(|v| v.as_s().ok())
+                        .is_some_and(|s| s == "sent");
+                    Ok(if sent { Claim::Sent } else { Claim::Held })
+                }
+                _ => Err(map_sdk_error(e)),
+            },
         }
     }
 

@@ -66,25 +66,42 @@ impl LedgerPolicy {
         }
     }
 
-    /// The claim rule (the module's doc): whether `owner` may claim a key whose record is
-    /// `existing` at `now`. The DynamoDB adapter states the same rule as its condition.
-    pub fn may_claim(&self, existing: Option<&Record>, owner: &str, now: DateTime<Utc>) -> bool {
+    /// The claim rule (the module's doc): what `owner` gets when claiming a key whose record is
+    /// `existing` at `now`. A record that does not parse is `None`: the alert goes out again
+    /// rather than being lost. The DynamoDB adapter states the same rule as its condition.
+    pub fn claim(&self, existing: Option<&Record>, owner: &str, now: DateTime<Utc>) -> Claim {
         match existing {
-            None => true,
-            Some(r) => {
-                r.expires_at < now.timestamp()
+            None => Claim::Won,
+            Some(r)
+                if r.expires_at < now.timestamp()
                     || (r.state == State::Pending
-                        && (r.owner == owner || r.claimed_at < (now - self.lease).timestamp()))
+                        && (r.owner == owner || r.claimed_at < (now - self.lease).timestamp())) =>
+            {
+                Claim::Won
             }
+            Some(r) if r.state == State::Sent => Claim::Sent,
+            Some(_) => Claim::Held,
         }
     }
+}
+
+/// What a claim got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// The caller publishes the key (then marks it sent).
+    Won,
+    /// Already published within the horizon.
+    Sent,
+    /// Claimed by another owner within its lease, not yet marked sent: it may still fail, so a
+    /// caller that would move on (the lookup sweep) tries again later rather than lose it.
+    Held,
 }
 
 /// The ledger as the publishing paths need it.
 #[async_trait]
 pub trait Ledger: Send + Sync {
-    /// Claims `key` for `owner` at `now`; `true` when the caller should publish it.
-    async fn claim(&self, key: &str, owner: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Claims `key` for `owner` at `now`.
+    async fn claim(&self, key: &str, owner: &str, now: DateTime<Utc>) -> Result<Claim>;
     /// Records that `keys` were published.
     async fn mark_sent(&self, keys: &[String], owner: &str, now: DateTime<Utc>) -> Result<()>;
 }
@@ -119,22 +136,26 @@ mod tests {
         let min = Duration::minutes;
         let pending = p.record(State::Pending, "a", t0);
         let sent = p.record(State::Sent, "a", t0);
-        assert!(p.may_claim(None, "a", t0));
-        assert!(
-            p.may_claim(Some(&pending), "a", t0 + min(1)),
+        assert_eq!(p.claim(None, "a", t0), Claim::Won);
+        assert_eq!(
+            p.claim(Some(&pending), "a", t0 + min(1)),
+            Claim::Won,
             "its own claim"
         );
-        assert!(
-            !p.may_claim(Some(&pending), "b", t0 + min(1)),
+        assert_eq!(
+            p.claim(Some(&pending), "b", t0 + min(1)),
+            Claim::Held,
             "a fresh claim"
         );
-        assert!(
-            p.may_claim(Some(&pending), "b", t0 + min(11)),
+        assert_eq!(
+            p.claim(Some(&pending), "b", t0 + min(11)),
+            Claim::Won,
             "a stale claim"
         );
-        assert!(!p.may_claim(Some(&sent), "a", t0 + min(11)), "sent");
-        assert!(
-            p.may_claim(Some(&sent), "b", t0 + Duration::days(7) + min(1)),
+        assert_eq!(p.claim(Some(&sent), "a", t0 + min(11)), Claim::Sent);
+        assert_eq!(
+            p.claim(Some(&sent), "b", t0 + Duration::days(7) + min(1)),
+            Claim::Won,
             "expired"
         );
     }

@@ -1,25 +1,22 @@
-//! lookup-alert: a scheduled scan of event history, or one EventBridge CloudTrail event, checked
-//! against the same rules; matches are published as alerts.
+//! lookup-alert: a scheduled sweep of event history, or one EventBridge CloudTrail event, checked
+//! against the same rules; matches are published as alerts, each once.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use chrono::Duration;
 use serde::Serialize;
 use serde_json::Value;
 use tracing::Instrument;
 
-use super::plan::Plan;
-use super::scan::scan;
-use super::window::scheduled;
+use super::checkpoint::{dynamodb::DynamoCheckpoints, Checkpoints, MemoryCheckpoints};
+use super::sweep::{lanes, LaneReport, Sweeper};
 use super::EventHistory;
 use crate::alert::deliver::deliver;
-use crate::alert::{Alert, AlertSink, EventSummary, Origin};
+use crate::alert::{Alert, EventSummary, Origin};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::ledger::Ledger;
 use crate::rules::RuleSet;
-use crate::window::Window;
 
 /// Detail types of the CloudTrail events EventBridge delivers.
 pub const API_CALL: &str = "AWS API Call via CloudTrail";
@@ -30,15 +27,10 @@ pub const SCHEDULED: &str = "Scheduled Event";
 /// What lookup-alert runs with, built once per process.
 #[derive(Clone)]
 pub struct LookupDeps {
-    pub history: Arc<dyn EventHistory>,
-    pub alerts: Arc<dyn AlertSink>,
-    pub rules: Arc<RuleSet>,
-    pub window: Duration,
-    pub lag: Duration,
+    /// The sweep, whose rules, alert sink and ledger the EventBridge path shares.
+    pub sweeper: Sweeper,
     /// Accounts whose CloudTrail events are accepted from EventBridge (empty: any).
     pub trusted_accounts: Vec<String>,
-    /// The alert ledger: an alert seen by overlapping sweeps or on both paths goes out once.
-    pub ledger: Option<Arc<dyn Ledger>>,
 }
 
 impl LookupDeps {
@@ -55,20 +47,40 @@ impl LookupDeps {
             tracing::error!(file = %e.file, reason = %e.reason, "rule not loaded");
         }
         let sdk = crate::aws::sdk_config(8).await;
+        let lanes = lanes(&config.lookup_regions)
+            .into_iter()
+            .map(|lane| {
+                let client = crate::aws::cloudtrail_in(&sdk, &lane.region);
+                let history: Arc<dyn EventHistory> =
+                    Arc::new(super::sdk::SdkHistory::new(client, config.lookup_rate));
+                (lane, history)
+            })
+            .collect();
+        let checkpoints: Arc<dyn Checkpoints> = match &config.ledger_table {
+            Some(t) => Arc::new(DynamoCheckpoints::new(
+                crate::aws::dynamodb(&sdk),
+                t.clone(),
+            )),
+            None => {
+                tracing::warn!(
+                    "no TRAILWATCH_LEDGER_TABLE: each sweep starts afresh, no checkpoints kept"
+                );
+                Arc::new(MemoryCheckpoints::default())
+            }
+        };
         Ok(Self {
-            history: Arc::new(super::sdk::SdkHistory::new(
-                crate::aws::cloudtrail(&sdk),
-                config.lookup_rate,
-            )),
-            alerts: Arc::new(crate::alert::sns::SnsAlerts::new(
-                crate::aws::sns(&sdk),
-                topic,
-            )),
-            rules: Arc::new(rules),
-            window: config.lookup_window,
-            lag: config.lookup_lag,
+            sweeper: Sweeper {
+                lanes,
+                checkpoints,
+                alerts: Arc::new(crate::alert::sns::SnsAlerts::new(
+                    crate::aws::sns(&sdk),
+                    topic,
+                )),
+                ledger: crate::ledger::from_config(&config, &sdk),
+                rules: Arc::new(rules),
+                settings: config.sweep,
+            },
             trusted_accounts: config.trusted_accounts.clone(),
-            ledger: crate::ledger::from_config(&config, &sdk),
         })
     }
 }
@@ -77,17 +89,8 @@ impl LookupDeps {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "mode", rename_all = "lowercase")]
 pub enum LookupOutcome {
-    /// A scheduled scan of event history.
-    Scheduled {
-        window: Window,
-        plan: Plan,
-        calls: u64,
-        naive_calls: u64,
-        events: u64,
-        malformed: u64,
-        alerts: usize,
-        notifications: usize,
-    },
+    /// A scheduled sweep of event history, lane by lane.
+    Scheduled { lanes: Vec<LaneReport> },
     /// One CloudTrail event from EventBridge.
     EventBridge {
         event_id: String,
@@ -100,7 +103,8 @@ pub enum LookupOutcome {
 /// Publishes each alert once across runs and paths (one ledger key per alert); returns the
 /// notifications sent.
 async fn publish(deps: &LookupDeps, owner: &str, alerts: &[Alert]) -> Result<usize> {
-    let d = deliver(deps.alerts.as_ref(), deps.ledger.as_deref(), owner, alerts).await?;
+    let sw = &deps.sweeper;
+    let d = deliver(sw.alerts.as_ref(), sw.ledger.as_deref(), owner, alerts).await?;
     if d.skipped > 0 {
         tracing::info!(skipped = d.skipped, "alerts already delivered");
     }
@@ -139,8 +143,13 @@ fn trust(deps: &LookupDeps, event: &EventBridgeEvent<Value>) -> Result<()> {
     Ok(())
 }
 
-/// Handles one invocation (the event already decoded at the Lambda edge).
-pub async fn handle(deps: &LookupDeps, event: EventBridgeEvent<Value>) -> Result<LookupOutcome> {
+/// Handles one invocation (the event already decoded at the Lambda edge); a sweep saves its
+/// progress and stops before `deadline`.
+pub async fn handle(
+    deps: &LookupDeps,
+    event: EventBridgeEvent<Value>,
+    deadline: Option<SystemTime>,
+) -> Result<LookupOutcome> {
     // A retry of this invocation carries the same event id, and may finish what it claimed.
     let owner = event.id.clone().unwrap_or_else(|| "unidentified".into());
     match event.detail_type.as_str() {
@@ -154,24 +163,13 @@ pub async fn handle(deps: &LookupDeps, event: EventBridgeEvent<Value>) -> Result
             let time = event
                 .time
                 .ok_or_else(|| Error::InvalidInput("scheduled event has no `time`".into()))?;
-            let window = scheduled(time, deps.window, deps.lag)?;
-            let span = tracing::info_span!("lookup_scan", window_start = %window.start, window_end = %window.end);
-            async {
-                let report = scan(deps.history.as_ref(), &deps.rules, window).await?;
-                let notifications = publish(deps, &owner, &report.alerts).await?;
-                Ok(LookupOutcome::Scheduled {
-                    window: report.window,
-                    plan: report.plan,
-                    calls: report.calls,
-                    naive_calls: report.naive_calls,
-                    events: report.events,
-                    malformed: report.malformed,
-                    alerts: report.alerts.len(),
-                    notifications,
-                })
-            }
-            .instrument(span)
-            .await
+            let span = tracing::info_span!("lookup_sweep", time = %time);
+            let lanes = deps
+                .sweeper
+                .run(time, deadline, &owner)
+                .instrument(span)
+                .await?;
+            Ok(LookupOutcome::Scheduled { lanes })
         }
         API_CALL | CONSOLE_SIGN_IN => {
             trust(deps, &event)?;
@@ -189,6 +187,7 @@ pub async fn handle(deps: &LookupDeps, event: EventBridgeEvent<Value>) -> Result
             let span = tracing::info_span!("lookup_event", event_id = %event_id);
             async {
                 let alerts: Vec<Alert> = deps
+                    .sweeper
                     .rules
                     .matches(detail)
                     .into_iter()

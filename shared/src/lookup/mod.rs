@@ -1,11 +1,12 @@
-//! LookupEvents scanning: the window a scheduled run covers, the plan of calls, the scan that
-//! evaluates rules over the events, and the EventBridge handler (lookup-alert).
+//! LookupEvents: the plan of calls, the resumable scan of one window, the scheduled sweep that
+//! keeps per-region checkpoints, and the handler of lookup-alert (sweep or EventBridge event).
 
+pub mod checkpoint;
 pub mod handler;
 pub mod plan;
 pub mod scan;
 pub mod sdk;
-pub mod window;
+pub mod sweep;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -13,7 +14,9 @@ use chrono::{DateTime, Utc};
 use crate::error::Result;
 
 /// A LookupEvents attribute trailwatch filters on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Attribute {
     EventName,
     EventSource,

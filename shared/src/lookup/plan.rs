@@ -4,13 +4,13 @@
 
 use std::collections::BTreeSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Attribute;
 use crate::rules::{Key, Needs, RuleSet};
 
 /// How a window is read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Plan {
     /// Every event of the window, unfiltered.
     Scan,

@@ -1,43 +1,87 @@
-//! One scheduled scan: probe the window's volume, choose the plan, read every page, evaluate
-//! the rules on each distinct event, and return deduplicated alerts.
+//! One window of event history read page by page, newest first, with the fewest calls the
+//! rules allow: the first unfiltered page tells how dense the window is and chooses the plan
+//! (one unfiltered scan, or one filtered call sequence per value the rules need). Its progress
+//! is plain data ([`Scan`]), so a reader stopped by its deadline resumes in a later invocation:
+//! NextToken is used within one invocation; across invocations the step's upper time bound moves
+//! down to the oldest event read (the boundary second is read again; repeats are deduplicated).
 
 use std::collections::HashSet;
 
-use serde::Serialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::plan::{choose, keys_needed, naive_calls, Plan};
+use super::plan::{choose, keys_needed, Plan};
 use super::{EventHistory, HistoryPage, Query};
 use crate::alert::{Alert, EventSummary, Origin};
 use crate::error::Result;
 use crate::rules::RuleSet;
 use crate::window::Window;
 
-/// What a scan did and found.
-#[derive(Debug, Clone, Serialize)]
-pub struct ScanReport {
+/// Where a reading of one window is: durable between invocations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scan {
     pub window: Window,
-    pub plan: Plan,
-    /// LookupEvents requests made (throttled retries are the SDK's and not counted).
-    pub calls: u64,
-    /// Requests a one-call-sequence-per-rule plan would make at the least.
-    pub naive_calls: u64,
+    /// Chosen after the first page (None: not read yet).
+    pub plan: Option<Plan>,
+    /// The plan's current call sequence (0 for an unfiltered scan).
+    pub step: usize,
+    /// Events of this step newer than this were read (None: none yet).
+    pub upper: Option<DateTime<Utc>>,
+}
+
+impl Scan {
+    /// A window not read yet; `plan` fixes the plan instead of probing.
+    pub fn new(window: Window, plan: Option<Plan>) -> Self {
+        Self {
+            window,
+            plan,
+            step: 0,
+            upper: None,
+        }
+    }
+
+    /// Whether every call sequence of the plan was read to its end.
+    pub fn done(&self) -> bool {
+        match &self.plan {
+            None => false,
+            Some(Plan::Scan) => self.step > 0,
+            Some(Plan::Lookups(l)) => self.step >= l.len(),
+        }
+    }
+}
+
+/// Turns pages into alerts: each distinct event once, malformed records counted and skipped,
+/// and (outside us-east-1) events of global services left to us-east-1's reading.
+pub struct Collector<'a> {
+    rules: &'a RuleSet,
+    /// Only events of this region count (None: all).
+    region: Option<String>,
+    seen: HashSet<String>,
     /// Distinct events evaluated.
     pub events: u64,
-    /// `CloudTrailEvent` strings that were not JSON objects: counted, logged, skipped.
+    /// `CloudTrailEvent` strings that were not JSON objects.
     pub malformed: u64,
-    pub alerts: Vec<Alert>,
+    /// Events of another region (global services' events, read from us-east-1).
+    pub elsewhere: u64,
 }
 
-struct Collector<'a> {
-    rules: &'a RuleSet,
-    seen: HashSet<String>,
-    alerted: HashSet<String>,
-    report: ScanReport,
-}
+impl<'a> Collector<'a> {
+    /// Evaluates `rules`; `region` keeps only that region's events.
+    pub fn new(rules: &'a RuleSet, region: Option<String>) -> Self {
+        Self {
+            rules,
+            region,
+            seen: HashSet::new(),
+            events: 0,
+            malformed: 0,
+            elsewhere: 0,
+        }
+    }
 
-impl Collector<'_> {
-    fn take(&mut self, page: &HistoryPage) {
+    /// The alerts of a page's events not taken before.
+    pub fn take(&mut self, page: &HistoryPage) -> Vec<Alert> {
+        let mut alerts = Vec::new();
         for raw in &page.events {
             // An event without an id cannot be recognised again: evaluate it rather than
             // letting every such event collapse into one.
@@ -50,100 +94,112 @@ impl Collector<'_> {
                 .and_then(|t| serde_json::from_str(t).ok())
                 .filter(Value::is_object);
             let Some(event) = parsed else {
-                self.report.malformed += 1;
+                self.malformed += 1;
                 tracing::warn!(event_id = %raw.event_id, "CloudTrailEvent is not a JSON object: skipped");
                 continue;
             };
-            self.report.events += 1;
+            if let Some(r) = &self.region {
+                if event.get("awsRegion").and_then(Value::as_str) != Some(r.as_str()) {
+                    self.elsewhere += 1;
+                    continue;
+                }
+            }
+            self.events += 1;
             for rule in self.rules.matches(&event) {
-                let alert = Alert::new(
+                alerts.push(Alert::new(
                     Origin::Rule,
                     &rule.id,
                     &rule.title,
                     rule.severity,
                     EventSummary::from_cloudtrail(&event),
                     rule.author.clone(),
-                );
-                if self.alerted.insert(alert.id.clone()) {
-                    self.report.alerts.push(alert);
-                }
+                ));
             }
         }
+        alerts
     }
 }
 
-/// Scans `window` with the fewest calls the rules allow.
-pub async fn scan(
-    history: &dyn EventHistory,
-    rules: &RuleSet,
-    window: Window,
-) -> Result<ScanReport> {
-    let mut c = Collector {
-        rules,
-        seen: HashSet::new(),
-        alerted: HashSet::new(),
-        report: ScanReport {
-            window,
-            plan: Plan::Scan,
+/// Reads one [`Scan`] page by page; `next` returns each page's alerts until the scan is done.
+pub struct Reader<'a> {
+    history: &'a dyn EventHistory,
+    rules: &'a RuleSet,
+    /// The current step's query end (fixed while its NextToken is in use) and token.
+    cursor: Option<(DateTime<Utc>, Option<String>)>,
+    /// LookupEvents requests made.
+    pub calls: u64,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(history: &'a dyn EventHistory, rules: &'a RuleSet) -> Self {
+        Self {
+            history,
+            rules,
+            cursor: None,
             calls: 0,
-            naive_calls: naive_calls(rules),
-            events: 0,
-            malformed: 0,
-            alerts: Vec::new(),
-        },
-    };
-    let all = Query {
-        attribute: None,
-        start: window.start,
-        end: window.end,
-    };
-    // The first unfiltered page tells how dense the window is.
-    let first = history.page(&all, None).await?;
-    c.report.calls += 1;
-    c.take(&first);
-    let scan_pages = match &first.next_token {
-        None => 1,
-        Some(_) => estimate_pages(&first, &window),
-    };
-    c.report.plan = choose(keys_needed(rules).as_ref(), scan_pages);
-    match c.report.plan.clone() {
-        Plan::Scan => {
-            let mut token = first.next_token;
-            while let Some(t) = token {
-                let page = history.page(&all, Some(&t)).await?;
-                c.report.calls += 1;
-                c.take(&page);
-                token = page.next_token;
-            }
-        }
-        Plan::Lookups(lookups) => {
-            for (attr, value) in &lookups {
-                let q = Query {
-                    attribute: Some((*attr, value)),
-                    start: window.start,
-                    end: window.end,
-                };
-                let mut token: Option<String> = None;
-                loop {
-                    let page = history.page(&q, token.as_deref()).await?;
-                    c.report.calls += 1;
-                    c.take(&page);
-                    match page.next_token {
-                        Some(t) => token = Some(t),
-                        None => break,
-                    }
-                }
-            }
         }
     }
-    tracing::info!(
-        calls = c.report.calls,
-        naive = c.report.naive_calls,
-        events = c.report.events,
-        alerts = c.report.alerts.len(),
-        "scan done"
-    );
-    Ok(c.report)
+
+    /// Forgets the NextToken in use: the next call starts a (new) scan from its durable state.
+    pub fn restart(&mut self) {
+        self.cursor = None;
+    }
+
+    /// Reads the next page of `scan` (advancing it) and returns its events' alerts, or None
+    /// when the scan is done.
+    pub async fn next(
+        &mut self,
+        scan: &mut Scan,
+        collector: &mut Collector<'_>,
+    ) -> Result<Option<Vec<Alert>>> {
+        if scan.done() {
+            return Ok(None);
+        }
+        let attribute = match &scan.plan {
+            Some(Plan::Lookups(l)) => l.get(scan.step).map(|(a, v)| (*a, v.as_str())),
+            _ => None,
+        };
+        let (end, token) = self
+            .cursor
+            .clone()
+            .unwrap_or((scan.upper.unwrap_or(scan.window.end), None));
+        let query = Query {
+            attribute,
+            start: scan.window.start,
+            end: end.max(scan.window.start),
+        };
+        let page = self.history.page(&query, token.as_deref()).await?;
+        self.calls += 1;
+        let alerts = collector.take(&page);
+        if scan.plan.is_none() {
+            let pages = match &page.next_token {
+                None => 1,
+                Some(_) => estimate_pages(&page, &scan.window),
+            };
+            let plan = choose(keys_needed(self.rules).as_ref(), pages);
+            if let Plan::Lookups(_) = plan {
+                // The probe's events are taken; the filtered sequences start afresh.
+                scan.plan = Some(plan);
+                self.cursor = None;
+                return Ok(Some(alerts));
+            }
+            scan.plan = Some(plan);
+        }
+        match page.next_token {
+            Some(t) => {
+                if let Some(oldest) = page.events.iter().filter_map(|e| e.event_time).min() {
+                    scan.upper = Some(oldest.min(end));
+                }
+                self.cursor = Some((end, Some(t)));
+            }
+            None => {
+                scan.step += 1;
+                scan.upper = None;
+                self.cursor = None;
+            }
+        }
+        Ok(Some(alerts))
+    }
 }
 
 /// Pages an unfiltered scan needs, from the time the first (newest) page spans.
@@ -207,15 +263,43 @@ mod tests {
             "2023-07-10T13:00:00Z".parse().unwrap(),
         )
         .unwrap();
-        let r = scan(&pages, &rules, w).await.unwrap();
-        assert_eq!(r.malformed, 3);
-        assert_eq!(r.events, 1);
+        let mut scan = Scan::new(w, Some(Plan::Scan));
+        let mut c = Collector::new(&rules, None);
+        let mut r = Reader::new(&pages, &rules);
+        let mut alerts = Vec::new();
+        while let Some(a) = r.next(&mut scan, &mut c).await.unwrap() {
+            alerts.extend(a);
+        }
+        assert_eq!(c.malformed, 3);
+        assert_eq!(c.events, 1);
         assert_eq!(r.calls, 2);
-        assert!(r
-            .alerts
+        assert!(scan.done());
+        assert!(alerts
             .iter()
             .any(|a| a.rule_id == "cis-cw05-cloudtrail-config-changes"));
-        let ids: HashSet<_> = r.alerts.iter().map(|a| &a.id).collect();
-        assert_eq!(ids.len(), r.alerts.len(), "no duplicate alerts");
+        let ids: HashSet<_> = alerts.iter().map(|a| &a.id).collect();
+        assert_eq!(ids.len(), alerts.len(), "no duplicate alerts");
+    }
+
+    #[tokio::test]
+    async fn other_regions_events_are_left_to_their_region() {
+        let (rules, _) = RuleSet::bundled();
+        let ev = |id: &str, region: &str| {
+            raw(
+                id,
+                Some(&format!(
+                    r#"{{"eventID":"{id}","eventName":"StopLogging","eventSource":"cloudtrail.amazonaws.com","eventTime":"2023-07-10T12:00:00Z","awsRegion":"{region}"}}"#
+                )),
+            )
+        };
+        let page = HistoryPage {
+            events: vec![ev("a", "eu-west-1"), ev("b", "us-east-1")],
+            next_token: None,
+        };
+        let mut c = Collector::new(&rules, Some("eu-west-1".into()));
+        let alerts = c.take(&page);
+        assert_eq!((c.events, c.elsewhere), (1, 1));
+        assert!(alerts.iter().all(|a| a.event.event_id == "a"));
+        assert!(!alerts.is_empty());
     }
 }
