@@ -98,7 +98,8 @@ def test_publish_only_to_the_alert_topic(template):
             assert as_list(s["Action"]) == ["sns:Publish"]
             assert s["Resource"] == {"Ref": "AlertTopic"}, f"{name}: {s['Resource']}"
             publishers.append(name)
-    assert sorted(publishers) == ["CheckStateMachine", "CollectResultsFunction", "LookupAlertFunction"]
+    assert sorted(publishers) == ["CheckStateMachine", "CollectResultsFunction", "LookupAlertFunction",
+                                  "LookupSweepFunction"]
 
 
 def test_ledger_writes_only_to_the_ledger_table(template):
@@ -106,10 +107,14 @@ def test_ledger_writes_only_to_the_ledger_table(template):
     for name, s in statements(template):
         actions = [a for a in as_list(s["Action"]) if a.startswith("dynamodb:")]
         if actions:
-            assert sorted(as_list(s["Action"])) == ["dynamodb:BatchWriteItem", "dynamodb:PutItem"], name
+            # Only the sweep reads (its checkpoints); nobody deletes, scans or queries.
+            expected = ["dynamodb:BatchWriteItem", "dynamodb:PutItem"]
+            if name == "LookupSweepFunction":
+                expected = ["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
+            assert sorted(as_list(s["Action"])) == expected, name
             assert s["Resource"] == {"Fn::GetAtt": ["AlertLedger", "Arn"]}, f"{name}: {s['Resource']}"
             writers.append(name)
-    assert sorted(writers) == ["CollectResultsFunction", "LookupAlertFunction"]
+    assert sorted(writers) == ["CollectResultsFunction", "LookupAlertFunction", "LookupSweepFunction"]
     table = template["Resources"]["AlertLedger"]["Properties"]
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
@@ -122,9 +127,20 @@ def test_star_resources_only_where_aws_requires_them(template):
             assert set(as_list(s["Action"])) <= STAR_ONLY, f"{name}: {s['Action']} on *"
 
 
-def test_lookup_events_only_for_lookup_alert(template):
+def test_lookup_events_only_for_the_sweep(template):
     users = [name for name, s in statements(template) if "cloudtrail:LookupEvents" in as_list(s["Action"])]
-    assert users == ["LookupAlertFunction"]
+    assert users == ["LookupSweepFunction"]
+
+
+def test_one_sweep_at_a_time(template):
+    sweep = template["Resources"]["LookupSweepFunction"]["Properties"]
+    assert sweep["ReservedConcurrentExecutions"] == 1
+    assert "Sweep" in sweep["Events"] and "ApiCalls" not in sweep["Events"]
+    realtime = template["Resources"]["LookupAlertFunction"]["Properties"]
+    assert "ApiCalls" in realtime["Events"] and "Sweep" not in realtime["Events"]
+    env = sweep["Environment"]["Variables"]
+    assert env["TRAILWATCH_LOOKUP_LATE"] == {"Ref": "LookupLateHorizon"}
+    assert "TRAILWATCH_LOOKUP_REGIONS" in env
 
 
 def test_state_machine_invokes_only_its_functions(template):
@@ -140,7 +156,10 @@ def test_state_machine_invokes_only_its_functions(template):
 def test_functions_are_rust_on_al2023_with_an_architecture_parameter(template):
     assert template["Parameters"]["Architecture"]["Default"] == "arm64"
     fns = {n: r for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
-    assert len(fns) == 4
+    # Four binaries; lookup-alert's is deployed twice (real-time path and sweep).
+    assert len(fns) == 5
+    binaries = sorted(fn["Metadata"]["BuildProperties"]["Binary"] for fn in fns.values())
+    assert binaries == ["collect-results", "lookup-alert", "lookup-alert", "poll-query", "start-query"]
     for name, fn in fns.items():
         assert fn["Metadata"]["BuildMethod"] == "rust-cargolambda", name
     assert template["Globals"]["Function"]["Runtime"] == "provided.al2023"
