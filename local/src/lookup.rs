@@ -57,7 +57,7 @@ pub struct Arrival {
 
 impl Arrival {
     /// Milliseconds after its time that `event_id` becomes visible.
-    fn delay_ms(&self, event_id: &str) -> i64 {
+    pub fn delay_ms(&self, event_id: &str) -> i64 {
         if self.late_share <= 0.0 || self.max_delay.is_zero() {
             return 0;
         }

@@ -8,10 +8,20 @@ use aws_sdk_cloudtrail::error::{ProvideErrorMetadata, SdkError};
 
 use crate::error::Error;
 
-/// Loads the SDK configuration from the environment.
+/// Loads the SDK configuration from the environment: `max_attempts` tries per call, the first
+/// retry after the SDK's 1 s backoff or `TRAILWATCH_RETRY_BACKOFF` (e.g. `50ms`: a local test
+/// that injects faults needs no second-long waits).
 pub async fn sdk_config(max_attempts: u32) -> SdkConfig {
+    let mut retry = RetryConfig::standard().with_max_attempts(max_attempts);
+    if let Some(backoff) = std::env::var("TRAILWATCH_RETRY_BACKOFF")
+        .ok()
+        .and_then(|v| crate::window::parse_duration(&v).ok())
+        .and_then(|d| d.to_std().ok())
+    {
+        retry = retry.with_initial_backoff(backoff);
+    }
     aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))
+        .retry_config(retry)
         .load()
         .await
 }
@@ -72,10 +82,16 @@ where
     R: std::fmt::Debug,
 {
     let (code, message) = match &e {
-        SdkError::ServiceError(s) => (
-            s.err().code().unwrap_or("Unknown").to_string(),
+        SdkError::ServiceError(s) if s.err().code().is_some() => (
+            s.err().code().unwrap_or_default().to_string(),
             s.err().message().unwrap_or_default().to_string(),
         ),
+        // An error response without an error code (a proxy's or a crashed server's page): the
+        // service did not say what went wrong, so it is treated as passing.
+        SdkError::ServiceError(s) => {
+            let raw: String = format!("{:?}", s.raw()).chars().take(300).collect();
+            return Error::Transient(format!("error response without a code: {raw}"));
+        }
         // The request could not even be built: retrying cannot help.
         SdkError::ConstructionFailure(_) => {
             return Error::InvalidInput(format!(

@@ -18,10 +18,11 @@ pub struct Window {
 /// Parses `30m`, `24h`, `7d`, `2w` (or a bare number of seconds).
 pub fn parse_duration(s: &str) -> Result<Duration> {
     let s = s.trim();
-    let bad = || Error::InvalidInput(format!("duration {s:?}: expected e.g. 30m, 24h, 7d"));
+    let bad = || Error::InvalidInput(format!("duration {s:?}: expected e.g. 500ms, 30m, 24h, 7d"));
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
     let n: i64 = num.parse().map_err(|_| bad())?;
     let d = match unit {
+        "ms" => Duration::try_milliseconds(n),
         "" | "s" => Duration::try_seconds(n),
         "m" => Duration::try_minutes(n),
         "h" => Duration::try_hours(n),

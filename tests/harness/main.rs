@@ -2,10 +2,13 @@
 //! implementation of the Lambda Runtime API, as the Lambda service would, and prints what the
 //! function answered. Used by the state-machine test (Task overrides) and the benchmarks.
 //!
-//! `lambda-harness --bin PATH [--payload JSON] [--report] [--timeout-ms N]`
+//! `lambda-harness --bin PATH [--payload JSON | --payloads FILE] [--report] [--timeout-ms N]`
 //! Prints the response JSON (exit 0), or the function's error JSON (exit 1); with `--report`,
 //! one JSON object with `response`, `error`, `cold_start_ms` (process start to its first
-//! `next` request), `handler_ms` (that request to the answer) and `peak_rss_kb`.
+//! `next` request), `handler_ms` (that request to the answer) and `peak_rss_kb`. With
+//! `--payloads` (a JSON array), one warm process serves every payload in turn, each with its
+//! own deadline, as a Lambda execution environment does, and the harness prints a JSON array of
+//! `{"response": ...}` or `{"error": ...}`, one per payload.
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -21,57 +24,77 @@ use serde_json::{json, Value};
 
 #[derive(Default)]
 struct Shared {
-    payload: String,
-    deadline_ms: u64,
+    payloads: Vec<String>,
+    served: usize,
+    timeout_ms: u64,
+    outcomes: Vec<Option<Result<Value, Value>>>,
     first_next: Option<Instant>,
-    served: bool,
-    outcome: Option<Result<Value, Value>>,
     answered: Option<Instant>,
     done: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 type St = Arc<Mutex<Shared>>;
 
-async fn next(State(st): State<St>) -> impl IntoResponse {
-    let (body, deadline, again) = {
-        let mut s = st.lock().expect("lock");
-        s.first_next.get_or_insert_with(Instant::now);
-        let again = s.served;
-        s.served = true;
-        (s.payload.clone(), s.deadline_ms, again)
-    };
-    if again {
-        // One invocation only: park the runtime's second `next` until the harness ends.
-        tokio::time::sleep(Duration::from_secs(3600)).await;
-    }
-    (
-        StatusCode::OK,
-        [
-            (
-                "lambda-runtime-aws-request-id",
-                "harness-request-1".to_string(),
-            ),
-            ("lambda-runtime-deadline-ms", deadline.to_string()),
-            (
-                "lambda-runtime-invoked-function-arn",
-                "arn:aws:lambda:us-east-1:000000000000:function:harness".to_string(),
-            ),
-            (
-                "lambda-runtime-trace-id",
-                "Root=1-00000000-000000000000000000000000".to_string(),
-            ),
-            ("content-type", "application/json".to_string()),
-        ],
-        body,
-    )
+fn epoch_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
-fn finish(st: &St, outcome: Result<Value, Value>) {
+async fn next(State(st): State<St>) -> axum::response::Response {
+    let served = {
+        let mut s = st.lock().expect("lock");
+        s.first_next.get_or_insert_with(Instant::now);
+        let i = s.served;
+        s.served += 1;
+        s.payloads
+            .get(i)
+            .cloned()
+            .map(|p| (i, p, epoch_ms() + s.timeout_ms))
+    };
+    let Some((i, body, deadline)) = served else {
+        // Every payload served: park the runtime's next `next` until the harness ends.
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        return StatusCode::OK.into_response();
+    };
+    let mut headers = axum::http::HeaderMap::new();
+    for (k, v) in [
+        (
+            "lambda-runtime-aws-request-id",
+            format!("harness-request-{i}"),
+        ),
+        ("lambda-runtime-deadline-ms", deadline.to_string()),
+        (
+            "lambda-runtime-invoked-function-arn",
+            "arn:aws:lambda:us-east-1:000000000000:function:harness".to_string(),
+        ),
+        (
+            "lambda-runtime-trace-id",
+            "Root=1-00000000-000000000000000000000000".to_string(),
+        ),
+        ("content-type", "application/json".to_string()),
+    ] {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&v) {
+            headers.insert(k, v);
+        }
+    }
+    (StatusCode::OK, headers, body).into_response()
+}
+
+fn finish(st: &St, id: Option<&str>, outcome: Result<Value, Value>) {
     let mut s = st.lock().expect("lock");
-    s.outcome = Some(outcome);
+    let i = id
+        .and_then(|id| id.strip_prefix("harness-request-"))
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0);
+    if let Some(slot) = s.outcomes.get_mut(i) {
+        *slot = Some(outcome);
+    }
     s.answered = Some(Instant::now());
-    if let Some(tx) = s.done.take() {
-        let _ = tx.send(());
+    if s.outcomes.iter().all(Option::is_some) {
+        if let Some(tx) = s.done.take() {
+            let _ = tx.send(());
+        }
     }
 }
 
@@ -80,18 +103,25 @@ fn parse(body: &Bytes) -> Value {
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
 }
 
-async fn response(State(st): State<St>, Path(_id): Path<String>, body: Bytes) -> StatusCode {
-    finish(&st, Ok(parse(&body)));
+async fn response(State(st): State<St>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    finish(&st, Some(&id), Ok(parse(&body)));
     StatusCode::ACCEPTED
 }
 
-async fn error(State(st): State<St>, Path(_id): Path<String>, body: Bytes) -> StatusCode {
-    finish(&st, Err(parse(&body)));
+async fn error(State(st): State<St>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    finish(&st, Some(&id), Err(parse(&body)));
     StatusCode::ACCEPTED
 }
 
 async fn init_error(State(st): State<St>, body: Bytes) -> StatusCode {
-    finish(&st, Err(parse(&body)));
+    let mut s = st.lock().expect("lock");
+    let e = parse(&body);
+    for slot in &mut s.outcomes {
+        *slot = Some(Err(e.clone()));
+    }
+    if let Some(tx) = s.done.take() {
+        let _ = tx.send(());
+    }
     StatusCode::ACCEPTED
 }
 
@@ -114,24 +144,39 @@ async fn main() -> std::process::ExitCode {
             .cloned()
     };
     let Some(bin) = arg("--bin") else {
-        eprintln!("usage: lambda-harness --bin PATH [--payload JSON] [--report] [--timeout-ms N]");
+        eprintln!("usage: lambda-harness --bin PATH [--payload JSON | --payloads FILE] [--report] [--timeout-ms N]");
         return std::process::ExitCode::from(2);
     };
-    let payload = arg("--payload").unwrap_or_else(|| "{}".into());
+    let many = arg("--payloads");
+    let payloads: Vec<String> = match &many {
+        Some(file) => {
+            let parsed = std::fs::read(file)
+                .map_err(|e| e.to_string())
+                .and_then(|b| serde_json::from_slice::<Vec<Value>>(&b).map_err(|e| e.to_string()));
+            match parsed {
+                Ok(list) => list.iter().map(Value::to_string).collect(),
+                Err(e) => {
+                    eprintln!("lambda-harness: --payloads {file}: {e}");
+                    return std::process::ExitCode::from(2);
+                }
+            }
+        }
+        None => vec![arg("--payload").unwrap_or_else(|| "{}".into())],
+    };
     let report = args.iter().any(|a| a == "--report");
     let timeout_ms: u64 = arg("--timeout-ms")
         .and_then(|v| v.parse().ok())
         .unwrap_or(60_000);
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
     let st: St = Arc::new(Mutex::new(Shared {
-        payload,
-        deadline_ms: now_ms + timeout_ms,
+        outcomes: vec![None; payloads.len()],
+        payloads,
+        timeout_ms,
         done: Some(tx),
         ..Shared::default()
     }));
+    // The whole run's limit: each payload may take its timeout.
+    let total_ms = timeout_ms.saturating_mul(st.lock().expect("lock").payloads.len().max(1) as u64);
     let app = Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next))
         .route(
@@ -176,21 +221,44 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let pid = child.id().unwrap_or(0);
+    let mut timed_out = false;
     let waited = tokio::select! {
         _ = rx => None,
         status = child.wait() => Some(status),
-        _ = tokio::time::sleep(Duration::from_millis(timeout_ms)) => {
-            eprintln!("lambda-harness: {name} did not answer within {timeout_ms} ms");
-            let _ = child.kill().await;
-            return std::process::ExitCode::from(2);
+        _ = tokio::time::sleep(Duration::from_millis(total_ms)) => {
+            eprintln!("lambda-harness: {name} did not answer within {total_ms} ms");
+            timed_out = true;
+            None
         }
     };
     let rss = peak_rss_kb(pid);
     let _ = child.kill().await;
     let s = st.lock().expect("lock");
-    let outcome = s.outcome.clone().unwrap_or_else(|| {
-        Err(json!({"errorType": "Runtime.ExitError", "errorMessage": format!("{name} exited before answering: {waited:?}")}))
-    });
+    let exited = || {
+        if timed_out {
+            // As Lambda reports a function that ran out of time (Step Functions: Lambda.Unknown).
+            Err(
+                json!({"errorType": "Lambda.Unknown", "errorMessage": format!("Task timed out after {:.2} seconds", timeout_ms as f64 / 1000.0)}),
+            )
+        } else {
+            Err(
+                json!({"errorType": "Runtime.ExitError", "errorMessage": format!("{name} exited before answering: {waited:?}")}),
+            )
+        }
+    };
+    if many.is_some() {
+        let all: Vec<Value> = s
+            .outcomes
+            .iter()
+            .map(|o| match o.clone().unwrap_or_else(exited) {
+                Ok(v) => json!({ "response": v }),
+                Err(e) => json!({ "error": e }),
+            })
+            .collect();
+        println!("{}", Value::Array(all));
+        return std::process::ExitCode::SUCCESS;
+    }
+    let outcome = s.outcomes.first().cloned().flatten().unwrap_or_else(exited);
     let cold = s
         .first_next
         .map(|t| t.duration_since(started).as_secs_f64() * 1000.0);

@@ -1,6 +1,9 @@
 //! Test support: the sample data read independently of the service, the local service started
 //! on a free port, and real SDK clients pointed at it with fake credentials.
 
+pub mod faults;
+pub mod sfn;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -496,10 +499,11 @@ pub async fn ledger_table(moto: &Moto) -> (aws_sdk_dynamodb::Client, String) {
     use aws_sdk_dynamodb::types::{
         AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     };
+    // The functions' own number of tries: moto answers 500 now and then under concurrency.
     let client = aws_sdk_dynamodb::Client::new(&trailwatch::aws::local_config(
         &moto.endpoint,
         "us-east-1",
-        3,
+        8,
     ));
     let name = format!("ledger-{}", uuid_like());
     client

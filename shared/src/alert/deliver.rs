@@ -4,14 +4,10 @@
 //! Without a ledger every alert is published.
 
 use chrono::Utc;
-use futures_util::stream::{self, StreamExt, TryStreamExt};
 
 use super::{pack, Alert, AlertSink};
 use crate::error::Result;
 use crate::ledger::{alert_key, Claim, Ledger};
-
-/// Claims run this many at a time (a page holds up to 1,000 findings).
-const CLAIMS_IN_FLIGHT: usize = 32;
 
 /// What a delivery did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -36,14 +32,17 @@ pub async fn deliver(
     alerts: &[Alert],
 ) -> Result<Delivered> {
     let Some(ledger) = ledger else {
-        return publish(sink, alerts, 0).await;
+        return publish(sink, alerts).await;
     };
-    let now = Utc::now();
-    let claims: Vec<Claim> = stream::iter(alerts)
-        .map(|a| async move { ledger.claim(&alert_key(&a.id), owner, now).await })
-        .buffered(CLAIMS_IN_FLIGHT)
-        .try_collect()
-        .await?;
+    // The same alert twice in one batch (a result row repeated) is one alert.
+    let mut ids = std::collections::HashSet::with_capacity(alerts.len());
+    let alerts: Vec<Alert> = alerts
+        .iter()
+        .filter(|a| ids.insert(a.id.as_str()))
+        .cloned()
+        .collect();
+    let keys: Vec<String> = alerts.iter().map(|a| alert_key(&a.id)).collect();
+    let claims = ledger.claim_many(&keys, owner, Utc::now()).await?;
     let claimed: Vec<Alert> = alerts
         .iter()
         .zip(&claims)
@@ -51,27 +50,39 @@ pub async fn deliver(
         .map(|(a, _)| a.clone())
         .collect();
     let skipped = (alerts.len() - claimed.len()) as u64;
-    let mut done = publish(sink, &claimed, skipped).await?;
-    done.held = claims.iter().filter(|c| **c == Claim::Held).count() as u64;
-    if !claimed.is_empty() {
-        let keys: Vec<String> = claimed.iter().map(|a| alert_key(&a.id)).collect();
+    let held = claims.iter().filter(|c| **c == Claim::Held).count() as u64;
+    let notifications = pack(&claimed)?;
+    let out = sink.publish(&notifications).await;
+    // What went out is recorded even when the rest failed: a retry publishes only the rest.
+    let keys: Vec<String> = notifications
+        .iter()
+        .zip(&out.sent)
+        .filter(|(_, sent)| **sent)
+        .flat_map(|(n, _)| n.alert_ids.iter().map(|id| alert_key(id)))
+        .collect();
+    if !keys.is_empty() {
         ledger.mark_sent(&keys, owner, Utc::now()).await?;
     }
-    Ok(done)
+    if let Some(e) = out.error {
+        return Err(e);
+    }
+    Ok(Delivered {
+        alerts: claimed.len() as u64,
+        notifications: out.count() as u64,
+        skipped,
+        held,
+    })
 }
 
-async fn publish(sink: &dyn AlertSink, alerts: &[Alert], skipped: u64) -> Result<Delivered> {
-    if alerts.is_empty() {
-        return Ok(Delivered {
-            skipped,
-            ..Delivered::default()
-        });
+/// Publishes every alert (no ledger): all or an error.
+async fn publish(sink: &dyn AlertSink, alerts: &[Alert]) -> Result<Delivered> {
+    let out = sink.publish(&pack(alerts)?).await;
+    if let Some(e) = out.error {
+        return Err(e);
     }
-    let notifications = sink.publish(&pack(alerts)?).await?;
     Ok(Delivered {
         alerts: alerts.len() as u64,
-        notifications: notifications as u64,
-        skipped,
-        held: 0,
+        notifications: out.count() as u64,
+        ..Delivered::default()
     })
 }

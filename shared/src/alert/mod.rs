@@ -169,6 +169,8 @@ pub struct Notification {
     /// For FIFO topics: the same alerts give the same id.
     pub deduplication_id: String,
     pub group_id: String,
+    /// The ids of the alerts it carries (what the ledger marks sent once it is out).
+    pub alert_ids: Vec<String>,
 }
 
 impl Notification {
@@ -325,6 +327,7 @@ pub fn pack(alerts: &[Alert]) -> Result<Vec<Notification>> {
                 ],
                 deduplication_id: hex::encode(&h.finalize()[..16]),
                 group_id: first.rule_id.clone(),
+                alert_ids: chunk.iter().map(|a| a.id.clone()).collect(),
             });
         }
     }
@@ -338,8 +341,25 @@ fn body_len(alerts: &[Alert]) -> usize {
 /// Where notifications go (SNS in production).
 #[async_trait]
 pub trait AlertSink: Send + Sync {
-    /// Publishes every notification or fails; returns how many were published.
-    async fn publish(&self, notifications: &[Notification]) -> Result<usize>;
+    /// Publishes the notifications in order, as many as it can; says which went out (so that
+    /// those are recorded even when the rest fail) and what stopped the others.
+    async fn publish(&self, notifications: &[Notification]) -> Published;
+}
+
+/// What a publish did.
+#[derive(Debug, Default)]
+pub struct Published {
+    /// One flag per notification: it went out.
+    pub sent: Vec<bool>,
+    /// What stopped the notifications that did not go out.
+    pub error: Option<crate::Error>,
+}
+
+impl Published {
+    /// How many went out.
+    pub fn count(&self) -> usize {
+        self.sent.iter().filter(|s| **s).count()
+    }
 }
 
 #[cfg(test)]

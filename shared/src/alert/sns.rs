@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
 use aws_sdk_sns::Client;
 
-use super::{batches, AlertSink, Notification};
+use super::{batches, AlertSink, Notification, Published};
 use crate::aws::map_sdk_error;
 use crate::error::{Error, Result};
 
@@ -46,55 +46,73 @@ impl SnsAlerts {
 /// Retries of the entries SNS failed on its side (throttling, internal errors).
 const ENTRY_RETRIES: u32 = 4;
 
+impl SnsAlerts {
+    /// Publishes one batch (at most ten entries within 256 KiB), retrying the entries SNS
+    /// failed on its side; marks in `sent` (the batch's flags) those that went out.
+    async fn publish_batch(&self, batch: &[Notification], sent: &mut [bool]) -> Result<()> {
+        let mut pending: Vec<usize> = (0..batch.len()).collect();
+        for attempt in 0..=ENTRY_RETRIES {
+            let entries = pending
+                .iter()
+                .map(|&i| self.entry(i, &batch[i]))
+                .collect::<Result<Vec<_>>>()?;
+            let out = self
+                .client
+                .publish_batch()
+                .topic_arn(&self.topic_arn)
+                .set_publish_batch_request_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| match map_sdk_error(e) {
+                    t @ (Error::Throttled(_) | Error::Transient(_)) => t,
+                    other => Error::Publish(other.to_string()),
+                })?;
+            let index = |id: &str| id.strip_prefix('m').and_then(|n| n.parse::<usize>().ok());
+            for ok in out.successful() {
+                if let Some(flag) = ok.id().and_then(index).and_then(|i| sent.get_mut(i)) {
+                    *flag = true;
+                }
+            }
+            if let Some(f) = out.failed().iter().find(|f| f.sender_fault()) {
+                // The request itself is wrong: sending it again cannot help.
+                return Err(Error::Publish(format!(
+                    "SNS refused notification {}: {} {}",
+                    f.id(),
+                    f.code(),
+                    f.message().unwrap_or_default()
+                )));
+            }
+            pending = out.failed().iter().filter_map(|f| index(f.id())).collect();
+            if pending.is_empty() {
+                return Ok(());
+            }
+            if attempt == ENTRY_RETRIES {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
+        }
+        Err(Error::Publish(format!(
+            "{} notifications still failing after {ENTRY_RETRIES} retries",
+            pending.len()
+        )))
+    }
+}
+
 #[async_trait]
 impl AlertSink for SnsAlerts {
-    async fn publish(&self, notifications: &[Notification]) -> Result<usize> {
-        let mut sent = 0;
+    async fn publish(&self, notifications: &[Notification]) -> Published {
+        let mut sent = vec![false; notifications.len()];
+        let mut start = 0;
         for batch in batches(notifications) {
-            let mut pending: Vec<usize> = (0..batch.len()).collect();
-            for attempt in 0..=ENTRY_RETRIES {
-                let entries = pending
-                    .iter()
-                    .map(|&i| self.entry(i, &batch[i]))
-                    .collect::<Result<Vec<_>>>()?;
-                let out = self
-                    .client
-                    .publish_batch()
-                    .topic_arn(&self.topic_arn)
-                    .set_publish_batch_request_entries(Some(entries))
-                    .send()
-                    .await
-                    .map_err(|e| match map_sdk_error(e) {
-                        t @ (Error::Throttled(_) | Error::Transient(_)) => t,
-                        other => Error::Publish(other.to_string()),
-                    })?;
-                sent += out.successful().len();
-                if let Some(f) = out.failed().iter().find(|f| f.sender_fault()) {
-                    // The request itself is wrong: sending it again cannot help.
-                    return Err(Error::Publish(format!(
-                        "SNS refused notification {}: {} {}",
-                        f.id(),
-                        f.code(),
-                        f.message().unwrap_or_default()
-                    )));
-                }
-                pending = out
-                    .failed()
-                    .iter()
-                    .filter_map(|f| f.id().strip_prefix('m').and_then(|n| n.parse().ok()))
-                    .collect();
-                if pending.is_empty() {
-                    break;
-                }
-                if attempt == ENTRY_RETRIES {
-                    return Err(Error::Publish(format!(
-                        "{} notifications still failing after {ENTRY_RETRIES} retries",
-                        pending.len()
-                    )));
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
+            let end = start + batch.len();
+            if let Err(e) = self.publish_batch(batch, &mut sent[start..end]).await {
+                return Published {
+                    sent,
+                    error: Some(e),
+                };
             }
+            start = end;
         }
-        Ok(sent)
+        Published { sent, error: None }
     }
 }

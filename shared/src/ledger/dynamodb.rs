@@ -1,16 +1,20 @@
-//! The ledger over DynamoDB (`aws-sdk-dynamodb`): a conditional PutItem claims (the condition is
-//! [`LedgerPolicy::may_claim`] stated for DynamoDB), BatchWriteItem marks sent (25 keys a call),
+//! The ledger over DynamoDB (`aws-sdk-dynamodb`): a conditional PutItem claims each key (the
+//! condition is [`LedgerPolicy::claim`] stated for DynamoDB; 32 in flight), BatchWriteItem marks
+//! sent (25 keys a call),
 //! a TTL attribute lets DynamoDB delete records past the horizon (within about 48 h: the
 //! condition also compares the stored expiry).
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, PutRequest, ReturnValuesOnConditionCheckFailure, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use futures_util::TryFutureExt;
 
 use super::{Claim, Ledger, LedgerPolicy, State};
 use crate::aws::map_sdk_error;
@@ -25,8 +29,8 @@ pub struct DynamoLedger {
 
 /// BatchWriteItem takes at most 25 requests.
 const BATCH: usize = 25;
-/// Retries of items DynamoDB left unprocessed (throttling), with backoff.
-const UNPROCESSED_RETRIES: u32 = 6;
+/// Retries of a mark (items DynamoDB left unprocessed, or a failed request), with backoff.
+const UNPROCESSED_RETRIES: u32 = 8;
 
 impl DynamoLedger {
     pub fn new(client: Client, table: String, policy: LedgerPolicy) -> Self {
@@ -60,17 +64,20 @@ impl DynamoLedger {
     }
 }
 
-#[async_trait]
-impl Ledger for DynamoLedger {
-    async fn claim(&self, key: &str, owner: &str, now: DateTime<Utc>) -> Result<Claim> {
+/// Claims in flight at once (a page holds up to 1,000 findings).
+const CLAIMS_IN_FLIGHT: usize = 32;
+
+impl DynamoLedger {
+    /// One conditional put. A record that does not have the ledger's shape counts as absent
+    /// (the policy's rule): the alert goes out again rather than being lost behind a broken
+    /// record. The record that stood in the way says whether the key was sent or is held.
+    async fn try_claim(&self, key: &str, owner: &str, now: DateTime<Utc>) -> Result<Claim> {
         let n = |v: i64| AttributeValue::N(v.to_string());
         let out = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(self.item(key, State::Pending, owner, now)))
-            // A record that does not have the ledger's shape counts as absent (the policy's
-            // rule): the alert goes out again rather than being lost behind a broken record.
             .condition_expression(
                 "attribute_not_exists(pk) \
                  OR NOT attribute_type(expires_at, :n) OR NOT attribute_type(claimed_at, :n) \
@@ -79,11 +86,11 @@ impl Ledger for DynamoLedger {
                  OR (#state = :pending AND (#owner = :owner OR claimed_at < :stale))",
             )
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#owner", "owner")
             .expression_attribute_values(":n", AttributeValue::S("N".into()))
             .expression_attribute_values(":s", AttributeValue::S("S".into()))
             .expression_attribute_values(":sent", AttributeValue::S("sent".into()))
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_names("#owner", "owner")
             .expression_attribute_values(":now", n(now.timestamp()))
             .expression_attribute_values(":pending", AttributeValue::S("pending".into()))
             .expression_attribute_values(":owner", AttributeValue::S(owner.to_string()))
@@ -93,8 +100,7 @@ impl Ledger for DynamoLedger {
         match out {
             Ok(_) => Ok(Claim::Won),
             Err(e) => match e.as_service_error() {
-                Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(c)) => {
-                    // The record that stood in the way says whether it was sent or is held.
+                Some(PutItemError::ConditionalCheckFailedException(c)) => {
                     let sent = c
                         .item()
                         .and_then(|i| i.get("state"))
@@ -105,6 +111,51 @@ impl Ledger for DynamoLedger {
                 _ => Err(map_sdk_error(e)),
             },
         }
+    }
+}
+
+/// Runs `op` again on transient failures and throttling, past the SDK's own attempts and its
+/// retry quota (which a long run of faults drains), with capped exponential backoff.
+async fn persist<T, F, Fut>(what: &str, mut op: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        match op().await {
+            Err(Error::Transient(m) | Error::Throttled(m)) if attempt < UNPROCESSED_RETRIES => {
+                tracing::warn!(error = %m, attempt, "{what}: retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(
+                    (50u64 << attempt).min(2_000),
+                ))
+                .await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+#[async_trait]
+impl Ledger for DynamoLedger {
+    async fn claim(&self, key: &str, owner: &str, now: DateTime<Utc>) -> Result<Claim> {
+        persist("claiming an alert", || self.try_claim(key, owner, now)).await
+    }
+
+    async fn claim_many(
+        &self,
+        keys: &[String],
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Claim>> {
+        stream::iter(keys.iter().cloned())
+            .map(|k| async move {
+                persist("claiming an alert", || self.try_claim(&k, owner, now)).await
+            })
+            .buffered(CLAIMS_IN_FLIGHT)
+            .try_collect()
+            .await
     }
 
     async fn mark_sent(&self, keys: &[String], owner: &str, now: DateTime<Utc>) -> Result<()> {
@@ -120,13 +171,15 @@ impl Ledger for DynamoLedger {
                 })
                 .collect::<Result<Vec<_>>>()?;
             for attempt in 0..=UNPROCESSED_RETRIES {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, requests)
-                    .send()
-                    .await
-                    .map_err(map_sdk_error)?;
+                // The alerts are out: giving up here would let a retry publish them again.
+                let out = persist("marking alerts sent", || {
+                    self.client
+                        .batch_write_item()
+                        .request_items(&self.table, requests.clone())
+                        .send()
+                        .map_err(map_sdk_error)
+                })
+                .await?;
                 requests = out
                     .unprocessed_items()
                     .and_then(|m| m.get(&self.table))
@@ -141,7 +194,8 @@ impl Ledger for DynamoLedger {
                         requests.len()
                     )));
                 }
-                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                tokio::time::sleep(std::time::Duration::from_millis((50 << attempt).min(2_000)))
+                    .await;
             }
         }
         Ok(())

@@ -102,6 +102,20 @@ pub enum Claim {
 pub trait Ledger: Send + Sync {
     /// Claims `key` for `owner` at `now`.
     async fn claim(&self, key: &str, owner: &str, now: DateTime<Utc>) -> Result<Claim>;
+    /// Claims every key (one claim each, in order); a store that can claim many keys in one
+    /// request (DynamoDB) overrides this one-by-one default.
+    async fn claim_many(
+        &self,
+        keys: &[String],
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Claim>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(self.claim(k, owner, now).await?);
+        }
+        Ok(out)
+    }
     /// Records that `keys` were published.
     async fn mark_sent(&self, keys: &[String], owner: &str, now: DateTime<Utc>) -> Result<()>;
 }

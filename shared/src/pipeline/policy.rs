@@ -78,9 +78,13 @@ pub const COLLECT_TIMEOUT: RetryRule = RetryRule {
     max_attempts: 3,
 };
 
-/// The `errorType`s Step Functions reports for a Lambda invocation that timed out.
-pub const LAMBDA_TIMEOUT_ERRORS: [&str; 2] =
-    ["Lambda.Unknown", "Lambda.ClientExecutionTimeoutException"];
+/// The errors Step Functions reports for a Lambda invocation that timed out: the function's
+/// own timeout, the invoke call's, and the Task's `TimeoutSeconds`.
+pub const LAMBDA_TIMEOUT_ERRORS: [&str; 3] = [
+    "Lambda.Unknown",
+    "Lambda.ClientExecutionTimeoutException",
+    "States.Timeout",
+];
 
 /// State transitions a whole check costs (as AWS bills them: every state entered and every
 /// retry) when its query runs `secs` seconds and collect-results needs `collects` invocations:

@@ -1,7 +1,8 @@
 //! Checkpoints in the alert ledger's DynamoDB table (key `sweep#LANE`), saved with a version
 //! condition so two sweeps can never both advance a lane.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
 
 use async_trait::async_trait;
@@ -75,8 +76,9 @@ impl Checkpoints for DynamoCheckpoints {
             .put_item()
             .table_name(&self.table)
             .item("pk", key(lane))
-            .item("checkpoint", AttributeValue::S(text))
-            .item("version", AttributeValue::N(version.to_string()));
+            .item("checkpoint", AttributeValue::S(text.clone()))
+            .item("version", AttributeValue::N(version.to_string()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         req = match previous {
             None => req.condition_expression("attribute_not_exists(pk)"),
             Some(v) => req
@@ -85,15 +87,25 @@ impl Checkpoints for DynamoCheckpoints {
         };
         match req.send().await {
             Ok(_) => Ok(version),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(Error::SweepBusy(format!(
-                    "lane {lane}: another sweep saved its checkpoint since version {previous:?}"
-                )))
-            }
-            Err(e) => Err(map_sdk_error(e)),
+            Err(e) => match e.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(c)) => {
+                    // A retried save whose first attempt was applied finds its own record.
+                    let stored = c.item().and_then(|i| {
+                        Some((
+                            i.get("version")?.as_n().ok()?.clone(),
+                            i.get("checkpoint")?.as_s().ok()?.clone(),
+                        ))
+                    });
+                    if stored.as_ref() == Some(&(version.to_string(), text)) {
+                        return Ok(version);
+                    }
+                    Err(Error::SweepBusy(format!(
+                        "lane {lane}: another sweep saved its checkpoint since version {previous:?} (now {:?})",
+                        stored.map(|s| s.0)
+                    )))
+                }
+                _ => Err(map_sdk_error(e)),
+            },
         }
     }
 }
