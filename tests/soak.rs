@@ -210,6 +210,7 @@ struct Figures {
     eventbridge_lost: u64,
     proxy_requests: u64,
     proxy_faults: u64,
+    dynamodb_requests: u64,
     sweep_seconds: f64,
     collect_seconds: f64,
     seconds: f64,
@@ -433,7 +434,7 @@ async fn one_seed(
         got.len(),
         expected.len()
     );
-    (fig.proxy_requests, fig.proxy_faults) = proxy.counts();
+    (fig.proxy_requests, fig.proxy_faults, fig.dynamodb_requests) = proxy.counts();
     fig.alerts = got.len();
     fig.seconds = started.elapsed().as_secs_f64();
     svc.shutdown().await;
@@ -472,17 +473,19 @@ async fn every_alert_is_delivered_exactly_once_under_faults_and_late_events() {
             total.eventbridge_lost += f.eventbridge_lost;
             total.proxy_requests += f.proxy_requests;
             total.proxy_faults += f.proxy_faults;
+            total.dynamodb_requests += f.dynamodb_requests;
             total.seconds += f.seconds;
         }
     }
     eprintln!(
-        "soak: {seeds} seeds, {} alerts delivered exactly once (0 lost, 0 repeated); {} sweep invocations ({} cut short by their deadline), {} EventBridge invocations ({} never succeeded, caught by the sweep); {} DynamoDB/SNS requests, {} faults injected; {:.0} s",
+        "soak: {seeds} seeds, {} alerts delivered exactly once (0 lost, 0 repeated); {} sweep invocations ({} cut short by their deadline), {} EventBridge invocations ({} never succeeded, caught by the sweep); {} DynamoDB/SNS requests ({:.2} DynamoDB requests per alert, retries of faults included), {} faults injected; {:.0} s",
         total.alerts,
         total.sweeps,
         total.cut_short,
         total.eventbridge,
         total.eventbridge_lost,
         total.proxy_requests,
+        total.dynamodb_requests as f64 / total.alerts.max(1) as f64,
         total.proxy_faults,
         wall.elapsed().as_secs_f64()
     );

@@ -580,7 +580,7 @@ async fn main() -> anyhow::Result<()> {
     ));
     report.insert("p7_partition_pruning".into(), p7);
 
-    // P4: lookup-alert against the enforced 2 requests/s.
+    // P4: the lookup sweep against the enforced 2 requests/s (a first run reading `window`).
     let window = if q { "5m" } else { "1h" };
     let schedule = json!({"detail-type": "Scheduled Event", "source": "aws.scheduler", "time": "2023-07-10T12:40:00Z", "detail": {}});
     let scan = h.invoke(
@@ -591,18 +591,22 @@ async fn main() -> anyhow::Result<()> {
         &[("TRAILWATCH_LOOKUP_WINDOW", window)],
     )?;
     let secs = scan["handler_ms"].as_f64().unwrap_or(1.0) / 1000.0;
-    let r = &scan["response"];
-    let calls = r["calls"].as_f64().unwrap_or(0.0);
-    report.insert("p4_lookup".into(), json!({"window": window, "calls": r["calls"], "naive_calls": r["naive_calls"], "events": r["events"], "alerts": r["alerts"], "seconds": secs, "requests_per_s": calls / secs, "events_per_s": r["events"].as_f64().unwrap_or(0.0) / secs}));
+    let lanes = scan["response"]["lanes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let sum = |k: &str| lanes.iter().filter_map(|l| l[k].as_f64()).sum::<f64>();
+    let (calls, events) = (sum("calls"), sum("events"));
+    report.insert("p4_lookup".into(), json!({"window": window, "lanes": lanes, "calls": calls, "events": events, "seconds": secs, "requests_per_s": calls / secs, "events_per_s": events / secs}));
     table.push((
-        format!("P4 lookup-alert {window} window: requests/s (limit 2)"),
+        format!("P4 lookup sweep, {window} of events: requests/s (limit 2)"),
         format!("{:.2}", calls / secs),
         "-".into(),
         "-".into(),
     ));
     table.push((
-        "P4 lookup-alert events/s".into(),
-        format!("{:.0}", r["events"].as_f64().unwrap_or(0.0) / secs),
+        "P4 lookup sweep events/s at that limit".into(),
+        format!("{:.0}", events / secs),
         "-".into(),
         "-".into(),
     ));

@@ -20,6 +20,7 @@ struct Proxy {
     client: Client<HttpConnector, Body>,
     injected: std::sync::atomic::AtomicU64,
     requests: std::sync::atomic::AtomicU64,
+    dynamodb: std::sync::atomic::AtomicU64,
 }
 
 /// A running proxy.
@@ -30,12 +31,13 @@ pub struct FaultProxy {
 }
 
 impl FaultProxy {
-    /// Requests seen and faults injected so far.
-    pub fn counts(&self) -> (u64, u64) {
+    /// Requests seen, faults injected and DynamoDB requests so far.
+    pub fn counts(&self) -> (u64, u64, u64) {
         use std::sync::atomic::Ordering::Relaxed;
         (
             self.state.requests.load(Relaxed),
             self.state.injected.load(Relaxed),
+            self.state.dynamodb.load(Relaxed),
         )
     }
 }
@@ -93,6 +95,14 @@ fn error(headers: &HeaderMap, fault: Fault) -> Response {
 async fn forward(State(p): State<Arc<Proxy>>, req: Request<Body>) -> Response {
     use std::sync::atomic::Ordering::Relaxed;
     p.requests.fetch_add(1, Relaxed);
+    if req
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("DynamoDB"))
+    {
+        p.dynamodb.fetch_add(1, Relaxed);
+    }
     if let Some(f) = p.faults.draw() {
         p.injected.fetch_add(1, Relaxed);
         return match f {
@@ -124,6 +134,7 @@ pub async fn start(upstream: &str, faults: FaultConfig) -> FaultProxy {
         client: Client::builder(TokioExecutor::new()).build_http(),
         injected: 0.into(),
         requests: 0.into(),
+        dynamodb: 0.into(),
     });
     let app = axum::Router::new()
         .fallback(forward)
