@@ -168,6 +168,69 @@ async fn malformed_records_never_hide_an_alert() {
     assert!(e.to_string().contains("us-east-1"), "{e}");
 }
 
+/// SNS fails some PublishBatch entries on its side: the notifications that went out are marked
+/// sent before the error is reported, so retrying the delivery (as Lambda or the state machine
+/// would, same owner) publishes only the rest: every alert exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_batch_failures_are_retried_for_the_rest_only() {
+    use trailwatch::alert::deliver::deliver;
+    use trailwatch::alert::sns::SnsAlerts;
+    use trailwatch::alert::{Alert, EventSummary, Origin};
+    let m = moto();
+    let (client, table) = ledger_table(&m).await;
+    let svc = start_service(|c| {
+        c.faults = trailwatch_local::FaultConfig {
+            seed: 3,
+            sns_entry_failure: 0.6,
+            ..Default::default()
+        }
+    })
+    .await;
+    let topic = create_topic(&svc, "partial").await;
+    let sink = SnsAlerts::new(sns(svc.endpoint()), topic.clone());
+    let ledger = DynamoLedger::new(client, table, LedgerPolicy::default());
+    // 60 rules, so 60 notifications in 6 batches.
+    let alerts: Vec<Alert> = invictus_events()
+        .iter()
+        .take(300)
+        .enumerate()
+        .map(|(i, e)| {
+            Alert::new(
+                Origin::Rule,
+                &format!("rule-{}", i % 60),
+                "a rule",
+                trailwatch::severity::Severity::Low,
+                EventSummary::from_cloudtrail(e),
+                None,
+            )
+        })
+        .collect();
+    let mut failures = 0;
+    let mut delivered = false;
+    for _ in 0..30 {
+        match deliver(&sink, Some(&ledger), "run-1", &alerts).await {
+            Ok(_) => {
+                delivered = true;
+                break;
+            }
+            Err(e) => {
+                assert_eq!(e.error_type(), "AlertPublishFailed", "{e}");
+                failures += 1;
+            }
+        }
+    }
+    assert!(delivered, "never delivered whole");
+    assert!(
+        failures > 0,
+        "no delivery failed part-way at 60 % entry failures"
+    );
+    let ids = alerted(&svc, &topic);
+    let unique: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "an alert published twice");
+    let expected: BTreeSet<&String> = alerts.iter().map(|a| &a.id).collect();
+    assert_eq!(unique, expected);
+}
+
 async fn start_q(deps: &Deps, input: Value) -> QueryRef {
     start::handle(deps, decode("start-query", input).unwrap(), Utc::now())
         .await

@@ -543,6 +543,7 @@ async fn injected_faults_are_survived_by_sdk_retries() {
             server_error: 0.15,
             drop: 0.1,
             latency: Duration::from_millis(5),
+            ..Default::default()
         };
     })
     .await;

@@ -63,7 +63,7 @@ fn published(svc: &trailwatch_local::Running, topic: &str) -> (Vec<(String, Stri
     (pairs, ids)
 }
 
-/// The same rules evaluated directly (every rule, no index) over `events` in `[start, end)`.
+/// The same rules evaluated directly (every rule, no index) over `events` in `[start, end]`.
 fn direct_over(
     rules: &RuleSet,
     events: &[Value],
@@ -71,20 +71,13 @@ fn direct_over(
     end: &str,
 ) -> BTreeSet<(String, String)> {
     let (s, e): (DateTime<Utc>, DateTime<Utc>) = (start.parse().unwrap(), end.parse().unwrap());
-    events
-        .iter()
-        .filter(|ev| {
+    rule_matches(
+        rules,
+        events.iter().filter(|ev| {
             let t: DateTime<Utc> = field(ev, "eventTime").parse().unwrap();
             t >= s && t <= e
-        })
-        .flat_map(|ev| {
-            rules
-                .matches_naive(ev)
-                .into_iter()
-                .map(|r| (r.id.clone(), field(ev, "eventID").to_string()))
-                .collect::<Vec<_>>()
-        })
-        .collect()
+        }),
+    )
 }
 
 fn direct(rules: &RuleSet, start: &str, end: &str) -> BTreeSet<(String, String)> {
@@ -199,30 +192,6 @@ async fn with_the_ledger_sweeps_and_eventbridge_alert_once() {
     assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len());
     assert_eq!(unique, expected);
     svc.shutdown().await;
-}
-
-/// The sample copied into eu-west-1 (fresh ids), with its global services' events left in
-/// us-east-1 where AWS records them.
-fn regional_copies(events: &[Value]) -> Vec<Value> {
-    events
-        .iter()
-        .filter(|e| !trailwatch::lookup::sweep::GLOBAL_SOURCES.contains(&field(e, "eventSource")))
-        .map(|e| {
-            let mut c = e.clone();
-            c["eventID"] = json!(format!("eu-{}", field(e, "eventID")));
-            c["awsRegion"] = json!("eu-west-1");
-            c
-        })
-        .collect()
-}
-
-fn write_trail_file(dir: &std::path::Path, events: &[Value]) {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(
-        dir.join("copies.json"),
-        serde_json::to_vec(&json!({ "Records": events })).unwrap(),
-    )
-    .unwrap();
 }
 
 /// Sweeps every five minutes over two regions, with events reaching event history up to 30

@@ -39,6 +39,7 @@ fn faults(seed: u64) -> FaultConfig {
         server_error: 0.06,
         drop: 0.06,
         latency: Duration::ZERO,
+        sns_entry_failure: 0.0,
     }
 }
 
@@ -46,27 +47,12 @@ fn harness() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_lambda-harness"))
 }
 
-/// The sample plus its copies in eu-west-1 (fresh ids; global services' events stay in
-/// us-east-1, where AWS records them).
+/// The sample plus its copies in eu-west-1, and the folder holding the copies' trail file.
 fn all_events() -> (Vec<Value>, PathBuf) {
     let events = invictus_events();
-    let copies: Vec<Value> = events
-        .iter()
-        .filter(|e| !trailwatch::lookup::sweep::GLOBAL_SOURCES.contains(&field(e, "eventSource")))
-        .map(|e| {
-            let mut c = e.clone();
-            c["eventID"] = json!(format!("eu-{}", field(e, "eventID")));
-            c["awsRegion"] = json!("eu-west-1");
-            c
-        })
-        .collect();
+    let copies = regional_copies(&events);
     let dir = std::env::temp_dir().join(format!("tw-soak-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("eu-west-1.json"),
-        serde_json::to_vec(&json!({ "Records": copies })).unwrap(),
-    )
-    .unwrap();
+    write_trail_file(&dir, &copies);
     (events.into_iter().chain(copies).collect(), dir)
 }
 
@@ -406,16 +392,7 @@ async fn one_seed(
     }
     let repeated: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).take(5).collect();
     let unique: BTreeSet<(String, String)> = got.iter().cloned().collect();
-    let mut expected: BTreeSet<(String, String)> = events
-        .iter()
-        .flat_map(|ev| {
-            rules
-                .matches_naive(ev)
-                .into_iter()
-                .map(|r| (r.id.clone(), field(ev, "eventID").to_string()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let mut expected = rule_matches(rules, events);
     let collect_end: DateTime<Utc> = COLLECT_END.parse().unwrap();
     let collect_start = collect_end - chrono::Duration::minutes(25);
     let findings: Vec<(String, String)> = events

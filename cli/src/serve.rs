@@ -62,6 +62,9 @@ pub struct ServeArgs {
     /// Share of requests whose connection drops mid-reply.
     #[arg(long, default_value_t = 0.0)]
     pub fault_drop: f64,
+    /// Share of SNS PublishBatch entries failed on SNS's side (InternalError, the batch succeeds).
+    #[arg(long, default_value_t = 0.0)]
+    pub fault_sns_entry: f64,
     /// Milliseconds added to every reply.
     #[arg(long, default_value_t = 0)]
     pub fault_latency_ms: u64,
@@ -99,6 +102,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         server_error: args.fault_5xx,
         drop: args.fault_drop,
         latency: Duration::from_millis(args.fault_latency_ms),
+        sns_entry_failure: args.fault_sns_entry,
     };
     let running = trailwatch_local::start(config).await?;
     let s = &running.summary;

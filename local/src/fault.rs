@@ -4,6 +4,10 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use axum::body::{Body, Bytes};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -15,6 +19,8 @@ pub struct FaultConfig {
     pub server_error: f64,
     pub drop: f64,
     pub latency: Duration,
+    /// Share of SNS PublishBatch entries failed on SNS's side (the request itself succeeds).
+    pub sns_entry_failure: f64,
 }
 
 /// What to do to one request.
@@ -59,4 +65,19 @@ impl Faults {
             None
         }
     }
+}
+
+/// A response whose body fails mid-way: the client sees the connection reset, as when a
+/// connection drops.
+pub fn dropped() -> Response {
+    let stream = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected connection drop",
+        ))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }

@@ -209,7 +209,8 @@ pub async fn start_loaded(config: Config, loaded: load::Loaded) -> Result<Runnin
             config.lookup_rate,
             &config.arrival,
         ),
-        sns: sns::Sns::new(&config.region, &config.account_id),
+        sns: sns::Sns::new(&config.region, &config.account_id)
+            .with_entry_failures(config.faults.sns_entry_failure, config.faults.seed),
         faults: fault::Faults::new(config.faults.clone()),
         clock,
         region: config.region.clone(),

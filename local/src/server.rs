@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
-use crate::fault::Fault;
+use crate::fault::{dropped, Fault};
 use crate::Shared;
 
 /// The service's routes.
@@ -60,19 +60,6 @@ fn sns_error(e: &ApiError) -> Response {
 }
 
 /// A reply whose body breaks off: the client sees the connection drop mid-response.
-fn dropped() -> Response {
-    let stream = futures_util::stream::once(async {
-        Err::<Bytes, std::io::Error>(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "injected connection drop",
-        ))
-    });
-    Response::builder()
-        .status(StatusCode::OK)
-        .body(Body::from_stream(stream))
-        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
-}
-
 async fn aws(State(st): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let target = headers
         .get("x-amz-target")

@@ -42,6 +42,9 @@ pub struct Sns {
     region: String,
     account: String,
     state: Mutex<State>,
+    /// Share of PublishBatch entries failed on SNS's side (`InternalError`), and its dice.
+    entry_failure: f64,
+    dice: Mutex<rand::rngs::SmallRng>,
 }
 
 /// A request's form fields by name: looked up in constant time, so a body of any size is
@@ -137,7 +140,28 @@ impl Sns {
             region: region.into(),
             account: account.into(),
             state: Mutex::new(State::default()),
+            entry_failure: 0.0,
+            dice: Mutex::new(rand::SeedableRng::seed_from_u64(0)),
         }
+    }
+
+    /// Fails a seeded share of PublishBatch entries on SNS's side, as SNS does now and then:
+    /// the batch succeeds with those entries in `Failed` (`SenderFault` false).
+    pub fn with_entry_failures(mut self, share: f64, seed: u64) -> Self {
+        self.entry_failure = share;
+        self.dice = Mutex::new(rand::SeedableRng::seed_from_u64(seed));
+        self
+    }
+
+    fn entry_fails(&self) -> bool {
+        use rand::Rng;
+        self.entry_failure > 0.0
+            && self
+                .dice
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .gen::<f64>()
+                < self.entry_failure
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -316,6 +340,13 @@ impl Sns {
                 let mut ok = String::new();
                 let mut failed = String::new();
                 for (entry_id, m) in ids.iter().zip(entries) {
+                    if self.entry_fails() {
+                        failed.push_str(&format!(
+                            "<member><Id>{}</Id><Code>InternalError</Code><Message>injected</Message><SenderFault>false</SenderFault></member>",
+                            xml_escape(entry_id)
+                        ));
+                        continue;
+                    }
                     let res = self.publish_one(topic, m, now_ms);
                     match res {
                         Ok(mid) => ok.push_str(&format!(

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
-use trailwatch_local::fault::{Fault, Faults};
+use trailwatch_local::fault::{dropped, Fault, Faults};
 use trailwatch_local::FaultConfig;
 
 struct Proxy {
@@ -46,19 +46,6 @@ impl Drop for FaultProxy {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-fn dropped() -> Response {
-    let stream = futures_util::stream::once(async {
-        Err::<Bytes, std::io::Error>(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "injected connection drop",
-        ))
-    });
-    Response::builder()
-        .status(StatusCode::OK)
-        .body(Body::from_stream(stream))
-        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 fn error(headers: &HeaderMap, fault: Fault) -> Response {

@@ -163,6 +163,49 @@ pub fn deps_for(
     d
 }
 
+/// The sample copied into eu-west-1 (ids prefixed `eu-`), its global services' events (IAM, STS,
+/// sign-in) left out: AWS records those in us-east-1 only.
+pub fn regional_copies(events: &[Value]) -> Vec<Value> {
+    events
+        .iter()
+        .filter(|e| !trailwatch::lookup::sweep::GLOBAL_SOURCES.contains(&field(e, "eventSource")))
+        .map(|e| {
+            let mut c = e.clone();
+            c["eventID"] = json!(format!("eu-{}", field(e, "eventID")));
+            c["awsRegion"] = json!("eu-west-1");
+            c
+        })
+        .collect()
+}
+
+/// Writes `events` as one trail-log file (`{"Records": [...]}`) in `dir`.
+pub fn write_trail_file(dir: &std::path::Path, events: &[Value]) {
+    std::fs::create_dir_all(dir).expect("create the folder");
+    std::fs::write(
+        dir.join("copies.json"),
+        serde_json::to_vec(&json!({ "Records": events })).expect("serialise"),
+    )
+    .expect("write the trail file");
+}
+
+/// (rule id, event id) of every match of `rules` over `events`, evaluated without the index:
+/// the independent expectation for what the alert paths publish.
+pub fn rule_matches<'a>(
+    rules: &trailwatch::rules::RuleSet,
+    events: impl IntoIterator<Item = &'a Value>,
+) -> std::collections::BTreeSet<(String, String)> {
+    events
+        .into_iter()
+        .flat_map(|ev| {
+            rules
+                .matches_naive(ev)
+                .into_iter()
+                .map(|r| (r.id.clone(), field(ev, "eventID").to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// lookup-alert's dependencies wired to the service: one lane per region (each its own client
 /// and rate limit), alerts to `topic` on the service's SNS, checkpoints in memory unless given.
 pub fn lookup_deps(
