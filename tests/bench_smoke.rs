@@ -36,7 +36,7 @@ fn the_bench_runs_on_a_tiny_input() {
         "P1 cold start",
         "P2 peak RSS",
         "P3 collect",
-        "P4 lookup-alert",
+        "P4 lookup sweep",
         "P5 rule engine",
         "P6 state transitions",
         "Athena path",
