@@ -45,7 +45,7 @@ pub struct Config {
     /// sweep reads, default 15m), `TRAILWATCH_LOOKUP_LAG` (fresh reading ends this long before
     /// the schedule's time, default 2m), `TRAILWATCH_LOOKUP_LATE` (the late-arrival horizon,
     /// default 30m), `TRAILWATCH_LOOKUP_MARGIN` (progress is saved this long before the
-    /// function's deadline, default 20s).
+    /// function's deadline, default 60s).
     pub sweep: crate::lookup::sweep::SweepSettings,
     /// `TRAILWATCH_LOOKUP_REGIONS`: comma-separated regions the sweep reads (default: the
     /// function's own, `AWS_REGION`).
@@ -203,21 +203,30 @@ impl Config {
                 .ok_or_else(|| bad("TRAILWATCH_PAGE_SIZE", &v, "expected 1..=1000"))?;
         }
         c.rules_dir = get("TRAILWATCH_RULES_DIR");
-        let duration = |k: &str| -> Result<Option<Duration>> {
+        // Each duration up to a sensible bound, so that time arithmetic on it cannot overflow.
+        let duration = |k: &str, max: Duration| -> Result<Option<Duration>> {
             get(k)
-                .map(|v| parse_duration(&v).map_err(|e| bad(k, &v, &e.to_string())))
+                .map(|v| {
+                    let d = parse_duration(&v).map_err(|e| bad(k, &v, &e.to_string()))?;
+                    if d > max {
+                        return Err(bad(k, &v, &format!("at most {}s", max.num_seconds())));
+                    }
+                    Ok(d)
+                })
                 .transpose()
         };
-        if let Some(d) = duration("TRAILWATCH_LOOKUP_WINDOW")? {
+        // Event history keeps 90 days.
+        if let Some(d) = duration("TRAILWATCH_LOOKUP_WINDOW", Duration::days(90))? {
             c.sweep.lookback = d;
         }
-        if let Some(d) = duration("TRAILWATCH_LOOKUP_LAG")? {
+        if let Some(d) = duration("TRAILWATCH_LOOKUP_LAG", Duration::days(1))? {
             c.sweep.lag = d;
         }
-        if let Some(d) = duration("TRAILWATCH_LOOKUP_LATE")? {
+        if let Some(d) = duration("TRAILWATCH_LOOKUP_LATE", Duration::days(1))? {
             c.sweep.late = d;
         }
-        if let Some(d) = duration("TRAILWATCH_LOOKUP_MARGIN")? {
+        // Lambda runs 15 minutes at most.
+        if let Some(d) = duration("TRAILWATCH_LOOKUP_MARGIN", Duration::minutes(15))? {
             c.sweep.margin = d
                 .to_std()
                 .map_err(|e| bad("TRAILWATCH_LOOKUP_MARGIN", "", &e.to_string()))?;
@@ -252,13 +261,11 @@ impl Config {
             }
             c.ledger_table = Some(v);
         }
-        if let Some(v) = get("TRAILWATCH_LEDGER_HORIZON") {
-            c.ledger.horizon = parse_duration(&v)
-                .map_err(|e| bad("TRAILWATCH_LEDGER_HORIZON", &v, &e.to_string()))?;
+        if let Some(d) = duration("TRAILWATCH_LEDGER_HORIZON", Duration::days(365))? {
+            c.ledger.horizon = d;
         }
-        if let Some(v) = get("TRAILWATCH_LEDGER_LEASE") {
-            c.ledger.lease = parse_duration(&v)
-                .map_err(|e| bad("TRAILWATCH_LEDGER_LEASE", &v, &e.to_string()))?;
+        if let Some(d) = duration("TRAILWATCH_LEDGER_LEASE", Duration::days(1))? {
+            c.ledger.lease = d;
         }
         if let Some(v) = get("TRAILWATCH_TRUSTED_ACCOUNTS") {
             c.trusted_accounts = v.split(',').map(|a| a.trim().to_string()).collect();
@@ -352,6 +359,10 @@ mod tests {
         .unwrap();
         assert_eq!(c.lookup_regions, ["eu-west-1"]);
         assert_eq!(c.sweep.late, Duration::minutes(45));
+        let e = cfg(&[("TRAILWATCH_LOOKUP_LATE", "10000000000000s")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("TRAILWATCH_LOOKUP_LATE"), "{e}");
         let e = cfg(&[("TRAILWATCH_LOOKUP_REGIONS", "eu-west-1,evil.com/")])
             .unwrap_err()
             .to_string();

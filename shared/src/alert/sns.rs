@@ -54,7 +54,7 @@ impl SnsAlerts {
         for attempt in 0..=ENTRY_RETRIES {
             let entries = pending
                 .iter()
-                .map(|&i| self.entry(i, &batch[i]))
+                .filter_map(|&i| batch.get(i).map(|n| self.entry(i, n)))
                 .collect::<Result<Vec<_>>>()?;
             let out = self
                 .client
@@ -82,7 +82,11 @@ impl SnsAlerts {
                     f.message().unwrap_or_default()
                 )));
             }
-            pending = out.failed().iter().filter_map(|f| index(f.id())).collect();
+            // Whatever SNS did not report as sent is sent again (an entry missing from both
+            // lists included).
+            pending = (0..batch.len())
+                .filter(|&i| !sent.get(i).copied().unwrap_or(false))
+                .collect();
             if pending.is_empty() {
                 return Ok(());
             }

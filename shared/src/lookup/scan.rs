@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use super::plan::{choose, keys_needed, Plan};
 use super::{EventHistory, HistoryPage, Query};
@@ -98,20 +99,31 @@ impl<'a> Collector<'a> {
                 tracing::warn!(event_id = %raw.event_id, "CloudTrailEvent is not a JSON object: skipped");
                 continue;
             };
-            if let Some(r) = &self.region {
-                if event.get("awsRegion").and_then(Value::as_str) != Some(r.as_str()) {
+            // An event recorded in another region belongs to that region's lane (one without
+            // a region stays here).
+            if let (Some(r), Some(theirs)) =
+                (&self.region, event.get("awsRegion").and_then(Value::as_str))
+            {
+                if theirs != r {
                     self.elsewhere += 1;
                     continue;
                 }
             }
             self.events += 1;
+            let mut summary = EventSummary::from_cloudtrail(&event);
+            if summary.event_id.is_empty() {
+                // Without an id every such event would share one alert id per rule: the
+                // record's own text identifies it.
+                let text = raw.cloudtrail_event.as_deref().unwrap_or_default();
+                summary.event_id = format!("sha256:{}", hex::encode(Sha256::digest(text)));
+            }
             for rule in self.rules.matches(&event) {
                 alerts.push(Alert::new(
                     Origin::Rule,
                     &rule.id,
                     &rule.title,
                     rule.severity,
-                    EventSummary::from_cloudtrail(&event),
+                    summary.clone(),
                     rule.author.clone(),
                 ));
             }

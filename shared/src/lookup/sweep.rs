@@ -9,8 +9,8 @@
 //! (which drops what the other pass, the EventBridge path or a retry already sent); progress is
 //! saved every few pages and before the invocation's deadline, and the next run continues.
 //!
-//! Events of global services (IAM, STS, sign-in) are recorded in us-east-1: other lanes leave
-//! them to it, and when us-east-1 is not a configured region a lane reads just those services
+//! Events of global services (IAM, STS, sign-in, CloudFront, Route 53, Organizations) are
+//! recorded in us-east-1: other lanes leave them to it, and when us-east-1 is not a configured region a lane reads just those services
 //! there.
 
 use std::sync::Arc;
@@ -33,10 +33,13 @@ use crate::window::Window;
 /// The region where global services' events are recorded.
 pub const GLOBAL_REGION: &str = "us-east-1";
 /// Event sources of the global services.
-pub const GLOBAL_SOURCES: [&str; 3] = [
+pub const GLOBAL_SOURCES: [&str; 6] = [
     "iam.amazonaws.com",
     "sts.amazonaws.com",
     "signin.amazonaws.com",
+    "cloudfront.amazonaws.com",
+    "route53.amazonaws.com",
+    "organizations.amazonaws.com",
 ];
 
 /// One region's reading.
@@ -119,7 +122,8 @@ impl Default for SweepSettings {
             lookback: Duration::minutes(15),
             lag: Duration::minutes(2),
             late: Duration::minutes(30),
-            margin: std::time::Duration::from_secs(20),
+            // Room for the page in hand to be delivered: SDK retries, ledger marks retried.
+            margin: std::time::Duration::from_secs(60),
             save_every: 20,
             max_pass: Duration::hours(1),
         }
@@ -278,9 +282,23 @@ impl Sweeper {
                     }
                     Some(alerts) => {
                         report.alerts += alerts.len() as u64;
-                        let d =
+                        let delivered =
                             deliver(self.alerts.as_ref(), self.ledger.as_deref(), owner, &alerts)
-                                .await?;
+                                .await;
+                        let d = match delivered {
+                            Ok(d) => d,
+                            Err(e) => {
+                                // Keep what was read before this page (this page is read again
+                                // next time; the ledger drops what of it went out). A page that
+                                // keeps failing stops the region, with an error each run, rather
+                                // than be skipped.
+                                active.scan = before;
+                                if let Err(save) = self.checkpoints.save(&key, &cp, version).await {
+                                    tracing::warn!(error = %save, "progress not saved");
+                                }
+                                return Err(e);
+                            }
+                        };
                         report.published += d.alerts;
                         report.notifications += d.notifications;
                         if d.held > 0 {
