@@ -41,7 +41,7 @@ async fn sdk(endpoint: Option<&str>, region: &str) -> SdkConfig {
                 .load()
                 .await
         }
-        None => trailwatch::aws::sdk_config(5).await,
+        None => trailwatch::aws::sdk_config(5, None).await,
     }
 }
 

@@ -9,16 +9,11 @@ use aws_sdk_cloudtrail::error::{ProvideErrorMetadata, SdkError};
 use crate::error::Error;
 
 /// Loads the SDK configuration from the environment: `max_attempts` tries per call, the first
-/// retry after the SDK's 1 s backoff or `TRAILWATCH_RETRY_BACKOFF` (e.g. `50ms`: a local test
-/// that injects faults needs no second-long waits).
-pub async fn sdk_config(max_attempts: u32) -> SdkConfig {
+/// retry after `backoff` (`TRAILWATCH_RETRY_BACKOFF`; None: the SDK's 1 s).
+pub async fn sdk_config(max_attempts: u32, backoff: Option<std::time::Duration>) -> SdkConfig {
     let mut retry = RetryConfig::standard().with_max_attempts(max_attempts);
-    if let Some(backoff) = std::env::var("TRAILWATCH_RETRY_BACKOFF")
-        .ok()
-        .and_then(|v| crate::window::parse_duration(&v).ok())
-        .and_then(|d| d.to_std().ok())
-    {
-        retry = retry.with_initial_backoff(backoff);
+    if let Some(b) = backoff {
+        retry = retry.with_initial_backoff(b);
     }
     aws_config::defaults(BehaviorVersion::latest())
         .retry_config(retry)

@@ -47,6 +47,9 @@ pub struct Config {
     /// default 30m), `TRAILWATCH_LOOKUP_MARGIN` (progress is saved this long before the
     /// function's deadline, default 60s).
     pub sweep: crate::lookup::sweep::SweepSettings,
+    /// `TRAILWATCH_RETRY_BACKOFF`: the SDK's first retry delay (e.g. `50ms`: a local test that
+    /// injects faults needs no second-long waits; default: the SDK's 1 s).
+    pub retry_backoff: Option<std::time::Duration>,
     /// `TRAILWATCH_LOOKUP_REGIONS`: comma-separated regions the sweep reads (default: the
     /// function's own, `AWS_REGION`).
     pub lookup_regions: Vec<String>,
@@ -85,6 +88,7 @@ impl Default for Config {
             rules_dir: None,
             sweep: crate::lookup::sweep::SweepSettings::default(),
             lookup_regions: vec!["us-east-1".into()],
+            retry_backoff: None,
             lookup_rate: 2,
             trusted_accounts: Vec::new(),
             ledger_table: None,
@@ -231,6 +235,12 @@ impl Config {
                 .to_std()
                 .map_err(|e| bad("TRAILWATCH_LOOKUP_MARGIN", "", &e.to_string()))?;
         }
+        if let Some(d) = duration("TRAILWATCH_RETRY_BACKOFF", Duration::seconds(20))? {
+            c.retry_backoff = Some(
+                d.to_std()
+                    .map_err(|e| bad("TRAILWATCH_RETRY_BACKOFF", "", &e.to_string()))?,
+            );
+        }
         if let Some(r) = get("AWS_REGION") {
             c.lookup_regions = vec![r];
         }
@@ -359,6 +369,13 @@ mod tests {
         .unwrap();
         assert_eq!(c.lookup_regions, ["eu-west-1"]);
         assert_eq!(c.sweep.late, Duration::minutes(45));
+        assert!(cfg(&[("TRAILWATCH_RETRY_BACKOFF", "soon")]).is_err());
+        assert_eq!(
+            cfg(&[("TRAILWATCH_RETRY_BACKOFF", "50ms")])
+                .unwrap()
+                .retry_backoff,
+            Some(std::time::Duration::from_millis(50))
+        );
         let e = cfg(&[("TRAILWATCH_LOOKUP_LATE", "10000000000000s")])
             .unwrap_err()
             .to_string();

@@ -10,10 +10,11 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use super::checkpoint::{dynamodb::DynamoCheckpoints, Checkpoints, MemoryCheckpoints};
+use super::rule_alerts;
 use super::sweep::{lanes, LaneReport, Sweeper};
 use super::EventHistory;
 use crate::alert::deliver::deliver;
-use crate::alert::{Alert, EventSummary, Origin};
+use crate::alert::{Alert, EventSummary};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::rules::RuleSet;
@@ -46,7 +47,7 @@ impl LookupDeps {
             // A broken user rule must not stop the others.
             tracing::error!(file = %e.file, reason = %e.reason, "rule not loaded");
         }
-        let sdk = crate::aws::sdk_config(8).await;
+        let sdk = crate::aws::sdk_config(8, config.retry_backoff).await;
         let lanes = lanes(&config.lookup_regions)
             .into_iter()
             .map(|lane| {
@@ -186,22 +187,11 @@ pub async fn handle(
             }
             let span = tracing::info_span!("lookup_event", event_id = %event_id);
             async {
-                let alerts: Vec<Alert> = deps
-                    .sweeper
-                    .rules
-                    .matches(detail)
-                    .into_iter()
-                    .map(|r| {
-                        Alert::new(
-                            Origin::Rule,
-                            &r.id,
-                            &r.title,
-                            r.severity,
-                            EventSummary::from_cloudtrail(detail),
-                            r.author.clone(),
-                        )
-                    })
-                    .collect();
+                let alerts = rule_alerts(
+                    &deps.sweeper.rules,
+                    detail,
+                    &EventSummary::from_cloudtrail(detail),
+                );
                 let notifications = publish(deps, &owner, &alerts).await?;
                 Ok(LookupOutcome::EventBridge {
                     event_id: event_id.clone(),

@@ -11,7 +11,9 @@ pub mod sweep;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::alert::{Alert, EventSummary, Origin};
 use crate::error::Result;
+use crate::rules::RuleSet;
 
 /// A LookupEvents attribute trailwatch filters on.
 #[derive(
@@ -50,4 +52,27 @@ pub struct HistoryPage {
 pub trait EventHistory: Send + Sync {
     /// One page (at most 50 events, newest first).
     async fn page(&self, query: &Query<'_>, token: Option<&str>) -> Result<HistoryPage>;
+}
+
+/// The alerts of the rules `event` matches, each about `summary` (the sweep and the
+/// EventBridge path both turn a CloudTrail record into alerts this way).
+pub fn rule_alerts(
+    rules: &RuleSet,
+    event: &serde_json::Value,
+    summary: &EventSummary,
+) -> Vec<Alert> {
+    rules
+        .matches(event)
+        .into_iter()
+        .map(|r| {
+            Alert::new(
+                Origin::Rule,
+                &r.id,
+                &r.title,
+                r.severity,
+                summary.clone(),
+                r.author.clone(),
+            )
+        })
+        .collect()
 }

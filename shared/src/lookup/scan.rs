@@ -13,8 +13,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::plan::{choose, keys_needed, Plan};
+use super::rule_alerts;
 use super::{EventHistory, HistoryPage, Query};
-use crate::alert::{Alert, EventSummary, Origin};
+use crate::alert::{Alert, EventSummary};
 use crate::error::Result;
 use crate::rules::RuleSet;
 use crate::window::Window;
@@ -117,16 +118,7 @@ impl<'a> Collector<'a> {
                 let text = raw.cloudtrail_event.as_deref().unwrap_or_default();
                 summary.event_id = format!("sha256:{}", hex::encode(Sha256::digest(text)));
             }
-            for rule in self.rules.matches(&event) {
-                alerts.push(Alert::new(
-                    Origin::Rule,
-                    &rule.id,
-                    &rule.title,
-                    rule.severity,
-                    summary.clone(),
-                    rule.author.clone(),
-                ));
-            }
+            alerts.extend(rule_alerts(self.rules, &event, &summary));
         }
         alerts
     }

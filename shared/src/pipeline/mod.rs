@@ -77,7 +77,7 @@ impl Deps {
             config.checks_dir.as_deref().map(std::path::Path::new),
         )?;
         // Six tries: the SDK's backoff (1 s doubling) stays within the functions' 60 s timeout.
-        let sdk = crate::aws::sdk_config(6).await;
+        let sdk = crate::aws::sdk_config(6, config.retry_backoff).await;
         let engine = engine_for(&config, &sdk)?;
         let alerts: Option<Arc<dyn AlertSink>> = config.alert_topic_arn.clone().map(|t| {
             Arc::new(crate::alert::sns::SnsAlerts::new(crate::aws::sns(&sdk), t))
