@@ -3,8 +3,8 @@
 //! and writes JSON. Absolute times are noisy here; compare the ratios of one run.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
+use tokio::process::Command;
 
 use anyhow::{bail, Context};
 use clap::Parser;
@@ -28,6 +28,16 @@ struct Args {
     /// Where to write the JSON results.
     #[arg(long, default_value = "bench-results.json")]
     out: PathBuf,
+    /// Run only these parts (comma-separated): rules, local, functions (P1-P3), pruning,
+    /// sweep, transitions. All by default.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+}
+
+impl Args {
+    fn runs(&self, part: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| o == part)
+    }
 }
 
 fn repo() -> PathBuf {
@@ -239,7 +249,8 @@ struct Harness<'a> {
 
 impl Harness<'_> {
     /// One invocation of `bin` (a function name, or `python` for the baseline) under the harness.
-    fn invoke(
+    /// The child is awaited, not waited for: the runtime that serves it must keep running.
+    async fn invoke(
         &self,
         bin: &str,
         payload: &Value,
@@ -273,7 +284,7 @@ impl Harness<'_> {
         for (k, v) in extra {
             cmd.env(k, v);
         }
-        let out = cmd.output().context("running lambda-harness")?;
+        let out = cmd.output().await.context("running lambda-harness")?;
         let v: Value = serde_json::from_slice(&out.stdout).with_context(|| {
             format!(
                 "harness output for {bin}: {}",
@@ -307,342 +318,377 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("[bench] {} sample events", base.len());
 
     // P5: rule engine, one core.
-    let (rules, _) = RuleSet::bundled();
-    let values: Vec<Value> = base.iter().map(|e| e.json.clone()).collect();
-    let reps = if q { 1 } else { 10 };
-    let measure = |naive: bool| {
-        let t = Instant::now();
-        let mut matches = 0usize;
-        for _ in 0..reps {
-            for v in &values {
-                matches += if naive {
-                    rules.matches_naive(v).len()
-                } else {
-                    rules.matches(v).len()
-                };
+    if args.runs("rules") {
+        let (rules, _) = RuleSet::bundled();
+        let values: Vec<Value> = base.iter().map(|e| e.json.clone()).collect();
+        let reps = if q { 1 } else { 10 };
+        let measure = |naive: bool| {
+            let t = Instant::now();
+            let mut matches = 0usize;
+            for _ in 0..reps {
+                for v in &values {
+                    matches += if naive {
+                        rules.matches_naive(v).len()
+                    } else {
+                        rules.matches(v).len()
+                    };
+                }
             }
-        }
-        (
-            (reps * values.len()) as f64 / t.elapsed().as_secs_f64(),
-            matches,
-        )
-    };
-    let (indexed, m1) = measure(false);
-    let (naive, m2) = measure(true);
-    assert_eq!(m1, m2, "index and naive loop must agree");
-    report.insert("p5_rules".into(), json!({"rules": rules.rules().len(), "events_per_s_indexed": indexed, "events_per_s_naive": naive, "speedup": indexed / naive}));
-    table.push((
-        "P5 rule engine, events/s (indexed | naive loop)".into(),
-        format!("{indexed:.0}"),
-        format!("{naive:.0} naive"),
-        ratio(naive, indexed),
-    ));
+            (
+                (reps * values.len()) as f64 / t.elapsed().as_secs_f64(),
+                matches,
+            )
+        };
+        let (indexed, m1) = measure(false);
+        let (naive, m2) = measure(true);
+        assert_eq!(m1, m2, "index and naive loop must agree");
+        report.insert("p5_rules".into(), json!({"rules": rules.rules().len(), "events_per_s_indexed": indexed, "events_per_s_naive": naive, "speedup": indexed / naive}));
+        table.push((
+            "P5 rule engine, events/s (indexed | naive loop)".into(),
+            format!("{indexed:.0}"),
+            format!("{naive:.0} naive"),
+            ratio(naive, indexed),
+        ));
+    }
 
     // Local service: events loaded/s (JSON lines file) and a filter + group-by over many events.
-    let file_events = if q { 5_000 } else { 100_000 };
-    let dir = std::env::temp_dir().join(format!("tw-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let path = dir.join("events.jsonl");
-    let lines: Vec<String> = replicate(&base, file_events)
-        .iter()
-        .map(|e| e.json.to_string())
-        .collect();
-    std::fs::write(&path, lines.join("\n"))?;
-    drop(lines);
-    let t = Instant::now();
-    let parsed = load_paths(std::slice::from_ref(&path));
-    let parse_eps = parsed.events.len() as f64 / t.elapsed().as_secs_f64();
-    drop(parsed);
-    std::fs::remove_dir_all(&dir).ok();
-    let n = if q { 20_000 } else { 1_000_000 };
-    let many = replicate(&base, n);
-    let t = Instant::now();
-    let big = service(many, instant_lake(), 0.0).await?;
-    let index_eps = n as f64 / t.elapsed().as_secs_f64();
-    let sql = format!(
+    if args.runs("local") {
+        let file_events = if q { 5_000 } else { 100_000 };
+        let dir = std::env::temp_dir().join(format!("tw-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join("events.jsonl");
+        let lines: Vec<String> = replicate(&base, file_events)
+            .iter()
+            .map(|e| e.json.to_string())
+            .collect();
+        std::fs::write(&path, lines.join("\n"))?;
+        drop(lines);
+        let t = Instant::now();
+        let parsed = load_paths(std::slice::from_ref(&path));
+        let parse_eps = parsed.events.len() as f64 / t.elapsed().as_secs_f64();
+        drop(parsed);
+        std::fs::remove_dir_all(&dir).ok();
+        let n = if q { 20_000 } else { 1_000_000 };
+        let many = replicate(&base, n);
+        let t = Instant::now();
+        let big = service(many, instant_lake(), 0.0).await?;
+        let index_eps = n as f64 / t.elapsed().as_secs_f64();
+        let sql = format!(
         "SELECT eventSource, eventName, count(*) AS n FROM {} WHERE eventTime >= '2023-01-01 00:00:00' AND readOnly = false GROUP BY eventSource, eventName ORDER BY n DESC",
         big.summary.event_data_store
     );
-    let t = Instant::now();
-    let (_, exec_ms) = finished_query(&big, &sql).await?;
-    let wall = t.elapsed().as_secs_f64();
-    big.shutdown().await;
-    report.insert("local_service".into(), json!({"events_loaded_per_s_from_jsonl": parse_eps, "events_indexed_per_s": index_eps, "query_events": n, "query_execution_ms": exec_ms, "query_wall_s": wall, "query_rows_per_s": n as f64 / wall}));
-    table.push((
-        "Local service: events loaded/s (JSON lines parse)".into(),
-        format!("{parse_eps:.0}"),
-        "-".into(),
-        "-".into(),
-    ));
-    table.push((
-        format!("Local service: filter+group-by over {n} events, rows/s"),
-        format!("{:.0}", n as f64 / wall),
-        "-".into(),
-        "-".into(),
-    ));
+        let t = Instant::now();
+        let (_, exec_ms) = finished_query(&big, &sql).await?;
+        let wall = t.elapsed().as_secs_f64();
+        big.shutdown().await;
+        report.insert("local_service".into(), json!({"events_loaded_per_s_from_jsonl": parse_eps, "events_indexed_per_s": index_eps, "query_events": n, "query_execution_ms": exec_ms, "query_wall_s": wall, "query_rows_per_s": n as f64 / wall}));
+        table.push((
+            "Local service: events loaded/s (JSON lines parse)".into(),
+            format!("{parse_eps:.0}"),
+            "-".into(),
+            "-".into(),
+        ));
+        table.push((
+            format!("Local service: filter+group-by over {n} events, rows/s"),
+            format!("{:.0}", n as f64 / wall),
+            "-".into(),
+            "-".into(),
+        ));
+    }
 
     // Services for the functions: the sample (LookupEvents limited to 2/s) and 100k query rows.
     let sample = service(base.clone(), instant_lake(), 2.0).await?;
     let sample_topic = topic(&sample).await?;
-    let rows = if q { 3_000 } else { 100_000 };
-    let wide = service(replicate(&base, rows), instant_lake(), 0.0).await?;
-    let wide_topic = topic(&wide).await?;
+    if args.runs("functions") {
+        let rows = if q { 3_000 } else { 100_000 };
+        let wide = service(replicate(&base, rows), instant_lake(), 0.0).await?;
+        let wide_topic = topic(&wide).await?;
 
-    // P1: cold start, each binary vs a Python runtime building the same boto3 clients.
-    let runs = if q { 2 } else { 20 };
-    let mut p1 = serde_json::Map::new();
-    let start_payload: Value = serde_json::from_str(&std::fs::read_to_string(
-        repo().join("events/start-query.json"),
-    )?)?;
-    let mut py_cold = Vec::new();
-    for _ in 0..runs {
-        py_cold.push(
-            h.invoke("python", &json!({}), &sample, &sample_topic, &[])?["cold_start_ms"]
-                .as_f64()
-                .unwrap_or(0.0),
-        );
-    }
-    let py = stats(py_cold);
-    for f in [
-        "start-query",
-        "poll-query",
-        "collect-results",
-        "lookup-alert",
-    ] {
-        let mut v = Vec::new();
+        // P1: cold start, each binary vs a Python runtime building the same boto3 clients.
+        let runs = if q { 2 } else { 20 };
+        let mut p1 = serde_json::Map::new();
+        let start_payload: Value = serde_json::from_str(&std::fs::read_to_string(
+            repo().join("events/start-query.json"),
+        )?)?;
+        let mut py_cold = Vec::new();
         for _ in 0..runs {
-            v.push(
-                h.invoke(f, &start_payload, &sample, &sample_topic, &[])?["cold_start_ms"]
+            py_cold.push(
+                h.invoke("python", &json!({}), &sample, &sample_topic, &[])
+                    .await?["cold_start_ms"]
                     .as_f64()
                     .unwrap_or(0.0),
             );
         }
-        let s = stats(v);
-        table.push((
-            format!("P1 cold start {f}, ms (median)"),
-            format!("{:.1}", s["median"].as_f64().unwrap_or(0.0)),
-            format!("{:.1}", py["median"].as_f64().unwrap_or(0.0)),
-            ratio(
-                s["median"].as_f64().unwrap_or(0.0),
-                py["median"].as_f64().unwrap_or(0.0),
-            ),
-        ));
-        p1.insert(f.into(), s);
-    }
-    p1.insert("python_boto3".into(), py);
-    report.insert("p1_cold_start_ms".into(), Value::Object(p1));
+        let py = stats(py_cold);
+        for f in [
+            "start-query",
+            "poll-query",
+            "collect-results",
+            "lookup-alert",
+        ] {
+            let mut v = Vec::new();
+            for _ in 0..runs {
+                v.push(
+                    h.invoke(f, &start_payload, &sample, &sample_topic, &[])
+                        .await?["cold_start_ms"]
+                        .as_f64()
+                        .unwrap_or(0.0),
+                );
+            }
+            let s = stats(v);
+            table.push((
+                format!("P1 cold start {f}, ms (median)"),
+                format!("{:.1}", s["median"].as_f64().unwrap_or(0.0)),
+                format!("{:.1}", py["median"].as_f64().unwrap_or(0.0)),
+                ratio(
+                    s["median"].as_f64().unwrap_or(0.0),
+                    py["median"].as_f64().unwrap_or(0.0),
+                ),
+            ));
+            p1.insert(f.into(), s);
+        }
+        p1.insert("python_boto3".into(), py);
+        report.insert("p1_cold_start_ms".into(), Value::Object(p1));
 
-    // P2: peak RSS handling each sample; P3: collect-results over `rows` rows vs boto3.
-    let mut p2 = serde_json::Map::new();
-    let started = h.invoke("start-query", &start_payload, &sample, &sample_topic, &[])?;
-    p2.insert("start-query".into(), started["peak_rss_kb"].clone());
-    let query = started["response"].clone();
-    if query.is_null() {
-        bail!("start-query failed: {started}");
-    }
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let polled = h.invoke(
-        "poll-query",
-        &json!({"query": query}),
-        &sample,
-        &sample_topic,
-        &[],
-    )?;
-    p2.insert("poll-query".into(), polled["peak_rss_kb"].clone());
-    let collected = h.invoke(
-        "collect-results",
-        &json!({"query": query}),
-        &sample,
-        &sample_topic,
-        &[],
-    )?;
-    p2.insert("collect-results".into(), collected["peak_rss_kb"].clone());
-    let api_call: Value = serde_json::from_str(&std::fs::read_to_string(
-        repo().join("events/lookup-alert-api-call.json"),
-    )?)?;
-    let looked = h.invoke("lookup-alert", &api_call, &sample, &sample_topic, &[])?;
-    p2.insert("lookup-alert".into(), looked["peak_rss_kb"].clone());
-    let big_sql = format!(
+        // P2: peak RSS handling each sample; P3: collect-results over `rows` rows vs boto3.
+        let mut p2 = serde_json::Map::new();
+        let started = h
+            .invoke("start-query", &start_payload, &sample, &sample_topic, &[])
+            .await?;
+        p2.insert("start-query".into(), started["peak_rss_kb"].clone());
+        let query = started["response"].clone();
+        if query.is_null() {
+            bail!("start-query failed: {started}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let polled = h
+            .invoke(
+                "poll-query",
+                &json!({"query": query}),
+                &sample,
+                &sample_topic,
+                &[],
+            )
+            .await?;
+        p2.insert("poll-query".into(), polled["peak_rss_kb"].clone());
+        let collected = h
+            .invoke(
+                "collect-results",
+                &json!({"query": query}),
+                &sample,
+                &sample_topic,
+                &[],
+            )
+            .await?;
+        p2.insert("collect-results".into(), collected["peak_rss_kb"].clone());
+        let api_call: Value = serde_json::from_str(&std::fs::read_to_string(
+            repo().join("events/lookup-alert-api-call.json"),
+        )?)?;
+        let looked = h
+            .invoke("lookup-alert", &api_call, &sample, &sample_topic, &[])
+            .await?;
+        p2.insert("lookup-alert".into(), looked["peak_rss_kb"].clone());
+        let big_sql = format!(
         "SELECT eventID AS event_id, eventTime AS event_time, eventName AS event_name, eventSource AS event_source, userIdentity.arn AS principal, userIdentity.type AS principal_type, sourceIPAddress AS source_ip, awsRegion AS region, recipientAccountId AS account FROM {} WHERE eventTime >= '2000-01-01 00:00:00'",
         wide.summary.event_data_store
     );
-    let (qid, _) = finished_query(&wide, &big_sql).await?;
-    let qref = json!({"query_id": qid, "check_id": "bench-rows", "title": "Benchmark rows", "severity": "low",
+        let (qid, _) = finished_query(&wide, &big_sql).await?;
+        let qref = json!({"query_id": qid, "check_id": "bench-rows", "title": "Benchmark rows", "severity": "low",
         "window": {"start": "2000-01-01T00:00:00Z", "end": "2100-01-01T00:00:00Z"}, "engine": "lake", "source": wide.summary.event_data_store,
         "started_at": "2026-01-01T00:00:00Z", "deadline": "2100-01-01T00:00:00Z"});
-    let rust = h.invoke(
-        "collect-results",
-        &json!({"query": qref}),
-        &wide,
-        &wide_topic,
-        &[],
-    )?;
-    let python = h.invoke("python", &json!({"query": qref}), &wide, &wide_topic, &[])?;
-    let (rust_rows, py_rows) = (
-        rust["response"]["rows"].as_u64().unwrap_or(0),
-        python["response"]["rows"].as_u64().unwrap_or(0),
-    );
-    if rust_rows != rows as u64 || py_rows != rows as u64 {
-        bail!("collectors read {rust_rows} and {py_rows} rows, not {rows}: {rust} {python}");
-    }
-    let rust_rps = rows as f64 / (rust["handler_ms"].as_f64().unwrap_or(1.0) / 1000.0);
-    let py_rps = rows as f64 / (python["handler_ms"].as_f64().unwrap_or(1.0) / 1000.0);
-    p2.insert(
-        format!("collect-results-{rows}-rows"),
-        rust["peak_rss_kb"].clone(),
-    );
-    p2.insert(
-        format!("python-collector-{rows}-rows"),
-        python["peak_rss_kb"].clone(),
-    );
-    for (k, v) in p2.iter() {
-        let py_equiv = if k.starts_with("collect-results-") {
-            p2.get(&format!("python-collector-{rows}-rows")).cloned()
-        } else {
-            None
-        };
-        if k.starts_with("python") {
-            continue;
+        let rust = h
+            .invoke(
+                "collect-results",
+                &json!({"query": qref}),
+                &wide,
+                &wide_topic,
+                &[],
+            )
+            .await?;
+        let python = h
+            .invoke("python", &json!({"query": qref}), &wide, &wide_topic, &[])
+            .await?;
+        let (rust_rows, py_rows) = (
+            rust["response"]["rows"].as_u64().unwrap_or(0),
+            python["response"]["rows"].as_u64().unwrap_or(0),
+        );
+        if rust_rows != rows as u64 || py_rows != rows as u64 {
+            bail!("collectors read {rust_rows} and {py_rows} rows, not {rows}: {rust} {python}");
         }
-        let mb = |v: &Value| {
-            v.as_f64()
-                .map_or("-".to_string(), |kb| format!("{:.1}", kb / 1024.0))
-        };
-        table.push((
-            format!("P2 peak RSS {k}, MB"),
-            mb(v),
-            py_equiv.as_ref().map_or("-".into(), mb),
-            py_equiv
-                .as_ref()
-                .and_then(Value::as_f64)
-                .map_or("-".into(), |p| ratio(v.as_f64().unwrap_or(0.0), p)),
-        ));
-    }
-    report.insert("p2_peak_rss_kb".into(), Value::Object(p2));
-    // The same rows through the Athena path: the same function configured for Athena.
-    let a = &wide.summary.athena;
-    let athena_sql = format!(
+        let rust_rps = rows as f64 / (rust["handler_ms"].as_f64().unwrap_or(1.0) / 1000.0);
+        let py_rps = rows as f64 / (python["handler_ms"].as_f64().unwrap_or(1.0) / 1000.0);
+        p2.insert(
+            format!("collect-results-{rows}-rows"),
+            rust["peak_rss_kb"].clone(),
+        );
+        p2.insert(
+            format!("python-collector-{rows}-rows"),
+            python["peak_rss_kb"].clone(),
+        );
+        for (k, v) in p2.iter() {
+            let py_equiv = if k.starts_with("collect-results-") {
+                p2.get(&format!("python-collector-{rows}-rows")).cloned()
+            } else {
+                None
+            };
+            if k.starts_with("python") {
+                continue;
+            }
+            let mb = |v: &Value| {
+                v.as_f64()
+                    .map_or("-".to_string(), |kb| format!("{:.1}", kb / 1024.0))
+            };
+            table.push((
+                format!("P2 peak RSS {k}, MB"),
+                mb(v),
+                py_equiv.as_ref().map_or("-".into(), mb),
+                py_equiv
+                    .as_ref()
+                    .and_then(Value::as_f64)
+                    .map_or("-".into(), |p| ratio(v.as_f64().unwrap_or(0.0), p)),
+            ));
+        }
+        report.insert("p2_peak_rss_kb".into(), Value::Object(p2));
+        // The same rows through the Athena path: the same function configured for Athena.
+        let a = &wide.summary.athena;
+        let athena_sql = format!(
         "SELECT eventid AS event_id, eventtime AS event_time, eventname AS event_name, eventsource AS event_source, useridentity.arn AS principal, useridentity.type AS principal_type, sourceipaddress AS source_ip, awsregion AS region, recipientaccountid AS account FROM {}",
         a.table
     );
-    let (athena_qid, _) = finished_athena_query(&wide, &athena_sql).await?;
-    let mut athena_ref = qref.clone();
-    athena_ref["query_id"] = json!(athena_qid);
-    athena_ref["engine"] = json!("athena");
-    athena_ref["source"] = json!(format!("{}.{}", a.database, a.table));
-    let athena_run = h.invoke(
-        "collect-results",
-        &json!({"query": athena_ref}),
-        &wide,
-        &wide_topic,
-        &[
-            ("TRAILWATCH_ENGINE", "athena"),
-            ("TRAILWATCH_ATHENA_WORKGROUP", &a.workgroup),
-            ("TRAILWATCH_ATHENA_DATABASE", &a.database),
-            ("TRAILWATCH_ATHENA_TABLE", &a.table),
-        ],
-    )?;
-    let athena_rows = athena_run["response"]["rows"].as_u64().unwrap_or(0);
-    if athena_rows != rows as u64 {
-        bail!("the Athena collector read {athena_rows} rows, not {rows}: {athena_run}");
+        let (athena_qid, _) = finished_athena_query(&wide, &athena_sql).await?;
+        let mut athena_ref = qref.clone();
+        athena_ref["query_id"] = json!(athena_qid);
+        athena_ref["engine"] = json!("athena");
+        athena_ref["source"] = json!(format!("{}.{}", a.database, a.table));
+        let athena_run = h
+            .invoke(
+                "collect-results",
+                &json!({"query": athena_ref}),
+                &wide,
+                &wide_topic,
+                &[
+                    ("TRAILWATCH_ENGINE", "athena"),
+                    ("TRAILWATCH_ATHENA_WORKGROUP", &a.workgroup),
+                    ("TRAILWATCH_ATHENA_DATABASE", &a.database),
+                    ("TRAILWATCH_ATHENA_TABLE", &a.table),
+                ],
+            )
+            .await?;
+        let athena_rows = athena_run["response"]["rows"].as_u64().unwrap_or(0);
+        if athena_rows != rows as u64 {
+            bail!("the Athena collector read {athena_rows} rows, not {rows}: {athena_run}");
+        }
+        let athena_rps = rows as f64 / (athena_run["handler_ms"].as_f64().unwrap_or(1.0) / 1000.0);
+        report.insert("p3_collect".into(), json!({"rows": rows, "rust_rows_per_s": rust_rps, "athena_rows_per_s": athena_rps, "python_rows_per_s": py_rps, "rust_ms": rust["handler_ms"], "athena_ms": athena_run["handler_ms"], "python_ms": python["handler_ms"], "notifications": rust["response"]["notifications"]}));
+        table.push((
+            format!("P3 collect {rows} rows (1000-row pages), rows/s"),
+            format!("{rust_rps:.0}"),
+            format!("{py_rps:.0}"),
+            ratio(py_rps, rust_rps),
+        ));
+        table.push((
+            format!("P3 collect {rows} rows, Athena path, rows/s"),
+            format!("{athena_rps:.0}"),
+            "-".into(),
+            "-".into(),
+        ));
+        wide.shutdown().await;
     }
-    let athena_rps = rows as f64 / (athena_run["handler_ms"].as_f64().unwrap_or(1.0) / 1000.0);
-    report.insert("p3_collect".into(), json!({"rows": rows, "rust_rows_per_s": rust_rps, "athena_rows_per_s": athena_rps, "python_rows_per_s": py_rps, "rust_ms": rust["handler_ms"], "athena_ms": athena_run["handler_ms"], "python_ms": python["handler_ms"], "notifications": rust["response"]["notifications"]}));
-    table.push((
-        format!("P3 collect {rows} rows (1000-row pages), rows/s"),
-        format!("{rust_rps:.0}"),
-        format!("{py_rps:.0}"),
-        ratio(py_rps, rust_rps),
-    ));
-    table.push((
-        format!("P3 collect {rows} rows, Athena path, rows/s"),
-        format!("{athena_rps:.0}"),
-        "-".into(),
-        "-".into(),
-    ));
 
     // P7: partition pruning on Athena, measured: a check over one day of a month of logs
     // against the same check over the whole month.
-    let days = if q { 3 } else { 30 };
-    let per_day = if q { 300 } else { 2_900 };
-    let month = service(spread_over_days(&base, days, per_day), instant_lake(), 0.0).await?;
-    let p7 = pruning(&month, days).await?;
-    month.shutdown().await;
-    table.push((
-        format!("P7 Athena bytes scanned, 1-day window / {days}-day window"),
-        format!(
-            "{} / {}",
-            p7["one_day_bytes"].as_u64().unwrap_or(0),
-            p7["all_days_bytes"].as_u64().unwrap_or(0)
-        ),
-        "-".into(),
-        format!("{:.1}%", p7["share"].as_f64().unwrap_or(0.0) * 100.0),
-    ));
-    report.insert("p7_partition_pruning".into(), p7);
+    if args.runs("pruning") {
+        let days = if q { 3 } else { 30 };
+        let per_day = if q { 300 } else { 2_900 };
+        let month = service(spread_over_days(&base, days, per_day), instant_lake(), 0.0).await?;
+        let p7 = pruning(&month, days).await?;
+        month.shutdown().await;
+        table.push((
+            format!("P7 Athena bytes scanned, 1-day window / {days}-day window"),
+            format!(
+                "{} / {}",
+                p7["one_day_bytes"].as_u64().unwrap_or(0),
+                p7["all_days_bytes"].as_u64().unwrap_or(0)
+            ),
+            "-".into(),
+            format!("{:.1}%", p7["share"].as_f64().unwrap_or(0.0) * 100.0),
+        ));
+        report.insert("p7_partition_pruning".into(), p7);
+    }
 
     // P4: the lookup sweep against the enforced 2 requests/s (a first run reading `window`).
-    let window = if q { "5m" } else { "1h" };
-    let schedule = json!({"detail-type": "Scheduled Event", "source": "aws.scheduler", "time": "2023-07-10T12:40:00Z", "detail": {}});
-    let scan = h.invoke(
-        "lookup-alert",
-        &schedule,
-        &sample,
-        &sample_topic,
-        &[("TRAILWATCH_LOOKUP_WINDOW", window)],
-    )?;
-    let secs = scan["handler_ms"].as_f64().unwrap_or(1.0) / 1000.0;
-    let lanes = scan["response"]["lanes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let sum = |k: &str| lanes.iter().filter_map(|l| l[k].as_f64()).sum::<f64>();
-    let (calls, events) = (sum("calls"), sum("events"));
-    report.insert("p4_lookup".into(), json!({"window": window, "lanes": lanes, "calls": calls, "events": events, "seconds": secs, "requests_per_s": calls / secs, "events_per_s": events / secs}));
-    table.push((
-        format!("P4 lookup sweep, {window} of events: requests/s (limit 2)"),
-        format!("{:.2}", calls / secs),
-        "-".into(),
-        "-".into(),
-    ));
-    table.push((
-        "P4 lookup sweep events/s at that limit".into(),
-        format!("{:.0}", events / secs),
-        "-".into(),
-        "-".into(),
-    ));
+    if args.runs("sweep") {
+        let window = if q { "5m" } else { "1h" };
+        let schedule = json!({"detail-type": "Scheduled Event", "source": "aws.scheduler", "time": "2023-07-10T12:40:00Z", "detail": {}});
+        let scan = h
+            .invoke(
+                "lookup-alert",
+                &schedule,
+                &sample,
+                &sample_topic,
+                &[("TRAILWATCH_LOOKUP_WINDOW", window)],
+            )
+            .await?;
+        let secs = scan["handler_ms"].as_f64().unwrap_or(1.0) / 1000.0;
+        let lanes = scan["response"]["lanes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let sum = |k: &str| lanes.iter().filter_map(|l| l[k].as_f64()).sum::<f64>();
+        let (calls, events) = (sum("calls"), sum("events"));
+        report.insert("p4_lookup".into(), json!({"window": window, "lanes": lanes, "calls": calls, "events": events, "seconds": secs, "requests_per_s": calls / secs, "events_per_s": events / secs}));
+        table.push((
+            format!("P4 lookup sweep, {window} of events: requests/s (limit 2)"),
+            format!("{:.2}", calls / secs),
+            "-".into(),
+            "-".into(),
+        ));
+        table.push((
+            "P4 lookup sweep events/s at that limit".into(),
+            format!("{:.0}", events / secs),
+            "-".into(),
+            "-".into(),
+        ));
+    }
     sample.shutdown().await;
-    wide.shutdown().await;
 
     // P6: state transitions, from a real ASL run with shortened waits.
-    match transitions(&args).await {
-        Ok(v) => {
-            table.push((
-                "P6 state transitions, query of 30 s".into(),
-                v["query_30s"].to_string(),
-                "-".into(),
-                "-".into(),
-            ));
-            table.push((
-                "P6 state transitions, query of 1 h".into(),
-                v["query_1h"].to_string(),
-                "-".into(),
-                "-".into(),
-            ));
-            report.insert("p6_transitions".into(), v);
-        }
-        Err(e) => {
-            eprintln!("[bench] P6 skipped: {e:#}");
-            report.insert("p6_transitions".into(), json!({"error": format!("{e:#}")}));
+    if args.runs("transitions") {
+        match transitions(&args).await {
+            Ok(v) => {
+                table.push((
+                    "P6 state transitions, query of 30 s".into(),
+                    v["query_30s"].to_string(),
+                    "-".into(),
+                    "-".into(),
+                ));
+                table.push((
+                    "P6 state transitions, query of 1 h".into(),
+                    v["query_1h"].to_string(),
+                    "-".into(),
+                    "-".into(),
+                ));
+                report.insert("p6_transitions".into(), v);
+            }
+            Err(e) => {
+                eprintln!("[bench] P6 skipped: {e:#}");
+                report.insert("p6_transitions".into(), json!({"error": format!("{e:#}")}));
+            }
         }
     }
 
-    println!(
-        "{:<58} {:>12} {:>14} {:>8}",
-        "measure", "trailwatch", "python/boto3", "ratio"
-    );
-    for (a, b, c, d) in &table {
-        println!("{a:<58} {b:>12} {c:>14} {d:>8}");
+    let mut out = comfy_table::Table::new();
+    out.load_preset(comfy_table::presets::ASCII_MARKDOWN)
+        .set_header(["measure", "trailwatch", "python/boto3", "ratio"]);
+    for (a, b, c, d) in table {
+        out.add_row([a, b, c, d]);
     }
+    for i in 1..4 {
+        if let Some(c) = out.column_mut(i) {
+            c.set_cell_alignment(comfy_table::CellAlignment::Right);
+        }
+    }
+    println!("{out}");
     std::fs::write(
         &args.out,
         serde_json::to_string_pretty(&Value::Object(report))?,

@@ -5,6 +5,7 @@ pub mod sns;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
@@ -226,7 +227,8 @@ struct Body<'a> {
     total: usize,
     part: usize,
     parts: usize,
-    alerts: &'a [Alert],
+    /// Each alert serialised once, when the message is sized.
+    alerts: &'a [Box<RawValue>],
 }
 
 /// A subject SNS accepts: under 100 characters, no line breaks or control characters.
@@ -255,36 +257,47 @@ pub fn subject(severity: Severity, title: &str, count: usize) -> String {
 }
 
 /// Packs alerts into notifications: grouped by rule (in first-seen order), at most
-/// [`MAX_ALERTS_PER_MESSAGE`] alerts and under SNS's size limit each. Nothing is dropped; a body
-/// that cannot be written is an error, never an empty message.
+/// [`MAX_ALERTS_PER_MESSAGE`] alerts and under SNS's size limit each, each message as full as
+/// those limits allow. Nothing is dropped; a body that cannot be written is an error, never an
+/// empty message.
 pub fn pack(alerts: &[Alert]) -> Result<Vec<Notification>> {
-    let mut order: Vec<&str> = Vec::new();
+    let mut groups: Vec<Vec<&Alert>> = Vec::new();
+    let mut by_rule: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for a in alerts {
-        if !order.contains(&a.rule_id.as_str()) {
-            order.push(&a.rule_id);
-        }
+        let g = *by_rule.entry(a.rule_id.as_str()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(a);
     }
+    let written = |e: serde_json::Error| crate::Error::Publish(format!("alert body: {e}"));
     let mut out = Vec::new();
-    for rule in order {
-        let group: Vec<Alert> = alerts
+    for group in groups {
+        // Each alert is written once; its length decides where messages split.
+        let pieces = group
             .iter()
-            .filter(|a| a.rule_id == rule)
-            .cloned()
-            .collect();
-        let mut chunks: Vec<&[Alert]> = Vec::new();
-        let mut rest: &[Alert] = &group;
-        while !rest.is_empty() {
-            let mut n = rest.len().min(MAX_ALERTS_PER_MESSAGE);
-            // Shrink until the body fits; a single alert always fits (its fields are short).
-            while n > 1 && body_len(&rest[..n]) > BODY_BUDGET {
-                n = n.div_ceil(2);
+            .map(serde_json::value::to_raw_value)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(written)?;
+        let mut chunks = Vec::new();
+        let (mut start, mut bytes) = (0, 0usize);
+        for (i, p) in pieces.iter().enumerate() {
+            let len = p.get().len() + 1;
+            // A single alert always goes (its fields are short); the next one starts a message
+            // when this one is full.
+            if i > start && (i - start == MAX_ALERTS_PER_MESSAGE || bytes + len > BODY_BUDGET) {
+                chunks.push(start..i);
+                (start, bytes) = (i, 0);
             }
-            chunks.push(&rest[..n]);
-            rest = &rest[n..];
+            bytes += len;
+        }
+        if start < pieces.len() {
+            chunks.push(start..pieces.len());
         }
         let parts = chunks.len();
-        for (i, chunk) in chunks.iter().enumerate() {
-            let first = &chunk[0];
+        for (i, range) in chunks.into_iter().enumerate() {
+            let chunk = &group[range.clone()];
+            let first = chunk[0];
             let body = Body {
                 rule_id: &first.rule_id,
                 title: &first.title,
@@ -294,12 +307,11 @@ pub fn pack(alerts: &[Alert]) -> Result<Vec<Notification>> {
                 total: group.len(),
                 part: i + 1,
                 parts,
-                alerts: chunk,
+                alerts: &pieces[range],
             };
-            let message = serde_json::to_string(&body)
-                .map_err(|e| crate::Error::Publish(format!("alert body: {e}")))?;
+            let message = serde_json::to_string(&body).map_err(written)?;
             let mut h = Sha256::new();
-            for a in chunk.iter() {
+            for a in chunk {
                 h.update(a.id.as_bytes());
             }
             out.push(Notification {
@@ -332,10 +344,6 @@ pub fn pack(alerts: &[Alert]) -> Result<Vec<Notification>> {
         }
     }
     Ok(out)
-}
-
-fn body_len(alerts: &[Alert]) -> usize {
-    serde_json::to_string(alerts).map_or(usize::MAX, |s| s.len()) + 512
 }
 
 /// Where notifications go (SNS in production).
@@ -440,6 +448,29 @@ mod tests {
         }
         assert_eq!(seen, 123);
         assert_eq!(notes.last().unwrap().attributes[1].1, "small");
+    }
+
+    #[test]
+    fn each_message_holds_as_many_alerts_as_fit() {
+        // Sizes vary, so a message fills by bytes or by count.
+        let alerts: Vec<Alert> = (0..400)
+            .map(|i| alert("mixed", i, (i * 37) % 9000))
+            .collect();
+        let notes = pack(&alerts).unwrap();
+        let mut next = 0;
+        for n in &notes[..notes.len() - 1] {
+            let count = n.alert_ids.len();
+            next += count;
+            let with_next: Vec<&Alert> = alerts[next - count..=next].iter().collect();
+            let bytes = serde_json::to_string(&with_next).unwrap().len();
+            assert!(
+                count == MAX_ALERTS_PER_MESSAGE || bytes > BODY_BUDGET,
+                "a message of {count} alerts had room for the next ({bytes} bytes)"
+            );
+            assert!(n.sns_size() <= MAX_MESSAGE_BYTES);
+        }
+        let ids: Vec<&String> = notes.iter().flat_map(|n| &n.alert_ids).collect();
+        assert_eq!(ids, alerts.iter().map(|a| &a.id).collect::<Vec<_>>());
     }
 
     #[test]

@@ -108,11 +108,13 @@ pub async fn pages(
         }
     }
     st.invocations += 1;
+    let fetch = |token: Option<String>| async move {
+        deps.engine
+            .page(&q.query_id, token.as_deref(), deps.config.page_size)
+            .await
+    };
+    let mut page = fetch(st.next_token.clone()).await?;
     loop {
-        let page = deps
-            .engine
-            .page(&q.query_id, st.next_token.as_deref(), deps.config.page_size)
-            .await?;
         match page.status {
             Some(QueryStatus::Finished) | None => {}
             Some(other) => {
@@ -122,7 +124,16 @@ pub async fn pages(
                 )))
             }
         }
-        let (alerts, notifications) = on_page(st.pages, &page.rows).await?;
+        // The next page is read while this one's alerts go out; it is dropped unused when the
+        // time runs short (the continuation reads it again).
+        let (sent, next) = match page.next_token.clone() {
+            Some(token) => {
+                let (sent, next) = tokio::join!(on_page(st.pages, &page.rows), fetch(Some(token)));
+                (sent?, Some(next))
+            }
+            None => (on_page(st.pages, &page.rows).await?, None),
+        };
+        let (alerts, notifications) = sent;
         st.alerts_sent += alerts;
         st.notifications += notifications;
         st.rows += page.rows.len() as u64;
@@ -132,10 +143,10 @@ pub async fn pages(
         }
         st.estimated_cost_usd = q.engine.cost_usd(st.bytes_scanned);
         st.next_token = page.next_token;
-        if st.next_token.is_none() {
+        let Some(next) = next else {
             st.done = true;
             return Ok(());
-        }
+        };
         let left = deadline
             .duration_since(SystemTime::now())
             .unwrap_or_default();
@@ -147,6 +158,7 @@ pub async fn pages(
             );
             return Ok(());
         }
+        page = next?;
     }
 }
 
