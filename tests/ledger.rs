@@ -14,9 +14,7 @@ use trailwatch::lambda::decode;
 use trailwatch::ledger::dynamodb::DynamoLedger;
 use trailwatch::ledger::{alert_key, Claim, Ledger, LedgerPolicy};
 use trailwatch::pipeline::collect::{self, CollectState};
-use trailwatch::pipeline::poll::{self, PollInput};
-use trailwatch::pipeline::{start, Deps, QueryRef};
-use trailwatch::Error;
+use trailwatch::pipeline::{Deps, QueryRef};
 use trailwatch_tests::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -231,24 +229,12 @@ async fn partial_batch_failures_are_retried_for_the_rest_only() {
     assert_eq!(unique, expected);
 }
 
-async fn start_q(deps: &Deps, input: Value) -> QueryRef {
-    start::handle(deps, decode("start-query", input).unwrap(), Utc::now())
-        .await
-        .unwrap()
-}
-
+/// Polls `q` until it ends; it must have finished.
 async fn finish(deps: &Deps, q: &QueryRef) {
-    for _ in 0..400 {
-        match poll::handle(deps, PollInput { query: q.clone() }, Utc::now()).await {
-            Err(Error::QueryRunning(_)) => tokio::time::sleep(Duration::from_millis(30)).await,
-            Ok(p) => {
-                assert_eq!(p.status, QueryStatus::Finished);
-                return;
-            }
-            Err(e) => panic!("{e}"),
-        }
-    }
-    panic!("query never ended");
+    let p = poll_until_done(deps, q)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", q.query_id));
+    assert_eq!(p.status, QueryStatus::Finished);
 }
 
 /// Collects from scratch (no saved state), as a re-run or a retry that lost its state would.
@@ -293,7 +279,7 @@ async fn collect_results_delivers_each_finding_once() {
     deps.ledger = Some(ledger.clone());
     let input = json!({"check_id": "cis-cw02-unauthorized-api-calls", "time": "2023-07-10T13:00:00Z", "window": "2h"});
     let expected = invictus_events().iter().filter(|e| cis(2, e)).count();
-    let q = start_q(&deps, input.clone()).await;
+    let q = start_q(&deps, input.clone()).await.unwrap();
     finish(&deps, &q).await;
     let first = collect_from_scratch(&deps, &q).await;
     assert_eq!(first.alerts_sent as usize, expected);
@@ -305,14 +291,14 @@ async fn collect_results_delivers_each_finding_once() {
     assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), expected);
 
     // The next run of the check, its window overlapping: the same findings, nothing new.
-    let q2 = start_q(&deps, input).await;
+    let q2 = start_q(&deps, input).await.unwrap();
     finish(&deps, &q2).await;
     let rerun = collect_from_scratch(&deps, &q2).await;
     assert_eq!((rerun.rows as usize, rerun.alerts_sent), (expected, 0));
 
     // A crash after claiming an alert and before publishing it: the retry (same owner, the
     // query) takes its own claim over and publishes it; nothing is lost.
-    let q3 = start_q(&deps, json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z", "window": "2h"})).await;
+    let q3 = start_q(&deps, json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z", "window": "2h"})).await.unwrap();
     finish(&deps, &q3).await;
     let events = invictus_events();
     let cw05: Vec<&Value> = events.iter().filter(|e| cis(5, e)).collect();

@@ -10,8 +10,8 @@ use trailwatch::config::Config;
 use trailwatch::engine::{EngineKind, QueryStatus};
 use trailwatch::lambda::decode;
 use trailwatch::pipeline::collect::{CollectInput, CollectState};
-use trailwatch::pipeline::poll::{PollInput, PollState};
-use trailwatch::pipeline::{collect, poll, start, Deps, QueryRef};
+use trailwatch::pipeline::poll::PollInput;
+use trailwatch::pipeline::{collect, poll, Deps, QueryRef};
 use trailwatch::s3uri::S3Uri;
 use trailwatch::Error;
 use trailwatch_tests::*;
@@ -29,27 +29,6 @@ fn test_config() -> Config {
         allow_adhoc_sql: true,
         ..Config::default()
     }
-}
-
-async fn topic(svc: &trailwatch_local::Running) -> String {
-    create_topic(svc, "trailwatch-alerts").await
-}
-
-async fn start_q(deps: &Deps, input: Value) -> trailwatch::Result<QueryRef> {
-    start::handle(deps, decode("start-query", input)?, Utc::now()).await
-}
-
-/// Polls through the handler until the query is no longer running (the local engines are
-/// quick; the state machine's waits are the Retry's, not slept here); returns what the
-/// handler gave for the ended query.
-async fn poll_until_done(deps: &Deps, q: &QueryRef) -> trailwatch::Result<PollState> {
-    for _ in 0..400 {
-        match poll::handle(deps, PollInput { query: q.clone() }, Utc::now()).await {
-            Err(Error::QueryRunning(_)) => tokio::time::sleep(Duration::from_millis(30)).await,
-            other => return other,
-        }
-    }
-    panic!("query never ended");
 }
 
 async fn collect_once(
@@ -321,7 +300,7 @@ async fn failed_cancelled_timed_out_and_deadline_paths_on_both_engines() {
             c.lake.run_limit = Duration::from_millis(150);
         })
         .await;
-        let topic = self::topic(&svc).await;
+        let topic = trailwatch_tests::topic(&svc).await;
         let deps = deps_for(&svc, &topic, test_config(), engine);
         let q = start_q(&deps, adhoc(ok_sql)).await.unwrap();
         let e = poll_until_done(&deps, &q).await.unwrap_err();

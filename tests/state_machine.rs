@@ -16,10 +16,6 @@ fn sfn() -> Sfn {
     Sfn::new(PathBuf::from(env!("CARGO_BIN_EXE_lambda-harness")))
 }
 
-async fn topic(svc: &trailwatch_local::Running) -> String {
-    create_topic(svc, "trailwatch-alerts").await
-}
-
 fn unauthorized_calls() -> usize {
     invictus_events()
         .iter()

@@ -17,8 +17,9 @@ use serde_json::{json, Value};
 use crate::error::ApiError;
 use crate::exec::execute;
 use crate::jobs::{Full, Inactive, Job, Jobs, LakeTiming, Stats, Status};
-use crate::lake::{decode_token, encode_token};
 use crate::load::{Event, Partition};
+use crate::page_token;
+use crate::request::str_field;
 use crate::sql::{prepare, PrepareError, Prepared};
 use crate::table::{athena_schema, PARTITION_COLUMNS};
 
@@ -73,10 +74,6 @@ pub struct Athena {
     total_bytes: u64,
     settings: AthenaSettings,
     jobs: Arc<Jobs<AthenaExtra>>,
-}
-
-fn str_field<'a>(req: &'a Value, name: &str) -> Option<&'a str> {
-    req.get(name).and_then(Value::as_str)
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
@@ -389,9 +386,8 @@ impl Athena {
             let total = r.rows.len() + 1;
             let offset = match token {
                 None => 0,
-                Some(t) => decode_token(t)
-                    .filter(|(tid, off)| tid == id && *off > 0 && *off <= total)
-                    .map(|(_, off)| off)
+                Some(t) => page_token::decode(t, id)
+                    .filter(|off| *off > 0 && *off <= total)
                     .ok_or_else(|| invalid("The NextToken is not valid."))?,
             };
             let end = offset.saturating_add(max).min(total);
@@ -423,7 +419,7 @@ impl Athena {
                 "ResultSet": {"Rows": rows, "ResultSetMetadata": {"ColumnInfo": columns}},
             });
             if end < total {
-                out["NextToken"] = json!(encode_token(id, end));
+                out["NextToken"] = json!(page_token::encode(id, end));
             }
             Ok(out)
         })
@@ -460,15 +456,14 @@ impl Athena {
             .collect();
         let offset = match str_field(req, "NextToken") {
             None => 0,
-            Some(t) => decode_token(t)
-                .filter(|(k, off)| k == "list" && *off <= ids.len())
-                .map(|(_, off)| off)
+            Some(t) => page_token::decode(t, "list")
+                .filter(|off| *off <= ids.len())
                 .ok_or_else(|| invalid("The NextToken is not valid."))?,
         };
         let end = offset.saturating_add(max).min(ids.len());
         let mut out = json!({ "QueryExecutionIds": ids[offset..end] });
         if end < ids.len() {
-            out["NextToken"] = json!(encode_token("list", end));
+            out["NextToken"] = json!(page_token::encode("list", end));
         }
         Ok(out)
     }

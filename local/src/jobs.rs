@@ -147,10 +147,12 @@ impl<X: Send + 'static> Jobs<X> {
 
     /// Whether a slot is free now (checked again, atomically, by [`Jobs::submit`]).
     pub fn has_room(&self) -> Result<(), Full> {
-        let active = lock(&self.queries)
-            .values()
-            .filter(|q| q.status.active())
-            .count();
+        self.room_in(&lock(&self.queries))
+    }
+
+    /// `Full` when `queries` has as many active queries as the limit allows.
+    fn room_in(&self, queries: &HashMap<String, Job<X>>) -> Result<(), Full> {
+        let active = queries.values().filter(|q| q.status.active()).count();
         if active >= self.timing.max_concurrent {
             return Err(Full(self.timing.max_concurrent));
         }
@@ -167,9 +169,7 @@ impl<X: Send + 'static> Jobs<X> {
             let mut qs = lock(&self.queries);
             self.evict(&mut qs);
             // Under the lock, so two racing starts cannot both take the last slot.
-            if qs.values().filter(|q| q.status.active()).count() >= self.timing.max_concurrent {
-                return Err(Full(self.timing.max_concurrent));
-            }
+            self.room_in(&qs)?;
             qs.insert(
                 id.clone(),
                 Job {

@@ -12,6 +12,8 @@ pub mod jobs;
 pub mod lake;
 pub mod load;
 pub mod lookup;
+pub mod page_token;
+pub mod request;
 pub mod server;
 pub mod sns;
 pub mod sql;

@@ -57,14 +57,15 @@ mod tests {
         let u = S3Uri::parse("s3://my-bucket/a/b").unwrap();
         assert_eq!((u.bucket.as_str(), u.prefix.as_str()), ("my-bucket", "a/b"));
         assert_eq!(u.to_string(), "s3://my-bucket/a/b");
-        for bad in [
-            "http://x/y",
-            "s3://",
-            "s3://UPPER/x",
-            "s3://ab",
-            "s3://b\n/x",
+        for (bad, why) in [
+            ("http://x/y", "no s3:// scheme"),
+            ("s3://", "bad bucket name"),
+            ("s3://UPPER/x", "bad bucket name"),
+            ("s3://ab", "bad bucket name"),
+            ("s3://b\n/x", "control character"),
         ] {
-            assert!(S3Uri::parse(bad).is_err(), "{bad}");
+            let e = S3Uri::parse(bad).unwrap_err();
+            assert!(e.ends_with(why), "{bad:?}: {e}");
         }
     }
 }

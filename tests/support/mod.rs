@@ -291,12 +291,53 @@ pub async fn wait_query(ct: &aws_sdk_cloudtrail::Client, id: &str) -> String {
     panic!("query {id} never ended");
 }
 
+/// The pipeline tests' alert topic, created on the service; returns its ARN.
+pub async fn topic(svc: &Running) -> String {
+    create_topic(svc, "trailwatch-alerts").await
+}
+
+/// start-query's handler on a JSON payload, decoded as the Lambda edge decodes it.
+pub async fn start_q(
+    deps: &trailwatch::pipeline::Deps,
+    input: Value,
+) -> trailwatch::Result<trailwatch::pipeline::QueryRef> {
+    let input = trailwatch::lambda::decode("start-query", input)?;
+    trailwatch::pipeline::start::handle(deps, input, Utc::now()).await
+}
+
+/// Most polls [`poll_until_done`] makes before it gives up.
+const MAX_POLLS: u32 = 400;
+/// Time between two of [`poll_until_done`]'s polls.
+const POLL_EVERY: Duration = Duration::from_millis(30);
+
+/// Polls through poll-query's handler until the query is no longer running (the local engines
+/// are quick; the state machine's waits are the Retry's, not slept here); returns what the
+/// handler gave for the ended query. Panics when the query still runs after `MAX_POLLS` polls.
+pub async fn poll_until_done(
+    deps: &trailwatch::pipeline::Deps,
+    q: &trailwatch::pipeline::QueryRef,
+) -> trailwatch::Result<trailwatch::pipeline::poll::PollState> {
+    use trailwatch::pipeline::poll::{self, PollInput};
+    for _ in 0..MAX_POLLS {
+        match poll::handle(deps, PollInput { query: q.clone() }, Utc::now()).await {
+            Err(trailwatch::Error::QueryRunning(_)) => tokio::time::sleep(POLL_EVERY).await,
+            other => return other,
+        }
+    }
+    panic!(
+        "query {} still running after {MAX_POLLS} polls {POLL_EVERY:?} apart",
+        q.query_id
+    );
+}
+
 fn names(e: &Value, source: &str, list: &[&str]) -> bool {
     field(e, "eventSource") == source && list.contains(&field(e, "eventName"))
 }
 
-/// The CIS CloudWatch.1-14 filter patterns, written from the control definitions
-/// (docs/api-facts.md), independently of the checks' SQL.
+/// The CIS CloudWatch.1-14 filter patterns, written from the control definitions in the
+/// Security Hub user guide
+/// (<https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html>, the
+/// reference the bundled rules cite), independently of the checks' SQL.
 pub fn cis(n: u32, e: &Value) -> bool {
     let name = field(e, "eventName");
     match n {

@@ -34,29 +34,25 @@ pub struct EventSummary {
 impl EventSummary {
     /// The key fields of a CloudTrail record.
     pub fn from_cloudtrail(e: &serde_json::Value) -> Self {
-        let s = |path: &[&str]| {
-            let mut cur = e;
-            for p in path {
-                match cur.get(p) {
-                    Some(v) => cur = v,
-                    None => return String::new(),
-                }
-            }
-            cur.as_str().unwrap_or_default().to_string()
+        let s = |pointer: &str| {
+            e.pointer(pointer)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_string()
         };
         Self {
-            event_id: s(&["eventID"]),
-            event_time: s(&["eventTime"]),
-            event_name: s(&["eventName"]),
-            event_source: s(&["eventSource"]),
-            principal: s(&["userIdentity", "arn"]),
-            principal_type: s(&["userIdentity", "type"]),
-            source_ip: s(&["sourceIPAddress"]),
-            region: s(&["awsRegion"]),
+            event_id: s("/eventID"),
+            event_time: s("/eventTime"),
+            event_name: s("/eventName"),
+            event_source: s("/eventSource"),
+            principal: s("/userIdentity/arn"),
+            principal_type: s("/userIdentity/type"),
+            source_ip: s("/sourceIPAddress"),
+            region: s("/awsRegion"),
             account: {
-                let r = s(&["recipientAccountId"]);
+                let r = s("/recipientAccountId");
                 if r.is_empty() {
-                    s(&["userIdentity", "accountId"])
+                    s("/userIdentity/accountId")
                 } else {
                     r
                 }

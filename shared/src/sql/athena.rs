@@ -433,12 +433,15 @@ mod tests {
         )
         .unwrap();
         assert!(sql.ends_with("AND a.\"timestamp\" BETWEEN '2024/02/28' AND '2024/02/29') AND b.\"timestamp\" BETWEEN '2024/02/28' AND '2024/02/29'"), "{sql}");
-        let e = render(
+        let why = match render(
             "SELECT 1 FROM {event_data_store}, other WHERE eventTime > {window_start} AND eventTime < {window_end}",
             "2024-01-01T00:00:00Z",
             "2024-01-02T00:00:00Z",
-        );
-        assert!(e.is_err());
+        ) {
+            Err(crate::sql::TemplateError::Athena(why)) => why,
+            other => panic!("expected TemplateError::Athena, got {other:?}"),
+        };
+        assert!(why.contains("give {event_data_store} an alias"), "{why}");
     }
 
     #[test]

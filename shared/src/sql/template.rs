@@ -545,15 +545,27 @@ mod tests {
 
     #[test]
     fn store_ids_are_validated() {
-        assert!(store_id("abc; DROP").is_err());
-        assert!(store_id("x").is_err());
+        assert_eq!(
+            store_id("abc; DROP"),
+            Err(TemplateError::BadStoreId("abc; DROP".into()))
+        );
+        assert_eq!(store_id("x"), Err(TemplateError::BadStoreId("x".into())));
         assert_eq!(
             store_id("5e2676f8-9fce-46ef-8142-3e36a94e6691")
                 .unwrap()
                 .len(),
             36
         );
-        assert!(Source::athena("db", "Bad-Name").is_err());
-        assert!(Source::athena("trailwatch", "cloudtrail_logs").is_ok());
+        assert_eq!(
+            Source::athena("db", "Bad-Name"),
+            Err(TemplateError::BadAthenaName("table", "Bad-Name".into()))
+        );
+        assert_eq!(
+            Source::athena("trailwatch", "cloudtrail_logs"),
+            Ok(Source::Athena {
+                database: "trailwatch".into(),
+                table: "cloudtrail_logs".into(),
+            })
+        );
     }
 }

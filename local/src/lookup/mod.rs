@@ -3,18 +3,21 @@
 //! NextToken bound to the parameters, the rate limit per account and region, and optionally
 //! events that reach history late, as they do in AWS.
 
+mod arrival;
+mod rate;
+
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::num::NonZeroU32;
 
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-
-use base64::Engine;
 use serde_json::{json, Value};
+
+pub use arrival::Arrival;
+use rate::RateLimit;
 
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::load::Event;
+use crate::page_token;
 
 const NINETY_DAYS_MS: i64 = 90 * 86_400_000;
 
@@ -46,57 +49,6 @@ struct Entry {
     cloudtrail_event: String,
 }
 
-/// Events that reach event history late: a seeded share of them, each delayed by up to `max`.
-#[derive(Debug, Clone, Default)]
-pub struct Arrival {
-    pub seed: u64,
-    /// Share (0..=1) of events that arrive late.
-    pub late_share: f64,
-    pub max_delay: std::time::Duration,
-}
-
-impl Arrival {
-    /// Milliseconds after its time that `event_id` becomes visible.
-    pub fn delay_ms(&self, event_id: &str) -> i64 {
-        if self.late_share <= 0.0 || self.max_delay.is_zero() {
-            return 0;
-        }
-        let mut h = DefaultHasher::new();
-        (self.seed, event_id).hash(&mut h);
-        let x = h.finish();
-        // The low bits choose whether it is late, the high bits by how much.
-        let late = (x % 1_000_000) as f64 / 1_000_000.0 < self.late_share;
-        let max = i64::try_from(self.max_delay.as_millis()).unwrap_or(i64::MAX);
-        if late && max > 0 {
-            i64::try_from((x >> 20) % max.unsigned_abs()).unwrap_or(0)
-        } else {
-            0
-        }
-    }
-}
-
-/// LookupEvents' limit, per region: `rate` requests a second, bursting to `rate` (0 or less:
-/// none).
-struct RateLimit(Option<DefaultKeyedRateLimiter<String>>);
-
-impl RateLimit {
-    fn new(rate: f64) -> Self {
-        if rate <= 0.0 || !rate.is_finite() {
-            return Self(None);
-        }
-        let burst = NonZeroU32::new(rate.max(1.0) as u32).unwrap_or(NonZeroU32::MIN);
-        let quota = Quota::with_period(std::time::Duration::from_secs_f64(1.0 / rate))
-            .map(|q| q.allow_burst(burst));
-        Self(quota.map(RateLimiter::keyed))
-    }
-
-    fn try_take(&self, region: &str) -> bool {
-        self.0
-            .as_ref()
-            .is_none_or(|l| l.check_key(&region.to_string()).is_ok())
-    }
-}
-
 /// The event history, newest first.
 pub struct EventHistory {
     entries: Vec<Entry>,
@@ -104,12 +56,9 @@ pub struct EventHistory {
     limit: RateLimit,
 }
 
-fn s(v: &Value, path: &[&str]) -> Option<String> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.get(p)?;
-    }
-    match cur {
+/// The scalar at JSON pointer `path`, as text.
+fn s(v: &Value, path: &str) -> Option<String> {
+    match v.pointer(path)? {
         Value::String(s) => Some(s.clone()),
         Value::Bool(b) => Some(b.to_string()),
         Value::Number(n) => Some(n.to_string()),
@@ -119,15 +68,15 @@ fn s(v: &Value, path: &[&str]) -> Option<String> {
 
 /// The `Username` LookupEvents reports: the IAM user name, or the role session name.
 fn username(ev: &Value) -> Option<String> {
-    s(ev, &["userIdentity", "userName"])
+    s(ev, "/userIdentity/userName")
         .or_else(|| {
-            let arn = s(ev, &["userIdentity", "arn"])?;
-            (s(ev, &["userIdentity", "type"]).as_deref() == Some("AssumedRole"))
+            let arn = s(ev, "/userIdentity/arn")?;
+            (s(ev, "/userIdentity/type").as_deref() == Some("AssumedRole"))
                 .then(|| arn.rsplit('/').next().map(str::to_string))
                 .flatten()
         })
         .or_else(|| {
-            s(ev, &["userIdentity", "type"])
+            s(ev, "/userIdentity/type")
                 .filter(|t| t == "Root")
                 .map(|_| "root".to_string())
         })
@@ -145,20 +94,20 @@ impl EventHistory {
                     .and_then(Value::as_array)
                     .map(|rs| {
                         rs.iter()
-                            .map(|r| (s(r, &["type"]), s(r, &["ARN"]).or_else(|| s(r, &["arn"]))))
+                            .map(|r| (s(r, "/type"), s(r, "/ARN").or_else(|| s(r, "/arn"))))
                             .collect()
                     })
                     .unwrap_or_default();
                 Entry {
                     time_ms: e.time_ms,
                     visible_ms: e.time_ms.saturating_add(arrival.delay_ms(&e.id)),
-                    region: s(j, &["awsRegion"]).unwrap_or_default(),
+                    region: s(j, "/awsRegion").unwrap_or_default(),
                     event_id: e.id.clone(),
-                    event_name: s(j, &["eventName"]).unwrap_or_default(),
-                    read_only: s(j, &["readOnly"]),
+                    event_name: s(j, "/eventName").unwrap_or_default(),
+                    read_only: s(j, "/readOnly"),
                     username: username(j),
-                    event_source: s(j, &["eventSource"]).unwrap_or_default(),
-                    access_key_id: s(j, &["userIdentity", "accessKeyId"]),
+                    event_source: s(j, "/eventSource").unwrap_or_default(),
+                    access_key_id: s(j, "/userIdentity/accessKeyId"),
                     resources,
                     cloudtrail_event: j.to_string(),
                 }
@@ -269,18 +218,15 @@ impl EventHistory {
         // The token is only valid with the parameters that produced it.
         let mut h = DefaultHasher::new();
         (&filter, secs("StartTime"), secs("EndTime"), max).hash(&mut h);
-        let fingerprint = h.finish();
+        let scope = format!("{:x}", h.finish());
         let offset = match req.get("NextToken").and_then(Value::as_str) {
             None => 0,
-            Some(t) => decode_token(t)
-                .filter(|(fp, _)| *fp == fingerprint)
-                .map(|(_, o)| o)
-                .ok_or_else(|| {
-                    ApiError::client(
-                        "InvalidNextTokenException",
-                        "A token that was passed is not valid for these parameters.",
-                    )
-                })?,
+            Some(t) => page_token::decode(t, &scope).ok_or_else(|| {
+                ApiError::client(
+                    "InvalidNextTokenException",
+                    "A token that was passed is not valid for these parameters.",
+                )
+            })?,
         };
         let mut it = self
             .entries
@@ -312,18 +258,8 @@ impl EventHistory {
             .collect();
         let mut out = json!({ "Events": events });
         if more {
-            out["NextToken"] = json!(encode_token(fingerprint, offset + page.len()));
+            out["NextToken"] = json!(page_token::encode(&scope, offset + page.len()));
         }
         Ok(out)
     }
-}
-
-fn encode_token(fp: u64, offset: usize) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("{fp:x}:{offset}"))
-}
-
-fn decode_token(t: &str) -> Option<(u64, usize)> {
-    let raw = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(t).ok()?).ok()?;
-    let (fp, off) = raw.split_once(':')?;
-    Some((u64::from_str_radix(fp, 16).ok()?, off.parse().ok()?))
 }

@@ -1,0 +1,84 @@
+//! Query statistics as Lake bills them: events and bytes inside the query's eventTime bounds
+//! are scanned; the WHERE clause decides what matched.
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::Int64Type;
+
+use super::Lake;
+use crate::jobs::Stats;
+use crate::sql::Prepared;
+
+impl Lake {
+    /// A full scan's figures: what a query without eventTime bounds (or another table) is
+    /// billed.
+    pub(super) fn full_scan(&self, result_rows: usize) -> Stats {
+        Stats {
+            events_matched: result_rows as u64,
+            events_scanned: self.store.events as u64,
+            bytes_scanned: self.store.bytes,
+        }
+    }
+
+    /// The statistics of `prepared`, which returned `result_rows` rows.
+    pub(super) async fn statistics(
+        &self,
+        prepared: &Prepared,
+        result_rows: usize,
+    ) -> Result<Stats, String> {
+        let Some(st) = prepared
+            .single_table
+            .as_ref()
+            .filter(|st| st.table == self.store.id)
+        else {
+            return Ok(self.full_scan(result_rows));
+        };
+        let table = format!("\"{}\"", self.store.id);
+        let where_of = |f: &Option<String>| {
+            f.as_ref()
+                .map(|w| format!(" WHERE {w}"))
+                .unwrap_or_default()
+        };
+        let scan = self
+            .scalar_pair(&format!(
+                "SELECT count(*), CAST(coalesce(sum(octet_length(eventjson)), 0) AS BIGINT) FROM {table}{}",
+                where_of(&st.time_filter)
+            ))
+            .await?;
+        let matched = self
+            .scalar_pair(&format!(
+                "SELECT count(*), 0 FROM {table}{}",
+                where_of(&st.filter)
+            ))
+            .await?;
+        Ok(Stats {
+            events_matched: matched.0,
+            events_scanned: scan.0,
+            bytes_scanned: scan.1,
+        })
+    }
+
+    async fn scalar_pair(&self, sql: &str) -> Result<(u64, u64), String> {
+        let batches = self
+            .ctx
+            .sql(sql)
+            .await
+            .map_err(|e| e.strip_backtrace())?
+            .collect()
+            .await
+            .map_err(|e| e.strip_backtrace())?;
+        let b = batches.first().ok_or("statistics query returned nothing")?;
+        let get = |i: usize| -> u64 {
+            let c = datafusion::arrow::compute::cast(
+                b.column(i),
+                &datafusion::arrow::datatypes::DataType::Int64,
+            )
+            .ok();
+            c.and_then(|c| {
+                let a = c.as_primitive::<Int64Type>();
+                (!a.is_empty() && !a.is_null(0)).then(|| a.value(0).max(0) as u64)
+            })
+            .unwrap_or(0)
+        };
+        Ok((get(0), get(1)))
+    }
+}

@@ -1,0 +1,182 @@
+//! Lake's JSON replies for an existing query: DescribeQuery, GetQueryResults, CancelQuery,
+//! ListQueries.
+
+use serde_json::{json, Value};
+
+use super::{required, status_text, Lake};
+use crate::error::ApiError;
+use crate::format::NULL_TEXT;
+use crate::jobs::{Inactive, Status};
+use crate::page_token;
+use crate::request::str_field;
+
+impl Lake {
+    /// DescribeQuery.
+    pub fn describe_query(&self, req: &Value) -> Result<Value, ApiError> {
+        self.with_query(req, |id, q| {
+            let mut out = json!({
+                "QueryId": id,
+                "QueryString": q.statement,
+                "QueryStatus": status_text(q.status),
+                "QueryStatistics": {
+                    "EventsMatched": q.stats.events_matched,
+                    "EventsScanned": q.stats.events_scanned,
+                    "BytesScanned": q.stats.bytes_scanned,
+                    "ExecutionTimeInMillis": q.elapsed_ms(),
+                    "CreationTime": q.created_ms as f64 / 1000.0,
+                },
+            });
+            if let Some(e) = &q.error {
+                out["ErrorMessage"] = json!(e);
+            }
+            if let Some(uri) = &q.extra.delivery_s3_uri {
+                out["DeliveryS3Uri"] = json!(uri);
+                // Nothing is written to S3 locally; Lake reports FAILED delivery for timed-out queries.
+                out["DeliveryStatus"] = json!(match q.status {
+                    Status::Finished => "SUCCESS",
+                    Status::Failed | Status::TimedOut => "FAILED",
+                    Status::Cancelled => "CANCELLED",
+                    _ => "PENDING",
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// GetQueryResults, paged by `MaxQueryResults` (1..1000) and `NextToken`.
+    pub fn get_query_results(&self, req: &Value) -> Result<Value, ApiError> {
+        let max = match req.get("MaxQueryResults") {
+            None | Some(Value::Null) => 1000,
+            Some(v) => match v.as_i64() {
+                Some(n @ 1..=1000) => n as usize,
+                _ => {
+                    return Err(ApiError::client(
+                        "InvalidMaxResultsException",
+                        "MaxQueryResults must be between 1 and 1000.",
+                    ))
+                }
+            },
+        };
+        let token = str_field(req, "NextToken");
+        self.with_query(req, |id, q| {
+            let total = q.result.rows.len();
+            let offset = match token {
+                None => 0,
+                Some(t) => page_token::decode(t, id)
+                    .filter(|off| *off <= total)
+                    .ok_or_else(|| {
+                        ApiError::client("InvalidNextTokenException", "The NextToken is not valid.")
+                    })?,
+            };
+            let mut out = json!({"QueryStatus": status_text(q.status)});
+            if let Some(e) = &q.error {
+                out["ErrorMessage"] = json!(e);
+            }
+            if q.status != Status::Finished {
+                out["QueryResultRows"] = json!([]);
+                return Ok(out);
+            }
+            let end = offset.saturating_add(max).min(total);
+            let names = &q.result.names;
+            let rows: Vec<Value> = q.result.rows[offset..end]
+                .iter()
+                .map(|row| {
+                    Value::Array(
+                        names
+                            .iter()
+                            .zip(row)
+                            .map(|(k, v)| json!({ k.as_str(): v.as_deref().unwrap_or(NULL_TEXT) }))
+                            .collect(),
+                    )
+                })
+                .collect();
+            out["QueryStatistics"] = json!({
+                "ResultsCount": rows.len(),
+                "TotalResultsCount": total,
+                "BytesScanned": q.stats.bytes_scanned,
+            });
+            out["QueryResultRows"] = Value::Array(rows);
+            if end < total {
+                out["NextToken"] = json!(page_token::encode(id, end));
+            }
+            Ok(out)
+        })
+    }
+
+    /// CancelQuery: only a queued or running query can be cancelled.
+    pub fn cancel_query(&self, req: &Value) -> Result<Value, ApiError> {
+        self.check_store(str_field(req, "EventDataStore"))?;
+        let id = required(req, "QueryId")?;
+        match self.jobs.cancel(id) {
+            None => Err(ApiError::client(
+                "QueryIdNotFoundException",
+                format!("The query ID {id} does not exist or does not map to a query."),
+            )),
+            Some(Err(Inactive)) => Err(ApiError::client(
+                "InactiveQueryException",
+                format!("The query {id} is not running or queued."),
+            )),
+            Some(Ok(())) => Ok(json!({"QueryId": id, "QueryStatus": "CANCELLED"})),
+        }
+    }
+
+    /// ListQueries for the store, newest first, filtered by status and creation time.
+    pub fn list_queries(&self, req: &Value) -> Result<Value, ApiError> {
+        let store = required(req, "EventDataStore")?;
+        self.check_store(Some(store))?;
+        let max = match req.get("MaxResults").and_then(Value::as_i64) {
+            None => 1000,
+            Some(n @ 1..=1000) => n as usize,
+            Some(_) => {
+                return Err(ApiError::client(
+                    "InvalidMaxResultsException",
+                    "MaxResults must be between 1 and 1000.",
+                ))
+            }
+        };
+        let status = str_field(req, "QueryStatus");
+        let start = req
+            .get("StartTime")
+            .and_then(Value::as_f64)
+            .map(|s| (s * 1000.0) as i64);
+        let end = req
+            .get("EndTime")
+            .and_then(Value::as_f64)
+            .map(|s| (s * 1000.0) as i64);
+        if let (Some(s), Some(e)) = (start, end) {
+            if s > e {
+                return Err(ApiError::client(
+                    "InvalidTimeRangeException",
+                    "StartTime is after EndTime.",
+                ));
+            }
+        }
+        let list: Vec<(String, Status, i64)> = self
+            .jobs
+            .list()
+            .into_iter()
+            .filter(|(_, st, _)| status.is_none_or(|s| s == status_text(*st)))
+            .filter(|(_, _, created)| {
+                start.is_none_or(|s| *created >= s) && end.is_none_or(|e| *created <= e)
+            })
+            .collect();
+        let offset = match str_field(req, "NextToken") {
+            None => 0,
+            Some(t) => page_token::decode(t, "list")
+                .filter(|off| *off <= list.len())
+                .ok_or_else(|| {
+                    ApiError::client("InvalidNextTokenException", "The NextToken is not valid.")
+                })?,
+        };
+        let end_ix = (offset + max).min(list.len());
+        let queries: Vec<Value> = list[offset..end_ix]
+            .iter()
+            .map(|(id, st, created)| json!({"QueryId": id, "QueryStatus": status_text(*st), "CreationTime": *created as f64 / 1000.0}))
+            .collect();
+        let mut out = json!({ "Queries": queries });
+        if end_ix < list.len() {
+            out["NextToken"] = json!(page_token::encode("list", end_ix));
+        }
+        Ok(out)
+    }
+}
