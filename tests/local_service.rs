@@ -117,10 +117,11 @@ async fn lake_queries_match_an_independent_count_across_pages() {
         .await
         .expect("describe");
     let stats = d.query_statistics().expect("stats");
-    assert_eq!(stats.events_scanned(), Some(in_window.len() as i64));
-    assert_eq!(stats.events_matched(), Some(in_window.len() as i64));
+    let n = i64::try_from(in_window.len()).unwrap();
+    assert_eq!(stats.events_scanned(), Some(n));
+    assert_eq!(stats.events_matched(), Some(n));
     assert!(stats.bytes_scanned().unwrap_or(0) > 0);
-    assert!(stats.bytes_scanned() < Some(svc.summary.events as i64 * 10_000));
+    assert!(stats.bytes_scanned() < Some(i64::try_from(svc.summary.events).unwrap() * 10_000));
     svc.shutdown().await;
 }
 
@@ -168,7 +169,7 @@ async fn aws_example_queries_run_except_those_lake_rejects() {
     assert_eq!(blocks.len(), 10);
     let mut finished = 0;
     for (i, block) in blocks.iter().enumerate() {
-        let body = block.split_once('\n').map(|x| x.1).unwrap_or("");
+        let body = block.split_once('\n').map_or("", |x| x.1);
         let sql = body
             .trim()
             .trim_end_matches(';')
@@ -696,8 +697,7 @@ async fn sns_topics_publish_and_read_back() {
         .unwrap_err();
     assert!(
         e.as_service_error()
-            .map(|s| s.is_not_found_exception())
-            .unwrap_or(false),
+            .is_some_and(aws_sdk_sns::operation::publish::PublishError::is_not_found_exception),
         "{e:?}"
     );
     let got = svc.published(Some(&topic));
@@ -770,7 +770,11 @@ async fn loading_reports_bad_files_and_keeps_the_rest() {
     .unwrap();
     let s = &svc.summary;
     assert_eq!(s.events, 3);
-    let errors: Vec<String> = s.errors.iter().map(|e| e.to_string()).collect();
+    let errors: Vec<String> = s
+        .errors
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     assert_eq!(errors.len(), 3, "{errors:?}");
     assert!(
         errors
@@ -845,7 +849,7 @@ async fn trino_functions_lake_queries_use() {
     );
     let widest = events
         .iter()
-        .filter_map(|e| e["requestParameters"].as_object().map(|m| m.len()))
+        .filter_map(|e| e["requestParameters"].as_object().map(serde_json::Map::len))
         .max()
         .unwrap();
     assert_eq!(row["widest"], widest.to_string());
@@ -967,7 +971,7 @@ async fn athena_partitions_come_from_trail_paths_and_bound_the_bytes_scanned() {
     let all_bytes = all.statistics().unwrap().data_scanned_in_bytes().unwrap();
     // The copied file's own text is what its partition holds.
     let copied_bytes: usize = copy.iter().map(|r| r.to_string().len()).sum();
-    assert_eq!(one as usize, copied_bytes);
+    assert_eq!(usize::try_from(one).unwrap(), copied_bytes);
     assert!(one > 0 && one < all_bytes / 10, "{one} of {all_bytes}");
     let none = athena_run(
         &svc,
@@ -1045,7 +1049,8 @@ async fn runaway_queries_stop_at_the_cap_and_old_ones_are_evicted() {
         } else {
             let out = r.unwrap_or_else(|e| panic!("query {i}: {e:?}"));
             assert_eq!(
-                out.query_status().map(|s| s.as_str()),
+                out.query_status()
+                    .map(aws_sdk_cloudtrail::types::QueryStatus::as_str),
                 Some("FINISHED"),
                 "query {i}"
             );

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use trailwatch::ledger::dynamodb::DynamoLedger;
-use trailwatch::ledger::LedgerPolicy;
+use trailwatch::ledger::{Ledger, LedgerPolicy};
 use trailwatch::lookup::checkpoint::dynamodb::DynamoCheckpoints;
 use trailwatch::lookup::handler::LookupDeps;
 use trailwatch::lookup::plan::naive_calls;
@@ -304,7 +304,6 @@ async fn a_held_claim_is_not_skipped() {
     // Another invocation claimed one of the alerts and has not sent it (yet, or ever).
     let (rule, event) = expected.iter().next().unwrap();
     let id = trailwatch::alert::alert_id(rule, event);
-    use trailwatch::ledger::Ledger;
     ledger
         .claim(&trailwatch::ledger::alert_key(&id), "crashed", Utc::now())
         .await

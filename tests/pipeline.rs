@@ -19,7 +19,10 @@ use trailwatch_tests::*;
 fn write_derived(dir: &std::path::Path) -> Vec<Value> {
     let events = derived_events();
     std::fs::create_dir_all(dir).unwrap();
-    let lines: Vec<String> = events.iter().map(|e| e.to_string()).collect();
+    let lines: Vec<String> = events
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     std::fs::write(dir.join("derived.jsonl"), lines.join("\n")).unwrap();
     events
 }
@@ -579,7 +582,7 @@ async fn hostile_parameter_values_never_change_the_query() {
         "\r\n' --",
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect();
     assert!(hostile.len() >= 60);
     let parsed = Template::parse(template, &declared).unwrap();

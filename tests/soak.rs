@@ -202,7 +202,6 @@ struct Figures {
     seconds: f64,
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn one_seed(
     seed: u64,
     moto: &Moto,
@@ -295,12 +294,12 @@ async fn one_seed(
         ..Figures::default()
     };
     let mut rng = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
     let mut next = || {
         rng = rng
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (rng >> 33) % 100
     };
 

@@ -74,7 +74,7 @@ fn replicate(base: &[Event], n: usize) -> Vec<Event> {
                 b,
                 i,
                 "bench",
-                b.time_ms + (i / base.len()) as i64 * 3_600_000,
+                b.time_ms + i64::try_from(i / base.len()).unwrap_or(i64::MAX) * 3_600_000,
             )
         })
         .collect()
@@ -125,16 +125,16 @@ async fn finished_query(svc: &Running, sql: &str) -> anyhow::Result<(String, i64
         .to_string();
     loop {
         let d = ct.describe_query().query_id(&id).send().await?;
-        match d.query_status().map(|s| s.as_str()) {
+        match d.query_status().map(aws_sdk_cloudtrail::types::QueryStatus::as_str) {
             Some("FINISHED") => {
                 return Ok((
                     id,
-                    d.query_statistics()
-                        .and_then(|s| s.execution_time_in_millis())
-                        .unwrap_or(0) as i64,
+                    i64::from(d.query_statistics()
+                        .and_then(aws_sdk_cloudtrail::types::QueryStatisticsForDescribeQuery::execution_time_in_millis)
+                        .unwrap_or(0)),
                 ))
             }
-            Some("QUEUED") | Some("RUNNING") => tokio::time::sleep(Duration::from_millis(20)).await,
+            Some("QUEUED" | "RUNNING") => tokio::time::sleep(Duration::from_millis(20)).await,
             other => bail!("query {id} ended {other:?}: {:?}", d.error_message()),
         }
     }
@@ -174,15 +174,20 @@ async fn finished_athena_query(svc: &Running, sql: &str) -> anyhow::Result<(Stri
             .await?;
         let q = out.query_execution();
         let status = q.and_then(|q| q.status());
-        match status.and_then(|s| s.state()).map(|s| s.as_str()) {
+        match status
+            .and_then(|s| s.state())
+            .map(aws_sdk_athena::types::QueryExecutionState::as_str)
+        {
             Some("SUCCEEDED") => {
                 let bytes = q
                     .and_then(|q| q.statistics())
-                    .and_then(|s| s.data_scanned_in_bytes())
+                    .and_then(
+                        aws_sdk_athena::types::QueryExecutionStatistics::data_scanned_in_bytes,
+                    )
                     .unwrap_or(0);
                 return Ok((id, bytes));
             }
-            Some("QUEUED") | Some("RUNNING") => tokio::time::sleep(Duration::from_millis(20)).await,
+            Some("QUEUED" | "RUNNING") => tokio::time::sleep(Duration::from_millis(20)).await,
             other => bail!(
                 "Athena query {id} ended {other:?}: {:?}",
                 status.and_then(|s| s.state_change_reason())
@@ -200,7 +205,12 @@ fn spread_over_days(base: &[Event], days: usize, per_day: usize) -> Vec<Event> {
         .map(|i| {
             let b = &base[i % base.len()];
             let offset = (b.time_ms - first).rem_euclid(day_ms / 2);
-            fresh(b, i, "days", start + (i / per_day) as i64 * day_ms + offset)
+            fresh(
+                b,
+                i,
+                "days",
+                start + i64::try_from(i / per_day).unwrap_or(i64::MAX) * day_ms + offset,
+            )
         })
         .collect()
 }
@@ -219,7 +229,7 @@ async fn pruning(svc: &Running, days: usize) -> anyhow::Result<Value> {
     let end = newest + chrono::Duration::days(1);
     let end = end - chrono::Duration::seconds(end.timestamp().rem_euclid(86_400));
     let mut out = serde_json::Map::new();
-    for (name, len) in [("one_day", 1i64), ("all_days", days as i64)] {
+    for (name, len) in [("one_day", 1i64), ("all_days", i64::try_from(days)?)] {
         let w = Window::new(end - chrono::Duration::days(len), end)?;
         let sql = check.template.render(&source, &w, &check.params)?;
         let (_, bytes) = finished_athena_query(svc, &sql).await?;
@@ -525,7 +535,7 @@ async fn main() -> anyhow::Result<()> {
             format!("python-collector-{rows}-rows"),
             python["peak_rss_kb"].clone(),
         );
-        for (k, v) in p2.iter() {
+        for (k, v) in &p2 {
             let py_equiv = if k.starts_with("collect-results-") {
                 p2.get(&format!("python-collector-{rows}-rows")).cloned()
             } else {

@@ -1,36 +1,32 @@
 //! `trailwatch checks`: the check catalog.
 
-use trailwatch::checks::Catalog;
+use std::path::Path;
 
-use crate::output::Output;
+use trailwatch::checks::{Catalog, Check};
+
+use crate::output::{render, Layout, Output};
 
 /// Prints the catalog.
 pub fn list(output: Output, dir: Option<&str>) -> anyhow::Result<u8> {
-    let mut catalog = Catalog::bundled()?;
-    if let Some(d) = dir {
-        catalog.add_dir(std::path::Path::new(d))?;
-    }
+    let catalog = Catalog::with_extra(dir.map(Path::new))?;
     match output {
         Output::Json => {
-            let list: Vec<_> = catalog
-                .all()
-                .map(|c| serde_json::json!({"id": c.id, "title": c.title, "severity": c.severity, "control": c.control, "description": c.description}))
-                .collect();
+            let checks: Vec<&Check> = catalog.all().collect();
             println!(
                 "{}",
-                serde_json::to_string_pretty(&serde_json::json!({"checks": list}))?
+                serde_json::to_string_pretty(&serde_json::json!({ "checks": checks }))?
             );
         }
         Output::Table => {
-            for c in catalog.all() {
-                println!(
-                    "{:<40} {:<9} {:<40} {}",
-                    c.id,
-                    c.severity.as_str(),
-                    c.control,
-                    c.title
-                );
-            }
+            let rows = catalog.all().map(|c| {
+                vec![
+                    c.id.clone(),
+                    c.severity.as_str().to_string(),
+                    c.control.clone(),
+                    c.title.clone(),
+                ]
+            });
+            println!("{}", render(&Layout::default(), rows));
         }
     }
     Ok(0)

@@ -4,8 +4,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, Context};
 use trailwatch::alert::sns::SnsAlerts;
+use trailwatch::alert::topic::TopicArn;
 use trailwatch::alert::AlertSink;
 use trailwatch::ledger::{Ledger, LedgerPolicy};
 
@@ -18,16 +19,13 @@ pub async fn sink(
     topic_arn: &str,
     ledger: Option<&Path>,
 ) -> anyhow::Result<(Arc<dyn AlertSink>, Arc<dyn Ledger>)> {
-    let parts: Vec<&str> = topic_arn.split(':').collect();
-    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "sns" {
-        bail!("--topic-arn {topic_arn:?} is not an SNS topic ARN");
-    }
-    let client = aws_sdk_sns::Client::new(&target.sdk);
+    let topic = TopicArn::parse(topic_arn).map_err(|e| anyhow!("--topic-arn {e}"))?;
+    let client = trailwatch::aws::sns(&target.sdk);
     if target.local.is_some() {
         // The embedded service starts with no topics: make the one named.
         client
             .create_topic()
-            .name(parts[5])
+            .name(topic.name())
             .send()
             .await
             .context("creating the topic on the embedded SNS")?;

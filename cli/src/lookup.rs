@@ -1,17 +1,17 @@
-//! `trailwatch lookup` and `trailwatch rules`: the lookup-alert scan from the command line.
+//! `trailwatch lookup`: the lookup-alert scan from the command line.
 
 use anyhow::Context;
 use clap::Args;
-use serde_json::json;
+use serde::Serialize;
 use trailwatch::alert::deliver::{deliver, Delivered};
-use trailwatch::lookup::plan::naive_calls;
+use trailwatch::alert::Alert;
+use trailwatch::lookup::plan::{naive_calls, Plan};
 use trailwatch::lookup::scan::{Collector, Reader, Scan};
 use trailwatch::lookup::sdk::{SdkHistory, REQUESTS_PER_SECOND};
-use trailwatch::rules::RuleSet;
 use trailwatch::window::{parse_duration, parse_time, Window};
 
-use crate::output::Output;
-use crate::serve::LocalArgs;
+use crate::local_args::LocalArgs;
+use crate::output::{render, Layout, Output};
 use crate::target::Target;
 
 /// `trailwatch lookup` options.
@@ -44,32 +44,37 @@ pub struct LookupArgs {
     pub ledger: Option<std::path::PathBuf>,
 }
 
-fn load_rules(dir: Option<&str>) -> RuleSet {
-    let (mut rules, mut errors) = RuleSet::bundled();
-    if let Some(d) = dir {
-        errors.extend(rules.add_dir(std::path::Path::new(d)));
-    }
-    for e in &errors {
-        eprintln!("warning: rule not loaded: {e}");
-    }
-    rules
+/// What `--output json` prints.
+#[derive(Debug, Serialize)]
+struct LookupReport<'a> {
+    window: Window,
+    plan: Option<&'a Plan>,
+    /// LookupEvents calls made.
+    calls: u64,
+    /// The calls a call per rule would take at least.
+    naive_calls: u64,
+    events: u64,
+    malformed: u64,
+    alerts: &'a [Alert],
+    /// With --topic-arn: alerts published now, and those left out as already sent.
+    alerts_sent: Option<u64>,
+    alerts_already_sent: Option<u64>,
 }
 
 /// Scans the window; exit 1 when any rule matched.
 pub async fn lookup(args: LookupArgs) -> anyhow::Result<u8> {
-    let rules = load_rules(args.rules.as_deref());
+    let rules = crate::rules::load(args.rules.as_deref());
     let (endpoint, remote) = match args.endpoint_url.as_deref() {
         Some("aws") => (None, true),
         Some(e) => (Some(e), true),
         None => (None, false),
     };
     let target = Target::connect(&args.local, endpoint, None, remote).await?;
-    let window = match (&args.start, &args.end) {
-        (Some(s), Some(e)) => Window::new(parse_time(s)?, parse_time(e)?)?,
-        _ => {
-            let end = target.now();
-            Window::new(end - parse_duration(&args.since).context("--since")?, end)?
-        }
+    let window = if let (Some(s), Some(e)) = (&args.start, &args.end) {
+        Window::new(parse_time(s)?, parse_time(e)?)?
+    } else {
+        let end = target.now();
+        Window::new(end - parse_duration(&args.since).context("--since")?, end)?
     };
     // The embedded service has no account limit to respect; AWS allows 2 requests a second.
     let rate = if target.local.is_some() {
@@ -77,7 +82,7 @@ pub async fn lookup(args: LookupArgs) -> anyhow::Result<u8> {
     } else {
         REQUESTS_PER_SECOND
     };
-    let history = SdkHistory::new(aws_sdk_cloudtrail::Client::new(&target.sdk), rate);
+    let history = SdkHistory::new(trailwatch::aws::cloudtrail(&target.sdk), rate);
     let sink = match &args.topic_arn {
         Some(topic) => Some(crate::deliver::sink(&target, topic, args.ledger.as_deref()).await?),
         None => None,
@@ -108,27 +113,35 @@ pub async fn lookup(args: LookupArgs) -> anyhow::Result<u8> {
     }
     match args.output {
         Output::Json => {
-            let alerts: Vec<_> = alerts
-                .iter()
-                .map(|a| json!({"rule": a.rule_id, "title": a.title, "severity": a.severity, "event_id": a.event.event_id, "event_time": a.event.event_time, "event_name": a.event.event_name, "principal": a.event.principal, "source_ip": a.event.source_ip, "region": a.event.region, "account": a.event.account, "id": a.id}))
-                .collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(
-                    &json!({"window": window, "plan": scan.plan, "calls": reader.calls, "naive_calls": naive_calls(&rules), "events": collector.events, "malformed": collector.malformed, "alerts": alerts, "alerts_sent": sent.map(|d| d.alerts), "alerts_already_sent": sent.map(|d| d.skipped)})
-                )?
-            );
+            let report = LookupReport {
+                window,
+                plan: scan.plan.as_ref(),
+                calls: reader.calls,
+                naive_calls: naive_calls(&rules),
+                events: collector.events,
+                malformed: collector.malformed,
+                alerts: &alerts,
+                alerts_sent: sent.map(|d| d.alerts),
+                alerts_already_sent: sent.map(|d| d.skipped),
+            };
+            println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Output::Table => {
-            for a in &alerts {
-                let title: String = a.title.chars().take(44).collect();
-                println!(
-                    "{:<19}  {:<8}  {:<44}  {}",
-                    a.event.event_time.get(..19).unwrap_or(&a.event.event_time),
-                    a.severity.as_str(),
-                    title,
-                    a.event.event_name
-                );
+            if !alerts.is_empty() {
+                let layout = Layout {
+                    max: &[(2, 44)],
+                    ..Layout::default()
+                };
+                let rows = alerts.iter().map(|a| {
+                    let time = &a.event.event_time;
+                    vec![
+                        time.get(..19).unwrap_or(time).to_string(),
+                        a.severity.as_str().to_string(),
+                        a.title.clone(),
+                        a.event.event_name.clone(),
+                    ]
+                });
+                println!("{}", render(&layout, rows));
             }
             println!(
                 "\n{} alerts from {} events ({} LookupEvents calls; a call per rule would take at least {}).",
@@ -140,31 +153,4 @@ pub async fn lookup(args: LookupArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(u8::from(!alerts.is_empty()))
-}
-
-/// Prints the rule catalog.
-pub fn list(output: Output, dir: Option<&str>) -> anyhow::Result<u8> {
-    let rules = load_rules(dir);
-    match output {
-        Output::Json => {
-            let list: Vec<_> = rules
-                .rules()
-                .iter()
-                .map(|r| json!({"id": r.id, "title": r.title, "severity": r.severity, "author": r.author, "source": r.source, "indexed": !matches!(r.needs, trailwatch::rules::Needs::Any)}))
-                .collect();
-            println!("{}", serde_json::to_string_pretty(&json!({"rules": list}))?);
-        }
-        Output::Table => {
-            for r in rules.rules() {
-                let title: String = r.title.chars().take(60).collect();
-                println!(
-                    "{:<38} {:<13} {}",
-                    r.id.chars().take(38).collect::<String>(),
-                    r.severity.as_str(),
-                    title
-                );
-            }
-        }
-    }
-    Ok(0)
 }

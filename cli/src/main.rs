@@ -3,8 +3,10 @@
 mod checks;
 mod deliver;
 mod ledger;
+mod local_args;
 mod lookup;
 mod output;
+mod rules;
 mod run;
 mod serve;
 mod table;
@@ -65,8 +67,8 @@ async fn main() -> std::process::ExitCode {
         Command::Run(args) => run::run(args).await,
         Command::Checks { output, checks_dir } => checks::list(output, checks_dir.as_deref()),
         Command::Lookup(args) => lookup::lookup(args).await,
-        Command::Rules { output, rules } => lookup::list(output, rules.as_deref()),
-        Command::Serve(args) => serve::serve(args).await.map(|_| 0u8),
+        Command::Rules { output, rules: dir } => rules::list(output, dir.as_deref()),
+        Command::Serve(args) => serve::serve(args).await.map(|()| 0u8),
     };
     match result {
         Ok(code) => std::process::ExitCode::from(code),

@@ -20,8 +20,8 @@ use trailwatch::pipeline::start::StartInput;
 use trailwatch::pipeline::{collect, drive, engine_for, Deps, QueryRef};
 use trailwatch::window::{parse_duration, parse_time};
 
+use crate::local_args::LocalArgs;
 use crate::output::Output;
-use crate::serve::LocalArgs;
 use crate::target::Target;
 
 /// The query engine to run checks on.
@@ -152,22 +152,19 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
     .await?;
     let now = target.now();
     // Windows are whole minutes ending at the schedule time; round up so nothing recent is lost.
-    let input = match (&args.start, &args.end) {
-        (Some(s), Some(e)) => {
-            parse_time(s)?;
-            StartInput {
-                window_start: Some(s.clone()),
-                time: Some(parse_time(e)?.to_rfc3339()),
-                ..StartInput::default()
-            }
+    let input = if let (Some(s), Some(e)) = (&args.start, &args.end) {
+        parse_time(s)?;
+        StartInput {
+            window_start: Some(s.clone()),
+            time: Some(parse_time(e)?.to_rfc3339()),
+            ..StartInput::default()
         }
-        _ => {
-            parse_duration(&args.since).context("--since")?;
-            StartInput {
-                window: Some(args.since.clone()),
-                time: Some(ceil_minute(now).to_rfc3339()),
-                ..StartInput::default()
-            }
+    } else {
+        parse_duration(&args.since).context("--since")?;
+        StartInput {
+            window: Some(args.since.clone()),
+            time: Some(ceil_minute(now).to_rfc3339()),
+            ..StartInput::default()
         }
     };
     let athena = match kind {
@@ -263,10 +260,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
     }
     Ok(if report.checks.iter().any(|c| c.error.is_some()) {
         2
-    } else if report.checks.iter().any(|c| c.findings > 0) {
-        1
     } else {
-        0
+        u8::from(report.checks.iter().any(|c| c.findings > 0))
     })
 }
 

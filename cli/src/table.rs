@@ -2,15 +2,19 @@
 
 use std::fmt::Write;
 
+use crate::output::{render as render_table, Layout};
 use crate::run::RunReport;
 
-const WIDTH: usize = 100;
+const WIDTH: u16 = 100;
+/// How far each check's rows are indented.
+const INDENT: &str = "  ";
 /// Rows shown per check; `--output json` has them all.
 const MAX_ROWS: usize = 10;
 
-fn cut(s: &str, n: usize) -> String {
+/// `s` cut to `n` characters, ending in `…` when cut.
+fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
-        format!("{s:<n$}")
+        s.to_string()
     } else {
         let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
         t.push('…');
@@ -34,32 +38,33 @@ fn human_bytes(b: i64) -> String {
 /// Renders the run as a summary table, then each check's offending rows.
 pub fn render(r: &RunReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} {} {} {} SCANNED",
-        cut("CHECK", 40),
-        cut("CONTROL", 24),
-        cut("STATUS", 9),
-        cut("FINDINGS", 8)
-    );
-    let _ = writeln!(out, "{}", "-".repeat(WIDTH - 6));
-    for c in &r.checks {
+    let summary = Layout {
+        header: Some(&["CHECK", "CONTROL", "STATUS", "FINDINGS", "SCANNED"]),
+        right: &[3, 4],
+        max: &[(0, 40), (1, 24), (2, 9)],
+        width: Some(WIDTH),
+    };
+    let rows = r.checks.iter().map(|c| {
         let control = c
             .control
             .split(" / ")
             .last()
             .unwrap_or(&c.control)
             .trim_start_matches("Security Hub ");
-        let _ = writeln!(
-            out,
-            "{} {} {} {:>8} {}",
-            cut(&c.id, 40),
-            cut(control, 24),
-            cut(&c.status, 9),
-            c.findings,
-            human_bytes(c.bytes_scanned)
-        );
-    }
+        vec![
+            c.id.clone(),
+            control.to_string(),
+            c.status.clone(),
+            c.findings.to_string(),
+            human_bytes(c.bytes_scanned),
+        ]
+    });
+    let _ = writeln!(out, "{}", render_table(&summary, rows));
+    let offending = Layout {
+        max: &[(1, 26), (2, 20), (3, 15)],
+        width: Some(WIDTH - INDENT.len() as u16),
+        ..Layout::default()
+    };
     for c in r
         .checks
         .iter()
@@ -67,36 +72,28 @@ pub fn render(r: &RunReport) -> String {
     {
         let _ = writeln!(out, "\n{} — {} [{}]", c.id, c.title, c.severity);
         if let Some(e) = &c.error {
-            let _ = writeln!(out, "  error: {}", cut(e, WIDTH - 9).trim_end());
+            let _ = writeln!(out, "{INDENT}error: {}", clip(e, WIDTH as usize - 9));
             continue;
         }
-        for row in c.rows.iter().take(MAX_ROWS) {
-            let get = |k: &str| {
-                row.get(k)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-                    .to_string()
-            };
+        let rows = c.rows.iter().take(MAX_ROWS).map(|row| {
+            let get = |k: &str| row.get(k).and_then(|v| v.as_str()).unwrap_or("");
             let principal = get("principal");
-            let who = principal
-                .rsplit(['/', ':'])
-                .next()
-                .unwrap_or(&principal)
-                .to_string();
-            let line = format!(
-                "  {}  {}  {}  {}  {}",
-                cut(get("event_time").get(..19).unwrap_or(""), 19),
-                cut(&get("event_name"), 26),
-                cut(&who, 20),
-                cut(&get("source_ip"), 15),
-                get("region")
-            );
-            let _ = writeln!(out, "{}", cut(&line, WIDTH).trim_end());
+            let who = principal.rsplit(['/', ':']).next().unwrap_or(principal);
+            vec![
+                get("event_time").get(..19).unwrap_or("").to_string(),
+                get("event_name").to_string(),
+                who.to_string(),
+                get("source_ip").to_string(),
+                get("region").to_string(),
+            ]
+        });
+        for line in render_table(&offending, rows).lines() {
+            let _ = writeln!(out, "{INDENT}{line}");
         }
         if c.rows.len() > MAX_ROWS {
             let _ = writeln!(
                 out,
-                "  … and {} more (--output json lists every row)",
+                "{INDENT}… and {} more (--output json lists every row)",
                 c.rows.len() - MAX_ROWS
             );
         }

@@ -4,11 +4,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use aws_config::{BehaviorVersion, SdkConfig};
 use chrono::{DateTime, Utc};
+use trailwatch::aws::SdkConfig;
 use trailwatch_local::{LakeTiming, Running};
 
-use crate::serve::LocalArgs;
+use crate::local_args::LocalArgs;
 
 /// A connected target.
 pub struct Target {
@@ -31,17 +31,15 @@ fn is_loopback(endpoint: &str) -> bool {
     }
 }
 
+/// Tries per call.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// A loopback endpoint checks no signature: placeholder credentials in `region`. Any other
+/// endpoint, or AWS, gets the environment's credentials and region.
 async fn sdk(endpoint: Option<&str>, region: &str) -> SdkConfig {
     match endpoint {
-        Some(e) if is_loopback(e) => trailwatch::aws::local_config(e, region, 5),
-        Some(e) => {
-            aws_config::defaults(BehaviorVersion::latest())
-                .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5))
-                .endpoint_url(e)
-                .load()
-                .await
-        }
-        None => trailwatch::aws::sdk_config(5, None).await,
+        Some(e) if is_loopback(e) => trailwatch::aws::local_config(e, region, MAX_ATTEMPTS),
+        e => trailwatch::aws::sdk_config_at(e, MAX_ATTEMPTS, None).await,
     }
 }
 

@@ -19,7 +19,7 @@ use crate::exec::execute;
 use crate::jobs::{Full, Inactive, Job, Jobs, LakeTiming, Stats, Status};
 use crate::load::{Event, Partition};
 use crate::page_token;
-use crate::request::str_field;
+use crate::request::{page_size, str_field};
 use crate::sql::{prepare, PrepareError, Prepared};
 use crate::table::{athena_schema, PARTITION_COLUMNS};
 
@@ -366,13 +366,8 @@ impl Athena {
 
     /// GetQueryResults: the header row first on the first page, at most 1000 rows a page.
     pub fn get_query_results(&self, req: &Value) -> Result<Value, ApiError> {
-        let max = match req.get("MaxResults") {
-            None | Some(Value::Null) => 1000,
-            Some(v) => match v.as_u64() {
-                Some(n @ 1..=1000) => n as usize,
-                _ => return Err(invalid("MaxResults must be between 1 and 1000.")),
-            },
-        };
+        let max = page_size(req, "MaxResults", 1000, 1000)
+            .ok_or_else(|| invalid("MaxResults must be between 1 and 1000."))?;
         let token = str_field(req, "NextToken");
         self.with_query(req, |id, q| {
             if q.status != Status::Finished {

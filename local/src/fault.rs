@@ -54,7 +54,11 @@ impl Faults {
         if c.throttle + c.server_error + c.drop <= 0.0 {
             return None;
         }
-        let x: f64 = self.rng.lock().unwrap_or_else(|e| e.into_inner()).gen();
+        let x: f64 = self
+            .rng
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .gen();
         if x < c.throttle {
             Some(Fault::Throttle)
         } else if x < c.throttle + c.server_error {

@@ -129,7 +129,7 @@ pub struct Jobs<X> {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A poisoned lock only means another request panicked; the data is still consistent.
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What a query's work produces.
@@ -262,7 +262,7 @@ impl<X: Send + 'static> Jobs<X> {
             };
             let spent = started.elapsed();
             if spent < min {
-                tokio::time::sleep(min - spent).await;
+                tokio::time::sleep(min.checked_sub(spent).unwrap()).await;
             }
             out
         };

@@ -81,38 +81,35 @@ async fn aws(State(st): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
             json_error(&err)
         };
     }
-    match target {
-        Some(t) => {
-            let op = t.rsplit('.').next().unwrap_or_default().to_string();
-            let req: Value = if body.is_empty() {
-                json!({})
-            } else {
-                match serde_json::from_slice(&body) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        return json_error(&ApiError::client(
-                            "SerializationException",
-                            format!("request body is not JSON: {e}"),
-                        ))
-                    }
+    if let Some(t) = target {
+        let op = t.rsplit('.').next().unwrap_or_default().to_string();
+        let req: Value = if body.is_empty() {
+            json!({})
+        } else {
+            match serde_json::from_slice(&body) {
+                Ok(v) => v,
+                Err(e) => {
+                    return json_error(&ApiError::client(
+                        "SerializationException",
+                        format!("request body is not JSON: {e}"),
+                    ))
                 }
-            };
-            let reply = if t.starts_with("AmazonAthena.") {
-                athena(&st, &op, &req).await
-            } else {
-                cloudtrail(&st, &op, &req, &signed_region(&headers, &st.region)).await
-            };
-            match reply {
-                Ok(v) => json_ok(v),
-                Err(e) => json_error(&e),
             }
+        };
+        let reply = if t.starts_with("AmazonAthena.") {
+            athena(&st, &op, &req).await
+        } else {
+            cloudtrail(&st, &op, &req, &signed_region(&headers, &st.region)).await
+        };
+        match reply {
+            Ok(v) => json_ok(v),
+            Err(e) => json_error(&e),
         }
-        None => {
-            let form: crate::sns::Form = url::form_urlencoded::parse(&body).into_owned().collect();
-            match st.sns.handle(&form, st.clock.now_ms()) {
-                Ok(xml) => (StatusCode::OK, [("content-type", "text/xml")], xml).into_response(),
-                Err(e) => sns_error(&e),
-            }
+    } else {
+        let form: crate::sns::Form = url::form_urlencoded::parse(&body).into_owned().collect();
+        match st.sns.handle(&form, st.clock.now_ms()) {
+            Ok(xml) => (StatusCode::OK, [("content-type", "text/xml")], xml).into_response(),
+            Err(e) => sns_error(&e),
         }
     }
 }

@@ -159,13 +159,15 @@ impl Sns {
             && self
                 .dice
                 .lock()
-                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .gen::<f64>()
                 < self.entry_failure
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Creates a topic (idempotent) and returns its ARN.
@@ -280,12 +282,15 @@ impl Sns {
                 ))
             }
             "ListTopics" => {
-                let topics: String = self
-                    .lock()
-                    .topics
-                    .keys()
-                    .map(|a| format!("<member><TopicArn>{}</TopicArn></member>", xml_escape(a)))
-                    .collect();
+                let topics = self.lock().topics.keys().fold(String::new(), |mut out, a| {
+                    use std::fmt::Write;
+                    let _ = write!(
+                        out,
+                        "<member><TopicArn>{}</TopicArn></member>",
+                        xml_escape(a)
+                    );
+                    out
+                });
                 Ok(envelope(action, &format!("<Topics>{topics}</Topics>")))
             }
             "Publish" => {

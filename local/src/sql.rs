@@ -385,7 +385,7 @@ mod tests {
         .unwrap();
         let fields: Vec<String> = ["a", "b", "c", "d", "t.e", "f"]
             .iter()
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .collect();
         assert_eq!(
             output_names(&p.names, &fields),

@@ -278,19 +278,16 @@ fn build(dt: &DataType, values: &[Option<&Value>]) -> Result<ArrayRef> {
             let mut lengths = Vec::with_capacity(values.len());
             let mut valid = Vec::with_capacity(values.len());
             for v in values {
-                match v {
-                    Some(Value::Object(obj)) => {
-                        for (k, val) in obj {
-                            keys.push(k.clone());
-                            vals.push(json_to_text(val));
-                        }
-                        lengths.push(obj.len());
-                        valid.push(true);
+                if let Some(Value::Object(obj)) = v {
+                    for (k, val) in obj {
+                        keys.push(k.clone());
+                        vals.push(json_to_text(val));
                     }
-                    _ => {
-                        lengths.push(0);
-                        valid.push(false);
-                    }
+                    lengths.push(obj.len());
+                    valid.push(true);
+                } else {
+                    lengths.push(0);
+                    valid.push(false);
                 }
             }
             let DataType::Struct(entry_fields) = entries.data_type() else {
@@ -319,16 +316,13 @@ fn build(dt: &DataType, values: &[Option<&Value>]) -> Result<ArrayRef> {
             let mut lengths = Vec::with_capacity(values.len());
             let mut valid = Vec::with_capacity(values.len());
             for v in values {
-                match v {
-                    Some(Value::Array(items)) => {
-                        flat.extend(items.iter().map(Some));
-                        lengths.push(items.len());
-                        valid.push(true);
-                    }
-                    _ => {
-                        lengths.push(0);
-                        valid.push(false);
-                    }
+                if let Some(Value::Array(items)) = v {
+                    flat.extend(items.iter().map(Some));
+                    lengths.push(items.len());
+                    valid.push(true);
+                } else {
+                    lengths.push(0);
+                    valid.push(false);
                 }
             }
             let child = build(item.data_type(), &flat)?;

@@ -49,7 +49,8 @@ struct CountIf(i64);
 impl Accumulator for CountIf {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let b = cast(&values[0], &DataType::Boolean)?;
-        self.0 += b.as_boolean().true_count() as i64;
+        let n = i64::try_from(b.as_boolean().true_count()).unwrap_or(i64::MAX);
+        self.0 = self.0.saturating_add(n);
         Ok(())
     }
 
@@ -162,12 +163,11 @@ impl ScalarUDFImpl for TrinoUdf {
                         out.push(None);
                         continue;
                     }
-                    let doc: Value = match serde_json::from_str(docs.value(i)) {
-                        Ok(v) => v,
-                        Err(_) => {
-                            out.push(None);
-                            continue;
-                        }
+                    let doc: Value = if let Ok(v) = serde_json::from_str(docs.value(i)) {
+                        v
+                    } else {
+                        out.push(None);
+                        continue;
                     };
                     let found = json_path(&doc, paths.value(i))?;
                     out.push(found.and_then(|v| match (scalar, v) {
@@ -183,7 +183,7 @@ impl ScalarUDFImpl for TrinoUdf {
             Trino::FromIso8601Timestamp => {
                 let s = strings(&arrays[0])?;
                 let mut out = Vec::with_capacity(s.len());
-                for v in s.iter() {
+                for v in &s {
                     out.push(match v {
                         None => None,
                         Some(v) => Some(parse_iso8601(v).ok_or_else(|| {
@@ -262,14 +262,15 @@ fn element_at(container: &ArrayRef, key: &ArrayRef) -> Result<ArrayRef> {
                     continue;
                 }
                 let items = strings(&list.value(i))?;
-                let n = items.len() as i64;
+                let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
                 let k = idx.value(i);
                 // Trino: 1-based, negative counts from the end.
-                let pos = if k > 0 { k - 1 } else { n + k };
+                let pos = if k > 0 { k - 1 } else { n.saturating_add(k) };
                 out.push(
-                    (0..n)
-                        .contains(&pos)
-                        .then(|| items.value(pos as usize).to_string()),
+                    usize::try_from(pos)
+                        .ok()
+                        .filter(|p| *p < items.len())
+                        .map(|p| items.value(p).to_string()),
                 );
             }
             Ok(Arc::new(StringArray::from(out)))

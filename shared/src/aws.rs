@@ -3,22 +3,42 @@
 //! CloudTrail's HTTP 400 ThrottlingException by its code).
 
 use aws_config::retry::RetryConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::BehaviorVersion;
+pub use aws_config::SdkConfig;
 use aws_sdk_cloudtrail::error::{ProvideErrorMetadata, SdkError};
 
 use crate::error::Error;
 
+/// The SDK's standard retries: `max_attempts` tries per call, the first retry after `backoff`
+/// (None: the SDK's 1 s).
+fn retry_config(max_attempts: u32, backoff: Option<std::time::Duration>) -> RetryConfig {
+    let retry = RetryConfig::standard().with_max_attempts(max_attempts);
+    match backoff {
+        Some(b) => retry.with_initial_backoff(b),
+        None => retry,
+    }
+}
+
 /// Loads the SDK configuration from the environment: `max_attempts` tries per call, the first
 /// retry after `backoff` (`TRAILWATCH_RETRY_BACKOFF`; None: the SDK's 1 s).
 pub async fn sdk_config(max_attempts: u32, backoff: Option<std::time::Duration>) -> SdkConfig {
-    let mut retry = RetryConfig::standard().with_max_attempts(max_attempts);
-    if let Some(b) = backoff {
-        retry = retry.with_initial_backoff(b);
+    sdk_config_at(None, max_attempts, backoff).await
+}
+
+/// [`sdk_config`] with every call sent to `endpoint` (None: the environment's
+/// `AWS_ENDPOINT_URL*`, else AWS's endpoints); credentials and region come from the
+/// environment as usual.
+pub async fn sdk_config_at(
+    endpoint: Option<&str>,
+    max_attempts: u32,
+    backoff: Option<std::time::Duration>,
+) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry_config(max_attempts, backoff));
+    if let Some(e) = endpoint {
+        loader = loader.endpoint_url(e);
     }
-    aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(retry)
-        .load()
-        .await
+    loader.load().await
 }
 
 /// A CloudTrail client.
@@ -66,7 +86,7 @@ pub fn local_config(endpoint: &str, region: &str, max_attempts: u32) -> SdkConfi
             None,
             "trailwatch-local",
         )))
-        .retry_config(RetryConfig::standard().with_max_attempts(max_attempts))
+        .retry_config(retry_config(max_attempts, None))
         .build()
 }
 

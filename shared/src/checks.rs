@@ -118,13 +118,19 @@ impl Catalog {
         Ok(c)
     }
 
-    /// The bundled checks plus those in `extra` (if any), each one able to run on `engine`:
-    /// a check that cannot be rendered for it is refused here, with its name and the reason.
-    pub fn load(engine: EngineKind, extra: Option<&Path>) -> Result<Self> {
+    /// The bundled checks plus those in `extra` (if any).
+    pub fn with_extra(extra: Option<&Path>) -> Result<Self> {
         let mut c = Self::bundled()?;
         if let Some(dir) = extra {
             c.add_dir(dir)?;
         }
+        Ok(c)
+    }
+
+    /// The bundled checks plus those in `extra` (if any), each one able to run on `engine`:
+    /// a check that cannot be rendered for it is refused here, with its name and the reason.
+    pub fn load(engine: EngineKind, extra: Option<&Path>) -> Result<Self> {
+        let c = Self::with_extra(extra)?;
         if engine == EngineKind::Athena {
             for check in c.checks.values() {
                 check

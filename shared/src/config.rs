@@ -6,7 +6,6 @@ use crate::athena::AthenaTarget;
 use crate::engine::EngineKind;
 use crate::error::{Error, Result};
 use crate::s3uri::S3Uri;
-use crate::sql::template::store_id;
 use crate::sql::Source;
 use crate::window::parse_duration;
 
@@ -145,7 +144,7 @@ impl Config {
                 .map_err(|e| bad("TRAILWATCH_ATHENA_PROJECTION_START", &v, &e.to_string()))?;
         }
         if let Some(v) = get("TRAILWATCH_EVENT_DATA_STORE") {
-            store_id(&v).map_err(|e| bad("TRAILWATCH_EVENT_DATA_STORE", &v, &e.to_string()))?;
+            Source::lake(&v).map_err(|e| bad("TRAILWATCH_EVENT_DATA_STORE", &v, &e.to_string()))?;
             c.event_data_store = Some(v);
         }
         if let Some(v) = get("TRAILWATCH_OWNER_ACCOUNT_ID") {
@@ -159,13 +158,8 @@ impl Config {
             c.owner_account_id = Some(v);
         }
         if let Some(v) = get("TRAILWATCH_ALERT_TOPIC_ARN") {
-            if !v.starts_with("arn:") || v.split(':').count() < 6 {
-                return Err(bad(
-                    "TRAILWATCH_ALERT_TOPIC_ARN",
-                    &v,
-                    "expected an SNS topic ARN",
-                ));
-            }
+            crate::alert::topic::TopicArn::parse(&v)
+                .map_err(|e| bad("TRAILWATCH_ALERT_TOPIC_ARN", &v, &e))?;
             c.alert_topic_arn = Some(v);
         }
         if let Some(v) = get("TRAILWATCH_DELIVERY_S3_URI") {
@@ -250,7 +244,7 @@ impl Config {
         if let Some(r) = c
             .lookup_regions
             .iter()
-            .find(|r| !crate::alert::is_region(r))
+            .find(|r| !crate::region::is_region(r))
         {
             return Err(bad(
                 "TRAILWATCH_LOOKUP_REGIONS",

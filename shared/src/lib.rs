@@ -17,6 +17,7 @@ pub mod lambda;
 pub mod ledger;
 pub mod lookup;
 pub mod pipeline;
+pub mod region;
 pub mod rules;
 pub mod s3uri;
 pub mod severity;

@@ -15,22 +15,31 @@ pub struct Window {
     pub end: DateTime<Utc>,
 }
 
-/// Parses `30m`, `24h`, `7d`, `2w` (or a bare number of seconds).
+/// Parses `500ms`, `30m`, `24h`, `7d`, `2w`, `1h30m` (humantime's syntax) or a bare number of
+/// seconds. Months and years are refused: they have no fixed length.
 pub fn parse_duration(s: &str) -> Result<Duration> {
     let s = s.trim();
-    let bad = || Error::InvalidInput(format!("duration {s:?}: expected e.g. 500ms, 30m, 24h, 7d"));
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = num.parse().map_err(|_| bad())?;
-    let d = match unit {
-        "ms" => Duration::try_milliseconds(n),
-        "" | "s" => Duration::try_seconds(n),
-        "m" => Duration::try_minutes(n),
-        "h" => Duration::try_hours(n),
-        "d" => Duration::try_days(n),
-        "w" => Duration::try_weeks(n),
-        _ => None,
+    let bad = |why: &str| {
+        Error::InvalidInput(format!(
+            "duration {s:?}: {why} (expected e.g. 500ms, 30m, 24h, 7d, 1h30m)"
+        ))
     };
-    d.filter(|d| *d > Duration::zero()).ok_or_else(bad)
+    let d = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        std::time::Duration::from_secs(s.parse().map_err(|_| bad("too large"))?)
+    } else {
+        let calendar = s
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .any(|unit| matches!(unit, "y" | "year" | "years" | "M" | "month" | "months"));
+        if calendar {
+            return Err(bad("months and years have no fixed length, use days"));
+        }
+        humantime::parse_duration(s).map_err(|e| bad(&e.to_string()))?
+    };
+    let d = Duration::from_std(d).map_err(|_| bad("too large"))?;
+    if d <= Duration::zero() {
+        return Err(bad("not more than zero"));
+    }
+    Ok(d)
 }
 
 /// Parses an RFC 3339 time.
@@ -129,7 +138,18 @@ mod tests {
         assert_eq!(parse_duration("24h").unwrap(), Duration::hours(24));
         assert_eq!(parse_duration("7d").unwrap(), Duration::days(7));
         assert_eq!(parse_duration("90").unwrap(), Duration::seconds(90));
-        for bad in ["", "0h", "h", "-5m", "3y", "1.5h"] {
+        assert_eq!(
+            parse_duration("500ms").unwrap(),
+            Duration::milliseconds(500)
+        );
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::minutes(90));
+        assert_eq!(parse_duration("2w").unwrap(), Duration::days(14));
+        for calendar in ["3y", "2months", "1M"] {
+            let e = parse_duration(calendar).unwrap_err().to_string();
+            assert!(e.contains("no fixed length"), "{calendar}: {e}");
+        }
+        assert_eq!(parse_duration("1.5h").unwrap(), Duration::minutes(90));
+        for bad in ["", "0h", "h", "-5m", "3y", "1..5h", "5 parsecs"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

@@ -225,7 +225,7 @@ async fn main() -> std::process::ExitCode {
     let waited = tokio::select! {
         _ = rx => None,
         status = child.wait() => Some(status),
-        _ = tokio::time::sleep(Duration::from_millis(total_ms)) => {
+        () = tokio::time::sleep(Duration::from_millis(total_ms)) => {
             eprintln!("lambda-harness: {name} did not answer within {total_ms} ms");
             timed_out = true;
             None

@@ -40,14 +40,9 @@ pub fn invictus_events() -> Vec<Value> {
 
 /// A string field by dotted path, or "" when absent.
 pub fn field<'a>(e: &'a Value, path: &str) -> &'a str {
-    let mut cur = e;
-    for p in path.split('.') {
-        match cur.get(p) {
-            Some(v) => cur = v,
-            None => return "",
-        }
-    }
-    cur.as_str().unwrap_or("")
+    e.pointer(&format!("/{}", path.replace('.', "/")))
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// Quick Lake timing for tests: a query is QUEUED for 30 ms and RUNNING for at least 60 ms.
@@ -216,7 +211,10 @@ pub fn lookup_deps(
     settings: trailwatch::lookup::sweep::SweepSettings,
 ) -> trailwatch::lookup::handler::LookupDeps {
     use trailwatch::lookup::sweep::{lanes, Sweeper};
-    let regions: Vec<String> = regions.iter().map(|r| r.to_string()).collect();
+    let regions: Vec<String> = regions
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     let (rules, errors) = trailwatch::rules::RuleSet::bundled();
     assert!(errors.is_empty(), "{errors:?}");
     let lanes = lanes(&regions)
@@ -529,9 +527,11 @@ pub fn derived_events() -> Vec<Value> {
         .filter(|e| e.get("eventName").is_some())
         .enumerate()
         .map(|(i, mut e)| {
-            e["eventTime"] = json!((base + chrono::Duration::seconds(i as i64))
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string());
+            e["eventTime"] = json!(
+                (base + chrono::Duration::seconds(i64::try_from(i).unwrap()))
+                    .format("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string()
+            );
             e["eventID"] = json!(format!("derived-{i:05}"));
             e
         })

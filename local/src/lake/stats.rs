@@ -75,7 +75,7 @@ impl Lake {
             .ok();
             c.and_then(|c| {
                 let a = c.as_primitive::<Int64Type>();
-                (!a.is_empty() && !a.is_null(0)).then(|| a.value(0).max(0) as u64)
+                (!a.is_empty() && !a.is_null(0)).then(|| u64::try_from(a.value(0)).unwrap_or(0))
             })
             .unwrap_or(0)
         };

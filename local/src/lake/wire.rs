@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::format::NULL_TEXT;
 use crate::jobs::{Inactive, Status};
 use crate::page_token;
-use crate::request::str_field;
+use crate::request::{page_size, str_field};
 
 impl Lake {
     /// DescribeQuery.
@@ -45,18 +45,12 @@ impl Lake {
 
     /// GetQueryResults, paged by `MaxQueryResults` (1..1000) and `NextToken`.
     pub fn get_query_results(&self, req: &Value) -> Result<Value, ApiError> {
-        let max = match req.get("MaxQueryResults") {
-            None | Some(Value::Null) => 1000,
-            Some(v) => match v.as_i64() {
-                Some(n @ 1..=1000) => n as usize,
-                _ => {
-                    return Err(ApiError::client(
-                        "InvalidMaxResultsException",
-                        "MaxQueryResults must be between 1 and 1000.",
-                    ))
-                }
-            },
-        };
+        let max = page_size(req, "MaxQueryResults", 1000, 1000).ok_or_else(|| {
+            ApiError::client(
+                "InvalidMaxResultsException",
+                "MaxQueryResults must be between 1 and 1000.",
+            )
+        })?;
         let token = str_field(req, "NextToken");
         self.with_query(req, |id, q| {
             let total = q.result.rows.len();
@@ -124,16 +118,12 @@ impl Lake {
     pub fn list_queries(&self, req: &Value) -> Result<Value, ApiError> {
         let store = required(req, "EventDataStore")?;
         self.check_store(Some(store))?;
-        let max = match req.get("MaxResults").and_then(Value::as_i64) {
-            None => 1000,
-            Some(n @ 1..=1000) => n as usize,
-            Some(_) => {
-                return Err(ApiError::client(
-                    "InvalidMaxResultsException",
-                    "MaxResults must be between 1 and 1000.",
-                ))
-            }
-        };
+        let max = page_size(req, "MaxResults", 1000, 1000).ok_or_else(|| {
+            ApiError::client(
+                "InvalidMaxResultsException",
+                "MaxResults must be between 1 and 1000.",
+            )
+        })?;
         let status = str_field(req, "QueryStatus");
         let start = req
             .get("StartTime")

@@ -18,6 +18,7 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::load::Event;
 use crate::page_token;
+use crate::request::page_size;
 
 const NINETY_DAYS_MS: i64 = 90 * 86_400_000;
 
@@ -176,18 +177,12 @@ impl EventHistory {
                 Some((key.to_string(), value.to_string()))
             }
         };
-        let max = match req.get("MaxResults") {
-            None | Some(Value::Null) => 50,
-            Some(v) => match v.as_i64() {
-                Some(n @ 1..=50) => n as usize,
-                _ => {
-                    return Err(ApiError::client(
-                        "InvalidMaxResultsException",
-                        "MaxResults must be between 1 and 50.",
-                    ))
-                }
-            },
-        };
+        let max = page_size(req, "MaxResults", 50, 50).ok_or_else(|| {
+            ApiError::client(
+                "InvalidMaxResultsException",
+                "MaxResults must be between 1 and 50.",
+            )
+        })?;
         if let Some(cat) = req.get("EventCategory").and_then(Value::as_str) {
             if cat != "insight" {
                 return Err(ApiError::client(

@@ -14,6 +14,7 @@ impl RateLimit {
         if rate <= 0.0 || !rate.is_finite() {
             return Self(None);
         }
+        // A whole second's requests may come at once; `as` saturates a huge rate.
         let burst = NonZeroU32::new(rate.max(1.0) as u32).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::with_period(std::time::Duration::from_secs_f64(1.0 / rate))
             .map(|q| q.allow_burst(burst));

@@ -2,6 +2,7 @@
 
 pub mod deliver;
 pub mod sns;
+pub mod topic;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
+use crate::region::is_region;
 use crate::severity::Severity;
 
 /// SNS's message limit; notifications stay under it with headroom for attributes.
@@ -95,19 +97,6 @@ pub fn alert_id(rule_id: &str, event_id: &str) -> String {
     h.update([0]);
     h.update(event_id.as_bytes());
     hex::encode(&h.finalize()[..16])
-}
-
-/// Whether `s` has the shape of an AWS region name (`us-east-1`, `us-gov-west-1`, `eu-central-2`).
-pub fn is_region(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts
-            .last()
-            .is_some_and(|n| (1..=2).contains(&n.len()) && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// The CloudTrail console page of an event. The region becomes part of the host name, so only

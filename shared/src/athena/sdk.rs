@@ -83,9 +83,9 @@ impl QueryEngine for SdkAthena {
             status: status(st.and_then(|s| s.state()))?,
             events_matched: 0,
             events_scanned: 0,
-            bytes_scanned: stats.and_then(|s| s.data_scanned_in_bytes()).unwrap_or(0),
+            bytes_scanned: stats.and_then(aws_sdk_athena::types::QueryExecutionStatistics::data_scanned_in_bytes).unwrap_or(0),
             execution_ms: stats
-                .and_then(|s| s.engine_execution_time_in_millis())
+                .and_then(aws_sdk_athena::types::QueryExecutionStatistics::engine_execution_time_in_millis)
                 .unwrap_or(0),
             error_message: st.and_then(|s| s.state_change_reason()).map(str::to_string),
         })

@@ -24,7 +24,9 @@ impl SdkLake {
 }
 
 fn status(s: Option<&aws_sdk_cloudtrail::types::QueryStatus>) -> Result<QueryStatus> {
-    let text = s.map(|s| s.as_str()).unwrap_or_default();
+    let text = s
+        .map(aws_sdk_cloudtrail::types::QueryStatus::as_str)
+        .unwrap_or_default();
     QueryStatus::parse(text).ok_or_else(|| Error::Aws {
         code: "UnknownQueryStatus".into(),
         message: format!("Lake reported status {text:?}"),
@@ -67,12 +69,12 @@ impl QueryEngine for SdkLake {
         let stats = out.query_statistics();
         Ok(QueryState {
             status: status(out.query_status())?,
-            events_matched: stats.and_then(|s| s.events_matched()).unwrap_or(0),
-            events_scanned: stats.and_then(|s| s.events_scanned()).unwrap_or(0),
-            bytes_scanned: stats.and_then(|s| s.bytes_scanned()).unwrap_or(0),
-            execution_ms: stats
-                .and_then(|s| s.execution_time_in_millis())
-                .unwrap_or(0) as i64,
+            events_matched: stats.and_then(aws_sdk_cloudtrail::types::QueryStatisticsForDescribeQuery::events_matched).unwrap_or(0),
+            events_scanned: stats.and_then(aws_sdk_cloudtrail::types::QueryStatisticsForDescribeQuery::events_scanned).unwrap_or(0),
+            bytes_scanned: stats.and_then(aws_sdk_cloudtrail::types::QueryStatisticsForDescribeQuery::bytes_scanned).unwrap_or(0),
+            execution_ms: i64::from(stats
+                .and_then(aws_sdk_cloudtrail::types::QueryStatisticsForDescribeQuery::execution_time_in_millis)
+                .unwrap_or(0)),
             error_message: out.error_message().map(str::to_string),
         })
     }
@@ -104,7 +106,8 @@ impl QueryEngine for SdkLake {
                 .and_then(|s| QueryStatus::parse(s.as_str())),
             rows,
             next_token: out.next_token().map(str::to_string),
-            bytes_scanned: stats.and_then(|s| s.bytes_scanned()),
+            bytes_scanned: stats
+                .and_then(aws_sdk_cloudtrail::types::QueryStatistics::bytes_scanned),
         })
     }
 

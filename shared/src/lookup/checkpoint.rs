@@ -72,7 +72,7 @@ impl Checkpoints for MemoryCheckpoints {
         Ok(self
             .0
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(lane)
             .cloned())
     }
@@ -83,7 +83,10 @@ impl Checkpoints for MemoryCheckpoints {
         checkpoint: &Checkpoint,
         previous: Option<u64>,
     ) -> Result<u64> {
-        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut m = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let current = m.get(lane).map(|s| s.version);
         if current != previous {
             return Err(Error::SweepBusy(format!(

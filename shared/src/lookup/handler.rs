@@ -1,6 +1,7 @@
 //! lookup-alert: a scheduled sweep of event history, or one EventBridge CloudTrail event, checked
 //! against the same rules; matches are published as alerts, each once.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -39,10 +40,7 @@ impl LookupDeps {
     pub async fn from_env() -> Result<Self> {
         let config = Config::from_env()?;
         let topic = config.require_topic()?.to_string();
-        let (mut rules, mut errors) = RuleSet::bundled();
-        if let Some(dir) = &config.rules_dir {
-            errors.extend(rules.add_dir(std::path::Path::new(dir)));
-        }
+        let (rules, errors) = RuleSet::with_extra(config.rules_dir.as_deref().map(Path::new));
         for e in &errors {
             // A broken user rule must not stop the others.
             tracing::error!(file = %e.file, reason = %e.reason, "rule not loaded");
@@ -57,17 +55,16 @@ impl LookupDeps {
                 (lane, history)
             })
             .collect();
-        let checkpoints: Arc<dyn Checkpoints> = match &config.ledger_table {
-            Some(t) => Arc::new(DynamoCheckpoints::new(
+        let checkpoints: Arc<dyn Checkpoints> = if let Some(t) = &config.ledger_table {
+            Arc::new(DynamoCheckpoints::new(
                 crate::aws::dynamodb(&sdk),
                 t.clone(),
-            )),
-            None => {
-                tracing::warn!(
-                    "no TRAILWATCH_LEDGER_TABLE: each sweep starts afresh, no checkpoints kept"
-                );
-                Arc::new(MemoryCheckpoints::default())
-            }
+            ))
+        } else {
+            tracing::warn!(
+                "no TRAILWATCH_LEDGER_TABLE: each sweep starts afresh, no checkpoints kept"
+            );
+            Arc::new(MemoryCheckpoints::default())
         };
         Ok(Self {
             sweeper: Sweeper {

@@ -189,18 +189,15 @@ impl<'a> Reader<'a> {
             }
             scan.plan = Some(plan);
         }
-        match page.next_token {
-            Some(t) => {
-                if let Some(oldest) = page.events.iter().filter_map(|e| e.event_time).min() {
-                    scan.upper = Some(oldest.min(end));
-                }
-                self.cursor = Some((end, Some(t)));
+        if let Some(t) = page.next_token {
+            if let Some(oldest) = page.events.iter().filter_map(|e| e.event_time).min() {
+                scan.upper = Some(oldest.min(end));
             }
-            None => {
-                scan.step += 1;
-                scan.upper = None;
-                self.cursor = None;
-            }
+            self.cursor = Some((end, Some(t)));
+        } else {
+            scan.step += 1;
+            scan.upper = None;
+            self.cursor = None;
         }
         Ok(Some(alerts))
     }

@@ -229,19 +229,18 @@ impl Sweeper {
     ) -> Result<LaneReport> {
         let s = &self.settings;
         let key = lane.key();
-        let (mut cp, mut version) = match self.checkpoints.load(&key).await? {
-            Some(stored) => (stored.checkpoint, Some(stored.version)),
-            None => {
-                let start = now - s.lag - s.lookback;
-                (
-                    Checkpoint {
-                        fresh_until: start,
-                        final_until: start,
-                        active: None,
-                    },
-                    None,
-                )
-            }
+        let (mut cp, mut version) = if let Some(stored) = self.checkpoints.load(&key).await? {
+            (stored.checkpoint, Some(stored.version))
+        } else {
+            let start = now - s.lag - s.lookback;
+            (
+                Checkpoint {
+                    fresh_until: start,
+                    final_until: start,
+                    active: None,
+                },
+                None,
+            )
         };
         let mut report = LaneReport {
             lane: key.clone(),

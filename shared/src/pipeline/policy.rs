@@ -19,7 +19,10 @@ pub struct RetryRule {
 impl RetryRule {
     /// The wait before retry number `n` (0-based), as Step Functions computes it.
     pub fn delay(&self, n: u32) -> Duration {
-        let secs = f64::from(self.interval_secs) * self.backoff_rate.powi(n.min(1000) as i32);
+        let secs = f64::from(self.interval_secs)
+            * self
+                .backoff_rate
+                .powi(i32::try_from(n.min(1000)).unwrap_or(1000));
         Duration::from_secs_f64(secs.min(86_400.0))
     }
 

@@ -50,8 +50,8 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
         file: file.to_string(),
         reason,
     };
-    let yaml: serde_yaml::Value =
-        serde_yaml::from_str(text).map_err(|e| bad(format!("not YAML: {e}")))?;
+    let yaml: serde_norway::Value =
+        serde_norway::from_str(text).map_err(|e| bad(format!("not YAML: {e}")))?;
     let get = |k: &str| yaml.get(k).and_then(|v| v.as_str()).map(str::to_string);
     let logsource = yaml
         .get("logsource")
@@ -128,17 +128,33 @@ impl RuleSet {
         (set, errors)
     }
 
-    /// Adds the rules under `dir` (recursively); a broken file is reported, the others load.
+    /// The bundled rules plus those under `extra` (if any); a broken file is reported, the
+    /// others load.
+    pub fn with_extra(extra: Option<&Path>) -> (Self, Vec<RuleError>) {
+        let (mut rules, mut errors) = Self::bundled();
+        if let Some(dir) = extra {
+            errors.extend(rules.add_dir(dir));
+        }
+        (rules, errors)
+    }
+
+    /// Adds every rule file under `dir` (recursively); returns the files that could not be
+    /// loaded, with the reason (the others are kept).
     pub fn add_dir(&mut self, dir: &Path) -> Vec<RuleError> {
         let mut errors = Vec::new();
         let mut paths = Vec::new();
-        if let Err(e) = walk(dir, &mut paths) {
-            errors.push(RuleError {
-                file: dir.display().to_string(),
-                reason: e.to_string(),
-            });
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+            match entry {
+                Ok(e) if e.file_type().is_file() && is_rule_file(e.path()) => {
+                    paths.push(e.into_path());
+                }
+                Ok(_) => {}
+                Err(e) => errors.push(RuleError {
+                    file: e.path().unwrap_or(dir).display().to_string(),
+                    reason: e.to_string(),
+                }),
+            }
         }
-        paths.sort();
         for p in paths {
             let name = p.display().to_string();
             match std::fs::read_to_string(&p) {
@@ -234,18 +250,6 @@ fn collect<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {
     for d in dir.dirs() {
         collect(d, out);
     }
-}
-
-fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let p = entry?.path();
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if is_rule_file(&p) {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

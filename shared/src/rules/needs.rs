@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_yaml::Value;
+use serde_norway::Value;
 
 /// A lookup key: which attribute, and its value as the rule writes it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -199,7 +199,7 @@ impl Parser<'_> {
                 }
                 n
             }
-            Some(Tok::OneOf) | Some(Tok::AllOf) => {
+            Some(Tok::OneOf | Tok::AllOf) => {
                 let Some(Tok::Word(p)) = self.peek().cloned() else {
                     return Needs::Any;
                 };
@@ -229,7 +229,7 @@ pub fn rule_needs(detection: &Value) -> Needs {
         match (k.as_str(), v) {
             (Some("condition"), Value::String(c)) => conditions.push(c.clone()),
             (Some("condition"), Value::Sequence(cs)) => {
-                conditions.extend(cs.iter().filter_map(|c| c.as_str().map(str::to_string)))
+                conditions.extend(cs.iter().filter_map(|c| c.as_str().map(str::to_string)));
             }
             (Some("timeframe"), _) => {}
             (Some(name), sel) => {
@@ -263,7 +263,7 @@ mod tests {
     use super::*;
 
     fn needs(yaml: &str) -> Needs {
-        rule_needs(&serde_yaml::from_str(yaml).unwrap())
+        rule_needs(&serde_norway::from_str(yaml).unwrap())
     }
 
     fn names(v: &[&str]) -> Needs {

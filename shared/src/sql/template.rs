@@ -485,7 +485,7 @@ mod tests {
         for (sql, kind) in refused {
             match Template::parse(&sql, &d) {
                 Err(TemplateError::Embedded(name, k)) => {
-                    assert_eq!((name.as_str(), k), ("user", kind), "{sql}")
+                    assert_eq!((name.as_str(), k), ("user", kind), "{sql}");
                 }
                 other => panic!("{sql}: {other:?}"),
             }
