@@ -20,7 +20,13 @@ mod tests {
 
     #[test]
     fn region_shapes() {
-        for r in ["us-east-1", "us-gov-west-1", "eu-central-2", "il-central-1"] {
+        for r in [
+            "us-east-1",
+            "us-gov-west-1",
+            "eu-central-2",
+            "ap-southeast-3",
+            "il-central-1",
+        ] {
             assert!(is_region(r), "{r}");
         }
         for r in [

@@ -45,12 +45,7 @@ impl Lake {
 
     /// GetQueryResults, paged by `MaxQueryResults` (1..1000) and `NextToken`.
     pub fn get_query_results(&self, req: &Value) -> Result<Value, ApiError> {
-        let max = page_size(req, "MaxQueryResults", 1000, 1000).ok_or_else(|| {
-            ApiError::client(
-                "InvalidMaxResultsException",
-                "MaxQueryResults must be between 1 and 1000.",
-            )
-        })?;
+        let max = max_results(req, "MaxQueryResults")?;
         let token = str_field(req, "NextToken");
         self.with_query(req, |id, q| {
             let total = q.result.rows.len();
@@ -118,12 +113,7 @@ impl Lake {
     pub fn list_queries(&self, req: &Value) -> Result<Value, ApiError> {
         let store = required(req, "EventDataStore")?;
         self.check_store(Some(store))?;
-        let max = page_size(req, "MaxResults", 1000, 1000).ok_or_else(|| {
-            ApiError::client(
-                "InvalidMaxResultsException",
-                "MaxResults must be between 1 and 1000.",
-            )
-        })?;
+        let max = max_results(req, "MaxResults")?;
         let status = str_field(req, "QueryStatus");
         let start = req
             .get("StartTime")
@@ -169,4 +159,14 @@ impl Lake {
         }
         Ok(out)
     }
+}
+
+/// A page size Lake accepts (1..=1000, 1000 when absent).
+fn max_results(req: &Value, name: &str) -> Result<usize, ApiError> {
+    page_size(req, name, 1000, 1000).ok_or_else(|| {
+        ApiError::client(
+            "InvalidMaxResultsException",
+            format!("{name} must be between 1 and 1000."),
+        )
+    })
 }

@@ -384,26 +384,11 @@ mod tests {
 
     #[test]
     fn links_take_only_real_regions() {
-        for r in [
-            "us-east-1",
-            "us-gov-west-1",
-            "eu-central-2",
-            "ap-southeast-3",
-            "il-central-1",
-        ] {
-            assert!(is_region(r), "{r}");
+        // Which names are regions is `region`'s test; here, that the link obeys it.
+        for r in ["us-gov-west-1", "il-central-1"] {
             assert!(console_link(r, "e").starts_with(&format!("https://{r}.console")));
         }
-        for r in [
-            "",
-            "evil.com/x",
-            "us-east-1.evil.com",
-            "US-EAST-1",
-            "us-east",
-            "x-y-1",
-            "us-east-123",
-        ] {
-            assert!(!is_region(r), "{r}");
+        for r in ["", "evil.com/x", "us-east-1.evil.com", "US-EAST-1"] {
             assert!(console_link(r, "e").starts_with("https://us-east-1.console.aws.amazon.com/"));
         }
         assert!(console_link("us-east-1", "a/b?c#d").ends_with("/events/a%2Fb%3Fc%23d"));
