@@ -260,9 +260,8 @@ impl<X: Send + 'static> Jobs<X> {
                 Err(e) if e.is_panic() => Err(format!("the query failed: {}", panic_text(e))),
                 Err(_) => Err("the query was stopped".to_string()),
             };
-            let spent = started.elapsed();
-            if spent < min {
-                tokio::time::sleep(min.checked_sub(spent).unwrap()).await;
+            if let Some(rest) = min.checked_sub(started.elapsed()) {
+                tokio::time::sleep(rest).await;
             }
             out
         };
