@@ -218,8 +218,8 @@ async fn aws_example_queries_run_except_those_lake_rejects() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lake_query_is_queued_then_running_then_cancelled() {
     let svc = start_service(|c| {
-        c.lake.queued = Duration::from_secs(2);
-        c.lake.running = Duration::from_secs(5);
+        c.queries.queued = Duration::from_secs(2);
+        c.queries.running = Duration::from_secs(5);
     })
     .await;
     let ct = cloudtrail(svc.endpoint(), 1);
@@ -256,8 +256,8 @@ async fn lake_query_is_queued_then_running_then_cancelled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lake_errors_and_lifecycle() {
     let svc = start_service(|c| {
-        c.lake.running = Duration::from_millis(1500);
-        c.lake.max_concurrent = 3;
+        c.queries.running = Duration::from_millis(1500);
+        c.queries.max_concurrent = 3;
     })
     .await;
     let ct = cloudtrail(svc.endpoint(), 1);
@@ -353,8 +353,8 @@ async fn lake_errors_and_lifecycle() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queries_past_the_run_limit_time_out() {
     let svc = start_service(|c| {
-        c.lake.running = Duration::from_millis(800);
-        c.lake.run_limit = Duration::from_millis(200);
+        c.queries.running = Duration::from_millis(800);
+        c.queries.run_limit = Duration::from_millis(200);
     })
     .await;
     let ct = cloudtrail(svc.endpoint(), 1);
@@ -1022,8 +1022,8 @@ async fn an_overflowing_query_fails_and_frees_its_slot() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runaway_queries_stop_at_the_cap_and_old_ones_are_evicted() {
     let svc = start_service(|c| {
-        c.lake.max_result_rows = 10_000;
-        c.lake.max_finished = 2;
+        c.queries.max_result_rows = 10_000;
+        c.queries.max_finished = 2;
     })
     .await;
     let ct = cloudtrail(svc.endpoint(), 1);

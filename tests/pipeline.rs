@@ -261,7 +261,7 @@ async fn failed_cancelled_timed_out_and_deadline_paths_on_both_engines() {
     };
     let ok_sql = "SELECT eventID AS event_id FROM {event_data_store} WHERE eventTime >= {window_start} AND eventTime < {window_end}";
     for engine in [EngineKind::Lake, EngineKind::Athena] {
-        let svc = start_service(|c| c.lake.running = Duration::from_millis(1500)).await;
+        let svc = start_service(|c| c.queries.running = Duration::from_millis(1500)).await;
         let topic = topic(&svc).await;
         let deps = deps_for(&svc, &topic, test_config(), engine);
         // FAILED: a runtime error inside the engine, its reason kept.
@@ -299,8 +299,8 @@ async fn failed_cancelled_timed_out_and_deadline_paths_on_both_engines() {
 
         // The run limit: Lake ends the query TIMED_OUT, Athena FAILED.
         let svc = start_service(|c| {
-            c.lake.running = Duration::from_millis(600);
-            c.lake.run_limit = Duration::from_millis(150);
+            c.queries.running = Duration::from_millis(600);
+            c.queries.run_limit = Duration::from_millis(150);
         })
         .await;
         let topic = trailwatch_tests::topic(&svc).await;
@@ -360,8 +360,8 @@ async fn athena_refuses_what_would_silently_read_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn too_many_queries_is_a_distinct_retryable_error() {
     let svc = start_service(|c| {
-        c.lake.running = Duration::from_millis(1000);
-        c.lake.max_concurrent = 2;
+        c.queries.running = Duration::from_millis(1000);
+        c.queries.max_concurrent = 2;
     })
     .await;
     let topic = topic(&svc).await;
@@ -691,7 +691,7 @@ async fn a_check_with_100000_findings_is_delivered_whole_within_sns_limits() {
         .collect();
     let config = trailwatch_local::Config {
         addr: "127.0.0.1:0".parse().unwrap(),
-        lake: fast_lake(),
+        queries: fast_queries(),
         lookup_rate: 0.0,
         ..trailwatch_local::Config::default()
     };

@@ -78,7 +78,7 @@ fn the_asl_encodes_the_shared_retry_policy() {
 async fn a_check_polls_by_retry_and_collects_every_page_on_both_engines() {
     let s = sfn();
     for engine in [EngineKind::Lake, EngineKind::Athena] {
-        let svc = start_service(|c| c.lake.running = Duration::from_millis(1200)).await;
+        let svc = start_service(|c| c.queries.running = Duration::from_millis(1200)).await;
         let topic = topic(&svc).await;
         let config = s.check_config(svc.endpoint(), &topic);
         let input = json!({"check_id": "cis-cw02-unauthorized-api-calls", "time": "2023-07-10T13:00:00Z", "window": "2h"});
@@ -165,7 +165,7 @@ async fn an_athena_query_that_fails_alerts_with_athenas_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_athena_query_past_its_deadline_is_cancelled_and_alerted() {
     let s = sfn();
-    let svc = start_service(|c| c.lake.running = Duration::from_secs(8)).await;
+    let svc = start_service(|c| c.queries.running = Duration::from_secs(8)).await;
     let topic = topic(&svc).await;
     let config = s.check_config(svc.endpoint(), &topic);
     let input = json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2023-07-10T13:00:00Z", "window": "2h"});
@@ -214,8 +214,8 @@ async fn an_athena_query_past_its_deadline_is_cancelled_and_alerted() {
 async fn a_query_that_times_out_alerts_and_fails() {
     let s = sfn();
     let svc = start_service(|c| {
-        c.lake.running = Duration::from_millis(800);
-        c.lake.run_limit = Duration::from_millis(200);
+        c.queries.running = Duration::from_millis(800);
+        c.queries.run_limit = Duration::from_millis(200);
     })
     .await;
     let topic = topic(&svc).await;

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use trailwatch::pipeline::policy;
 use trailwatch::rules::RuleSet;
 use trailwatch_local::load::{load_paths, Event, Loaded};
-use trailwatch_local::{Config, LakeTiming, Running};
+use trailwatch_local::{Config, QueryTiming, Running};
 
 #[derive(Parser)]
 struct Args {
@@ -82,12 +82,12 @@ fn replicate(base: &[Event], n: usize) -> Vec<Event> {
 
 async fn service(
     events: Vec<Event>,
-    lake: LakeTiming,
+    queries: QueryTiming,
     lookup_rate: f64,
 ) -> anyhow::Result<Running> {
     let config = Config {
         addr: "127.0.0.1:0".parse()?,
-        lake,
+        queries,
         lookup_rate,
         ..Config::default()
     };
@@ -101,11 +101,11 @@ async fn service(
     .await?)
 }
 
-fn instant_lake() -> LakeTiming {
-    LakeTiming {
+fn instant_queries() -> QueryTiming {
+    QueryTiming {
         queued: Duration::ZERO,
         running: Duration::ZERO,
-        ..LakeTiming::default()
+        ..QueryTiming::default()
     }
 }
 
@@ -381,7 +381,7 @@ async fn main() -> anyhow::Result<()> {
         let n = if q { 20_000 } else { 1_000_000 };
         let many = replicate(&base, n);
         let t = Instant::now();
-        let big = service(many, instant_lake(), 0.0).await?;
+        let big = service(many, instant_queries(), 0.0).await?;
         let index_eps = n as f64 / t.elapsed().as_secs_f64();
         let sql = format!(
         "SELECT eventSource, eventName, count(*) AS n FROM {} WHERE eventTime >= '2023-01-01 00:00:00' AND readOnly = false GROUP BY eventSource, eventName ORDER BY n DESC",
@@ -407,11 +407,11 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // Services for the functions: the sample (LookupEvents limited to 2/s) and 100k query rows.
-    let sample = service(base.clone(), instant_lake(), 2.0).await?;
+    let sample = service(base.clone(), instant_queries(), 2.0).await?;
     let sample_topic = topic(&sample).await?;
     if args.runs("functions") {
         let rows = if q { 3_000 } else { 100_000 };
-        let wide = service(replicate(&base, rows), instant_lake(), 0.0).await?;
+        let wide = service(replicate(&base, rows), instant_queries(), 0.0).await?;
         let wide_topic = topic(&wide).await?;
 
         // P1: cold start, each binary vs a Python runtime building the same boto3 clients.
@@ -610,7 +610,12 @@ async fn main() -> anyhow::Result<()> {
     if args.runs("pruning") {
         let days = if q { 3 } else { 30 };
         let per_day = if q { 300 } else { 2_900 };
-        let month = service(spread_over_days(&base, days, per_day), instant_lake(), 0.0).await?;
+        let month = service(
+            spread_over_days(&base, days, per_day),
+            instant_queries(),
+            0.0,
+        )
+        .await?;
         let p7 = pruning(&month, days).await?;
         month.shutdown().await;
         table.push((
@@ -720,10 +725,10 @@ async fn transitions(args: &Args) -> anyhow::Result<Value> {
     base.truncate(500);
     let svc = service(
         base,
-        LakeTiming {
+        QueryTiming {
             queued: Duration::from_millis(50),
             running: Duration::from_millis(1200),
-            ..LakeTiming::default()
+            ..QueryTiming::default()
         },
         0.0,
     )

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Args;
-use trailwatch_local::{FaultConfig, LakeTiming};
+use trailwatch_local::{FaultConfig, QueryTiming};
 
 use crate::local_args::LocalArgs;
 
@@ -54,11 +54,11 @@ pub struct ServeArgs {
 /// Runs the service until killed; prints one JSON line describing it first.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = args.local.config(args.addr);
-    config.lake = LakeTiming {
+    config.queries = QueryTiming {
         queued: Duration::from_millis(args.queued_ms),
         running: Duration::from_millis(args.running_ms),
         run_limit: Duration::from_secs(args.run_limit_secs),
-        ..LakeTiming::default()
+        ..QueryTiming::default()
     };
     config.lookup_rate = args.lookup_rate;
     config.athena.bytes_cutoff = args.athena_bytes_cutoff;

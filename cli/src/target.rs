@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
 use trailwatch::aws::SdkConfig;
-use trailwatch_local::{LakeTiming, Running};
+use trailwatch_local::{QueryTiming, Running};
 
 use crate::local_args::LocalArgs;
 
@@ -70,10 +70,10 @@ impl Target {
                 let mut config = local.config(SocketAddr::from(([127, 0, 0, 1], 0)));
                 // In-process for one user: AWS's per-account LookupEvents limit has nothing to protect.
                 config.lookup_rate = 0.0;
-                config.lake = LakeTiming {
+                config.queries = QueryTiming {
                     queued: Duration::from_millis(20),
                     running: Duration::from_millis(50),
-                    ..LakeTiming::default()
+                    ..QueryTiming::default()
                 };
                 let running = trailwatch_local::start(config).await.context("starting the local CloudTrail service")?;
                 for e in &running.summary.errors {

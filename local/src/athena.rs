@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::exec::execute;
-use crate::jobs::{Full, Inactive, Job, Jobs, LakeTiming, Stats, Status};
+use crate::jobs::{Full, Inactive, Job, Jobs, QueryTiming, Stats, Status};
 use crate::load::{Event, Partition};
 use crate::page_token;
 use crate::request::{page_size, str_field};
@@ -98,7 +98,7 @@ impl Athena {
         events: &[Event],
         sizes: &[u64],
         settings: AthenaSettings,
-        timing: LakeTiming,
+        timing: QueryTiming,
         clock: crate::clock::Clock,
     ) -> datafusion::error::Result<Arc<Self>> {
         let config = SessionConfig::new()

@@ -11,7 +11,7 @@ use crate::clock::Clock;
 
 /// How long queries take locally, shortened or lengthened for tests.
 #[derive(Debug, Clone)]
-pub struct LakeTiming {
+pub struct QueryTiming {
     /// Time a query stays QUEUED.
     pub queued: Duration,
     /// Least time a query stays RUNNING (neither Lake nor Athena is ever instant).
@@ -29,7 +29,7 @@ pub struct LakeTiming {
     pub max_finished: usize,
 }
 
-impl Default for LakeTiming {
+impl Default for QueryTiming {
     fn default() -> Self {
         Self {
             queued: Duration::from_millis(200),
@@ -122,7 +122,7 @@ pub struct Inactive;
 
 /// Every query of one API, and their lifecycle.
 pub struct Jobs<X> {
-    timing: LakeTiming,
+    timing: QueryTiming,
     clock: Clock,
     queries: Mutex<HashMap<String, Job<X>>>,
 }
@@ -137,7 +137,7 @@ pub type Outcome = Result<(ResultSet, Stats), String>;
 
 impl<X: Send + 'static> Jobs<X> {
     /// An empty registry.
-    pub fn new(timing: LakeTiming, clock: Clock) -> Arc<Self> {
+    pub fn new(timing: QueryTiming, clock: Clock) -> Arc<Self> {
         Arc::new(Self {
             timing,
             clock,

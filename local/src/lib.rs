@@ -30,7 +30,7 @@ use serde::Serialize;
 pub use athena::{AthenaSettings, AthenaSummary};
 pub use clock::{Clock, ClockSpec};
 pub use fault::FaultConfig;
-pub use jobs::LakeTiming;
+pub use jobs::QueryTiming;
 pub use load::{LoadError, SourceReport};
 pub use sns::Published;
 
@@ -46,7 +46,8 @@ pub struct Config {
     pub account_id: String,
     /// The event data store id; a random UUID when not given.
     pub event_data_store_id: Option<String>,
-    pub lake: LakeTiming,
+    /// How long Lake and Athena queries take, and their limits.
+    pub queries: QueryTiming,
     /// The local Athena's workgroup, database, table and limits.
     pub athena: AthenaSettings,
     /// LookupEvents requests per second before ThrottlingException (2 on AWS); 0 = unlimited.
@@ -65,7 +66,7 @@ impl Default for Config {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
             event_data_store_id: None,
-            lake: LakeTiming::default(),
+            queries: QueryTiming::default(),
             athena: AthenaSettings::default(),
             lookup_rate: 2.0,
             arrival: lookup::Arrival::default(),
@@ -194,12 +195,12 @@ pub async fn start_loaded(config: Config, loaded: load::Loaded) -> Result<Runnin
         events: loaded.events.len(),
         bytes,
     };
-    let lake = lake::Lake::new(batches, store, config.lake.clone(), clock.clone())?;
+    let lake = lake::Lake::new(batches, store, config.queries.clone(), clock.clone())?;
     let athena = athena::Athena::new(
         &loaded.events,
         &sizes,
         config.athena.clone(),
-        config.lake.clone(),
+        config.queries.clone(),
         clock.clone(),
     )?;
     let shared = Arc::new(Shared {

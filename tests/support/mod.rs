@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use trailwatch_local::{Config, LakeTiming, Running};
+use trailwatch_local::{Config, QueryTiming, Running};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -45,12 +45,12 @@ pub fn field<'a>(e: &'a Value, path: &str) -> &'a str {
         .unwrap_or("")
 }
 
-/// Quick Lake timing for tests: a query is QUEUED for 30 ms and RUNNING for at least 60 ms.
-pub fn fast_lake() -> LakeTiming {
-    LakeTiming {
+/// Quick query timing for tests (Lake and Athena): a query is QUEUED for 30 ms and RUNNING for at least 60 ms.
+pub fn fast_queries() -> QueryTiming {
+    QueryTiming {
         queued: Duration::from_millis(30),
         running: Duration::from_millis(60),
-        ..LakeTiming::default()
+        ..QueryTiming::default()
     }
 }
 
@@ -59,7 +59,7 @@ pub async fn start_service(tweak: impl FnOnce(&mut Config)) -> Running {
     let mut c = Config {
         data: vec![invictus_dir()],
         addr: "127.0.0.1:0".parse().expect("addr"),
-        lake: fast_lake(),
+        queries: fast_queries(),
         lookup_rate: 0.0,
         ..Config::default()
     };

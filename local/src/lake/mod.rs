@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::exec::execute;
-use crate::jobs::{Full, Job, Jobs, LakeTiming, Status};
+use crate::jobs::{Full, Job, Jobs, QueryTiming, Status};
 use crate::request::str_field;
 use crate::sql::{output_names, prepare, quote_store_ids, PrepareError, Prepared};
 use crate::table::lake_schema;
@@ -65,7 +65,7 @@ impl Lake {
     pub fn new(
         batches: Vec<RecordBatch>,
         store: Store,
-        timing: LakeTiming,
+        timing: QueryTiming,
         clock: Clock,
     ) -> datafusion::error::Result<Arc<Self>> {
         let ctx = SessionContext::new();
