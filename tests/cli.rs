@@ -378,3 +378,48 @@ fn run_and_lookup_deliver_each_alert_once_to_a_topic() {
     serve.wait().ok();
     std::fs::remove_file(ledger).ok();
 }
+
+/// `rules test` passes every bundled rule on its own events; a user's rule whose case expects
+/// the wrong thing, and a user's rule without cases, fail it with exit code 1.
+#[test]
+fn rules_test_runs_each_rules_own_events() {
+    let (code, out, err) = run(&["rules", "test", "--output", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let outcomes = v["rules"].as_array().expect("rules");
+    let (rules, _) = trailwatch::rules::RuleSet::bundled();
+    assert_eq!(outcomes.len(), rules.rules().len());
+    assert!(outcomes.iter().all(|o| o["cases"].as_u64() >= Some(2)));
+
+    let dir = std::env::temp_dir().join(format!("tw-rules-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let rule = "title: Bucket made\nid: user-bucket\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel: {eventName: CreateBucket}\n  condition: sel\nlevel: low\n";
+    std::fs::write(dir.join("bucket.yml"), rule).expect("rule");
+    std::fs::write(
+        dir.join("lonely.yml"),
+        rule.replace("user-bucket", "user-lonely"),
+    )
+    .expect("rule");
+    let case = |name: &str, expect: &str, event_name: &str| serde_json::json!({"name": name, "expect": expect, "event": {"eventName": event_name, "eventSource": "s3.amazonaws.com"}});
+    let cases = serde_json::json!({"rule": "user-bucket", "cases": [
+        case("made", "match", "CreateBucket"),
+        case("deleted, but said to match", "match", "DeleteBucket"),
+        case("listed", "no-match", "ListBuckets"),
+    ]});
+    std::fs::write(dir.join("bucket.json"), cases.to_string()).expect("cases");
+    let (code, out, _) = run(&["rules", "test", "--rules", dir.to_str().expect("utf-8")]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(code, 1, "{out}");
+    let line = |id: &str| {
+        out.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("no line for {id}: {out}"))
+            .to_string()
+    };
+    assert!(line("user-bucket").contains("FAILED: deleted, but said to match: did not fire"));
+    assert!(line("user-lonely").contains("FAILED: no match case; no no-match case"));
+    assert!(
+        out.contains(&format!("{} passed, 2 failed", rules.rules().len())),
+        "{out}"
+    );
+}

@@ -14,6 +14,8 @@ use trailwatch::rules::RuleSet;
 use trailwatch_local::load::{load_paths, Event, Loaded};
 use trailwatch_local::{Config, QueryTiming, Running};
 
+mod engines;
+
 #[derive(Parser)]
 struct Args {
     /// Tiny inputs and few repetitions (the smoke test).
@@ -331,34 +333,27 @@ async fn main() -> anyhow::Result<()> {
     if args.runs("rules") {
         let (rules, _) = RuleSet::bundled();
         let values: Vec<Value> = base.iter().map(|e| e.json.clone()).collect();
-        let reps = if q { 1 } else { 10 };
-        let measure = |naive: bool| {
-            let t = Instant::now();
-            let mut matches = 0usize;
-            for _ in 0..reps {
-                for v in &values {
-                    matches += if naive {
-                        rules.matches_naive(v).len()
-                    } else {
-                        rules.matches(v).len()
-                    };
-                }
-            }
-            (
-                (reps * values.len()) as f64 / t.elapsed().as_secs_f64(),
-                matches,
-            )
-        };
-        let (indexed, m1) = measure(false);
-        let (naive, m2) = measure(true);
-        assert_eq!(m1, m2, "index and naive loop must agree");
-        report.insert("p5_rules".into(), json!({"rules": rules.rules().len(), "events_per_s_indexed": indexed, "events_per_s_naive": naive, "speedup": indexed / naive}));
+        let r = engines::compare(&rules, &values, if q { 1 } else { 10 })?;
+        let num = |k: &str| r[k].as_f64().unwrap_or(0.0);
+        let (indexed, naive, sr) = (
+            num("events_per_s_indexed"),
+            num("events_per_s_naive"),
+            num("sigma_rust_events_per_s"),
+        );
+        eprintln!("[bench] rules: {r}");
         table.push((
             "P5 rule engine, events/s (indexed | naive loop)".into(),
             format!("{indexed:.0}"),
             format!("{naive:.0} naive"),
             ratio(naive, indexed),
         ));
+        table.push((
+            "P5 rule engine, events/s (indexed | sigma-rust 0.7)".into(),
+            format!("{indexed:.0}"),
+            format!("{sr:.0} sigma-rust"),
+            ratio(sr, indexed),
+        ));
+        report.insert("p5_rules".into(), r);
     }
 
     // Local service: events loaded/s (JSON lines file) and a filter + group-by over many events.

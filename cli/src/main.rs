@@ -42,12 +42,14 @@ enum Command {
     },
     /// Scan event history (LookupEvents) with the detection rules; exit 1 when any matched.
     Lookup(lookup::LookupArgs),
-    /// List the detection rules.
+    /// List the detection rules (`rules test`: run each rule's own test events).
     Rules {
-        #[arg(long, value_enum, default_value = "table")]
+        #[command(subcommand)]
+        action: Option<rules::Action>,
+        #[arg(long, value_enum, default_value = "table", global = true)]
         output: output::Output,
-        /// Extra Sigma rules folder.
-        #[arg(long, env = "TRAILWATCH_RULES_DIR")]
+        /// Extra Sigma rules folder (its `*.json` files are test cases).
+        #[arg(long, env = "TRAILWATCH_RULES_DIR", global = true)]
         rules: Option<String>,
     },
     /// Serve the local CloudTrail (Lake, LookupEvents) and SNS service.
@@ -67,7 +69,16 @@ async fn main() -> std::process::ExitCode {
         Command::Run(args) => run::run(args).await,
         Command::Checks { output, checks_dir } => checks::list(output, checks_dir.as_deref()),
         Command::Lookup(args) => lookup::lookup(args).await,
-        Command::Rules { output, rules: dir } => rules::list(output, dir.as_deref()),
+        Command::Rules {
+            action: None,
+            output,
+            rules: dir,
+        } => rules::list(output, dir.as_deref()),
+        Command::Rules {
+            action: Some(rules::Action::Test),
+            output,
+            rules: dir,
+        } => rules::test(output, dir.as_deref()),
         Command::Serve(args) => serve::serve(args).await.map(|()| 0u8),
     };
     match result {

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use serde::Serialize;
+use trailwatch::rules::cases;
 use trailwatch::rules::{Needs, Rule, RuleSet};
 use trailwatch::severity::Severity;
 
@@ -15,6 +16,14 @@ pub fn load(dir: Option<&str>) -> RuleSet {
         eprintln!("warning: rule not loaded: {e}");
     }
     rules
+}
+
+/// What `trailwatch rules` does besides listing.
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Run every rule's own true-positive and true-negative events (bundled, and the `*.json`
+    /// case files under `--rules`); exit 1 when any rule fails or has none.
+    Test,
 }
 
 /// A rule as `--output json` lists it (the compiled rule is left out).
@@ -69,4 +78,49 @@ pub fn list(output: Output, dir: Option<&str>) -> anyhow::Result<u8> {
         }
     }
     Ok(0)
+}
+
+/// Runs the rules' test cases; exit code 1 when any rule fails.
+pub fn test(output: Output, dir: Option<&str>) -> anyhow::Result<u8> {
+    let rules = load(dir);
+    let (mut files, mut errors) = cases::bundled();
+    if let Some(d) = dir {
+        let (more, errs) = cases::in_dir(Path::new(d));
+        files.extend(more);
+        errors.extend(errs);
+    }
+    for e in &errors {
+        eprintln!("warning: test cases not loaded: {e}");
+    }
+    let outcomes = cases::run(&rules, &files);
+    let failed = outcomes.iter().filter(|o| !o.passed()).count();
+    match output {
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "rules": outcomes }))?
+        ),
+        Output::Table => {
+            let layout = Layout {
+                header: Some(&["rule", "cases", "result", "title"]),
+                right: &[1],
+                max: &[(0, 38), (3, 60)],
+                ..Layout::default()
+            };
+            let rows = outcomes.iter().map(|o| {
+                let result = if o.passed() {
+                    "ok".to_string()
+                } else {
+                    format!("FAILED: {}", o.failures.join("; "))
+                };
+                vec![o.rule.clone(), o.cases.to_string(), result, o.title.clone()]
+            });
+            println!("{}", render(&layout, rows));
+            println!(
+                "{} rules, {} passed, {failed} failed",
+                outcomes.len(),
+                outcomes.len() - failed
+            );
+        }
+    }
+    Ok(u8::from(failed > 0 || !errors.is_empty()))
 }

@@ -1,7 +1,10 @@
-//! Detection rules: Sigma rules (`logsource: product aws, service cloudtrail`), evaluated by
-//! sigma-rust, indexed by the literal eventName/eventSource they require so an event is checked
-//! only against rules that can match it.
+//! Detection rules: Sigma rules (`logsource: product aws, service cloudtrail`), compiled and
+//! evaluated by rsigma-eval (Sigma's own semantics: `field: null` matches an absent field, a
+//! modifier applies to every element of a list, strings compare case-insensitively), indexed by
+//! the literal eventName/eventSource they require so an event is checked only against rules that
+//! can match it.
 
+pub mod cases;
 pub mod needs;
 
 use std::collections::HashMap;
@@ -23,16 +26,21 @@ pub struct Rule {
     pub title: String,
     pub severity: Severity,
     pub author: Option<String>,
+    /// The rule's tags (ATT&CK techniques and tactics: `attack.t1078`, `attack.persistence`).
+    pub tags: Vec<String>,
     /// Where it came from (file path).
     pub source: String,
     pub needs: Needs,
-    compiled: sigma_rust::Rule,
+    compiled: rsigma_eval::CompiledRule,
 }
 
 impl Rule {
-    /// Whether the rule matches `event`.
-    pub fn matches(&self, event: &sigma_rust::Event) -> bool {
-        self.compiled.is_match(event)
+    /// Whether the rule matches `event` (a CloudTrail record as JSON; anything but an object
+    /// matches nothing).
+    pub fn matches(&self, event: &Value) -> bool {
+        event.is_object()
+            && rsigma_eval::evaluate_rule(&self.compiled, &rsigma_eval::JsonEvent::borrow(event))
+                .is_some()
     }
 }
 
@@ -52,7 +60,6 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
     };
     let yaml: serde_norway::Value =
         serde_norway::from_str(text).map_err(|e| bad(format!("not YAML: {e}")))?;
-    let get = |k: &str| yaml.get(k).and_then(|v| v.as_str()).map(str::to_string);
     let logsource = yaml
         .get("logsource")
         .ok_or_else(|| bad("no logsource".into()))?;
@@ -74,23 +81,38 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
     let detection = yaml
         .get("detection")
         .ok_or_else(|| bad("no detection".into()))?;
+    let collection =
+        rsigma_parser::parse_sigma_yaml(text).map_err(|e| bad(format!("invalid Sigma: {e}")))?;
+    if let Some(e) = collection.errors.first() {
+        return Err(bad(format!("invalid Sigma: {e}")));
+    }
+    let [sigma] = <[_; 1]>::try_from(collection.rules).map_err(|r| {
+        bad(format!(
+            "{} detection rules in one file; one expected",
+            r.len()
+        ))
+    })?;
     let compiled =
-        sigma_rust::rule_from_yaml(text).map_err(|e| bad(format!("invalid Sigma: {e}")))?;
-    let title = get("title").ok_or_else(|| bad("no title".into()))?;
-    let id = get("id").unwrap_or_else(|| {
+        rsigma_eval::compile_rule(&sigma).map_err(|e| bad(format!("invalid Sigma: {e}")))?;
+    if sigma.title.trim().is_empty() {
+        return Err(bad("no title".into()));
+    }
+    let id = sigma.id.clone().unwrap_or_else(|| {
         Path::new(file)
             .file_stem()
             .map_or(file.to_string(), |s| s.to_string_lossy().into_owned())
     });
     Ok(Rule {
-        severity: get("level")
-            .and_then(|l| Severity::parse(&l))
+        severity: sigma
+            .level
+            .and_then(|l| Severity::parse(l.as_str()))
             .unwrap_or(Severity::Medium),
-        author: get("author"),
+        author: sigma.author,
+        tags: sigma.tags,
         needs: needs::rule_needs(detection),
         source: file.to_string(),
         id,
-        title,
+        title: sigma.title,
         compiled,
     })
 }
@@ -99,7 +121,9 @@ pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
 #[derive(Debug, Default)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    index: HashMap<(u8, String), Vec<usize>>,
+    /// Lower-cased eventName, then eventSource -> the rules needing it, in load order.
+    index: [HashMap<String, Vec<usize>>; 2],
+    /// Rules needing neither, in load order.
     unindexed: Vec<usize>,
 }
 
@@ -180,7 +204,12 @@ impl RuleSet {
                     Needs::Any => self.unindexed.push(i),
                     Needs::OneOf(keys) => {
                         for k in keys {
-                            self.index.entry(k.folded()).or_default().push(i);
+                            let (attribute, value) = k.folded();
+                            let list = self.index[attribute].entry(value).or_default();
+                            // Two spellings of one value fold to one key.
+                            if list.last() != Some(&i) {
+                                list.push(i);
+                            }
                         }
                     }
                 }
@@ -200,45 +229,52 @@ impl RuleSet {
         self.unindexed.iter().map(|&i| &self.rules[i])
     }
 
-    /// The rules that match `event`, checking only the rules its name and source can match.
+    /// The rules that match `event`, checking only the rules its name and source can match
+    /// (each once, in load order).
     pub fn matches<'a>(&'a self, event: &Value) -> Vec<&'a Rule> {
-        let Some(ev) = to_sigma(event) else {
-            return Vec::new();
-        };
-        let field = |k: &str| {
-            event
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_lowercase()
-        };
-        let mut candidates: Vec<usize> = self.unindexed.clone();
-        for key in [(0u8, field("eventName")), (1u8, field("eventSource"))] {
-            if let Some(ix) = self.index.get(&key) {
-                candidates.extend(ix);
+        let by_name = self.candidates(0, event.get("eventName"));
+        let by_source = self.candidates(1, event.get("eventSource"));
+        let mut lists = [self.unindexed.as_slice(), by_name, by_source];
+        let mut out = Vec::new();
+        // A merge of three ascending lists: no allocation, no sort, each rule checked once.
+        while let Some(i) = lists.iter().filter_map(|l| l.first()).min().copied() {
+            for l in &mut lists {
+                if l.first() == Some(&i) {
+                    *l = &l[1..];
+                }
+            }
+            let rule = &self.rules[i];
+            if rule.matches(event) {
+                out.push(rule);
             }
         }
-        candidates.sort_unstable();
-        candidates.dedup();
-        candidates
-            .into_iter()
-            .map(|i| &self.rules[i])
-            .filter(|r| r.matches(&ev))
-            .collect()
+        out
+    }
+
+    /// The rules indexed under `value` of `attribute` (0 eventName, 1 eventSource).
+    fn candidates(&self, attribute: usize, value: Option<&Value>) -> &[usize] {
+        let Some(s) = value.and_then(Value::as_str) else {
+            return &[];
+        };
+        // Per event, so the usual short ASCII names are folded on the stack.
+        let mut buf = [0u8; 64];
+        let found = match buf.get_mut(..s.len()) {
+            Some(b) if s.is_ascii() => {
+                b.copy_from_slice(s.as_bytes());
+                b.make_ascii_lowercase();
+                std::str::from_utf8(b)
+                    .ok()
+                    .and_then(|k| self.index[attribute].get(k))
+            }
+            _ => self.index[attribute].get(&s.to_lowercase()),
+        };
+        found.map_or(&[], Vec::as_slice)
     }
 
     /// The rules that match `event`, checking every rule (the baseline the index is measured against).
     pub fn matches_naive<'a>(&'a self, event: &Value) -> Vec<&'a Rule> {
-        let Some(ev) = to_sigma(event) else {
-            return Vec::new();
-        };
-        self.rules.iter().filter(|r| r.matches(&ev)).collect()
+        self.rules.iter().filter(|r| r.matches(event)).collect()
     }
-}
-
-/// The event in sigma-rust's form (None when it is not a JSON object).
-pub fn to_sigma(event: &Value) -> Option<sigma_rust::Event> {
-    sigma_rust::Event::try_from(event.clone()).ok()
 }
 
 fn collect<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {
@@ -260,7 +296,16 @@ mod tests {
     fn every_bundled_rule_loads() {
         let (set, errors) = RuleSet::bundled();
         assert!(errors.is_empty(), "{errors:?}");
-        assert_eq!(set.rules().len(), 57 + 14);
+        let mut files = Vec::new();
+        collect(&BUNDLED, &mut files);
+        assert_eq!(set.rules().len(), files.len());
+        assert_eq!(
+            set.rules()
+                .iter()
+                .filter(|r| r.source.starts_with("rules/sigma/"))
+                .count(),
+            57
+        );
         assert!(set
             .rules()
             .iter()

@@ -14,8 +14,9 @@ pub enum Key {
 }
 
 impl Key {
-    /// The index form: Sigma matches strings case-insensitively.
-    pub fn folded(&self) -> (u8, String) {
+    /// The index form, `(0 for eventName or 1 for eventSource, lower-cased value)`: Sigma
+    /// matches strings case-insensitively.
+    pub fn folded(&self) -> (usize, String) {
         match self {
             Key::EventName(v) => (0, v.to_lowercase()),
             Key::EventSource(v) => (1, v.to_lowercase()),

@@ -1,0 +1,230 @@
+//! A rule's own test events: true positives it must fire on and near misses it must not,
+//! derived from real CloudTrail records (`rules/tests/<rule id>.json`, bundled; any `*.json`
+//! case file under a user's rules folder). `trailwatch rules test` and CI run them through the
+//! same [`RuleSet::matches`] the alert paths use.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{RuleError, RuleSet, BUNDLED};
+
+/// What a case expects of its rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Expect {
+    Match,
+    NoMatch,
+}
+
+/// One test event.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Case {
+    pub name: String,
+    pub expect: Expect,
+    /// The real record it comes from (`file#eventID`).
+    #[serde(default)]
+    pub derived_from: Option<String>,
+    /// What was changed from that record.
+    #[serde(default)]
+    pub change: Option<String>,
+    pub event: Value,
+}
+
+/// The cases of one rule.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CaseFile {
+    /// The rule's id.
+    pub rule: String,
+    pub cases: Vec<Case>,
+    /// Where the file was read from.
+    #[serde(skip)]
+    pub source: String,
+}
+
+/// How one rule did on its cases.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub rule: String,
+    pub title: String,
+    pub cases: usize,
+    /// What went wrong: a case that failed (by name), or a missing kind of case.
+    pub failures: Vec<String>,
+}
+
+impl Outcome {
+    /// No failure.
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+fn parse(source: &str, text: &str) -> Result<CaseFile, RuleError> {
+    let mut file: CaseFile = serde_json::from_str(text).map_err(|e| RuleError {
+        file: source.to_string(),
+        reason: format!("not a rule test file: {e}"),
+    })?;
+    file.source = source.to_string();
+    Ok(file)
+}
+
+/// The bundled rules' case files.
+pub fn bundled() -> (Vec<CaseFile>, Vec<RuleError>) {
+    let (mut files, mut errors) = (Vec::new(), Vec::new());
+    if let Some(dir) = BUNDLED.get_dir("tests") {
+        let mut entries: Vec<_> = dir
+            .files()
+            .filter(|f| f.path().extension().is_some_and(|e| e == "json"))
+            .collect();
+        entries.sort_by_key(|f| f.path());
+        for f in entries {
+            let name = format!("rules/{}", f.path().display());
+            match f.contents_utf8().map(|t| parse(&name, t)) {
+                Some(Ok(c)) => files.push(c),
+                Some(Err(e)) => errors.push(e),
+                None => errors.push(RuleError {
+                    file: name,
+                    reason: "not UTF-8".into(),
+                }),
+            }
+        }
+    }
+    (files, errors)
+}
+
+/// Every `*.json` case file under `dir` (recursively).
+pub fn in_dir(dir: &Path) -> (Vec<CaseFile>, Vec<RuleError>) {
+    let (mut files, mut errors) = (Vec::new(), Vec::new());
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let path = match entry {
+            Ok(e)
+                if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json") =>
+            {
+                e.into_path()
+            }
+            Ok(_) => continue,
+            Err(e) => {
+                errors.push(RuleError {
+                    file: e.path().unwrap_or(dir).display().to_string(),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let name = path.display().to_string();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match parse(&name, &text) {
+                Ok(c) => files.push(c),
+                Err(e) => errors.push(e),
+            },
+            Err(e) => errors.push(RuleError {
+                file: name,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    (files, errors)
+}
+
+/// Runs every case against `rules`. Each rule gets an outcome: a rule without a case file, or
+/// without at least one `match` and one `no-match` case, fails; so does a case file naming no
+/// loaded rule.
+pub fn run(rules: &RuleSet, files: &[CaseFile]) -> Vec<Outcome> {
+    let mut by_rule: BTreeMap<&str, Vec<&CaseFile>> = BTreeMap::new();
+    for f in files {
+        by_rule.entry(f.rule.as_str()).or_default().push(f);
+    }
+    let mut out = Vec::new();
+    for rule in rules.rules() {
+        let cases: Vec<&Case> = by_rule
+            .remove(rule.id.as_str())
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|f| &f.cases)
+            .collect();
+        let mut failures = Vec::new();
+        for want in [Expect::Match, Expect::NoMatch] {
+            if !cases.iter().any(|c| c.expect == want) {
+                failures.push(format!("no {} case", kind(want)));
+            }
+        }
+        for c in &cases {
+            let fired = rules.matches(&c.event).iter().any(|r| r.id == rule.id);
+            if fired != (c.expect == Expect::Match) {
+                let did = if fired { "fired" } else { "did not fire" };
+                failures.push(format!("{}: {did}", c.name));
+            }
+        }
+        out.push(Outcome {
+            rule: rule.id.clone(),
+            title: rule.title.clone(),
+            cases: cases.len(),
+            failures,
+        });
+    }
+    for (id, files) in by_rule {
+        out.push(Outcome {
+            rule: id.to_string(),
+            title: String::new(),
+            cases: files.iter().map(|f| f.cases.len()).sum(),
+            failures: files
+                .iter()
+                .map(|f| format!("{}: no loaded rule has id {id}", f.source))
+                .collect(),
+        });
+    }
+    out
+}
+
+fn kind(e: Expect) -> &'static str {
+    match e {
+        Expect::Match => "match",
+        Expect::NoMatch => "no-match",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bundled_rule_passes_its_own_cases() {
+        let (rules, errors) = RuleSet::bundled();
+        assert!(errors.is_empty(), "{errors:?}");
+        let (files, errors) = bundled();
+        assert!(errors.is_empty(), "{errors:?}");
+        let outcomes = run(&rules, &files);
+        let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
+        assert!(failed.is_empty(), "{failed:#?}");
+        assert_eq!(outcomes.len(), rules.rules().len());
+    }
+
+    #[test]
+    fn a_wrong_expectation_and_a_missing_case_fail() {
+        let (rules, _) = RuleSet::bundled();
+        let (mut files, _) = bundled();
+        let rule = rules.rules()[0].id.clone();
+        let file = files
+            .iter_mut()
+            .find(|f| f.rule == rule)
+            .expect("a case file for the first rule");
+        // Flip every expectation: each case now fails, and both kinds are still present.
+        for c in &mut file.cases {
+            c.expect = match c.expect {
+                Expect::Match => Expect::NoMatch,
+                Expect::NoMatch => Expect::Match,
+            };
+        }
+        let n = file.cases.len();
+        let outcomes = run(&rules, &files);
+        let o = outcomes.iter().find(|o| o.rule == rule).expect("outcome");
+        assert_eq!(o.failures.len(), n, "{o:?}");
+
+        files.retain(|f| f.rule != rule);
+        let outcomes = run(&rules, &files);
+        let o = outcomes.iter().find(|o| o.rule == rule).expect("outcome");
+        assert_eq!(o.failures, ["no match case", "no no-match case"]);
+    }
+}
