@@ -173,7 +173,7 @@ async fn malformed_records_never_hide_an_alert() {
 async fn partial_batch_failures_are_retried_for_the_rest_only() {
     use trailwatch::alert::deliver::deliver;
     use trailwatch::alert::sns::SnsAlerts;
-    use trailwatch::alert::{Alert, EventSummary, Origin};
+    use trailwatch::alert::{Alert, EventSummary, Origin, Raiser};
     let m = moto();
     let (client, table) = ledger_table(&m).await;
     let svc = start_service(|c| {
@@ -194,12 +194,15 @@ async fn partial_batch_failures_are_retried_for_the_rest_only() {
         .enumerate()
         .map(|(i, e)| {
             Alert::new(
-                Origin::Rule,
-                &format!("rule-{}", i % 60),
-                "a rule",
-                trailwatch::severity::Severity::Low,
+                &Raiser {
+                    origin: Origin::Rule,
+                    id: &format!("rule-{}", i % 60),
+                    title: "a rule",
+                    severity: trailwatch::severity::Severity::Low,
+                    author: None,
+                    tags: &[],
+                },
                 EventSummary::from_cloudtrail(e),
-                None,
             )
         })
         .collect();

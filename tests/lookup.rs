@@ -354,6 +354,28 @@ async fn eventbridge_events_are_evaluated_with_the_same_rules() {
         .find(|r| r.source.ends_with("aws_cloudtrail_disable_logging.yml"))
         .unwrap();
     assert!(fired.contains(disable_logging.id.as_str()), "{out}");
+    // A SOC routes by ATT&CK: the rule's tags in each alert, its attack.* tags as an attribute.
+    let attack: Vec<&str> = disable_logging
+        .tags
+        .iter()
+        .map(String::as_str)
+        .filter(|t| t.starts_with("attack."))
+        .collect();
+    assert!(!attack.is_empty());
+    let msg = svc
+        .published(Some(&topic))
+        .into_iter()
+        .find(|m| m.attributes.get("rule_id").map(|a| a.1.as_str()) == Some(&disable_logging.id))
+        .expect("the rule's message");
+    let (data_type, value) = &msg.attributes["attack"];
+    assert_eq!(data_type, "String.Array");
+    assert_eq!(serde_json::from_str::<Vec<String>>(value).unwrap(), attack);
+    let body: Value = serde_json::from_str(&msg.message).unwrap();
+    assert_eq!(body["alerts"][0]["tags"], json!(disable_logging.tags));
+    assert_eq!(
+        msg.attributes["severity"].1,
+        disable_logging.severity.as_str()
+    );
     let login = events.iter().find(|e| cis(3, e)).unwrap();
     let out = run_lookup(&d, json!({"detail-type": "AWS Console Sign In via CloudTrail", "source": "aws.signin", "account": "123837392027", "time": "2023-07-10T12:23:15Z", "detail": login}))
         .await

@@ -88,6 +88,20 @@ pub struct Alert {
     /// Rule author attribution (required by the Sigma rules' licence).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
+    /// The rule's tags: ATT&CK tactics and techniques (`attack.persistence`, `attack.t1098`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+/// What raises alerts: a detection rule or a check, with what a SOC routes them by.
+#[derive(Debug, Clone, Copy)]
+pub struct Raiser<'a> {
+    pub origin: Origin,
+    pub id: &'a str,
+    pub title: &'a str,
+    pub severity: Severity,
+    pub author: Option<&'a str>,
+    pub tags: &'a [String],
 }
 
 /// The deterministic alert id for `(rule, event)`.
@@ -123,24 +137,18 @@ pub fn console_link(region: &str, event_id: &str) -> String {
 }
 
 impl Alert {
-    /// An alert for `event` raised by `rule_id`.
-    pub fn new(
-        origin: Origin,
-        rule_id: &str,
-        title: &str,
-        severity: Severity,
-        event: EventSummary,
-        author: Option<String>,
-    ) -> Self {
+    /// An alert for `event` raised by `by`.
+    pub fn new(by: &Raiser<'_>, event: EventSummary) -> Self {
         Self {
-            id: alert_id(rule_id, &event.event_id),
+            id: alert_id(by.id, &event.event_id),
             console_link: console_link(&event.region, &event.event_id),
-            origin,
-            rule_id: rule_id.to_string(),
-            title: title.to_string(),
-            severity,
+            origin: by.origin,
+            rule_id: by.id.to_string(),
+            title: by.title.to_string(),
+            severity: by.severity,
             event,
-            author,
+            author: by.author.map(str::to_string),
+            tags: by.tags.to_vec(),
         }
     }
 }
@@ -150,8 +158,9 @@ impl Alert {
 pub struct Notification {
     pub subject: String,
     pub message: String,
-    /// `severity`, `rule_id`, `account`, `origin`: for subscription filter policies.
-    pub attributes: Vec<(String, String)>,
+    /// `severity`, `rule_id`, `account`, `origin` and, for a rule with ATT&CK tags, `attack`:
+    /// for subscription filter policies.
+    pub attributes: Vec<Attribute>,
     /// For FIFO topics: the same alerts give the same id.
     pub deduplication_id: String,
     pub group_id: String,
@@ -159,16 +168,44 @@ pub struct Notification {
     pub alert_ids: Vec<String>,
 }
 
+/// One SNS message attribute.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attribute {
+    pub name: String,
+    /// `String`, or `String.Array` (a JSON array of strings, which filter policies match by
+    /// element).
+    pub data_type: &'static str,
+    pub value: String,
+}
+
+impl Attribute {
+    fn string(name: &str, value: impl Into<String>) -> Self {
+        Self {
+            name: name.to_string(),
+            data_type: "String",
+            value: value.into(),
+        }
+    }
+}
+
 impl Notification {
     /// What SNS counts against its limits: the message and every attribute's name, data type
-    /// (`String`) and value, in UTF-8 bytes.
+    /// and value, in UTF-8 bytes.
     pub fn sns_size(&self) -> usize {
         self.message.len()
             + self
                 .attributes
                 .iter()
-                .map(|(k, v)| k.len() + "String".len() + v.len())
+                .map(|a| a.name.len() + a.data_type.len() + a.value.len())
                 .sum::<usize>()
+    }
+
+    /// The value of attribute `name`.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.value.as_str())
     }
 }
 
@@ -214,6 +251,40 @@ struct Body<'a> {
     parts: usize,
     /// Each alert serialised once, when the message is sized.
     alerts: &'a [Box<RawValue>],
+}
+
+/// The filterable attributes of a message about `first`'s rule.
+fn attributes(first: &Alert) -> Result<Vec<Attribute>> {
+    let account = if first.event.account.is_empty() {
+        "unknown"
+    } else {
+        first.event.account.as_str()
+    };
+    let origin = match first.origin {
+        Origin::Check => "check",
+        Origin::Rule => "rule",
+    };
+    let mut out = vec![
+        Attribute::string("severity", first.severity.as_str()),
+        Attribute::string("rule_id", first.rule_id.clone()),
+        Attribute::string("account", account),
+        Attribute::string("origin", origin),
+    ];
+    let attack: Vec<&str> = first
+        .tags
+        .iter()
+        .map(String::as_str)
+        .filter(|t| t.starts_with("attack."))
+        .collect();
+    if !attack.is_empty() {
+        out.push(Attribute {
+            name: "attack".into(),
+            data_type: "String.Array",
+            value: serde_json::to_string(&attack)
+                .map_err(|e| crate::Error::Publish(format!("attack attribute: {e}")))?,
+        });
+    }
+    Ok(out)
 }
 
 /// A subject SNS accepts: under 100 characters, no line breaks or control characters.
@@ -302,26 +373,7 @@ pub fn pack(alerts: &[Alert]) -> Result<Vec<Notification>> {
             out.push(Notification {
                 subject: subject(first.severity, &first.title, chunk.len()),
                 message,
-                attributes: vec![
-                    ("severity".into(), first.severity.as_str().into()),
-                    ("rule_id".into(), first.rule_id.clone()),
-                    (
-                        "account".into(),
-                        if first.event.account.is_empty() {
-                            "unknown".into()
-                        } else {
-                            first.event.account.clone()
-                        },
-                    ),
-                    (
-                        "origin".into(),
-                        match first.origin {
-                            Origin::Check => "check",
-                            Origin::Rule => "rule",
-                        }
-                        .into(),
-                    ),
-                ],
+                attributes: attributes(first)?,
                 deduplication_id: hex::encode(&h.finalize()[..16]),
                 group_id: first.rule_id.clone(),
                 alert_ids: chunk.iter().map(|a| a.id.clone()).collect(),
@@ -361,10 +413,14 @@ mod tests {
 
     fn alert(rule: &str, i: usize, pad: usize) -> Alert {
         Alert::new(
-            Origin::Rule,
-            rule,
-            "Security group opened\nto the world",
-            Severity::High,
+            &Raiser {
+                origin: Origin::Rule,
+                id: rule,
+                title: "Security group opened\nto the world",
+                severity: Severity::High,
+                author: None,
+                tags: &[],
+            },
             EventSummary {
                 event_id: format!("ev-{i}"),
                 principal: "x".repeat(pad),
@@ -372,7 +428,6 @@ mod tests {
                 region: "eu-west-1".into(),
                 ..Default::default()
             },
-            None,
         )
     }
 
@@ -417,7 +472,7 @@ mod tests {
             seen += listed;
         }
         assert_eq!(seen, 123);
-        assert_eq!(notes.last().unwrap().attributes[1].1, "small");
+        assert_eq!(notes.last().unwrap().attribute("rule_id"), Some("small"));
     }
 
     #[test]

@@ -26,13 +26,13 @@ impl SnsAlerts {
             .id(format!("m{i}"))
             .message(&n.message)
             .subject(&n.subject);
-        for (k, v) in &n.attributes {
+        for a in &n.attributes {
             let attr = MessageAttributeValue::builder()
-                .data_type("String")
-                .string_value(v)
+                .data_type(a.data_type)
+                .string_value(&a.value)
                 .build()
                 .map_err(|e| Error::Publish(e.to_string()))?;
-            b = b.message_attributes(k, attr);
+            b = b.message_attributes(&a.name, attr);
         }
         if fifo {
             b = b

@@ -11,7 +11,7 @@ pub mod sweep;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::alert::{Alert, EventSummary, Origin};
+use crate::alert::{Alert, EventSummary};
 use crate::error::Result;
 use crate::rules::RuleSet;
 
@@ -64,15 +64,6 @@ pub fn rule_alerts(
     rules
         .matches(event)
         .into_iter()
-        .map(|r| {
-            Alert::new(
-                Origin::Rule,
-                &r.id,
-                &r.title,
-                r.severity,
-                summary.clone(),
-                r.author.clone(),
-            )
-        })
+        .map(|r| Alert::new(&r.raiser(), summary.clone()))
         .collect()
 }

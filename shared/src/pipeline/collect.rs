@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::poll::PollState;
 use super::{Deps, QueryRef};
 use crate::alert::deliver::deliver;
-use crate::alert::{Alert, AlertSink, EventSummary, Origin};
+use crate::alert::{Alert, AlertSink, EventSummary, Origin, Raiser};
 use crate::engine::{QueryStatus, Row};
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
@@ -164,18 +164,15 @@ pub async fn pages(
 
 /// The alerts for one page of a check's rows.
 pub fn alerts_for(q: &QueryRef, rows: &[Row]) -> Vec<Alert> {
-    rows.iter()
-        .map(|r| {
-            Alert::new(
-                Origin::Check,
-                &q.check_id,
-                &q.title,
-                q.severity,
-                finding(r),
-                None,
-            )
-        })
-        .collect()
+    let by = Raiser {
+        origin: Origin::Check,
+        id: &q.check_id,
+        title: &q.title,
+        severity: q.severity,
+        author: None,
+        tags: &[],
+    };
+    rows.iter().map(|r| Alert::new(&by, finding(r))).collect()
 }
 
 /// Publishes one page's findings; returns the alerts and notifications sent. One ledger key per

@@ -14,6 +14,7 @@ use include_dir::{include_dir, Dir};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::alert::{Origin, Raiser};
 use crate::severity::Severity;
 pub use needs::{Key, Needs};
 
@@ -35,6 +36,18 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The rule as the raiser of its alerts.
+    pub fn raiser(&self) -> Raiser<'_> {
+        Raiser {
+            origin: Origin::Rule,
+            id: &self.id,
+            title: &self.title,
+            severity: self.severity,
+            author: self.author.as_deref(),
+            tags: &self.tags,
+        }
+    }
+
     /// Whether the rule matches `event` (a CloudTrail record as JSON; anything but an object
     /// matches nothing).
     pub fn matches(&self, event: &Value) -> bool {
