@@ -127,6 +127,8 @@ class CloudTrailJsonBackend(DuckDBBackend):
     expansion (contains/all/windash/base64/cidr...) and rule parsing."""
 
     name = "DuckDB backend over json_tree-flattened CloudTrail events (trailwatch cross-check)"
+    # Rules a correlation counts are still turned into whole queries: each is checked alone.
+    finalize_correlation_subqueries = True
 
     def __init__(self) -> None:
         # Empty pipeline: Sigma field names are used as JSON paths unchanged.
@@ -336,6 +338,9 @@ def evaluate(rule_dirs: list[str], con: duckdb.DuckDBPyConnection, labels: list[
             if errors:
                 unconvertible[key] = "; ".join(map(str, errors))
                 continue
+            # A rule a correlation counts (generate: false) has its output disabled by pySigma;
+            # each detection rule is still checked on its own here.
+            rule._output = True
             try:
                 queries = backend.convert_rule(rule, "default")
             except (SigmaError, NotImplementedError) as e:

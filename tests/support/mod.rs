@@ -195,6 +195,7 @@ pub fn rule_matches<'a>(
             rules
                 .matches_naive(ev)
                 .into_iter()
+                .filter(|r| r.alerts)
                 .map(|r| (r.id.clone(), field(ev, "eventID").to_string()))
                 .collect::<Vec<_>>()
         })

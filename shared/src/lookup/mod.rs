@@ -64,6 +64,7 @@ pub fn rule_alerts(
     rules
         .matches(event)
         .into_iter()
+        .filter(|r| r.alerts)
         .map(|r| Alert::new(&r.raiser(), summary.clone()))
         .collect()
 }

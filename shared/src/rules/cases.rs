@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::correlate::{Correlator, State};
 use super::{RuleError, RuleSet, BUNDLED};
 
 /// What a case expects of its rule.
@@ -19,7 +20,7 @@ pub enum Expect {
     NoMatch,
 }
 
-/// One test event.
+/// One test event (a detection rule's), or a sequence of them (a correlation's).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Case {
     pub name: String,
@@ -30,7 +31,21 @@ pub struct Case {
     /// What was changed from that record.
     #[serde(default)]
     pub change: Option<String>,
+    #[serde(default)]
     pub event: Value,
+    /// For a correlation: the events, read in this order in batches split at `null`s (each
+    /// batch as one invocation, the state carried over as between invocations).
+    #[serde(default)]
+    pub events: Vec<Value>,
+}
+
+impl Case {
+    /// Every event of the case.
+    pub fn all_events(&self) -> impl Iterator<Item = &Value> {
+        std::iter::once(&self.event)
+            .chain(&self.events)
+            .filter(|e| e.is_object())
+    }
 }
 
 /// The cases of one rule.
@@ -128,41 +143,35 @@ pub fn in_dir(dir: &Path) -> (Vec<CaseFile>, Vec<RuleError>) {
     (files, errors)
 }
 
-/// Runs every case against `rules`. Each rule gets an outcome: a rule without a case file, or
-/// without at least one `match` and one `no-match` case, fails; so does a case file naming no
-/// loaded rule.
+/// Runs every case against `rules`. Each alerting rule and each correlation gets an outcome: one
+/// without at least one `match` and one `no-match` case fails; so does a case file naming no
+/// loaded rule. Rules that only feed correlations are tested through them.
 pub fn run(rules: &RuleSet, files: &[CaseFile]) -> Vec<Outcome> {
     let mut by_rule: BTreeMap<&str, Vec<&CaseFile>> = BTreeMap::new();
     for f in files {
         by_rule.entry(f.rule.as_str()).or_default().push(f);
     }
     let mut out = Vec::new();
-    for rule in rules.rules() {
-        let cases: Vec<&Case> = by_rule
-            .remove(rule.id.as_str())
+    let mut take = |id: &str| -> Vec<Case> {
+        by_rule
+            .remove(id)
             .unwrap_or_default()
             .into_iter()
-            .flat_map(|f| &f.cases)
-            .collect();
-        let mut failures = Vec::new();
-        for want in [Expect::Match, Expect::NoMatch] {
-            if !cases.iter().any(|c| c.expect == want) {
-                failures.push(format!("no {} case", kind(want)));
-            }
+            .flat_map(|f| f.cases.iter().cloned())
+            .collect()
+    };
+    for rule in rules.rules() {
+        let cases = take(&rule.id);
+        if !rule.alerts && cases.is_empty() {
+            continue;
         }
-        for c in &cases {
-            let fired = rules.matches(&c.event).iter().any(|r| r.id == rule.id);
-            if fired != (c.expect == Expect::Match) {
-                let did = if fired { "fired" } else { "did not fire" };
-                failures.push(format!("{}: {did}", c.name));
-            }
-        }
-        out.push(Outcome {
-            rule: rule.id.clone(),
-            title: rule.title.clone(),
-            cases: cases.len(),
-            failures,
-        });
+        let fired = |c: &Case| rules.matches(&c.event).iter().any(|r| r.id == rule.id);
+        out.push(outcome(&rule.id, &rule.title, &cases, fired));
+    }
+    for corr in rules.correlations() {
+        let cases = take(&corr.id);
+        let fired = |c: &Case| correlation_fires(rules, &corr.id, c);
+        out.push(outcome(&corr.id, &corr.title, &cases, fired));
     }
     for (id, files) in by_rule {
         out.push(Outcome {
@@ -176,6 +185,57 @@ pub fn run(rules: &RuleSet, files: &[CaseFile]) -> Vec<Outcome> {
         });
     }
     out
+}
+
+fn outcome(id: &str, title: &str, cases: &[Case], fired: impl Fn(&Case) -> bool) -> Outcome {
+    let mut failures = Vec::new();
+    for want in [Expect::Match, Expect::NoMatch] {
+        if !cases.iter().any(|c| c.expect == want) {
+            failures.push(format!("no {} case", kind(want)));
+        }
+    }
+    for c in cases {
+        let fired = fired(c);
+        if fired != (c.expect == Expect::Match) {
+            let did = if fired { "fired" } else { "did not fire" };
+            failures.push(format!("{}: {did}", c.name));
+        }
+    }
+    Outcome {
+        rule: id.to_string(),
+        title: title.to_string(),
+        cases: cases.len(),
+        failures,
+    }
+}
+
+/// Whether correlation `id` fires on the case's events, fed batch by batch with the state
+/// stored and restored between batches as between invocations.
+fn correlation_fires(rules: &RuleSet, id: &str, case: &Case) -> bool {
+    let batches: Vec<Vec<Value>> = case
+        .events
+        .split(Value::is_null)
+        .map(<[Value]>::to_vec)
+        .collect();
+    let mut state = State::default();
+    let mut fired = false;
+    for batch in &batches {
+        let Ok(mut c) = Correlator::new(rules, state, 0) else {
+            return false;
+        };
+        fired |= c.feed(batch).iter().any(|f| f.correlation.id == id);
+        // Stored as text and read back, as the DynamoDB store does.
+        let now = batch
+            .iter()
+            .filter_map(|e| e.get("eventTime")?.as_str())
+            .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.timestamp())
+            .max()
+            .unwrap_or(0);
+        let text = serde_json::to_string(&c.into_state(now)).unwrap_or_default();
+        state = serde_json::from_str(&text).unwrap_or_default();
+    }
+    fired
 }
 
 fn kind(e: Expect) -> &'static str {
@@ -198,7 +258,8 @@ mod tests {
         let outcomes = run(&rules, &files);
         let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
         assert!(failed.is_empty(), "{failed:#?}");
-        assert_eq!(outcomes.len(), rules.rules().len());
+        let alerting = rules.rules().iter().filter(|r| r.alerts).count();
+        assert_eq!(outcomes.len(), alerting + rules.correlations().len());
     }
 
     #[test]

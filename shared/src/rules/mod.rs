@@ -5,6 +5,7 @@
 //! can match it.
 
 pub mod cases;
+pub mod correlate;
 pub mod needs;
 
 use std::collections::HashMap;
@@ -32,7 +33,48 @@ pub struct Rule {
     /// Where it came from (file path).
     pub source: String,
     pub needs: Needs,
+    /// Whether a match is an alert: false for a rule that only feeds correlations (Sigma's
+    /// `generate: false`, the default).
+    pub alerts: bool,
     compiled: rsigma_eval::CompiledRule,
+    /// As parsed: correlation engines are built from it.
+    sigma: rsigma_parser::SigmaRule,
+}
+
+/// A Sigma correlation rule: an alert when events matched by its rules reach a count, a number
+/// of distinct values, or a sequence within a time span, per group (`event_count`,
+/// `value_count`, `temporal`, `temporal_ordered`). Evaluated by [`correlate::Correlator`].
+#[derive(Debug)]
+pub struct Correlation {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub author: Option<String>,
+    pub tags: Vec<String>,
+    pub source: String,
+    sigma: rsigma_parser::CorrelationRule,
+}
+
+impl Correlation {
+    /// The correlation as the raiser of its alerts.
+    pub fn raiser(&self) -> Raiser<'_> {
+        Raiser {
+            origin: Origin::Rule,
+            id: &self.id,
+            title: &self.title,
+            severity: self.severity,
+            author: self.author.as_deref(),
+            tags: &self.tags,
+        }
+    }
+
+    /// Whether `rule` is one of those it counts (named by id or by `name`).
+    fn refers_to(&self, rule: &Rule) -> bool {
+        self.sigma
+            .rules
+            .iter()
+            .any(|r| *r == rule.id || rule.sigma.name.as_deref() == Some(r.as_str()))
+    }
 }
 
 impl Rule {
@@ -65,69 +107,119 @@ pub struct RuleError {
     pub reason: String,
 }
 
-/// Parses one Sigma rule file.
-pub fn parse_rule(file: &str, text: &str) -> Result<Rule, RuleError> {
+/// What one rule file holds: detection rules and correlation rules over them (Sigma 2.x files
+/// may hold several documents).
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub rules: Vec<Rule>,
+    pub correlations: Vec<Correlation>,
+}
+
+/// Parses one Sigma rule file: every document must be an aws/cloudtrail detection rule or a
+/// correlation rule, else the whole file is refused (a half-loaded file would alert wrongly).
+pub fn parse_file(file: &str, text: &str) -> Result<Parsed, RuleError> {
+    use serde::Deserialize;
     let bad = |reason: String| RuleError {
         file: file.to_string(),
         reason,
     };
-    let yaml: serde_norway::Value =
-        serde_norway::from_str(text).map_err(|e| bad(format!("not YAML: {e}")))?;
-    let logsource = yaml
-        .get("logsource")
-        .ok_or_else(|| bad("no logsource".into()))?;
-    let (product, service) = (
-        logsource
-            .get("product")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default(),
-        logsource
-            .get("service")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default(),
-    );
-    if product != "aws" || service != "cloudtrail" {
-        return Err(bad(format!(
-            "logsource is {product}/{service}, not aws/cloudtrail"
-        )));
+    // The documents as plain YAML, for the detection shapes the index reads.
+    let mut detections = Vec::new();
+    for doc in serde_norway::Deserializer::from_str(text) {
+        let yaml =
+            serde_norway::Value::deserialize(doc).map_err(|e| bad(format!("not YAML: {e}")))?;
+        if yaml.get("correlation").is_none() {
+            let detection = yaml
+                .get("detection")
+                .cloned()
+                .ok_or_else(|| bad("no detection".into()))?;
+            detections.push(detection);
+        }
     }
-    let detection = yaml
-        .get("detection")
-        .ok_or_else(|| bad("no detection".into()))?;
     let collection =
         rsigma_parser::parse_sigma_yaml(text).map_err(|e| bad(format!("invalid Sigma: {e}")))?;
     if let Some(e) = collection.errors.first() {
         return Err(bad(format!("invalid Sigma: {e}")));
     }
-    let [sigma] = <[_; 1]>::try_from(collection.rules).map_err(|r| {
-        bad(format!(
-            "{} detection rules in one file; one expected",
-            r.len()
-        ))
-    })?;
-    let compiled =
-        rsigma_eval::compile_rule(&sigma).map_err(|e| bad(format!("invalid Sigma: {e}")))?;
-    if sigma.title.trim().is_empty() {
-        return Err(bad("no title".into()));
+    if !collection.filters.is_empty() {
+        return Err(bad("filter rules are not supported".into()));
     }
-    let id = sigma.id.clone().unwrap_or_else(|| {
+    if collection.rules.len() != detections.len() {
+        return Err(bad(
+            "could not pair each detection rule with its YAML".into()
+        ));
+    }
+    if collection.rules.is_empty() && collection.correlations.is_empty() {
+        return Err(bad("no rule".into()));
+    }
+    let stem = || {
         Path::new(file)
             .file_stem()
             .map_or(file.to_string(), |s| s.to_string_lossy().into_owned())
-    });
-    Ok(Rule {
-        severity: sigma
-            .level
-            .and_then(|l| Severity::parse(l.as_str()))
-            .unwrap_or(Severity::Medium),
-        author: sigma.author,
-        tags: sigma.tags,
-        needs: needs::rule_needs(detection),
-        source: file.to_string(),
-        id,
-        title: sigma.title,
-        compiled,
-    })
+    };
+    let single = collection.rules.len() + collection.correlations.len() == 1;
+    let mut out = Parsed::default();
+    for (sigma, detection) in collection.rules.into_iter().zip(&detections) {
+        let ls = &sigma.logsource;
+        let (product, service) = (
+            ls.product.as_deref().unwrap_or_default(),
+            ls.service.as_deref().unwrap_or_default(),
+        );
+        if product != "aws" || service != "cloudtrail" {
+            return Err(bad(format!(
+                "logsource is {product}/{service}, not aws/cloudtrail"
+            )));
+        }
+        if sigma.title.trim().is_empty() {
+            return Err(bad("no title".into()));
+        }
+        let compiled =
+            rsigma_eval::compile_rule(&sigma).map_err(|e| bad(format!("invalid Sigma: {e}")))?;
+        // An id is what alerts, the ledger and test files name a rule by: a file of several
+        // rules must give each one.
+        let id = match (&sigma.id, single) {
+            (Some(id), _) => id.clone(),
+            (None, true) => stem(),
+            (None, false) => return Err(bad(format!("rule '{}' has no id", sigma.title))),
+        };
+        out.rules.push(Rule {
+            severity: sigma
+                .level
+                .and_then(|l| Severity::parse(l.as_str()))
+                .unwrap_or(Severity::Medium),
+            author: sigma.author.clone(),
+            tags: sigma.tags.clone(),
+            needs: needs::rule_needs(detection),
+            source: file.to_string(),
+            alerts: true,
+            id,
+            title: sigma.title.clone(),
+            compiled,
+            sigma,
+        });
+    }
+    for c in collection.correlations {
+        let id = match (&c.id, single) {
+            (Some(id), _) => id.clone(),
+            (None, true) => stem(),
+            (None, false) => return Err(bad(format!("correlation '{}' has no id", c.title))),
+        };
+        rsigma_eval::correlation::compile_correlation(&c)
+            .map_err(|e| bad(format!("invalid correlation: {e}")))?;
+        out.correlations.push(Correlation {
+            severity: c
+                .level
+                .and_then(|l| Severity::parse(l.as_str()))
+                .unwrap_or(Severity::Medium),
+            author: c.author.clone(),
+            tags: c.tags.clone(),
+            source: file.to_string(),
+            id,
+            title: c.title.clone(),
+            sigma: c,
+        });
+    }
+    Ok(out)
 }
 
 /// The rules, with their index.
@@ -136,6 +228,9 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     /// Lower-cased eventName, then eventSource -> the rules needing it, in load order.
     index: [HashMap<String, Vec<usize>>; 2],
+    correlations: Vec<Correlation>,
+    /// Correlations loaded but not yet checked against the rules they refer to.
+    unlinked: Vec<Correlation>,
     /// Rules needing neither, in load order.
     unindexed: Vec<usize>,
 }
@@ -155,13 +250,14 @@ impl RuleSet {
         for f in files {
             let name = format!("rules/{}", f.path().display());
             match f.contents_utf8() {
-                Some(text) => set.push(parse_rule(&name, text), &mut errors),
+                Some(text) => set.push(parse_file(&name, text), &mut errors),
                 None => errors.push(RuleError {
                     file: name,
                     reason: "not UTF-8".into(),
                 }),
             }
         }
+        set.link(&mut errors);
         (set, errors)
     }
 
@@ -195,41 +291,103 @@ impl RuleSet {
         for p in paths {
             let name = p.display().to_string();
             match std::fs::read_to_string(&p) {
-                Ok(text) => self.push(parse_rule(&name, &text), &mut errors),
+                Ok(text) => self.push(parse_file(&name, &text), &mut errors),
                 Err(e) => errors.push(RuleError {
                     file: name,
                     reason: e.to_string(),
                 }),
             }
         }
+        self.link(&mut errors);
         errors
     }
 
-    fn push(&mut self, rule: Result<Rule, RuleError>, errors: &mut Vec<RuleError>) {
-        match rule {
-            Ok(r) if self.rules.iter().any(|x| x.id == r.id) => errors.push(RuleError {
-                file: r.source.clone(),
-                reason: format!("duplicate rule id {}", r.id),
-            }),
-            Ok(r) => {
-                let i = self.rules.len();
-                match &r.needs {
-                    Needs::Any => self.unindexed.push(i),
-                    Needs::OneOf(keys) => {
-                        for k in keys {
-                            let (attribute, value) = k.folded();
-                            let list = self.index[attribute].entry(value).or_default();
-                            // Two spellings of one value fold to one key.
-                            if list.last() != Some(&i) {
-                                list.push(i);
-                            }
+    /// Checks the correlations loaded since the last call: one that refers to a rule no file
+    /// defines is reported and dropped. Then marks the rules that only feed correlations.
+    fn link(&mut self, errors: &mut Vec<RuleError>) {
+        for c in std::mem::take(&mut self.unlinked) {
+            let missing: Vec<&String> = c
+                .sigma
+                .rules
+                .iter()
+                .filter(|r| {
+                    !self
+                        .rules
+                        .iter()
+                        .any(|x| x.id == **r || x.sigma.name.as_deref() == Some(r.as_str()))
+                })
+                .collect();
+            if missing.is_empty() {
+                self.correlations.push(c);
+            } else {
+                errors.push(RuleError {
+                    file: c.source.clone(),
+                    reason: format!(
+                        "correlation {} refers to rules that are not loaded: {missing:?}",
+                        c.id
+                    ),
+                });
+            }
+        }
+        for r in &mut self.rules {
+            let counted = self.correlations.iter().filter(|c| c.refers_to(r));
+            let mut counted = counted.peekable();
+            r.alerts = counted.peek().is_none() || counted.any(|c| c.sigma.generate);
+        }
+    }
+
+    fn push(&mut self, parsed: Result<Parsed, RuleError>, errors: &mut Vec<RuleError>) {
+        let parsed = match parsed {
+            Ok(p) => p,
+            Err(e) => return errors.push(e),
+        };
+        let taken = |id: &str, set: &Self| {
+            set.rules.iter().any(|x| x.id == id)
+                || set
+                    .correlations
+                    .iter()
+                    .chain(&set.unlinked)
+                    .any(|x| x.id == id)
+        };
+        for r in parsed.rules {
+            if taken(&r.id, self) {
+                errors.push(RuleError {
+                    file: r.source.clone(),
+                    reason: format!("duplicate rule id {}", r.id),
+                });
+                continue;
+            }
+            let i = self.rules.len();
+            match &r.needs {
+                Needs::Any => self.unindexed.push(i),
+                Needs::OneOf(keys) => {
+                    for k in keys {
+                        let (attribute, value) = k.folded();
+                        let list = self.index[attribute].entry(value).or_default();
+                        // Two spellings of one value fold to one key.
+                        if list.last() != Some(&i) {
+                            list.push(i);
                         }
                     }
                 }
-                self.rules.push(r);
             }
-            Err(e) => errors.push(e),
+            self.rules.push(r);
         }
+        for c in parsed.correlations {
+            if taken(&c.id, self) {
+                errors.push(RuleError {
+                    file: c.source.clone(),
+                    reason: format!("duplicate rule id {}", c.id),
+                });
+                continue;
+            }
+            self.unlinked.push(c);
+        }
+    }
+
+    /// Every correlation rule.
+    pub fn correlations(&self) -> &[Correlation] {
+        &self.correlations
     }
 
     /// Every rule.
@@ -309,9 +467,12 @@ mod tests {
     fn every_bundled_rule_loads() {
         let (set, errors) = RuleSet::bundled();
         assert!(errors.is_empty(), "{errors:?}");
-        let mut files = Vec::new();
-        collect(&BUNDLED, &mut files);
-        assert_eq!(set.rules().len(), files.len());
+        assert_eq!(set.correlations().len(), 3);
+        // The rules that only feed correlations are those the correlation files define.
+        assert!(set
+            .rules()
+            .iter()
+            .all(|r| r.alerts != r.source.contains("/correlation/")));
         assert_eq!(
             set.rules()
                 .iter()
