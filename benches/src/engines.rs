@@ -12,10 +12,12 @@ use trailwatch::rules::RuleSet;
 type Matches = BTreeMap<String, Vec<usize>>;
 
 /// sigma-rust over the same rule files (the texts `RuleSet` loaded), naive loop as its API
-/// offers: each event converted into its own event type, then every rule.
+/// offers: each event converted into its own event type, then every rule. The rules that only
+/// feed correlations are left out: their files hold several documents, and sigma-rust reads one
+/// rule per file.
 fn sigma_rust(rules: &RuleSet, events: &[Value], reps: usize) -> anyhow::Result<(Matches, f64)> {
     let mut compiled = Vec::new();
-    for r in rules.rules() {
+    for r in rules.rules().iter().filter(|r| r.alerts) {
         let path = super::repo().join(&r.source);
         let text = std::fs::read_to_string(&path)?;
         let rule =
@@ -73,7 +75,7 @@ pub fn compare(rules: &RuleSet, events: &[Value], reps: usize) -> anyhow::Result
     let differ: Vec<Value> = rules
         .rules()
         .iter()
-        .filter(|r| ours.get(&r.id) != theirs.get(&r.id))
+        .filter(|r| r.alerts && ours.get(&r.id) != theirs.get(&r.id))
         .map(|r| {
             let n = |m: &Matches| m.get(&r.id).map_or(0, Vec::len);
             json!({"rule": r.title, "trailwatch": n(&ours), "sigma_rust": n(&theirs)})
