@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
+use trailwatch::document::Documents;
 use trailwatch::ledger::dynamodb::DynamoLedger;
 use trailwatch::ledger::{Ledger, LedgerPolicy};
 use trailwatch::lookup::checkpoint::dynamodb::DynamoCheckpoints;
@@ -47,7 +48,10 @@ fn schedule(time: &str) -> Value {
 }
 
 /// (rule id, event id) for every published alert, and the alert ids.
-fn published(svc: &trailwatch_local::Running, topic: &str) -> (Vec<(String, String)>, Vec<String>) {
+fn published_all(
+    svc: &trailwatch_local::Running,
+    topic: &str,
+) -> (Vec<(String, String)>, Vec<String>) {
     let mut pairs = Vec::new();
     let mut ids = Vec::new();
     for m in svc.published(Some(topic)) {
@@ -60,6 +64,18 @@ fn published(svc: &trailwatch_local::Running, topic: &str) -> (Vec<(String, Stri
             ids.push(a["id"].as_str().unwrap().to_string());
         }
     }
+    (pairs, ids)
+}
+
+/// The same for the rules' alerts only (a correlation's depend on the order events are read
+/// in; its own tests check them), with the ids of every alert, correlations' included.
+fn published(svc: &trailwatch_local::Running, topic: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let (pairs, ids) = published_all(svc, topic);
+    let (rules, _) = RuleSet::bundled();
+    let pairs = pairs
+        .into_iter()
+        .filter(|(r, _)| !rules.correlations().iter().any(|c| c.id == *r))
+        .collect();
     (pairs, ids)
 }
 
@@ -541,4 +557,176 @@ fn the_index_finds_what_the_naive_loop_finds() {
         assert_eq!(a, b, "{}", field(&e, "eventID"));
     }
     assert!(rules.unindexed().count() < rules.rules().len() / 2);
+}
+
+/// A correlation across invocations, on real events: in the sample one user changes the
+/// trail's event selectors (12:00:08) and creates a role two minutes later. Delivered through
+/// EventBridge one invocation each, with the correlation state and the ledger in moto's
+/// DynamoDB, the correlation alerts once, about the role's creation; the same events delivered
+/// again (EventBridge retries, the sweep reading them too) raise nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_correlation_fires_once_across_invocations() {
+    let m = moto();
+    let (client, table) = ledger_table(&m).await;
+    let svc = start_service(|_| {}).await;
+    let (mut d, topic) = deps(&svc, 50, SweepSettings::default()).await;
+    d.sweeper.ledger = Some(Arc::new(DynamoLedger::new(
+        client.clone(),
+        table.clone(),
+        LedgerPolicy::default(),
+    )));
+    d.sweeper.correlations.docs = Arc::new(trailwatch::document::dynamodb::DynamoDocuments::new(
+        client, table, "state",
+    ));
+    let correlation = d
+        .sweeper
+        .rules
+        .correlations()
+        .iter()
+        .find(|c| c.source.ends_with("logging-disabled-then-iam-changes.yml"))
+        .expect("the bundled correlation")
+        .id
+        .clone();
+    let events = invictus_events();
+    let find = |name: &str, after: &str| {
+        events
+            .iter()
+            .find(|e| {
+                field(e, "eventName") == name
+                    && e.get("errorCode").is_none()
+                    && field(e, "eventTime") > after
+            })
+            .unwrap_or_else(|| panic!("no {name}"))
+            .clone()
+    };
+    let selectors = find("PutEventSelectors", "");
+    let role = find("CreateRole", field(&selectors, "eventTime"));
+    assert_eq!(
+        selectors["userIdentity"]["arn"],
+        role["userIdentity"]["arn"]
+    );
+    let deliver = |n: usize, e: &Value| json!({"id": format!("eb-{n}"), "detail-type": "AWS API Call via CloudTrail", "source": "aws.cloudtrail", "account": "123837392027", "time": e["eventTime"], "detail": e});
+    // The first delivery of the role's creation cannot publish (its topic is gone): the alert
+    // it fired stays pending in the state.
+    run_lookup(&d, deliver(0, &selectors)).await.unwrap();
+    let good = d.sweeper.alerts.clone();
+    d.sweeper.alerts = Arc::new(trailwatch::alert::sns::SnsAlerts::new(
+        sns(svc.endpoint()),
+        format!("{topic}-gone"),
+    ));
+    let e = run_lookup(&d, deliver(1, &role)).await.unwrap_err();
+    assert!(matches!(e, trailwatch::Error::Publish(_)), "{e}");
+    let state = d
+        .sweeper
+        .correlations
+        .docs
+        .load("correlation#state")
+        .await
+        .unwrap()
+        .expect("the state is saved");
+    let state: Value = serde_json::from_str(&state.text).unwrap();
+    assert_eq!(
+        state["pending"][0]["rule_id"],
+        json!(correlation),
+        "{state}"
+    );
+    d.sweeper.alerts = good;
+    // A later invocation leaves the claim to the failed one (until its lease ends); the failed
+    // one's retry (EventBridge retries with the same id) publishes it; nothing repeats it.
+    let mut fired = Vec::new();
+    for (n, e) in [(2, &selectors), (1, &role), (3, &role), (4, &selectors)] {
+        let out = run_lookup(&d, deliver(n, e)).await.unwrap();
+        fired.push(out["correlations"].as_u64().unwrap());
+    }
+    assert_eq!(fired, [0, 1, 0, 0]);
+    let (pairs, _) = published_all(&svc, &topic);
+    let correlated: Vec<_> = pairs.iter().filter(|(r, _)| *r == correlation).collect();
+    assert_eq!(
+        correlated,
+        [&(correlation.clone(), field(&role, "eventID").to_string())]
+    );
+    svc.shutdown().await;
+}
+
+/// The correlation state's DynamoDB item, where another invocation saves once between this
+/// invocation's read and its save.
+struct Racing {
+    inner: trailwatch::document::dynamodb::DynamoDocuments,
+    raced: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl Documents for Racing {
+    async fn load(&self, key: &str) -> trailwatch::Result<Option<trailwatch::document::Versioned>> {
+        self.inner.load(key).await
+    }
+
+    async fn save(
+        &self,
+        key: &str,
+        text: &str,
+        previous: Option<u64>,
+    ) -> Result<u64, trailwatch::document::SaveError> {
+        if !self.raced.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            // The other invocation: it read the same version and saves what it counted.
+            let theirs = self.inner.load(key).await?;
+            let text = theirs
+                .as_ref()
+                .map_or("{}", |d| d.text.as_str())
+                .to_string();
+            self.inner
+                .save(key, &text, theirs.map(|d| d.version))
+                .await?;
+        }
+        self.inner.save(key, text, previous).await
+    }
+}
+
+/// A save lost to another invocation publishes nothing of what it counted: the events are
+/// counted again into the newer state, and the correlation alerts once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_correlation_state_saved_by_another_invocation_is_counted_into() {
+    let m = moto();
+    let (client, table) = ledger_table(&m).await;
+    let svc = start_service(|_| {}).await;
+    let (mut d, topic) = deps(&svc, 50, SweepSettings::default()).await;
+    d.sweeper.ledger = Some(Arc::new(DynamoLedger::new(
+        client.clone(),
+        table.clone(),
+        LedgerPolicy::default(),
+    )));
+    let events = invictus_events();
+    let selectors = events
+        .iter()
+        .find(|e| field(e, "eventName") == "PutEventSelectors" && e.get("errorCode").is_none())
+        .unwrap()
+        .clone();
+    let role = events
+        .iter()
+        .find(|e| {
+            field(e, "eventName") == "CreateRole"
+                && field(e, "eventTime") > field(&selectors, "eventTime")
+        })
+        .unwrap()
+        .clone();
+    let deliver = |n: usize, e: &Value| json!({"id": format!("eb-{n}"), "detail-type": "AWS API Call via CloudTrail", "source": "aws.cloudtrail", "account": "123837392027", "time": e["eventTime"], "detail": e});
+    d.sweeper.correlations.docs = Arc::new(trailwatch::document::dynamodb::DynamoDocuments::new(
+        client.clone(),
+        table.clone(),
+        "state",
+    ));
+    run_lookup(&d, deliver(0, &selectors)).await.unwrap();
+    d.sweeper.correlations.docs = Arc::new(Racing {
+        inner: trailwatch::document::dynamodb::DynamoDocuments::new(client, table, "state"),
+        raced: false.into(),
+    });
+    let out = run_lookup(&d, deliver(1, &role)).await.unwrap();
+    assert_eq!(out["correlations"], 1, "{out}");
+    let (pairs, _) = published_all(&svc, &topic);
+    let correlated: Vec<_> = pairs
+        .iter()
+        .filter(|(r, _)| d.sweeper.rules.correlations().iter().any(|c| c.id == *r))
+        .collect();
+    assert_eq!(correlated.len(), 1, "{pairs:?}");
+    svc.shutdown().await;
 }

@@ -8,6 +8,7 @@ use trailwatch::alert::Alert;
 use trailwatch::lookup::plan::{naive_calls, Plan};
 use trailwatch::lookup::scan::{Collector, Reader, Scan};
 use trailwatch::lookup::sdk::{SdkHistory, REQUESTS_PER_SECOND};
+use trailwatch::rules::correlate::{Correlator, Firing, State};
 use trailwatch::window::{parse_duration, parse_time, Window};
 
 use crate::local_args::LocalArgs;
@@ -98,16 +99,31 @@ pub async fn lookup(args: LookupArgs) -> anyhow::Result<u8> {
     let mut collector = Collector::new(&rules, None);
     let mut reader = Reader::new(&history, &rules);
     let mut alerts = Vec::new();
+    let mut counted = Vec::new();
     let mut sent: Option<Delivered> = None;
-    while let Some(page) = reader.next(&mut scan, &mut collector).await? {
+    let mut send = async |batch: &[Alert]| -> anyhow::Result<()> {
         if let Some((sink, ledger)) = &sink {
-            let d = deliver(sink.as_ref(), Some(ledger.as_ref()), &owner, &page).await?;
+            let d = deliver(sink.as_ref(), Some(ledger.as_ref()), &owner, batch).await?;
             let total = sent.get_or_insert_with(Delivered::default);
             total.alerts += d.alerts;
             total.skipped += d.skipped;
         }
-        alerts.extend(page);
+        Ok(())
+    };
+    while let Some(page) = reader.next(&mut scan, &mut collector).await? {
+        send(&page.alerts).await?;
+        alerts.extend(page.alerts);
+        counted.extend(page.counted);
     }
+    // The correlation rules over the whole window, counted from nothing.
+    let mut correlator = Correlator::new(&rules, State::default(), 0)?;
+    let correlated: Vec<Alert> = correlator
+        .feed(&counted)
+        .iter()
+        .map(Firing::alert)
+        .collect();
+    send(&correlated).await?;
+    alerts.extend(correlated);
     if let Some(l) = target.local {
         l.shutdown().await;
     }

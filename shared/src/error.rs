@@ -56,6 +56,9 @@ pub enum Error {
     /// A stored sweep checkpoint does not parse; the lane stops rather than skip events.
     #[error("invalid sweep checkpoint: {0}")]
     Checkpoint(String),
+    /// The correlation rules' state could not be read, written or saved.
+    #[error("correlation state: {0}")]
+    Correlation(String),
     /// Configuration is missing or invalid.
     #[error("configuration error: {0}")]
     Config(String),
@@ -87,6 +90,7 @@ impl Error {
             Error::Publish(_) => "AlertPublishFailed",
             Error::SweepBusy(_) => "SweepBusy",
             Error::Checkpoint(_) => "CheckpointInvalid",
+            Error::Correlation(_) => "CorrelationStateBusy",
             Error::Config(_) => "ConfigError",
         }
     }

@@ -10,6 +10,7 @@ pub mod athena;
 pub mod aws;
 pub mod checks;
 pub mod config;
+pub mod document;
 pub mod engine;
 pub mod error;
 pub mod lake;

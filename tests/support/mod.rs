@@ -240,6 +240,10 @@ pub fn lookup_deps(
             )),
             ledger: None,
             rules: Arc::new(rules),
+            correlations: trailwatch::lookup::correlate::Correlations {
+                docs: Arc::new(trailwatch::document::MemoryDocuments::default()),
+                reread_secs: 3_600,
+            },
             settings,
         },
         trusted_accounts: vec!["123837392027".into()],

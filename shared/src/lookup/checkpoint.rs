@@ -4,14 +4,12 @@
 
 pub mod dynamodb;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::scan::Scan;
+use crate::document::{Documents, MemoryDocuments, SaveError};
 use crate::error::{Error, Result};
 
 /// Which of a lane's two readings a scan is.
@@ -62,19 +60,31 @@ pub trait Checkpoints: Send + Sync {
         -> Result<u64>;
 }
 
-/// Checkpoints held in memory, for one process (the CLI and unit tests).
+/// Checkpoints as versioned documents (key `sweep#LANE`), in memory or in DynamoDB.
 #[derive(Default)]
-pub struct MemoryCheckpoints(Mutex<HashMap<String, Stored>>);
+pub struct DocumentCheckpoints<D>(pub D);
+
+/// Checkpoints held in memory, for one process (the CLI and unit tests).
+pub type MemoryCheckpoints = DocumentCheckpoints<MemoryDocuments>;
+
+fn key(lane: &str) -> String {
+    format!("sweep#{lane}")
+}
 
 #[async_trait]
-impl Checkpoints for MemoryCheckpoints {
+impl<D: Documents> Checkpoints for DocumentCheckpoints<D> {
     async fn load(&self, lane: &str) -> Result<Option<Stored>> {
-        Ok(self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(lane)
-            .cloned())
+        let Some(doc) = self.0.load(&key(lane)).await? else {
+            return Ok(None);
+        };
+        // A checkpoint that does not parse cannot say what was read: the sweep stops with
+        // this error (and its alarm) rather than guess and skip events.
+        let checkpoint: Checkpoint = serde_json::from_str(&doc.text)
+            .map_err(|e| Error::Checkpoint(format!("lane {lane}: `checkpoint`: {e}")))?;
+        Ok(Some(Stored {
+            checkpoint,
+            version: doc.version,
+        }))
     }
 
     async fn save(
@@ -83,24 +93,16 @@ impl Checkpoints for MemoryCheckpoints {
         checkpoint: &Checkpoint,
         previous: Option<u64>,
     ) -> Result<u64> {
-        let mut m = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let current = m.get(lane).map(|s| s.version);
-        if current != previous {
-            return Err(Error::SweepBusy(format!(
-                "lane {lane}: checkpoint version {current:?}, expected {previous:?}"
-            )));
-        }
-        let version = previous.map_or(1, |v| v.saturating_add(1));
-        m.insert(
-            lane.to_string(),
-            Stored {
-                checkpoint: checkpoint.clone(),
-                version,
-            },
-        );
-        Ok(version)
+        let text = serde_json::to_string(checkpoint)
+            .map_err(|e| Error::Checkpoint(format!("lane {lane}: {e}")))?;
+        self.0
+            .save(&key(lane), &text, previous)
+            .await
+            .map_err(|e| match e {
+                SaveError::Conflict { .. } => {
+                    Error::SweepBusy(format!("lane {lane}: checkpoint {e}"))
+                }
+                SaveError::Other(e) => e,
+            })
     }
 }

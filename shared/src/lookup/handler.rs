@@ -11,12 +11,15 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use super::checkpoint::{dynamodb::DynamoCheckpoints, Checkpoints, MemoryCheckpoints};
-use super::rule_alerts;
+use super::correlate::Correlations;
+use super::evaluate;
 use super::sweep::{lanes, LaneReport, Sweeper};
 use super::EventHistory;
 use crate::alert::deliver::deliver;
 use crate::alert::{Alert, EventSummary};
 use crate::config::Config;
+use crate::document::dynamodb::DynamoDocuments;
+use crate::document::{Documents, MemoryDocuments};
 use crate::error::{Error, Result};
 use crate::rules::RuleSet;
 
@@ -55,17 +58,24 @@ impl LookupDeps {
                 (lane, history)
             })
             .collect();
-        let checkpoints: Arc<dyn Checkpoints> = if let Some(t) = &config.ledger_table {
-            Arc::new(DynamoCheckpoints::new(
-                crate::aws::dynamodb(&sdk),
-                t.clone(),
-            ))
+        let (checkpoints, documents): (Arc<dyn Checkpoints>, Arc<dyn Documents>) = if let Some(t) =
+            &config.ledger_table
+        {
+            let client = crate::aws::dynamodb(&sdk);
+            (
+                Arc::new(DynamoCheckpoints::new(client.clone(), t.clone())),
+                Arc::new(DynamoDocuments::new(client, t.clone(), "state")),
+            )
         } else {
             tracing::warn!(
-                "no TRAILWATCH_LEDGER_TABLE: each sweep starts afresh, no checkpoints kept"
-            );
-            Arc::new(MemoryCheckpoints::default())
+                    "no TRAILWATCH_LEDGER_TABLE: each sweep starts afresh, no checkpoints or correlation state kept"
+                );
+            (
+                Arc::new(MemoryCheckpoints::default()),
+                Arc::new(MemoryDocuments::default()),
+            )
         };
+        let reread = config.sweep.late + config.sweep.lag;
         Ok(Self {
             sweeper: Sweeper {
                 lanes,
@@ -76,6 +86,10 @@ impl LookupDeps {
                 )),
                 ledger: crate::ledger::from_config(&config, &sdk),
                 rules: Arc::new(rules),
+                correlations: Correlations {
+                    docs: documents,
+                    reread_secs: u64::try_from(reread.num_seconds()).unwrap_or(0),
+                },
                 settings: config.sweep,
             },
             trusted_accounts: config.trusted_accounts.clone(),
@@ -94,6 +108,8 @@ pub enum LookupOutcome {
         event_id: String,
         alerts: usize,
         rules: Vec<String>,
+        /// Correlation alerts this event completed (published now).
+        correlations: u64,
         notifications: usize,
     },
 }
@@ -107,6 +123,30 @@ async fn publish(deps: &LookupDeps, owner: &str, alerts: &[Alert]) -> Result<usi
         tracing::info!(skipped = d.skipped, "alerts already delivered");
     }
     Ok(d.notifications as usize)
+}
+
+/// Counts an EventBridge event that a correlation follows; returns the correlation alerts
+/// published now and the notifications they took (ones already delivered or held elsewhere
+/// are left out, as for the rules' alerts).
+async fn correlate(
+    deps: &LookupDeps,
+    owner: &str,
+    detail: &Value,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(u64, u64)> {
+    let sw = &deps.sweeper;
+    let d = sw
+        .correlations
+        .run(
+            &sw.rules,
+            std::slice::from_ref(detail),
+            sw.alerts.as_ref(),
+            sw.ledger.as_deref(),
+            owner,
+            now,
+        )
+        .await?;
+    Ok((d.alerts, d.notifications))
 }
 
 fn untrusted(why: String) -> Error {
@@ -184,16 +224,26 @@ pub async fn handle(
             }
             let span = tracing::info_span!("lookup_event", event_id = %event_id);
             async {
-                let alerts = rule_alerts(
+                let evaluated = evaluate(
                     &deps.sweeper.rules,
                     detail,
                     &EventSummary::from_cloudtrail(detail),
                 );
-                let notifications = publish(deps, &owner, &alerts).await?;
+                let alerts = evaluated.alerts;
+                // Counted first: what it fires is saved before any publishing can fail.
+                let (correlated, mut notifications) = if evaluated.counted {
+                    let now = event.time.unwrap_or_else(chrono::Utc::now);
+                    let (a, n) = correlate(deps, &owner, detail, now).await?;
+                    (a, usize::try_from(n).unwrap_or(usize::MAX))
+                } else {
+                    (0, 0)
+                };
+                notifications += publish(deps, &owner, &alerts).await?;
                 Ok(LookupOutcome::EventBridge {
                     event_id: event_id.clone(),
                     alerts: alerts.len(),
                     rules: alerts.iter().map(|a| a.rule_id.clone()).collect(),
+                    correlations: correlated,
                     notifications,
                 })
             }

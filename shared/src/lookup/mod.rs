@@ -2,6 +2,7 @@
 //! keeps per-region checkpoints, and the handler of lookup-alert (sweep or EventBridge event).
 
 pub mod checkpoint;
+pub mod correlate;
 pub mod handler;
 pub mod plan;
 pub mod scan;
@@ -54,17 +55,25 @@ pub trait EventHistory: Send + Sync {
     async fn page(&self, query: &Query<'_>, token: Option<&str>) -> Result<HistoryPage>;
 }
 
-/// The alerts of the rules `event` matches, each about `summary` (the sweep and the
-/// EventBridge path both turn a CloudTrail record into alerts this way).
-pub fn rule_alerts(
-    rules: &RuleSet,
-    event: &serde_json::Value,
-    summary: &EventSummary,
-) -> Vec<Alert> {
-    rules
-        .matches(event)
-        .into_iter()
-        .filter(|r| r.alerts)
-        .map(|r| Alert::new(&r.raiser(), summary.clone()))
-        .collect()
+/// What the rules make of one event.
+#[derive(Debug, Default)]
+pub struct Evaluated {
+    /// The alerts of the rules it matches.
+    pub alerts: Vec<Alert>,
+    /// Whether a correlation counts it (it matched a rule one counts).
+    pub counted: bool,
+}
+
+/// Evaluates `event` (about `summary`) against `rules`: the sweep and the EventBridge path both
+/// turn a CloudTrail record into alerts this way.
+pub fn evaluate(rules: &RuleSet, event: &serde_json::Value, summary: &EventSummary) -> Evaluated {
+    let matched = rules.matches(event);
+    Evaluated {
+        counted: matched.iter().any(|r| r.counted),
+        alerts: matched
+            .into_iter()
+            .filter(|r| r.alerts)
+            .map(|r| Alert::new(&r.raiser(), summary.clone()))
+            .collect(),
+    }
 }

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::evaluate;
 use super::plan::{choose, keys_needed, Plan};
-use super::rule_alerts;
 use super::{EventHistory, HistoryPage, Query};
 use crate::alert::{Alert, EventSummary};
 use crate::error::Result;
@@ -53,6 +53,15 @@ impl Scan {
     }
 }
 
+/// What one page gave.
+#[derive(Debug, Default)]
+pub struct PageOut {
+    /// The alerts of the rules its events match.
+    pub alerts: Vec<Alert>,
+    /// Events a correlation counts.
+    pub counted: Vec<Value>,
+}
+
 /// Turns pages into alerts: each distinct event once, malformed records counted and skipped,
 /// and (outside us-east-1) events of global services left to us-east-1's reading.
 pub struct Collector<'a> {
@@ -81,9 +90,10 @@ impl<'a> Collector<'a> {
         }
     }
 
-    /// The alerts of a page's events not taken before.
-    pub fn take(&mut self, page: &HistoryPage) -> Vec<Alert> {
-        let mut alerts = Vec::new();
+    /// The alerts of a page's events not taken before, and those of its events that a
+    /// correlation counts.
+    pub fn take(&mut self, page: &HistoryPage) -> PageOut {
+        let mut out = PageOut::default();
         for raw in &page.events {
             // An event without an id cannot be recognised again: evaluate it rather than
             // letting every such event collapse into one.
@@ -118,9 +128,18 @@ impl<'a> Collector<'a> {
                 let text = raw.cloudtrail_event.as_deref().unwrap_or_default();
                 summary.event_id = format!("sha256:{}", hex::encode(Sha256::digest(text)));
             }
-            alerts.extend(rule_alerts(self.rules, &event, &summary));
+            let evaluated = evaluate(self.rules, &event, &summary);
+            out.alerts.extend(evaluated.alerts);
+            if evaluated.counted {
+                let mut event = event;
+                // Counted once and alerted about under the same id as the rules' alerts.
+                if event.get("eventID").is_none() {
+                    event["eventID"] = Value::String(summary.event_id.clone());
+                }
+                out.counted.push(event);
+            }
         }
-        alerts
+        out
     }
 }
 
@@ -149,13 +168,13 @@ impl<'a> Reader<'a> {
         self.cursor = None;
     }
 
-    /// Reads the next page of `scan` (advancing it) and returns its events' alerts, or None
+    /// Reads the next page of `scan` (advancing it) and returns what its events gave, or None
     /// when the scan is done.
     pub async fn next(
         &mut self,
         scan: &mut Scan,
         collector: &mut Collector<'_>,
-    ) -> Result<Option<Vec<Alert>>> {
+    ) -> Result<Option<PageOut>> {
         if scan.done() {
             return Ok(None);
         }
@@ -174,7 +193,7 @@ impl<'a> Reader<'a> {
         };
         let page = self.history.page(&query, token.as_deref()).await?;
         self.calls += 1;
-        let alerts = collector.take(&page);
+        let out = collector.take(&page);
         if scan.plan.is_none() {
             let pages = match &page.next_token {
                 None => 1,
@@ -185,7 +204,7 @@ impl<'a> Reader<'a> {
                 // The probe's events are taken; the filtered sequences start afresh.
                 scan.plan = Some(plan);
                 self.cursor = None;
-                return Ok(Some(alerts));
+                return Ok(Some(out));
             }
             scan.plan = Some(plan);
         }
@@ -199,7 +218,7 @@ impl<'a> Reader<'a> {
             scan.upper = None;
             self.cursor = None;
         }
-        Ok(Some(alerts))
+        Ok(Some(out))
     }
 }
 
@@ -269,7 +288,7 @@ mod tests {
         let mut r = Reader::new(&pages, &rules);
         let mut alerts = Vec::new();
         while let Some(a) = r.next(&mut scan, &mut c).await.unwrap() {
-            alerts.extend(a);
+            alerts.extend(a.alerts);
         }
         assert_eq!(c.malformed, 3);
         assert_eq!(c.events, 1);
@@ -298,8 +317,11 @@ mod tests {
             next_token: None,
         };
         let mut c = Collector::new(&rules, Some("eu-west-1".into()));
-        let alerts = c.take(&page);
+        let PageOut { alerts, counted } = c.take(&page);
         assert_eq!((c.events, c.elsewhere), (1, 1));
+        // StopLogging is a step of a bundled correlation: the page hands it on to be counted.
+        assert_eq!(counted.len(), 1);
+        assert_eq!(counted[0]["eventID"], "a");
         assert!(alerts.iter().all(|a| a.event.event_id == "a"));
         assert!(!alerts.is_empty());
     }

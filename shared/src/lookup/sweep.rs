@@ -20,12 +20,13 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::checkpoint::{Active, Checkpoint, Checkpoints, Pass};
+use super::correlate::Correlations;
 use super::plan::Plan;
-use super::scan::{Collector, Reader, Scan};
+use super::scan::{Collector, PageOut, Reader, Scan};
 use super::{Attribute, EventHistory};
-use crate::alert::deliver::deliver;
+use crate::alert::deliver::{deliver, Delivered};
 use crate::alert::AlertSink;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ledger::Ledger;
 use crate::rules::RuleSet;
 use crate::window::Window;
@@ -163,6 +164,8 @@ pub struct Sweeper {
     pub alerts: Arc<dyn AlertSink>,
     pub ledger: Option<Arc<dyn Ledger>>,
     pub rules: Arc<RuleSet>,
+    /// Where the correlation rules count the events they follow.
+    pub correlations: Correlations,
     pub settings: SweepSettings,
 }
 
@@ -215,6 +218,17 @@ impl Sweeper {
             .iter()
             .map(|(lane, history)| self.lane(lane, history.as_ref(), now, deadline, owner));
         let results = futures_util::future::join_all(runs).await;
+        // Correlation alerts a failed run saved and did not publish go out now.
+        self.correlations
+            .run(
+                &self.rules,
+                &[],
+                self.alerts.as_ref(),
+                self.ledger.as_deref(),
+                &format!("{owner}#correlations"),
+                now,
+            )
+            .await?;
         // Every lane saved what it did; the first error fails the invocation (to be retried).
         results.into_iter().collect()
     }
@@ -279,11 +293,38 @@ impl Sweeper {
                         report.saves += 1;
                         unsaved = 0;
                     }
-                    Some(alerts) => {
+                    Some(PageOut { alerts, counted }) => {
                         report.alerts += alerts.len() as u64;
-                        let delivered =
-                            deliver(self.alerts.as_ref(), self.ledger.as_deref(), owner, &alerts)
-                                .await;
+                        let delivered = async {
+                            let d = deliver(
+                                self.alerts.as_ref(),
+                                self.ledger.as_deref(),
+                                owner,
+                                &alerts,
+                            )
+                            .await?;
+                            // Lanes of one run share the state's pending alerts: each claims
+                            // them as its own owner, so one lane cannot take over another's.
+                            let c = self
+                                .correlations
+                                .run(
+                                    &self.rules,
+                                    &counted,
+                                    self.alerts.as_ref(),
+                                    self.ledger.as_deref(),
+                                    &format!("{owner}#{key}"),
+                                    now,
+                                )
+                                .await?;
+                            report.alerts += c.alerts + c.skipped;
+                            Ok::<_, Error>(Delivered {
+                                alerts: d.alerts + c.alerts,
+                                notifications: d.notifications + c.notifications,
+                                skipped: d.skipped + c.skipped,
+                                held: d.held + c.held,
+                            })
+                        }
+                        .await;
                         let d = match delivered {
                             Ok(d) => d,
                             Err(e) => {

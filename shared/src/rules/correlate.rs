@@ -15,6 +15,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Correlation, RuleSet};
+use crate::alert::{Alert, EventSummary};
+
+/// Entries one group's window keeps (older ones are dropped: a count can only come out lower).
+const MAX_GROUP_ENTRIES: usize = 1_000;
+/// Counted event ids remembered (the oldest are forgotten first).
+const MAX_SEEN: usize = 20_000;
 
 /// What a correlator keeps between invocations.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -36,6 +42,17 @@ pub struct Firing<'r, 'e> {
     /// The count (or distinct values) that reached the condition.
     pub value: f64,
     pub event: &'e Value,
+}
+
+impl Firing<'_, '_> {
+    /// The alert: the correlation's, about the event that completed it (so its id is the same
+    /// however often the events are counted again).
+    pub fn alert(&self) -> Alert {
+        Alert::new(
+            &self.correlation.raiser(),
+            EventSummary::from_cloudtrail(self.event),
+        )
+    }
 }
 
 /// The correlations of a rule set, with their state.
@@ -63,6 +80,8 @@ impl<'r> Correlator<'r> {
             timestamp_fallback: TimestampFallback::Skip,
             // One alert per threshold reached, not one per event past it.
             action_on_match: CorrelationAction::Reset,
+            // Bounds what a busy group adds to the stored state (a DynamoDB item).
+            max_group_entries: Some(MAX_GROUP_ENTRIES),
             ..CorrelationConfig::default()
         };
         let mut engine = CorrelationEngine::new(config);
@@ -138,6 +157,12 @@ impl<'r> Correlator<'r> {
         self.engine.evict_expired(now_secs);
         let oldest = now_secs.saturating_sub(self.keep_secs);
         self.seen.retain(|_, t| *t >= oldest);
+        if self.seen.len() > MAX_SEEN {
+            let mut times: Vec<i64> = self.seen.values().copied().collect();
+            times.sort_unstable();
+            let cut = times[times.len() - MAX_SEEN];
+            self.seen.retain(|_, t| *t >= cut);
+        }
         State {
             engine: Some(self.engine.export_state()),
             seen: self.seen,

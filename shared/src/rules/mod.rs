@@ -36,6 +36,8 @@ pub struct Rule {
     /// Whether a match is an alert: false for a rule that only feeds correlations (Sigma's
     /// `generate: false`, the default).
     pub alerts: bool,
+    /// Whether a correlation counts its matches.
+    pub counted: bool,
     compiled: rsigma_eval::CompiledRule,
     /// As parsed: correlation engines are built from it.
     sigma: rsigma_parser::SigmaRule,
@@ -192,18 +194,21 @@ pub fn parse_file(file: &str, text: &str) -> Result<Parsed, RuleError> {
             needs: needs::rule_needs(detection),
             source: file.to_string(),
             alerts: true,
+            counted: false,
             id,
             title: sigma.title.clone(),
             compiled,
             sigma,
         });
     }
-    for c in collection.correlations {
+    for mut c in collection.correlations {
         let id = match (&c.id, single) {
             (Some(id), _) => id.clone(),
             (None, true) => stem(),
             (None, false) => return Err(bad(format!("correlation '{}' has no id", c.title))),
         };
+        // The engine reports a firing by the rule's id: one named by its file gets that name.
+        c.id = Some(id.clone());
         rsigma_eval::correlation::compile_correlation(&c)
             .map_err(|e| bad(format!("invalid correlation: {e}")))?;
         out.correlations.push(Correlation {
@@ -330,9 +335,15 @@ impl RuleSet {
             }
         }
         for r in &mut self.rules {
-            let counted = self.correlations.iter().filter(|c| c.refers_to(r));
-            let mut counted = counted.peekable();
-            r.alerts = counted.peek().is_none() || counted.any(|c| c.sigma.generate);
+            let by: Vec<&Correlation> = self
+                .correlations
+                .iter()
+                .filter(|c| c.refers_to(r))
+                .collect();
+            let counted = !by.is_empty();
+            let alerts = !counted || by.iter().any(|c| c.sigma.generate);
+            r.counted = counted;
+            r.alerts = alerts;
         }
     }
 
