@@ -559,13 +559,21 @@ fn the_index_finds_what_the_naive_loop_finds() {
     assert!(rules.unindexed().count() < rules.rules().len() / 2);
 }
 
-/// A correlation across invocations, on real events: in the sample one user changes the
-/// trail's event selectors (12:00:08) and creates a role two minutes later. Delivered through
-/// EventBridge one invocation each, with the correlation state and the ledger in moto's
-/// DynamoDB, the correlation alerts once, about the role's creation; the same events delivered
-/// again (EventBridge retries, the sweep reading them too) raise nothing more.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_correlation_fires_once_across_invocations() {
+/// What the correlation tests run with: moto's DynamoDB (ledger and correlation state), the
+/// local service, and the sample's two calls one user made two minutes apart: the trail's event
+/// selectors changed, then a role created.
+struct CorrelationCase {
+    _moto: Moto,
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+    svc: trailwatch_local::Running,
+    d: LookupDeps,
+    topic: String,
+    selectors: Value,
+    role: Value,
+}
+
+async fn correlation_case() -> CorrelationCase {
     let m = moto();
     let (client, table) = ledger_table(&m).await;
     let svc = start_service(|_| {}).await;
@@ -576,17 +584,10 @@ async fn a_correlation_fires_once_across_invocations() {
         LedgerPolicy::default(),
     )));
     d.sweeper.correlations.docs = Arc::new(trailwatch::document::dynamodb::DynamoDocuments::new(
-        client, table, "state",
+        client.clone(),
+        table.clone(),
+        "state",
     ));
-    let correlation = d
-        .sweeper
-        .rules
-        .correlations()
-        .iter()
-        .find(|c| c.source.ends_with("logging-disabled-then-iam-changes.yml"))
-        .expect("the bundled correlation")
-        .id
-        .clone();
     let events = invictus_events();
     let find = |name: &str, after: &str| {
         events
@@ -605,16 +606,58 @@ async fn a_correlation_fires_once_across_invocations() {
         selectors["userIdentity"]["arn"],
         role["userIdentity"]["arn"]
     );
-    let deliver = |n: usize, e: &Value| json!({"id": format!("eb-{n}"), "detail-type": "AWS API Call via CloudTrail", "source": "aws.cloudtrail", "account": "123837392027", "time": e["eventTime"], "detail": e});
+    CorrelationCase {
+        _moto: m,
+        client,
+        table,
+        svc,
+        d,
+        topic,
+        selectors,
+        role,
+    }
+}
+
+/// EventBridge's delivery `n` of `e`.
+fn delivery(n: usize, e: &Value) -> Value {
+    json!({"id": format!("eb-{n}"), "detail-type": "AWS API Call via CloudTrail", "source": "aws.cloudtrail", "account": "123837392027", "time": e["eventTime"], "detail": e})
+}
+
+/// A correlation across invocations, on real events: in the sample one user changes the
+/// trail's event selectors (12:00:08) and creates a role two minutes later. Delivered through
+/// EventBridge one invocation each, with the correlation state and the ledger in moto's
+/// DynamoDB, the correlation alerts once, about the role's creation; the same events delivered
+/// again (EventBridge retries, the sweep reading them too) raise nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_correlation_fires_once_across_invocations() {
+    // Moto stops when dropped: kept to the end.
+    let CorrelationCase {
+        _moto: _moto_kept,
+        svc,
+        mut d,
+        topic,
+        selectors,
+        role,
+        ..
+    } = correlation_case().await;
+    let correlation = d
+        .sweeper
+        .rules
+        .correlations()
+        .iter()
+        .find(|c| c.source.ends_with("logging-disabled-then-iam-changes.yml"))
+        .expect("the bundled correlation")
+        .id
+        .clone();
     // The first delivery of the role's creation cannot publish (its topic is gone): the alert
     // it fired stays pending in the state.
-    run_lookup(&d, deliver(0, &selectors)).await.unwrap();
+    run_lookup(&d, delivery(0, &selectors)).await.unwrap();
     let good = d.sweeper.alerts.clone();
     d.sweeper.alerts = Arc::new(trailwatch::alert::sns::SnsAlerts::new(
         sns(svc.endpoint()),
         format!("{topic}-gone"),
     ));
-    let e = run_lookup(&d, deliver(1, &role)).await.unwrap_err();
+    let e = run_lookup(&d, delivery(1, &role)).await.unwrap_err();
     assert!(matches!(e, trailwatch::Error::Publish(_)), "{e}");
     let state = d
         .sweeper
@@ -635,7 +678,7 @@ async fn a_correlation_fires_once_across_invocations() {
     // one's retry (EventBridge retries with the same id) publishes it; nothing repeats it.
     let mut fired = Vec::new();
     for (n, e) in [(2, &selectors), (1, &role), (3, &role), (4, &selectors)] {
-        let out = run_lookup(&d, deliver(n, e)).await.unwrap();
+        let out = run_lookup(&d, delivery(n, e)).await.unwrap();
         fired.push(out["correlations"].as_u64().unwrap());
     }
     assert_eq!(fired, [0, 1, 0, 0]);
@@ -686,41 +729,23 @@ impl Documents for Racing {
 /// counted again into the newer state, and the correlation alerts once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_correlation_state_saved_by_another_invocation_is_counted_into() {
-    let m = moto();
-    let (client, table) = ledger_table(&m).await;
-    let svc = start_service(|_| {}).await;
-    let (mut d, topic) = deps(&svc, 50, SweepSettings::default()).await;
-    d.sweeper.ledger = Some(Arc::new(DynamoLedger::new(
-        client.clone(),
-        table.clone(),
-        LedgerPolicy::default(),
-    )));
-    let events = invictus_events();
-    let selectors = events
-        .iter()
-        .find(|e| field(e, "eventName") == "PutEventSelectors" && e.get("errorCode").is_none())
-        .unwrap()
-        .clone();
-    let role = events
-        .iter()
-        .find(|e| {
-            field(e, "eventName") == "CreateRole"
-                && field(e, "eventTime") > field(&selectors, "eventTime")
-        })
-        .unwrap()
-        .clone();
-    let deliver = |n: usize, e: &Value| json!({"id": format!("eb-{n}"), "detail-type": "AWS API Call via CloudTrail", "source": "aws.cloudtrail", "account": "123837392027", "time": e["eventTime"], "detail": e});
-    d.sweeper.correlations.docs = Arc::new(trailwatch::document::dynamodb::DynamoDocuments::new(
-        client.clone(),
-        table.clone(),
-        "state",
-    ));
-    run_lookup(&d, deliver(0, &selectors)).await.unwrap();
+    let CorrelationCase {
+        _moto: _moto_kept,
+        client,
+        table,
+        svc,
+        mut d,
+        topic,
+        selectors,
+        role,
+        ..
+    } = correlation_case().await;
+    run_lookup(&d, delivery(0, &selectors)).await.unwrap();
     d.sweeper.correlations.docs = Arc::new(Racing {
         inner: trailwatch::document::dynamodb::DynamoDocuments::new(client, table, "state"),
         raced: false.into(),
     });
-    let out = run_lookup(&d, deliver(1, &role)).await.unwrap();
+    let out = run_lookup(&d, delivery(1, &role)).await.unwrap();
     assert_eq!(out["correlations"], 1, "{out}");
     let (pairs, _) = published_all(&svc, &topic);
     let correlated: Vec<_> = pairs

@@ -57,17 +57,34 @@ pub struct Correlation {
     sigma: rsigma_parser::CorrelationRule,
 }
 
+/// A Sigma rule's (detection or correlation) as the raiser of its alerts.
+fn sigma_raiser<'a>(
+    id: &'a str,
+    title: &'a str,
+    severity: Severity,
+    author: Option<&'a str>,
+    tags: &'a [String],
+) -> Raiser<'a> {
+    Raiser {
+        origin: Origin::Rule,
+        id,
+        title,
+        severity,
+        author,
+        tags,
+    }
+}
+
 impl Correlation {
     /// The correlation as the raiser of its alerts.
     pub fn raiser(&self) -> Raiser<'_> {
-        Raiser {
-            origin: Origin::Rule,
-            id: &self.id,
-            title: &self.title,
-            severity: self.severity,
-            author: self.author.as_deref(),
-            tags: &self.tags,
-        }
+        sigma_raiser(
+            &self.id,
+            &self.title,
+            self.severity,
+            self.author.as_deref(),
+            &self.tags,
+        )
     }
 
     /// Whether `rule` is one of those it counts (named by id or by `name`).
@@ -82,14 +99,13 @@ impl Correlation {
 impl Rule {
     /// The rule as the raiser of its alerts.
     pub fn raiser(&self) -> Raiser<'_> {
-        Raiser {
-            origin: Origin::Rule,
-            id: &self.id,
-            title: &self.title,
-            severity: self.severity,
-            author: self.author.as_deref(),
-            tags: &self.tags,
-        }
+        sigma_raiser(
+            &self.id,
+            &self.title,
+            self.severity,
+            self.author.as_deref(),
+            &self.tags,
+        )
     }
 
     /// Whether the rule matches `event` (a CloudTrail record as JSON; anything but an object
@@ -160,6 +176,18 @@ pub fn parse_file(file: &str, text: &str) -> Result<Parsed, RuleError> {
             .map_or(file.to_string(), |s| s.to_string_lossy().into_owned())
     };
     let single = collection.rules.len() + collection.correlations.len() == 1;
+    // An id is what alerts, the ledger and test files name a rule by: a file of several rules
+    // must give each one.
+    let id_of = |id: &Option<String>, kind: &str, title: &str| match (id, single) {
+        (Some(id), _) => Ok(id.clone()),
+        (None, true) => Ok(stem()),
+        (None, false) => Err(bad(format!("{kind} '{title}' has no id"))),
+    };
+    let severity = |level: Option<rsigma_parser::Level>| {
+        level
+            .and_then(|l| Severity::parse(l.as_str()))
+            .unwrap_or(Severity::Medium)
+    };
     let mut out = Parsed::default();
     for (sigma, detection) in collection.rules.into_iter().zip(&detections) {
         let ls = &sigma.logsource;
@@ -177,18 +205,9 @@ pub fn parse_file(file: &str, text: &str) -> Result<Parsed, RuleError> {
         }
         let compiled =
             rsigma_eval::compile_rule(&sigma).map_err(|e| bad(format!("invalid Sigma: {e}")))?;
-        // An id is what alerts, the ledger and test files name a rule by: a file of several
-        // rules must give each one.
-        let id = match (&sigma.id, single) {
-            (Some(id), _) => id.clone(),
-            (None, true) => stem(),
-            (None, false) => return Err(bad(format!("rule '{}' has no id", sigma.title))),
-        };
+        let id = id_of(&sigma.id, "rule", &sigma.title)?;
         out.rules.push(Rule {
-            severity: sigma
-                .level
-                .and_then(|l| Severity::parse(l.as_str()))
-                .unwrap_or(Severity::Medium),
+            severity: severity(sigma.level),
             author: sigma.author.clone(),
             tags: sigma.tags.clone(),
             needs: needs::rule_needs(detection),
@@ -202,20 +221,13 @@ pub fn parse_file(file: &str, text: &str) -> Result<Parsed, RuleError> {
         });
     }
     for mut c in collection.correlations {
-        let id = match (&c.id, single) {
-            (Some(id), _) => id.clone(),
-            (None, true) => stem(),
-            (None, false) => return Err(bad(format!("correlation '{}' has no id", c.title))),
-        };
+        let id = id_of(&c.id, "correlation", &c.title)?;
         // The engine reports a firing by the rule's id: one named by its file gets that name.
         c.id = Some(id.clone());
         rsigma_eval::correlation::compile_correlation(&c)
             .map_err(|e| bad(format!("invalid correlation: {e}")))?;
         out.correlations.push(Correlation {
-            severity: c
-                .level
-                .and_then(|l| Severity::parse(l.as_str()))
-                .unwrap_or(Severity::Medium),
+            severity: severity(c.level),
             author: c.author.clone(),
             tags: c.tags.clone(),
             source: file.to_string(),
