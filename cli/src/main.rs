@@ -2,6 +2,7 @@
 
 mod checks;
 mod deliver;
+mod hunt;
 mod ledger;
 mod local_args;
 mod lookup;
@@ -40,6 +41,8 @@ enum Command {
         #[arg(long, env = "TRAILWATCH_CHECKS_DIR")]
         checks_dir: Option<String>,
     },
+    /// Try Sigma rules over history: each converted to SQL and run as a check (as `run`).
+    Hunt(hunt::HuntArgs),
     /// Scan event history (LookupEvents) with the detection rules; exit 1 when any matched.
     Lookup(lookup::LookupArgs),
     /// List the detection rules (`rules test`: run each rule's own test events).
@@ -68,6 +71,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args).await,
         Command::Checks { output, checks_dir } => checks::list(output, checks_dir.as_deref()),
+        Command::Hunt(args) => hunt::hunt(args).await,
         Command::Lookup(args) => lookup::lookup(args).await,
         Command::Rules {
             action: None,

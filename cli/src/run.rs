@@ -119,13 +119,26 @@ fn ceil_minute(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(up, 0).unwrap_or(t)
 }
 
+impl Engine {
+    /// The library's engine kind.
+    pub fn kind(self) -> EngineKind {
+        match self {
+            Engine::Lake => EngineKind::Lake,
+            Engine::Athena => EngineKind::Athena,
+        }
+    }
+}
+
 /// Runs the checks; the exit code is 0 without findings, 1 with findings, 2 when a check failed.
 pub async fn run(args: RunArgs) -> anyhow::Result<u8> {
-    let kind = match args.engine {
-        Engine::Lake => EngineKind::Lake,
-        Engine::Athena => EngineKind::Athena,
-    };
+    let kind = args.engine.kind();
     let catalog = Catalog::load(kind, args.checks_dir.as_deref().map(std::path::Path::new))?;
+    run_catalog(args, catalog).await
+}
+
+/// Runs `args.checks` of `catalog` (all of them when none is named).
+pub async fn run_catalog(args: RunArgs, catalog: Catalog) -> anyhow::Result<u8> {
+    let kind = args.engine.kind();
     let ids: Vec<String> = if args.checks.is_empty() {
         catalog.all().map(|c| c.id.clone()).collect()
     } else {

@@ -131,15 +131,30 @@ impl Catalog {
     /// a check that cannot be rendered for it is refused here, with its name and the reason.
     pub fn load(engine: EngineKind, extra: Option<&Path>) -> Result<Self> {
         let c = Self::with_extra(extra)?;
+        c.runs_on(engine)?;
+        Ok(c)
+    }
+
+    /// A catalog of exactly `checks` (ids must differ).
+    pub fn of(checks: impl IntoIterator<Item = Check>) -> Result<Self> {
+        let mut c = Self::default();
+        for check in checks {
+            c.insert(check)?;
+        }
+        Ok(c)
+    }
+
+    /// Whether every check can be rendered for `engine`: the first that cannot, with the reason.
+    pub fn runs_on(&self, engine: EngineKind) -> Result<()> {
         if engine == EngineKind::Athena {
-            for check in c.checks.values() {
+            for check in self.checks.values() {
                 check
                     .template
                     .check_athena()
                     .map_err(|e| Error::InvalidInput(format!("check {}: {e}", check.id)))?;
             }
         }
-        Ok(c)
+        Ok(())
     }
 
     /// Adds every `*.sql` check in `dir` (user checks may not reuse a bundled id).

@@ -7,6 +7,7 @@
 pub mod cases;
 pub mod correlate;
 pub mod needs;
+pub mod sql;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,0 +1,425 @@
+//! A Sigma detection rule as a check: its detection turned into CloudTrail Lake's SQL (which the
+//! local service and, rewritten, Athena also run), so a rule can be tried over history before it
+//! is deployed (`trailwatch hunt`). The SQL keeps Sigma's semantics where Lake's columns allow:
+//! strings compare case-insensitively (`|cased` keeps case), `*`/`?` are wildcards, `null`
+//! matches an absent value, and every field test is two-valued (`COALESCE(.., false)`) so `not`
+//! keeps events that lack the field. What Lake's columns cannot express is refused with the
+//! reason: keyword searches, fields Lake has no column for, nested values inside its map
+//! columns, and modifiers without an SQL form here.
+
+use std::fmt::Write;
+
+use rsigma_parser::{
+    ConditionExpr, Detection, DetectionItem, Modifier, Quantifier, SelectorPattern, SigmaRule,
+    SigmaString, SigmaValue, SpecialChar, StringPart,
+};
+
+use super::Rule;
+use crate::checks::{parse_check, Check};
+
+/// Why a rule has no SQL form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unconvertible(pub String);
+
+fn no(why: impl Into<String>) -> Unconvertible {
+    Unconvertible(why.into())
+}
+
+type Result<T> = std::result::Result<T, Unconvertible>;
+
+/// Lake's top-level string columns (names as Lake documents them; Lake ignores case).
+const STRINGS: &[&str] = &[
+    "eventVersion",
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+    "errorCode",
+    "errorMessage",
+    "requestID",
+    "eventID",
+    "eventType",
+    "apiVersion",
+    "recipientAccountId",
+    "sharedEventID",
+    "vpcEndpointId",
+    "eventCategory",
+    "sessionCredentialFromConsole",
+];
+
+/// Lake's string fields inside its struct columns.
+const STRUCT_STRINGS: &[&str] = &[
+    "userIdentity.type",
+    "userIdentity.principalId",
+    "userIdentity.arn",
+    "userIdentity.accountId",
+    "userIdentity.accessKeyId",
+    "userIdentity.userName",
+    "userIdentity.invokedBy",
+    "userIdentity.identityProvider",
+    "userIdentity.credentialId",
+    "userIdentity.sessionContext.attributes.creationDate",
+    "userIdentity.sessionContext.attributes.mfaAuthenticated",
+    "userIdentity.sessionContext.sessionIssuer.type",
+    "userIdentity.sessionContext.sessionIssuer.principalId",
+    "userIdentity.sessionContext.sessionIssuer.arn",
+    "userIdentity.sessionContext.sessionIssuer.accountId",
+    "userIdentity.sessionContext.sessionIssuer.userName",
+    "userIdentity.sessionContext.sourceIdentity",
+    "userIdentity.sessionContext.ec2RoleDelivery",
+    "tlsDetails.tlsVersion",
+    "tlsDetails.cipherSuite",
+    "tlsDetails.clientProvidedHostHeader",
+];
+
+/// Lake's `map<string,string>` columns: one key level, values as text.
+const MAPS: &[&str] = &[
+    "requestParameters",
+    "responseElements",
+    "additionalEventData",
+    "serviceEventDetails",
+];
+
+/// An SQL string literal, as written in a check's template (where `{{`/`}}` are braces).
+fn literal(s: &str) -> String {
+    let quoted = s.replace('\'', "''").replace('{', "{{").replace('}', "}}");
+    format!("'{quoted}'")
+}
+
+/// The SQL expression of a Sigma field.
+fn column(field: &str) -> Result<String> {
+    if let Some(c) = STRINGS
+        .iter()
+        .chain(STRUCT_STRINGS)
+        .find(|a| a.eq_ignore_ascii_case(field))
+    {
+        return Ok((*c).to_string());
+    }
+    if let Some((map, key)) = field.split_once('.') {
+        if let Some(m) = MAPS.iter().find(|m| m.eq_ignore_ascii_case(map)) {
+            if key.contains('.') {
+                return Err(no(format!(
+                    "{field}: Lake keeps {m}'s nested values as JSON text, not as fields"
+                )));
+            }
+            return Ok(format!("element_at({m}, {})", literal(key)));
+        }
+    }
+    Err(no(format!("{field}: no CloudTrail Lake column")))
+}
+
+/// A LIKE pattern (escape `\`) for `s` with `prefix`/`suffix` wildcards, lower-cased unless
+/// `cased`; None when `s` has no wildcard and none is added (plain equality).
+fn like(s: &SigmaString, prefix: bool, suffix: bool, cased: bool) -> Option<String> {
+    let wild = s.parts.iter().any(|p| matches!(p, StringPart::Special(_)));
+    if !(wild || prefix || suffix) {
+        return None;
+    }
+    let mut out = String::new();
+    if prefix {
+        out.push('%');
+    }
+    for p in &s.parts {
+        match p {
+            StringPart::Plain(t) => {
+                let t = if cased { t.clone() } else { t.to_lowercase() };
+                for c in t.chars() {
+                    if matches!(c, '%' | '_' | '\\') {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+            }
+            StringPart::Special(SpecialChar::WildcardMulti) => out.push('%'),
+            StringPart::Special(SpecialChar::WildcardSingle) => out.push('_'),
+        }
+    }
+    if suffix {
+        out.push('%');
+    }
+    Some(out)
+}
+
+/// The plain text of `s` (no wildcards).
+fn plain(s: &SigmaString) -> String {
+    s.parts
+        .iter()
+        .map(|p| match p {
+            StringPart::Plain(t) => t.as_str(),
+            StringPart::Special(SpecialChar::WildcardMulti) => "*",
+            StringPart::Special(SpecialChar::WildcardSingle) => "?",
+        })
+        .collect()
+}
+
+/// One value's test on `col`, never NULL.
+fn value_test(col: &str, v: &SigmaValue, mods: &[Modifier]) -> Result<String> {
+    let has = |m: Modifier| mods.contains(&m);
+    let cased = has(Modifier::Cased);
+    let subject = if cased {
+        col.to_string()
+    } else {
+        format!("lower({col})")
+    };
+    let test = match v {
+        SigmaValue::Null => return Ok(format!("{col} IS NULL")),
+        SigmaValue::Bool(b) => format!("{subject} = {}", literal(&b.to_string())),
+        SigmaValue::Integer(n) => format!("{col} = {}", literal(&n.to_string())),
+        SigmaValue::Float(f) => format!("{col} = {}", literal(&f.to_string())),
+        SigmaValue::String(s) if has(Modifier::Re) => {
+            let flags = if has(Modifier::IgnoreCase) {
+                "(?i)"
+            } else {
+                ""
+            };
+            format!(
+                "regexp_like({col}, {})",
+                literal(&format!("{flags}{}", plain(s)))
+            )
+        }
+        SigmaValue::String(s) => {
+            let (pre, suf) = (
+                has(Modifier::Contains) || has(Modifier::EndsWith),
+                has(Modifier::Contains) || has(Modifier::StartsWith),
+            );
+            if let Some(p) = like(s, pre, suf, cased) {
+                format!("{subject} LIKE {} ESCAPE '\\'", literal(&p))
+            } else {
+                let t = plain(s);
+                let t = if cased { t } else { t.to_lowercase() };
+                format!("{subject} = {}", literal(&t))
+            }
+        }
+    };
+    Ok(format!("COALESCE({test}, false)"))
+}
+
+/// Modifiers with an SQL form here.
+fn supported(m: Modifier) -> bool {
+    matches!(
+        m,
+        Modifier::Contains
+            | Modifier::StartsWith
+            | Modifier::EndsWith
+            | Modifier::All
+            | Modifier::Re
+            | Modifier::IgnoreCase
+            | Modifier::Cased
+            | Modifier::Exists
+    )
+}
+
+fn item(i: &DetectionItem) -> Result<String> {
+    let field = i
+        .field
+        .name
+        .as_deref()
+        .ok_or_else(|| no("a keyword search (no field) has no column to search"))?;
+    if let Some(m) = i.field.modifiers.iter().find(|m| !supported(**m)) {
+        return Err(no(format!("{field}: modifier {m:?} has no SQL form here")));
+    }
+    let col = column(field)?;
+    let mods = &i.field.modifiers;
+    if mods.contains(&Modifier::Exists) {
+        let want = matches!(i.values.as_slice(), [SigmaValue::Bool(true)]);
+        return Ok(format!("{col} IS {}NULL", if want { "NOT " } else { "" }));
+    }
+    let tests = i
+        .values
+        .iter()
+        .map(|v| value_test(&col, v, mods))
+        .collect::<Result<Vec<_>>>()?;
+    let join = if mods.contains(&Modifier::All) {
+        " AND "
+    } else {
+        " OR "
+    };
+    Ok(format!("({})", tests.join(join)))
+}
+
+fn detection(d: &Detection) -> Result<String> {
+    match d {
+        Detection::AllOf(items) if items.is_empty() => Ok("true".into()),
+        Detection::AllOf(items) => Ok(format!(
+            "({})",
+            items
+                .iter()
+                .map(item)
+                .collect::<Result<Vec<_>>>()?
+                .join(" AND ")
+        )),
+        Detection::AnyOf(ds) => Ok(format!(
+            "({})",
+            ds.iter()
+                .map(detection)
+                .collect::<Result<Vec<_>>>()?
+                .join(" OR ")
+        )),
+        Detection::Keywords(_) => Err(no("a keyword search (no field) has no column to search")),
+        _ => Err(no("an array quantifier block has no SQL form here")),
+    }
+}
+
+/// Whether detection `name` is selected by a `1 of`/`all of` pattern (`*` wildcards; `them`
+/// leaves out names starting with `_`).
+fn selected(pattern: &SelectorPattern, name: &str) -> bool {
+    match pattern {
+        SelectorPattern::Them => !name.starts_with('_'),
+        SelectorPattern::Pattern(p) => {
+            let parts: Vec<&str> = p.split('*').collect();
+            let mut rest = name;
+            for (i, part) in parts.iter().enumerate() {
+                if i == 0 {
+                    let Some(r) = rest.strip_prefix(part) else {
+                        return false;
+                    };
+                    rest = r;
+                } else if i == parts.len() - 1 {
+                    return rest.ends_with(part);
+                } else {
+                    match rest.find(part) {
+                        Some(at) => rest = &rest[at + part.len()..],
+                        None => return false,
+                    }
+                }
+            }
+            rest.is_empty() || parts.len() > 1
+        }
+    }
+}
+
+fn condition(rule: &SigmaRule, c: &ConditionExpr) -> Result<String> {
+    let join = |parts: &[ConditionExpr], op: &str| -> Result<String> {
+        Ok(format!(
+            "({})",
+            parts
+                .iter()
+                .map(|p| condition(rule, p))
+                .collect::<Result<Vec<_>>>()?
+                .join(op)
+        ))
+    };
+    match c {
+        ConditionExpr::And(parts) => join(parts, " AND "),
+        ConditionExpr::Or(parts) => join(parts, " OR "),
+        ConditionExpr::Not(inner) => Ok(format!("(NOT {})", condition(rule, inner)?)),
+        ConditionExpr::Identifier(name) => rule
+            .detection
+            .named
+            .get(name)
+            .ok_or_else(|| no(format!("the condition names no detection {name}")))
+            .and_then(detection),
+        ConditionExpr::Selector {
+            quantifier,
+            pattern,
+        } => {
+            let mut names: Vec<&String> = rule
+                .detection
+                .named
+                .keys()
+                .filter(|n| selected(pattern, n))
+                .collect();
+            names.sort();
+            let parts = names
+                .into_iter()
+                .map(|n| detection(&rule.detection.named[n]))
+                .collect::<Result<Vec<_>>>()?;
+            let op = match quantifier {
+                Quantifier::Any | Quantifier::Count(1) => " OR ",
+                Quantifier::All => " AND ",
+                Quantifier::Count(n) => {
+                    return Err(no(format!("`{n} of` has no SQL form here")));
+                }
+            };
+            if parts.is_empty() {
+                return Err(no("a selector that selects no detection"));
+            }
+            Ok(format!("({})", parts.join(op)))
+        }
+    }
+}
+
+/// The rule's detection as an SQL condition over one event.
+pub fn where_clause(rule: &Rule) -> Result<String> {
+    let conditions = rule
+        .sigma
+        .detection
+        .conditions
+        .iter()
+        .map(|c| condition(&rule.sigma, c))
+        .collect::<Result<Vec<_>>>()?;
+    if conditions.is_empty() {
+        return Err(no("no condition"));
+    }
+    Ok(conditions.join(" OR "))
+}
+
+/// The rule as a check: the columns every check returns, the events of the window its
+/// detection matches.
+pub fn hunt_check(rule: &Rule) -> Result<Check> {
+    let condition = where_clause(rule)?;
+    let mut text = String::new();
+    // Ids become check ids: letters, digits, '-' and '_' only.
+    let id: String = rule
+        .id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let one_line = |s: &str| s.replace(['\n', '\r'], " ");
+    let _ = writeln!(text, "-- id: {id}");
+    let _ = writeln!(text, "-- title: {}", one_line(&rule.title));
+    let _ = writeln!(text, "-- severity: {}", rule.severity.as_str());
+    let _ = writeln!(text, "-- control: Sigma rule {}", one_line(&rule.source));
+    let _ = write!(
+        text,
+        "SELECT eventID AS event_id, eventTime AS event_time, eventName AS event_name,
+       eventSource AS event_source, userIdentity.arn AS principal,
+       userIdentity.type AS principal_type, sourceIPAddress AS source_ip,
+       awsRegion AS region, recipientAccountId AS account, errorCode AS error_code
+FROM {{event_data_store}}
+WHERE eventTime >= {{window_start}} AND eventTime < {{window_end}}
+  AND ({condition})
+ORDER BY eventTime, eventID"
+    );
+    parse_check(&rule.source, &text).map_err(|e| no(format!("the SQL made does not parse: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_match_detection_names() {
+        let p = |s: &str| SelectorPattern::Pattern(s.into());
+        assert!(selected(&p("selection_*"), "selection_a"));
+        assert!(!selected(&p("selection_*"), "filter"));
+        assert!(selected(&p("*_main"), "filter_main"));
+        assert!(selected(&p("sel"), "sel"));
+        assert!(!selected(&p("sel"), "sel2"));
+        assert!(!selected(&SelectorPattern::Them, "_hidden"));
+    }
+
+    #[test]
+    fn values_are_quoted_and_wildcards_escaped() {
+        let s = SigmaString::new("50%_o'k*");
+        assert_eq!(
+            like(&s, false, false, false).as_deref(),
+            Some("50\\%\\_o'k%")
+        );
+        assert_eq!(literal("o'k"), "'o''k'");
+        assert_eq!(literal("${v}"), "'${{v}}'");
+        assert!(column("requestParameters.a.b").is_err());
+        assert_eq!(
+            column("requestparameters.bucketName").as_deref(),
+            Ok("element_at(requestParameters, 'bucketName')")
+        );
+    }
+}
