@@ -174,9 +174,10 @@ fn value_test(col: &str, v: &SigmaValue, mods: &[Modifier]) -> Result<String> {
             } else {
                 ""
             };
+            // The pattern as written: `*` and `\` are the regex's own.
             format!(
                 "regexp_like({col}, {})",
-                literal(&format!("{flags}{}", plain(s)))
+                literal(&format!("{flags}{}", s.original))
             )
         }
         SigmaValue::String(s) => {
