@@ -88,14 +88,24 @@ fn literal(s: &str) -> String {
     format!("'{quoted}'")
 }
 
+/// A Sigma field in Lake: its SQL expression, and whether it is a value of a map column (whose
+/// lists and objects Lake keeps as JSON text).
+struct Column {
+    expr: String,
+    in_map: bool,
+}
+
 /// The SQL expression of a Sigma field.
-fn column(field: &str) -> Result<String> {
+fn column(field: &str) -> Result<Column> {
     if let Some(c) = STRINGS
         .iter()
         .chain(STRUCT_STRINGS)
         .find(|a| a.eq_ignore_ascii_case(field))
     {
-        return Ok((*c).to_string());
+        return Ok(Column {
+            expr: (*c).to_string(),
+            in_map: false,
+        });
     }
     if let Some((map, key)) = field.split_once('.') {
         if let Some(m) = MAPS.iter().find(|m| m.eq_ignore_ascii_case(map)) {
@@ -104,23 +114,19 @@ fn column(field: &str) -> Result<String> {
                     "{field}: Lake keeps {m}'s nested values as JSON text, not as fields"
                 )));
             }
-            return Ok(format!("element_at({m}, {})", literal(key)));
+            return Ok(Column {
+                expr: format!("element_at({m}, {})", literal(key)),
+                in_map: true,
+            });
         }
     }
     Err(no(format!("{field}: no CloudTrail Lake column")))
 }
 
-/// A LIKE pattern (escape `\`) for `s` with `prefix`/`suffix` wildcards, lower-cased unless
-/// `cased`; None when `s` has no wildcard and none is added (plain equality).
-fn like(s: &SigmaString, prefix: bool, suffix: bool, cased: bool) -> Option<String> {
-    let wild = s.parts.iter().any(|p| matches!(p, StringPart::Special(_)));
-    if !(wild || prefix || suffix) {
-        return None;
-    }
+/// The LIKE pattern (escape `\`) of `s`: its wildcards as `%`/`_`, its text escaped and
+/// lower-cased unless `cased`.
+fn pattern(s: &SigmaString, cased: bool) -> String {
     let mut out = String::new();
-    if prefix {
-        out.push('%');
-    }
     for p in &s.parts {
         match p {
             StringPart::Plain(t) => {
@@ -136,10 +142,7 @@ fn like(s: &SigmaString, prefix: bool, suffix: bool, cased: bool) -> Option<Stri
             StringPart::Special(SpecialChar::WildcardSingle) => out.push('_'),
         }
     }
-    if suffix {
-        out.push('%');
-    }
-    Some(out)
+    out
 }
 
 /// The plain text of `s` (no wildcards).
@@ -154,20 +157,26 @@ fn plain(s: &SigmaString) -> String {
         .collect()
 }
 
-/// One value's test on `col`, never NULL.
-fn value_test(col: &str, v: &SigmaValue, mods: &[Modifier]) -> Result<String> {
+/// One value's test on `col`, never NULL. A value of a map column that is a JSON list is
+/// tested element by element on its text (`["a","b"]`: some `"element"` matches; a list of
+/// objects never matches, as Sigma compares only scalar values). A text starting with `{` is
+/// tested whole: Lake's map cannot tell an object from a string holding JSON (a policy
+/// document), and rules test the latter.
+fn value_test(col: &Column, v: &SigmaValue, mods: &[Modifier]) -> Result<String> {
     let has = |m: Modifier| mods.contains(&m);
     let cased = has(Modifier::Cased);
+    let expr = &col.expr;
     let subject = if cased {
-        col.to_string()
+        expr.clone()
     } else {
-        format!("lower({col})")
+        format!("lower({expr})")
     };
+    let like = |p: &str| format!("{subject} LIKE {} ESCAPE '\\'", literal(p));
     let test = match v {
-        SigmaValue::Null => return Ok(format!("{col} IS NULL")),
+        SigmaValue::Null => return Ok(format!("{expr} IS NULL")),
         SigmaValue::Bool(b) => format!("{subject} = {}", literal(&b.to_string())),
-        SigmaValue::Integer(n) => format!("{col} = {}", literal(&n.to_string())),
-        SigmaValue::Float(f) => format!("{col} = {}", literal(&f.to_string())),
+        SigmaValue::Integer(n) => format!("{expr} = {}", literal(&n.to_string())),
+        SigmaValue::Float(f) => format!("{expr} = {}", literal(&f.to_string())),
         SigmaValue::String(s) if has(Modifier::Re) => {
             let flags = if has(Modifier::IgnoreCase) {
                 "(?i)"
@@ -176,21 +185,40 @@ fn value_test(col: &str, v: &SigmaValue, mods: &[Modifier]) -> Result<String> {
             };
             // The pattern as written: `*` and `\` are the regex's own.
             format!(
-                "regexp_like({col}, {})",
+                "regexp_like({expr}, {})",
                 literal(&format!("{flags}{}", s.original))
             )
         }
         SigmaValue::String(s) => {
-            let (pre, suf) = (
-                has(Modifier::Contains) || has(Modifier::EndsWith),
-                has(Modifier::Contains) || has(Modifier::StartsWith),
-            );
-            if let Some(p) = like(s, pre, suf, cased) {
-                format!("{subject} LIKE {} ESCAPE '\\'", literal(&p))
+            let pre = if has(Modifier::Contains) || has(Modifier::EndsWith) {
+                "%"
+            } else {
+                ""
+            };
+            let suf = if has(Modifier::Contains) || has(Modifier::StartsWith) {
+                "%"
+            } else {
+                ""
+            };
+            let body = pattern(s, cased);
+            let wild = s.parts.iter().any(|p| matches!(p, StringPart::Special(_)));
+            let scalar = if wild || !pre.is_empty() || !suf.is_empty() {
+                like(&format!("{pre}{body}{suf}"))
             } else {
                 let t = plain(s);
                 let t = if cased { t } else { t.to_lowercase() };
                 format!("{subject} = {}", literal(&t))
+            };
+            if col.in_map {
+                format!(
+                    "CASE WHEN {expr} LIKE {list} THEN ({expr} NOT LIKE {objects} AND {element}) \
+                     ELSE {scalar} END",
+                    list = literal("[%"),
+                    objects = literal("[{%"),
+                    element = like(&format!("%\"{pre}{body}{suf}\"%")),
+                )
+            } else {
+                scalar
             }
         }
     };
@@ -225,7 +253,11 @@ fn item(i: &DetectionItem) -> Result<String> {
     let mods = &i.field.modifiers;
     if mods.contains(&Modifier::Exists) {
         let want = matches!(i.values.as_slice(), [SigmaValue::Bool(true)]);
-        return Ok(format!("{col} IS {}NULL", if want { "NOT " } else { "" }));
+        return Ok(format!(
+            "{} IS {}NULL",
+            col.expr,
+            if want { "NOT " } else { "" }
+        ));
     }
     let tests = i
         .values
@@ -410,17 +442,13 @@ mod tests {
 
     #[test]
     fn values_are_quoted_and_wildcards_escaped() {
-        let s = SigmaString::new("50%_o'k*");
-        assert_eq!(
-            like(&s, false, false, false).as_deref(),
-            Some("50\\%\\_o'k%")
-        );
+        let s = SigmaString::new("50%_o'K*");
+        assert_eq!(pattern(&s, false), "50\\%\\_o'k%");
         assert_eq!(literal("o'k"), "'o''k'");
         assert_eq!(literal("${v}"), "'${{v}}'");
         assert!(column("requestParameters.a.b").is_err());
-        assert_eq!(
-            column("requestparameters.bucketName").as_deref(),
-            Ok("element_at(requestParameters, 'bucketName')")
-        );
+        let c = column("requestparameters.bucketName").unwrap();
+        assert_eq!(c.expr, "element_at(requestParameters, 'bucketName')");
+        assert!(c.in_map);
     }
 }
