@@ -534,4 +534,37 @@ mod tests {
             .any(|e| e.file.ends_with("windows.yml") && e.reason.contains("logsource")));
         std::fs::remove_dir_all(dir).ok();
     }
+
+    #[test]
+    fn an_unknown_modifier_and_a_correlation_of_a_missing_rule_are_reported() {
+        let dir = std::env::temp_dir().join(format!("tw-rules-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let head = "logsource: {product: aws, service: cloudtrail}\n";
+        std::fs::write(
+            dir.join("modifier.yml"),
+            format!("title: t\nid: user-m\n{head}detection:\n  sel: {{eventName|sounds_like: X}}\n  condition: sel\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("orphan.yml"),
+            "title: c\nid: user-c\ncorrelation:\n  type: event_count\n  rules: [no_such_rule]\n  group-by: [sourceIPAddress]\n  timespan: 5m\n  condition: {gte: 3}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("good.yml"),
+            format!("title: g\nid: user-g\n{head}detection:\n  sel: {{eventName: X}}\n  condition: sel\n"),
+        )
+        .unwrap();
+        let (set, errors) = RuleSet::with_extra(Some(&dir));
+        std::fs::remove_dir_all(dir).ok();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors
+            .iter()
+            .any(|e| e.file.ends_with("modifier.yml") && e.reason.contains("sounds_like")));
+        assert!(errors
+            .iter()
+            .any(|e| e.file.ends_with("orphan.yml") && e.reason.contains("no_such_rule")));
+        assert!(set.rules().iter().any(|r| r.id == "user-g"));
+        assert!(!set.correlations().iter().any(|c| c.id == "user-c"));
+    }
 }
