@@ -18,9 +18,12 @@ use super::{Correlation, RuleSet};
 use crate::alert::{Alert, EventSummary};
 
 /// Entries one group's window keeps (older ones are dropped: a count can only come out lower).
-const MAX_GROUP_ENTRIES: usize = 1_000;
+/// With the caps below the stored state stays within a DynamoDB item (400 KB) in usual cases.
+const MAX_GROUP_ENTRIES: usize = 100;
+/// Groups kept across all correlations (the stalest are evicted first).
+const MAX_GROUPS: usize = 1_000;
 /// Counted event ids remembered (the oldest are forgotten first).
-const MAX_SEEN: usize = 20_000;
+const MAX_SEEN: usize = 5_000;
 
 /// What a correlator keeps between invocations.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -82,6 +85,7 @@ impl<'r> Correlator<'r> {
             action_on_match: CorrelationAction::Reset,
             // Bounds what a busy group adds to the stored state (a DynamoDB item).
             max_group_entries: Some(MAX_GROUP_ENTRIES),
+            max_state_entries: MAX_GROUPS,
             ..CorrelationConfig::default()
         };
         let mut engine = CorrelationEngine::new(config);
