@@ -9,8 +9,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::correlate::{Correlator, State};
-use super::{RuleError, RuleSet, BUNDLED};
+use super::correlate::{event_secs, Correlator, State};
+use super::{bundled_files, files_under, RuleError, RuleSet};
 
 /// What a case expects of its rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,62 +85,32 @@ fn parse(source: &str, text: &str) -> Result<CaseFile, RuleError> {
     Ok(file)
 }
 
-/// The bundled rules' case files.
-pub fn bundled() -> (Vec<CaseFile>, Vec<RuleError>) {
-    let (mut files, mut errors) = (Vec::new(), Vec::new());
-    if let Some(dir) = BUNDLED.get_dir("tests") {
-        let mut entries: Vec<_> = dir
-            .files()
-            .filter(|f| f.path().extension().is_some_and(|e| e == "json"))
-            .collect();
-        entries.sort_by_key(|f| f.path());
-        for f in entries {
-            let name = format!("rules/{}", f.path().display());
-            match f.contents_utf8().map(|t| parse(&name, t)) {
-                Some(Ok(c)) => files.push(c),
-                Some(Err(e)) => errors.push(e),
-                None => errors.push(RuleError {
-                    file: name,
-                    reason: "not UTF-8".into(),
-                }),
-            }
+fn is_case_file(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "json")
+}
+
+/// Parses `(name, text)` files, keeping the errors of reading them.
+fn parse_all<T: AsRef<str>>(
+    (texts, mut errors): (Vec<(String, T)>, Vec<RuleError>),
+) -> (Vec<CaseFile>, Vec<RuleError>) {
+    let mut files = Vec::new();
+    for (name, text) in texts {
+        match parse(&name, text.as_ref()) {
+            Ok(c) => files.push(c),
+            Err(e) => errors.push(e),
         }
     }
     (files, errors)
 }
 
+/// The bundled rules' case files.
+pub fn bundled() -> (Vec<CaseFile>, Vec<RuleError>) {
+    parse_all(bundled_files(is_case_file))
+}
+
 /// Every `*.json` case file under `dir` (recursively).
 pub fn in_dir(dir: &Path) -> (Vec<CaseFile>, Vec<RuleError>) {
-    let (mut files, mut errors) = (Vec::new(), Vec::new());
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let path = match entry {
-            Ok(e)
-                if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json") =>
-            {
-                e.into_path()
-            }
-            Ok(_) => continue,
-            Err(e) => {
-                errors.push(RuleError {
-                    file: e.path().unwrap_or(dir).display().to_string(),
-                    reason: e.to_string(),
-                });
-                continue;
-            }
-        };
-        let name = path.display().to_string();
-        match std::fs::read_to_string(&path) {
-            Ok(text) => match parse(&name, &text) {
-                Ok(c) => files.push(c),
-                Err(e) => errors.push(e),
-            },
-            Err(e) => errors.push(RuleError {
-                file: name,
-                reason: e.to_string(),
-            }),
-        }
-    }
-    (files, errors)
+    parse_all(files_under(dir, is_case_file))
 }
 
 /// Runs every case against `rules`. Each alerting rule and each correlation gets an outcome: one
@@ -225,13 +195,7 @@ fn correlation_fires(rules: &RuleSet, id: &str, case: &Case) -> bool {
         };
         fired |= c.feed(batch).iter().any(|f| f.correlation.id == id);
         // Stored as text and read back, as the DynamoDB store does.
-        let now = batch
-            .iter()
-            .filter_map(|e| e.get("eventTime")?.as_str())
-            .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.timestamp())
-            .max()
-            .unwrap_or(0);
+        let now = batch.iter().filter_map(event_secs).max().unwrap_or(0);
         let text = serde_json::to_string(&c.into_state(now)).unwrap_or_default();
         state = serde_json::from_str(&text).unwrap_or_default();
     }

@@ -69,7 +69,7 @@ pub struct Correlator<'r> {
 }
 
 /// Unix seconds of a record's `eventTime`.
-fn event_secs(e: &Value) -> Option<i64> {
+pub(super) fn event_secs(e: &Value) -> Option<i64> {
     let t = e.get("eventTime")?.as_str()?;
     DateTime::parse_from_rfc3339(t).ok().map(|t| t.timestamp())
 }

@@ -12,7 +12,7 @@ pub mod sql;
 use std::collections::HashMap;
 use std::path::Path;
 
-use include_dir::{include_dir, Dir};
+use include_dir::{include_dir, Dir, File};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -261,19 +261,9 @@ impl RuleSet {
     /// The bundled rules (SigmaHQ's AWS CloudTrail rules and trailwatch's CIS rules).
     pub fn bundled() -> (Self, Vec<RuleError>) {
         let mut set = Self::default();
-        let mut errors = Vec::new();
-        let mut files = Vec::new();
-        collect(&BUNDLED, &mut files);
-        files.sort_by_key(|f| f.path());
-        for f in files {
-            let name = format!("rules/{}", f.path().display());
-            match f.contents_utf8() {
-                Some(text) => set.push(parse_file(&name, text), &mut errors),
-                None => errors.push(RuleError {
-                    file: name,
-                    reason: "not UTF-8".into(),
-                }),
-            }
+        let (files, mut errors) = bundled_files(is_rule_file);
+        for (name, text) in files {
+            set.push(parse_file(&name, text), &mut errors);
         }
         set.link(&mut errors);
         (set, errors)
@@ -292,29 +282,9 @@ impl RuleSet {
     /// Adds every rule file under `dir` (recursively); returns the files that could not be
     /// loaded, with the reason (the others are kept).
     pub fn add_dir(&mut self, dir: &Path) -> Vec<RuleError> {
-        let mut errors = Vec::new();
-        let mut paths = Vec::new();
-        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-            match entry {
-                Ok(e) if e.file_type().is_file() && is_rule_file(e.path()) => {
-                    paths.push(e.into_path());
-                }
-                Ok(_) => {}
-                Err(e) => errors.push(RuleError {
-                    file: e.path().unwrap_or(dir).display().to_string(),
-                    reason: e.to_string(),
-                }),
-            }
-        }
-        for p in paths {
-            let name = p.display().to_string();
-            match std::fs::read_to_string(&p) {
-                Ok(text) => self.push(parse_file(&name, &text), &mut errors),
-                Err(e) => errors.push(RuleError {
-                    file: name,
-                    reason: e.to_string(),
-                }),
-            }
+        let (files, mut errors) = files_under(dir, is_rule_file);
+        for (name, text) in files {
+            self.push(parse_file(&name, &text), &mut errors);
         }
         self.link(&mut errors);
         errors
@@ -472,15 +442,62 @@ impl RuleSet {
     }
 }
 
-fn collect<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {
-    for f in dir.files() {
-        if is_rule_file(f.path()) {
-            out.push(f);
+/// The bundled files that `keep` selects (by their path under `rules/`), named
+/// `rules/<path>`, in path order; one that is not UTF-8 is reported.
+fn bundled_files(keep: fn(&Path) -> bool) -> (Vec<(String, &'static str)>, Vec<RuleError>) {
+    fn walk(
+        dir: &'static Dir<'static>,
+        keep: fn(&Path) -> bool,
+        out: &mut Vec<&'static File<'static>>,
+    ) {
+        out.extend(dir.files().filter(|f| keep(f.path())));
+        for d in dir.dirs() {
+            walk(d, keep, out);
         }
     }
-    for d in dir.dirs() {
-        collect(d, out);
+    let mut found = Vec::new();
+    walk(&BUNDLED, keep, &mut found);
+    found.sort_by_key(|f| f.path());
+    let (mut files, mut errors) = (Vec::new(), Vec::new());
+    for f in found {
+        let name = format!("rules/{}", f.path().display());
+        match f.contents_utf8() {
+            Some(text) => files.push((name, text)),
+            None => errors.push(RuleError {
+                file: name,
+                reason: "not UTF-8".into(),
+            }),
+        }
     }
+    (files, errors)
+}
+
+/// Every file under `dir` (recursively) that `keep` selects, read, in file-name order; one
+/// that cannot be listed or read is reported.
+fn files_under(dir: &Path, keep: fn(&Path) -> bool) -> (Vec<(String, String)>, Vec<RuleError>) {
+    let (mut files, mut errors) = (Vec::new(), Vec::new());
+    let mut paths = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() && keep(e.path()) => paths.push(e.into_path()),
+            Ok(_) => {}
+            Err(e) => errors.push(RuleError {
+                file: e.path().unwrap_or(dir).display().to_string(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    for p in paths {
+        let name = p.display().to_string();
+        match std::fs::read_to_string(&p) {
+            Ok(text) => files.push((name, text)),
+            Err(e) => errors.push(RuleError {
+                file: name,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    (files, errors)
 }
 
 #[cfg(test)]
