@@ -171,7 +171,7 @@ async fn malformed_records_never_hide_an_alert() {
 /// would, same owner) publishes only the rest: every alert exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partial_batch_failures_are_retried_for_the_rest_only() {
-    use trailwatch::alert::deliver::deliver;
+    use trailwatch::alert::deliver::{Cutoff, Delivery};
     use trailwatch::alert::sns::SnsAlerts;
     use trailwatch::alert::{Alert, EventSummary, Origin, Raiser};
     let m = moto();
@@ -208,8 +208,14 @@ async fn partial_batch_failures_are_retried_for_the_rest_only() {
         .collect();
     let mut failures = 0;
     let mut delivered = false;
+    let delivery = Delivery {
+        sink: &sink,
+        ledger: Some(&ledger),
+        owner: "run-1",
+        cutoff: Cutoff::NONE,
+    };
     for _ in 0..30 {
-        match deliver(&sink, Some(&ledger), "run-1", &alerts).await {
+        match delivery.send(&alerts).await {
             Ok(_) => {
                 delivered = true;
                 break;
@@ -230,6 +236,91 @@ async fn partial_batch_failures_are_retried_for_the_rest_only() {
     assert_eq!(unique.len(), ids.len(), "an alert published twice");
     let expected: BTreeSet<&String> = alerts.iter().map(|a| &a.id).collect();
     assert_eq!(unique, expected);
+}
+
+/// A delivery with too little time left before its deadline publishes nothing, gives its
+/// claims back at once (another run need not wait out the lease) and reports the alerts
+/// deferred; the next delivery publishes each exactly once. Claims are given back only by
+/// their owner, and never once sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_out_of_time_defers_and_gives_its_claims_back() {
+    use trailwatch::alert::deliver::{Cutoff, Delivery};
+    use trailwatch::alert::sns::SnsAlerts;
+    use trailwatch::alert::{Alert, EventSummary, Origin, Raiser};
+    let m = moto();
+    let (client, table) = ledger_table(&m).await;
+    let svc = start_service(|_| {}).await;
+    let topic = create_topic(&svc, "cutoff").await;
+    let sink = SnsAlerts::new(sns(svc.endpoint()), topic.clone());
+    let ledger = DynamoLedger::new(client, table, LedgerPolicy::default());
+    let by = Raiser {
+        origin: Origin::Rule,
+        id: "rule-cutoff",
+        title: "a rule",
+        severity: trailwatch::severity::Severity::Low,
+        author: None,
+        tags: &[],
+    };
+    let alerts: Vec<Alert> = invictus_events()
+        .iter()
+        .take(40)
+        .map(|e| Alert::new(&by, EventSummary::from_cloudtrail(e)))
+        .collect();
+    let expected: BTreeSet<&String> = alerts.iter().map(|a| &a.id).collect();
+    // The deadline 2 s away and 5 s needed to publish: too late.
+    let late = Delivery {
+        sink: &sink,
+        ledger: Some(&ledger),
+        owner: "run-late",
+        cutoff: Cutoff::new(
+            Some(SystemTime::now() + Duration::from_secs(2)),
+            Duration::from_secs(5),
+        ),
+    };
+    let d = late.send(&alerts).await.unwrap();
+    assert_eq!(
+        (d.alerts, d.deferred, d.held),
+        (0, expected.len() as u64, 0),
+        "{d:?}"
+    );
+    assert!(d.incomplete());
+    assert!(
+        alerted(&svc, &topic).is_empty(),
+        "published past the cutoff"
+    );
+
+    // Another run, well within the lease, finds nothing held.
+    let next = Delivery {
+        owner: "run-next",
+        cutoff: Cutoff::new(
+            Some(SystemTime::now() + Duration::from_secs(300)),
+            Duration::from_secs(5),
+        ),
+        ..late
+    };
+    let d = next.send(&alerts).await.unwrap();
+    assert_eq!(
+        (d.alerts, d.deferred, d.held),
+        (expected.len() as u64, 0, 0)
+    );
+    let ids = alerted(&svc, &topic);
+    let unique: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "an alert published twice");
+    assert_eq!(unique, expected);
+
+    // Giving back is the owner's alone, and never undoes a send.
+    let t0 = Utc::now();
+    assert_eq!(ledger.claim("alert#x", "a", t0).await.unwrap(), Claim::Won);
+    ledger.release(&["alert#x".into()], "b").await.unwrap();
+    assert_eq!(ledger.claim("alert#x", "b", t0).await.unwrap(), Claim::Held);
+    ledger.release(&["alert#x".into()], "a").await.unwrap();
+    assert_eq!(ledger.claim("alert#x", "b", t0).await.unwrap(), Claim::Won);
+    ledger
+        .mark_sent(&["alert#x".into()], "b", t0)
+        .await
+        .unwrap();
+    ledger.release(&["alert#x".into()], "b").await.unwrap();
+    assert_eq!(ledger.claim("alert#x", "c", t0).await.unwrap(), Claim::Sent);
 }
 
 /// Polls `q` until it ends; it must have finished.

@@ -1,5 +1,5 @@
 //! The CLI's alert ledger: the same claim rule as the deployed DynamoDB ledger
-//! ([`LedgerPolicy::may_claim`]), kept in an embedded database file (redb), so that running
+//! ([`LedgerPolicy::claim`]), kept in an embedded database file (redb), so that running
 //! `trailwatch run --topic-arn ...` again sends nothing already sent.
 
 use std::path::{Path, PathBuf};
@@ -88,6 +88,23 @@ impl Ledger for FileLedger {
         .await
     }
 
+    async fn release(&self, keys: &[String], owner: &str) -> Result<()> {
+        let (keys, owner) = (keys.to_vec(), owner.to_string());
+        self.write(move |t| {
+            for k in &keys {
+                let existing: Option<Record> = match t.get(k.as_str()).map_err(db_error)? {
+                    Some(v) => serde_json::from_str(v.value()).ok(),
+                    None => None,
+                };
+                if LedgerPolicy::may_release(existing.as_ref(), &owner) {
+                    t.remove(k.as_str()).map_err(db_error)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn mark_sent(&self, keys: &[String], owner: &str, now: DateTime<Utc>) -> Result<()> {
         let record = serde_json::to_string(&self.policy.record(State::Sent, owner, now))
             .map_err(db_error)?;
@@ -123,6 +140,12 @@ mod tests {
             "sent, as recorded in the file"
         );
         assert_eq!(l.claim("j", "a", t0).await.unwrap(), Claim::Won);
+        // Given back by its owner only; a sent key stays sent.
+        l.release(&["j".into(), "k".into()], "b").await.unwrap();
+        assert_eq!(l.claim("j", "b", t0).await.unwrap(), Claim::Held);
+        l.release(&["j".into(), "k".into()], "a").await.unwrap();
+        assert_eq!(l.claim("j", "b", t0).await.unwrap(), Claim::Won);
+        assert_eq!(l.claim("k", "b", t0).await.unwrap(), Claim::Sent);
         std::fs::remove_file(path).ok();
     }
 }

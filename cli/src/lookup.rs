@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
-use trailwatch::alert::deliver::{deliver, Delivered};
+use trailwatch::alert::deliver::{Cutoff, Delivered, Delivery};
 use trailwatch::alert::Alert;
 use trailwatch::lookup::plan::{naive_calls, Plan};
 use trailwatch::lookup::scan::{Collector, Reader, Scan};
@@ -103,7 +103,13 @@ pub async fn lookup(args: LookupArgs) -> anyhow::Result<u8> {
     let mut sent: Option<Delivered> = None;
     let mut send = async |batch: &[Alert]| -> anyhow::Result<()> {
         if let Some((sink, ledger)) = &sink {
-            let d = deliver(sink.as_ref(), Some(ledger.as_ref()), &owner, batch).await?;
+            let delivery = Delivery {
+                sink: sink.as_ref(),
+                ledger: Some(ledger.as_ref()),
+                owner: &owner,
+                cutoff: Cutoff::NONE,
+            };
+            let d = delivery.send(batch).await?;
             let total = sent.get_or_insert_with(Delivered::default);
             total.alerts += d.alerts;
             total.skipped += d.skipped;

@@ -12,6 +12,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::Semaphore;
+use trailwatch::alert::deliver::{Cutoff, Delivered};
 use trailwatch::athena::AthenaTarget;
 use trailwatch::checks::Catalog;
 use trailwatch::config::Config;
@@ -314,10 +315,17 @@ async fn run_check(
             // With --topic-arn, through the same code as collect-results.
             match &deps.alerts {
                 Some(sink) => {
-                    collect::publish_page(sink.as_ref(), deps.ledger.as_deref(), q, index, page)
-                        .await
+                    collect::publish_page(
+                        sink.as_ref(),
+                        deps.ledger.as_deref(),
+                        Cutoff::NONE,
+                        q,
+                        index,
+                        page,
+                    )
+                    .await
                 }
-                None => Ok((0, 0)),
+                None => Ok(Delivered::default()),
             }
         },
     )

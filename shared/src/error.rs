@@ -50,6 +50,10 @@ pub enum Error {
     /// Alerts could not be published.
     #[error("alert publishing failed: {0}")]
     Publish(String),
+    /// Alerts were claimed but not published: too little time was left to publish and record
+    /// them before the invocation's deadline. A retry publishes them.
+    #[error("alerts deferred: {0}")]
+    Deferred(String),
     /// Another lookup sweep advanced the same lane's checkpoint (sweeps run one at a time).
     #[error("another sweep is running: {0}")]
     SweepBusy(String),
@@ -88,6 +92,7 @@ impl Error {
             Error::Transient(_) => "Transient",
             Error::Aws { .. } => "AwsError",
             Error::Publish(_) => "AlertPublishFailed",
+            Error::Deferred(_) => "AlertsDeferred",
             Error::SweepBusy(_) => "SweepBusy",
             Error::Checkpoint(_) => "CheckpointInvalid",
             Error::Correlation(_) => "CorrelationStateBusy",

@@ -30,10 +30,15 @@ struct Shared {
     outcomes: Vec<Option<Result<Value, Value>>>,
     first_next: Option<Instant>,
     answered: Option<Instant>,
+    /// The deadline (epoch ms) of the invocation being served, if one is.
+    deadline: Option<u64>,
     done: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 type St = Arc<Mutex<Shared>>;
+
+/// Lambda's limit on a function's start-up (its init phase).
+const INIT_LIMIT: Duration = Duration::from_secs(10);
 
 fn epoch_ms() -> u64 {
     std::time::SystemTime::now()
@@ -47,10 +52,13 @@ async fn next(State(st): State<St>) -> axum::response::Response {
         s.first_next.get_or_insert_with(Instant::now);
         let i = s.served;
         s.served += 1;
-        s.payloads
+        let served = s
+            .payloads
             .get(i)
             .cloned()
-            .map(|p| (i, p, epoch_ms() + s.timeout_ms))
+            .map(|p| (i, p, epoch_ms() + s.timeout_ms));
+        s.deadline = served.as_ref().map(|(_, _, d)| *d);
+        served
     };
     let Some((i, body, deadline)) = served else {
         // Every payload served: park the runtime's next `next` until the harness ends.
@@ -91,6 +99,7 @@ fn finish(st: &St, id: Option<&str>, outcome: Result<Value, Value>) {
         *slot = Some(outcome);
     }
     s.answered = Some(Instant::now());
+    s.deadline = None;
     if s.outcomes.iter().all(Option::is_some) {
         if let Some(tx) = s.done.take() {
             let _ = tx.send(());
@@ -175,8 +184,6 @@ async fn main() -> std::process::ExitCode {
         done: Some(tx),
         ..Shared::default()
     }));
-    // The whole run's limit: each payload may take its timeout.
-    let total_ms = timeout_ms.saturating_mul(st.lock().expect("lock").payloads.len().max(1) as u64);
     let app = Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next))
         .route(
@@ -221,12 +228,30 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let pid = child.id().unwrap_or(0);
+    // As Lambda: an invocation is stopped at its own deadline (start-up has its own limit),
+    // so a function sees exactly the time its deadline header promised.
+    let watchdog = {
+        let st = st.clone();
+        async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                let deadline = st.lock().expect("lock").deadline;
+                let over = match deadline {
+                    Some(d) => epoch_ms() >= d,
+                    None => started.elapsed() > INIT_LIMIT && st.lock().expect("lock").served == 0,
+                };
+                if over {
+                    return;
+                }
+            }
+        }
+    };
     let mut timed_out = false;
     let waited = tokio::select! {
         _ = rx => None,
         status = child.wait() => Some(status),
-        () = tokio::time::sleep(Duration::from_millis(total_ms)) => {
-            eprintln!("lambda-harness: {name} did not answer within {total_ms} ms");
+        () = watchdog => {
+            eprintln!("lambda-harness: {name} did not answer within {timeout_ms} ms");
             timed_out = true;
             None
         }

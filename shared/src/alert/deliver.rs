@@ -2,12 +2,57 @@
 //! its alerts here. Each alert's deterministic id (rule + event) is claimed in the ledger
 //! before it is published and marked sent after; an alert already delivered is skipped.
 //! Without a ledger every alert is published.
+//!
+//! An invocation cut off between publishing and marking would publish again when retried, so
+//! a delivery does not start publishing with less than its [`Cutoff`]'s reserve left: it gives
+//! its claims back and reports the alerts deferred, for its caller to come back for.
+
+use std::time::{Duration, SystemTime};
 
 use chrono::Utc;
 
 use super::{pack, Alert, AlertSink};
 use crate::error::Result;
 use crate::ledger::{alert_key, Claim, Ledger};
+
+/// The latest moment a delivery may start publishing: `reserve` before `deadline` (the
+/// invocation's), time enough to publish one batch and record it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cutoff {
+    /// When the invocation is stopped; None: never (the CLI).
+    pub deadline: Option<SystemTime>,
+    /// The time publishing and recording must have left.
+    pub reserve: Duration,
+}
+
+impl Cutoff {
+    /// No deadline: every delivery publishes.
+    pub const NONE: Cutoff = Cutoff {
+        deadline: None,
+        reserve: Duration::ZERO,
+    };
+
+    /// Publishing must start `reserve` before `deadline`.
+    pub fn new(deadline: Option<SystemTime>, reserve: Duration) -> Self {
+        Self { deadline, reserve }
+    }
+
+    /// Whether it is too late to start publishing.
+    pub fn passed(&self) -> bool {
+        self.deadline
+            .is_some_and(|d| SystemTime::now() + self.reserve >= d)
+    }
+}
+
+/// Who delivers, where to, and until when.
+#[derive(Clone, Copy)]
+pub struct Delivery<'a> {
+    pub sink: &'a dyn AlertSink,
+    pub ledger: Option<&'a dyn Ledger>,
+    /// The ledger owner: a retry of the same run may take over its own unfinished claims.
+    pub owner: &'a str,
+    pub cutoff: Cutoff,
+}
 
 /// What a delivery did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -21,57 +66,101 @@ pub struct Delivered {
     /// Of those, alerts another invocation has claimed and not yet marked sent: a caller that
     /// moves on past them (the lookup sweep) comes back for them later.
     pub held: u64,
+    /// Alerts not published because the cutoff had passed (their claims given back): the
+    /// caller must come back for them, as for held ones.
+    pub deferred: u64,
 }
 
-/// Publishes the alerts not yet delivered, as `owner` (a retry of the same run may take over
-/// its own unfinished claims).
-pub async fn deliver(
-    sink: &dyn AlertSink,
-    ledger: Option<&dyn Ledger>,
-    owner: &str,
-    alerts: &[Alert],
-) -> Result<Delivered> {
-    let Some(ledger) = ledger else {
-        return publish(sink, alerts).await;
-    };
-    // The same alert twice in one batch (a result row repeated) is one alert.
-    let mut ids = std::collections::HashSet::with_capacity(alerts.len());
-    let alerts: Vec<Alert> = alerts
-        .iter()
-        .filter(|a| ids.insert(a.id.as_str()))
-        .cloned()
-        .collect();
-    let keys: Vec<String> = alerts.iter().map(|a| alert_key(&a.id)).collect();
-    let claims = ledger.claim_many(&keys, owner, Utc::now()).await?;
-    let claimed: Vec<Alert> = alerts
-        .iter()
-        .zip(&claims)
-        .filter(|(_, c)| **c == Claim::Won)
-        .map(|(a, _)| a.clone())
-        .collect();
-    let skipped = (alerts.len() - claimed.len()) as u64;
-    let held = claims.iter().filter(|c| **c == Claim::Held).count() as u64;
-    let notifications = pack(&claimed)?;
-    let out = sink.publish(&notifications).await;
-    // What went out is recorded even when the rest failed: a retry publishes only the rest.
-    let keys: Vec<String> = notifications
-        .iter()
-        .zip(&out.sent)
-        .filter(|(_, sent)| **sent)
-        .flat_map(|(n, _)| n.alert_ids.iter().map(|id| alert_key(id)))
-        .collect();
-    if !keys.is_empty() {
-        ledger.mark_sent(&keys, owner, Utc::now()).await?;
+impl Delivered {
+    /// Whether some alerts are neither out nor known delivered: the caller comes back for them.
+    pub fn incomplete(&self) -> bool {
+        self.held > 0 || self.deferred > 0
     }
-    if let Some(e) = out.error {
-        return Err(e);
+}
+
+impl std::ops::Add for Delivered {
+    type Output = Delivered;
+    fn add(self, o: Delivered) -> Delivered {
+        Delivered {
+            alerts: self.alerts + o.alerts,
+            notifications: self.notifications + o.notifications,
+            skipped: self.skipped + o.skipped,
+            held: self.held + o.held,
+            deferred: self.deferred + o.deferred,
+        }
     }
-    Ok(Delivered {
-        alerts: claimed.len() as u64,
-        notifications: out.count() as u64,
-        skipped,
-        held,
-    })
+}
+
+impl Delivery<'_> {
+    /// Publishes the alerts not yet delivered.
+    pub async fn send(&self, alerts: &[Alert]) -> Result<Delivered> {
+        let Some(ledger) = self.ledger else {
+            return publish(self.sink, alerts).await;
+        };
+        let owner = self.owner;
+        // The same alert twice in one batch (a result row repeated) is one alert.
+        let mut ids = std::collections::HashSet::with_capacity(alerts.len());
+        let alerts: Vec<Alert> = alerts
+            .iter()
+            .filter(|a| ids.insert(a.id.as_str()))
+            .cloned()
+            .collect();
+        let keys: Vec<String> = alerts.iter().map(|a| alert_key(&a.id)).collect();
+        let claims = ledger.claim_many(&keys, owner, Utc::now()).await?;
+        let claimed: Vec<Alert> = alerts
+            .iter()
+            .zip(&claims)
+            .filter(|(_, c)| **c == Claim::Won)
+            .map(|(a, _)| a.clone())
+            .collect();
+        let skipped = (alerts.len() - claimed.len()) as u64;
+        let held = claims.iter().filter(|c| **c == Claim::Held).count() as u64;
+        if !claimed.is_empty() && self.cutoff.passed() {
+            let won: Vec<String> = keys
+                .into_iter()
+                .zip(&claims)
+                .filter(|(_, c)| **c == Claim::Won)
+                .map(|(k, _)| k)
+                .collect();
+            // Given back so that the next run need not wait out the lease; if that fails too,
+            // a retry of this run (same owner) or the lease frees them.
+            if let Err(e) = ledger.release(&won, owner).await {
+                tracing::warn!(error = %e, "claims not given back: they wait for the lease");
+            }
+            tracing::info!(
+                deferred = claimed.len(),
+                "too little time left to publish and record: alerts deferred"
+            );
+            return Ok(Delivered {
+                skipped,
+                held,
+                deferred: claimed.len() as u64,
+                ..Delivered::default()
+            });
+        }
+        let notifications = pack(&claimed)?;
+        let out = self.sink.publish(&notifications).await;
+        // What went out is recorded even when the rest failed: a retry publishes only the rest.
+        let keys: Vec<String> = notifications
+            .iter()
+            .zip(&out.sent)
+            .filter(|(_, sent)| **sent)
+            .flat_map(|(n, _)| n.alert_ids.iter().map(|id| alert_key(id)))
+            .collect();
+        if !keys.is_empty() {
+            ledger.mark_sent(&keys, owner, Utc::now()).await?;
+        }
+        if let Some(e) = out.error {
+            return Err(e);
+        }
+        Ok(Delivered {
+            alerts: claimed.len() as u64,
+            notifications: out.count() as u64,
+            skipped,
+            held,
+            deferred: 0,
+        })
+    }
 }
 
 /// Publishes every alert (no ledger): all or an error.

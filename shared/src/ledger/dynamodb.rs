@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, PutRequest, ReturnValuesOnConditionCheckFailure, WriteRequest,
@@ -114,6 +115,32 @@ impl DynamoLedger {
     }
 }
 
+impl DynamoLedger {
+    /// One conditional delete ([`LedgerPolicy::may_release`] stated for DynamoDB): a key sent
+    /// or claimed by another owner since fails the condition and is left alone.
+    async fn try_release(&self, key: &str, owner: &str) -> Result<()> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(key.to_string()))
+            .condition_expression("#state = :pending AND #owner = :owner")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":pending", AttributeValue::S("pending".into()))
+            .expression_attribute_values(":owner", AttributeValue::S(owner.to_string()))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            Err(e) => match e.as_service_error() {
+                Some(DeleteItemError::ConditionalCheckFailedException(_)) => Ok(()),
+                _ => Err(map_sdk_error(e)),
+            },
+        }
+    }
+}
+
 /// Runs `op` again on transient failures and throttling, past the SDK's own attempts and its
 /// retry quota (which a long run of faults drains), with capped exponential backoff.
 async fn persist<T, F, Fut>(what: &str, mut op: F) -> Result<T>
@@ -154,6 +181,17 @@ impl Ledger for DynamoLedger {
             .buffered(CLAIMS_IN_FLIGHT)
             .try_collect()
             .await
+    }
+
+    async fn release(&self, keys: &[String], owner: &str) -> Result<()> {
+        stream::iter(keys.iter().cloned())
+            .map(|k| async move {
+                persist("giving a claim back", || self.try_release(&k, owner)).await
+            })
+            .buffered(CLAIMS_IN_FLIGHT)
+            .try_collect::<Vec<()>>()
+            .await
+            .map(|_| ())
     }
 
     async fn mark_sent(&self, keys: &[String], owner: &str, now: DateTime<Utc>) -> Result<()> {

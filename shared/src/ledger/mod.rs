@@ -7,7 +7,9 @@
 //! the key was never claimed, when its record is past the horizon, when its claim was left by
 //! the same owner (a retry of the same run), or when another owner's claim is older than the
 //! lease and was never marked sent (a run that died before publishing). Only a crash between
-//! publishing and marking can repeat a publication, never lose one.
+//! publishing and marking can repeat a publication, never lose one; a timeout there is avoided
+//! by not starting to publish close to the deadline ([`crate::alert::deliver::Cutoff`]), when
+//! the claims are given back instead ([`Ledger::release`]).
 
 pub mod dynamodb;
 
@@ -66,6 +68,11 @@ impl LedgerPolicy {
         }
     }
 
+    /// Whether `owner` may give back the key whose record is `existing` (its own unsent claim).
+    pub fn may_release(existing: Option<&Record>, owner: &str) -> bool {
+        existing.is_some_and(|r| r.state == State::Pending && r.owner == owner)
+    }
+
     /// The claim rule (the module's doc): what `owner` gets when claiming a key whose record is
     /// `existing` at `now`. A record that does not parse is `None`: the alert goes out again
     /// rather than being lost. The DynamoDB adapter states the same rule as its condition.
@@ -118,6 +125,10 @@ pub trait Ledger: Send + Sync {
     }
     /// Records that `keys` were published.
     async fn mark_sent(&self, keys: &[String], owner: &str, now: DateTime<Utc>) -> Result<()>;
+    /// Gives back `owner`'s claims on `keys` that were never marked sent (a delivery that
+    /// stopped before publishing), so that another run may take them at once rather than after
+    /// the lease. Keys sent, or claimed by another owner since, are left as they are.
+    async fn release(&self, keys: &[String], owner: &str) -> Result<()>;
 }
 
 /// The DynamoDB ledger the configuration names, if any.

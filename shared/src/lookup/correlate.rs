@@ -15,11 +15,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::alert::deliver::{deliver, Delivered};
-use crate::alert::{Alert, AlertSink};
+use crate::alert::deliver::{Delivered, Delivery};
+use crate::alert::Alert;
 use crate::document::{Documents, SaveError};
 use crate::error::{Error, Result};
-use crate::ledger::Ledger;
 use crate::rules::correlate::{Correlator, Firing, State};
 use crate::rules::RuleSet;
 
@@ -72,15 +71,13 @@ impl Correlations {
         }
     }
 
-    /// Counts `events`, then delivers as `owner` the alerts of the correlations they complete
+    /// Counts `events`, then delivers through `delivery` the alerts of the correlations they complete
     /// and any that earlier runs left pending. With no events, only delivers what is pending.
     pub async fn run(
         &self,
         rules: &RuleSet,
         events: &[Value],
-        sink: &dyn AlertSink,
-        ledger: Option<&dyn Ledger>,
-        owner: &str,
+        delivery: &Delivery<'_>,
         now: DateTime<Utc>,
     ) -> Result<Delivered> {
         if rules.correlations().is_empty() {
@@ -113,9 +110,10 @@ impl Correlations {
         if stored.pending.is_empty() {
             return Ok(Delivered::default());
         }
-        let delivered = deliver(sink, ledger, owner, &stored.pending).await?;
-        if delivered.held > 0 {
-            // Another invocation holds some unsent: they stay pending, offered again next time.
+        let delivered = delivery.send(&stored.pending).await?;
+        if delivered.incomplete() {
+            // Some are held by another invocation, or were deferred for want of time: they
+            // stay pending, offered again next time.
             return Ok(delivered);
         }
         let sent: HashSet<String> = stored.pending.iter().map(|a| a.id.clone()).collect();

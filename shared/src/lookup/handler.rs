@@ -15,7 +15,6 @@ use super::correlate::Correlations;
 use super::evaluate;
 use super::sweep::{lanes, LaneReport, Sweeper};
 use super::EventHistory;
-use crate::alert::deliver::deliver;
 use crate::alert::{Alert, EventSummary};
 use crate::config::Config;
 use crate::document::dynamodb::DynamoDocuments;
@@ -115,12 +114,22 @@ pub enum LookupOutcome {
 }
 
 /// Publishes each alert once across runs and paths (one ledger key per alert); returns the
-/// notifications sent.
-async fn publish(deps: &LookupDeps, owner: &str, alerts: &[Alert]) -> Result<usize> {
-    let sw = &deps.sweeper;
-    let d = deliver(sw.alerts.as_ref(), sw.ledger.as_deref(), owner, alerts).await?;
+/// notifications sent. Alerts deferred for want of time fail the invocation, to be retried.
+async fn publish(
+    deps: &LookupDeps,
+    owner: &str,
+    alerts: &[Alert],
+    deadline: Option<SystemTime>,
+) -> Result<usize> {
+    let d = deps.sweeper.delivery(owner, deadline).send(alerts).await?;
     if d.skipped > 0 {
         tracing::info!(skipped = d.skipped, "alerts already delivered");
+    }
+    if d.deferred > 0 {
+        return Err(Error::Deferred(format!(
+            "{} alerts not published: too little time left before the deadline",
+            d.deferred
+        )));
     }
     Ok(d.notifications as usize)
 }
@@ -133,6 +142,7 @@ async fn correlate(
     owner: &str,
     detail: &Value,
     now: chrono::DateTime<chrono::Utc>,
+    deadline: Option<SystemTime>,
 ) -> Result<(u64, u64)> {
     let sw = &deps.sweeper;
     let d = sw
@@ -140,9 +150,7 @@ async fn correlate(
         .run(
             &sw.rules,
             std::slice::from_ref(detail),
-            sw.alerts.as_ref(),
-            sw.ledger.as_deref(),
-            owner,
+            &sw.delivery(owner, deadline),
             now,
         )
         .await?;
@@ -233,12 +241,12 @@ pub async fn handle(
                 // Counted first: what it fires is saved before any publishing can fail.
                 let (correlated, mut notifications) = if evaluated.counted {
                     let now = event.time.unwrap_or_else(chrono::Utc::now);
-                    let (a, n) = correlate(deps, &owner, detail, now).await?;
+                    let (a, n) = correlate(deps, &owner, detail, now, deadline).await?;
                     (a, usize::try_from(n).unwrap_or(usize::MAX))
                 } else {
                     (0, 0)
                 };
-                notifications += publish(deps, &owner, &alerts).await?;
+                notifications += publish(deps, &owner, &alerts, deadline).await?;
                 Ok(LookupOutcome::EventBridge {
                     event_id: event_id.clone(),
                     alerts: alerts.len(),

@@ -24,7 +24,7 @@ use super::correlate::Correlations;
 use super::plan::Plan;
 use super::scan::{Collector, PageOut, Reader, Scan};
 use super::{Attribute, EventHistory};
-use crate::alert::deliver::{deliver, Delivered};
+use crate::alert::deliver::{Cutoff, Delivery};
 use crate::alert::AlertSink;
 use crate::error::{Error, Result};
 use crate::ledger::Ledger;
@@ -131,6 +131,14 @@ impl Default for SweepSettings {
     }
 }
 
+impl SweepSettings {
+    /// When a delivery before `deadline` may no longer start publishing: half the margin
+    /// before it (the page in hand was read with the whole margin left).
+    pub fn cutoff(&self, deadline: Option<SystemTime>) -> Cutoff {
+        Cutoff::new(deadline, self.margin / 2)
+    }
+}
+
 /// What a run did in one lane.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LaneReport {
@@ -205,6 +213,16 @@ fn out_of_time(deadline: Option<SystemTime>, margin: std::time::Duration) -> boo
 }
 
 impl Sweeper {
+    /// Delivery as `owner`, publishing only with half the margin left before `deadline`.
+    pub fn delivery<'a>(&'a self, owner: &'a str, deadline: Option<SystemTime>) -> Delivery<'a> {
+        Delivery {
+            sink: self.alerts.as_ref(),
+            ledger: self.ledger.as_deref(),
+            owner,
+            cutoff: self.settings.cutoff(deadline),
+        }
+    }
+
     /// Runs every lane (concurrently: each has its own rate limit) for the schedule's `now`,
     /// as `owner` (the ledger lets a retry of the same run finish its own claims).
     pub async fn run(
@@ -219,15 +237,9 @@ impl Sweeper {
             .map(|(lane, history)| self.lane(lane, history.as_ref(), now, deadline, owner));
         let results = futures_util::future::join_all(runs).await;
         // Correlation alerts a failed run saved and did not publish go out now.
+        let owner = format!("{owner}#correlations");
         self.correlations
-            .run(
-                &self.rules,
-                &[],
-                self.alerts.as_ref(),
-                self.ledger.as_deref(),
-                &format!("{owner}#correlations"),
-                now,
-            )
+            .run(&self.rules, &[], &self.delivery(&owner, deadline), now)
             .await?;
         // Every lane saved what it did; the first error fails the invocation (to be retried).
         results.into_iter().collect()
@@ -296,33 +308,21 @@ impl Sweeper {
                     Some(PageOut { alerts, counted }) => {
                         report.alerts += alerts.len() as u64;
                         let delivered = async {
-                            let d = deliver(
-                                self.alerts.as_ref(),
-                                self.ledger.as_deref(),
-                                owner,
-                                &alerts,
-                            )
-                            .await?;
+                            let d = self.delivery(owner, deadline).send(&alerts).await?;
                             // Lanes of one run share the state's pending alerts: each claims
                             // them as its own owner, so one lane cannot take over another's.
+                            let lane_owner = format!("{owner}#{key}");
                             let c = self
                                 .correlations
                                 .run(
                                     &self.rules,
                                     &counted,
-                                    self.alerts.as_ref(),
-                                    self.ledger.as_deref(),
-                                    &format!("{owner}#{key}"),
+                                    &self.delivery(&lane_owner, deadline),
                                     now,
                                 )
                                 .await?;
                             report.alerts += c.alerts + c.skipped;
-                            Ok::<_, Error>(Delivered {
-                                alerts: d.alerts + c.alerts,
-                                notifications: d.notifications + c.notifications,
-                                skipped: d.skipped + c.skipped,
-                                held: d.held + c.held,
-                            })
+                            Ok::<_, Error>(d + c)
                         }
                         .await;
                         let d = match delivered {
@@ -341,9 +341,10 @@ impl Sweeper {
                         };
                         report.published += d.alerts;
                         report.notifications += d.notifications;
-                        if d.held > 0 {
-                            // Come back for this page: its holder may yet fail.
-                            report.held += d.held;
+                        if d.incomplete() {
+                            // Come back for this page: a holder may yet fail, and what was
+                            // deferred for want of time is published next run.
+                            report.held += d.held + d.deferred;
                             active.scan = before;
                             unsaved += 1;
                             break;

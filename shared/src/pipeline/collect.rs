@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::poll::PollState;
 use super::{Deps, QueryRef};
-use crate::alert::deliver::deliver;
+use crate::alert::deliver::{Cutoff, Delivered, Delivery};
 use crate::alert::{Alert, AlertSink, EventSummary, Origin, Raiser};
 use crate::engine::{QueryStatus, Row};
 use crate::error::{Error, Result};
@@ -15,6 +15,10 @@ use crate::ledger::Ledger;
 
 /// Time kept in reserve: one page fetch and publish must fit in it.
 pub const RESERVE: Duration = Duration::from_secs(10);
+/// Publishing a page (after its claims) must start with this much time left, or the page is
+/// handed back for the next invocation: one cut off between publishing and recording would
+/// publish the page again.
+pub const PUBLISH_RESERVE: Duration = Duration::from_secs(5);
 
 /// collect-results' input: the query, its final poll (statistics), and the previous
 /// invocation's progress, if any.
@@ -81,14 +85,15 @@ pub fn finding(row: &Row) -> EventSummary {
 }
 
 /// Reads pages from where `st` left off until done or until less than [`RESERVE`] is left before
-/// `deadline`, handing each page's index (0-based) and rows to `on_page` (which returns the
-/// alerts and notifications it sent) and updating `st`. Rows are never accumulated here.
+/// `deadline`, handing each page's index (0-based) and rows to `on_page` (which returns what
+/// it delivered) and updating `st`. A page whose alerts were deferred (too little time left to
+/// publish them) is left for the continuation. Rows are never accumulated here.
 pub async fn pages(
     deps: &Deps,
     q: &QueryRef,
     st: &mut CollectState,
     deadline: SystemTime,
-    mut on_page: impl AsyncFnMut(u64, &[Row]) -> Result<(u64, u64)>,
+    mut on_page: impl AsyncFnMut(u64, &[Row]) -> Result<Delivered>,
 ) -> Result<()> {
     if st.done {
         return Ok(());
@@ -133,9 +138,16 @@ pub async fn pages(
             }
             None => (on_page(st.pages, &page.rows).await?, None),
         };
-        let (alerts, notifications) = sent;
-        st.alerts_sent += alerts;
-        st.notifications += notifications;
+        if sent.deferred > 0 {
+            tracing::info!(
+                page = st.pages,
+                deferred = sent.deferred,
+                "time short before publishing: handing back a continuation"
+            );
+            return Ok(());
+        }
+        st.alerts_sent += sent.alerts;
+        st.notifications += sent.notifications;
         st.rows += page.rows.len() as u64;
         st.pages += 1;
         if let Some(b) = page.bytes_scanned {
@@ -175,18 +187,24 @@ pub fn alerts_for(q: &QueryRef, rows: &[Row]) -> Vec<Alert> {
     rows.iter().map(|r| Alert::new(&by, finding(r))).collect()
 }
 
-/// Publishes one page's findings; returns the alerts and notifications sent. One ledger key per
-/// alert (rule + event): a retried invocation, a re-run or an overlapping window publishes a
-/// finding once; the query is the owner, so a retry of this collection takes over the claims
-/// it left.
+/// Publishes one page's findings unless `cutoff` has passed. One ledger key per alert (rule +
+/// event): a retried invocation, a re-run or an overlapping window publishes a finding once;
+/// the query is the owner, so a retry of this collection takes over the claims it left.
 pub async fn publish_page(
     sink: &dyn AlertSink,
     ledger: Option<&dyn Ledger>,
+    cutoff: Cutoff,
     q: &QueryRef,
     index: u64,
     rows: &[Row],
-) -> Result<(u64, u64)> {
-    let d = deliver(sink, ledger, &q.query_id, &alerts_for(q, rows)).await?;
+) -> Result<Delivered> {
+    let delivery = Delivery {
+        sink,
+        ledger,
+        owner: &q.query_id,
+        cutoff,
+    };
+    let d = delivery.send(&alerts_for(q, rows)).await?;
     if d.skipped > 0 {
         tracing::info!(
             page = index,
@@ -194,7 +212,7 @@ pub async fn publish_page(
             "findings already delivered"
         );
     }
-    Ok((d.alerts, d.notifications))
+    Ok(d)
 }
 
 /// collect-results: collects, publishing each page's findings as alerts.
@@ -220,7 +238,16 @@ pub async fn handle(
         &mut st,
         deadline,
         async |index: u64, rows: &[Row]| {
-            publish_page(sink.as_ref(), deps.ledger.as_deref(), q, index, rows).await
+            let cutoff = Cutoff::new(Some(deadline), PUBLISH_RESERVE);
+            publish_page(
+                sink.as_ref(),
+                deps.ledger.as_deref(),
+                cutoff,
+                q,
+                index,
+                rows,
+            )
+            .await
         },
     )
     .await?;

@@ -11,6 +11,7 @@ use super::policy::{RetryRule, MAX_CONCURRENT, POLL, TRANSIENT, TRANSIENT_ERRORS
 use super::poll::{self, PollInput, PollState};
 use super::start::{self, StartInput};
 use super::{Deps, QueryRef};
+use crate::alert::deliver::Delivered;
 use crate::engine::Row;
 use crate::error::{Error, Result};
 
@@ -44,14 +45,14 @@ async fn retrying<T>(scale: f64, mut f: impl AsyncFnMut() -> Result<T>) -> Resul
 }
 
 /// Starts, polls until finished and collects, handing each page (the query, the page's index
-/// and rows) to `on_page`, which returns the alerts and notifications it sent; `on_status`
+/// and rows) to `on_page`, which returns what it delivered; `on_status`
 /// hears each step ("starting", "RUNNING (3 polls)", ...).
 pub async fn run(
     deps: &Deps,
     input: StartInput,
     time_scale: f64,
     mut on_status: impl FnMut(String),
-    mut on_page: impl AsyncFnMut(&QueryRef, u64, &[Row]) -> Result<(u64, u64)>,
+    mut on_page: impl AsyncFnMut(&QueryRef, u64, &[Row]) -> Result<Delivered>,
 ) -> Result<Driven> {
     on_status("starting".into());
     let mut n = 0;
