@@ -9,13 +9,20 @@ use trailwatch::severity::Severity;
 
 use crate::output::{render, Layout, Output};
 
-/// The bundled rules plus those under `dir`; a rule that cannot be loaded is reported on stderr.
+/// The bundled rules plus those under `dir`, every one compiled now; a rule that cannot be
+/// loaded or compiled is reported on stderr (one that does not compile matches nothing).
 pub fn load(dir: Option<&str>) -> RuleSet {
-    let (rules, errors) = RuleSet::with_extra(dir.map(Path::new));
+    load_checked(dir).0
+}
+
+/// [`load`], and how many rules could not be loaded or compiled.
+fn load_checked(dir: Option<&str>) -> (RuleSet, usize) {
+    let (rules, mut errors) = RuleSet::with_extra(dir.map(Path::new));
+    errors.extend(rules.check());
     for e in &errors {
         eprintln!("warning: rule not loaded: {e}");
     }
-    rules
+    (rules, errors.len())
 }
 
 /// What `trailwatch rules` does besides listing.
@@ -82,7 +89,7 @@ pub fn list(output: Output, dir: Option<&str>) -> anyhow::Result<u8> {
 
 /// Runs the rules' test cases; exit code 1 when any rule fails.
 pub fn test(output: Output, dir: Option<&str>) -> anyhow::Result<u8> {
-    let rules = load(dir);
+    let (rules, broken) = load_checked(dir);
     let (mut files, mut errors) = cases::bundled();
     if let Some(d) = dir {
         let (more, errs) = cases::in_dir(Path::new(d));
@@ -122,5 +129,5 @@ pub fn test(output: Output, dir: Option<&str>) -> anyhow::Result<u8> {
             );
         }
     }
-    Ok(u8::from(failed > 0 || !errors.is_empty()))
+    Ok(u8::from(failed > 0 || !errors.is_empty() || broken > 0))
 }

@@ -18,13 +18,25 @@ pub enum Plan {
     Lookups(Vec<(Attribute, String)>),
 }
 
-/// The keys every rule needs, or None when some rule can match any event.
+/// The LookupEvents attribute that selects the events of `key`, if there is one.
+fn attribute(key: &Key) -> Option<(Attribute, String)> {
+    match key {
+        Key::EventName(v) => Some((Attribute::EventName, v.clone())),
+        Key::EventSource(v) => Some((Attribute::EventSource, v.clone())),
+        Key::ErrorCode(_) | Key::IdentityType(_) | Key::Present(_) => None,
+    }
+}
+
+/// The keys every rule needs, or None when some rule can match any event (or needs a key
+/// LookupEvents cannot select by).
 pub fn keys_needed(rules: &RuleSet) -> Option<BTreeSet<Key>> {
     let mut keys = BTreeSet::new();
     for r in rules.rules() {
         match &r.needs {
-            Needs::Any => return None,
-            Needs::OneOf(k) => keys.extend(k.iter().cloned()),
+            Needs::OneOf(k) if k.iter().all(|k| attribute(k).is_some()) => {
+                keys.extend(k.iter().cloned())
+            }
+            _ => return None,
         }
     }
     Some(keys)
@@ -33,14 +45,12 @@ pub fn keys_needed(rules: &RuleSet) -> Option<BTreeSet<Key>> {
 /// Chooses a plan; `scan_pages` is the estimated number of pages of an unfiltered scan.
 pub fn choose(keys: Option<&BTreeSet<Key>>, scan_pages: u64) -> Plan {
     match keys {
-        Some(k) if (k.len() as u64) < scan_pages => Plan::Lookups(
-            k.iter()
-                .map(|k| match k {
-                    Key::EventName(v) => (Attribute::EventName, v.clone()),
-                    Key::EventSource(v) => (Attribute::EventSource, v.clone()),
-                })
-                .collect(),
-        ),
+        Some(k) if (k.len() as u64) < scan_pages => {
+            match k.iter().map(attribute).collect::<Option<Vec<_>>>() {
+                Some(lookups) => Plan::Lookups(lookups),
+                None => Plan::Scan,
+            }
+        }
         _ => Plan::Scan,
     }
 }

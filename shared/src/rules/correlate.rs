@@ -90,15 +90,17 @@ impl<'r> Correlator<'r> {
         };
         let mut engine = CorrelationEngine::new(config);
         let bad = |e: rsigma_eval::EvalError| crate::Error::Config(format!("correlation: {e}"));
+        let unread = |e: super::RuleError| crate::Error::Config(format!("correlation: {e}"));
         for r in rules.rules() {
             if rules.correlations().iter().any(|c| c.refers_to(r)) {
-                engine.add_rule(&r.sigma).map_err(bad)?;
+                engine.add_rule(r.sigma().map_err(unread)?).map_err(bad)?;
             }
         }
         let mut longest = 0u64;
         for c in rules.correlations() {
-            engine.add_correlation(&c.sigma).map_err(bad)?;
-            longest = longest.max(c.sigma.timespan.seconds);
+            let sigma = c.sigma().map_err(unread)?;
+            engine.add_correlation(&sigma).map_err(bad)?;
+            longest = longest.max(sigma.timespan.seconds);
         }
         if let Some(snapshot) = state.engine {
             // A snapshot of another format version is dropped: windows restart empty.

@@ -1,25 +1,59 @@
-//! What a rule needs of an event before it can match: the literal `eventName` or `eventSource`
-//! values its detection requires. The rule index and the LookupEvents planner use it; matching
-//! itself is sigma-rust's.
+//! What a rule needs of an event before it can match: the literal values its detection requires
+//! of a few top fields. The LookupEvents planner reads `eventName` / `eventSource` (what
+//! LookupEvents can filter on); the in-memory rule index also `errorCode` and
+//! `userIdentity.type`, so that rules such as "access denied" or "root activity" are not
+//! checked against every event. Matching itself is rsigma-eval's.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_norway::Value;
+use serde_json::Value;
 
 /// A lookup key: which attribute, and its value as the rule writes it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Key {
     EventName(String),
     EventSource(String),
+    ErrorCode(String),
+    IdentityType(String),
+    /// Any string value of the field at this place in [`INDEXED_FIELDS`] (a rule matching it
+    /// with `startswith`, `endswith`, `contains` or `re` needs it present).
+    Present(usize),
+}
+
+/// The fields keys are taken from, in order of preference (the narrowest first).
+pub const INDEXED_FIELDS: [&str; 4] =
+    ["eventName", "eventSource", "errorCode", "userIdentity.type"];
+
+/// Which fields an analysis may key on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// `eventName` and `eventSource`: what LookupEvents filters on.
+    Lookup,
+    /// Every field of [`INDEXED_FIELDS`]: the in-memory rule index.
+    Index,
 }
 
 impl Key {
-    /// The index form, `(0 for eventName or 1 for eventSource, lower-cased value)`: Sigma
-    /// matches strings case-insensitively.
-    pub fn folded(&self) -> (usize, String) {
+    /// The index form, `(position in INDEXED_FIELDS, lower-cased value)` (Sigma matches
+    /// strings case-insensitively); None for [`Key::Present`], which holds no value.
+    pub fn folded(&self) -> Option<(usize, String)> {
         match self {
-            Key::EventName(v) => (0, v.to_lowercase()),
-            Key::EventSource(v) => (1, v.to_lowercase()),
+            Key::EventName(v) => Some((0, v.to_lowercase())),
+            Key::EventSource(v) => Some((1, v.to_lowercase())),
+            Key::ErrorCode(v) => Some((2, v.to_lowercase())),
+            Key::IdentityType(v) => Some((3, v.to_lowercase())),
+            Key::Present(_) => None,
+        }
+    }
+
+    /// How narrow a filter the key is: a value of a better field first, any value last.
+    fn rank(&self) -> usize {
+        match self {
+            Key::EventName(_) => 0,
+            Key::EventSource(_) => 1,
+            Key::ErrorCode(_) => 2,
+            Key::IdentityType(_) => 3,
+            Key::Present(i) => INDEXED_FIELDS.len() + i,
         }
     }
 }
@@ -36,13 +70,11 @@ impl Needs {
         match (self, other) {
             (Needs::Any, x) | (x, Needs::Any) => x,
             (Needs::OneOf(a), Needs::OneOf(b)) => {
-                // Either side alone is a sound filter; keep the narrower one, names before sources.
-                let names = |s: &BTreeSet<Key>| s.iter().all(|k| matches!(k, Key::EventName(_)));
-                let pick_a = match (names(&a), names(&b)) {
-                    (true, false) => true,
-                    (false, true) => false,
-                    _ => a.len() <= b.len(),
-                };
+                // Either side alone is a sound filter; keep the narrower one: the better field
+                // (names before sources before error codes before identity types), then the
+                // fewer values.
+                let worst = |s: &BTreeSet<Key>| s.iter().map(Key::rank).max().unwrap_or(0);
+                let pick_a = (worst(&a), a.len()) <= (worst(&b), b.len());
                 Needs::OneOf(if pick_a { a } else { b })
             }
         }
@@ -67,20 +99,45 @@ fn literal(v: &Value) -> Option<String> {
     (!s.contains(['*', '?']) && !s.is_empty()).then_some(s)
 }
 
-/// A selection's needs: a map requiring `eventName` / `eventSource` (no modifier) to be literals.
-fn selection_needs(sel: &Value) -> Needs {
+/// The [`Key::Present`] of `field|modifiers: value` when the modifiers can only match a string
+/// the field holds (the index's scope only).
+fn presence(field: &str, value: &Value, scope: Scope) -> Option<Key> {
+    let (base, modifiers) = field.split_once('|')?;
+    let place = INDEXED_FIELDS.iter().position(|f| *f == base)?;
+    let positive = modifiers.split('|').all(|m| {
+        matches!(
+            m,
+            "contains" | "startswith" | "endswith" | "re" | "all" | "cased" | "i" | "m" | "s"
+        )
+    });
+    let strings = match value {
+        Value::String(_) => true,
+        Value::Array(items) => !items.is_empty() && items.iter().all(Value::is_string),
+        _ => false,
+    };
+    (scope == Scope::Index && positive && strings).then_some(Key::Present(place))
+}
+
+/// A selection's needs: a map requiring fields of `scope` (no modifier) to be literals.
+fn selection_needs(sel: &Value, scope: Scope) -> Needs {
     match sel {
-        Value::Mapping(m) => {
+        Value::Object(m) => {
             let mut found = Needs::Any;
             for (k, v) in m {
-                let Some(field) = k.as_str() else { continue };
-                let make: fn(String) -> Key = match field {
-                    "eventName" => Key::EventName,
-                    "eventSource" => Key::EventSource,
+                let field = k.as_str();
+                if let Some(key) = presence(field, v, scope) {
+                    found = found.and(Needs::OneOf(BTreeSet::from([key])));
+                    continue;
+                }
+                let make: fn(String) -> Key = match (field, scope) {
+                    ("eventName", _) => Key::EventName,
+                    ("eventSource", _) => Key::EventSource,
+                    ("errorCode", Scope::Index) => Key::ErrorCode,
+                    ("userIdentity.type", Scope::Index) => Key::IdentityType,
                     _ => continue,
                 };
                 let values: Option<BTreeSet<Key>> = match v {
-                    Value::Sequence(items) => items.iter().map(|i| literal(i).map(make)).collect(),
+                    Value::Array(items) => items.iter().map(|i| literal(i).map(make)).collect(),
                     other => literal(other).map(|s| BTreeSet::from([make(s)])),
                 };
                 if let Some(values) = values {
@@ -89,9 +146,9 @@ fn selection_needs(sel: &Value) -> Needs {
             }
             found
         }
-        Value::Sequence(items) if items.iter().all(Value::is_mapping) => items
+        Value::Array(items) if items.iter().all(Value::is_object) => items
             .iter()
-            .map(selection_needs)
+            .map(|s| selection_needs(s, scope))
             .reduce(Needs::or)
             .unwrap_or(Needs::Any),
         _ => Needs::Any,
@@ -219,22 +276,23 @@ impl Parser<'_> {
     }
 }
 
-/// The needs of a rule's `detection` block (its `condition` may be a string or a list, ORed).
-pub fn rule_needs(detection: &Value) -> Needs {
-    let Value::Mapping(m) = detection else {
+/// The needs of a rule's `detection` block (its `condition` may be a string or a list, ORed),
+/// keyed on the fields of `scope`.
+pub fn rule_needs(detection: &Value, scope: Scope) -> Needs {
+    let Value::Object(m) = detection else {
         return Needs::Any;
     };
     let mut sels = BTreeMap::new();
     let mut conditions = Vec::new();
     for (k, v) in m {
-        match (k.as_str(), v) {
+        match (Some(k.as_str()), v) {
             (Some("condition"), Value::String(c)) => conditions.push(c.clone()),
-            (Some("condition"), Value::Sequence(cs)) => {
+            (Some("condition"), Value::Array(cs)) => {
                 conditions.extend(cs.iter().filter_map(|c| c.as_str().map(str::to_string)));
             }
             (Some("timeframe"), _) => {}
             (Some(name), sel) => {
-                sels.insert(name.to_string(), selection_needs(sel));
+                sels.insert(name.to_string(), selection_needs(sel, scope));
             }
             _ => {}
         }
@@ -264,7 +322,7 @@ mod tests {
     use super::*;
 
     fn needs(yaml: &str) -> Needs {
-        rule_needs(&serde_norway::from_str(yaml).unwrap())
+        rule_needs(&serde_norway::from_str(yaml).unwrap(), Scope::Lookup)
     }
 
     fn names(v: &[&str]) -> Needs {
@@ -292,6 +350,64 @@ mod tests {
         assert_eq!(
             needs("s: {eventName: X}\nf: {userIdentity.type: Root}\ncondition: s and not f"),
             names(&["X"])
+        );
+    }
+
+    #[test]
+    fn the_index_also_keys_on_error_codes_and_identity_types() {
+        let index = |yaml: &str| rule_needs(&serde_norway::from_str(yaml).unwrap(), Scope::Index);
+        let keys = |k: &[Key]| Needs::OneOf(k.iter().cloned().collect());
+        assert_eq!(
+            index("s: {errorCode: [AccessDenied, UnauthorizedOperation]}\ncondition: s"),
+            keys(&[
+                Key::ErrorCode("AccessDenied".into()),
+                Key::ErrorCode("UnauthorizedOperation".into())
+            ])
+        );
+        assert_eq!(
+            index("s: {eventName: X, errorCode: E}\ncondition: s"),
+            names(&["X"])
+        );
+        assert_eq!(
+            index("s: {eventName: X}\nf: {errorCode: E}\ncondition: s or f"),
+            keys(&[Key::EventName("X".into()), Key::ErrorCode("E".into())])
+        );
+        assert_eq!(
+            index("s: {userIdentity.type: Root}\nf: {eventType: AwsServiceEvent}\ncondition: s and not f"),
+            keys(&[Key::IdentityType("Root".into())])
+        );
+        // A string-matching modifier needs the field present; `exists` and null do not.
+        assert_eq!(
+            index("s: {errorCode|endswith: [Denied, Operation]}\ncondition: s"),
+            keys(&[Key::Present(2)])
+        );
+        assert_eq!(
+            index("s: {eventName: X, errorCode|contains: Denied}\ncondition: s"),
+            names(&["X"])
+        );
+        assert_eq!(
+            index("s: {errorCode|exists: false}\ncondition: s"),
+            Needs::Any
+        );
+        assert_eq!(
+            index("s: {errorCode|contains: null}\ncondition: s"),
+            Needs::Any
+        );
+        assert_eq!(
+            index("s: {userAgent|contains: X}\ncondition: s"),
+            Needs::Any
+        );
+        assert_eq!(
+            needs("s: {errorCode|contains: X}\ncondition: s"),
+            Needs::Any
+        );
+        // A null or a wildcard is no literal.
+        assert_eq!(index("s: {errorCode: null}\ncondition: s"), Needs::Any);
+        assert_eq!(index("s: {errorCode: '*Denied'}\ncondition: s"), Needs::Any);
+        // The planner's scope never keys on them.
+        assert_eq!(
+            needs("s: {userIdentity.type: Root}\ncondition: s"),
+            Needs::Any
         );
     }
 

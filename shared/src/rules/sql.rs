@@ -376,12 +376,12 @@ fn condition(rule: &SigmaRule, c: &ConditionExpr) -> Result<String> {
 
 /// The rule's detection as an SQL condition over one event.
 pub fn where_clause(rule: &Rule) -> Result<String> {
-    let conditions = rule
-        .sigma
+    let sigma = rule.sigma().map_err(|e| no(e.reason))?;
+    let conditions = sigma
         .detection
         .conditions
         .iter()
-        .map(|c| condition(&rule.sigma, c))
+        .map(|c| condition(sigma, c))
         .collect::<Result<Vec<_>>>()?;
     if conditions.is_empty() {
         return Err(no("no condition"));
