@@ -374,9 +374,53 @@ fn run_and_lookup_deliver_each_alert_once_to_a_topic() {
         "{found} {sent} {skipped}"
     );
     assert_eq!(lookup_once(), (found, 0, found));
+
+    // `--alert-format ocsf`: the same alerts, one OCSF Detection Finding a message.
+    http(&endpoint, "POST /", "Action=CreateTopic&Name=cli-ocsf");
+    let ocsf_topic = "arn:aws:sns:us-east-1:000000000000:cli-ocsf";
+    let ocsf_ledger = ledger.with_extension("ocsf.redb");
+    let (_, out, err) = run(&[
+        "lookup",
+        "--endpoint-url",
+        &endpoint,
+        "--start",
+        "2023-07-10T12:00:00Z",
+        "--end",
+        "2023-07-10T12:10:00Z",
+        "--topic-arn",
+        ocsf_topic,
+        "--ledger",
+        ocsf_ledger.to_str().unwrap(),
+        "--alert-format",
+        "ocsf",
+        "--output",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert_eq!(v["alerts_sent"].as_u64(), Some(found));
+    let body = http(
+        &endpoint,
+        &format!("GET /_trailwatch/sns/messages?topic={ocsf_topic}"),
+        "",
+    );
+    let messages: Value = serde_json::from_str(&body).unwrap();
+    let findings: Vec<Value> = messages
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| serde_json::from_str(m["message"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(findings.len() as u64, found);
+    assert!(findings
+        .iter()
+        .all(|f| f["class_uid"] == 2004 && f["api"]["request"]["uid"].is_string()));
+    let (code, _, err) = run(&["lookup", "--alert-format", "xml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("expected `trailwatch` or `ocsf`"), "{err}");
     serve.kill().ok();
     serve.wait().ok();
     std::fs::remove_file(ledger).ok();
+    std::fs::remove_file(ocsf_ledger).ok();
 }
 
 /// `rules test` passes every bundled rule on its own events; a user's rule whose case expects

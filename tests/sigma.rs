@@ -273,3 +273,110 @@ fn every_bundled_rule_matches_what_an_independent_engine_matches() {
         .count();
     assert!(fired >= 40, "only {fired} rules fire on the corpus");
 }
+
+/// `TRAILWATCH_ALERT_FORMAT=ocsf`: the alerts of every bundled rule over the sample and the
+/// rules' own test events, plus a check's, published through the real SNS sink to the local
+/// service, each arrive as one OCSF Detection Finding that an independent OCSF implementation
+/// (py-ocsf-models, tests/python/ocsf_check.py) validates and whose every value it recomputes
+/// from the alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ocsf_findings_validate_against_an_independent_model() {
+    use trailwatch::alert::deliver::{Cutoff, Delivery};
+    use trailwatch::alert::sns::SnsAlerts;
+    use trailwatch::alert::{Alert, EventSummary, Format, Origin, Raiser};
+    use trailwatch_tests::{create_topic, sns, start_service};
+
+    let (rules, errors) = RuleSet::bundled();
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut alerts: Vec<Alert> = Vec::new();
+    let mut ids = BTreeSet::new();
+    let events: Vec<Value> = invictus_events()
+        .into_iter()
+        .chain(rule_case_events())
+        .collect();
+    for e in &events {
+        for r in rules.matches(e).into_iter().filter(|r| r.alerts) {
+            let a = Alert::new(&r.raiser(), EventSummary::from_cloudtrail(e));
+            if ids.insert(a.id.clone()) {
+                alerts.push(a);
+            }
+        }
+    }
+    let check = Raiser {
+        origin: Origin::Check,
+        id: "cis-3.1-unauthorized-api-calls",
+        title: "Unauthorized API calls",
+        severity: trailwatch::severity::Severity::Low,
+        author: None,
+        tags: &[],
+    };
+    alerts.push(Alert::new(
+        &check,
+        EventSummary::from_cloudtrail(&events[0]),
+    ));
+    let tagged = alerts.iter().filter(|a| !a.tags.is_empty()).count();
+    assert!(
+        alerts.len() > 200 && tagged > 100,
+        "{} {tagged}",
+        alerts.len()
+    );
+
+    let svc = start_service(|_| {}).await;
+    let topic = create_topic(&svc, "ocsf").await;
+    let sink = SnsAlerts::new(sns(svc.endpoint()), topic.clone()).with_format(Format::Ocsf);
+    let delivery = Delivery {
+        sink: &sink,
+        ledger: None,
+        owner: "ocsf",
+        cutoff: Cutoff::NONE,
+    };
+    let d = delivery.send(&alerts).await.expect("published");
+    assert_eq!(
+        d.notifications,
+        alerts.len() as u64,
+        "one finding a message"
+    );
+    let published = svc.published(Some(&topic));
+    assert_eq!(published.len(), alerts.len());
+    assert!(published
+        .iter()
+        .all(|m| m.attributes.contains_key("severity") && m.attributes.contains_key("rule_id")));
+
+    let dir = std::env::temp_dir().join(format!("tw-ocsf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let lines = |items: Vec<String>| items.join("\n") + "\n";
+    std::fs::write(
+        dir.join("findings.jsonl"),
+        lines(published.iter().map(|m| m.message.clone()).collect()),
+    )
+    .expect("write findings");
+    std::fs::write(
+        dir.join("alerts.jsonl"),
+        lines(
+            alerts
+                .iter()
+                .map(|a| serde_json::to_string(a).expect("alert json"))
+                .collect(),
+        ),
+    )
+    .expect("write alerts");
+    let python = std::env::var("TRAILWATCH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let run = std::process::Command::new(&python)
+        .arg(repo().join("tests/python/ocsf_check.py"))
+        .arg("--findings")
+        .arg(dir.join("findings.jsonl"))
+        .arg("--alerts")
+        .arg(dir.join("alerts.jsonl"))
+        .arg("--out")
+        .arg(dir.join("report.json"))
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{python}: {e} (set TRAILWATCH_PYTHON to a Python with py-ocsf-models)")
+        });
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap_or_default())
+            .unwrap_or_else(|_| json!({"stderr": String::from_utf8_lossy(&run.stderr)}));
+    assert!(run.status.success(), "{report:#}");
+    assert_eq!(report["checked"], json!(alerts.len()));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -43,6 +43,9 @@ pub struct LookupArgs {
     /// The file recording which alerts were sent (default: $XDG_STATE_HOME/trailwatch/ledger.redb).
     #[arg(long, requires = "topic_arn")]
     pub ledger: Option<std::path::PathBuf>,
+    /// The alert messages' format: `trailwatch` or `ocsf` (one OCSF Detection Finding each).
+    #[arg(long, env = "TRAILWATCH_ALERT_FORMAT", default_value = "trailwatch", value_parser = crate::deliver::parse_format)]
+    pub alert_format: trailwatch::alert::Format,
 }
 
 /// What `--output json` prints.
@@ -85,7 +88,9 @@ pub async fn lookup(args: LookupArgs) -> anyhow::Result<u8> {
     };
     let history = SdkHistory::new(trailwatch::aws::cloudtrail(&target.sdk), rate);
     let sink = match &args.topic_arn {
-        Some(topic) => Some(crate::deliver::sink(&target, topic, args.ledger.as_deref()).await?),
+        Some(topic) => Some(
+            crate::deliver::sink(&target, topic, args.alert_format, args.ledger.as_deref()).await?,
+        ),
         None => None,
     };
     // One owner per run: another run may take over its unfinished claims after the lease.

@@ -80,6 +80,9 @@ pub struct RunArgs {
     /// The file recording which alerts were sent (default: $XDG_STATE_HOME/trailwatch/ledger.redb).
     #[arg(long, requires = "topic_arn")]
     pub ledger: Option<std::path::PathBuf>,
+    /// The alert messages' format: `trailwatch` or `ocsf` (one OCSF Detection Finding each).
+    #[arg(long, env = "TRAILWATCH_ALERT_FORMAT", default_value = "trailwatch", value_parser = crate::deliver::parse_format)]
+    pub alert_format: trailwatch::alert::Format,
     /// Checks running at once (Lake allows 10 queries per account).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=10))]
     pub concurrency: u16,
@@ -217,7 +220,8 @@ pub async fn run_catalog(args: RunArgs, catalog: Catalog) -> anyhow::Result<u8> 
     let (alerts, ledger) = match &args.topic_arn {
         Some(topic) => {
             let (sink, ledger) =
-                crate::deliver::sink(&target, topic, args.ledger.as_deref()).await?;
+                crate::deliver::sink(&target, topic, args.alert_format, args.ledger.as_deref())
+                    .await?;
             (Some(sink), Some(ledger))
         }
         None => (None, None),

@@ -25,6 +25,9 @@ pub struct Config {
     pub owner_account_id: Option<String>,
     /// `TRAILWATCH_ALERT_TOPIC_ARN`: where alerts go.
     pub alert_topic_arn: Option<String>,
+    /// `TRAILWATCH_ALERT_FORMAT`: `trailwatch` (default) or `ocsf` (one OCSF Detection Finding
+    /// a message).
+    pub alert_format: crate::alert::Format,
     /// `TRAILWATCH_DELIVERY_S3_URI`: where Lake also delivers results; an input may name
     /// another prefix in the same bucket, never another bucket.
     pub delivery_s3_uri: Option<S3Uri>,
@@ -78,6 +81,7 @@ impl Default for Config {
             event_data_store: None,
             owner_account_id: None,
             alert_topic_arn: None,
+            alert_format: crate::alert::Format::Trailwatch,
             delivery_s3_uri: None,
             allow_adhoc_sql: false,
             default_window: Duration::hours(24),
@@ -161,6 +165,15 @@ impl Config {
             crate::alert::topic::TopicArn::parse(&v)
                 .map_err(|e| bad("TRAILWATCH_ALERT_TOPIC_ARN", &v, &e))?;
             c.alert_topic_arn = Some(v);
+        }
+        if let Some(v) = get("TRAILWATCH_ALERT_FORMAT") {
+            c.alert_format = crate::alert::Format::parse(&v).ok_or_else(|| {
+                bad(
+                    "TRAILWATCH_ALERT_FORMAT",
+                    &v,
+                    "expected `trailwatch` or `ocsf`",
+                )
+            })?;
         }
         if let Some(v) = get("TRAILWATCH_DELIVERY_S3_URI") {
             c.delivery_s3_uri =

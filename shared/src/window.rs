@@ -55,17 +55,22 @@ pub fn normalize_event_time(s: &str) -> String {
     whole_second(s).unwrap_or_else(|| reformat(s))
 }
 
-/// [`normalize_event_time`] by parsing and formatting: any precision, any offset.
-fn reformat(s: &str) -> String {
-    let t = DateTime::parse_from_rfc3339(s)
+/// An event time as CloudTrail (RFC 3339) or Lake (`2023-07-10 12:00:00.000`, UTC) prints it.
+pub fn parse_event_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .or_else(|_| {
             chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").map(|t| t.and_utc())
-        });
-    match t {
-        Ok(t) if t.timestamp_subsec_millis() == 0 => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        Ok(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-        Err(_) => s.to_string(),
+        })
+        .ok()
+}
+
+/// [`normalize_event_time`] by parsing and formatting: any precision, any offset.
+fn reformat(s: &str) -> String {
+    match parse_event_time(s) {
+        Some(t) if t.timestamp_subsec_millis() == 0 => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        None => s.to_string(),
     }
 }
 

@@ -138,7 +138,7 @@ impl Delivery<'_> {
                 ..Delivered::default()
             });
         }
-        let notifications = pack(&claimed)?;
+        let notifications = pack(&claimed, self.sink.format())?;
         let out = self.sink.publish(&notifications).await;
         // What went out is recorded even when the rest failed: a retry publishes only the rest.
         let keys: Vec<String> = notifications
@@ -165,7 +165,7 @@ impl Delivery<'_> {
 
 /// Publishes every alert (no ledger): all or an error.
 async fn publish(sink: &dyn AlertSink, alerts: &[Alert]) -> Result<Delivered> {
-    let out = sink.publish(&pack(alerts)?).await;
+    let out = sink.publish(&pack(alerts, sink.format())?).await;
     if let Some(e) = out.error {
         return Err(e);
     }

@@ -1,6 +1,7 @@
 //! Alerts: one format for check findings and rule matches, packed into SNS-sized notifications.
 
 pub mod deliver;
+pub mod ocsf;
 pub mod sns;
 pub mod topic;
 
@@ -149,6 +150,27 @@ impl Alert {
             event,
             author: by.author.map(str::to_string),
             tags: by.tags.to_vec(),
+        }
+    }
+}
+
+/// What a notification's message holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Format {
+    /// trailwatch's JSON: the alerts of one rule, up to [`MAX_ALERTS_PER_MESSAGE`] a message.
+    #[default]
+    Trailwatch,
+    /// One OCSF Detection Finding a message ([`ocsf`]).
+    Ocsf,
+}
+
+impl Format {
+    /// `trailwatch` or `ocsf`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "trailwatch" => Some(Self::Trailwatch),
+            "ocsf" => Some(Self::Ocsf),
+            _ => None,
         }
     }
 }
@@ -312,11 +334,44 @@ pub fn subject(severity: Severity, title: &str, count: usize) -> String {
     format!("{head}{title}{suffix}")
 }
 
-/// Packs alerts into notifications: grouped by rule (in first-seen order), at most
+/// Packs alerts into notifications of `format`. Nothing is dropped; a body that cannot be
+/// written is an error, never an empty message.
+pub fn pack(alerts: &[Alert], format: Format) -> Result<Vec<Notification>> {
+    match format {
+        Format::Trailwatch => pack_grouped(alerts),
+        Format::Ocsf => alerts.iter().map(ocsf_notification).collect(),
+    }
+}
+
+fn written(e: serde_json::Error) -> crate::Error {
+    crate::Error::Publish(format!("alert body: {e}"))
+}
+
+/// The FIFO deduplication id of a message carrying `alerts`: the same alerts, the same id.
+fn deduplication_id<'a>(alerts: impl IntoIterator<Item = &'a Alert>) -> String {
+    let mut h = Sha256::new();
+    for a in alerts {
+        h.update(a.id.as_bytes());
+    }
+    hex::encode(&h.finalize()[..16])
+}
+
+/// One alert as one OCSF Detection Finding.
+fn ocsf_notification(a: &Alert) -> Result<Notification> {
+    Ok(Notification {
+        subject: subject(a.severity, &a.title, 1),
+        message: serde_json::to_string(&ocsf::finding(a)).map_err(written)?,
+        attributes: attributes(a)?,
+        deduplication_id: deduplication_id([a]),
+        group_id: a.rule_id.clone(),
+        alert_ids: vec![a.id.clone()],
+    })
+}
+
+/// trailwatch's format: grouped by rule (in first-seen order), at most
 /// [`MAX_ALERTS_PER_MESSAGE`] alerts and under SNS's size limit each, each message as full as
-/// those limits allow. Nothing is dropped; a body that cannot be written is an error, never an
-/// empty message.
-pub fn pack(alerts: &[Alert]) -> Result<Vec<Notification>> {
+/// those limits allow.
+fn pack_grouped(alerts: &[Alert]) -> Result<Vec<Notification>> {
     let mut groups: Vec<Vec<&Alert>> = Vec::new();
     let mut by_rule: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for a in alerts {
@@ -326,7 +381,6 @@ pub fn pack(alerts: &[Alert]) -> Result<Vec<Notification>> {
         });
         groups[g].push(a);
     }
-    let written = |e: serde_json::Error| crate::Error::Publish(format!("alert body: {e}"));
     let mut out = Vec::new();
     for group in groups {
         // Each alert is written once; its length decides where messages split.
@@ -366,15 +420,11 @@ pub fn pack(alerts: &[Alert]) -> Result<Vec<Notification>> {
                 alerts: &pieces[range],
             };
             let message = serde_json::to_string(&body).map_err(written)?;
-            let mut h = Sha256::new();
-            for a in chunk {
-                h.update(a.id.as_bytes());
-            }
             out.push(Notification {
                 subject: subject(first.severity, &first.title, chunk.len()),
                 message,
                 attributes: attributes(first)?,
-                deduplication_id: hex::encode(&h.finalize()[..16]),
+                deduplication_id: deduplication_id(chunk.iter().copied()),
                 group_id: first.rule_id.clone(),
                 alert_ids: chunk.iter().map(|a| a.id.clone()).collect(),
             });
@@ -389,6 +439,11 @@ pub trait AlertSink: Send + Sync {
     /// Publishes the notifications in order, as many as it can; says which went out (so that
     /// those are recorded even when the rest fail) and what stopped the others.
     async fn publish(&self, notifications: &[Notification]) -> Published;
+
+    /// The format its messages are written in.
+    fn format(&self) -> Format {
+        Format::Trailwatch
+    }
 }
 
 /// What a publish did.
@@ -462,7 +517,7 @@ mod tests {
     fn packing_loses_nothing_and_respects_the_size_limit() {
         let mut alerts: Vec<Alert> = (0..120).map(|i| alert("big", i, 4000)).collect();
         alerts.extend((0..3).map(|i| alert("small", i, 10)));
-        let notes = pack(&alerts).unwrap();
+        let notes = pack(&alerts, Format::Trailwatch).unwrap();
         assert!(notes.iter().all(|n| n.message.len() <= MAX_MESSAGE_BYTES));
         let mut seen = 0;
         for n in &notes {
@@ -481,7 +536,7 @@ mod tests {
         let alerts: Vec<Alert> = (0..400)
             .map(|i| alert("mixed", i, (i * 37) % 9000))
             .collect();
-        let notes = pack(&alerts).unwrap();
+        let notes = pack(&alerts, Format::Trailwatch).unwrap();
         let mut next = 0;
         for n in &notes[..notes.len() - 1] {
             let count = n.alert_ids.len();
@@ -502,7 +557,7 @@ mod tests {
     fn batches_keep_to_sns_limits_and_fill_each_request() {
         // Median-sized alerts (~600 bytes): ten 50-alert messages would be ~300 KB.
         let alerts: Vec<Alert> = (0..5000).map(|i| alert("many", i, 300)).collect();
-        let notes = pack(&alerts).unwrap();
+        let notes = pack(&alerts, Format::Trailwatch).unwrap();
         let groups = batches(&notes);
         assert_eq!(groups.iter().map(|g| g.len()).sum::<usize>(), notes.len());
         for g in &groups {

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
 use aws_sdk_sns::Client;
 
-use super::{batches, AlertSink, Notification, Published};
+use super::{batches, AlertSink, Format, Notification, Published};
 use crate::aws::map_sdk_error;
 use crate::error::{Error, Result};
 
@@ -13,11 +13,22 @@ use crate::error::{Error, Result};
 pub struct SnsAlerts {
     client: Client,
     topic_arn: String,
+    format: Format,
 }
 
 impl SnsAlerts {
+    /// Publishes to `topic_arn` in trailwatch's format.
     pub fn new(client: Client, topic_arn: String) -> Self {
-        Self { client, topic_arn }
+        Self {
+            client,
+            topic_arn,
+            format: Format::Trailwatch,
+        }
+    }
+
+    /// The same, its messages in `format`.
+    pub fn with_format(self, format: Format) -> Self {
+        Self { format, ..self }
     }
 
     fn entry(&self, i: usize, n: &Notification) -> Result<PublishBatchRequestEntry> {
@@ -122,6 +133,10 @@ const IN_FLIGHT: usize = 4;
 
 #[async_trait]
 impl AlertSink for SnsAlerts {
+    fn format(&self) -> Format {
+        self.format
+    }
+
     async fn publish(&self, notifications: &[Notification]) -> Published {
         use futures_util::StreamExt;
         let in_flight = if self.topic_arn.ends_with(".fifo") {

@@ -79,10 +79,10 @@ impl LookupDeps {
             sweeper: Sweeper {
                 lanes,
                 checkpoints,
-                alerts: Arc::new(crate::alert::sns::SnsAlerts::new(
-                    crate::aws::sns(&sdk),
-                    topic,
-                )),
+                alerts: Arc::new(
+                    crate::alert::sns::SnsAlerts::new(crate::aws::sns(&sdk), topic)
+                        .with_format(config.alert_format),
+                ),
                 ledger: crate::ledger::from_config(&config, &sdk),
                 rules: Arc::new(rules),
                 correlations: Correlations {

@@ -34,7 +34,7 @@ pub fn keys_needed(rules: &RuleSet) -> Option<BTreeSet<Key>> {
     for r in rules.rules() {
         match &r.needs {
             Needs::OneOf(k) if k.iter().all(|k| attribute(k).is_some()) => {
-                keys.extend(k.iter().cloned())
+                keys.extend(k.iter().cloned());
             }
             _ => return None,
         }

@@ -80,8 +80,10 @@ impl Deps {
         let sdk = crate::aws::sdk_config(6, config.retry_backoff).await;
         let engine = engine_for(&config, &sdk)?;
         let alerts: Option<Arc<dyn AlertSink>> = config.alert_topic_arn.clone().map(|t| {
-            Arc::new(crate::alert::sns::SnsAlerts::new(crate::aws::sns(&sdk), t))
-                as Arc<dyn AlertSink>
+            Arc::new(
+                crate::alert::sns::SnsAlerts::new(crate::aws::sns(&sdk), t)
+                    .with_format(config.alert_format),
+            ) as Arc<dyn AlertSink>
         });
         let ledger = crate::ledger::from_config(&config, &sdk);
         Ok(Self {

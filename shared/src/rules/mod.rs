@@ -803,16 +803,15 @@ mod tests {
     /// nulled, removed, made lists or numbers, or written as a flat `userIdentity.type` key.
     #[test]
     fn the_index_matches_what_checking_every_rule_matches() {
+        use cases::Case;
         let (rules, errors) = RuleSet::bundled();
         assert!(errors.is_empty(), "{errors:?}");
         let (suites, errors) = cases::bundled();
-        use cases::Case;
         assert!(errors.is_empty(), "{errors:?}");
         let mut events: Vec<Value> = Vec::new();
         for base in suites
             .iter()
             .flat_map(|s| s.cases.iter().flat_map(Case::all_events))
-            .cloned()
         {
             events.push(base.clone());
             for field in ["eventName", "eventSource", "errorCode"] {

@@ -7,7 +7,7 @@
 
 use std::ops::ControlFlow;
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlparser::ast::{
     AccessExpr, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
     ObjectNamePart, Select, SelectItem, Statement, Subscript, TableFactor, Value, ValueWithSpan,
@@ -116,10 +116,8 @@ fn string_literal(e: &Expr) -> Option<&str> {
 /// A Lake time literal (`2024-01-01 00:00:00[.fff]`, a date, or RFC 3339) as Athena's
 /// `eventtime` text, so that the string comparison keeps its meaning.
 fn iso_literal(s: &str) -> Option<String> {
-    let t: DateTime<Utc> = if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        t.with_timezone(&Utc)
-    } else if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f") {
-        t.and_utc()
+    let t: DateTime<Utc> = if let Some(t) = crate::window::parse_event_time(s) {
+        t
     } else if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         d.and_hms_opt(0, 0, 0)?.and_utc()
     } else {
