@@ -515,6 +515,26 @@ fn hunt_equals_memory(
         }
         compared += 1;
     }
+    // Each event_count correlation: recomputed here from its YAML and the rules' in-memory
+    // matches, with the SQL form's semantics (epoch-aligned buckets of the timespan; every N-th
+    // event of a group in a bucket, in time order).
+    for c in rules.correlations() {
+        if refused.contains_key(c.id.as_str()) {
+            continue;
+        }
+        let expected = tumbling_count(&rules, c, events);
+        let got = found.get(&c.id).cloned().unwrap_or_default();
+        if got != expected {
+            differ.push(format!(
+                "{engine}: correlation {} ({}): SQL only {:?}, memory only {:?}",
+                c.title,
+                c.id,
+                got.difference(&expected).collect::<Vec<_>>(),
+                expected.difference(&got).collect::<Vec<_>>()
+            ));
+        }
+        compared += 1;
+    }
     assert!(differ.is_empty(), "{}", differ.join("\n"));
     (found, compared, refused.len())
 }

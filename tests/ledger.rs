@@ -238,6 +238,19 @@ async fn partial_batch_failures_are_retried_for_the_rest_only() {
     assert_eq!(unique, expected);
 }
 
+/// A sink whose every publish takes two seconds.
+struct Slow(trailwatch::alert::sns::SnsAlerts);
+#[async_trait::async_trait]
+impl trailwatch::alert::AlertSink for Slow {
+    async fn publish(&self, n: &[trailwatch::alert::Notification]) -> trailwatch::alert::Published {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        self.0.publish(n).await
+    }
+    fn format(&self) -> trailwatch::alert::Format {
+        self.0.format()
+    }
+}
+
 /// A delivery with too little time left before its deadline publishes nothing, gives its
 /// claims back at once (another run need not wait out the lease) and reports the alerts
 /// deferred; the next delivery publishes each exactly once. Claims are given back only by
@@ -307,6 +320,52 @@ async fn a_delivery_out_of_time_defers_and_gives_its_claims_back() {
     let unique: BTreeSet<&String> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "an alert published twice");
     assert_eq!(unique, expected);
+
+    // A delivery runs out of time part-way: what it published is recorded, the rest deferred
+    // and given back, and the next delivery publishes only the rest. 150 OCSF findings are two
+    // chunks of notifications; each publish takes two seconds, and the cutoff passes during
+    // the first (the claims have 1.5 s).
+    let topic = create_topic(&svc, "cutoff-part").await;
+    let slow = Slow(
+        SnsAlerts::new(sns(svc.endpoint()), topic.clone())
+            .with_format(trailwatch::alert::Format::Ocsf),
+    );
+    let many: Vec<Alert> = invictus_events()
+        .iter()
+        .skip(100)
+        .take(150)
+        .map(|e| Alert::new(&by, EventSummary::from_cloudtrail(e)))
+        .collect();
+    let part = Delivery {
+        sink: &slow,
+        ledger: Some(&ledger),
+        owner: "run-part",
+        cutoff: Cutoff::new(
+            Some(SystemTime::now() + Duration::from_millis(4_500)),
+            Duration::from_millis(3_000),
+        ),
+    };
+    let d = part.send(&many).await.unwrap();
+    assert_eq!((d.alerts, d.deferred), (100, 50), "{d:?}");
+    let rest = Delivery {
+        owner: "run-rest",
+        cutoff: Cutoff::NONE,
+        ..part
+    };
+    let d = rest.send(&many).await.unwrap();
+    assert_eq!((d.alerts, d.skipped, d.held), (50, 100, 0), "{d:?}");
+    let published = svc.published(Some(&topic));
+    let uids: BTreeSet<String> = published
+        .iter()
+        .map(|m| {
+            serde_json::from_str::<Value>(&m.message).unwrap()["metadata"]["uid"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(published.len(), 150, "each finding once");
+    assert_eq!(uids, many.iter().map(|a| a.id.clone()).collect());
 
     // Giving back is the owner's alone, and never undoes a send.
     let t0 = Utc::now();

@@ -177,6 +177,7 @@ async fn main() -> std::process::ExitCode {
         .and_then(|v| v.parse().ok())
         .unwrap_or(60_000);
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let payload_count = u32::try_from(payloads.len()).unwrap_or(u32::MAX);
     let st: St = Arc::new(Mutex::new(Shared {
         outcomes: vec![None; payloads.len()],
         payloads,
@@ -230,16 +231,22 @@ async fn main() -> std::process::ExitCode {
     let pid = child.id().unwrap_or(0);
     // As Lambda: an invocation is stopped at its own deadline (start-up has its own limit),
     // so a function sees exactly the time its deadline header promised.
+    // And the whole run has a limit, for a function that answers and never asks for more.
+    let whole_run = INIT_LIMIT + Duration::from_millis(timeout_ms) * payload_count.max(1);
     let watchdog = {
         let st = st.clone();
         async move {
             loop {
                 tokio::time::sleep(Duration::from_millis(2)).await;
-                let deadline = st.lock().expect("lock").deadline;
-                let over = match deadline {
-                    Some(d) => epoch_ms() >= d,
-                    None => started.elapsed() > INIT_LIMIT && st.lock().expect("lock").served == 0,
+                let (deadline, served) = {
+                    let s = st.lock().expect("lock");
+                    (s.deadline, s.served)
                 };
+                let over = started.elapsed() > whole_run
+                    || match deadline {
+                        Some(d) => epoch_ms() >= d,
+                        None => started.elapsed() > INIT_LIMIT && served == 0,
+                    };
                 if over {
                     return;
                 }

@@ -107,10 +107,13 @@ def test_ledger_writes_only_to_the_ledger_table(template):
     for name, s in statements(template):
         actions = [a for a in as_list(s["Action"]) if a.startswith("dynamodb:")]
         if actions:
-            # Only the sweep reads (its checkpoints); nobody deletes, scans or queries.
-            expected = ["dynamodb:BatchWriteItem", "dynamodb:PutItem"]
-            if name == "LookupSweepFunction":
-                expected = ["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
+            # Every writer claims (PutItem), marks (BatchWriteItem) and gives back unpublished
+            # claims (a conditional DeleteItem); the lookup functions read the correlation state
+            # and the sweep its checkpoints (GetItem). Nobody scans or queries.
+            expected = ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem"]
+            if name in ("LookupSweepFunction", "LookupAlertFunction"):
+                expected = ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem",
+                            "dynamodb:PutItem"]
             assert sorted(as_list(s["Action"])) == expected, name
             assert s["Resource"] == {"Fn::GetAtt": ["AlertLedger", "Arn"]}, f"{name}: {s['Resource']}"
             writers.append(name)

@@ -4,6 +4,7 @@
 pub mod faults;
 pub mod sfn;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -627,4 +628,90 @@ fn uuid_like() -> String {
             .unwrap_or_default()
             .as_nanos()
     )
+}
+
+/// What an `event_count` correlation's check must find in `events`, computed from the
+/// correlation's own YAML (its rules, group-by fields, timespan and `gte` / `gt` threshold) and
+/// the in-memory matches of its rules: per group and epoch-aligned bucket of the timespan, every
+/// N-th matching event by (eventTime, eventID).
+pub fn tumbling_count(
+    rules: &trailwatch::rules::RuleSet,
+    c: &trailwatch::rules::Correlation,
+    events: &[Value],
+) -> BTreeSet<String> {
+    // (group-by values, bucket): the (time, event id) of each event counted in it.
+    type Group = (Vec<Option<String>>, i64);
+    let text = std::fs::read_to_string(repo().join(&c.source)).unwrap();
+    let doc: Value = serde_norway::Deserializer::from_str(&text)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .find(|d: &Value| d["id"] == c.id.as_str())
+        .unwrap();
+    let corr = &doc["correlation"];
+    assert_eq!(corr["type"], "event_count");
+    let span = corr["timespan"].as_str().unwrap();
+    let (num, unit) = span.split_at(span.len() - 1);
+    let seconds: i64 = num.parse::<i64>().unwrap()
+        * match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3_600,
+            "d" => 86_400,
+            other => panic!("unit {other}"),
+        };
+    let n = corr["condition"]["gte"]
+        .as_u64()
+        .or_else(|| corr["condition"]["gt"].as_u64().map(|g| g + 1))
+        .unwrap() as usize;
+    let names: Vec<&str> = corr["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let counted: Vec<&trailwatch::rules::Rule> = rules
+        .rules()
+        .iter()
+        .filter(|r| {
+            names
+                .iter()
+                .any(|n| *n == r.id || Some(*n) == r.name.as_deref())
+        })
+        .collect();
+    let group_by: Vec<&str> = corr["group-by"]
+        .as_array()
+        .map(|g| g.iter().map(|f| f.as_str().unwrap()).collect())
+        .unwrap_or_default();
+    let mut groups: BTreeMap<Group, Vec<(i64, String)>> = BTreeMap::new();
+    for e in events
+        .iter()
+        .filter(|e| counted.iter().any(|r| r.matches(e)))
+    {
+        let t = chrono::DateTime::parse_from_rfc3339(field(e, "eventTime"))
+            .unwrap()
+            .timestamp();
+        let key: Vec<Option<String>> = group_by
+            .iter()
+            .map(|f| {
+                f.split('.')
+                    .try_fold(e, |v, k| v.get(k))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .collect();
+        groups
+            .entry((key, t.div_euclid(seconds)))
+            .or_default()
+            .push((t, field(e, "eventID").to_string()));
+    }
+    groups
+        .into_values()
+        .flat_map(|mut g| {
+            g.sort();
+            g.into_iter()
+                .enumerate()
+                .filter(|(i, _)| (i + 1) % n == 0)
+                .map(|(_, (_, id))| id)
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }

@@ -4,16 +4,20 @@
 //! Without a ledger every alert is published.
 //!
 //! An invocation cut off between publishing and marking would publish again when retried, so
-//! a delivery does not start publishing with less than its [`Cutoff`]'s reserve left: it gives
-//! its claims back and reports the alerts deferred, for its caller to come back for.
+//! a delivery publishes a chunk at a time, recording each before the next, and starts no chunk
+//! with less than its [`Cutoff`]'s reserve left: it gives back the claims of what is left and
+//! reports those alerts deferred, for its caller to come back for.
 
 use std::time::{Duration, SystemTime};
 
 use chrono::Utc;
 
-use super::{pack, Alert, AlertSink};
+use super::{pack, Alert, AlertSink, Notification, MAX_BATCH_ENTRIES};
 use crate::error::Result;
 use crate::ledger::{alert_key, Claim, Ledger};
+
+/// Notifications published between two records in the ledger: ten PublishBatch requests.
+const CHUNK: usize = 10 * MAX_BATCH_ENTRIES;
 
 /// The latest moment a delivery may start publishing: `reserve` before `deadline` (the
 /// invocation's), time enough to publish one batch and record it.
@@ -115,51 +119,59 @@ impl Delivery<'_> {
             .collect();
         let skipped = (alerts.len() - claimed.len()) as u64;
         let held = claims.iter().filter(|c| **c == Claim::Held).count() as u64;
-        if !claimed.is_empty() && self.cutoff.passed() {
-            let won: Vec<String> = keys
-                .into_iter()
-                .zip(&claims)
-                .filter(|(_, c)| **c == Claim::Won)
-                .map(|(k, _)| k)
-                .collect();
-            // Given back so that the next run need not wait out the lease; if that fails too,
-            // a retry of this run (same owner) or the lease frees them.
-            if let Err(e) = ledger.release(&won, owner).await {
-                tracing::warn!(error = %e, "claims not given back: they wait for the lease");
-            }
-            tracing::info!(
-                deferred = claimed.len(),
-                "too little time left to publish and record: alerts deferred"
-            );
-            return Ok(Delivered {
-                skipped,
-                held,
-                deferred: claimed.len() as u64,
-                ..Delivered::default()
-            });
-        }
         let notifications = pack(&claimed, self.sink.format())?;
-        let out = self.sink.publish(&notifications).await;
-        // What went out is recorded even when the rest failed: a retry publishes only the rest.
-        let keys: Vec<String> = notifications
-            .iter()
-            .zip(&out.sent)
-            .filter(|(_, sent)| **sent)
-            .flat_map(|(n, _)| n.alert_ids.iter().map(|id| alert_key(id)))
-            .collect();
-        if !keys.is_empty() {
-            ledger.mark_sent(&keys, owner, Utc::now()).await?;
-        }
-        if let Some(e) = out.error {
-            return Err(e);
-        }
-        Ok(Delivered {
-            alerts: claimed.len() as u64,
-            notifications: out.count() as u64,
+        let mut done = Delivered {
             skipped,
             held,
-            deferred: 0,
-        })
+            ..Delivered::default()
+        };
+        // A chunk at a time, each recorded before the next starts: a timeout can only catch the
+        // chunk in flight, and the cutoff is checked before each.
+        let mut rest = notifications.as_slice();
+        while !rest.is_empty() {
+            if self.cutoff.passed() {
+                done.deferred = self.give_back(ledger, rest).await;
+                return Ok(done);
+            }
+            let (chunk, tail) = rest.split_at(rest.len().min(CHUNK));
+            let out = self.sink.publish(chunk).await;
+            // What went out is recorded even when the rest failed: a retry publishes only the
+            // rest.
+            let keys: Vec<String> = chunk
+                .iter()
+                .zip(&out.sent)
+                .filter(|(_, sent)| **sent)
+                .flat_map(|(n, _)| n.alert_ids.iter().map(|id| alert_key(id)))
+                .collect();
+            if !keys.is_empty() {
+                ledger.mark_sent(&keys, owner, Utc::now()).await?;
+            }
+            if let Some(e) = out.error {
+                return Err(e);
+            }
+            done.alerts += keys.len() as u64;
+            done.notifications += out.count() as u64;
+            rest = tail;
+        }
+        Ok(done)
+    }
+
+    /// Gives back the claims of `unsent` (so that the next run need not wait out the lease;
+    /// if that fails too, a retry of this run, same owner, or the lease frees them); returns
+    /// how many alerts they hold.
+    async fn give_back(&self, ledger: &dyn Ledger, unsent: &[Notification]) -> u64 {
+        let keys: Vec<String> = unsent
+            .iter()
+            .flat_map(|n| n.alert_ids.iter().map(|id| alert_key(id)))
+            .collect();
+        if let Err(e) = ledger.release(&keys, self.owner).await {
+            tracing::warn!(error = %e, "claims not given back: they wait for the lease");
+        }
+        tracing::info!(
+            deferred = keys.len(),
+            "too little time left to publish and record: alerts deferred"
+        );
+        keys.len() as u64
     }
 }
 

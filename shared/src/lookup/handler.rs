@@ -15,6 +15,7 @@ use super::correlate::Correlations;
 use super::evaluate;
 use super::sweep::{lanes, LaneReport, Sweeper};
 use super::EventHistory;
+use crate::alert::deliver::{Cutoff, Delivered};
 use crate::alert::{Alert, EventSummary};
 use crate::config::Config;
 use crate::document::dynamodb::DynamoDocuments;
@@ -119,42 +120,44 @@ async fn publish(
     deps: &LookupDeps,
     owner: &str,
     alerts: &[Alert],
-    deadline: Option<SystemTime>,
+    cutoff: Cutoff,
 ) -> Result<usize> {
-    let d = deps.sweeper.delivery(owner, deadline).send(alerts).await?;
+    let d = deps.sweeper.delivery(owner, cutoff).send(alerts).await?;
     if d.skipped > 0 {
         tracing::info!(skipped = d.skipped, "alerts already delivered");
     }
     if d.deferred > 0 {
-        return Err(Error::Deferred(format!(
-            "{} alerts not published: too little time left before the deadline",
-            d.deferred
-        )));
+        return Err(deferred(d.deferred));
     }
     Ok(d.notifications as usize)
 }
 
-/// Counts an EventBridge event that a correlation follows; returns the correlation alerts
-/// published now and the notifications they took (ones already delivered or held elsewhere
-/// are left out, as for the rules' alerts).
+/// Counts an EventBridge event that a correlation follows; returns what was delivered of the
+/// correlation alerts (ones already delivered or held elsewhere are left out, as for the
+/// rules' alerts).
 async fn correlate(
     deps: &LookupDeps,
     owner: &str,
     detail: &Value,
     now: chrono::DateTime<chrono::Utc>,
-    deadline: Option<SystemTime>,
-) -> Result<(u64, u64)> {
+    cutoff: Cutoff,
+) -> Result<Delivered> {
     let sw = &deps.sweeper;
-    let d = sw
-        .correlations
+    sw.correlations
         .run(
             &sw.rules,
             std::slice::from_ref(detail),
-            &sw.delivery(owner, deadline),
+            &sw.delivery(owner, cutoff),
             now,
         )
-        .await?;
-    Ok((d.alerts, d.notifications))
+        .await
+}
+
+/// The error of alerts not published for want of time: the invocation fails and is retried.
+fn deferred(n: u64) -> Error {
+    Error::Deferred(format!(
+        "{n} alerts not published: too little time left before the deadline"
+    ))
 }
 
 fn untrusted(why: String) -> Error {
@@ -198,6 +201,7 @@ pub async fn handle(
 ) -> Result<LookupOutcome> {
     // A retry of this invocation carries the same event id, and may finish what it claimed.
     let owner = event.id.clone().unwrap_or_else(|| "unidentified".into());
+    let cutoff = deps.sweeper.settings.cutoff(deadline);
     match event.detail_type.as_str() {
         SCHEDULED => {
             if !matches!(event.source.as_str(), "aws.scheduler" | "aws.events") {
@@ -239,19 +243,25 @@ pub async fn handle(
                 );
                 let alerts = evaluated.alerts;
                 // Counted first: what it fires is saved before any publishing can fail.
-                let (correlated, mut notifications) = if evaluated.counted {
+                let correlated = if evaluated.counted {
                     let now = event.time.unwrap_or_else(chrono::Utc::now);
-                    let (a, n) = correlate(deps, &owner, detail, now, deadline).await?;
-                    (a, usize::try_from(n).unwrap_or(usize::MAX))
+                    correlate(deps, &owner, detail, now, cutoff).await?
                 } else {
-                    (0, 0)
+                    Delivered::default()
                 };
-                notifications += publish(deps, &owner, &alerts, deadline).await?;
+                let notifications = usize::try_from(correlated.notifications)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(publish(deps, &owner, &alerts, cutoff).await?);
+                // Correlation alerts left for want of time wait in the state; the retry
+                // sends them sooner than the next sweep would.
+                if correlated.deferred > 0 {
+                    return Err(deferred(correlated.deferred));
+                }
                 Ok(LookupOutcome::EventBridge {
                     event_id: event_id.clone(),
                     alerts: alerts.len(),
                     rules: alerts.iter().map(|a| a.rule_id.clone()).collect(),
-                    correlations: correlated,
+                    correlations: correlated.alerts,
                     notifications,
                 })
             }

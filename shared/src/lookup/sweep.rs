@@ -132,10 +132,15 @@ impl Default for SweepSettings {
 }
 
 impl SweepSettings {
-    /// When a delivery before `deadline` may no longer start publishing: half the margin
-    /// before it (the page in hand was read with the whole margin left).
+    /// When deliveries of an invocation that ends at `deadline` may no longer start publishing,
+    /// taken at the invocation's start: half the margin before the deadline (the page in hand
+    /// was read with the whole margin left), and at most a third of the time left now (an
+    /// EventBridge invocation's timeout may be shorter than the sweep's margin).
     pub fn cutoff(&self, deadline: Option<SystemTime>) -> Cutoff {
-        Cutoff::new(deadline, self.margin / 2)
+        let left = deadline
+            .and_then(|d| d.duration_since(SystemTime::now()).ok())
+            .unwrap_or_default();
+        Cutoff::new(deadline, (self.margin / 2).min(left / 3))
     }
 }
 
@@ -213,13 +218,13 @@ fn out_of_time(deadline: Option<SystemTime>, margin: std::time::Duration) -> boo
 }
 
 impl Sweeper {
-    /// Delivery as `owner`, publishing only with half the margin left before `deadline`.
-    pub fn delivery<'a>(&'a self, owner: &'a str, deadline: Option<SystemTime>) -> Delivery<'a> {
+    /// Delivery as `owner`, publishing only before `cutoff` ([`SweepSettings::cutoff`]).
+    pub fn delivery<'a>(&'a self, owner: &'a str, cutoff: Cutoff) -> Delivery<'a> {
         Delivery {
             sink: self.alerts.as_ref(),
             ledger: self.ledger.as_deref(),
             owner,
-            cutoff: self.settings.cutoff(deadline),
+            cutoff,
         }
     }
 
@@ -231,15 +236,16 @@ impl Sweeper {
         deadline: Option<SystemTime>,
         owner: &str,
     ) -> Result<Vec<LaneReport>> {
+        let cutoff = self.settings.cutoff(deadline);
         let runs = self
             .lanes
             .iter()
-            .map(|(lane, history)| self.lane(lane, history.as_ref(), now, deadline, owner));
+            .map(|(lane, history)| self.lane(lane, history.as_ref(), now, deadline, cutoff, owner));
         let results = futures_util::future::join_all(runs).await;
         // Correlation alerts a failed run saved and did not publish go out now.
         let owner = format!("{owner}#correlations");
         self.correlations
-            .run(&self.rules, &[], &self.delivery(&owner, deadline), now)
+            .run(&self.rules, &[], &self.delivery(&owner, cutoff), now)
             .await?;
         // Every lane saved what it did; the first error fails the invocation (to be retried).
         results.into_iter().collect()
@@ -251,6 +257,7 @@ impl Sweeper {
         history: &dyn EventHistory,
         now: DateTime<Utc>,
         deadline: Option<SystemTime>,
+        cutoff: Cutoff,
         owner: &str,
     ) -> Result<LaneReport> {
         let s = &self.settings;
@@ -308,7 +315,7 @@ impl Sweeper {
                     Some(PageOut { alerts, counted }) => {
                         report.alerts += alerts.len() as u64;
                         let delivered = async {
-                            let d = self.delivery(owner, deadline).send(&alerts).await?;
+                            let d = self.delivery(owner, cutoff).send(&alerts).await?;
                             // Lanes of one run share the state's pending alerts: each claims
                             // them as its own owner, so one lane cannot take over another's.
                             let lane_owner = format!("{owner}#{key}");
@@ -317,7 +324,7 @@ impl Sweeper {
                                 .run(
                                     &self.rules,
                                     &counted,
-                                    &self.delivery(&lane_owner, deadline),
+                                    &self.delivery(&lane_owner, cutoff),
                                     now,
                                 )
                                 .await?;
@@ -391,6 +398,23 @@ mod tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
+    }
+
+    /// The deployed defaults: the sweep (300 s) keeps half its 60 s margin; the EventBridge
+    /// function (30 s, shorter than the margin) a third of its time, so it can publish at all.
+    #[test]
+    fn the_publishing_cutoff_fits_the_invocation() {
+        let s = SweepSettings::default();
+        let now = SystemTime::now();
+        let sweep = s.cutoff(Some(now + std::time::Duration::from_secs(300)));
+        assert_eq!(sweep.reserve, std::time::Duration::from_secs(30));
+        assert!(!sweep.passed());
+        let eventbridge = s.cutoff(Some(now + std::time::Duration::from_secs(30)));
+        assert!(eventbridge.reserve <= std::time::Duration::from_secs(10));
+        assert!(eventbridge.reserve >= std::time::Duration::from_secs(9));
+        assert!(!eventbridge.passed());
+        assert_eq!(s.cutoff(None), Cutoff::NONE);
+        assert!(s.cutoff(Some(now)).reserve.is_zero());
     }
 
     #[test]

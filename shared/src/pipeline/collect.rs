@@ -138,7 +138,10 @@ pub async fn pages(
             }
             None => (on_page(st.pages, &page.rows).await?, None),
         };
+        st.alerts_sent += sent.alerts;
+        st.notifications += sent.notifications;
         if sent.deferred > 0 {
+            // The page is read again by the continuation; what of it went out is skipped then.
             tracing::info!(
                 page = st.pages,
                 deferred = sent.deferred,
@@ -146,8 +149,6 @@ pub async fn pages(
             );
             return Ok(());
         }
-        st.alerts_sent += sent.alerts;
-        st.notifications += sent.notifications;
         st.rows += page.rows.len() as u64;
         st.pages += 1;
         if let Some(b) = page.bytes_scanned {

@@ -32,6 +32,8 @@ static BUNDLED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../rules");
 struct Source {
     file: String,
     text: Cow<'static, str>,
+    /// How many detection and correlation documents the file's headers hold.
+    documents: (usize, usize),
     parsed: OnceLock<Result<ParsedFile, String>>,
 }
 
@@ -302,9 +304,14 @@ pub fn parse_file(
     if docs.is_empty() {
         return Err(bad("no rule".into()));
     }
+    let correlations = docs
+        .iter()
+        .filter(|d| d.get("correlation").is_some())
+        .count();
     let source = Arc::new(Source {
         file: file.to_string(),
         text: text_of_file,
+        documents: (docs.len() - correlations, correlations),
         parsed: OnceLock::new(),
     });
     let stem = || {
@@ -407,11 +414,7 @@ fn check(rules: &[Rule], correlations: &[Correlation]) -> Vec<RuleError> {
             }
         };
         let of_file = |file: &Arc<Source>| Arc::ptr_eq(file, f);
-        let (n_rules, n_correlations) = (
-            rules.iter().filter(|r| of_file(&r.file)).count(),
-            correlations.iter().filter(|c| of_file(&c.file)).count(),
-        );
-        if compiled.rules.len() != n_rules || compiled.correlations.len() != n_correlations {
+        if (compiled.rules.len(), compiled.correlations.len()) != f.documents {
             errors.push(error(
                 "could not pair each rule with its YAML document".into(),
             ));

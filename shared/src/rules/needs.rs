@@ -96,7 +96,8 @@ fn literal(v: &Value) -> Option<String> {
         Value::String(s) => s.clone(),
         _ => return None,
     };
-    (!s.contains(['*', '?']) && !s.is_empty()).then_some(s)
+    // A backslash escapes in Sigma (`\\*` is a literal star): such a value is left unindexed.
+    (!s.contains(['*', '?', '\\']) && !s.is_empty()).then_some(s)
 }
 
 /// The [`Key::Present`] of `field|modifiers: value` when the modifiers can only match a string
@@ -230,7 +231,8 @@ impl Parser<'_> {
 
     fn matching(&self, pattern: &str) -> Vec<Needs> {
         let matches = |name: &str| match pattern.strip_suffix('*') {
-            _ if pattern == "them" => true,
+            // Sigma: `them` is every detection but those whose name starts with `_`.
+            _ if pattern == "them" => !name.starts_with('_'),
             Some(prefix) => name.starts_with(prefix),
             None => name == pattern,
         };
@@ -409,6 +411,15 @@ mod tests {
             needs("s: {userIdentity.type: Root}\ncondition: s"),
             Needs::Any
         );
+    }
+
+    #[test]
+    fn them_leaves_out_underscored_detections_and_escapes_are_no_literals() {
+        assert_eq!(
+            needs("selection: {eventSource: s}\n_helper: {eventName: X}\ncondition: all of them"),
+            Needs::OneOf(BTreeSet::from([Key::EventSource("s".into())]))
+        );
+        assert_eq!(needs("s: {eventName: 'A\\\\B'}\ncondition: s"), Needs::Any);
     }
 
     #[test]

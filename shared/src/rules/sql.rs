@@ -10,12 +10,14 @@
 use std::fmt::Write;
 
 use rsigma_parser::{
-    ConditionExpr, Detection, DetectionItem, Modifier, Quantifier, SelectorPattern, SigmaRule,
-    SigmaString, SigmaValue, SpecialChar, StringPart,
+    ConditionExpr, ConditionOperator, CorrelationCondition, CorrelationType, Detection,
+    DetectionItem, Modifier, Quantifier, SelectorPattern, SigmaRule, SigmaString, SigmaValue,
+    SpecialChar, StringPart,
 };
 
-use super::Rule;
+use super::{Correlation, Rule, RuleSet};
 use crate::checks::{parse_check, Check};
+use crate::engine::EngineKind;
 
 /// Why a rule has no SQL form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -389,15 +391,16 @@ pub fn where_clause(rule: &Rule) -> Result<String> {
     Ok(conditions.join(" OR "))
 }
 
-/// The rule as a check: the columns every check returns, the events of the window its
-/// detection matches.
-pub fn hunt_check(rule: &Rule) -> Result<Check> {
-    let condition = where_clause(rule)?;
-    let mut text = String::new();
-    // Ids become check ids: letters, digits, '-' and '_' only.
-    let id: String = rule
-        .id
-        .chars()
+/// The columns every check returns, from one CloudTrail event.
+const FINDING_COLUMNS: &str =
+    "eventID AS event_id, eventTime AS event_time, eventName AS event_name,
+       eventSource AS event_source, userIdentity.arn AS principal,
+       userIdentity.type AS principal_type, sourceIPAddress AS source_ip,
+       awsRegion AS region, recipientAccountId AS account, errorCode AS error_code";
+
+/// A check id from a rule's: letters, digits and '-'; anything else becomes '_'.
+fn check_id(id: &str) -> String {
+    id.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' {
                 c
@@ -405,24 +408,144 @@ pub fn hunt_check(rule: &Rule) -> Result<Check> {
                 '_'
             }
         })
-        .collect();
+        .collect()
+}
+
+/// A check's header lines.
+fn header(id: &str, title: &str, severity: &str, control: &str) -> String {
     let one_line = |s: &str| s.replace(['\n', '\r'], " ");
-    let _ = writeln!(text, "-- id: {id}");
-    let _ = writeln!(text, "-- title: {}", one_line(&rule.title));
-    let _ = writeln!(text, "-- severity: {}", rule.severity.as_str());
-    let _ = writeln!(text, "-- control: Sigma rule {}", one_line(&rule.source));
+    format!(
+        "-- id: {}\n-- title: {}\n-- severity: {severity}\n-- control: {}\n",
+        check_id(id),
+        one_line(title),
+        one_line(control)
+    )
+}
+
+/// The rule as a check: the columns every check returns, the events of the window its
+/// detection matches.
+pub fn hunt_check(rule: &Rule) -> Result<Check> {
+    let condition = where_clause(rule)?;
+    let mut text = header(
+        &rule.id,
+        &rule.title,
+        rule.severity.as_str(),
+        &format!("Sigma rule {}", rule.source),
+    );
     let _ = write!(
         text,
-        "SELECT eventID AS event_id, eventTime AS event_time, eventName AS event_name,
-       eventSource AS event_source, userIdentity.arn AS principal,
-       userIdentity.type AS principal_type, sourceIPAddress AS source_ip,
-       awsRegion AS region, recipientAccountId AS account, errorCode AS error_code
+        "SELECT {FINDING_COLUMNS}
 FROM {{event_data_store}}
 WHERE eventTime >= {{window_start}} AND eventTime < {{window_end}}
   AND ({condition})
 ORDER BY eventTime, eventID"
     );
     parse_check(&rule.source, &text).map_err(|e| no(format!("the SQL made does not parse: {e}")))
+}
+
+/// An `event_count` correlation as a check, where SQL can count: time is cut into buckets of
+/// the correlation's timespan (aligned to the Unix epoch), and within each bucket and group
+/// (its `group-by` values) every N-th event its rules match, in time order (ties by event id),
+/// is a finding: the event at which the count reaches N, 2N, .... For a burst inside one
+/// bucket that is what the live correlation (a sliding window that restarts when it fires)
+/// reports; a burst that straddles two buckets may be missed, so a hunt can show fewer than
+/// the alert paths would have raised. Other correlation types, thresholds other than `gte` /
+/// `gt`, and field aliases have no SQL form here.
+pub fn correlation_check(rules: &RuleSet, c: &Correlation) -> Result<Check> {
+    let sigma = c.sigma().map_err(|e| no(e.reason))?;
+    if sigma.correlation_type != CorrelationType::EventCount {
+        return Err(no(format!(
+            "{} correlations have no SQL form here (event_count has)",
+            sigma.correlation_type.as_str()
+        )));
+    }
+    let n = match &sigma.condition {
+        CorrelationCondition::Threshold {
+            predicates,
+            field: None,
+            ..
+        } => match predicates.as_slice() {
+            [(ConditionOperator::Gte, n)] => *n,
+            [(ConditionOperator::Gt, n)] => n
+                .checked_add(1)
+                .ok_or_else(|| no("a threshold beyond counting"))?,
+            _ => return Err(no("only a `gte` or `gt` threshold has an SQL form here")),
+        },
+        _ => return Err(no("only a count threshold has an SQL form here")),
+    };
+    if n == 0 {
+        return Err(no("a threshold of 0 is met by no event at all"));
+    }
+    if !sigma.aliases.is_empty() {
+        return Err(no("field aliases have no SQL form here"));
+    }
+    let span = sigma.timespan.seconds;
+    if span == 0 {
+        return Err(no("a timespan of 0 seconds"));
+    }
+    let mut matched = Vec::new();
+    for name in &c.rules {
+        let rule = rules
+            .rules()
+            .iter()
+            .find(|r| r.id == *name || r.name.as_deref() == Some(name.as_str()))
+            .ok_or_else(|| no(format!("rule {name} is not loaded")))?;
+        let condition = where_clause(rule).map_err(|e| no(format!("its rule {}: {e}", rule.id)))?;
+        matched.push(format!("({condition})"));
+    }
+    let mut partition = Vec::new();
+    for field in &sigma.group_by {
+        partition.push(column(field)?.expr);
+    }
+    partition.push(format!("floor(to_unixtime(eventTime) / {span})"));
+    let mut text = header(
+        &c.id,
+        &c.title,
+        c.severity.as_str(),
+        &format!("Sigma correlation {}", c.source),
+    );
+    let _ = write!(
+        text,
+        "SELECT event_id, event_time, event_name, event_source, principal, principal_type,
+       source_ip, region, account, error_code
+FROM (
+  SELECT {FINDING_COLUMNS},
+         row_number() OVER (PARTITION BY {} ORDER BY eventTime, eventID) AS tw_nth
+  FROM {{event_data_store}}
+  WHERE eventTime >= {{window_start}} AND eventTime < {{window_end}}
+    AND ({})
+) AS counted
+WHERE tw_nth % {n} = 0
+ORDER BY event_time, event_id",
+        partition.join(", "),
+        matched.join(" OR ")
+    );
+    parse_check(&c.source, &text).map_err(|e| no(format!("the SQL made does not parse: {e}")))
+}
+
+/// The correlations of `rules` that are checks on `engine` ([`correlation_check`], rendered
+/// for it), for the catalog: a schedule runs one by naming its id. The others are logged.
+pub fn correlation_checks(rules: &RuleSet, engine: EngineKind) -> Vec<Check> {
+    rules
+        .correlations()
+        .iter()
+        .filter_map(|c| {
+            let check =
+                correlation_check(rules, c)
+                    .map_err(|e| e.0)
+                    .and_then(|check| match engine {
+                        EngineKind::Athena => check
+                            .template
+                            .check_athena()
+                            .map(|()| check)
+                            .map_err(|e| e.to_string()),
+                        EngineKind::Lake => Ok(check),
+                    });
+            check
+                .map_err(|why| tracing::debug!(correlation = %c.id, %why, "not a check"))
+                .ok()
+        })
+        .collect()
 }
 
 #[cfg(test)]
