@@ -180,14 +180,6 @@ impl Catalog {
         Ok(())
     }
 
-    /// Adds `checks` (ids must differ from those already in).
-    pub fn add(&mut self, checks: impl IntoIterator<Item = Check>) -> Result<()> {
-        for c in checks {
-            self.insert(c)?;
-        }
-        Ok(())
-    }
-
     fn insert(&mut self, c: Check) -> Result<()> {
         if self.checks.contains_key(&c.id) {
             return Err(Error::InvalidInput(format!("duplicate check id {}", c.id)));

@@ -72,18 +72,10 @@ impl Deps {
     /// Builds configuration, catalog and SDK clients from the environment, once per process.
     pub async fn from_env() -> Result<Self> {
         let config = Config::from_env()?;
-        let mut catalog = Catalog::load(
+        let catalog = Catalog::load(
             config.engine,
             config.checks_dir.as_deref().map(std::path::Path::new),
         )?;
-        // The correlation rules that SQL can count are checks too, run by naming their ids.
-        let (rules, errors) = crate::rules::RuleSet::with_extra(
-            config.rules_dir.as_deref().map(std::path::Path::new),
-        );
-        for e in &errors {
-            tracing::warn!(error = %e, "rule not loaded");
-        }
-        catalog.add(crate::rules::sql::correlation_checks(&rules, config.engine))?;
         // Six tries: the SDK's backoff (1 s doubling) stays within the functions' 60 s timeout.
         let sdk = crate::aws::sdk_config(6, config.retry_backoff).await;
         let engine = engine_for(&config, &sdk)?;

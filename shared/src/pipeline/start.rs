@@ -128,10 +128,24 @@ pub async fn handle(deps: &Deps, input: StartInput, now: DateTime<Utc>) -> Resul
     let window = window_of(deps, &input)?;
     let source = source_of(deps, &input)?;
     let delivery = delivery_of(deps, &input)?;
-    let adhoc;
+    let (adhoc, correlation);
     let (check_id, title, severity, template, mut params) = match (&input.check_id, &input.sql) {
         (Some(id), None) => {
-            let c = deps.catalog.get(id)?;
+            let c = match deps.catalog.get(id) {
+                Ok(c) => c,
+                // A correlation rule's id: its check is made when it is asked for, so that no
+                // cold start pays for reading the rules.
+                Err(Error::UnknownCheck(_)) => {
+                    let rules_dir = deps.config.rules_dir.as_deref().map(std::path::Path::new);
+                    correlation = crate::rules::sql::correlation_check_by_id(
+                        id,
+                        rules_dir,
+                        deps.config.engine,
+                    )?;
+                    &correlation
+                }
+                Err(e) => return Err(e),
+            };
             (
                 c.id.clone(),
                 c.title.clone(),

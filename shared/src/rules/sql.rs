@@ -523,34 +523,62 @@ ORDER BY event_time, event_id",
     parse_check(&c.source, &text).map_err(|e| no(format!("the SQL made does not parse: {e}")))
 }
 
-/// The correlations of `rules` that are checks on `engine` ([`correlation_check`], rendered
-/// for it), for the catalog: a schedule runs one by naming its id. The others are logged.
-pub fn correlation_checks(rules: &RuleSet, engine: EngineKind) -> Vec<Check> {
-    rules
+/// The check of the correlation `id` (bundled, or under `rules_dir`) on `engine`: how a
+/// schedule runs a correlation by naming its id. `UnknownCheck` when no correlation has it;
+/// `InvalidInput` with the reason when it has no SQL form, or none `engine` can run.
+pub fn correlation_check_by_id(
+    id: &str,
+    rules_dir: Option<&std::path::Path>,
+    engine: EngineKind,
+) -> crate::Result<Check> {
+    let (rules, errors) = RuleSet::with_extra(rules_dir);
+    for e in &errors {
+        tracing::warn!(error = %e, "rule not loaded");
+    }
+    let c = rules
         .correlations()
         .iter()
-        .filter_map(|c| {
-            let check =
-                correlation_check(rules, c)
-                    .map_err(|e| e.0)
-                    .and_then(|check| match engine {
-                        EngineKind::Athena => check
-                            .template
-                            .check_athena()
-                            .map(|()| check)
-                            .map_err(|e| e.to_string()),
-                        EngineKind::Lake => Ok(check),
-                    });
-            check
-                .map_err(|why| tracing::debug!(correlation = %c.id, %why, "not a check"))
-                .ok()
-        })
-        .collect()
+        .find(|c| c.id == id)
+        .ok_or_else(|| crate::Error::UnknownCheck(id.to_string()))?;
+    let invalid = |why: String| {
+        crate::Error::InvalidInput(format!("correlation {id} has no SQL form: {why}"))
+    };
+    let check = correlation_check(&rules, c).map_err(|e| invalid(e.0))?;
+    if engine == EngineKind::Athena {
+        check
+            .template
+            .check_athena()
+            .map_err(|e| invalid(e.to_string()))?;
+    }
+    Ok(check)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A schedule names a correlation by its id: the counting ones are checks on both
+    /// engines, the sequence one says why it is not, and an unknown id stays unknown.
+    #[test]
+    fn correlations_are_checks_by_id_where_sql_can_count() {
+        let (rules, _) = RuleSet::bundled();
+        assert_eq!(rules.correlations().len(), 3);
+        for c in rules.correlations() {
+            for engine in [EngineKind::Lake, EngineKind::Athena] {
+                match correlation_check_by_id(&c.id, None, engine) {
+                    Ok(check) => assert_eq!(check.id, c.id),
+                    Err(crate::Error::InvalidInput(m)) => {
+                        assert!(m.contains("temporal_ordered"), "{m}");
+                    }
+                    Err(e) => panic!("{}: {e}", c.id),
+                }
+            }
+        }
+        assert!(matches!(
+            correlation_check_by_id("no-such-check", None, EngineKind::Lake),
+            Err(crate::Error::UnknownCheck(_))
+        ));
+    }
 
     #[test]
     fn selectors_match_detection_names() {
