@@ -401,15 +401,8 @@ async fn collect_from_scratch(deps: &Deps, q: &QueryRef) -> CollectState {
 fn alerted(svc: &trailwatch_local::Running, topic: &str) -> Vec<String> {
     svc.published(Some(topic))
         .iter()
-        .flat_map(|m| {
-            let v: Value = serde_json::from_str(&m.message).unwrap();
-            v["alerts"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a["id"].as_str().unwrap().to_string())
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|m| alerts_in(&m.message))
+        .map(|a| a["id"].as_str().unwrap().to_string())
         .collect()
 }
 

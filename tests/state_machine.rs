@@ -174,15 +174,8 @@ async fn a_correlation_runs_as_a_scheduled_check_on_both_engines() {
         let alerted: std::collections::BTreeSet<String> = svc
             .published(Some(&topic))
             .iter()
-            .flat_map(|m| {
-                let v: Value = serde_json::from_str(&m.message).unwrap();
-                v["alerts"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|a| a["event"]["event_id"].as_str().unwrap().to_string())
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|m| alerts_in(&m.message))
+            .map(|a| a["event"]["event_id"].as_str().unwrap().to_string())
             .collect();
         assert_eq!(alerted, expected, "{engine:?}");
         svc.shutdown().await;

@@ -715,3 +715,9 @@ pub fn tumbling_count(
         })
         .collect()
 }
+
+/// The alerts of one trailwatch-format SNS message.
+pub fn alerts_in(message: &str) -> Vec<Value> {
+    let v: Value = serde_json::from_str(message).unwrap();
+    v["alerts"].as_array().unwrap().clone()
+}
