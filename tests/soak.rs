@@ -281,7 +281,7 @@ async fn one_seed(
             ("TRAILWATCH_LOOKUP_RATE", "50".into()),
             ("TRAILWATCH_LOOKUP_WINDOW", "10m".into()),
             ("TRAILWATCH_LOOKUP_LAG", "1m".into()),
-            ("TRAILWATCH_LOOKUP_MARGIN", "1s".into()),
+            ("TRAILWATCH_LOOKUP_MARGIN", "3s".into()),
             ("TRAILWATCH_TRUSTED_ACCOUNTS", ACCOUNT.into()),
             ("RUST_LOG", "error".into()),
         ]
@@ -331,9 +331,12 @@ async fn one_seed(
         let sweep = json!({"version": "0", "id": format!("sweep-{seed}-{i}"), "detail-type": "Scheduled Event",
                            "source": "aws.scheduler", "account": ACCOUNT, "time": tick.to_rfc3339(),
                            "region": "us-east-1", "resources": [], "detail": {}});
-        // One sweep in four has 2.5 s: it saves what it read a second before its deadline and
-        // the next run continues (or it is cut off, as Lambda would, and retried).
-        let timeout = if next() < 25 { 2_500 } else { 30_000 };
+        // One sweep in four has 5 s: it stops reading 3 s before its deadline (the margin), saves
+        // what it read, publishes only with 1.5 s left (what a page's publish-and-record takes
+        // under the injected faults, with room to spare: a function stopped in between would
+        // publish the page again) and the next run continues (or it is cut off, as Lambda
+        // would, and retried).
+        let timeout = if next() < 25 { 5_000 } else { 30_000 };
         let (n, _) = invoke_with_retries(&env, vec![sweep], timeout).await;
         fig.sweeps += n;
         if timeout < 30_000 {
