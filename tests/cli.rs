@@ -493,42 +493,33 @@ fn hunt_equals_memory(
         .collect();
     assert!(refused.values().all(|why| why.contains("): ")), "{err}");
     let (rules, _) = trailwatch::rules::RuleSet::bundled();
+    // Each converted rule, then each event_count correlation (recomputed from its YAML and
+    // the rules' in-memory matches, with the SQL form's semantics: epoch-aligned buckets of the
+    // timespan, every N-th event of a group in a bucket, in time order).
+    let converted = |id: &str| !refused.contains_key(id);
+    let rule_matches = rules
+        .rules()
+        .iter()
+        .filter(|r| r.alerts && converted(&r.id))
+        .map(|r| {
+            let matched: BTreeSet<String> = events
+                .iter()
+                .filter(|e| r.matches(e))
+                .map(|e| field(e, "eventID").to_string())
+                .collect();
+            (&r.id, &r.title, matched)
+        });
+    let correlation_counts = rules
+        .correlations()
+        .iter()
+        .filter(|c| converted(&c.id))
+        .map(|c| (&c.id, &c.title, tumbling_count(&rules, c, events)));
     let (mut compared, mut differ) = (0, Vec::new());
-    for r in rules.rules().iter().filter(|r| r.alerts) {
-        if refused.contains_key(r.id.as_str()) {
-            continue;
-        }
-        let expected: BTreeSet<String> = events
-            .iter()
-            .filter(|e| r.matches(e))
-            .map(|e| field(e, "eventID").to_string())
-            .collect();
-        let got = found.get(&r.id).cloned().unwrap_or_default();
+    for (id, title, expected) in rule_matches.chain(correlation_counts) {
+        let got = found.get(id).cloned().unwrap_or_default();
         if got != expected {
             differ.push(format!(
-                "{engine}: {} ({}): SQL only {:?}, memory only {:?}",
-                r.title,
-                r.id,
-                got.difference(&expected).collect::<Vec<_>>(),
-                expected.difference(&got).collect::<Vec<_>>()
-            ));
-        }
-        compared += 1;
-    }
-    // Each event_count correlation: recomputed here from its YAML and the rules' in-memory
-    // matches, with the SQL form's semantics (epoch-aligned buckets of the timespan; every N-th
-    // event of a group in a bucket, in time order).
-    for c in rules.correlations() {
-        if refused.contains_key(c.id.as_str()) {
-            continue;
-        }
-        let expected = tumbling_count(&rules, c, events);
-        let got = found.get(&c.id).cloned().unwrap_or_default();
-        if got != expected {
-            differ.push(format!(
-                "{engine}: correlation {} ({}): SQL only {:?}, memory only {:?}",
-                c.title,
-                c.id,
+                "{engine}: {title} ({id}): SQL only {:?}, memory only {:?}",
                 got.difference(&expected).collect::<Vec<_>>(),
                 expected.difference(&got).collect::<Vec<_>>()
             ));

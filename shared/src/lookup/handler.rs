@@ -201,7 +201,6 @@ pub async fn handle(
 ) -> Result<LookupOutcome> {
     // A retry of this invocation carries the same event id, and may finish what it claimed.
     let owner = event.id.clone().unwrap_or_else(|| "unidentified".into());
-    let cutoff = deps.sweeper.settings.cutoff(deadline);
     match event.detail_type.as_str() {
         SCHEDULED => {
             if !matches!(event.source.as_str(), "aws.scheduler" | "aws.events") {
@@ -223,6 +222,8 @@ pub async fn handle(
         }
         API_CALL | CONSOLE_SIGN_IN => {
             trust(deps, &event)?;
+            // Taken now, at the invocation's start (a sweep takes its own in `Sweeper::run`).
+            let cutoff = deps.sweeper.settings.cutoff(deadline);
             let detail = &event.detail;
             let event_id = detail
                 .get("eventID")
