@@ -1078,3 +1078,69 @@ async fn runaway_queries_stop_at_the_cap_and_old_ones_are_evicted() {
     assert!(msg.contains("exceeds the limit of 10"), "{msg}");
     svc.shutdown().await;
 }
+
+/// Wide rows stop at the result's byte cap (FAILED, naming the limit), and ended queries are
+/// evicted oldest first once their results together pass the kept bytes: which ones go is
+/// recomputed from the sizes the results were read back at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn result_bytes_are_capped_and_evicted_by_size() {
+    let svc = start_service(|c| {
+        c.queries.max_result_bytes = 200_000;
+        c.queries.max_finished_bytes = 150_000;
+    })
+    .await;
+    let ct = cloudtrail(svc.endpoint(), 1);
+    let store = svc.summary.event_data_store.clone();
+    let capped = fails_with(
+        &ct,
+        format!("SELECT eventjson FROM {store}"),
+        "limit of 200000 bytes",
+    )
+    .await;
+    // Three results of roughly 60 KB, each read back (and measured) as soon as it finishes.
+    let mut ended = vec![(capped, 0usize)];
+    for k in 0..3 {
+        let sql = format!(
+            "SELECT eventjson FROM {store} ORDER BY eventid LIMIT 40 OFFSET {}",
+            k * 40
+        );
+        let (status, rows, _) = run_query(&ct, &sql, 1000).await;
+        assert_eq!(status, "FINISHED");
+        let bytes: usize = rows.iter().flatten().map(|(_, v)| v.len()).sum();
+        assert!(bytes > 40_000, "{bytes}");
+        let listed = ct
+            .list_queries()
+            .event_data_store(&store)
+            .send()
+            .await
+            .expect("list");
+        let newest = listed
+            .queries()
+            .first()
+            .and_then(|q| q.query_id())
+            .unwrap_or_default();
+        ended.push((newest.to_string(), bytes));
+    }
+    // Kept: the newest ones whose results fit in 150,000 bytes together.
+    let mut kept = std::collections::BTreeSet::new();
+    let mut total = 0;
+    for (id, bytes) in ended.iter().rev() {
+        if total + bytes > 150_000 {
+            break;
+        }
+        total += bytes;
+        kept.insert(id.clone());
+    }
+    assert!((1..=2).contains(&kept.len()), "{kept:?}");
+    for (id, _) in &ended {
+        let r = ct.get_query_results().query_id(id).send().await;
+        match r {
+            Ok(_) => assert!(kept.contains(id), "{id} was kept"),
+            Err(e) => {
+                assert!(!kept.contains(id), "{id} was evicted");
+                assert_eq!(code(&e), "QueryIdNotFoundException");
+            }
+        }
+    }
+    svc.shutdown().await;
+}

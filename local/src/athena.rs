@@ -105,7 +105,7 @@ impl Athena {
             .with_create_default_catalog_and_schema(true)
             .with_default_catalog_and_schema("awsdatacatalog", &settings.database);
         let ctx = SessionContext::new_with_config(config);
-        crate::udf::register(&ctx);
+        crate::udf::register(&ctx, &clock);
         let partitions: Vec<Partition> = events.iter().map(Event::partition).collect();
         let batches = crate::table::to_athena_batches(events, &partitions, 8192)?;
         let mut parts = vec![Vec::new(), Vec::new()];
@@ -264,7 +264,7 @@ impl Athena {
                 ));
             }
         }
-        let mut result = execute(&self.ctx, plan, self.jobs.max_result_rows(), |fields| {
+        let mut result = execute(&self.ctx, plan, self.jobs.result_limits(), |fields| {
             crate::sql::output_names(&prepared.names, fields)
                 .into_iter()
                 .map(|n| n.to_ascii_lowercase())

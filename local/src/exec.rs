@@ -30,13 +30,13 @@ pub fn athena_type(t: &DataType) -> &'static str {
     }
 }
 
-/// Executes `plan`, batch by batch, failing once the result passes `max_rows` (so a runaway
-/// join stops there instead of filling memory); `names` maps DataFusion's field names to the
-/// API's column names.
+/// Executes `plan`, batch by batch, failing once the result passes `limits` (rows, bytes of
+/// text), so a runaway join stops there instead of filling memory; `names` maps DataFusion's
+/// field names to the API's column names.
 pub async fn execute(
     ctx: &SessionContext,
     plan: LogicalPlan,
-    max_rows: usize,
+    (max_rows, max_bytes): (usize, usize),
     names: impl FnOnce(&[String]) -> Vec<String>,
 ) -> Result<ResultSet, String> {
     let df = ctx
@@ -58,6 +58,7 @@ pub async fn execute(
     let names = names(&fields);
     let mut stream = df.execute_stream().await.map_err(|e| e.strip_backtrace())?;
     let mut rows = Vec::new();
+    let mut bytes = 0usize;
     while let Some(b) = stream.next().await {
         let b = b.map_err(|e| e.strip_backtrace())?;
         if rows.len().saturating_add(b.num_rows()) > max_rows {
@@ -78,8 +79,22 @@ pub async fn execute(
                 })
                 .collect::<datafusion::error::Result<Vec<Option<String>>>>()
                 .map_err(|e| e.strip_backtrace())?;
+            bytes = row
+                .iter()
+                .flatten()
+                .fold(bytes, |sum, v| sum.saturating_add(v.len()));
+            if bytes > max_bytes {
+                return Err(format!(
+                    "Query result exceeds the limit of {max_bytes} bytes: narrow the query (fewer or shorter columns, its window, a filter, or a LIMIT)."
+                ));
+            }
             rows.push(row);
         }
     }
-    Ok(ResultSet { names, types, rows })
+    Ok(ResultSet {
+        names,
+        types,
+        rows,
+        bytes,
+    })
 }

@@ -1,5 +1,5 @@
 //! Values printed as CloudTrail Lake prints them: every value a string, timestamps as
-//! `YYYY-MM-DD HH:MM:SS.000`, maps and structs as `{k=v, ...}`, arrays as `[a, b]`.
+//! `YYYY-MM-DD HH:MM:SS.000` and dates as `YYYY-MM-DD`, maps and structs as `{k=v, ...}`, arrays as `[a, b]`.
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
@@ -31,7 +31,16 @@ fn render(array: &ArrayRef, row: usize) -> Result<String> {
         DataType::Utf8 => array.as_string::<i32>().value(row).to_string(),
         DataType::LargeUtf8 => array.as_string::<i64>().value(row).to_string(),
         DataType::Utf8View => array.as_string_view().value(row).to_string(),
-        DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => {
+        DataType::Date32 | DataType::Date64 => {
+            let days = cast(&array.slice(row, 1), &DataType::Date32)?;
+            let d = days
+                .as_primitive::<datafusion::arrow::datatypes::Date32Type>()
+                .value(0);
+            chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+                .and_then(|e| e.checked_add_signed(chrono::Duration::days(i64::from(d))))
+                .map_or_else(|| d.to_string(), |d| d.format("%Y-%m-%d").to_string())
+        }
+        DataType::Timestamp(_, _) => {
             let ms = cast(
                 &array.slice(row, 1),
                 &DataType::Timestamp(TimeUnit::Millisecond, None),

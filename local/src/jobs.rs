@@ -21,12 +21,16 @@ pub struct QueryTiming {
     /// Queued-or-running queries allowed at once (10 on Lake).
     pub max_concurrent: usize,
     /// A query whose result grows past this many rows fails (a runaway join cannot take the
-    /// service's memory).
+    /// service's memory)...
     pub max_result_rows: usize,
+    /// ...or past this many bytes of result text (wide rows reach it first).
+    pub max_result_bytes: usize,
     /// Ended queries and their results are kept this long (Lake keeps 7 days)...
     pub keep_finished: Duration,
-    /// ...and at most this many of them; older ones answer QueryIdNotFound.
+    /// ...and at most this many of them, holding at most `max_finished_bytes` of results in
+    /// all; older ones answer QueryIdNotFound.
     pub max_finished: usize,
+    pub max_finished_bytes: usize,
 }
 
 impl Default for QueryTiming {
@@ -37,8 +41,10 @@ impl Default for QueryTiming {
             run_limit: Duration::from_secs(3600),
             max_concurrent: 10,
             max_result_rows: 2_000_000,
+            max_result_bytes: 512 << 20,
             keep_finished: Duration::from_secs(7 * 86_400),
             max_finished: 1_000,
+            max_finished_bytes: 2 << 30,
         }
     }
 }
@@ -76,6 +82,8 @@ pub struct ResultSet {
     /// Each column's type in Athena's terms (`varchar`, `bigint`, `boolean`, ...).
     pub types: Vec<String>,
     pub rows: Vec<Vec<Option<String>>>,
+    /// The rows' text in bytes (what the result holds in memory, near enough).
+    pub bytes: usize,
 }
 
 /// One query.
@@ -197,27 +205,34 @@ impl<X: Send + 'static> Jobs<X> {
         Ok(id)
     }
 
-    /// Forgets ended queries older than `keep_finished`, then the oldest beyond `max_finished`.
+    /// Forgets ended queries older than `keep_finished`, then the oldest beyond `max_finished`
+    /// or beyond `max_finished_bytes` of results.
     fn evict(&self, qs: &mut HashMap<String, Job<X>>) {
         let keep = self.timing.keep_finished;
         qs.retain(|_, q| q.status.active() || q.submitted.elapsed() <= keep);
-        let ended = qs.values().filter(|q| !q.status.active()).count();
-        if ended > self.timing.max_finished {
-            let mut old: Vec<(Instant, String)> = qs
-                .iter()
-                .filter(|(_, q)| !q.status.active())
-                .map(|(id, q)| (q.submitted, id.clone()))
-                .collect();
-            old.sort();
-            for (_, id) in old.into_iter().take(ended - self.timing.max_finished) {
-                qs.remove(&id);
+        let mut ended: Vec<(Instant, String, usize)> = qs
+            .iter()
+            .filter(|(_, q)| !q.status.active())
+            .map(|(id, q)| (q.submitted, id.clone(), q.result.bytes))
+            .collect();
+        ended.sort();
+        let mut count = ended.len();
+        let mut bytes = ended
+            .iter()
+            .fold(0usize, |sum, (_, _, b)| sum.saturating_add(*b));
+        for (_, id, b) in ended {
+            if count <= self.timing.max_finished && bytes <= self.timing.max_finished_bytes {
+                break;
             }
+            qs.remove(&id);
+            count -= 1;
+            bytes = bytes.saturating_sub(b);
         }
     }
 
-    /// The most rows a query's result may have.
-    pub fn max_result_rows(&self) -> usize {
-        self.timing.max_result_rows
+    /// The most rows and bytes a query's result may have.
+    pub fn result_limits(&self) -> (usize, usize) {
+        (self.timing.max_result_rows, self.timing.max_result_bytes)
     }
 
     /// Ends query `id` with `f`, then forgets what is too old or too many.

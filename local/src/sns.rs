@@ -11,8 +11,10 @@ use crate::error::ApiError;
 /// SNS's message size limit, in UTF-8 bytes.
 pub const MAX_MESSAGE_BYTES: usize = 262_144;
 const FIFO_DEDUP_MS: i64 = 5 * 60 * 1000;
-/// Published messages kept for read-back; older ones are dropped first.
+/// Published messages kept for read-back, at most this many and this many bytes of message
+/// text; older ones are dropped first.
 pub const MAX_KEPT_MESSAGES: usize = 100_000;
+pub const MAX_KEPT_BYTES: usize = 256 << 20;
 
 /// A message as a subscriber would receive it.
 #[derive(Debug, Clone, Serialize)]
@@ -31,6 +33,8 @@ pub struct Published {
 struct State {
     topics: BTreeMap<String, String>,
     messages: VecDeque<Published>,
+    /// The kept messages' text, in bytes.
+    kept_bytes: usize,
     /// Requests answered, by action (rejected ones included).
     requests: BTreeMap<String, usize>,
     /// FIFO dedupe: (topic, dedup id) -> (message id, when).
@@ -249,8 +253,12 @@ impl Sns {
             st.seen
                 .insert((topic.to_string(), d.to_string()), (id.clone(), now_ms));
         }
-        if st.messages.len() >= MAX_KEPT_MESSAGES {
-            st.messages.pop_front();
+        st.kept_bytes = st.kept_bytes.saturating_add(message.len());
+        while st.messages.len() >= MAX_KEPT_MESSAGES || st.kept_bytes > MAX_KEPT_BYTES {
+            let Some(old) = st.messages.pop_front() else {
+                break;
+            };
+            st.kept_bytes = st.kept_bytes.saturating_sub(old.message.len());
         }
         st.messages.push_back(Published {
             topic_arn: topic.to_string(),

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, Expr, Query, SelectItem, SetExpr, Spanned, Statement, TableFactor, Visit,
-    Visitor,
+    visit_expressions_mut, AccessExpr, BinaryOperator, Expr, Ident, Query, SelectItem, SetExpr,
+    Spanned, Statement, Subscript, TableFactor, Value as SqlValue, Visit, Visitor,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -177,11 +177,161 @@ pub fn prepare(sql: &str) -> Result<Prepared, PrepareError> {
     let Some(Statement::Query(query)) = stmts.pop() else {
         return Err(PrepareError::NotSelect);
     };
+    let names = names_of(&query.body);
+    let single_table = single_table(sql, &query);
+    let mut stmt = Statement::Query(query);
+    // Only a statement that needs a rewrite is re-rendered: the rest run as written.
+    let rewritten = quoted_names(&mut stmt)
+        | field_access(&mut stmt)
+        | substrings(&mut stmt)
+        | dedupe_outputs(&mut stmt);
     Ok(Prepared {
-        sql: sql.to_string(),
-        names: names_of(&query.body),
-        single_table: single_table(sql, &query),
+        sql: if rewritten {
+            stmt.to_string()
+        } else {
+            sql.to_string()
+        },
+        names,
+        single_table,
     })
+}
+
+/// Trino folds quoted column names to lower case as it does bare ones (`"eventName"` is
+/// `eventname`); DataFusion keeps a quoted name's case, and the schema's names are lower-case.
+fn quoted_names(stmt: &mut Statement) -> bool {
+    let mut changed = false;
+    let mut fold = |id: &mut Ident| {
+        if id.quote_style == Some('"') && id.value.chars().any(|c| c.is_ascii_uppercase()) {
+            id.value = id.value.to_ascii_lowercase();
+            changed = true;
+        }
+    };
+    let _ = visit_expressions_mut(stmt, |e| {
+        match e {
+            Expr::Identifier(id) => fold(id),
+            // A qualifier may be a store id (hyphenated, and kept as written); columns and
+            // their fields never hold a hyphen.
+            Expr::CompoundIdentifier(parts) => parts
+                .iter_mut()
+                .filter(|p| !p.value.contains('-'))
+                .for_each(&mut fold),
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    changed
+}
+
+/// `substr(s, start[, length])` and `SUBSTRING(s FROM start FOR length)` with Trino's meaning (a
+/// negative start counts from the end): DataFusion plans SQL's SUBSTRING with its own function,
+/// so they become calls of [`crate::udf::SUBSTR`].
+fn substrings(stmt: &mut Statement) -> bool {
+    let mut changed = false;
+    let _ = visit_expressions_mut(stmt, |e| {
+        if let Expr::Substring {
+            expr,
+            substring_from,
+            substring_for,
+            ..
+        } = e
+        {
+            let mut call = format!("{}({expr}", crate::udf::SUBSTR);
+            for arg in [substring_from, substring_for].into_iter().flatten() {
+                call.push_str(&format!(", {arg}"));
+            }
+            call.push(')');
+            // The pieces print as SQL that parses again; should one not, the call is left as is.
+            if let Ok(parsed) = Parser::new(&GenericDialect {})
+                .try_with_sql(&call)
+                .and_then(|mut p| p.parse_expr())
+            {
+                *e = parsed;
+                changed = true;
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    changed
+}
+
+/// Trino reads `expr.field` on any struct-typed expression (`element_at(resources, 1).arn`,
+/// `resources[1].arn`); DataFusion reads it only on column names, and `expr['field']` on any
+/// struct: a dot after a subscript or on a computed value becomes a subscript.
+fn field_access(stmt: &mut Statement) -> bool {
+    let mut changed = false;
+    let _ = visit_expressions_mut(stmt, |e| {
+        if let Expr::CompoundFieldAccess { root, access_chain } = e {
+            let mut computed = !matches!(**root, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+            for a in access_chain.iter_mut() {
+                match a {
+                    AccessExpr::Subscript(_) => computed = true,
+                    AccessExpr::Dot(Expr::Identifier(id)) if computed => {
+                        // The schema's struct fields are lower-case, as Lake's names are
+                        // case-insensitive.
+                        let name = SqlValue::SingleQuotedString(id.value.to_ascii_lowercase());
+                        *a = AccessExpr::Subscript(Subscript::Index {
+                            index: Expr::Value(name.with_empty_span()),
+                        });
+                        changed = true;
+                    }
+                    AccessExpr::Dot(_) => {}
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    changed
+}
+
+/// The name DataFusion gives a SELECT item, near enough to tell when two collide: a column's
+/// name (a cast keeps it), else the expression's text.
+fn output_key(item: &SelectItem) -> Option<String> {
+    fn of(e: &Expr) -> String {
+        match e {
+            Expr::Identifier(id) => id.value.to_ascii_lowercase(),
+            Expr::CompoundIdentifier(parts) => parts
+                .last()
+                .map_or_else(String::new, |p| p.value.to_ascii_lowercase()),
+            Expr::Cast { expr, .. } | Expr::Nested(expr) => of(expr),
+            other => other.to_string().to_ascii_lowercase(),
+        }
+    }
+    match item {
+        SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_ascii_lowercase()),
+        SelectItem::UnnamedExpr(e) => Some(of(e)),
+        _ => None,
+    }
+}
+
+/// Trino allows output columns of one name (`SELECT eventName, eventName`, `SELECT count(*),
+/// count(*)`); DataFusion does not. The later ones get internal aliases: Lake's names were
+/// taken from the statement before.
+fn dedupe_outputs(stmt: &mut Statement) -> bool {
+    let Statement::Query(q) = stmt else {
+        return false;
+    };
+    let SetExpr::Select(select) = q.body.as_mut() else {
+        return false;
+    };
+    let mut seen = BTreeSet::new();
+    let mut changed = false;
+    for (i, item) in select.projection.iter_mut().enumerate() {
+        let Some(key) = output_key(item) else {
+            continue;
+        };
+        if seen.insert(key) {
+            continue;
+        }
+        let alias = Ident::new(format!("_col{i}_"));
+        *item = match std::mem::replace(item, SelectItem::Wildcard(Default::default())) {
+            SelectItem::ExprWithAlias { expr, .. } | SelectItem::UnnamedExpr(expr) => {
+                SelectItem::ExprWithAlias { expr, alias }
+            }
+            other => other,
+        };
+        changed = true;
+    }
+    changed
 }
 
 fn names_of(body: &SetExpr) -> Vec<NameSpec> {

@@ -70,16 +70,33 @@ fn tls_details() -> Field {
     )
 }
 
-/// The event data store schema, as CloudTrail Lake documents it (lower-case names).
+/// The event data store schema, exactly as CloudTrail Lake documents it ("Supported SQL schemas
+/// for event data stores": lower-case names, in its order). Its `inscopeof.credentiaisissuedto`
+/// is spelt here as the records spell it (`credentialsIssuedTo`); `eventjsonchecksum`, whose
+/// algorithm is not documented, is NULL.
 pub fn lake_schema() -> SchemaRef {
-    let session_issuer = session_issuer();
     let session_context = strukt(
         "sessioncontext",
         vec![
-            strukt("attributes", strings(&["creationdate", "mfaauthenticated"])),
-            session_issuer,
+            strukt(
+                "attributes",
+                vec![
+                    Field::new(
+                        "creationdate",
+                        DataType::Timestamp(TimeUnit::Millisecond, None),
+                        true,
+                    ),
+                    utf8("mfaauthenticated"),
+                ],
+            ),
+            session_issuer(),
+            strukt(
+                "webidfederationdata",
+                vec![utf8("federatedprovider"), map("attributes")],
+            ),
             utf8("sourceidentity"),
             utf8("ec2roledelivery"),
+            utf8("ec2issuedinvpc"),
         ],
     );
     let mut identity = strings(&[
@@ -91,7 +108,20 @@ pub fn lake_schema() -> SchemaRef {
         "username",
     ]);
     identity.push(session_context);
-    identity.extend(strings(&["invokedby", "identityprovider", "credentialid"]));
+    identity.push(strukt(
+        "onbehalfof",
+        strings(&["userid", "identitystorearn"]),
+    ));
+    identity.push(strukt(
+        "inscopeof",
+        strings(&[
+            "sourcearn",
+            "sourceaccount",
+            "issuertype",
+            "credentialsissuedto",
+        ]),
+    ));
+    identity.extend(strings(&["invokedby", "identityprovider"]));
     let resource = strukt("item", strings(&["accountid", "type", "arn", "arnprefix"]));
     let fields = vec![
         utf8("eventversion"),
@@ -122,13 +152,16 @@ pub fn lake_schema() -> SchemaRef {
         utf8("sharedeventid"),
         utf8("annotation"),
         utf8("vpcendpointid"),
+        utf8("vpcendpointaccountid"),
         map("serviceeventdetails"),
-        addendum(),
-        utf8("edgedevicedetails"),
+        map("addendum"),
+        map("edgedevicedetails"),
+        map("insightdetails"),
         utf8("eventcategory"),
         tls_details(),
         utf8("sessioncredentialfromconsole"),
         utf8("eventjson"),
+        utf8("eventjsonchecksum"),
     ];
     Arc::new(Schema::new(fields))
 }

@@ -69,7 +69,7 @@ impl Lake {
         clock: Clock,
     ) -> datafusion::error::Result<Arc<Self>> {
         let ctx = SessionContext::new();
-        crate::udf::register(&ctx);
+        crate::udf::register(&ctx, &clock);
         // Two partitions use both cores for scans.
         let mut parts = vec![Vec::new(), Vec::new()];
         for (i, b) in batches.into_iter().enumerate() {
@@ -160,7 +160,7 @@ impl Lake {
         prepared: &Prepared,
         plan: datafusion::logical_expr::LogicalPlan,
     ) -> crate::jobs::Outcome {
-        let result = execute(&self.ctx, plan, self.jobs.max_result_rows(), |fields| {
+        let result = execute(&self.ctx, plan, self.jobs.result_limits(), |fields| {
             output_names(&prepared.names, fields)
         })
         .await?;

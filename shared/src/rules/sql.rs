@@ -47,6 +47,7 @@ const STRINGS: &[&str] = &[
     "recipientAccountId",
     "sharedEventID",
     "vpcEndpointId",
+    "vpcEndpointAccountId",
     "eventCategory",
     "sessionCredentialFromConsole",
 ];
@@ -61,8 +62,6 @@ const STRUCT_STRINGS: &[&str] = &[
     "userIdentity.userName",
     "userIdentity.invokedBy",
     "userIdentity.identityProvider",
-    "userIdentity.credentialId",
-    "userIdentity.sessionContext.attributes.creationDate",
     "userIdentity.sessionContext.attributes.mfaAuthenticated",
     "userIdentity.sessionContext.sessionIssuer.type",
     "userIdentity.sessionContext.sessionIssuer.principalId",

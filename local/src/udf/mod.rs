@@ -10,17 +10,31 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{
-    create_udaf, Accumulator, ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
-    Signature, Volatility,
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::prelude::SessionContext;
-use datafusion::scalar::ScalarValue;
 use serde_json::Value;
+
+use crate::clock::Clock;
 
 const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
 
-/// Registers the Trino-compatible functions, replacing DataFusion's where names collide.
-pub fn register(ctx: &SessionContext) {
+mod agg;
+mod func;
+mod text;
+pub use text::SUBSTR;
+mod time;
+
+/// Registers the Trino-compatible functions, replacing DataFusion's where names collide; `now()`
+/// and its kin read `clock`.
+pub fn register(ctx: &SessionContext, clock: &Clock) {
+    for f in time::functions()
+        .into_iter()
+        .chain(text::functions())
+        .chain(time::Now::udfs(clock))
+    {
+        ctx.register_udf(f);
+    }
     for f in [
         Trino::ElementAt,
         Trino::JsonExtractScalar,
@@ -32,49 +46,7 @@ pub fn register(ctx: &SessionContext) {
     ] {
         ctx.register_udf(ScalarUDF::new_from_impl(TrinoUdf::new(f)));
     }
-    ctx.register_udaf(create_udaf(
-        "count_if",
-        vec![DataType::Boolean],
-        Arc::new(DataType::Int64),
-        Volatility::Immutable,
-        Arc::new(|_| Ok(Box::new(CountIf::default()))),
-        Arc::new(vec![DataType::Int64]),
-    ));
-}
-
-/// Trino's `count_if(condition)`: the rows where the condition is true.
-#[derive(Debug, Default)]
-struct CountIf(i64);
-
-impl Accumulator for CountIf {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let b = cast(&values[0], &DataType::Boolean)?;
-        let n = i64::try_from(b.as_boolean().true_count()).unwrap_or(i64::MAX);
-        self.0 = self.0.saturating_add(n);
-        Ok(())
-    }
-
-    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let counts = cast(&states[0], &DataType::Int64)?;
-        self.0 += counts
-            .as_primitive::<datafusion::arrow::datatypes::Int64Type>()
-            .iter()
-            .flatten()
-            .sum::<i64>();
-        Ok(())
-    }
-
-    fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(vec![ScalarValue::Int64(Some(self.0))])
-    }
-
-    fn evaluate(&mut self) -> Result<ScalarValue> {
-        Ok(ScalarValue::Int64(Some(self.0)))
-    }
-
-    fn size(&self) -> usize {
-        std::mem::size_of_val(self)
-    }
+    agg::register(ctx);
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -141,8 +113,13 @@ impl ScalarUDFImpl for TrinoUdf {
         &self.signature
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
         Ok(match self.f {
+            // An array's element keeps its type (a struct stays a struct, for `.field`).
+            Trino::ElementAt => match arg_types.first() {
+                Some(DataType::List(item)) => item.data_type().clone(),
+                _ => DataType::Utf8,
+            },
             Trino::FromIso8601Timestamp | Trino::DateAdd => TS_MS,
             Trino::DateDiff => DataType::Int64,
             _ => DataType::Utf8,
@@ -255,25 +232,32 @@ fn element_at(container: &ArrayRef, key: &ArrayRef) -> Result<ArrayRef> {
             let list = container.as_list::<i32>();
             let idx = cast(key, &DataType::Int64)?;
             let idx = idx.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
-            let mut out = Vec::with_capacity(list.len());
+            let offsets = list.value_offsets();
+            let mut picks: Vec<Option<u64>> = Vec::with_capacity(list.len());
             for i in 0..list.len() {
                 if list.is_null(i) || idx.is_null(i) {
-                    out.push(None);
+                    picks.push(None);
                     continue;
                 }
-                let items = strings(&list.value(i))?;
-                let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
+                let (start, end) = (i64::from(offsets[i]), i64::from(offsets[i + 1]));
                 let k = idx.value(i);
-                // Trino: 1-based, negative counts from the end.
-                let pos = if k > 0 { k - 1 } else { n.saturating_add(k) };
-                out.push(
-                    usize::try_from(pos)
-                        .ok()
-                        .filter(|p| *p < items.len())
-                        .map(|p| items.value(p).to_string()),
+                // Trino: 1-based, negative counts from the end, beyond either end is NULL.
+                let pos = if k > 0 {
+                    start.checked_add(k - 1)
+                } else {
+                    end.checked_add(k)
+                };
+                picks.push(
+                    pos.filter(|p| *p >= start && *p < end)
+                        .and_then(|p| u64::try_from(p).ok()),
                 );
             }
-            Ok(Arc::new(StringArray::from(out)))
+            let picks = datafusion::arrow::array::UInt64Array::from(picks);
+            Ok(datafusion::arrow::compute::take(
+                list.values(),
+                &picks,
+                None,
+            )?)
         }
         other => Err(exec_err(format!(
             "element_at expects a map or an array, got {other}"

@@ -1,0 +1,596 @@
+//! Trino's string, regular expression, URL and JSON functions as CloudTrail Lake documents
+//! them, where DataFusion lacks them or gives other answers (`regexp_replace` replaces every
+//! match, `substr` counts a negative start from the end, `concat` of a NULL is NULL).
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, ListBuilder, StringArray,
+    StringBuilder,
+};
+use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Int64Type};
+use datafusion::error::Result;
+use datafusion::logical_expr::ScalarUDF;
+use regex::Regex;
+use serde_json::Value;
+
+use super::func::{returns_bool, returns_int64, returns_utf8, Func};
+use super::{exec_err, json_path, strings};
+
+/// The name `substr` and `substring` calls are rewritten to.
+pub const SUBSTR: &str = "trino_substr";
+
+/// The functions of this module.
+pub fn functions() -> Vec<ScalarUDF> {
+    vec![
+        Func::new("split", 2..=3, returns_list, split).udf(),
+        Func::new("regexp_extract", 2..=3, returns_utf8, regexp_extract).udf(),
+        Func::new(
+            "regexp_extract_all",
+            2..=3,
+            returns_list,
+            regexp_extract_all,
+        )
+        .udf(),
+        Func::new("regexp_replace", 2..=3, returns_utf8, regexp_replace).udf(),
+        Func::new("regexp_count", 2..=2, returns_int64, regexp_count).udf(),
+        Func::new("regexp_position", 2..=3, returns_int64, regexp_position).udf(),
+        Func::new("regexp_split", 2..=2, returns_list, regexp_split).udf(),
+        Func::new("replace", 2..=3, returns_utf8, replace).udf(),
+        // `substr(...)` and `substring(...)` parse as SQL's SUBSTRING, which DataFusion plans
+        // with its own function: `sql::prepare` rewrites them into calls of this one.
+        Func::new(SUBSTR, 2..=3, returns_utf8, substr).udf(),
+        Func::new("concat", 1..=254, returns_concat, concat).udf(),
+        Func::new("contains", 2..=2, returns_bool, contains).udf(),
+        Func::new("url_extract_host", 1..=1, returns_utf8, url_part::<HOST>).udf(),
+        Func::new("url_extract_path", 1..=1, returns_utf8, url_part::<PATH>).udf(),
+        Func::new(
+            "url_extract_protocol",
+            1..=1,
+            returns_utf8,
+            url_part::<PROTOCOL>,
+        )
+        .udf(),
+        Func::new("url_extract_query", 1..=1, returns_utf8, url_part::<QUERY>).udf(),
+        Func::new(
+            "url_extract_fragment",
+            1..=1,
+            returns_utf8,
+            url_part::<FRAGMENT>,
+        )
+        .udf(),
+        Func::new("url_extract_port", 1..=1, returns_int64, url_port).udf(),
+        Func::new("url_extract_parameter", 2..=2, returns_utf8, url_parameter).udf(),
+        Func::new("url_encode", 1..=1, returns_utf8, url_encode).udf(),
+        Func::new("url_decode", 1..=1, returns_utf8, url_decode).udf(),
+        Func::new("json_parse", 1..=1, returns_utf8, json_parse).udf(),
+        Func::new("json_array_length", 1..=1, returns_int64, json_array_length).udf(),
+        Func::new("json_array_get", 2..=2, returns_utf8, json_array_get).udf(),
+        Func::new(
+            "json_array_contains",
+            2..=2,
+            returns_bool,
+            json_array_contains,
+        )
+        .udf(),
+        Func::new("json_size", 2..=2, returns_int64, json_size).udf(),
+        Func::new("is_json_scalar", 1..=1, returns_bool, is_json_scalar).udf(),
+    ]
+}
+
+fn list_type() -> DataType {
+    DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
+}
+
+fn returns_list(_: &[DataType]) -> Result<DataType> {
+    Ok(list_type())
+}
+
+/// Arrays when any argument is one, text otherwise.
+fn returns_concat(types: &[DataType]) -> Result<DataType> {
+    Ok(types
+        .iter()
+        .find(|t| matches!(t, DataType::List(_)))
+        .cloned()
+        .unwrap_or(DataType::Utf8))
+}
+
+/// Each row's value from `f` over the row's texts: any NULL argument gives NULL.
+fn per_row<T>(
+    args: &[ArrayRef],
+    mut f: impl FnMut(&[&str]) -> Result<Option<T>>,
+) -> Result<Vec<Option<T>>> {
+    let cols = args.iter().map(strings).collect::<Result<Vec<_>>>()?;
+    let rows = cols.first().map_or(0, Array::len);
+    let mut out = Vec::with_capacity(rows);
+    let mut row: Vec<&str> = Vec::with_capacity(cols.len());
+    for i in 0..rows {
+        row.clear();
+        if cols.iter().any(|c| c.is_null(i)) {
+            out.push(None);
+            continue;
+        }
+        row.extend(cols.iter().map(|c| c.value(i)));
+        out.push(f(&row)?);
+    }
+    Ok(out)
+}
+
+fn text_array(v: Vec<Option<String>>) -> ArrayRef {
+    Arc::new(StringArray::from(v))
+}
+
+fn list_array(v: Vec<Option<Vec<String>>>) -> ArrayRef {
+    let mut b = ListBuilder::new(StringBuilder::new());
+    for row in v {
+        match row {
+            Some(items) => {
+                for i in items {
+                    b.values().append_value(i);
+                }
+                b.append(true);
+            }
+            None => b.append(false),
+        }
+    }
+    Arc::new(b.finish())
+}
+
+/// Compiled patterns, reused while a column repeats one (the usual case: a literal).
+#[derive(Default)]
+struct Patterns(Option<(String, Regex)>);
+
+impl Patterns {
+    fn get(&mut self, p: &str) -> Result<&Regex> {
+        if self.0.as_ref().is_none_or(|(q, _)| q != p) {
+            let re =
+                Regex::new(p).map_err(|e| exec_err(format!("Invalid regular expression: {e}")))?;
+            self.0 = Some((p.to_string(), re));
+        }
+        self.0
+            .as_ref()
+            .map(|(_, r)| r)
+            .ok_or_else(|| exec_err("regular expression"))
+    }
+}
+
+fn group(row: &[&str]) -> Result<usize> {
+    row.get(2).map_or(Ok(0), |g| {
+        g.trim()
+            .parse::<usize>()
+            .map_err(|_| exec_err(format!("Invalid group: {g}")))
+    })
+}
+
+fn split(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        let (s, d) = (r[0], r[1]);
+        if d.is_empty() {
+            return Err(exec_err("The delimiter may not be the empty string"));
+        }
+        let parts: Vec<String> = match r.get(2) {
+            Some(l) => {
+                let limit = l
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|l| *l > 0)
+                    .ok_or_else(|| exec_err("Limit must be positive"))?;
+                s.splitn(limit, d).map(str::to_string).collect()
+            }
+            None => s.split(d).map(str::to_string).collect(),
+        };
+        Ok(Some(parts))
+    })?;
+    Ok(list_array(out))
+}
+
+fn regexp_extract(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let mut p = Patterns::default();
+    let out = per_row(args, |r| {
+        let g = group(r)?;
+        let re = p.get(r[1])?;
+        check_group(re, g)?;
+        Ok(re
+            .captures(r[0])
+            .and_then(|c| c.get(g).map(|m| m.as_str().to_string())))
+    })?;
+    Ok(text_array(out))
+}
+
+fn check_group(re: &Regex, g: usize) -> Result<()> {
+    if g >= re.captures_len() {
+        return Err(exec_err(format!(
+            "Pattern has {} groups. Cannot access group {g}",
+            re.captures_len() - 1
+        )));
+    }
+    Ok(())
+}
+
+fn regexp_extract_all(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let mut p = Patterns::default();
+    let out = per_row(args, |r| {
+        let g = group(r)?;
+        let re = p.get(r[1])?;
+        check_group(re, g)?;
+        Ok(Some(
+            re.captures_iter(r[0])
+                .map(|c| c.get(g).map_or(String::new(), |m| m.as_str().to_string()))
+                .collect(),
+        ))
+    })?;
+    Ok(list_array(out))
+}
+
+/// Trino's replacement text (`$1`, `${name}`, `\$` for a dollar) as the regex crate's.
+fn replacement(r: &str) -> String {
+    let mut out = String::with_capacity(r.len());
+    let mut chars = r.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('$') => out.push_str("$$"),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            },
+            '$' if chars.peek().is_some_and(char::is_ascii_digit) => {
+                // `$12` is group 12 in both; braces keep a following letter out of the name.
+                let mut n = String::new();
+                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                    n.push(d);
+                    chars.next();
+                }
+                out.push_str(&format!("${{{n}}}"));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn regexp_replace(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let mut p = Patterns::default();
+    let out = per_row(args, |r| {
+        let re = p.get(r[1])?;
+        let with = r.get(2).map_or(String::new(), |w| replacement(w));
+        Ok(Some(re.replace_all(r[0], with.as_str()).into_owned()))
+    })?;
+    Ok(text_array(out))
+}
+
+fn regexp_count(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let mut p = Patterns::default();
+    let out = per_row(args, |r| {
+        Ok(Some(
+            i64::try_from(p.get(r[1])?.find_iter(r[0]).count()).unwrap_or(i64::MAX),
+        ))
+    })?;
+    Ok(Arc::new(Int64Array::from(out)))
+}
+
+/// The 1-based character position of the first match at or after `start`, or -1.
+fn regexp_position(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let mut p = Patterns::default();
+    let out = per_row(args, |r| {
+        let start = match r.get(2) {
+            Some(s) => s
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|s| *s >= 1)
+                .ok_or_else(|| exec_err("start position must be greater than zero"))?,
+            None => 1,
+        };
+        let s = r[0];
+        let Some((from, _)) = s.char_indices().nth(start - 1) else {
+            return Ok(Some(-1));
+        };
+        Ok(Some(p.get(r[1])?.find_at(s, from).map_or(-1, |m| {
+            i64::try_from(s[..m.start()].chars().count() + 1).unwrap_or(i64::MAX)
+        })))
+    })?;
+    Ok(Arc::new(Int64Array::from(out)))
+}
+
+fn regexp_split(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let mut p = Patterns::default();
+    let out = per_row(args, |r| {
+        Ok(Some(p.get(r[1])?.split(r[0]).map(str::to_string).collect()))
+    })?;
+    Ok(list_array(out))
+}
+
+fn replace(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        Ok(Some(r[0].replace(r[1], r.get(2).copied().unwrap_or(""))))
+    })?;
+    Ok(text_array(out))
+}
+
+/// Characters from `start` (1-based; negative counts from the end; 0 gives nothing), at most
+/// `length` of them.
+fn substr(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let s = strings(&args[0])?;
+    let start = cast(&args[1], &DataType::Int64)?;
+    let start = start.as_primitive::<Int64Type>();
+    let len = args.get(2).map(|l| cast(l, &DataType::Int64)).transpose()?;
+    let len = len.as_ref().map(AsArray::as_primitive::<Int64Type>);
+    let mut out = Vec::with_capacity(s.len());
+    for i in 0..s.len() {
+        if s.is_null(i) || start.is_null(i) || len.is_some_and(|l| l.is_null(i)) {
+            out.push(None);
+            continue;
+        }
+        let text = s.value(i);
+        let chars = i64::try_from(text.chars().count()).unwrap_or(i64::MAX);
+        let st = start.value(i);
+        let from = match st {
+            0 => {
+                out.push(Some(String::new()));
+                continue;
+            }
+            s if s > 0 => s - 1,
+            s => chars.saturating_add(s),
+        };
+        let take = len.map_or(i64::MAX, |l| l.value(i).max(0));
+        if from < 0 || from >= chars {
+            out.push(Some(String::new()));
+            continue;
+        }
+        out.push(Some(
+            text.chars()
+                .skip(usize::try_from(from).unwrap_or(usize::MAX))
+                .take(usize::try_from(take).unwrap_or(usize::MAX))
+                .collect(),
+        ));
+    }
+    Ok(text_array(out))
+}
+
+/// Texts joined (NULL if any is NULL), or arrays appended one to the next.
+fn concat(args: &[ArrayRef]) -> Result<ArrayRef> {
+    if args
+        .iter()
+        .any(|a| matches!(a.data_type(), DataType::List(_)))
+    {
+        return concat_lists(args);
+    }
+    let out = per_row(args, |r| Ok(Some(r.concat())))?;
+    Ok(text_array(out))
+}
+
+fn concat_lists(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let Some(DataType::List(item)) = args
+        .iter()
+        .map(|a| a.data_type().clone())
+        .find(|t| matches!(t, DataType::List(_)))
+    else {
+        return Err(exec_err("concat: no array argument"));
+    };
+    let lists = args
+        .iter()
+        .map(|a| {
+            let a = cast(a, &DataType::List(item.clone()))?;
+            Ok(a.as_list::<i32>().clone())
+        })
+        .collect::<Result<Vec<ListArray>>>()?;
+    let rows = lists.first().map_or(0, Array::len);
+    let mut pieces: Vec<ArrayRef> = Vec::new();
+    let mut lengths = Vec::with_capacity(rows);
+    let mut valid = Vec::with_capacity(rows);
+    for i in 0..rows {
+        if lists.iter().any(|l| l.is_null(i)) {
+            lengths.push(0);
+            valid.push(false);
+            continue;
+        }
+        let mut n = 0;
+        for l in &lists {
+            let v = l.value(i);
+            n += v.len();
+            pieces.push(v);
+        }
+        lengths.push(n);
+        valid.push(true);
+    }
+    let refs: Vec<&dyn Array> = pieces.iter().map(AsRef::as_ref).collect();
+    let values = if refs.is_empty() {
+        datafusion::arrow::array::new_empty_array(item.data_type())
+    } else {
+        datafusion::arrow::compute::concat(&refs)?
+    };
+    Ok(Arc::new(ListArray::try_new(
+        item,
+        OffsetBuffer::from_lengths(lengths),
+        values,
+        Some(NullBuffer::from(valid)),
+    )?))
+}
+
+/// `contains(array, element)`; on text, whether it contains the other text.
+fn contains(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let DataType::List(_) = args[0].data_type() else {
+        let out = per_row(args, |r| Ok(Some(r[0].contains(r[1]))))?;
+        return Ok(Arc::new(BooleanArray::from(out)));
+    };
+    let list = args[0].as_list::<i32>();
+    let wanted = strings(&args[1])?;
+    let mut out = Vec::with_capacity(list.len());
+    for i in 0..list.len() {
+        if list.is_null(i) || wanted.is_null(i) {
+            out.push(None);
+            continue;
+        }
+        let items = strings(&list.value(i))?;
+        let w = wanted.value(i);
+        // Trino: true if found; NULL if not found but the array holds a NULL; else false.
+        out.push(if items.iter().any(|v| v == Some(w)) {
+            Some(true)
+        } else if items.null_count() > 0 {
+            None
+        } else {
+            Some(false)
+        });
+    }
+    Ok(Arc::new(BooleanArray::from(out)))
+}
+
+const HOST: u8 = 0;
+const PATH: u8 = 1;
+const PROTOCOL: u8 = 2;
+const QUERY: u8 = 3;
+const FRAGMENT: u8 = 4;
+
+fn url_part<const P: u8>(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        let Ok(u) = url::Url::parse(r[0]) else {
+            return Ok(None);
+        };
+        Ok(match P {
+            HOST => u.host_str().map(str::to_string),
+            PATH => Some(u.path().to_string()),
+            PROTOCOL => Some(u.scheme().to_string()),
+            QUERY => u.query().map(str::to_string),
+            _ => u.fragment().map(str::to_string),
+        })
+    })?;
+    Ok(text_array(out))
+}
+
+fn url_port(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        Ok(url::Url::parse(r[0])
+            .ok()
+            .and_then(|u| u.port())
+            .map(i64::from))
+    })?;
+    Ok(Arc::new(Int64Array::from(out)))
+}
+
+fn url_parameter(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        Ok(url::Url::parse(r[0]).ok().and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == r[1])
+                .map(|(_, v)| v.into_owned())
+        }))
+    })?;
+    Ok(text_array(out))
+}
+
+fn url_encode(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        Ok(Some(
+            url::form_urlencoded::byte_serialize(r[0].as_bytes()).collect(),
+        ))
+    })?;
+    Ok(text_array(out))
+}
+
+fn url_decode(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        Ok(Some(
+            url::form_urlencoded::parse(format!("x={}", r[0]).as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default(),
+        ))
+    })?;
+    Ok(text_array(out))
+}
+
+fn parse_json(s: &str) -> Option<Value> {
+    serde_json::from_str(s).ok()
+}
+
+fn json_parse(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        parse_json(r[0])
+            .map(|v| Some(v.to_string()))
+            .ok_or_else(|| exec_err(format!("Cannot convert value to JSON: '{}'", r[0])))
+    })?;
+    Ok(text_array(out))
+}
+
+fn json_array_length(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        Ok(match parse_json(r[0]) {
+            Some(Value::Array(a)) => i64::try_from(a.len()).ok(),
+            _ => None,
+        })
+    })?;
+    Ok(Arc::new(Int64Array::from(out)))
+}
+
+fn json_array_get(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        let Some(Value::Array(a)) = parse_json(r[0]) else {
+            return Ok(None);
+        };
+        let Ok(k) = r[1].trim().parse::<i64>() else {
+            return Ok(None);
+        };
+        let n = i64::try_from(a.len()).unwrap_or(i64::MAX);
+        let at = if k >= 0 { k } else { n.saturating_add(k) };
+        Ok(usize::try_from(at)
+            .ok()
+            .and_then(|i| a.get(i))
+            .map(Value::to_string))
+    })?;
+    Ok(text_array(out))
+}
+
+fn json_array_contains(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        let Some(Value::Array(a)) = parse_json(r[0]) else {
+            return Ok(None);
+        };
+        Ok(Some(a.iter().any(|v| match v {
+            Value::String(s) => s == r[1],
+            Value::Number(_) | Value::Bool(_) => {
+                // A number or boolean matches the text it prints as.
+                let text = v.to_string();
+                text == r[1]
+            }
+            _ => false,
+        })))
+    })?;
+    Ok(Arc::new(BooleanArray::from(out)))
+}
+
+fn json_size(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        let Some(doc) = parse_json(r[0]) else {
+            return Ok(None);
+        };
+        Ok(json_path(&doc, r[1])?.map(|v| match v {
+            Value::Array(a) => i64::try_from(a.len()).unwrap_or(i64::MAX),
+            Value::Object(o) => i64::try_from(o.len()).unwrap_or(i64::MAX),
+            _ => 0,
+        }))
+    })?;
+    Ok(Arc::new(Int64Array::from(out)))
+}
+
+fn is_json_scalar(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        let v = parse_json(r[0])
+            .ok_or_else(|| exec_err(format!("Cannot convert value to JSON: '{}'", r[0])))?;
+        Ok(Some(!matches!(v, Value::Array(_) | Value::Object(_))))
+    })?;
+    Ok(Arc::new(BooleanArray::from(out)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replacements_use_trinos_syntax() {
+        assert_eq!(replacement(r"$1-\$"), "${1}-$$");
+        assert_eq!(replacement("$1a"), "${1}a");
+    }
+}
