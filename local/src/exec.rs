@@ -79,10 +79,14 @@ pub async fn execute(
                 })
                 .collect::<datafusion::error::Result<Vec<Option<String>>>>()
                 .map_err(|e| e.strip_backtrace())?;
-            bytes = row
-                .iter()
-                .flatten()
-                .fold(bytes, |sum, v| sum.saturating_add(v.len()));
+            // What the row holds in memory: its cells (NULL ones too) and their text.
+            let row_bytes =
+                row.iter()
+                    .fold(std::mem::size_of::<Vec<Option<String>>>(), |sum, v| {
+                        sum.saturating_add(std::mem::size_of::<Option<String>>())
+                            .saturating_add(v.as_ref().map_or(0, String::len))
+                    });
+            bytes = bytes.saturating_add(row_bytes);
             if bytes > max_bytes {
                 return Err(format!(
                     "Query result exceeds the limit of {max_bytes} bytes: narrow the query (fewer or shorter columns, its window, a filter, or a LIMIT)."

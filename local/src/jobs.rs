@@ -82,7 +82,7 @@ pub struct ResultSet {
     /// Each column's type in Athena's terms (`varchar`, `bigint`, `boolean`, ...).
     pub types: Vec<String>,
     pub rows: Vec<Vec<Option<String>>>,
-    /// The rows' text in bytes (what the result holds in memory, near enough).
+    /// What the rows hold in memory, in bytes: cells and their text.
     pub bytes: usize,
 }
 

@@ -13,6 +13,7 @@ pub mod lake;
 pub mod load;
 pub mod lookup;
 pub mod page_token;
+pub mod percent;
 pub mod request;
 pub mod server;
 pub mod sns;

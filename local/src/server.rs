@@ -106,7 +106,7 @@ async fn aws(State(st): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
             Err(e) => json_error(&e),
         }
     } else {
-        let form: crate::sns::Form = url::form_urlencoded::parse(&body).into_owned().collect();
+        let form = crate::sns::parse_form(&body);
         match st.sns.handle(&form, st.clock.now_ms()) {
             Ok(xml) => (StatusCode::OK, [("content-type", "text/xml")], xml).into_response(),
             Err(e) => sns_error(&e),

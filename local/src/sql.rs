@@ -11,7 +11,7 @@ use datafusion::sql::sqlparser::ast::{
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
-use datafusion::sql::sqlparser::tokenizer::Span;
+use datafusion::sql::sqlparser::tokenizer::{Span, Token, Tokenizer, Word};
 
 /// A statement ready for DataFusion, with what the service needs to know about it.
 #[derive(Debug, Clone)]
@@ -169,57 +169,84 @@ fn find_byte(bytes: &[u8], from: usize, b: u8) -> usize {
 
 /// Parses a Lake statement (after [`quote_store_ids`]) and derives names and scan bounds.
 pub fn prepare(sql: &str) -> Result<Prepared, PrepareError> {
-    let mut stmts = Parser::parse_sql(&GenericDialect {}, sql)
-        .map_err(|e| PrepareError::Syntax(e.to_string()))?;
-    if stmts.len() != 1 {
-        return Err(PrepareError::NotSelect);
-    }
-    let Some(Statement::Query(query)) = stmts.pop() else {
-        return Err(PrepareError::NotSelect);
-    };
+    let query = parse_query(sql)?;
+    // Lake's output names come from the statement as written.
     let names = names_of(&query.body);
-    let single_table = single_table(sql, &query);
-    let mut stmt = Statement::Query(query);
+    let folded = fold_quoted_names(sql);
+    let mut stmt = Statement::Query(match &folded {
+        Some(text) => parse_query(text)?,
+        None => query,
+    });
     // Only a statement that needs a rewrite is re-rendered: the rest run as written.
-    let rewritten = quoted_names(&mut stmt)
-        | field_access(&mut stmt)
-        | substrings(&mut stmt)
-        | dedupe_outputs(&mut stmt);
+    let rewritten = field_access(&mut stmt) | substrings(&mut stmt) | dedupe_outputs(&mut stmt);
+    let text = if rewritten {
+        stmt.to_string()
+    } else {
+        folded.unwrap_or_else(|| sql.to_string())
+    };
+    // The scan bounds and statistics filters are read from the text that runs, so they mean
+    // what the query means (a rendered text parses again: it is sqlparser's own output).
+    let single_table = if text == sql {
+        match &stmt {
+            Statement::Query(q) => single_table(&text, q),
+            _ => None,
+        }
+    } else {
+        parse_query(&text)
+            .ok()
+            .and_then(|q| single_table(&text, &q))
+    };
     Ok(Prepared {
-        sql: if rewritten {
-            stmt.to_string()
-        } else {
-            sql.to_string()
-        },
+        sql: text,
         names,
         single_table,
     })
 }
 
-/// Trino folds quoted column names to lower case as it does bare ones (`"eventName"` is
-/// `eventname`); DataFusion keeps a quoted name's case, and the schema's names are lower-case.
-fn quoted_names(stmt: &mut Statement) -> bool {
-    let mut changed = false;
-    let mut fold = |id: &mut Ident| {
-        if id.quote_style == Some('"') && id.value.chars().any(|c| c.is_ascii_uppercase()) {
-            id.value = id.value.to_ascii_lowercase();
-            changed = true;
-        }
+/// The one SELECT (or set operation) `sql` holds.
+fn parse_query(sql: &str) -> Result<Box<Query>, PrepareError> {
+    let mut stmts = Parser::parse_sql(&GenericDialect {}, sql)
+        .map_err(|e| PrepareError::Syntax(e.to_string()))?;
+    if stmts.len() != 1 {
+        return Err(PrepareError::NotSelect);
+    }
+    match stmts.pop() {
+        Some(Statement::Query(query)) => Ok(query),
+        _ => Err(PrepareError::NotSelect),
+    }
+}
+
+/// Trino folds quoted names to lower case as it does bare ones (`"eventName"` is `eventname`,
+/// an alias `"Total"` is `total` wherever it is used); DataFusion keeps a quoted name's case,
+/// and the schema's names are lower-case. Every double-quoted name but a store id (which has
+/// hyphens, and is kept as written) is folded, at the token level so that aliases, qualifiers
+/// and columns agree. `None` when there is nothing to fold.
+fn fold_quoted_names(sql: &str) -> Option<String> {
+    let tokens = Tokenizer::new(&GenericDialect {}, sql).tokenize().ok()?;
+    let foldable = |w: &Word| {
+        w.quote_style == Some('"')
+            && !w.value.contains('-')
+            && !w.value.contains('"')
+            && w.value.chars().any(|c| c.is_ascii_uppercase())
     };
-    let _ = visit_expressions_mut(stmt, |e| {
-        match e {
-            Expr::Identifier(id) => fold(id),
-            // A qualifier may be a store id (hyphenated, and kept as written); columns and
-            // their fields never hold a hyphen.
-            Expr::CompoundIdentifier(parts) => parts
-                .iter_mut()
-                .filter(|p| !p.value.contains('-'))
-                .for_each(&mut fold),
-            _ => {}
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    changed
+    if !tokens
+        .iter()
+        .any(|t| matches!(t, Token::Word(w) if foldable(w)))
+    {
+        return None;
+    }
+    Some(
+        tokens
+            .into_iter()
+            .map(|t| match t {
+                Token::Word(mut w) if foldable(&w) => {
+                    w.value = w.value.to_ascii_lowercase();
+                    Token::Word(w).to_string()
+                }
+                other => other.to_string(),
+            })
+            .collect(),
+    )
 }
 
 /// `substr(s, start[, length])` and `SUBSTRING(s FROM start FOR length)` with Trino's meaning (a
@@ -235,9 +262,13 @@ fn substrings(stmt: &mut Statement) -> bool {
             ..
         } = e
         {
-            let mut call = format!("{}({expr}", crate::udf::SUBSTR);
-            for arg in [substring_from, substring_for].into_iter().flatten() {
-                call.push_str(&format!(", {arg}"));
+            // `SUBSTRING(s FOR n)` starts at the first character.
+            let from = substring_from
+                .as_ref()
+                .map_or_else(|| "1".to_string(), ToString::to_string);
+            let mut call = format!("{}({expr}, {from}", crate::udf::SUBSTR);
+            if let Some(n) = substring_for {
+                call.push_str(&format!(", {n}"));
             }
             call.push(')');
             // The pieces print as SQL that parses again; should one not, the call is left as is.

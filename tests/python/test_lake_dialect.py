@@ -145,6 +145,13 @@ DATE_PARTS = [  # (Trino, DuckDB)
      "strftime(t, '%Y-%m-%d %H:%M:%S.%g')"),
     ("from_unixtime(to_unixtime(eventTime))", "strftime(t, '%Y-%m-%d %H:%M:%S.%g')"),
     ("from_iso8601_date(to_iso8601(date(eventTime)))", "CAST(t AS DATE)"),
+    # Whole months and years between, a partial one not counted (DuckDB's date_sub).
+    ("date_diff('month', timestamp '2000-01-31 12:00:00', eventTime)",
+     "date_sub('month', TIMESTAMP '2000-01-31 12:00:00', t)"),
+    ("date_diff('year', eventTime, timestamp '2050-02-28 00:00:00')",
+     "date_sub('year', t, TIMESTAMP '2050-02-28 00:00:00')"),
+    ("date_diff('day', timestamp '2020-02-29 23:00:00', eventTime)",
+     "date_sub('day', TIMESTAMP '2020-02-29 23:00:00', t)"),
 ]
 
 
@@ -264,6 +271,20 @@ def test_json_arrays_structs_and_aggregates_agree_with_python(lake, records):
                        str(sum(1 for r in records if r.get("errorCode")))]
 
 
+def test_quoted_names_fold_like_bare_ones(lake, records):
+    names, rows = lake('SELECT "eventName", count(*) AS "Total" FROM {eds} GROUP BY "eventName" '
+                       'ORDER BY "Total" DESC, "eventName" LIMIT 3')
+    counts = {}
+    for r in records:
+        counts[r["eventName"]] = counts.get(r["eventName"], 0) + 1
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    assert names == ["eventName", "Total"]
+    assert [(n, int(c)) for n, c in rows] == top
+    _, rows = lake('SELECT "T".eventID, SUBSTRING("T".eventSource FOR 3) FROM {eds} AS "T"')
+    by = {r["eventID"]: r["eventSource"][:3] for r in records}
+    assert {k: v for k, v in rows} == by
+
+
 def test_repeated_output_names_are_allowed(lake, records):
     names, rows = lake("SELECT eventName, eventName, count(*), count(*) FROM {eds} "
                        "GROUP BY eventName ORDER BY eventName LIMIT 3")
@@ -283,3 +304,24 @@ def test_bad_calls_are_clear_errors(lake):
         "SELECT date_format(eventTime, '%U') FROM {eds}")
     assert "Unexpected parameters" in lake.fails("SELECT year(eventTime, 1) FROM {eds}")
     assert "out of range" in lake.fails("SELECT from_unixtime(1e300) FROM {eds}")
+    assert "indices start at 1" in lake.fails("SELECT element_at(resources, 0) FROM {eds}")
+    # A computed pattern is not bounded by the statement's length: its runs are.
+    assert "longer than" in lake.fails(
+        "SELECT format_datetime(eventTime, lpad('', 70000, 'y')) FROM {eds}")
+    # An hour without AM/PM is not a time: an error, never a silent midnight.
+    assert "Invalid format" in lake.fails(
+        "SELECT date_parse('2024-01-02 03:04:05', '%Y-%m-%d %h:%i:%s') FROM {eds}")
+    assert "Illegal group reference" in lake.fails(
+        "SELECT regexp_replace(eventName, '(a)', '$2') FROM {eds}")
+
+
+def test_edge_cases_match_trino(lake):
+    _, rows = lake(
+        "SELECT to_iso8601(parse_datetime('2024-01-02 10:00:00 +0200', 'yyyy-MM-dd HH:mm:ss Z')), "
+        "regexp_replace('ab', '(a)', '$10'), cardinality(regexp_extract_all('b', '(x)?b', 1)), "
+        "element_at(regexp_extract_all('b', '(x)?b', 1), 1) IS NULL, "
+        "url_extract_port('https://x.com:443/'), url_extract_path('https://x.com'), "
+        "url_extract_query('https://x.com/p'), url_decode('a%26b+c'), "
+        "to_iso8601(from_unixtime(-0.0005)) FROM {eds} LIMIT 1")
+    assert rows[0] == ["2024-01-02T08:00:00.000", "a0b", "1", "true", "443", "", "", "a&b c",
+                       "1970-01-01T00:00:00.000"]

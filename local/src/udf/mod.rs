@@ -241,6 +241,9 @@ fn element_at(container: &ArrayRef, key: &ArrayRef) -> Result<ArrayRef> {
                 }
                 let (start, end) = (i64::from(offsets[i]), i64::from(offsets[i + 1]));
                 let k = idx.value(i);
+                if k == 0 {
+                    return Err(exec_err("SQL array indices start at 1"));
+                }
                 // Trino: 1-based, negative counts from the end, beyond either end is NULL.
                 let pos = if k > 0 {
                     start.checked_add(k - 1)
@@ -383,16 +386,20 @@ fn date_diff(unit: &str, a: i64, b: i64) -> Result<i64> {
     let (da, db) = (to_dt(a)?, to_dt(b)?);
     let mut m = (i64::from(db.year()) - i64::from(da.year())) * 12 + i64::from(db.month())
         - i64::from(da.month());
-    // A partial month does not count, in either direction.
-    let a_rest = da
-        .with_year(db.year())
-        .and_then(|d| d.with_month(db.month()));
-    if let Some(ar) = a_rest {
-        if m > 0 && ar > db {
-            m -= 1;
-        } else if m < 0 && ar < db {
-            m += 1;
+    // A partial month does not count, in either direction: `a` moved by `m` months (to the
+    // month's end when the day does not exist, as Joda does) must not pass `b`.
+    let shifted = |m: i64| -> Option<DateTime<Utc>> {
+        let n = Months::new(u32::try_from(m.unsigned_abs()).ok()?);
+        if m >= 0 {
+            da.checked_add_months(n)
+        } else {
+            da.checked_sub_months(n)
         }
+    };
+    if m > 0 && shifted(m).is_some_and(|t| t > db) {
+        m -= 1;
+    } else if m < 0 && shifted(m).is_some_and(|t| t < db) {
+        m += 1;
     }
     Ok(m / months)
 }

@@ -123,12 +123,21 @@ fn text_array(v: Vec<Option<String>>) -> ArrayRef {
 }
 
 fn list_array(v: Vec<Option<Vec<String>>>) -> ArrayRef {
+    nullable_list_array(
+        v.into_iter()
+            .map(|row| row.map(|items| items.into_iter().map(Some).collect()))
+            .collect(),
+    )
+}
+
+/// Arrays whose items may be NULL.
+fn nullable_list_array(v: Vec<Option<Vec<Option<String>>>>) -> ArrayRef {
     let mut b = ListBuilder::new(StringBuilder::new());
     for row in v {
         match row {
             Some(items) => {
                 for i in items {
-                    b.values().append_value(i);
+                    b.values().append_option(i);
                 }
                 b.append(true);
             }
@@ -216,17 +225,21 @@ fn regexp_extract_all(args: &[ArrayRef]) -> Result<ArrayRef> {
         let g = group(r)?;
         let re = p.get(r[1])?;
         check_group(re, g)?;
+        // A group that took no part in a match is a NULL item, as in Trino.
         Ok(Some(
             re.captures_iter(r[0])
-                .map(|c| c.get(g).map_or(String::new(), |m| m.as_str().to_string()))
+                .map(|c| c.get(g).map(|m| m.as_str().to_string()))
                 .collect(),
         ))
     })?;
-    Ok(list_array(out))
+    Ok(nullable_list_array(out))
 }
 
-/// Trino's replacement text (`$1`, `${name}`, `\$` for a dollar) as the regex crate's.
-fn replacement(r: &str) -> String {
+/// Trino's replacement text as the regex crate's: `$g` names the longest group number that
+/// exists (`$10` with one group is group 1 then `0`), `${name}` a named group, `\$` a dollar,
+/// `\\` a backslash; anything else after `$` or a lone trailing `\` is an error, as in Trino.
+fn replacement(r: &str, groups: usize) -> Result<String> {
+    let bad = || exec_err(format!("Illegal group reference in replacement '{r}'"));
     let mut out = String::with_capacity(r.len());
     let mut chars = r.chars().peekable();
     while let Some(c) = chars.next() {
@@ -234,28 +247,52 @@ fn replacement(r: &str) -> String {
             '\\' => match chars.next() {
                 Some('$') => out.push_str("$$"),
                 Some(other) => out.push(other),
-                None => out.push('\\'),
+                None => return Err(bad()),
             },
-            '$' if chars.peek().is_some_and(char::is_ascii_digit) => {
-                // `$12` is group 12 in both; braces keep a following letter out of the name.
-                let mut n = String::new();
-                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
-                    n.push(d);
-                    chars.next();
+            '$' => match chars.peek().copied() {
+                Some(d) if d.is_ascii_digit() => {
+                    let mut n = 0usize;
+                    let mut any = false;
+                    while let Some(v) = chars.peek().and_then(|c| c.to_digit(10)) {
+                        let next = n.checked_mul(10).and_then(|x| x.checked_add(v as usize));
+                        match next {
+                            Some(x) if x < groups => {
+                                n = x;
+                                any = true;
+                                chars.next();
+                            }
+                            _ => break,
+                        }
+                    }
+                    if !any {
+                        return Err(bad());
+                    }
+                    out.push_str(&format!("${{{n}}}"));
                 }
-                out.push_str(&format!("${{{n}}}"));
-            }
+                Some('{') => {
+                    chars.next();
+                    let name: String = chars.by_ref().take_while(|c| *c != '}').collect();
+                    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+                        return Err(bad());
+                    }
+                    out.push_str(&format!("${{{name}}}"));
+                }
+                _ => return Err(bad()),
+            },
             other => out.push(other),
         }
     }
-    out
+    Ok(out)
 }
 
 fn regexp_replace(args: &[ArrayRef]) -> Result<ArrayRef> {
     let mut p = Patterns::default();
     let out = per_row(args, |r| {
         let re = p.get(r[1])?;
-        let with = r.get(2).map_or(String::new(), |w| replacement(w));
+        let with = match r.get(2) {
+            Some(w) => replacement(w, re.captures_len())?,
+            None => String::new(),
+        };
         Ok(Some(re.replace_all(r[0], with.as_str()).into_owned()))
     })?;
     Ok(text_array(out))
@@ -444,17 +481,74 @@ const PROTOCOL: u8 = 2;
 const QUERY: u8 = 3;
 const FRAGMENT: u8 = 4;
 
+/// A URL's parts as written (RFC 3986, appendix B), as `java.net.URI` gives them to Trino:
+/// the port only when written, the path empty when there is none, nothing lower-cased.
+struct UrlParts<'a> {
+    scheme: Option<&'a str>,
+    authority: Option<&'a str>,
+    path: &'a str,
+    query: Option<&'a str>,
+    fragment: Option<&'a str>,
+}
+
+impl<'a> UrlParts<'a> {
+    fn split(s: &'a str) -> Self {
+        let (rest, fragment) = match s.split_once('#') {
+            Some((r, f)) => (r, Some(f)),
+            None => (s, None),
+        };
+        let (rest, query) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (rest, None),
+        };
+        let scheme_end = rest
+            .find(':')
+            .filter(|&i| i > 0 && !rest[..i].contains('/'));
+        let (scheme, rest) = match scheme_end {
+            Some(i) => (Some(&rest[..i]), &rest[i + 1..]),
+            None => (None, rest),
+        };
+        let (authority, path) = match rest.strip_prefix("//") {
+            Some(r) => {
+                let end = r.find('/').unwrap_or(r.len());
+                (Some(&r[..end]), &r[end..])
+            }
+            None => (None, rest),
+        };
+        Self {
+            scheme,
+            authority,
+            path,
+            query,
+            fragment,
+        }
+    }
+
+    /// The host and the port as written, without user information.
+    fn host_port(&self) -> Option<(&'a str, Option<&'a str>)> {
+        let a = self.authority?;
+        let a = a.rsplit_once('@').map_or(a, |(_, h)| h);
+        // An IPv6 literal keeps its colons inside brackets.
+        let port_at = a.rfind(':').filter(|&i| !a[i..].contains(']'));
+        Some(match port_at {
+            Some(i) => (&a[..i], Some(&a[i + 1..])),
+            None => (a, None),
+        })
+    }
+}
+
 fn url_part<const P: u8>(args: &[ArrayRef]) -> Result<ArrayRef> {
     let out = per_row(args, |r| {
-        let Ok(u) = url::Url::parse(r[0]) else {
-            return Ok(None);
-        };
+        let u = UrlParts::split(r[0]);
         Ok(match P {
-            HOST => u.host_str().map(str::to_string),
-            PATH => Some(u.path().to_string()),
-            PROTOCOL => Some(u.scheme().to_string()),
-            QUERY => u.query().map(str::to_string),
-            _ => u.fragment().map(str::to_string),
+            HOST => u
+                .host_port()
+                .map(|(h, _)| h.to_string())
+                .filter(|h| !h.is_empty()),
+            PATH => Some(u.path.to_string()),
+            PROTOCOL => u.scheme.map(str::to_string),
+            QUERY => Some(u.query.unwrap_or_default().to_string()),
+            _ => Some(u.fragment.unwrap_or_default().to_string()),
         })
     })?;
     Ok(text_array(out))
@@ -462,9 +556,10 @@ fn url_part<const P: u8>(args: &[ArrayRef]) -> Result<ArrayRef> {
 
 fn url_port(args: &[ArrayRef]) -> Result<ArrayRef> {
     let out = per_row(args, |r| {
-        Ok(url::Url::parse(r[0])
-            .ok()
-            .and_then(|u| u.port())
+        Ok(UrlParts::split(r[0])
+            .host_port()
+            .and_then(|(_, p)| p)
+            .and_then(|p| p.parse::<u16>().ok())
             .map(i64::from))
     })?;
     Ok(Arc::new(Int64Array::from(out)))
@@ -472,11 +567,10 @@ fn url_port(args: &[ArrayRef]) -> Result<ArrayRef> {
 
 fn url_parameter(args: &[ArrayRef]) -> Result<ArrayRef> {
     let out = per_row(args, |r| {
-        Ok(url::Url::parse(r[0]).ok().and_then(|u| {
-            u.query_pairs()
-                .find(|(k, _)| k == r[1])
-                .map(|(_, v)| v.into_owned())
-        }))
+        let query = UrlParts::split(r[0]).query.unwrap_or_default();
+        Ok(url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == r[1])
+            .map(|(_, v)| v.into_owned()))
     })?;
     Ok(text_array(out))
 }
@@ -490,14 +584,12 @@ fn url_encode(args: &[ArrayRef]) -> Result<ArrayRef> {
     Ok(text_array(out))
 }
 
+/// `+` is a space and `%XX` a byte; a `%` without two hex digits is an error, as in Trino.
 fn url_decode(args: &[ArrayRef]) -> Result<ArrayRef> {
     let out = per_row(args, |r| {
-        Ok(Some(
-            url::form_urlencoded::parse(format!("x={}", r[0]).as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default(),
-        ))
+        crate::percent::decode_strict(r[0])
+            .map(Some)
+            .map_err(exec_err)
     })?;
     Ok(text_array(out))
 }
@@ -590,7 +682,12 @@ mod tests {
 
     #[test]
     fn replacements_use_trinos_syntax() {
-        assert_eq!(replacement(r"$1-\$"), "${1}-$$");
-        assert_eq!(replacement("$1a"), "${1}a");
+        assert_eq!(replacement(r"$1-\$", 2).unwrap(), "${1}-$$");
+        assert_eq!(replacement("$1a", 2).unwrap(), "${1}a");
+        // One group: `$10` is group 1, then a zero.
+        assert_eq!(replacement("$10", 2).unwrap(), "${1}0");
+        assert!(replacement("$2", 2).is_err());
+        assert!(replacement("$x", 2).is_err());
+        assert!(replacement("a\\", 2).is_err());
     }
 }

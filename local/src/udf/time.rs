@@ -355,11 +355,13 @@ fn from_unixtime(args: &[ArrayRef]) -> Result<ArrayRef> {
         out.push(match v {
             None => None,
             Some(s) => {
-                let ms = (s * 1000.0).round();
+                // Halves round up, as Java's Math.round does in Trino.
+                let ms = (s * 1000.0 + 0.5).floor();
                 // Within what a timestamp can hold, or an error (never a wrapped number).
                 #[allow(clippy::cast_possible_truncation)]
-                let ms = (ms.is_finite() && ms.abs() < 8.64e15)
+                let ms = (ms.is_finite() && ms.abs() < 8.0e15)
                     .then_some(ms as i64)
+                    .filter(|ms| DateTime::from_timestamp_millis(*ms).is_some())
                     .ok_or_else(|| exec_err(format!("from_unixtime: {s} is out of range")))?;
                 Some(ms)
             }
@@ -509,21 +511,32 @@ fn mysql_to_chrono(pattern: &str) -> Result<String> {
     Ok(out)
 }
 
-/// Parses `s` with a chrono pattern: a date and time, or a date alone (midnight).
+/// Parses `s` with a chrono pattern: a zoned time (converted to UTC), a date and time, or, when
+/// the pattern names no time of day, a date alone (midnight). A pattern whose time fields do
+/// not make a time (an hour without AM/PM, say) is an error, never a silent midnight.
 fn parse_chrono(s: &str, pattern: &str) -> Result<i64> {
     // `%.f` in a pattern converted from `%f` wants its own dot: the MySQL one is literal.
     let pattern = pattern.replace(".%.f", "%.f");
-    if let Ok(t) = NaiveDateTime::parse_from_str(s, &pattern) {
-        return Ok(t.and_utc().timestamp_millis());
-    }
     if let Ok(t) = DateTime::parse_from_str(s, &pattern) {
         return Ok(t.timestamp_millis());
     }
-    NaiveDate::parse_from_str(s, &pattern)
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp_millis())
-        .ok_or_else(|| exec_err(format!("Invalid format: \"{s}\"")))
+    if let Ok(t) = NaiveDateTime::parse_from_str(s, &pattern) {
+        return Ok(t.and_utc().timestamp_millis());
+    }
+    let has_time = ["%H", "%I", "%M", "%S", "%p", "%f", "%z"]
+        .iter()
+        .any(|spec| pattern.contains(spec));
+    if !has_time {
+        if let Some(t) = NaiveDate::parse_from_str(s, &pattern)
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+        {
+            return Ok(t.and_utc().timestamp_millis());
+        }
+    }
+    Err(exec_err(format!(
+        "Invalid format: \"{s}\" for pattern '{pattern}'"
+    )))
 }
 
 /// A Joda pattern's runs: a letter repeated `n` times, or literal text.
@@ -575,6 +588,9 @@ fn joda_unsupported(c: char, pattern: &str) -> datafusion::error::DataFusionErro
     exec_err(format!("Illegal pattern component: {c} in '{pattern}'"))
 }
 
+/// The longest run of one letter a Joda pattern may have (`yyyy` is 4).
+const MAX_JODA_WIDTH: usize = 32;
+
 /// Formats `t` with a Joda pattern as Trino's `format_datetime` does.
 pub fn joda_format(t: &DateTime<Utc>, pattern: &str) -> Result<String> {
     let mut out = String::new();
@@ -586,6 +602,12 @@ pub fn joda_format(t: &DateTime<Utc>, pattern: &str) -> Result<String> {
             }
             Joda::Letter(c, n) => (c, n),
         };
+        // A run's length is a field width: a user-supplied pattern cannot ask for megabytes.
+        if n > MAX_JODA_WIDTH {
+            return Err(exec_err(format!(
+                "Pattern component {c} is longer than {MAX_JODA_WIDTH} letters in '{pattern}'"
+            )));
+        }
         let num = |v: i64| format!("{v:0n$}");
         let piece = match c {
             'y' | 'Y' if n == 2 => format!("{:02}", t.year().rem_euclid(100)),
@@ -652,7 +674,8 @@ fn joda_to_chrono(pattern: &str) -> Result<String> {
                 ('h', _) => "%I",
                 ('m', _) => "%M",
                 ('s', _) => "%S",
-                ('S', _) => "%3f",
+                ('S', 3) => "%3f",
+                ('S', _) => "%f",
                 ('Z', _) => "%z",
                 (other, _) => return Err(joda_unsupported(other, pattern)),
             }),

@@ -4,12 +4,14 @@
 use async_trait::async_trait;
 use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
 use aws_sdk_sns::Client;
+use tokio_util::task::AbortOnDropHandle;
 
 use super::{batches, AlertSink, Format, Notification, Published};
 use crate::aws::map_sdk_error;
 use crate::error::{Error, Result};
 
 /// Publishes to one SNS topic.
+#[derive(Clone)]
 pub struct SnsAlerts {
     client: Client,
     topic_arn: String,
@@ -114,15 +116,20 @@ impl SnsAlerts {
 }
 
 impl SnsAlerts {
-    /// One batch starting at notification `at`: its position, its sent flags and its outcome.
-    async fn publish_at(
+    /// One batch starting at notification `at`, on a task of its own: building, signing and
+    /// sending a 256 KiB request is CPU work, which thus runs on another core than the caller's
+    /// (reading and packing the next alerts). The task is aborted if the caller goes away.
+    fn spawn_at(
         &self,
         at: usize,
         batch: &[Notification],
-    ) -> (usize, Vec<bool>, Result<()>) {
-        let mut flags = vec![false; batch.len()];
-        let out = self.publish_batch(batch, &mut flags).await;
-        (at, flags, out)
+    ) -> AbortOnDropHandle<(usize, Vec<bool>, Result<()>)> {
+        let (me, batch) = (self.clone(), batch.to_vec());
+        AbortOnDropHandle::new(tokio::spawn(async move {
+            let mut flags = vec![false; batch.len()];
+            let out = me.publish_batch(&batch, &mut flags).await;
+            (at, flags, out)
+        }))
     }
 }
 
@@ -146,17 +153,29 @@ impl AlertSink for SnsAlerts {
         };
         let mut sent = vec![false; notifications.len()];
         let mut error = None;
-        // Made before the first await: a mapping closure kept across it fails the compiler's
-        // Send check of this future (a known rustc limitation with higher-ranked closures).
-        let mut requests = Vec::new();
+        let mut spans = Vec::new();
         let mut start = 0;
         for batch in batches(notifications) {
-            requests.push(self.publish_at(start, batch));
+            spans.push((start, batch.len()));
             start += batch.len();
         }
         // `buffered` keeps the order, so the first error reported is the first batch's; on a
-        // FIFO topic nothing after a failed batch is sent.
-        let mut results = futures_util::stream::iter(requests).buffered(in_flight);
+        // FIFO topic nothing after a failed batch is sent. A batch's task starts when the
+        // stream takes it, so at most `in_flight` run at once.
+        let mut results = futures_util::stream::iter(spans)
+            .map(|(at, len)| {
+                // Positions, not slices, go through the stream: a closure over borrowed
+                // items fails the compiler's Send check of this future.
+                let batch = notifications.get(at..at + len).unwrap_or_default();
+                let task = self.spawn_at(at, batch);
+                async move {
+                    task.await.unwrap_or_else(|e| {
+                        let why = Error::Publish(format!("publishing task ended: {e}"));
+                        (at, vec![false; len], Err(why))
+                    })
+                }
+            })
+            .buffered(in_flight);
         while let Some((at, flags, out)) = results.next().await {
             for (i, f) in flags.into_iter().enumerate() {
                 if let Some(s) = sent.get_mut(at + i) {
