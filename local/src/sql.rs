@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    visit_expressions_mut, AccessExpr, BinaryOperator, Expr, Ident, Query, SelectItem, SetExpr,
-    Spanned, Statement, Subscript, TableFactor, Value as SqlValue, Visit, Visitor,
+    visit_expressions_mut, AccessExpr, BinaryOperator, Expr, FunctionArg, FunctionArgExpr,
+    FunctionArguments, Ident, Query, SelectItem, SetExpr, Spanned, Statement, Subscript,
+    TableFactor, Value as SqlValue, Visit, Visitor,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -178,7 +179,10 @@ pub fn prepare(sql: &str) -> Result<Prepared, PrepareError> {
         None => query,
     });
     // Only a statement that needs a rewrite is re-rendered: the rest run as written.
-    let rewritten = field_access(&mut stmt) | substrings(&mut stmt) | dedupe_outputs(&mut stmt);
+    let rewritten = field_access(&mut stmt)
+        | substrings(&mut stmt)
+        | conditionals(&mut stmt)
+        | dedupe_outputs(&mut stmt);
     let text = if rewritten {
         stmt.to_string()
     } else {
@@ -271,14 +275,66 @@ fn substrings(stmt: &mut Statement) -> bool {
                 call.push_str(&format!(", {n}"));
             }
             call.push(')');
-            // The pieces print as SQL that parses again; should one not, the call is left as is.
-            if let Ok(parsed) = Parser::new(&GenericDialect {})
-                .try_with_sql(&call)
-                .and_then(|mut p| p.parse_expr())
-            {
-                *e = parsed;
-                changed = true;
+            changed |= replace_with(e, &call);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    changed
+}
+
+/// Replaces `e` with the expression `text` (built from `e`'s own parts, which print as SQL that
+/// parses again); should it not parse, `e` is left as it is and DataFusion reports it.
+fn replace_with(e: &mut Expr, text: &str) -> bool {
+    match Parser::new(&GenericDialect {})
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+    {
+        Ok(parsed) => {
+            *e = parsed;
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// The unnamed arguments of a call of `name` (any case), if `e` is one.
+fn call_args<'a>(e: &'a Expr, name: &str) -> Option<Vec<&'a Expr>> {
+    let Expr::Function(f) = e else {
+        return None;
+    };
+    if !f.name.to_string().eq_ignore_ascii_case(name) {
+        return None;
+    }
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    list.args
+        .iter()
+        .map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => Some(x),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Trino's `if(condition, then[, else])` and `mod(n, m)`, which DataFusion lacks: a CASE and a
+/// remainder (both keep the sign of the dividend).
+fn conditionals(stmt: &mut Statement) -> bool {
+    let mut changed = false;
+    let _ = visit_expressions_mut(stmt, |e| {
+        let text = if let Some(args) = call_args(e, "if") {
+            match args.as_slice() {
+                [c, t] => Some(format!("CASE WHEN {c} THEN {t} END")),
+                [c, t, f] => Some(format!("CASE WHEN {c} THEN {t} ELSE {f} END")),
+                _ => None,
             }
+        } else if let Some([n, m]) = call_args(e, "mod").as_deref() {
+            Some(format!("(({n}) % ({m}))"))
+        } else {
+            None
+        };
+        if let Some(text) = text {
+            changed |= replace_with(e, &text);
         }
         ControlFlow::<()>::Continue(())
     });

@@ -285,6 +285,19 @@ def test_quoted_names_fold_like_bare_ones(lake, records):
     assert {k: v for k, v in rows} == by
 
 
+def test_if_and_mod_agree_with_python(lake, records):
+    import math
+    _, rows = lake("SELECT eventID, if(errorCode IS NULL, 'ok', errorCode), if(readOnly, 'read'), "
+                   "mod(length(eventName), 3), mod(-length(eventName), 4) FROM {eds}")
+    got = by_id(rows)
+    for r in records:
+        n = len(r["eventName"])
+        want = ["ok" if r.get("errorCode") is None else r["errorCode"],
+                "read" if r.get("readOnly") is True else "",
+                str(n % 3), str(int(math.fmod(-n, 4)))]
+        assert got[r["eventID"]] == want, r["eventID"]
+
+
 def test_repeated_output_names_are_allowed(lake, records):
     names, rows = lake("SELECT eventName, eventName, count(*), count(*) FROM {eds} "
                        "GROUP BY eventName ORDER BY eventName LIMIT 3")
