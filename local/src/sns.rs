@@ -30,15 +30,20 @@ pub struct Published {
     pub deduplication_id: Option<String>,
 }
 
+/// What SNS counts against its limits: the message and every attribute's name, type and value,
+/// in UTF-8 bytes.
+fn sns_size(message: &str, attrs: &BTreeMap<String, (String, String)>) -> usize {
+    message.len()
+        + attrs
+            .iter()
+            .map(|(k, (t, v))| k.len() + t.len() + v.len())
+            .sum::<usize>()
+}
+
 impl Published {
-    /// What SNS counts against its limits: the message and its attributes, in bytes.
+    /// Its size as SNS counts it.
     fn size(&self) -> usize {
-        self.message.len()
-            + self
-                .attributes
-                .iter()
-                .map(|(k, (t, v))| k.len() + t.len() + v.len())
-                .sum::<usize>()
+        sns_size(&self.message, &self.attributes)
     }
 }
 
@@ -93,15 +98,9 @@ struct Message<'a> {
 }
 
 impl Message<'_> {
-    /// What SNS counts against its size limits: the message and every attribute's name, type
-    /// and value, in UTF-8 bytes.
+    /// Its size as SNS counts it.
     fn size(&self) -> usize {
-        self.message.map_or(0, str::len)
-            + self
-                .attrs
-                .iter()
-                .map(|(k, (t, v))| k.len() + t.len() + v.len())
-                .sum::<usize>()
+        sns_size(self.message.unwrap_or_default(), &self.attrs)
     }
 }
 
@@ -240,11 +239,7 @@ impl Sns {
         if message.is_empty() {
             return Err(invalid("Invalid parameter: Empty message"));
         }
-        let size = message.len()
-            + attrs
-                .iter()
-                .map(|(k, (t, v))| k.len() + t.len() + v.len())
-                .sum::<usize>();
+        let size = sns_size(message, &attrs);
         if size > MAX_MESSAGE_BYTES {
             return Err(invalid("Invalid parameter: Message too long"));
         }

@@ -25,7 +25,7 @@ use crate::clock::Clock;
 use super::func::{
     returns_date, returns_f64, returns_int64, returns_timestamp, returns_utf8, Func,
 };
-use super::{exec_err, millis, strings};
+use super::{exec_err, millis, strings, to_dt};
 
 /// The functions of this module.
 pub fn functions() -> Vec<ScalarUDF> {
@@ -174,10 +174,6 @@ const MINUTE: u8 = 9;
 const SECOND: u8 = 10;
 const MILLISECOND: u8 = 11;
 
-fn utc(ms: i64) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp_millis(ms).ok_or_else(|| exec_err("timestamp out of range"))
-}
-
 /// Field `P` of each timestamp (or date): ISO weeks and weekdays (Monday = 1), as Trino.
 fn field<const P: u8>(args: &[ArrayRef]) -> Result<ArrayRef> {
     let t = millis(&args[0])?;
@@ -186,7 +182,7 @@ fn field<const P: u8>(args: &[ArrayRef]) -> Result<ArrayRef> {
         out.push(match v {
             None => None,
             Some(ms) => {
-                let d = utc(ms)?;
+                let d = to_dt(ms)?;
                 Some(i64::from(match P {
                     YEAR => d.year(),
                     QUARTER => i32::try_from(d.month0() / 3 + 1).unwrap_or(0),
@@ -233,7 +229,7 @@ fn dates(a: &ArrayRef) -> Result<Vec<Option<NaiveDate>>> {
     }
     millis(a)?
         .iter()
-        .map(|v| v.map(|ms| utc(ms).map(|d| d.date_naive())).transpose())
+        .map(|v| v.map(|ms| to_dt(ms).map(|d| d.date_naive())).transpose())
         .collect()
 }
 
@@ -282,7 +278,7 @@ fn to_iso8601(args: &[ArrayRef]) -> Result<ArrayRef> {
                 .iter()
                 .map(|v| {
                     v.map(|ms| {
-                        utc(ms).map(|d| {
+                        to_dt(ms).map(|d| {
                             let mut s = d.format("%Y-%m-%dT%H:%M:%S%.3f").to_string();
                             if zone {
                                 s.push('Z');
@@ -383,7 +379,7 @@ fn with_pattern(
             out.push(None);
             continue;
         }
-        out.push(Some(f(&utc(t.value(i))?, p.value(i))?));
+        out.push(Some(f(&to_dt(t.value(i))?, p.value(i))?));
     }
     Ok(Arc::new(StringArray::from(out)))
 }
