@@ -31,9 +31,12 @@ struct Args {
     #[arg(long, default_value = "bench-results.json")]
     out: PathBuf,
     /// Run only these parts (comma-separated): rules, local, functions (P1-P3), pruning,
-    /// sweep, transitions. All by default.
+    /// sweep, scale, transitions. All by default.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Events for the scale part (default 1,000,000; 20,000 with --quick).
+    #[arg(long)]
+    scale_events: Option<usize>,
 }
 
 impl Args {
@@ -41,6 +44,8 @@ impl Args {
         self.only.is_empty() || self.only.iter().any(|o| o == part)
     }
 }
+
+mod scale;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -661,6 +666,46 @@ async fn main() -> anyhow::Result<()> {
         ));
     }
     sample.shutdown().await;
+
+    // The local engine at scale: trailwatch run over gzipped trail logs, beside DuckDB.
+    if args.runs("scale") {
+        let n = args
+            .scale_events
+            .unwrap_or(if q { 20_000 } else { 1_000_000 });
+        let work = std::env::temp_dir().join("trailwatch-bench");
+        let v = scale::run(&base, n, &args.bins, &args.python, &work)?;
+        let num = |k: &str| v[k].as_f64().unwrap_or(0.0);
+        let agree = if v["counts_agree"] == json!(true) {
+            "findings agree"
+        } else {
+            "FINDINGS DIFFER"
+        };
+        table.push((
+            format!(
+                "Scale: {n} events, first run of 14 checks from .json.gz, s (DuckDB: one pass)"
+            ),
+            format!("{:.1}", num("first_run_s")),
+            format!("{:.1} DuckDB, {agree}", num("duckdb_s")),
+            ratio(num("first_run_s"), num("duckdb_s")),
+        ));
+        table.push((
+            format!("Scale: {n} events, first run peak RSS, MB"),
+            format!("{:.0}", num("first_run_peak_rss_mb")),
+            format!("{:.0} DuckDB", num("duckdb_peak_rss_mb")),
+            "-".into(),
+        ));
+        table.push((
+            format!("Scale: {n} events, second run (Parquet cache), s / peak RSS MB"),
+            format!(
+                "{:.1} / {:.0}",
+                num("cached_run_s"),
+                num("cached_run_peak_rss_mb")
+            ),
+            "-".into(),
+            "-".into(),
+        ));
+        report.insert("scale".into(), v);
+    }
 
     // P6: state transitions, from a real ASL run with shortened waits.
     if args.runs("transitions") {

@@ -24,6 +24,23 @@ pub struct LocalArgs {
     /// Event data store id (a random UUID when not set).
     #[arg(long)]
     pub event_data_store_id: Option<String>,
+    /// Folder that caches the loaded events as Parquet between runs [default:
+    /// $XDG_CACHE_HOME/trailwatch/events or ~/.cache/trailwatch/events].
+    #[arg(long, value_name = "DIR", env = "TRAILWATCH_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Keep the loaded events in a temporary folder instead of the cache (wins over
+    /// --cache-dir and TRAILWATCH_CACHE_DIR).
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// The cache folder when none is given: the XDG cache home's, else the home folder's.
+fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("trailwatch").join("events"))
 }
 
 impl LocalArgs {
@@ -36,6 +53,11 @@ impl LocalArgs {
             region: self.region.clone(),
             account_id: self.account_id.clone(),
             event_data_store_id: self.event_data_store_id.clone(),
+            cache: if self.no_cache {
+                None
+            } else {
+                self.cache_dir.clone().or_else(default_cache_dir)
+            },
             ..Config::default()
         }
     }

@@ -75,6 +75,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     for e in &s.errors {
         eprintln!("warning: {e}");
     }
+    warn_rebuilt(&s.cache);
     println!(
         "{}",
         serde_json::json!({
@@ -86,8 +87,19 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "athena": s.athena,
             "files": s.sources.len(),
             "errors": s.errors.len(),
+            "cache": s.cache,
         })
     );
     running.wait().await;
     Ok(())
+}
+
+/// Tells the user when the event cache was unusable and had to be rebuilt.
+pub fn warn_rebuilt(cache: &trailwatch_local::CacheUse) {
+    if let trailwatch_local::CacheUse::Rebuilt { dir, reason } = cache {
+        eprintln!(
+            "warning: rebuilt the event cache at {}: {reason}",
+            dir.display()
+        );
+    }
 }

@@ -79,6 +79,7 @@ impl Target {
                 for e in &running.summary.errors {
                     eprintln!("warning: {e}");
                 }
+                crate::serve::warn_rebuilt(&running.summary.cache);
                 if running.summary.events == 0 {
                     bail!("no CloudTrail events loaded from {:?}", local.data);
                 }

@@ -10,18 +10,19 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, UInt64Type};
 use datafusion::datasource::MemTable;
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::SessionContext;
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
 use crate::exec::execute;
 use crate::jobs::{Full, Inactive, Job, Jobs, QueryTiming, Stats, Status};
-use crate::load::{Event, Partition};
+use crate::load::Partition;
 use crate::page_token;
 use crate::request::{page_size, str_field};
 use crate::sql::{prepare, PrepareError, Prepared};
-use crate::table::{athena_schema, PARTITION_COLUMNS};
+use crate::store::{session_config, EventStore, StoreError};
+use crate::table::PARTITION_COLUMNS;
 
 /// The local Athena's names and limits.
 #[derive(Debug, Clone)]
@@ -92,35 +93,26 @@ fn state_text(s: Status) -> &'static str {
 }
 
 impl Athena {
-    /// Builds the table over `events`; `sizes[i]` is event `i`'s text length in bytes (what
-    /// Athena reads from S3 for it).
+    /// Builds the engine over the event store's Athena table; the store's per-partition
+    /// sizes are what Athena reads from S3.
     pub fn new(
-        events: &[Event],
-        sizes: &[u64],
+        events: &EventStore,
         settings: AthenaSettings,
         timing: QueryTiming,
         clock: crate::clock::Clock,
-    ) -> datafusion::error::Result<Arc<Self>> {
-        let config = SessionConfig::new()
+    ) -> Result<Arc<Self>, StoreError> {
+        let config = session_config()
             .with_create_default_catalog_and_schema(true)
             .with_default_catalog_and_schema("awsdatacatalog", &settings.database);
         let ctx = SessionContext::new_with_config(config);
         crate::udf::register(&ctx, &clock);
-        let partitions: Vec<Partition> = events.iter().map(Event::partition).collect();
-        let batches = crate::table::to_athena_batches(events, &partitions, 8192)?;
-        let mut parts = vec![Vec::new(), Vec::new()];
-        for (i, b) in batches.into_iter().enumerate() {
-            parts[i % 2].push(b);
-        }
-        ctx.register_table(
-            settings.table.as_str(),
-            Arc::new(MemTable::try_new(athena_schema(), parts)?),
-        )?;
-        let mut per_partition: BTreeMap<Partition, u64> = BTreeMap::new();
-        for (p, n) in partitions.into_iter().zip(sizes) {
-            let slot = per_partition.entry(p).or_default();
-            *slot = slot.saturating_add(*n);
-        }
+        ctx.register_table(settings.table.as_str(), events.athena_table()?)?;
+        let per_partition: BTreeMap<&Partition, u64> = events
+            .totals
+            .partitions
+            .iter()
+            .map(|(p, n)| (p, *n))
+            .collect();
         let sizes = per_partition;
         let total_bytes = sizes.values().fold(0u64, |a, b| a.saturating_add(*b));
         let schema = Arc::new(Schema::new(vec![
@@ -381,7 +373,7 @@ impl Athena {
             let total = r.rows.len() + 1;
             let offset = match token {
                 None => 0,
-                Some(t) => page_token::decode(t, id)
+                Some(t) => page_token::decode::<usize>(t, id)
                     .filter(|off| *off > 0 && *off <= total)
                     .ok_or_else(|| invalid("The NextToken is not valid."))?,
             };
@@ -451,7 +443,7 @@ impl Athena {
             .collect();
         let offset = match str_field(req, "NextToken") {
             None => 0,
-            Some(t) => page_token::decode(t, "list")
+            Some(t) => page_token::decode::<usize>(t, "list")
                 .filter(|off| *off <= ids.len())
                 .ok_or_else(|| invalid("The NextToken is not valid."))?,
         };

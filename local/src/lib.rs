@@ -18,6 +18,7 @@ pub mod request;
 pub mod server;
 pub mod sns;
 pub mod sql;
+pub mod store;
 pub mod table;
 pub mod udf;
 
@@ -25,7 +26,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use datafusion::arrow::array::AsArray;
 use serde::Serialize;
 
 pub use athena::{AthenaSettings, AthenaSummary};
@@ -34,6 +34,7 @@ pub use fault::FaultConfig;
 pub use jobs::QueryTiming;
 pub use load::{LoadError, SourceReport};
 pub use sns::Published;
+pub use store::CacheUse;
 
 /// How to run the service.
 #[derive(Debug, Clone)]
@@ -56,6 +57,8 @@ pub struct Config {
     /// Events reaching event history late (none by default).
     pub arrival: lookup::Arrival,
     pub faults: FaultConfig,
+    /// Where the event store is cached between runs; `None` keeps it in a temporary folder.
+    pub cache: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -72,6 +75,7 @@ impl Default for Config {
             lookup_rate: 2.0,
             arrival: lookup::Arrival::default(),
             faults: FaultConfig::default(),
+            cache: None,
         }
     }
 }
@@ -84,8 +88,8 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("cannot build the event table: {0}")]
-    Table(#[from] datafusion::error::DataFusionError),
+    #[error("cannot build the event store: {0}")]
+    Store(#[from] store::StoreError),
     #[error("event data store id {0:?} must be 3-128 characters of letters, digits and hyphens")]
     StoreId(String),
 }
@@ -95,6 +99,8 @@ pub struct Shared {
     pub lake: Arc<lake::Lake>,
     pub athena: Arc<athena::Athena>,
     pub history: lookup::EventHistory,
+    /// The events the engines read (it owns their files' folder).
+    pub store: store::EventStore,
     pub sns: sns::Sns,
     pub faults: fault::Faults,
     pub clock: Clock,
@@ -114,6 +120,8 @@ pub struct Summary {
     pub athena: AthenaSummary,
     pub sources: Vec<SourceReport>,
     pub errors: Vec<LoadError>,
+    /// Where the event store's files are and whether the cache served them.
+    pub cache: CacheUse,
 }
 
 /// A running service; dropping it does not stop it, [`Running::shutdown`] does.
@@ -151,15 +159,38 @@ fn valid_store_id(id: &str) -> bool {
     (3..=128).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-/// Loads the data and starts serving on `config.addr`.
+/// Loads the data (streamed into the event store, or read from its cache) and starts serving
+/// on `config.addr`.
 pub async fn start(config: Config) -> Result<Running, StartError> {
-    let loaded = load::load_paths(&config.data);
-    start_loaded(config, loaded).await
+    let (paths, cache) = (config.data.clone(), config.cache.clone());
+    let store = build_store(move || store::EventStore::open(&paths, cache.as_deref())).await?;
+    start_store(config, store).await
+}
+
+/// Runs the store's blocking work (reading files, writing Parquet) off the async workers.
+async fn build_store(
+    work: impl FnOnce() -> Result<store::EventStore, store::StoreError> + Send + 'static,
+) -> Result<store::EventStore, StartError> {
+    let joined = tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| store::StoreError::Io {
+            path: PathBuf::from("event store"),
+            source: std::io::Error::other(e),
+        })?;
+    Ok(joined?)
 }
 
 /// Starts serving events already in memory (`config.data` is not read).
 pub async fn start_loaded(config: Config, loaded: load::Loaded) -> Result<Running, StartError> {
-    for e in &loaded.errors {
+    let events = loaded.events;
+    let mut store = build_store(move || store::EventStore::from_events(&events)).await?;
+    store.totals.sources = loaded.sources;
+    store.totals.errors = loaded.errors;
+    start_store(config, store).await
+}
+
+async fn start_store(config: Config, store: store::EventStore) -> Result<Running, StartError> {
+    for e in &store.totals.errors {
         tracing::warn!(error = %e, "skipped unreadable CloudTrail data");
     }
     let store_id = config
@@ -173,46 +204,28 @@ pub async fn start_loaded(config: Config, loaded: load::Loaded) -> Result<Runnin
         "arn:aws:cloudtrail:{}:{}:eventdatastore/{store_id}",
         config.region, config.account_id
     );
-    let newest = loaded.events.iter().map(|e| e.time_ms).max();
-    let clock = Clock::new(&config.clock, newest);
-    let batches = table::to_batches(&loaded.events, 8192)?;
-    // The eventjson column already holds each event's text: its size is what Lake bills and
-    // what Athena reads, so both take it from there rather than serialising every event again.
-    let sizes: Vec<u64> = batches
-        .iter()
-        .filter_map(|b| b.column_by_name("eventjson"))
-        .flat_map(|c| {
-            let offsets = c.as_string::<i32>().offsets();
-            offsets
-                .windows(2)
-                .map(|w| u64::try_from(w[1] - w[0]).unwrap_or(0))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let bytes = sizes.iter().sum();
-    let store = lake::Store {
+    let clock = Clock::new(&config.clock, store.totals.newest_ms);
+    let events = usize::try_from(store.totals.events).unwrap_or(usize::MAX);
+    let lake_store = lake::Store {
         id: store_id.clone(),
         arn: arn.clone(),
-        events: loaded.events.len(),
-        bytes,
+        events,
+        bytes: store.totals.bytes,
     };
-    let lake = lake::Lake::new(batches, store, config.queries.clone(), clock.clone())?;
+    let lake = lake::Lake::new(&store, lake_store, config.queries.clone(), clock.clone())?;
     let athena = athena::Athena::new(
-        &loaded.events,
-        &sizes,
+        &store,
         config.athena.clone(),
         config.queries.clone(),
         clock.clone(),
     )?;
+    let history =
+        lookup::EventHistory::new(&store, clock.clone(), config.lookup_rate, &config.arrival)?;
     let shared = Arc::new(Shared {
         lake,
         athena,
-        history: lookup::EventHistory::new(
-            &loaded.events,
-            clock.clone(),
-            config.lookup_rate,
-            &config.arrival,
-        ),
+        history,
+        store,
         sns: sns::Sns::new(&config.region, &config.account_id)
             .with_entry_failures(config.faults.sns_entry_failure, config.faults.seed),
         faults: fault::Faults::new(config.faults.clone()),
@@ -244,11 +257,12 @@ pub async fn start_loaded(config: Config, loaded: load::Loaded) -> Result<Runnin
             endpoint: format!("http://{local}"),
             event_data_store: store_id,
             event_data_store_arn: arn,
-            events: loaded.events.len(),
+            events,
             region: config.region.clone(),
             athena: shared.athena.summary(),
-            sources: loaded.sources,
-            errors: loaded.errors,
+            sources: shared.store.totals.sources.clone(),
+            errors: shared.store.totals.errors.clone(),
+            cache: shared.store.cache.clone(),
         },
         shared,
         shutdown: tx,

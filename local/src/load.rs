@@ -1,5 +1,6 @@
 //! Loading CloudTrail events from trail log files, JSON arrays and JSON lines.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -22,7 +23,7 @@ pub struct Event {
 }
 
 /// An Athena CloudTrail table partition, as the projected partition keys name it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Partition {
     pub account: String,
     pub region: String,
@@ -33,32 +34,36 @@ pub struct Partition {
 impl Event {
     /// The event's partition: its file's, or else from its own account, region and time.
     pub fn partition(&self) -> Partition {
-        if let Some(p) = &self.path_partition {
-            return (**p).clone();
-        }
-        let text = |k: &str| {
-            self.json
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        let account = match text("recipientAccountId") {
-            a if a.is_empty() => self
-                .json
-                .pointer("/userIdentity/accountId")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            a => a,
-        };
-        Partition {
-            account,
-            region: text("awsRegion"),
-            day: chrono::DateTime::from_timestamp_millis(self.time_ms)
-                .map(|t| t.format("%Y/%m/%d").to_string())
-                .unwrap_or_default(),
-        }
+        partition_of(&self.json, self.time_ms, self.path_partition.as_deref())
+    }
+}
+
+/// An event's Athena partition: its file's (`from_path`), or else from its own account, region
+/// and time.
+pub fn partition_of(json: &Value, time_ms: i64, from_path: Option<&Partition>) -> Partition {
+    if let Some(p) = from_path {
+        return p.clone();
+    }
+    let text = |k: &str| {
+        json.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let account = match text("recipientAccountId") {
+        a if a.is_empty() => json
+            .pointer("/userIdentity/accountId")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        a => a,
+    };
+    Partition {
+        account,
+        region: text("awsRegion"),
+        day: chrono::DateTime::from_timestamp_millis(time_ms)
+            .map(|t| t.format("%Y/%m/%d").to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -89,14 +94,14 @@ pub fn path_partition(path: &Path) -> Option<Partition> {
 }
 
 /// How many events came from one file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct SourceReport {
     pub path: PathBuf,
     pub events: usize,
 }
 
 /// A file, or a record in it, that could not be loaded.
-#[derive(Debug, Clone, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, thiserror::Error)]
 #[error("{path}: {position}: {message}", path = path.display())]
 pub struct LoadError {
     pub path: PathBuf,
@@ -113,28 +118,47 @@ pub struct Loaded {
     pub errors: Vec<LoadError>,
 }
 
-/// Loads every `.json`, `.jsonl`, `.ndjson` and `.json.gz` file under `paths` (folders recursively).
-/// A bad file or record is reported in [`Loaded::errors`]; the rest still load.
+/// Loads every event file under `paths` into memory (for tools that reshape events; the
+/// service streams them into its store instead). A bad file or record is reported in
+/// [`Loaded::errors`]; the rest still load.
 pub fn load_paths(paths: &[PathBuf]) -> Loaded {
-    let mut files = Vec::new();
     let mut loaded = Loaded::default();
-    for p in paths {
-        if let Err(e) = collect_files(p, &mut files) {
-            loaded.errors.push(LoadError {
-                path: p.clone(),
-                position: "file".into(),
-                message: e.to_string(),
-            });
-        }
-    }
-    files.sort();
+    let files = event_files(paths, &mut loaded.errors);
     for f in files {
         let before = loaded.events.len();
-        load_file(&f, &mut loaded);
+        let partition = path_partition(&f).map(std::sync::Arc::new);
+        let mut bad = Vec::new();
+        let file_errors = read_records(&f, |position, text| {
+            match serde_json::from_str::<Value>(text)
+                .map_err(|e| e.to_string())
+                .and_then(to_event)
+            {
+                Ok(mut e) => {
+                    e.path_partition = partition.clone();
+                    loaded.events.push(e);
+                }
+                Err(m) => bad.push(LoadError::at(&f, position, m)),
+            }
+        });
+        loaded.errors.extend(file_errors.into_iter().chain(bad));
         let n = loaded.events.len() - before;
         loaded.sources.push(SourceReport { path: f, events: n });
     }
     loaded
+}
+
+/// Every event file named by `paths` (folders searched recursively), sorted; a path that
+/// cannot be read is reported in `errors`.
+pub fn event_files(paths: &[PathBuf], errors: &mut Vec<LoadError>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for p in paths {
+        if let Err(e) = collect_files(p, &mut files) {
+            errors.push(LoadError::at(p, Position::File, e.to_string()));
+        }
+    }
+    files.sort();
+    files.dedup();
+    files
 }
 
 /// `p` itself when it is a file (whatever its name: the user named it), else every event file
@@ -160,7 +184,8 @@ fn is_event_file(p: &Path) -> bool {
         .any(|ext| name.ends_with(ext))
 }
 
-fn read_text(path: &Path) -> std::io::Result<String> {
+/// A file's text, gunzipped when it is gzip (by its magic bytes, whatever its name).
+pub fn read_text(path: &Path) -> std::io::Result<String> {
     let bytes = fs::read(path)?;
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut s = String::new();
@@ -172,81 +197,112 @@ fn read_text(path: &Path) -> std::io::Result<String> {
     }
 }
 
-fn load_file(path: &Path, loaded: &mut Loaded) {
-    let before = loaded.events.len();
-    load_records(path, loaded);
-    if let Some(p) = path_partition(path).map(std::sync::Arc::new) {
-        for e in &mut loaded.events[before..] {
-            e.path_partition = Some(p.clone());
+/// Where in a file a record, or a problem, is.
+#[derive(Debug, Clone, Copy)]
+pub enum Position {
+    File,
+    /// The n-th record (from 0) of a trail log or array.
+    Record(usize),
+    /// A line (from 1) of a JSON lines file.
+    Line(usize),
+    LineColumn(usize, usize),
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File => write!(f, "file"),
+            Self::Record(i) => write!(f, "record {i}"),
+            Self::Line(l) => write!(f, "line {l}"),
+            Self::LineColumn(l, c) => write!(f, "line {l} column {c}"),
         }
     }
 }
 
-fn load_records(path: &Path, loaded: &mut Loaded) {
-    let err = |position: String, message: String| LoadError {
-        path: path.to_path_buf(),
-        position,
-        message,
-    };
-    let text = match read_text(path) {
-        Ok(t) => t,
-        Err(e) => {
-            loaded.errors.push(err("file".into(), e.to_string()));
-            return;
+impl LoadError {
+    /// A problem at `position` of `path`.
+    pub fn at(path: &Path, position: Position, message: impl Into<String>) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            position: position.to_string(),
+            message: message.into(),
         }
-    };
-    let trimmed = text.trim_start();
-    // A whole-file JSON document (trail log or array) is tried first; JSON lines otherwise.
-    match serde_json::from_str::<Value>(trimmed) {
-        Ok(Value::Object(mut obj)) if obj.contains_key("Records") => match obj.remove("Records") {
-            Some(Value::Array(records)) => push_records(path, records, loaded),
-            _ => loaded
-                .errors
-                .push(err("Records".into(), "`Records` is not an array".into())),
-        },
-        Ok(Value::Array(records)) => push_records(path, records, loaded),
-        Ok(v @ Value::Object(_)) => push_records(path, vec![v], loaded),
-        Ok(_) => loaded.errors.push(err(
-            "file".into(),
-            "expected a trail log, an array or JSON lines".into(),
-        )),
-        Err(whole) => {
+    }
+}
+
+fn array(doc: &str) -> Option<Vec<&serde_json::value::RawValue>> {
+    serde_json::from_str(doc).ok()
+}
+
+/// Calls `each` with every record's original text in the file at `path` (a trail log, a JSON
+/// array, one JSON object or JSON lines), in order; returns what could not be read. The text is
+/// valid JSON but not yet checked to be an event.
+pub fn read_records(path: &Path, each: impl FnMut(Position, &str)) -> Vec<LoadError> {
+    match read_text(path) {
+        Ok(text) => records_in(path, &text, each),
+        Err(e) => vec![LoadError::at(path, Position::File, e.to_string())],
+    }
+}
+
+/// [`read_records`] over a file's text already read (and decompressed); `path` names it in
+/// errors.
+pub fn records_in(path: &Path, text: &str, mut each: impl FnMut(Position, &str)) -> Vec<LoadError> {
+    use serde_json::value::RawValue;
+    let err = |position, message: String| vec![LoadError::at(path, position, message)];
+    let trimmed = text.trim();
+    // A whole-file JSON document (trail log, array or one record) is tried first; JSON lines
+    // otherwise.
+    let whole = match serde_json::from_str::<&RawValue>(trimmed) {
+        Ok(doc) => doc,
+        Err(e) => {
             if !trimmed.starts_with('{') || !trimmed.contains('\n') {
-                loaded.errors.push(err(
-                    format!("line {} column {}", whole.line(), whole.column()),
-                    whole.to_string(),
-                ));
-                return;
+                return err(Position::LineColumn(e.line(), e.column()), e.to_string());
             }
+            let mut errors = Vec::new();
             for (i, line) in text.lines().enumerate() {
-                if line.trim().is_empty() {
+                let line = line.trim();
+                if line.is_empty() {
                     continue;
                 }
-                match serde_json::from_str::<Value>(line) {
-                    Ok(v) => match to_event(v) {
-                        Ok(e) => loaded.events.push(e),
-                        Err(m) => loaded.errors.push(err(format!("line {}", i + 1), m)),
-                    },
-                    Err(e) => loaded.errors.push(err(
-                        format!("line {} column {}", i + 1, e.column()),
+                match serde_json::from_str::<&RawValue>(line) {
+                    Ok(r) => each(Position::Line(i + 1), r.get()),
+                    Err(e) => errors.push(LoadError::at(
+                        path,
+                        Position::LineColumn(i + 1, e.column()),
                         e.to_string(),
                     )),
                 }
             }
+            return errors;
         }
-    }
-}
-
-fn push_records(path: &Path, records: Vec<Value>, loaded: &mut Loaded) {
-    for (i, r) in records.into_iter().enumerate() {
-        match to_event(r) {
-            Ok(e) => loaded.events.push(e),
-            Err(m) => loaded.errors.push(LoadError {
-                path: path.to_path_buf(),
-                position: format!("record {i}"),
-                message: m,
-            }),
+    };
+    let records = match whole.get().as_bytes().first() {
+        Some(b'[') => array(whole.get()),
+        // A trail log's records, each kept as its original text (a repeated key: the last).
+        Some(b'{') => match serde_json::from_str::<HashMap<&str, &RawValue>>(whole.get()) {
+            Ok(members) => match members.get("Records") {
+                Some(r) => match array(r.get()) {
+                    Some(items) => Some(items),
+                    None => return err(Position::File, "`Records` is not an array".into()),
+                },
+                None => Some(vec![whole]),
+            },
+            // A key with escapes cannot be borrowed; such an object is one record.
+            Err(_) => Some(vec![whole]),
+        },
+        _ => None,
+    };
+    match records {
+        Some(items) => {
+            for (i, r) in items.into_iter().enumerate() {
+                each(Position::Record(i), r.get());
+            }
+            Vec::new()
         }
+        None => err(
+            Position::File,
+            "expected a trail log, an array or JSON lines".into(),
+        ),
     }
 }
 

@@ -134,7 +134,7 @@ async fn cloudtrail(st: &Shared, op: &str, req: &Value, region: &str) -> Result<
         "GetQueryResults" => st.lake.get_query_results(req),
         "CancelQuery" => st.lake.cancel_query(req),
         "ListQueries" => st.lake.list_queries(req),
-        "LookupEvents" => st.history.lookup(req, region),
+        "LookupEvents" => st.history.lookup(req, region).await,
         other => Err(ApiError::client(
             "UnknownOperationException",
             format!("{other} is not implemented by the local CloudTrail service"),

@@ -1,4 +1,5 @@
-//! CloudTrail Lake's event schema as an Arrow schema, and events turned into record batches.
+//! CloudTrail Lake's and Athena's event schemas as Arrow schemas, and JSON values turned into
+//! Arrow arrays of their types.
 //!
 //! Lake exposes lower-case columns; nested JSON objects become structs where Lake has structs and
 //! `map<string,string>` where it has maps, with nested values below a map key kept as JSON text.
@@ -6,7 +7,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BooleanArray, ListArray, MapArray, RecordBatch, StringArray, StructArray,
+    ArrayRef, BooleanArray, ListArray, MapArray, StringArray, StructArray,
     TimestampMillisecondArray,
 };
 use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
@@ -14,7 +15,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, T
 use datafusion::error::Result;
 use serde_json::Value;
 
-use crate::load::{parse_time_ms, Event};
+use crate::load::parse_time_ms;
 
 fn utf8(name: &str) -> Field {
     Field::new(name, DataType::Utf8, true)
@@ -247,7 +248,7 @@ pub fn athena_schema() -> SchemaRef {
 pub const PARTITION_COLUMNS: [&str; 3] = ["account", "region", "timestamp"];
 
 /// A JSON object's member by Lake's case-insensitive column name.
-fn get_ci<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+pub(crate) fn get_ci<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     let obj = v.as_object()?;
     obj.get(name).or_else(|| {
         obj.iter()
@@ -265,7 +266,9 @@ pub fn json_to_text(v: &Value) -> Option<String> {
     }
 }
 
-fn build(dt: &DataType, values: &[Option<&Value>]) -> Result<ArrayRef> {
+/// An Arrow array of type `dt` from JSON values, as Lake (or Athena) shapes them: strings bare,
+/// objects as structs or maps, nested values below a map key as JSON text.
+pub(crate) fn build(dt: &DataType, values: &[Option<&Value>]) -> Result<ArrayRef> {
     Ok(match dt {
         DataType::Utf8 => Arc::new(StringArray::from_iter(
             values.iter().map(|v| v.and_then(json_to_text)),
@@ -372,63 +375,4 @@ fn build(dt: &DataType, values: &[Option<&Value>]) -> Result<ArrayRef> {
             )))
         }
     })
-}
-
-/// Turns events into record batches of at most `batch_rows` rows with [`lake_schema`].
-pub fn to_batches(events: &[Event], batch_rows: usize) -> Result<Vec<RecordBatch>> {
-    batches(lake_schema(), events, batch_rows, |name, _, chunk| {
-        (name == "eventjson").then(|| {
-            Arc::new(StringArray::from_iter_values(
-                chunk.iter().map(|e| e.json.to_string()),
-            )) as ArrayRef
-        })
-    })
-}
-
-/// Turns events into record batches with [`athena_schema`]; `partitions[i]` is event `i`'s.
-pub fn to_athena_batches(
-    events: &[Event],
-    partitions: &[crate::load::Partition],
-    batch_rows: usize,
-) -> Result<Vec<RecordBatch>> {
-    batches(athena_schema(), events, batch_rows, |name, first, chunk| {
-        let pick: fn(&crate::load::Partition) -> &str = match name {
-            "account" => |p| &p.account,
-            "region" => |p| &p.region,
-            "timestamp" => |p| &p.day,
-            _ => return None,
-        };
-        let rows = partitions.get(first..first + chunk.len())?;
-        Some(Arc::new(StringArray::from_iter_values(rows.iter().map(pick))) as ArrayRef)
-    })
-}
-
-/// Record batches of `schema` over `events`; `special(column, first_event_index, chunk)` builds
-/// the columns that do not come from the JSON record.
-fn batches(
-    schema: SchemaRef,
-    events: &[Event],
-    batch_rows: usize,
-    special: impl Fn(&str, usize, &[Event]) -> Option<ArrayRef>,
-) -> Result<Vec<RecordBatch>> {
-    let rows = batch_rows.max(1);
-    events
-        .chunks(rows)
-        .enumerate()
-        .map(|(n, chunk)| {
-            let columns = schema
-                .fields()
-                .iter()
-                .map(|f| {
-                    if let Some(c) = special(f.name(), n * rows, chunk) {
-                        return Ok(c);
-                    }
-                    let vals: Vec<Option<&Value>> =
-                        chunk.iter().map(|e| get_ci(&e.json, f.name())).collect();
-                    build(f.data_type(), &vals)
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok(RecordBatch::try_new(schema.clone(), columns)?)
-        })
-        .collect()
 }

@@ -7,8 +7,6 @@ mod wire;
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
-use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use serde_json::{json, Value};
 
@@ -18,7 +16,7 @@ use crate::exec::execute;
 use crate::jobs::{Full, Job, Jobs, QueryTiming, Status};
 use crate::request::str_field;
 use crate::sql::{output_names, prepare, quote_store_ids, PrepareError, Prepared};
-use crate::table::lake_schema;
+use crate::store::{session_config, EventStore, StoreError};
 
 /// The event data store's identity.
 #[derive(Debug, Clone)]
@@ -51,6 +49,8 @@ type Query = Job<LakeExtra>;
 /// The query engine and every query's state.
 pub struct Lake {
     ctx: SessionContext,
+    /// The store's table with each event's size under the same name, for statistics.
+    stats_ctx: SessionContext,
     store: Store,
     jobs: Arc<Jobs<LakeExtra>>,
 }
@@ -61,24 +61,22 @@ pub(crate) fn required<'a>(req: &'a Value, name: &str) -> Result<&'a str, ApiErr
 }
 
 impl Lake {
-    /// Builds the engine over `batches`, registered under the store id.
+    /// Builds the engine over the event store's Lake table, registered under the store id.
     pub fn new(
-        batches: Vec<RecordBatch>,
+        events: &EventStore,
         store: Store,
         timing: QueryTiming,
         clock: Clock,
-    ) -> datafusion::error::Result<Arc<Self>> {
-        let ctx = SessionContext::new();
+    ) -> Result<Arc<Self>, StoreError> {
+        let ctx = SessionContext::new_with_config(session_config());
         crate::udf::register(&ctx, &clock);
-        // Two partitions use both cores for scans.
-        let mut parts = vec![Vec::new(), Vec::new()];
-        for (i, b) in batches.into_iter().enumerate() {
-            parts[i % 2].push(b);
-        }
-        let table = MemTable::try_new(lake_schema(), parts)?;
-        ctx.register_table(store.id.as_str(), Arc::new(table))?;
+        ctx.register_table(store.id.as_str(), events.lake_table()?)?;
+        let stats_ctx = SessionContext::new_with_config(session_config());
+        crate::udf::register(&stats_ctx, &clock);
+        stats_ctx.register_table(store.id.as_str(), events.lake_table_with_sizes()?)?;
         Ok(Arc::new(Self {
             ctx,
+            stats_ctx,
             store,
             jobs: Jobs::new(timing, clock),
         }))

@@ -40,7 +40,7 @@ impl Lake {
         };
         let scan = self
             .scalar_pair(&format!(
-                "SELECT count(*), CAST(coalesce(sum(octet_length(eventjson)), 0) AS BIGINT) FROM {table}{}",
+                "SELECT count(*), CAST(coalesce(sum(eventsize), 0) AS BIGINT) FROM {table}{}",
                 where_of(&st.time_filter)
             ))
             .await?;
@@ -59,7 +59,7 @@ impl Lake {
 
     async fn scalar_pair(&self, sql: &str) -> Result<(u64, u64), String> {
         let batches = self
-            .ctx
+            .stats_ctx
             .sql(sql)
             .await
             .map_err(|e| e.strip_backtrace())?

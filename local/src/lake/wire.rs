@@ -51,7 +51,7 @@ impl Lake {
             let total = q.result.rows.len();
             let offset = match token {
                 None => 0,
-                Some(t) => page_token::decode(t, id)
+                Some(t) => page_token::decode::<usize>(t, id)
                     .filter(|off| *off <= total)
                     .ok_or_else(|| {
                         ApiError::client("InvalidNextTokenException", "The NextToken is not valid.")
@@ -142,7 +142,7 @@ impl Lake {
             .collect();
         let offset = match str_field(req, "NextToken") {
             None => 0,
-            Some(t) => page_token::decode(t, "list")
+            Some(t) => page_token::decode::<usize>(t, "list")
                 .filter(|off| *off <= list.len())
                 .ok_or_else(|| {
                     ApiError::client("InvalidNextTokenException", "The NextToken is not valid.")
