@@ -70,9 +70,10 @@ impl Target {
                 let mut config = local.config(SocketAddr::from(([127, 0, 0, 1], 0)));
                 // In-process for one user: AWS's per-account LookupEvents limit has nothing to protect.
                 config.lookup_rate = 0.0;
+                // No simulated queue or run time: the user is waiting on their own machine.
                 config.queries = QueryTiming {
-                    queued: Duration::from_millis(20),
-                    running: Duration::from_millis(50),
+                    queued: Duration::ZERO,
+                    running: Duration::ZERO,
                     ..QueryTiming::default()
                 };
                 let running = trailwatch_local::start(config).await.context("starting the local CloudTrail service")?;

@@ -352,4 +352,39 @@ mod tests {
         assert!(path_partition(Path::new("/data/CloudTrail/a.json")).is_none());
         assert!(path_partition(Path::new("AWSLogs/1/CloudTrail/r/2024/02/29/f")).is_none());
     }
+
+    fn records(text: &str) -> (Vec<String>, Vec<String>) {
+        let mut got = Vec::new();
+        let errors = records_in(Path::new("f.json"), text, |p, t| {
+            got.push(format!("{p}: {t}"))
+        });
+        (got, errors.into_iter().map(|e| e.to_string()).collect())
+    }
+
+    #[test]
+    fn records_keep_their_text_in_every_layout() {
+        // A trail log: each record exactly as written, whitespace inside included.
+        let (got, errors) = records("{\"Records\": [{\"a\": 1}, { \"b\" :2 }]}");
+        assert_eq!(got, ["record 0: {\"a\": 1}", "record 1: { \"b\" :2 }"]);
+        assert!(errors.is_empty());
+        // A repeated key is read as JSON readers read it: the last one wins.
+        let (got, _) = records("{\"Records\": [{\"a\": 1}], \"Records\": [{\"b\": 2}]}");
+        assert_eq!(got, ["record 0: {\"b\": 2}"]);
+        // `Records` that is not an array is the file's error, not a record.
+        for bad in ["{\"Records\": null}", "{\"Records\": {}}"] {
+            let (got, errors) = records(bad);
+            assert!(got.is_empty(), "{bad}");
+            assert_eq!(errors, ["f.json: file: `Records` is not an array"], "{bad}");
+        }
+        // One object is one record; an array, its items; JSON lines, each line.
+        assert_eq!(records("{\"x\": 1}").0, ["record 0: {\"x\": 1}"]);
+        assert_eq!(
+            records("[{\"x\": 1}, 2]").0,
+            ["record 0: {\"x\": 1}", "record 1: 2"]
+        );
+        let (got, errors) = records("{\"x\": 1}\n\n{\"y\"\n{\"z\": 3}\n");
+        assert_eq!(got, ["line 1: {\"x\": 1}", "line 4: {\"z\": 3}"]);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].starts_with("f.json: line 3 column"), "{errors:?}");
+    }
 }

@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    visit_expressions_mut, AccessExpr, BinaryOperator, Expr, FunctionArg, FunctionArgExpr,
-    FunctionArguments, Ident, Query, SelectItem, SetExpr, Spanned, Statement, Subscript,
-    TableFactor, Value as SqlValue, Visit, Visitor,
+    visit_expressions_mut, AccessExpr, BinaryOperator, CastKind, DataType as SqlType, Expr,
+    FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, SelectItem, SetExpr, Spanned,
+    Statement, Subscript, TableFactor, Value as SqlValue, Visit, Visitor,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -182,6 +182,7 @@ pub fn prepare(sql: &str) -> Result<Prepared, PrepareError> {
     let rewritten = field_access(&mut stmt)
         | substrings(&mut stmt)
         | conditionals(&mut stmt)
+        | text_casts(&mut stmt)
         | dedupe_outputs(&mut stmt);
     let text = if rewritten {
         stmt.to_string()
@@ -335,6 +336,33 @@ fn conditionals(stmt: &mut Statement) -> bool {
         };
         if let Some(text) = text {
             changed |= replace_with(e, &text);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    changed
+}
+
+/// Trino's text for `CAST(x AS varchar)` (`TRY_CAST` too): timestamps `2023-07-10 11:42:18.000`
+/// and dates `2023-07-10`, where DataFusion writes ISO 8601 with a `T`; other types cast as
+/// before.
+fn text_casts(stmt: &mut Statement) -> bool {
+    let mut changed = false;
+    let _ = visit_expressions_mut(stmt, |e| {
+        if let Expr::Cast {
+            kind: CastKind::Cast | CastKind::TryCast,
+            expr,
+            data_type:
+                SqlType::Varchar(_)
+                | SqlType::CharacterVarying(_)
+                | SqlType::CharVarying(_)
+                | SqlType::Nvarchar(_)
+                | SqlType::Text
+                | SqlType::String(_),
+            ..
+        } = e
+        {
+            let call = format!("{}({expr})", crate::udf::VARCHAR);
+            changed |= replace_with(e, &call);
         }
         ControlFlow::<()>::Continue(())
     });

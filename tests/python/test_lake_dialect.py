@@ -145,6 +145,10 @@ DATE_PARTS = [  # (Trino, DuckDB)
      "strftime(t, '%Y-%m-%d %H:%M:%S.%g')"),
     ("from_unixtime(to_unixtime(eventTime))", "strftime(t, '%Y-%m-%d %H:%M:%S.%g')"),
     ("from_iso8601_date(to_iso8601(date(eventTime)))", "CAST(t AS DATE)"),
+    # Trino's text for a timestamp or a date cast to varchar.
+    ("CAST(eventTime AS varchar)", "strftime(t, '%Y-%m-%d %H:%M:%S.%g')"),
+    ("TRY_CAST(eventTime AS varchar(40))", "strftime(t, '%Y-%m-%d %H:%M:%S.%g')"),
+    ("CAST(date(eventTime) AS varchar)", "strftime(t, '%Y-%m-%d')"),
     # Whole months and years between, a partial one not counted (DuckDB's date_sub).
     ("date_diff('month', timestamp '2000-01-31 12:00:00', eventTime)",
      "date_sub('month', TIMESTAMP '2000-01-31 12:00:00', t)"),

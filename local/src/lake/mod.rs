@@ -158,12 +158,13 @@ impl Lake {
         prepared: &Prepared,
         plan: datafusion::logical_expr::LogicalPlan,
     ) -> crate::jobs::Outcome {
+        let plain = stats::is_plain(&plan);
         let result = execute(&self.ctx, plan, self.jobs.result_limits(), |fields| {
             output_names(&prepared.names, fields)
         })
         .await?;
         let rows = result.rows.len();
-        let stats = match self.statistics(prepared, rows).await {
+        let stats = match self.statistics(prepared, rows, plain).await {
             Ok(s) => s,
             Err(e) => {
                 // Statistics must never fail the query itself: fall back to a full scan's figures.

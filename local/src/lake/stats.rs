@@ -3,10 +3,33 @@
 
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::Int64Type;
+use datafusion::common::tree_node::TreeNode;
+use datafusion::logical_expr::LogicalPlan;
 
 use super::Lake;
 use crate::jobs::Stats;
 use crate::sql::Prepared;
+
+/// Whether every row `plan` returns is one event its filter matched, and every match a row: a
+/// projection, filter and sort over one scan (no aggregate, DISTINCT, LIMIT, join, UNNEST,
+/// window or set operation, each of which changes the count).
+pub(super) fn is_plain(plan: &LogicalPlan) -> bool {
+    let mut scans = 0;
+    let other = plan.exists(|node| {
+        Ok(match node {
+            LogicalPlan::TableScan(_) => {
+                scans += 1;
+                false
+            }
+            LogicalPlan::Projection(_)
+            | LogicalPlan::Filter(_)
+            | LogicalPlan::Sort(_)
+            | LogicalPlan::SubqueryAlias(_) => false,
+            _ => true,
+        })
+    });
+    matches!(other, Ok(false)) && scans == 1
+}
 
 impl Lake {
     /// A full scan's figures: what a query without eventTime bounds (or another table) is
@@ -19,11 +42,13 @@ impl Lake {
         }
     }
 
-    /// The statistics of `prepared`, which returned `result_rows` rows.
+    /// The statistics of `prepared`, which returned `result_rows` rows; `plain` when those rows
+    /// are exactly the events its WHERE clause matched (see [`is_plain`]).
     pub(super) async fn statistics(
         &self,
         prepared: &Prepared,
         result_rows: usize,
+        plain: bool,
     ) -> Result<Stats, String> {
         let Some(st) = prepared
             .single_table
@@ -44,12 +69,16 @@ impl Lake {
                 where_of(&st.time_filter)
             ))
             .await?;
-        let matched = self
-            .scalar_pair(&format!(
+        // A plain filter's rows are its matches: counting them again would scan twice.
+        let matched = if plain {
+            (result_rows as u64, 0)
+        } else {
+            self.scalar_pair(&format!(
                 "SELECT count(*), 0 FROM {table}{}",
                 where_of(&st.filter)
             ))
-            .await?;
+            .await?
+        };
         Ok(Stats {
             events_matched: matched.0,
             events_scanned: scan.0,

@@ -23,6 +23,7 @@ mod agg;
 mod func;
 mod text;
 pub use text::SUBSTR;
+pub use time::VARCHAR;
 mod time;
 
 /// Registers the Trino-compatible functions, replacing DataFusion's where names collide; `now()`

@@ -27,6 +27,9 @@ use super::func::{
 };
 use super::{exec_err, millis, strings, to_dt};
 
+/// What `CAST(x AS varchar)` is rewritten to (see [`varchar`]).
+pub const VARCHAR: &str = "trino_varchar";
+
 /// The functions of this module.
 pub fn functions() -> Vec<ScalarUDF> {
     vec![
@@ -55,6 +58,7 @@ pub fn functions() -> Vec<ScalarUDF> {
         Func::new("date", 1..=1, returns_date, date).udf(),
         Func::new("last_day_of_month", 1..=1, returns_date, last_day_of_month).udf(),
         Func::new("to_iso8601", 1..=1, returns_utf8, to_iso8601).udf(),
+        Func::new(VARCHAR, 1..=1, returns_utf8, varchar).udf(),
         Func::new("from_iso8601_date", 1..=1, returns_date, from_iso8601_date).udf(),
         Func::new("to_unixtime", 1..=1, returns_f64, to_unixtime).udf(),
         Func::new("from_unixtime", 1..=1, returns_timestamp, from_unixtime).udf(),
@@ -265,6 +269,32 @@ fn last_day_of_month(args: &[ArrayRef]) -> Result<ArrayRef> {
 
 /// A timestamp as `2023-07-10T11:42:18.000` (`Z` added for one with a zone), a date as
 /// `2023-07-10`.
+/// `CAST(x AS varchar)` as Trino writes it: a timestamp as `YYYY-MM-DD HH:MM:SS.mmm` (` UTC`
+/// after one with a time zone), a date as `YYYY-MM-DD`, anything else as DataFusion casts it.
+fn varchar(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let a = &args[0];
+    let out: Vec<Option<String>> = match a.data_type() {
+        DataType::Date32 | DataType::Date64 => dates(a)?
+            .into_iter()
+            .map(|d| d.map(|d| d.format("%Y-%m-%d").to_string()))
+            .collect(),
+        DataType::Timestamp(_, zone) => {
+            let suffix = if zone.is_some() { " UTC" } else { "" };
+            millis(a)?
+                .iter()
+                .map(|v| {
+                    v.map(|ms| {
+                        to_dt(ms).map(|d| format!("{}{suffix}", d.format("%Y-%m-%d %H:%M:%S%.3f")))
+                    })
+                    .transpose()
+                })
+                .collect::<Result<_>>()?
+        }
+        _ => return Ok(cast(a, &DataType::Utf8)?),
+    };
+    Ok(Arc::new(StringArray::from(out)))
+}
+
 fn to_iso8601(args: &[ArrayRef]) -> Result<ArrayRef> {
     let a = &args[0];
     let out: Vec<Option<String>> = match a.data_type() {
