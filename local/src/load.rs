@@ -356,7 +356,7 @@ mod tests {
     fn records(text: &str) -> (Vec<String>, Vec<String>) {
         let mut got = Vec::new();
         let errors = records_in(Path::new("f.json"), text, |p, t| {
-            got.push(format!("{p}: {t}"))
+            got.push(format!("{p}: {t}"));
         });
         (got, errors.into_iter().map(|e| e.to_string()).collect())
     }

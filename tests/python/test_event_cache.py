@@ -24,9 +24,13 @@ from scale_duckdb import condition  # noqa: E402  (the bench's Lake-to-DuckDB tr
 RAW = DATA / "CloudTrail"
 
 
-def records_sql(folder):
-    return (f"SELECT unnest(Records) AS r FROM read_json('{folder}/*.json', "
-            "columns = {'Records': 'JSON[]'}, format = 'auto')")
+@pytest.fixture(scope="module")
+def raw():
+    """DuckDB with the raw files' records as JSON values in `records(r)`."""
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE records AS SELECT unnest(Records) AS r FROM read_json("
+                f"'{RAW}/*.json', columns = {{'Records': 'JSON[]'}}, format = 'auto')")
+    return con
 
 
 @contextmanager
@@ -96,16 +100,14 @@ def normal(rows):
     return sorted(tuple("" if v is None else str(v) for v in row) for row in rows)
 
 
-def test_lake_queries_from_built_and_hit_cache_equal_duckdb(tmp_path):
-    con = duckdb.connect()
-    con.execute(f"CREATE TABLE records AS {records_sql(RAW)}")
+def test_lake_queries_from_built_and_hit_cache_equal_duckdb(tmp_path, raw):
     cache = tmp_path / "cache"
     states = []
     for _ in range(2):
         with serve(RAW, cache) as info:
             states.append(info["cache"]["state"])
             for ours, theirs in QUERIES:
-                expected = normal(con.execute(theirs).fetchall())
+                expected = normal(raw.execute(theirs).fetchall())
                 assert expected, theirs
                 assert normal(lake(info, ours)) == expected, ours
     assert states == ["built", "hit"]
@@ -118,9 +120,7 @@ def run_checks(data, cache):
     return json.loads(p.stdout), p.stderr
 
 
-def test_every_check_from_the_cache_equals_duckdb_over_the_raw_files(tmp_path):
-    con = duckdb.connect()
-    con.execute(f"CREATE TABLE records AS {records_sql(RAW)}")
+def test_every_check_from_the_cache_equals_duckdb_over_the_raw_files(tmp_path, raw):
     cache = tmp_path / "cache"
     stamps = []
     for _ in range(2):
@@ -135,7 +135,7 @@ def test_every_check_from_the_cache_equals_duckdb_over_the_raw_files(tmp_path):
         for check in report["checks"]:
             assert check["status"] == "FINISHED", check
             sql = (REPO / "checks" / f"{check['id']}.sql").read_text()
-            expected = sorted(x for (x,) in con.execute(
+            expected = sorted(x for (x,) in raw.execute(
                 f"SELECT r->>'eventID' FROM records WHERE {condition(sql)} "
                 f"AND r->>'eventTime' >= '{start.strftime(fmt)}' "
                 f"AND r->>'eventTime' < '{end.strftime(fmt)}'").fetchall())

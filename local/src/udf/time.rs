@@ -267,61 +267,48 @@ fn last_day_of_month(args: &[ArrayRef]) -> Result<ArrayRef> {
     date_array(last)
 }
 
-/// A timestamp as `2023-07-10T11:42:18.000` (`Z` added for one with a zone), a date as
-/// `2023-07-10`.
-/// `CAST(x AS varchar)` as Trino writes it: a timestamp as `YYYY-MM-DD HH:MM:SS.mmm` (` UTC`
-/// after one with a time zone), a date as `YYYY-MM-DD`, anything else as DataFusion casts it.
-fn varchar(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let a = &args[0];
-    let out: Vec<Option<String>> = match a.data_type() {
-        DataType::Date32 | DataType::Date64 => dates(a)?
-            .into_iter()
-            .map(|d| d.map(|d| d.format("%Y-%m-%d").to_string()))
-            .collect(),
-        DataType::Timestamp(_, zone) => {
-            let suffix = if zone.is_some() { " UTC" } else { "" };
-            millis(a)?
-                .iter()
-                .map(|v| {
-                    v.map(|ms| {
-                        to_dt(ms).map(|d| format!("{}{suffix}", d.format("%Y-%m-%d %H:%M:%S%.3f")))
-                    })
-                    .transpose()
-                })
-                .collect::<Result<_>>()?
-        }
-        _ => return Ok(cast(a, &DataType::Utf8)?),
-    };
-    Ok(Arc::new(StringArray::from(out)))
-}
-
-fn to_iso8601(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let a = &args[0];
+/// Dates and timestamps as text: a date as `2023-07-10`, a timestamp with the `timestamp`
+/// pattern, `zoned` after one with a time zone.
+fn time_text(a: &ArrayRef, timestamp: &str, zoned: &str) -> Result<ArrayRef> {
     let out: Vec<Option<String>> = match a.data_type() {
         DataType::Date32 | DataType::Date64 => dates(a)?
             .into_iter()
             .map(|d| d.map(|d| d.format("%Y-%m-%d").to_string()))
             .collect(),
         dt => {
-            let zone = matches!(dt, DataType::Timestamp(_, Some(_)));
+            let suffix = if matches!(dt, DataType::Timestamp(_, Some(_))) {
+                zoned
+            } else {
+                ""
+            };
             millis(a)?
                 .iter()
                 .map(|v| {
-                    v.map(|ms| {
-                        to_dt(ms).map(|d| {
-                            let mut s = d.format("%Y-%m-%dT%H:%M:%S%.3f").to_string();
-                            if zone {
-                                s.push('Z');
-                            }
-                            s
-                        })
-                    })
-                    .transpose()
+                    v.map(|ms| to_dt(ms).map(|d| format!("{}{suffix}", d.format(timestamp))))
+                        .transpose()
                 })
                 .collect::<Result<_>>()?
         }
     };
     Ok(Arc::new(StringArray::from(out)))
+}
+
+/// `CAST(x AS varchar)` as Trino writes it: a timestamp as `2023-07-10 11:42:18.000` (` UTC`
+/// after one with a time zone), a date as `2023-07-10`, anything else as DataFusion casts it.
+fn varchar(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let a = &args[0];
+    match a.data_type() {
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => {
+            time_text(a, "%Y-%m-%d %H:%M:%S%.3f", " UTC")
+        }
+        _ => Ok(cast(a, &DataType::Utf8)?),
+    }
+}
+
+/// A timestamp as `2023-07-10T11:42:18.000` (`Z` added for one with a zone), a date as
+/// `2023-07-10`.
+fn to_iso8601(args: &[ArrayRef]) -> Result<ArrayRef> {
+    time_text(&args[0], "%Y-%m-%dT%H:%M:%S%.3f", "Z")
 }
 
 /// `2020-05-11`, `2020-W10`, `2020-W10-3` or `2020-123`.
