@@ -4,7 +4,6 @@
 //! it for Athena, partitioned by account, region and day. `DataScannedInBytes` counts the
 //! partitions the query's partition predicates select, so pruning is measured, not assumed.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch, StringArray, UInt64Array};
@@ -17,7 +16,6 @@ use serde_json::{json, Value};
 use crate::error::ApiError;
 use crate::exec::execute;
 use crate::jobs::{Full, Inactive, Job, Jobs, QueryTiming, Stats, Status};
-use crate::load::Partition;
 use crate::page_token;
 use crate::request::{page_size, str_field};
 use crate::sql::{prepare, PrepareError, Prepared};
@@ -107,14 +105,9 @@ impl Athena {
         let ctx = SessionContext::new_with_config(config);
         crate::udf::register(&ctx, &clock);
         ctx.register_table(settings.table.as_str(), events.athena_table()?)?;
-        let per_partition: BTreeMap<&Partition, u64> = events
-            .totals
-            .partitions
-            .iter()
-            .map(|(p, n)| (p, *n))
-            .collect();
-        let sizes = per_partition;
-        let total_bytes = sizes.values().fold(0u64, |a, b| a.saturating_add(*b));
+        // One entry per partition, in order: the store added them up.
+        let sizes = &events.totals.partitions;
+        let total_bytes = sizes.iter().fold(0u64, |a, (_, b)| a.saturating_add(*b));
         let schema = Arc::new(Schema::new(vec![
             Field::new("account", DataType::Utf8, false),
             Field::new("region", DataType::Utf8, false),
@@ -125,15 +118,15 @@ impl Athena {
             schema.clone(),
             vec![
                 Arc::new(StringArray::from_iter_values(
-                    sizes.keys().map(|p| p.account.as_str()),
+                    sizes.iter().map(|(p, _)| p.account.as_str()),
                 )),
                 Arc::new(StringArray::from_iter_values(
-                    sizes.keys().map(|p| p.region.as_str()),
+                    sizes.iter().map(|(p, _)| p.region.as_str()),
                 )),
                 Arc::new(StringArray::from_iter_values(
-                    sizes.keys().map(|p| p.day.as_str()),
+                    sizes.iter().map(|(p, _)| p.day.as_str()),
                 )),
-                Arc::new(UInt64Array::from_iter_values(sizes.values().copied())),
+                Arc::new(UInt64Array::from_iter_values(sizes.iter().map(|(_, n)| *n))),
             ],
         )?;
         let partitions = SessionContext::new();

@@ -258,25 +258,36 @@ fn fold_quoted_names(sql: &str) -> Option<String> {
 /// negative start counts from the end): DataFusion plans SQL's SUBSTRING with its own function,
 /// so they become calls of [`crate::udf::SUBSTR`].
 fn substrings(stmt: &mut Statement) -> bool {
-    let mut changed = false;
-    let _ = visit_expressions_mut(stmt, |e| {
-        if let Expr::Substring {
+    rewrite_each(stmt, |e| {
+        let Expr::Substring {
             expr,
             substring_from,
             substring_for,
             ..
         } = e
-        {
-            // `SUBSTRING(s FOR n)` starts at the first character.
-            let from = substring_from
-                .as_ref()
-                .map_or_else(|| "1".to_string(), ToString::to_string);
-            let mut call = format!("{}({expr}, {from}", crate::udf::SUBSTR);
-            if let Some(n) = substring_for {
-                call.push_str(&format!(", {n}"));
-            }
-            call.push(')');
-            changed |= replace_with(e, &call);
+        else {
+            return None;
+        };
+        // `SUBSTRING(s FOR n)` starts at the first character.
+        let from = substring_from
+            .as_ref()
+            .map_or_else(|| "1".to_string(), ToString::to_string);
+        let mut call = format!("{}({expr}, {from}", crate::udf::SUBSTR);
+        if let Some(n) = substring_for {
+            call.push_str(&format!(", {n}"));
+        }
+        call.push(')');
+        Some(call)
+    })
+}
+
+/// Replaces every expression for which `text_of` gives a text with the expression it spells
+/// (see [`replace_with`]); whether any changed.
+fn rewrite_each(stmt: &mut Statement, mut text_of: impl FnMut(&Expr) -> Option<String>) -> bool {
+    let mut changed = false;
+    let _ = visit_expressions_mut(stmt, |e| {
+        if let Some(text) = text_of(e) {
+            changed |= replace_with(e, &text);
         }
         ControlFlow::<()>::Continue(())
     });
@@ -321,9 +332,8 @@ fn call_args<'a>(e: &'a Expr, name: &str) -> Option<Vec<&'a Expr>> {
 /// Trino's `if(condition, then[, else])` and `mod(n, m)`, which DataFusion lacks: a CASE and a
 /// remainder (both keep the sign of the dividend).
 fn conditionals(stmt: &mut Statement) -> bool {
-    let mut changed = false;
-    let _ = visit_expressions_mut(stmt, |e| {
-        let text = if let Some(args) = call_args(e, "if") {
+    rewrite_each(stmt, |e| {
+        if let Some(args) = call_args(e, "if") {
             match args.as_slice() {
                 [c, t] => Some(format!("CASE WHEN {c} THEN {t} END")),
                 [c, t, f] => Some(format!("CASE WHEN {c} THEN {t} ELSE {f} END")),
@@ -333,22 +343,16 @@ fn conditionals(stmt: &mut Statement) -> bool {
             Some(format!("(({n}) % ({m}))"))
         } else {
             None
-        };
-        if let Some(text) = text {
-            changed |= replace_with(e, &text);
         }
-        ControlFlow::<()>::Continue(())
-    });
-    changed
+    })
 }
 
 /// Trino's text for `CAST(x AS varchar)` (`TRY_CAST` too): timestamps `2023-07-10 11:42:18.000`
 /// and dates `2023-07-10`, where DataFusion writes ISO 8601 with a `T`; other types cast as
 /// before.
 fn text_casts(stmt: &mut Statement) -> bool {
-    let mut changed = false;
-    let _ = visit_expressions_mut(stmt, |e| {
-        if let Expr::Cast {
+    rewrite_each(stmt, |e| match e {
+        Expr::Cast {
             kind: CastKind::Cast | CastKind::TryCast,
             expr,
             data_type:
@@ -359,14 +363,9 @@ fn text_casts(stmt: &mut Statement) -> bool {
                 | SqlType::Text
                 | SqlType::String(_),
             ..
-        } = e
-        {
-            let call = format!("{}({expr})", crate::udf::VARCHAR);
-            changed |= replace_with(e, &call);
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    changed
+        } => Some(format!("{}({expr})", crate::udf::VARCHAR)),
+        _ => None,
+    })
 }
 
 /// Trino reads `expr.field` on any struct-typed expression (`element_at(resources, 1).arn`,

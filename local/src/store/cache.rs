@@ -162,13 +162,18 @@ fn check(dir: &Path, version: &str, sources: &[Source]) -> Result<Manifest, Stri
     Ok(m)
 }
 
-/// A shared lock on `dir`'s lock file (created if missing), which also marks the folder used.
-fn lock_shared(dir: &Path) -> std::io::Result<File> {
-    let f = File::options()
+/// `dir`'s lock file, created if missing.
+fn lock_file(dir: &Path) -> std::io::Result<File> {
+    File::options()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(dir.join(LOCK))?;
+        .open(dir.join(LOCK))
+}
+
+/// A shared lock on `dir`'s lock file, which also marks the folder used.
+fn lock_shared(dir: &Path) -> std::io::Result<File> {
+    let f = lock_file(dir)?;
     f.lock_shared()?;
     let _ = f.set_modified(SystemTime::now());
     Ok(f)
@@ -176,11 +181,7 @@ fn lock_shared(dir: &Path) -> std::io::Result<File> {
 
 /// Removes `dir` if no process holds it; whether it is gone.
 fn remove_unless_used(dir: &Path) -> bool {
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join(LOCK));
+    let lock = lock_file(dir);
     let free = lock.as_ref().is_ok_and(|f| f.try_lock().is_ok());
     if free || lock.is_err() {
         match std::fs::remove_dir_all(dir) {
