@@ -11,6 +11,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use serde_json::json;
+use serde_json::value::RawValue;
 use tokio::sync::Semaphore;
 use trailwatch::alert::deliver::{Cutoff, Delivered};
 use trailwatch::athena::AthenaTarget;
@@ -102,7 +103,18 @@ pub struct CheckReport {
     pub bytes_scanned: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// The findings' rows, each one JSON object kept as its text (a few hundred bytes, where a
+    /// parsed map would cost several times that per finding); only the first few for the table.
+    pub rows: Vec<Box<RawValue>>,
+}
+
+/// A result row, written as one JSON object of its columns.
+struct AsObject<'a>(&'a Row);
+
+impl Serialize for AsObject<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
 }
 
 /// The whole run.
@@ -244,6 +256,11 @@ pub async fn run_catalog(args: RunArgs, catalog: Catalog) -> anyhow::Result<u8> 
     let mut tasks = Vec::new();
     for id in ids {
         let (deps, limit) = (deps.clone(), limit.clone());
+        // The table shows a few rows per check; JSON lists them all.
+        let keep = match args.output {
+            Output::Table => crate::table::MAX_ROWS,
+            Output::Json => usize::MAX,
+        };
         let input = StartInput {
             check_id: Some(id.clone()),
             ..input.clone()
@@ -258,7 +275,7 @@ pub async fn run_catalog(args: RunArgs, catalog: Catalog) -> anyhow::Result<u8> 
         // Polled together in this task: the work is waiting on the service, not computing.
         tasks.push(async move {
             let _permit = limit.acquire_owned().await;
-            let report = run_check(&deps, &id, input, scale, &bar).await;
+            let report = run_check(&deps, &id, input, scale, keep, &bar).await;
             bar.finish_and_clear();
             report
         });
@@ -288,6 +305,7 @@ async fn run_check(
     id: &str,
     input: StartInput,
     scale: f64,
+    keep: usize,
     bar: &ProgressBar,
 ) -> CheckReport {
     let check = deps.catalog.get(id).ok();
@@ -312,10 +330,12 @@ async fn run_check(
         scale,
         |m| bar.set_message(m),
         async |q: &QueryRef, index: u64, page: &[Row]| {
-            rows.extend(
-                page.iter()
-                    .map(|r| r.iter().map(|(k, v)| (k.clone(), json!(v))).collect()),
-            );
+            let room = keep.saturating_sub(rows.len());
+            for r in page.iter().take(room) {
+                rows.push(serde_json::value::to_raw_value(&AsObject(r)).map_err(|e| {
+                    trailwatch::Error::InvalidInput(format!("a result row as JSON: {e}"))
+                })?);
+            }
             // With --topic-arn, through the same code as collect-results.
             match &deps.alerts {
                 Some(sink) => {

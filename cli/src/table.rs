@@ -9,7 +9,7 @@ const WIDTH: u16 = 100;
 /// How far each check's rows are indented.
 const INDENT: &str = "  ";
 /// Rows shown per check; `--output json` has them all.
-const MAX_ROWS: usize = 10;
+pub const MAX_ROWS: usize = 10;
 
 /// `s` cut to `n` characters, ending in `…` when cut.
 fn clip(s: &str, n: usize) -> String {
@@ -76,6 +76,8 @@ pub fn render(r: &RunReport) -> String {
             continue;
         }
         let rows = c.rows.iter().take(MAX_ROWS).map(|row| {
+            let row: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(row.get()).unwrap_or_default();
             let get = |k: &str| row.get(k).and_then(|v| v.as_str()).unwrap_or("");
             let principal = get("principal");
             let who = principal.rsplit(['/', ':']).next().unwrap_or(principal);
@@ -90,11 +92,12 @@ pub fn render(r: &RunReport) -> String {
         for line in render_table(&offending, rows).lines() {
             let _ = writeln!(out, "{INDENT}{line}");
         }
-        if c.rows.len() > MAX_ROWS {
+        let shown = c.rows.len().min(MAX_ROWS) as u64;
+        if c.findings > shown {
             let _ = writeln!(
                 out,
                 "{INDENT}… and {} more (--output json lists every row)",
-                c.rows.len() - MAX_ROWS
+                c.findings - shown
             );
         }
     }

@@ -363,7 +363,7 @@ impl Athena {
             }
             let r = &q.result;
             // Position 0 is the header row; data row i is position i + 1.
-            let total = r.rows.len() + 1;
+            let total = r.len() + 1;
             let offset = match token {
                 None => 0,
                 Some(t) => page_token::decode::<usize>(t, id)
@@ -375,16 +375,19 @@ impl Athena {
                 Some(s) => json!({ "VarCharValue": s }),
                 None => json!({}),
             };
-            let rows: Vec<Value> = (offset..end)
-                .map(|i| {
-                    let data: Vec<Value> = if i == 0 {
-                        r.names.iter().map(|n| cell(Some(n))).collect()
-                    } else {
-                        r.rows[i - 1].iter().map(|v| cell(v.as_deref())).collect()
-                    };
-                    json!({ "Data": data })
-                })
-                .collect();
+            let mut rows: Vec<Value> = Vec::with_capacity(end.saturating_sub(offset));
+            if offset == 0 && end > 0 {
+                let data: Vec<Value> = r.names.iter().map(|n| cell(Some(n))).collect();
+                rows.push(json!({ "Data": data }));
+            }
+            // Data row i is result row i - 1.
+            let data_rows = r
+                .rows(offset.max(1) - 1..end.saturating_sub(1))
+                .map_err(ApiError::internal)?;
+            rows.extend(data_rows.iter().map(|row| {
+                let data: Vec<Value> = row.iter().map(|v| cell(v.as_deref())).collect();
+                json!({ "Data": data })
+            }));
             let columns: Vec<Value> = r
                 .names
                 .iter()

@@ -1,14 +1,115 @@
-//! Running a planned query on DataFusion into a [`ResultSet`]: names as the API names them,
-//! every value as text (NULL kept as `None`, which each API prints its own way).
+//! Running a planned query on DataFusion into a [`ResultSet`]: Arrow batches held as they
+//! came (compacted), turned into text (NULL kept as `None`, which each API prints its own way)
+//! only for the page a caller asks for, so a large result costs its columns, not a `String`
+//! per cell.
 
-use datafusion::arrow::array::Array;
-use datafusion::arrow::datatypes::DataType;
+use std::ops::Range;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, UInt32Array};
+use datafusion::arrow::compute::{can_cast_types, cast, take};
+use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use futures_util::StreamExt;
 
 use crate::format::value_text;
-use crate::jobs::ResultSet;
+
+/// A finished query's result: column names and types, and its rows as Arrow batches.
+#[derive(Debug, Default)]
+pub struct ResultSet {
+    pub names: Vec<String>,
+    /// Each column's type in Athena's terms (`varchar`, `bigint`, `boolean`, ...).
+    pub types: Vec<String>,
+    batches: Vec<RecordBatch>,
+    /// The first row of each batch, in result order (for finding a row's batch).
+    starts: Vec<usize>,
+    rows: usize,
+    /// What the rows hold in memory, in bytes (their columns' data, as if freshly copied).
+    pub bytes: usize,
+}
+
+impl ResultSet {
+    /// Rows in the result.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether the result has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Rows `range` (clipped to the result) as text, one `Option<String>` per column.
+    pub fn rows(&self, range: Range<usize>) -> Result<Vec<Vec<Option<String>>>, String> {
+        let end = range.end.min(self.rows);
+        let mut out = Vec::with_capacity(end.saturating_sub(range.start));
+        let mut row = range.start;
+        while row < end {
+            // The batch holding `row`: the last one starting at or before it.
+            let b = self.starts.partition_point(|s| *s <= row).saturating_sub(1);
+            let (Some(batch), Some(first)) = (self.batches.get(b), self.starts.get(b)) else {
+                break;
+            };
+            let upto = end.min(first.saturating_add(batch.num_rows()));
+            for r in (row - first)..(upto - first) {
+                let cells = batch
+                    .columns()
+                    .iter()
+                    .map(|c| {
+                        if c.is_null(r) {
+                            Ok(None)
+                        } else {
+                            value_text(c, r).map(Some)
+                        }
+                    })
+                    .collect::<datafusion::error::Result<Vec<Option<String>>>>()
+                    .map_err(|e| e.strip_backtrace())?;
+                out.push(cells);
+            }
+            row = upto;
+        }
+        Ok(out)
+    }
+}
+
+/// `t` with string and binary views replaced by plain strings and binaries, at any depth: a
+/// view can keep a whole decoded page alive for one value, plain arrays hold only their own.
+fn plain_type(t: &DataType) -> DataType {
+    let field = |f: &Field| Arc::new(f.clone().with_data_type(plain_type(f.data_type())));
+    match t {
+        DataType::Utf8View => DataType::Utf8,
+        DataType::BinaryView => DataType::Binary,
+        DataType::List(f) => DataType::List(field(f)),
+        DataType::LargeList(f) => DataType::LargeList(field(f)),
+        DataType::Struct(fs) => DataType::Struct(fs.iter().map(|f| field(f)).collect::<Fields>()),
+        DataType::Map(f, sorted) => DataType::Map(field(f), *sorted),
+        other => other.clone(),
+    }
+}
+
+/// `column` as it is kept: views turned plain, and copied when it is a small slice of a
+/// larger buffer (a LIMIT's output), so what is kept is what is counted.
+fn compact(column: &ArrayRef) -> datafusion::error::Result<(ArrayRef, usize)> {
+    let plain = plain_type(column.data_type());
+    let column = if &plain != column.data_type() && can_cast_types(column.data_type(), &plain) {
+        cast(column, &plain)?
+    } else {
+        Arc::clone(column)
+    };
+    let held = column.get_array_memory_size();
+    let Ok(size) = column.to_data().get_slice_memory_size() else {
+        return Ok((column, held));
+    };
+    if held > size.saturating_mul(2).saturating_add(4096) {
+        let len = u32::try_from(column.len()).map_err(|_| {
+            datafusion::error::DataFusionError::Execution("result batch too long".into())
+        })?;
+        let copy = take(&column, &UInt32Array::from_iter_values(0..len), None)?;
+        return Ok((copy, size));
+    }
+    Ok((column, size))
+}
 
 /// Athena's name for a column type, for `ResultSetMetadata.ColumnInfo`.
 pub fn athena_type(t: &DataType) -> &'static str {
@@ -57,48 +158,107 @@ pub async fn execute(
         .collect();
     let names = names(&fields);
     let mut stream = df.execute_stream().await.map_err(|e| e.strip_backtrace())?;
-    let mut rows = Vec::new();
-    let mut bytes = 0usize;
+    let mut result = ResultSet {
+        names,
+        types,
+        ..ResultSet::default()
+    };
     while let Some(b) = stream.next().await {
         let b = b.map_err(|e| e.strip_backtrace())?;
-        if rows.len().saturating_add(b.num_rows()) > max_rows {
+        if b.num_rows() == 0 {
+            continue;
+        }
+        if result.rows.saturating_add(b.num_rows()) > max_rows {
             return Err(format!(
                 "Query result exceeds the limit of {max_rows} rows: narrow the query (its window, a filter, or a LIMIT)."
             ));
         }
-        for r in 0..b.num_rows() {
-            let row = b
-                .columns()
-                .iter()
-                .map(|c| {
-                    if c.is_null(r) {
-                        Ok(None)
-                    } else {
-                        value_text(c, r).map(Some)
-                    }
-                })
-                .collect::<datafusion::error::Result<Vec<Option<String>>>>()
-                .map_err(|e| e.strip_backtrace())?;
-            // What the row holds in memory: its cells (NULL ones too) and their text.
-            let row_bytes =
-                row.iter()
-                    .fold(std::mem::size_of::<Vec<Option<String>>>(), |sum, v| {
-                        sum.saturating_add(std::mem::size_of::<Option<String>>())
-                            .saturating_add(v.as_ref().map_or(0, String::len))
-                    });
-            bytes = bytes.saturating_add(row_bytes);
-            if bytes > max_bytes {
-                return Err(format!(
-                    "Query result exceeds the limit of {max_bytes} bytes: narrow the query (fewer or shorter columns, its window, a filter, or a LIMIT)."
-                ));
-            }
-            rows.push(row);
+        let mut columns = Vec::with_capacity(b.num_columns());
+        for c in b.columns() {
+            let (column, size) = compact(c).map_err(|e| e.strip_backtrace())?;
+            result.bytes = result.bytes.saturating_add(size);
+            columns.push(column);
         }
+        if result.bytes > max_bytes {
+            return Err(format!(
+                "Query result exceeds the limit of {max_bytes} bytes: narrow the query (fewer or shorter columns, its window, a filter, or a LIMIT)."
+            ));
+        }
+        let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(
+            b.schema()
+                .fields()
+                .iter()
+                .zip(&columns)
+                .map(|(f, c)| f.as_ref().clone().with_data_type(c.data_type().clone()))
+                .collect::<Vec<_>>(),
+        ));
+        let batch = RecordBatch::try_new(schema, columns).map_err(|e| e.to_string())?;
+        result.starts.push(result.rows);
+        result.rows = result.rows.saturating_add(batch.num_rows());
+        result.batches.push(batch);
     }
-    Ok(ResultSet {
-        names,
-        types,
-        rows,
-        bytes,
-    })
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::prelude::SessionConfig;
+
+    /// A context whose batches hold 3 rows, so a result spans several.
+    async fn run(sql: &str, limits: (usize, usize)) -> Result<ResultSet, String> {
+        let ctx = SessionContext::new_with_config(SessionConfig::new().with_batch_size(3));
+        let plan = ctx
+            .state()
+            .create_logical_plan(sql)
+            .await
+            .map_err(|e| e.to_string())?;
+        execute(&ctx, plan, limits, <[String]>::to_vec).await
+    }
+
+    #[tokio::test]
+    async fn pages_read_across_batches_in_order() {
+        let r = run(
+            "SELECT value AS n, CASE WHEN value % 4 = 0 THEN NULL ELSE arrow_cast(repeat('x', value::int), 'Utf8View') END AS s FROM generate_series(1, 10)",
+            (100, 1 << 20),
+        )
+        .await
+        .expect("query");
+        assert_eq!(r.len(), 10);
+        assert!(r.batches.len() > 2, "{} batches", r.batches.len());
+        let expected = |n: usize| {
+            vec![
+                Some(n.to_string()),
+                (!n.is_multiple_of(4)).then(|| "x".repeat(n)),
+            ]
+        };
+        for (from, to) in [(0, 10), (2, 7), (3, 6), (9, 20), (10, 12), (5, 5)] {
+            let rows = r.rows(from..to).expect("rows");
+            let want: Vec<_> = (from..to.min(10)).map(|i| expected(i + 1)).collect();
+            assert_eq!(rows, want, "rows {from}..{to}");
+        }
+        // Views are kept as plain strings; bytes count the text and offsets, not a page.
+        assert!(r
+            .batches
+            .iter()
+            .all(|b| b.column(1).data_type() == &DataType::Utf8));
+        let text: usize = (1..=10).filter(|n: &usize| !n.is_multiple_of(4)).sum();
+        assert!(
+            r.bytes >= text && r.bytes < text + 10 * 16 + 200,
+            "{}",
+            r.bytes
+        );
+    }
+
+    #[tokio::test]
+    async fn limits_fail_the_query() {
+        let rows = run("SELECT value FROM generate_series(1, 10)", (5, 1 << 20)).await;
+        assert!(rows.is_err_and(|e| e.contains("limit of 5 rows")));
+        let bytes = run(
+            "SELECT repeat('y', 100) AS s FROM generate_series(1, 10)",
+            (100, 500),
+        )
+        .await;
+        assert!(bytes.is_err_and(|e| e.contains("limit of 500 bytes")));
+    }
 }

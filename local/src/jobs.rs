@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::clock::Clock;
+use crate::exec::ResultSet;
 
 /// How long queries take locally, shortened or lengthened for tests.
 #[derive(Debug, Clone)]
@@ -73,17 +74,6 @@ pub struct Stats {
     pub events_matched: u64,
     pub events_scanned: u64,
     pub bytes_scanned: u64,
-}
-
-/// A finished query's result: column names and types, and rows of nullable text values.
-#[derive(Debug, Default)]
-pub struct ResultSet {
-    pub names: Vec<String>,
-    /// Each column's type in Athena's terms (`varchar`, `bigint`, `boolean`, ...).
-    pub types: Vec<String>,
-    pub rows: Vec<Vec<Option<String>>>,
-    /// What the rows hold in memory, in bytes: cells and their text.
-    pub bytes: usize,
 }
 
 /// One query.

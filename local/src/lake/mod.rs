@@ -163,7 +163,7 @@ impl Lake {
             output_names(&prepared.names, fields)
         })
         .await?;
-        let rows = result.rows.len();
+        let rows = result.len();
         let stats = match self.statistics(prepared, rows, plain).await {
             Ok(s) => s,
             Err(e) => {

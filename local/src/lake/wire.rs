@@ -48,7 +48,7 @@ impl Lake {
         let max = max_results(req, "MaxQueryResults")?;
         let token = str_field(req, "NextToken");
         self.with_query(req, |id, q| {
-            let total = q.result.rows.len();
+            let total = q.result.len();
             let offset = match token {
                 None => 0,
                 Some(t) => page_token::decode::<usize>(t, id)
@@ -67,7 +67,10 @@ impl Lake {
             }
             let end = offset.saturating_add(max).min(total);
             let names = &q.result.names;
-            let rows: Vec<Value> = q.result.rows[offset..end]
+            let rows: Vec<Value> = q
+                .result
+                .rows(offset..end)
+                .map_err(ApiError::internal)?
                 .iter()
                 .map(|row| {
                     Value::Array(
