@@ -200,7 +200,7 @@ impl Athena {
         // Unqualified tables resolve in the context's database, as on Athena.
         let state = self.ctx.state();
         let plan = if database == self.settings.database {
-            state.create_logical_plan(&prepared.sql).await
+            crate::dialect::plan(&state, &prepared.sql).await
         } else {
             Err(datafusion::error::DataFusionError::Plan(format!(
                 "Schema '{database}' does not exist"
@@ -288,12 +288,7 @@ impl Athena {
             "SELECT sum(bytes) FROM partitions AS \"{}\" WHERE {filter}",
             name.replace('"', "\"\"")
         );
-        let batches = self
-            .partitions
-            .sql(&sql)
-            .await
-            .map_err(|e| e.strip_backtrace())?
-            .collect()
+        let batches = crate::dialect::collect(&self.partitions, &sql)
             .await
             .map_err(|e| e.strip_backtrace())?;
         let Some(b) = batches.first().filter(|b| b.num_rows() > 0) else {

@@ -4,6 +4,7 @@
 
 pub mod athena;
 pub mod clock;
+pub mod dialect;
 pub mod error;
 pub mod exec;
 pub mod fault;

@@ -10,9 +10,10 @@ use datafusion::sql::sqlparser::ast::{
     FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, SelectItem, SetExpr, Spanned,
     Statement, Subscript, TableFactor, Value as SqlValue, Visit, Visitor,
 };
-use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::{Span, Token, Tokenizer, Word};
+
+use crate::dialect::LakeDialect;
 
 /// A statement ready for DataFusion, with what the service needs to know about it.
 #[derive(Debug, Clone)]
@@ -179,10 +180,12 @@ pub fn prepare(sql: &str) -> Result<Prepared, PrepareError> {
         None => query,
     });
     // Only a statement that needs a rewrite is re-rendered: the rest run as written.
-    let rewritten = field_access(&mut stmt)
+    let rewritten = lambda_fields(&mut stmt)
+        | field_access(&mut stmt)
         | substrings(&mut stmt)
         | conditionals(&mut stmt)
         | text_casts(&mut stmt)
+        | matches(&mut stmt)
         | dedupe_outputs(&mut stmt);
     let text = if rewritten {
         stmt.to_string()
@@ -210,8 +213,8 @@ pub fn prepare(sql: &str) -> Result<Prepared, PrepareError> {
 
 /// The one SELECT (or set operation) `sql` holds.
 fn parse_query(sql: &str) -> Result<Box<Query>, PrepareError> {
-    let mut stmts = Parser::parse_sql(&GenericDialect {}, sql)
-        .map_err(|e| PrepareError::Syntax(e.to_string()))?;
+    let mut stmts =
+        Parser::parse_sql(&LakeDialect, sql).map_err(|e| PrepareError::Syntax(e.to_string()))?;
     if stmts.len() != 1 {
         return Err(PrepareError::NotSelect);
     }
@@ -227,7 +230,7 @@ fn parse_query(sql: &str) -> Result<Box<Query>, PrepareError> {
 /// hyphens, and is kept as written) is folded, at the token level so that aliases, qualifiers
 /// and columns agree. `None` when there is nothing to fold.
 fn fold_quoted_names(sql: &str) -> Option<String> {
-    let tokens = Tokenizer::new(&GenericDialect {}, sql).tokenize().ok()?;
+    let tokens = Tokenizer::new(&LakeDialect, sql).tokenize().ok()?;
     let foldable = |w: &Word| {
         w.quote_style == Some('"')
             && !w.value.contains('-')
@@ -297,7 +300,7 @@ fn rewrite_each(stmt: &mut Statement, mut text_of: impl FnMut(&Expr) -> Option<S
 /// Replaces `e` with the expression `text` (built from `e`'s own parts, which print as SQL that
 /// parses again); should it not parse, `e` is left as it is and DataFusion reports it.
 fn replace_with(e: &mut Expr, text: &str) -> bool {
-    match Parser::new(&GenericDialect {})
+    match Parser::new(&LakeDialect)
         .try_with_sql(text)
         .and_then(|mut p| p.parse_expr())
     {
@@ -366,6 +369,65 @@ fn text_casts(stmt: &mut Statement) -> bool {
         } => Some(format!("{}({expr})", crate::udf::VARCHAR)),
         _ => None,
     })
+}
+
+/// Trino's `all_match(a, x -> p)` and `none_match(a, x -> p)`, which DataFusion lacks, through
+/// its `array_any_match` (Trino's `any_match`): none matches when not any does, all match when
+/// none fails (`NOT p`), with the same NULL for an undecided element.
+fn matches(stmt: &mut Statement) -> bool {
+    rewrite_each(stmt, |e| {
+        if let Some([a, Expr::Lambda(f)]) = call_args(e, "all_match").as_deref() {
+            Some(format!(
+                "(NOT array_any_match({a}, {} -> NOT ({})))",
+                f.params, f.body
+            ))
+        } else if let Some([a, f]) = call_args(e, "none_match").as_deref() {
+            Some(format!("(NOT array_any_match({a}, {f}))"))
+        } else {
+            None
+        }
+    })
+}
+
+/// Inside a lambda, `r.arn` is field `arn` of the element `r` (Trino), where DataFusion looks
+/// for a column `arn` of a table `r`: it becomes `r['arn']`.
+fn lambda_fields(stmt: &mut Statement) -> bool {
+    let mut changed = false;
+    let _ = visit_expressions_mut(stmt, |e| {
+        if let Expr::Lambda(f) = e {
+            let params: Vec<String> = f
+                .params
+                .iter()
+                .map(|p| p.name.value.to_ascii_lowercase())
+                .collect();
+            let _ = visit_expressions_mut(&mut f.body, |b| {
+                if let Expr::CompoundIdentifier(parts) = b {
+                    if let [root, fields @ ..] = parts.as_slice() {
+                        if !fields.is_empty() && params.contains(&root.value.to_ascii_lowercase()) {
+                            let access_chain = fields
+                                .iter()
+                                .map(|id| {
+                                    let name =
+                                        SqlValue::SingleQuotedString(id.value.to_ascii_lowercase());
+                                    AccessExpr::Subscript(Subscript::Index {
+                                        index: Expr::Value(name.with_empty_span()),
+                                    })
+                                })
+                                .collect();
+                            *b = Expr::CompoundFieldAccess {
+                                root: Box::new(Expr::Identifier(root.clone())),
+                                access_chain,
+                            };
+                            changed = true;
+                        }
+                    }
+                }
+                ControlFlow::<()>::Continue(())
+            });
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    changed
 }
 
 /// Trino reads `expr.field` on any struct-typed expression (`element_at(resources, 1).arn`,
@@ -523,7 +585,7 @@ fn source_text(sql: &str, e: &Expr) -> Option<String> {
     );
     let text = sql.get(a..b)?;
     // Spans are not exact for every expression: keep the text only if it means the same.
-    let reparsed = Parser::new(&GenericDialect {})
+    let reparsed = Parser::new(&LakeDialect)
         .try_with_sql(text)
         .and_then(|mut p| p.parse_expr())
         .ok()?;

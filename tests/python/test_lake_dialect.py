@@ -275,6 +275,55 @@ def test_json_arrays_structs_and_aggregates_agree_with_python(lake, records):
                        str(sum(1 for r in records if r.get("errorCode")))]
 
 
+def test_lambda_functions_agree_with_python(lake, records):
+    """transform, filter, any_match, all_match and none_match over the resources array, with
+    Trino's three-valued logic for elements whose field is NULL."""
+    _, rows = lake(
+        "SELECT eventID, array_join(transform(resources, r -> r.type), '|'), "
+        "cardinality(filter(resources, r -> r.type LIKE 'AWS::S3::%')), "
+        "any_match(resources, r -> r.type = 'AWS::S3::Bucket'), "
+        "all_match(resources, r -> r.arn LIKE 'arn:aws:s3:::%'), "
+        "none_match(resources, r -> r.type = 'AWS::IAM::Role'), "
+        "cardinality(transform(filter(resources, r -> r.arn IS NOT NULL), r -> length(r.arn))) "
+        "FROM {eds}")
+    got = by_id(rows)
+
+    def text(v):
+        return "" if v is None else ("true" if v is True else "false" if v is False else str(v))
+
+    def any_(vals):
+        return True if any(v is True for v in vals) else None if None in vals else False
+
+    def all_(vals):
+        return False if any(v is False for v in vals) else None if None in vals else True
+
+    def like_prefix(s, p):
+        return None if s is None else s.startswith(p)
+
+    def eq(s, v):
+        return None if s is None else s == v
+
+    seen = 0
+    for r in records:
+        res = r.get("resources")
+        if res is None:
+            want = [""] * 6
+        else:
+            types = [x.get("type") for x in res]
+            arns = [x.get("ARN") for x in res]
+            s3 = [like_prefix(t, "AWS::S3::") for t in types]
+            want = [text("|".join(t for t in types if t is not None)),
+                    text(sum(1 for v in s3 if v is True)),
+                    text(any_([eq(t, "AWS::S3::Bucket") for t in types])),
+                    text(all_([like_prefix(a, "arn:aws:s3:::") for a in arns])),
+                    text(None if any_([eq(t, "AWS::IAM::Role") for t in types]) is None
+                         else not any_([eq(t, "AWS::IAM::Role") for t in types])),
+                    text(sum(1 for a in arns if a is not None))]
+            seen += 1
+        assert got[r["eventID"]] == want, (r["eventID"], res)
+    assert seen > 20
+
+
 def test_quoted_names_fold_like_bare_ones(lake, records):
     names, rows = lake('SELECT "eventName", count(*) AS "Total" FROM {eds} GROUP BY "eventName" '
                        'ORDER BY "Total" DESC, "eventName" LIMIT 3')

@@ -124,10 +124,7 @@ impl Lake {
                 "Only SELECT statements are supported.",
             ),
         })?;
-        let plan = self
-            .ctx
-            .state()
-            .create_logical_plan(&prepared.sql)
+        let plan = crate::dialect::plan(&self.ctx.state(), &prepared.sql)
             .await
             .map_err(|e| {
                 let msg = e.strip_backtrace();

@@ -87,12 +87,7 @@ impl Lake {
     }
 
     async fn scalar_pair(&self, sql: &str) -> Result<(u64, u64), String> {
-        let batches = self
-            .stats_ctx
-            .sql(sql)
-            .await
-            .map_err(|e| e.strip_backtrace())?
-            .collect()
+        let batches = crate::dialect::collect(&self.stats_ctx, sql)
             .await
             .map_err(|e| e.strip_backtrace())?;
         let b = batches.first().ok_or("statistics query returned nothing")?;

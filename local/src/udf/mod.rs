@@ -48,6 +48,27 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
         ctx.register_udf(ScalarUDF::new_from_impl(TrinoUdf::new(f)));
     }
     agg::register(ctx);
+    register_lambdas(ctx);
+}
+
+/// Trino's names for the lambda functions DataFusion has under its own: `transform(a, x -> f)`,
+/// `filter(a, x -> p)` and `any_match(a, x -> p)` (`all_match` and `none_match` are rewritten
+/// into `any_match`, see [`crate::sql`]).
+fn register_lambdas(ctx: &SessionContext) {
+    use datafusion::functions_nested::{array_any_match, array_filter, array_transform};
+    for (f, trino) in [
+        (
+            array_transform::array_transform_higher_order_function(),
+            "transform",
+        ),
+        (array_filter::array_filter_higher_order_function(), "filter"),
+        (
+            array_any_match::array_any_match_higher_order_function(),
+            "any_match",
+        ),
+    ] {
+        ctx.register_higher_order_function(Arc::new(f.as_ref().clone().with_aliases([trino])));
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
