@@ -7,8 +7,9 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
     visit_expressions_mut, AccessExpr, BinaryOperator, CastKind, DataType as SqlType, Expr,
-    FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, SelectItem, SetExpr, Spanned,
-    Statement, Subscript, TableFactor, Value as SqlValue, Visit, Visitor,
+    FunctionArg, FunctionArgExpr, FunctionArguments, Ident, JoinOperator, Query, SelectItem,
+    SetExpr, Spanned, Statement, Subscript, TableFactor, Value as SqlValue, Visit, VisitMut,
+    Visitor, VisitorMut,
 };
 use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::{Span, Token, Tokenizer, Word};
@@ -180,7 +181,8 @@ pub fn prepare(sql: &str) -> Result<Prepared, PrepareError> {
         None => query,
     });
     // Only a statement that needs a rewrite is re-rendered: the rest run as written.
-    let rewritten = lambda_fields(&mut stmt)
+    let rewritten = unnest_joins(&mut stmt)
+        | lambda_fields(&mut stmt)
         | field_access(&mut stmt)
         | substrings(&mut stmt)
         | conditionals(&mut stmt)
@@ -387,6 +389,103 @@ fn matches(stmt: &mut Statement) -> bool {
             None
         }
     })
+}
+
+/// Trino's `FROM t CROSS JOIN UNNEST(a) AS u(x)` (or `FROM t, UNNEST(a) AS u(x)`): one row per
+/// element of `a`, none for an empty or NULL array. DataFusion cannot plan an UNNEST that reads
+/// the joined table's columns, but unnests in a projection: `t` becomes
+/// `(SELECT t.*, unnest(a) AS x FROM t) AS t`, so its columns and the element read as before.
+/// Several arrays unnest side by side, as in Trino; forms this does not cover (WITH
+/// ORDINALITY, no column names, a join before the UNNEST) are left for DataFusion to refuse.
+fn unnest_joins(stmt: &mut Statement) -> bool {
+    struct Unnests(bool);
+    impl VisitorMut for Unnests {
+        type Break = ();
+        fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
+            self.0 |= unnest_in(&mut q.body);
+            ControlFlow::Continue(())
+        }
+    }
+    let mut v = Unnests(false);
+    let _ = stmt.visit(&mut v);
+    v.0
+}
+
+/// [`unnest_joins`] over the SELECTs of one query body.
+fn unnest_in(body: &mut SetExpr) -> bool {
+    match body {
+        SetExpr::Select(select) => {
+            let from = &mut select.from;
+            let mut changed = false;
+            for twj in from.iter_mut() {
+                while let Some(first) = twj.joins.first() {
+                    let cross = matches!(first.join_operator, JoinOperator::CrossJoin(_));
+                    let Some(derived) = cross
+                        .then(|| unnested(&twj.relation, &first.relation))
+                        .flatten()
+                    else {
+                        break;
+                    };
+                    twj.relation = derived;
+                    twj.joins.remove(0);
+                    changed = true;
+                }
+            }
+            if let [base, u] = from.as_slice() {
+                if base.joins.is_empty() && u.joins.is_empty() {
+                    if let Some(derived) = unnested(&base.relation, &u.relation) {
+                        from.truncate(1);
+                        if let Some(base) = from.first_mut() {
+                            base.relation = derived;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            changed
+        }
+        SetExpr::SetOperation { left, right, .. } => unnest_in(left) | unnest_in(right),
+        _ => false,
+    }
+}
+
+/// `base` with the elements of `unnest` as columns, as a derived table named as `base` is.
+fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<TableFactor> {
+    let TableFactor::UNNEST {
+        alias: Some(alias),
+        array_exprs,
+        with_offset: false,
+        with_ordinality: false,
+        ..
+    } = unnest
+    else {
+        return None;
+    };
+    if alias.columns.len() != array_exprs.len() {
+        return None;
+    }
+    let name = match base {
+        TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
+            a.name.clone()
+        }
+        TableFactor::Table {
+            name, alias: None, ..
+        } => name.0.last()?.as_ident()?.clone(),
+        _ => return None,
+    };
+    let elements: Vec<String> = array_exprs
+        .iter()
+        .zip(&alias.columns)
+        .map(|(e, c)| format!("unnest({e}) AS {}", c.name))
+        .collect();
+    let text = format!(
+        "(SELECT {name}.*, {} FROM {base}) AS {name}",
+        elements.join(", ")
+    );
+    Parser::new(&LakeDialect)
+        .try_with_sql(&text)
+        .and_then(|mut p| p.parse_table_factor())
+        .ok()
 }
 
 /// Inside a lambda, `r.arn` is field `arn` of the element `r` (Trino), where DataFusion looks

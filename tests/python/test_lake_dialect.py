@@ -324,6 +324,25 @@ def test_lambda_functions_agree_with_python(lake, records):
     assert seen > 20
 
 
+def test_unnest_of_a_column_agrees_with_python(lake, records):
+    """CROSS JOIN UNNEST and the comma form: one row per array element, none for an empty or
+    NULL array, the element's fields and the table's columns (by alias too) both readable."""
+    want = sorted((r["eventID"], x.get("ARN") or "", x.get("type") or "")
+                  for r in records for x in (r.get("resources") or []))
+    assert len(want) > 50
+    _, rows = lake("SELECT eventID, r.arn, r.type FROM {eds} CROSS JOIN UNNEST(resources) AS t(r)")
+    assert sorted(tuple(row) for row in rows) == want
+    _, rows = lake("SELECT e.eventID, x.arn, x.type FROM {eds} AS e, UNNEST(e.resources) AS u(x) "
+                   "WHERE x.type LIKE 'AWS::S3::%'")
+    assert sorted(tuple(row) for row in rows) == [w for w in want if w[2].startswith("AWS::S3::")]
+    _, rows = lake("SELECT r.type, count(*) FROM {eds} CROSS JOIN UNNEST(resources) AS t(r) "
+                   "GROUP BY r.type")
+    counts = {}
+    for _, _, t in want:
+        counts[t] = counts.get(t, 0) + 1
+    assert {t: int(n) for t, n in rows} == counts
+
+
 def test_quoted_names_fold_like_bare_ones(lake, records):
     names, rows = lake('SELECT "eventName", count(*) AS "Total" FROM {eds} GROUP BY "eventName" '
                        'ORDER BY "Total" DESC, "eventName" LIMIT 3')
