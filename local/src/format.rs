@@ -31,6 +31,17 @@ fn render(array: &ArrayRef, row: usize) -> Result<String> {
         DataType::Utf8 => array.as_string::<i32>().value(row).to_string(),
         DataType::LargeUtf8 => array.as_string::<i64>().value(row).to_string(),
         DataType::Utf8View => array.as_string_view().value(row).to_string(),
+        // Trino prints a varbinary as its bytes in hex, space-separated.
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => {
+            let bytes = cast(&array.slice(row, 1), &DataType::Binary)?;
+            let hex: Vec<String> = bytes
+                .as_binary::<i32>()
+                .value(0)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            hex.join(" ")
+        }
         DataType::Date32 | DataType::Date64 => {
             let days = cast(&array.slice(row, 1), &DataType::Date32)?;
             let d = days

@@ -20,6 +20,7 @@ use crate::clock::Clock;
 const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
 
 mod agg;
+mod binary;
 mod func;
 mod text;
 pub use text::SUBSTR;
@@ -32,6 +33,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
     for f in time::functions()
         .into_iter()
         .chain(text::functions())
+        .chain(binary::functions())
         .chain(time::Now::udfs(clock))
     {
         ctx.register_udf(f);
