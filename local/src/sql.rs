@@ -187,7 +187,7 @@ pub fn prepare(sql: &str) -> Result<Prepared, PrepareError> {
         | substrings(&mut stmt)
         | conditionals(&mut stmt)
         | text_casts(&mut stmt)
-        | matches(&mut stmt)
+        | match_rewrites(&mut stmt)
         | dedupe_outputs(&mut stmt);
     let text = if rewritten {
         stmt.to_string()
@@ -376,14 +376,14 @@ fn text_casts(stmt: &mut Statement) -> bool {
 /// Trino's `all_match(a, x -> p)` and `none_match(a, x -> p)`, which DataFusion lacks, through
 /// its `array_any_match` (Trino's `any_match`): none matches when not any does, all match when
 /// none fails (`NOT p`), with the same NULL for an undecided element.
-fn matches(stmt: &mut Statement) -> bool {
+fn match_rewrites(stmt: &mut Statement) -> bool {
     rewrite_each(stmt, |e| {
         if let Some([a, Expr::Lambda(f)]) = call_args(e, "all_match").as_deref() {
             Some(format!(
                 "(NOT array_any_match({a}, {} -> NOT ({})))",
                 f.params, f.body
             ))
-        } else if let Some([a, f]) = call_args(e, "none_match").as_deref() {
+        } else if let Some([a, f @ Expr::Lambda(_)]) = call_args(e, "none_match").as_deref() {
             Some(format!("(NOT array_any_match({a}, {f}))"))
         } else {
             None
@@ -415,32 +415,53 @@ fn unnest_joins(stmt: &mut Statement) -> bool {
 fn unnest_in(body: &mut SetExpr) -> bool {
     match body {
         SetExpr::Select(select) => {
+            let mut gone = Vec::new();
             let from = &mut select.from;
             let mut changed = false;
             for twj in from.iter_mut() {
                 while let Some(first) = twj.joins.first() {
                     let cross = matches!(first.join_operator, JoinOperator::CrossJoin(_));
-                    let Some(derived) = cross
+                    let Some((derived, name)) = cross
                         .then(|| unnested(&twj.relation, &first.relation))
                         .flatten()
                     else {
                         break;
                     };
                     twj.relation = derived;
+                    gone.push(name);
                     twj.joins.remove(0);
                     changed = true;
                 }
             }
             if let [base, u] = from.as_slice() {
                 if base.joins.is_empty() && u.joins.is_empty() {
-                    if let Some(derived) = unnested(&base.relation, &u.relation) {
+                    if let Some((derived, name)) = unnested(&base.relation, &u.relation) {
                         from.truncate(1);
                         if let Some(base) = from.first_mut() {
                             base.relation = derived;
+                            gone.push(name);
                             changed = true;
                         }
                     }
                 }
+            }
+            // The UNNEST's own name is gone: `t.x` reads the element column `x`.
+            if !gone.is_empty() {
+                let _ = visit_expressions_mut(select, |e| {
+                    if let Expr::CompoundIdentifier(parts) = e {
+                        if parts.len() > 1
+                            && gone
+                                .iter()
+                                .any(|g| g.value.eq_ignore_ascii_case(&parts[0].value))
+                        {
+                            parts.remove(0);
+                            if let [only] = parts.as_slice() {
+                                *e = Expr::Identifier(only.clone());
+                            }
+                        }
+                    }
+                    ControlFlow::<()>::Continue(())
+                });
             }
             changed
         }
@@ -449,8 +470,9 @@ fn unnest_in(body: &mut SetExpr) -> bool {
     }
 }
 
-/// `base` with the elements of `unnest` as columns, as a derived table named as `base` is.
-fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<TableFactor> {
+/// `base` with the elements of `unnest` as columns, as a derived table named as `base` is, and
+/// the UNNEST's own name, which no longer names a table.
+fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<(TableFactor, Ident)> {
     let TableFactor::UNNEST {
         alias: Some(alias),
         array_exprs,
@@ -482,10 +504,20 @@ fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<TableFactor> {
         "(SELECT {name}.*, {} FROM {base}) AS {name}",
         elements.join(", ")
     );
-    Parser::new(&LakeDialect)
+    let derived = Parser::new(&LakeDialect)
         .try_with_sql(&text)
         .and_then(|mut p| p.parse_table_factor())
-        .ok()
+        .ok()?;
+    Some((derived, alias.name.clone()))
+}
+
+/// `['field']`: reads a struct's field by name. The schema's struct fields are lower-case, as
+/// Lake's names are case-insensitive.
+fn field_subscript(field: &Ident) -> AccessExpr {
+    let name = SqlValue::SingleQuotedString(field.value.to_ascii_lowercase());
+    AccessExpr::Subscript(Subscript::Index {
+        index: Expr::Value(name.with_empty_span()),
+    })
 }
 
 /// Inside a lambda, `r.arn` is field `arn` of the element `r` (Trino), where DataFusion looks
@@ -503,16 +535,7 @@ fn lambda_fields(stmt: &mut Statement) -> bool {
                 if let Expr::CompoundIdentifier(parts) = b {
                     if let [root, fields @ ..] = parts.as_slice() {
                         if !fields.is_empty() && params.contains(&root.value.to_ascii_lowercase()) {
-                            let access_chain = fields
-                                .iter()
-                                .map(|id| {
-                                    let name =
-                                        SqlValue::SingleQuotedString(id.value.to_ascii_lowercase());
-                                    AccessExpr::Subscript(Subscript::Index {
-                                        index: Expr::Value(name.with_empty_span()),
-                                    })
-                                })
-                                .collect();
+                            let access_chain = fields.iter().map(field_subscript).collect();
                             *b = Expr::CompoundFieldAccess {
                                 root: Box::new(Expr::Identifier(root.clone())),
                                 access_chain,
@@ -541,12 +564,7 @@ fn field_access(stmt: &mut Statement) -> bool {
                 match a {
                     AccessExpr::Subscript(_) => computed = true,
                     AccessExpr::Dot(Expr::Identifier(id)) if computed => {
-                        // The schema's struct fields are lower-case, as Lake's names are
-                        // case-insensitive.
-                        let name = SqlValue::SingleQuotedString(id.value.to_ascii_lowercase());
-                        *a = AccessExpr::Subscript(Subscript::Index {
-                            index: Expr::Value(name.with_empty_span()),
-                        });
+                        *a = field_subscript(id);
                         changed = true;
                     }
                     AccessExpr::Dot(_) => {}

@@ -335,6 +335,10 @@ def test_unnest_of_a_column_agrees_with_python(lake, records):
     _, rows = lake("SELECT e.eventID, x.arn, x.type FROM {eds} AS e, UNNEST(e.resources) AS u(x) "
                    "WHERE x.type LIKE 'AWS::S3::%'")
     assert sorted(tuple(row) for row in rows) == [w for w in want if w[2].startswith("AWS::S3::")]
+    # The UNNEST's name qualifies its column too.
+    _, rows = lake("SELECT eventID, t.r.arn, t.r.type FROM {eds} CROSS JOIN UNNEST(resources) AS t(r) "
+                   "WHERE t.r.type IS NOT NULL")
+    assert sorted(tuple(row) for row in rows) == [w for w in want if w[2]]
     _, rows = lake("SELECT r.type, count(*) FROM {eds} CROSS JOIN UNNEST(resources) AS t(r) "
                    "GROUP BY r.type")
     counts = {}
