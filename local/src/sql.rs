@@ -392,9 +392,10 @@ fn match_rewrites(stmt: &mut Statement) -> bool {
 }
 
 /// Trino's `FROM t CROSS JOIN UNNEST(a) AS u(x)` (or `FROM t, UNNEST(a) AS u(x)`): one row per
-/// element of `a`, none for an empty or NULL array. DataFusion cannot plan an UNNEST that reads
-/// the joined table's columns, but unnests in a projection: `t` becomes
-/// `(SELECT t.*, unnest(a) AS x FROM t) AS t`, so its columns and the element read as before.
+/// element of `a`, none for an empty or NULL array; an array of ROWs gives one column per field
+/// (`UNNEST(resources) AS u(accountid, type, arn, arnprefix)`). DataFusion cannot plan an UNNEST
+/// that reads the joined table's columns, but unnests in a projection: `t` becomes a derived
+/// table named `t` holding its columns and the element's (see [`crate::udf::UNNEST_FIELD`]).
 /// Several arrays unnest side by side, as in Trino; forms this does not cover (WITH
 /// ORDINALITY, no column names, a join before the UNNEST) are left for DataFusion to refuse.
 fn unnest_joins(stmt: &mut Statement) -> bool {
@@ -483,9 +484,14 @@ fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<(TableFactor, Id
     else {
         return None;
     };
-    if alias.columns.len() != array_exprs.len() {
-        return None;
-    }
+    // One array: its element's columns (a ROW's fields, else the element); several: one
+    // column each.
+    let n = alias.columns.len();
+    let columns: Vec<(usize, usize, usize)> = match array_exprs.len() {
+        1 => (1..=n).map(|i| (0, i, n)).collect(),
+        m if m == n => (0..m).map(|k| (k, 1, 1)).collect(),
+        _ => return None,
+    };
     let name = match base {
         TableFactor::Table { alias: Some(a), .. } | TableFactor::Derived { alias: Some(a), .. } => {
             a.name.clone()
@@ -495,13 +501,30 @@ fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<(TableFactor, Id
         } => name.0.last()?.as_ident()?.clone(),
         _ => return None,
     };
+    let hidden = |k: usize| format!("\"__trailwatch_unnest_{k}\"");
     let elements: Vec<String> = array_exprs
         .iter()
-        .zip(&alias.columns)
-        .map(|(e, c)| format!("unnest({e}) AS {}", c.name))
+        .enumerate()
+        .map(|(k, e)| format!("unnest({e}) AS {}", hidden(k)))
         .collect();
+    let quoted_alias = alias.name.value.replace('\'', "''");
+    let fields: Vec<String> = columns
+        .iter()
+        .zip(&alias.columns)
+        .map(|((k, i, n), c)| {
+            format!(
+                "{}({}, {i}, {n}, '{quoted_alias}') AS {}",
+                crate::udf::UNNEST_FIELD,
+                hidden(*k),
+                c.name
+            )
+        })
+        .collect();
+    let hidden_all: Vec<String> = (0..array_exprs.len()).map(hidden).collect();
     let text = format!(
-        "(SELECT {name}.*, {} FROM {base}) AS {name}",
+        "(SELECT {name}.* EXCLUDE ({}), {} FROM (SELECT {name}.*, {} FROM {base}) AS {name}) AS {name}",
+        hidden_all.join(", "),
+        fields.join(", "),
         elements.join(", ")
     );
     let derived = Parser::new(&LakeDialect)

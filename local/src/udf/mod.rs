@@ -26,6 +26,8 @@ mod text;
 pub use text::SUBSTR;
 pub use time::VARCHAR;
 mod time;
+mod unnest;
+pub use unnest::UNNEST_FIELD;
 
 /// Registers the Trino-compatible functions, replacing DataFusion's where names collide; `now()`
 /// and its kin read `clock`.
@@ -49,6 +51,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
     ] {
         ctx.register_udf(ScalarUDF::new_from_impl(TrinoUdf::new(f)));
     }
+    ctx.register_udf(ScalarUDF::new_from_impl(unnest::UnnestField::new()));
     agg::register(ctx);
     register_lambdas(ctx);
 }
