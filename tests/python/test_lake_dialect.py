@@ -355,6 +355,36 @@ def test_unnest_of_a_column_agrees_with_python(lake, records):
         r["eventID"]: sorted(r["eventName"].split("e")) for r in records}
 
 
+def test_binary_functions_agree_with_python(lake, records):
+    """Digests, encodings and UTF-8 conversions of each event's user agent, against hashlib,
+    zlib and base64; a varbinary prints as Trino prints it (hex bytes, space-separated)."""
+    import base64
+    import hashlib
+    import zlib
+    _, rows = lake(
+        "SELECT eventID, to_hex(md5(to_utf8(userAgent))), lower(to_hex(sha1(to_utf8(userAgent)))), "
+        "to_hex(sha256(to_utf8(userAgent))), to_hex(sha512(to_utf8(userAgent))), "
+        "crc32(to_utf8(userAgent)), to_base64(to_utf8(userAgent)), "
+        "from_utf8(from_base64(to_base64(to_utf8(userAgent)))), from_utf8(from_hex(to_hex(to_utf8(userAgent)))), "
+        "to_utf8(substr(eventName, 1, 3)) FROM {eds}")
+    got = by_id(rows)
+    seen = 0
+    for r in records:
+        ua = r.get("userAgent")
+        if ua is None:
+            assert got[r["eventID"]][:8] == [""] * 8
+            continue
+        b = ua.encode()
+        want = [hashlib.md5(b).hexdigest().upper(), hashlib.sha1(b).hexdigest(),
+                hashlib.sha256(b).hexdigest().upper(), hashlib.sha512(b).hexdigest().upper(),
+                str(zlib.crc32(b)), base64.b64encode(b).decode(), ua, ua,
+                " ".join(f"{x:02x}" for x in r["eventName"][:3].encode())]
+        assert got[r["eventID"]] == want, r["eventID"]
+        seen += 1
+    assert seen > 100
+    assert "from_hex" in lake.fails("SELECT from_hex('zz') FROM {eds}")
+
+
 def test_quoted_names_fold_like_bare_ones(lake, records):
     names, rows = lake('SELECT "eventName", count(*) AS "Total" FROM {eds} GROUP BY "eventName" '
                        'ORDER BY "Total" DESC, "eventName" LIMIT 3')
