@@ -89,8 +89,8 @@ fn plain_type(t: &DataType) -> DataType {
 }
 
 /// `column` as it is kept, and the bytes it holds: views turned plain, and copied when it is a
-/// slice of a larger buffer (a LIMIT's or a sort's output) or holds slack. What is held is what is counted (a
-/// buffer two columns share counts twice: the limits err on the safe side).
+/// slice of a larger buffer (a LIMIT's or a sort's output) or holds slack. What is held is
+/// what is counted (a buffer two columns share counts twice: the limits err on the safe side).
 fn compact(column: &ArrayRef) -> datafusion::error::Result<(ArrayRef, usize)> {
     let plain = plain_type(column.data_type());
     let column = if &plain != column.data_type() && can_cast_types(column.data_type(), &plain) {
