@@ -334,8 +334,9 @@ fn call_args<'a>(e: &'a Expr, name: &str) -> Option<Vec<&'a Expr>> {
         .collect()
 }
 
-/// Trino's `if(condition, then[, else])` and `mod(n, m)`, which DataFusion lacks: a CASE and a
-/// remainder (both keep the sign of the dividend).
+/// Trino's `if(condition, then[, else])`, `mod(n, m)` and `try(x)`, which DataFusion lacks: a
+/// CASE, a remainder (both keep the sign of the dividend) and [`crate::udf::TRY`], which
+/// evaluates `x` as a lambda so that it can evaluate it again row by row after an error.
 fn conditionals(stmt: &mut Statement) -> bool {
     rewrite_each(stmt, |e| {
         if let Some(args) = call_args(e, "if") {
@@ -346,6 +347,8 @@ fn conditionals(stmt: &mut Statement) -> bool {
             }
         } else if let Some([n, m]) = call_args(e, "mod").as_deref() {
             Some(format!("(({n}) % ({m}))"))
+        } else if let Some([x]) = call_args(e, "try").as_deref() {
+            Some(format!("{}(0, __trailwatch_try -> {x})", crate::udf::TRY))
         } else {
             None
         }
@@ -396,8 +399,9 @@ fn match_rewrites(stmt: &mut Statement) -> bool {
 /// (`UNNEST(resources) AS u(accountid, type, arn, arnprefix)`). DataFusion cannot plan an UNNEST
 /// that reads the joined table's columns, but unnests in a projection: `t` becomes a derived
 /// table named `t` holding its columns and the element's (see [`crate::udf::UNNEST_FIELD`]).
-/// Several arrays unnest side by side, as in Trino; forms this does not cover (WITH
-/// ORDINALITY, no column names, a join before the UNNEST) are left for DataFusion to refuse.
+/// Several arrays unnest side by side, as in Trino, and WITH ORDINALITY adds the position; forms
+/// this does not cover (no column names, a join before the UNNEST) are left for DataFusion to
+/// refuse.
 fn unnest_joins(stmt: &mut Statement) -> bool {
     struct Unnests(bool);
     impl VisitorMut for Unnests {
@@ -478,15 +482,21 @@ fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<(TableFactor, Id
         alias: Some(alias),
         array_exprs,
         with_offset: false,
-        with_ordinality: false,
+        with_ordinality,
         ..
     } = unnest
     else {
         return None;
     };
+    // WITH ORDINALITY: the last column is the element's position, from 1.
+    let (element_columns, ordinal) = match (with_ordinality, alias.columns.split_last()) {
+        (true, Some((last, rest))) => (rest, Some(last)),
+        (true, None) => return None,
+        (false, _) => (alias.columns.as_slice(), None),
+    };
     // One array: its element's columns (a ROW's fields, else the element); several: one
     // column each.
-    let n = alias.columns.len();
+    let n = element_columns.len();
     let columns: Vec<(usize, usize, usize)> = match array_exprs.len() {
         1 => (1..=n).map(|i| (0, i, n)).collect(),
         m if m == n => (0..m).map(|k| (k, 1, 1)).collect(),
@@ -502,15 +512,16 @@ fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<(TableFactor, Id
         _ => return None,
     };
     let hidden = |k: usize| format!("\"__trailwatch_unnest_{k}\"");
-    let elements: Vec<String> = array_exprs
+    let mut elements: Vec<String> = array_exprs
         .iter()
         .enumerate()
         .map(|(k, e)| format!("unnest({e}) AS {}", hidden(k)))
         .collect();
+    let mut hidden_all: Vec<String> = (0..array_exprs.len()).map(hidden).collect();
     let quoted_alias = alias.name.value.replace('\'', "''");
-    let fields: Vec<String> = columns
+    let mut fields: Vec<String> = columns
         .iter()
-        .zip(&alias.columns)
+        .zip(element_columns)
         .map(|((k, i, n), c)| {
             format!(
                 "{}({}, {i}, {n}, '{quoted_alias}') AS {}",
@@ -520,7 +531,22 @@ fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<(TableFactor, Id
             )
         })
         .collect();
-    let hidden_all: Vec<String> = (0..array_exprs.len()).map(hidden).collect();
+    if let Some(column) = ordinal {
+        // Positions 1..=n beside the elements, n the longest array's length (DataFusion pads
+        // the shorter arrays it unnests side by side, as Trino does).
+        let lengths: Vec<String> = array_exprs
+            .iter()
+            .map(|e| format!("CAST(cardinality({e}) AS BIGINT)"))
+            .collect();
+        let longest = match lengths.as_slice() {
+            [one] => one.clone(),
+            _ => format!("greatest({})", lengths.join(", ")),
+        };
+        let position = hidden(array_exprs.len());
+        elements.push(format!("unnest(range(1, {longest} + 1)) AS {position}"));
+        fields.push(format!("{position} AS {}", column.name));
+        hidden_all.push(position);
+    }
     let text = format!(
         "(SELECT {name}.* EXCLUDE ({}), {} FROM (SELECT {name}.*, {} FROM {base}) AS {name}) AS {name}",
         hidden_all.join(", "),

@@ -324,6 +324,98 @@ def test_lambda_functions_agree_with_python(lake, records):
     assert seen > 20
 
 
+def test_zip_with_reduce_and_try_agree_with_python(lake, records):
+    """zip_with pads the shorter array with NULLs; reduce folds with a state (a lambda reading
+    another column too) and returns NULL for a NULL array; try is NULL where its expression
+    fails, row by row, and the value elsewhere."""
+    _, rows = lake(
+        "SELECT eventID, array_join(zip_with(split(eventName, 'e'), split(eventSource, '.'), "
+        "(x, y) -> coalesce(x, '?') || '/' || coalesce(y, '?')), '|'), "
+        "reduce(transform(resources, r -> r.arn), 0, "
+        "(s, a) -> s + coalesce(length(a), 0) + length(eventName), s -> s * 2), "
+        "reduce(split(eventName, 'e'), '', (s, x) -> x || s, s -> upper(s)), "
+        "try(100 / (length(eventName) % 3)), try(CAST(eventName AS bigint)), "
+        "try(length(eventSource)) FROM {eds}")
+    got = by_id(rows)
+
+    def text(v):
+        return "" if v is None else str(v)
+
+    for r in records:
+        a, b = r["eventName"].split("e"), r["eventSource"].split(".")
+        n = max(len(a), len(b))
+        a, b = a + [None] * (n - len(a)), b + [None] * (n - len(b))
+        zipped = "|".join(f"{x if x is not None else '?'}/{y if y is not None else '?'}"
+                          for x, y in zip(a, b))
+        res = r.get("resources")
+        folded = None if res is None else 2 * sum(
+            len(x.get("ARN") or "") + len(r["eventName"]) for x in res)
+        m = len(r["eventName"]) % 3
+        want = [zipped, text(folded), "".join(reversed(r["eventName"].split("e"))).upper(),
+                text(None if m == 0 else 100 // m), "", text(len(r["eventSource"]))]
+        assert got[r["eventID"]] == want, r["eventID"]
+    # Both outcomes of try occur in the sample.
+    assert {w[3] == "" for w in got.values()} == {True, False}
+
+
+def test_map_lambdas_agree_with_python(lake, records):
+    """transform_values, transform_keys and map_filter over requestParameters, the lambdas
+    reading the entry and another column; NULL for a NULL map; a key made NULL or repeated is
+    Trino's error."""
+    _, rows = lake(
+        "SELECT eventID, element_at(transform_values(requestParameters, "
+        "(k, v) -> length(k) + length(v) + length(eventName)), 'bucketName'), "
+        "array_join(array_sort(map_keys(transform_keys(requestParameters, "
+        "(k, v) -> upper(k) || '.' || eventSource))), ','), "
+        "cardinality(map_filter(requestParameters, (k, v) -> v LIKE 'arn:%' OR k = 'Host')), "
+        "array_join(array_sort(map_keys(map_filter(requestParameters, (k, v) -> v LIKE 'arn:%'))), ',') "
+        "FROM {eds}")
+    got = by_id(rows)
+    seen = 0
+    for r in records:
+        p = r.get("requestParameters")
+        if p is None:
+            want = [""] * 4
+        else:
+            arn = sorted(k for k, v in p.items() if isinstance(v, str) and v.startswith("arn:"))
+            bucket = p.get("bucketName")
+            want = ["" if bucket is None else str(len("bucketName") + len(bucket) + len(r["eventName"])),
+                    ",".join(sorted(k.upper() + "." + r["eventSource"] for k in p)),
+                    str(len(set(arn) | ({"Host"} & set(p)))), ",".join(arn)]
+            seen += bool(arn)
+        assert got[r["eventID"]] == want, (r["eventID"], p)
+    assert seen > 5
+    assert "Duplicate map keys (x) are not allowed" in lake.fails(
+        "SELECT transform_keys(requestParameters, (k, v) -> 'x') FROM {eds} "
+        "WHERE cardinality(requestParameters) > 1")
+    assert "map key cannot be null" in lake.fails(
+        "SELECT transform_keys(requestParameters, (k, v) -> CAST(NULL AS varchar)) FROM {eds} "
+        "WHERE cardinality(requestParameters) > 0")
+
+
+def test_unnest_with_ordinality_agrees_with_python(lake, records):
+    """WITH ORDINALITY adds each element's position, from 1: over an array of text, an array
+    of ROWs and two arrays side by side (the shorter padded with NULLs)."""
+    _, rows = lake("SELECT eventID, part, n FROM {eds} "
+                   "CROSS JOIN UNNEST(split(eventName, 'e')) WITH ORDINALITY AS s(part, n)")
+    assert sorted(tuple(x) for x in rows) == sorted(
+        (r["eventID"], p, str(i)) for r in records for i, p in enumerate(r["eventName"].split("e"), 1))
+    _, rows = lake("SELECT e.eventID, t.arn, t.n FROM {eds} AS e CROSS JOIN UNNEST(e.resources) "
+                   "WITH ORDINALITY AS t(accountid, type, arn, arnprefix, n)")
+    want = sorted((r["eventID"], x.get("ARN") or "", str(i))
+                  for r in records for i, x in enumerate(r.get("resources") or [], 1))
+    assert len(want) > 50 and sorted(tuple(x) for x in rows) == want
+    _, rows = lake("SELECT eventID, a, b, n FROM {eds}, UNNEST(split(eventName, 'e'), "
+                   "split(eventSource, '.')) WITH ORDINALITY AS t(a, b, n)")
+    want = []
+    for r in records:
+        a, b = r["eventName"].split("e"), r["eventSource"].split(".")
+        for i in range(max(len(a), len(b))):
+            want.append((r["eventID"], a[i] if i < len(a) else "", b[i] if i < len(b) else "",
+                         str(i + 1)))
+    assert sorted(tuple(x) for x in rows) == sorted(want)
+
+
 def test_unnest_of_a_column_agrees_with_python(lake, records):
     """CROSS JOIN UNNEST and the comma form, as Trino reads them: one row per array element,
     none for an empty or NULL array; an array of ROWs gives one column per field (an alias list

@@ -22,6 +22,8 @@ const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
 mod agg;
 mod binary;
 mod func;
+mod lambda;
+pub use lambda::TRY;
 mod text;
 pub use text::SUBSTR;
 pub use time::VARCHAR;
@@ -53,27 +55,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
     }
     ctx.register_udf(ScalarUDF::new_from_impl(unnest::UnnestField::new()));
     agg::register(ctx);
-    register_lambdas(ctx);
-}
-
-/// Trino's names for the lambda functions DataFusion has under its own: `transform(a, x -> f)`,
-/// `filter(a, x -> p)` and `any_match(a, x -> p)` (`all_match` and `none_match` are rewritten
-/// into `any_match`, see [`crate::sql`]).
-fn register_lambdas(ctx: &SessionContext) {
-    use datafusion::functions_nested::{array_any_match, array_filter, array_transform};
-    for (f, trino) in [
-        (
-            array_transform::array_transform_higher_order_function(),
-            "transform",
-        ),
-        (array_filter::array_filter_higher_order_function(), "filter"),
-        (
-            array_any_match::array_any_match_higher_order_function(),
-            "any_match",
-        ),
-    ] {
-        ctx.register_higher_order_function(Arc::new(f.as_ref().clone().with_aliases([trino])));
-    }
+    lambda::register(ctx);
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
