@@ -348,11 +348,32 @@ fn conditionals(stmt: &mut Statement) -> bool {
         } else if let Some([n, m]) = call_args(e, "mod").as_deref() {
             Some(format!("(({n}) % ({m}))"))
         } else if let Some([x]) = call_args(e, "try").as_deref() {
-            Some(format!("{}(0, __trailwatch_try -> {x})", crate::udf::TRY))
+            Some(format!(
+                "{}(0, __trailwatch_try -> {})",
+                crate::udf::TRY,
+                deferred_literal_casts(x)
+            ))
         } else {
             None
         }
     })
+}
+
+/// `x` with each CAST of a literal made to depend on `try`'s lambda variable: DataFusion fails
+/// the whole query when it folds a CAST of a literal that cannot be cast (`try(CAST('abc' AS
+/// bigint))`) while planning; a cast left to run is one `try` can catch.
+fn deferred_literal_casts(x: &Expr) -> Expr {
+    let mut x = x.clone();
+    let _ = visit_expressions_mut(&mut x, |e| {
+        if let Expr::Cast { expr, .. } = e {
+            if matches!(**expr, Expr::Value(_)) {
+                let text = format!("CASE WHEN __trailwatch_try IS NULL THEN NULL ELSE {expr} END");
+                replace_with(expr, &text);
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    x
 }
 
 /// Trino's text for `CAST(x AS varchar)` (`TRY_CAST` too): timestamps `2023-07-10 11:42:18.000`
@@ -490,8 +511,8 @@ fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<(TableFactor, Id
     };
     // WITH ORDINALITY: the last column is the element's position, from 1.
     let (element_columns, ordinal) = match (with_ordinality, alias.columns.split_last()) {
-        (true, Some((last, rest))) => (rest, Some(last)),
-        (true, None) => return None,
+        (true, Some((last, rest))) if !rest.is_empty() => (rest, Some(last)),
+        (true, _) => return None,
         (false, _) => (alias.columns.as_slice(), None),
     };
     // One array: its element's columns (a ROW's fields, else the element); several: one
@@ -534,9 +555,10 @@ fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<(TableFactor, Id
     if let Some(column) = ordinal {
         // Positions 1..=n beside the elements, n the longest array's length (DataFusion pads
         // the shorter arrays it unnests side by side, as Trino does).
+        // array_length counts the top level only (cardinality counts nested elements).
         let lengths: Vec<String> = array_exprs
             .iter()
-            .map(|e| format!("CAST(cardinality({e}) AS BIGINT)"))
+            .map(|e| format!("CAST(array_length({e}) AS BIGINT)"))
             .collect();
         let longest = match lengths.as_slice() {
             [one] => one.clone(),

@@ -358,6 +358,38 @@ def test_zip_with_reduce_and_try_agree_with_python(lake, records):
     assert {w[3] == "" for w in got.values()} == {True, False}
 
 
+def test_lambda_edge_cases_match_trino(lake, records):
+    """try keeps its expression to itself when the same expression appears twice (no shared
+    subexpression fails outside it) and catches a cast of a literal; reduce gives NULL for a
+    NULL array without calling its output function; map_filter with a NULL lambda keeps
+    nothing; WITH ORDINALITY numbers the top-level elements of an array of arrays."""
+    _, rows = lake(
+        "SELECT eventID, try(length(eventName) / (length(eventName) % 3)), "
+        "try(length(eventName) / (length(eventName) % 3)) * 100, try(CAST('abc' AS bigint)), "
+        "reduce(transform(resources, r -> 1), 0, (s, x) -> s + x, s -> 10 / s), "
+        "cardinality(map_filter(requestParameters, (k, v) -> NULL)) "
+        "FROM {eds} WHERE resources IS NULL OR cardinality(resources) > 0")
+    got = by_id(rows)
+    assert len(got) > 100
+    for r in records:
+        if r["eventID"] not in got:
+            assert r.get("resources") == []
+            continue
+        m = len(r["eventName"]) % 3
+        q = None if m == 0 else len(r["eventName"]) // m
+        res = r.get("resources")
+        want = ["" if q is None else str(q), "" if q is None else str(q * 100), "",
+                "" if res is None else str(10 // len(res)),
+                "" if r.get("requestParameters") is None else "0"]
+        assert got[r["eventID"]] == want, r["eventID"]
+    _, rows = lake("SELECT eventID, cardinality(x), n FROM {eds} CROSS JOIN "
+                   "UNNEST(ARRAY[split(eventName, 'e'), split(eventSource, '.')]) "
+                   "WITH ORDINALITY AS t(x, n)")
+    assert sorted(tuple(x) for x in rows) == sorted(
+        (r["eventID"], str(len(p)), str(i)) for r in records
+        for i, p in enumerate([r["eventName"].split("e"), r["eventSource"].split(".")], 1))
+
+
 def test_map_lambdas_agree_with_python(lake, records):
     """transform_values, transform_keys and map_filter over requestParameters, the lambdas
     reading the entry and another column; NULL for a NULL map; a key made NULL or repeated is

@@ -10,11 +10,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    new_null_array, Array, ArrayRef, AsArray, BooleanArray, ListArray, MapArray, StructArray,
-    UInt32Array,
+    new_null_array, Array, ArrayRef, AsArray, ListArray, MapArray, StructArray, UInt32Array,
 };
 use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
-use datafusion::arrow::compute::{cast, concat, nullif, take, take_arrays};
+use datafusion::arrow::compute::{cast, concat, take, take_arrays};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
 use datafusion::common::utils::take_function_args;
 use datafusion::common::ScalarValue;
@@ -209,6 +208,13 @@ impl HigherOrderUDFImpl for TrinoLambda {
 
     fn signature(&self) -> &HigherOrderSignature {
         &self.signature
+    }
+
+    /// A lambda's body runs only for the elements there are (none for an empty array), and
+    /// `try`'s must run inside it: the optimizer must not share a subexpression of a body with
+    /// an expression evaluated unconditionally, or `try(a / b)` would fail outside the `try`.
+    fn short_circuits(&self) -> bool {
+        true
     }
 
     fn coerce_value_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
@@ -442,10 +448,21 @@ fn reduce(
         }
         state = take(&concat(&[&state, &merged])?, &indices(pick), None)?;
     }
-    let result = evaluate(finish, &[state], l.len(), None)?;
-    // A NULL array reduces to NULL.
-    let is_null = BooleanArray::from_iter((0..l.len()).map(|r| Some(l.is_null(r))));
-    Ok(nullif(&result, &is_null)?)
+    // A NULL array reduces to NULL, without calling `finish`.
+    let live_rows = indices(live.iter().map(|&r| index(r)).collect::<Result<_>>()?);
+    let states = take(&state, &live_rows, None)?;
+    let finished = evaluate(finish, &[states], live_rows.len(), Some(&live_rows))?;
+    let mut at = 0usize;
+    let mut pick = Vec::with_capacity(l.len());
+    for r in 0..l.len() {
+        if l.is_valid(r) {
+            pick.push(Some(index(at)?));
+            at += 1;
+        } else {
+            pick.push(None);
+        }
+    }
+    Ok(take(&finished, &UInt32Array::from(pick), None)?)
 }
 
 fn map_lambda(
@@ -495,6 +512,8 @@ fn map_lambda(
             (result, vals)
         }
         _ => {
+            // A lambda of NULLs (`(k, v) -> NULL`) keeps nothing.
+            let result = cast(&result, &DataType::Boolean)?;
             let keep = result
                 .as_boolean_opt()
                 .ok_or_else(|| exec_error("map_filter's lambda must return a boolean".into()))?;
@@ -551,13 +570,23 @@ fn unique_keys(keys: &ArrayRef, lengths: &[usize]) -> Result<()> {
 }
 
 /// Whether `try` turns this error into NULL: Trino's are a division by zero, an invalid cast
-/// or function argument and a value out of range, which DataFusion raises as Arrow or execution
-/// errors; running out of resources, a cancelled query and a bug are not the value's fault.
+/// or function argument and a value out of range, which Arrow's kernels raise as these errors
+/// and this crate's functions as execution errors; running out of memory, a cancelled query, a
+/// schema or type mismatch (a bug) are not the value's fault.
 fn caught(e: &DataFusionError) -> bool {
-    matches!(
-        e.find_root(),
-        DataFusionError::ArrowError(..) | DataFusionError::Execution(_)
-    )
+    use datafusion::arrow::error::ArrowError;
+    match e.find_root() {
+        DataFusionError::Execution(_) => true,
+        DataFusionError::ArrowError(a, _) => matches!(
+            **a,
+            ArrowError::DivideByZero
+                | ArrowError::CastError(_)
+                | ArrowError::ParseError(_)
+                | ArrowError::ComputeError(_)
+                | ArrowError::ArithmeticOverflow(_)
+        ),
+        _ => false,
+    }
 }
 
 /// `try`: the lambda over the whole batch; should that fail, over each row alone, NULL where
@@ -571,6 +600,7 @@ fn attempt(dummy: &ArrayRef, f: &LambdaArgument, out: &DataType) -> Result<Array
             for r in 0..n {
                 let one = indices(vec![index(r)?]);
                 parts.push(match evaluate(f, &[dummy.slice(r, 1)], 1, Some(&one)) {
+                    Ok(a) if a.data_type() == out => a,
                     Ok(a) => cast(&a, out)?,
                     Err(e) if caught(&e) => new_null_array(out, 1),
                     Err(e) => return Err(e),
