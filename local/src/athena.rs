@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use crate::error::ApiError;
 use crate::exec::execute;
 use crate::jobs::{Full, Inactive, Job, Jobs, QueryTiming, Stats, Status};
+use crate::json_text::JsonText;
 use crate::page_token;
 use crate::request::{page_size, str_field};
 use crate::sql::{prepare, PrepareError, Prepared};
@@ -344,8 +345,9 @@ impl Athena {
         })
     }
 
-    /// GetQueryResults: the header row first on the first page, at most 1000 rows a page.
-    pub fn get_query_results(&self, req: &Value) -> Result<Value, ApiError> {
+    /// GetQueryResults: the header row first on the first page, at most 1000 rows a page; the
+    /// reply's JSON text, its rows written straight from the result (see [`JsonText`]).
+    pub fn get_query_results(&self, req: &Value) -> Result<String, ApiError> {
         let max = page_size(req, "MaxResults", 1000, 1000)
             .ok_or_else(|| invalid("MaxResults must be between 1 and 1000."))?;
         let token = str_field(req, "NextToken");
@@ -366,23 +368,10 @@ impl Athena {
                     .ok_or_else(|| invalid("The NextToken is not valid."))?,
             };
             let end = offset.saturating_add(max).min(total);
-            let cell = |v: Option<&str>| match v {
-                Some(s) => json!({ "VarCharValue": s }),
-                None => json!({}),
-            };
-            let mut rows: Vec<Value> = Vec::with_capacity(end.saturating_sub(offset));
-            if offset == 0 && end > 0 {
-                let data: Vec<Value> = r.names.iter().map(|n| cell(Some(n))).collect();
-                rows.push(json!({ "Data": data }));
-            }
             // Data row i is result row i - 1.
             let data_rows = r
                 .rows(offset.max(1) - 1..end.saturating_sub(1))
                 .map_err(ApiError::internal)?;
-            rows.extend(data_rows.iter().map(|row| {
-                let data: Vec<Value> = row.iter().map(|v| cell(v.as_deref())).collect();
-                json!({ "Data": data })
-            }));
             let columns: Vec<Value> = r
                 .names
                 .iter()
@@ -392,14 +381,46 @@ impl Athena {
                            "Type": t, "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": t == "varchar"})
                 })
                 .collect();
-            let mut out = json!({
-                "UpdateCount": 0,
-                "ResultSet": {"Rows": rows, "ResultSetMetadata": {"ColumnInfo": columns}},
-            });
+            let mut out = json!({"UpdateCount": 0});
             if end < total {
                 out["NextToken"] = json!(page_token::encode(id, end));
             }
-            Ok(out)
+            // A row is `{"Data": [{"VarCharValue": "v"}, {} for a NULL, ...]}`.
+            let row = |t: &mut JsonText, first: bool, cells: &mut dyn Iterator<Item = Option<&str>>| {
+                t.raw(if first { "{\"Data\":[" } else { ",{\"Data\":[" });
+                for (j, v) in cells.enumerate() {
+                    if j > 0 {
+                        t.raw(",");
+                    }
+                    match v {
+                        Some(s) => {
+                            t.raw("{\"VarCharValue\":");
+                            t.string(s)?;
+                            t.raw("}");
+                        }
+                        None => t.raw("{}"),
+                    }
+                }
+                t.raw("]}");
+                Ok::<(), ApiError>(())
+            };
+            let bytes = JsonText::estimate(&data_rows, 24).saturating_add(columns.len() * 256);
+            JsonText::object_with(&out, "ResultSet", bytes, |t| {
+                t.raw("{\"Rows\":[");
+                let mut first = true;
+                if offset == 0 && end > 0 {
+                    row(t, true, &mut r.names.iter().map(|n| Some(n.as_str())))?;
+                    first = false;
+                }
+                for cells in &data_rows {
+                    row(t, first, &mut cells.iter().map(Option::as_deref))?;
+                    first = false;
+                }
+                t.raw("],\"ResultSetMetadata\":");
+                t.value(&json!({ "ColumnInfo": columns }))?;
+                t.raw("}");
+                Ok(())
+            })
         })
     }
 

@@ -18,6 +18,26 @@ pub fn value_text(array: &ArrayRef, row: usize) -> Result<String> {
     render(array, row)
 }
 
+/// `YYYY-MM-DD HH:MM:SS.mmm` (UTC) for milliseconds since the epoch; the number itself for a
+/// time chrono cannot represent.
+pub fn timestamp_text(ms: i64) -> String {
+    use chrono::{Datelike, Timelike};
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(t) if (0..=9999).contains(&t.year()) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.timestamp_subsec_millis()
+        ),
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+        None => ms.to_string(),
+    }
+}
+
 /// Inside a struct, map or array Trino prints a NULL as `null`.
 fn nested_text(array: &ArrayRef, row: usize) -> Result<String> {
     if array.is_null(row) {
@@ -51,16 +71,22 @@ fn render(array: &ArrayRef, row: usize) -> Result<String> {
                 .and_then(|e| e.checked_add_signed(chrono::Duration::days(i64::from(d))))
                 .map_or_else(|| d.to_string(), |d| d.format("%Y-%m-%d").to_string())
         }
-        DataType::Timestamp(_, _) => {
-            let ms = cast(
-                &array.slice(row, 1),
-                &DataType::Timestamp(TimeUnit::Millisecond, None),
-            )?;
-            let v = ms.as_primitive::<TimestampMillisecondType>().value(0);
-            match chrono::DateTime::from_timestamp_millis(v) {
-                Some(t) => t.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
-                None => v.to_string(),
-            }
+        DataType::Timestamp(unit, _) => {
+            // The event time is in every result row: read the value where it is, rather than
+            // casting a one-row slice, and print it without parsing a format each time.
+            let v = match unit {
+                TimeUnit::Millisecond => {
+                    array.as_primitive::<TimestampMillisecondType>().value(row)
+                }
+                _ => {
+                    let ms = cast(
+                        &array.slice(row, 1),
+                        &DataType::Timestamp(TimeUnit::Millisecond, None),
+                    )?;
+                    ms.as_primitive::<TimestampMillisecondType>().value(0)
+                }
+            };
+            timestamp_text(v)
         }
         DataType::Map(_, _) => {
             let entries = array.as_map().value(row);
@@ -88,4 +114,28 @@ fn render(array: &ArrayRef, row: usize) -> Result<String> {
         }
         _ => array_value_to_string(array, row)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_print_as_chrono_formats_them() {
+        // Chrono's own formatting of the same instants is the independent reference.
+        let mut ms: i64 = -62_135_596_800_000; // 0001-01-01
+        let step = 7_919_113_337_i64; // ~92 days and an odd number of milliseconds
+        while ms < 253_402_300_799_999 {
+            let want = chrono::DateTime::from_timestamp_millis(ms)
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string());
+            assert_eq!(Some(timestamp_text(ms)), want, "{ms}");
+            ms += step;
+        }
+        for ms in [0, -1, 999, 1_000, 1_582_934_399_999, 253_402_300_799_999] {
+            let want = chrono::DateTime::from_timestamp_millis(ms)
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string());
+            assert_eq!(Some(timestamp_text(ms)), want, "{ms}");
+        }
+        assert_eq!(timestamp_text(i64::MAX), i64::MAX.to_string());
+    }
 }

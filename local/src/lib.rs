@@ -10,6 +10,7 @@ pub mod exec;
 pub mod fault;
 pub mod format;
 pub mod jobs;
+pub mod json_text;
 pub mod lake;
 pub mod load;
 pub mod lookup;

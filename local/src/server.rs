@@ -37,14 +37,14 @@ fn json_error(e: &ApiError) -> Response {
         .into_response()
 }
 
-fn json_ok(v: Value) -> Response {
+fn json_ok(body: String) -> Response {
     (
         StatusCode::OK,
         [
             ("content-type", "application/x-amz-json-1.1".to_string()),
             ("x-amzn-requestid", uuid::Uuid::new_v4().to_string()),
         ],
-        v.to_string(),
+        body,
     )
         .into_response()
 }
@@ -127,11 +127,13 @@ fn signed_region(headers: &HeaderMap, default: &str) -> String {
         .to_string()
 }
 
-async fn cloudtrail(st: &Shared, op: &str, req: &Value, region: &str) -> Result<Value, ApiError> {
-    match op {
+/// A CloudTrail operation's reply: its JSON text.
+async fn cloudtrail(st: &Shared, op: &str, req: &Value, region: &str) -> Result<String, ApiError> {
+    let reply = match op {
         "StartQuery" => st.lake.start_query(req).await,
         "DescribeQuery" => st.lake.describe_query(req),
-        "GetQueryResults" => st.lake.get_query_results(req),
+        // Result pages are written as text (see `json_text`).
+        "GetQueryResults" => return st.lake.get_query_results(req),
         "CancelQuery" => st.lake.cancel_query(req),
         "ListQueries" => st.lake.list_queries(req),
         "LookupEvents" => st.history.lookup(req, region).await,
@@ -139,14 +141,16 @@ async fn cloudtrail(st: &Shared, op: &str, req: &Value, region: &str) -> Result<
             "UnknownOperationException",
             format!("{other} is not implemented by the local CloudTrail service"),
         )),
-    }
+    };
+    reply.map(|v| v.to_string())
 }
 
-async fn athena(st: &Shared, op: &str, req: &Value) -> Result<Value, ApiError> {
-    match op {
+/// An Athena operation's reply: its JSON text.
+async fn athena(st: &Shared, op: &str, req: &Value) -> Result<String, ApiError> {
+    let reply = match op {
         "StartQueryExecution" => st.athena.start_query_execution(req).await,
         "GetQueryExecution" => st.athena.get_query_execution(req),
-        "GetQueryResults" => st.athena.get_query_results(req),
+        "GetQueryResults" => return st.athena.get_query_results(req),
         "StopQueryExecution" => st.athena.stop_query_execution(req),
         "ListQueryExecutions" => st.athena.list_query_executions(req),
         "GetWorkGroup" => st.athena.get_work_group(req),
@@ -154,7 +158,8 @@ async fn athena(st: &Shared, op: &str, req: &Value) -> Result<Value, ApiError> {
             "UnknownOperationException",
             format!("{other} is not implemented by the local Athena service"),
         )),
-    }
+    };
+    reply.map(|v| v.to_string())
 }
 
 #[derive(serde::Deserialize)]

@@ -7,6 +7,7 @@ use super::{required, status_text, Lake};
 use crate::error::ApiError;
 use crate::format::NULL_TEXT;
 use crate::jobs::{Inactive, Status};
+use crate::json_text::JsonText;
 use crate::page_token;
 use crate::request::{page_size, str_field};
 
@@ -43,8 +44,9 @@ impl Lake {
         })
     }
 
-    /// GetQueryResults, paged by `MaxQueryResults` (1..1000) and `NextToken`.
-    pub fn get_query_results(&self, req: &Value) -> Result<Value, ApiError> {
+    /// GetQueryResults, paged by `MaxQueryResults` (1..1000) and `NextToken`: the reply's JSON
+    /// text, its rows written straight from the result (see [`JsonText`]).
+    pub fn get_query_results(&self, req: &Value) -> Result<String, ApiError> {
         let max = max_results(req, "MaxQueryResults")?;
         let token = str_field(req, "NextToken");
         self.with_query(req, |id, q| {
@@ -62,36 +64,49 @@ impl Lake {
                 out["ErrorMessage"] = json!(e);
             }
             if q.status != Status::Finished {
-                out["QueryResultRows"] = json!([]);
-                return Ok(out);
+                return JsonText::object_with(&out, "QueryResultRows", 2, |t| {
+                    t.raw("[]");
+                    Ok(())
+                });
             }
             let end = offset.saturating_add(max).min(total);
-            let names = &q.result.names;
-            let rows: Vec<Value> = q
-                .result
-                .rows(offset..end)
-                .map_err(ApiError::internal)?
-                .iter()
-                .map(|row| {
-                    Value::Array(
-                        names
-                            .iter()
-                            .zip(row)
-                            .map(|(k, v)| json!({ k.as_str(): v.as_deref().unwrap_or(NULL_TEXT) }))
-                            .collect(),
-                    )
-                })
-                .collect();
+            let rows = q.result.rows(offset..end).map_err(ApiError::internal)?;
             out["QueryStatistics"] = json!({
                 "ResultsCount": rows.len(),
                 "TotalResultsCount": total,
                 "BytesScanned": q.stats.bytes_scanned,
             });
-            out["QueryResultRows"] = Value::Array(rows);
             if end < total {
                 out["NextToken"] = json!(page_token::encode(id, end));
             }
-            Ok(out)
+            // Each row is a list of one-entry objects, `{"column": "value"}`, in column order.
+            let mut names = Vec::with_capacity(q.result.names.len());
+            for n in &q.result.names {
+                let mut key = JsonText::default();
+                key.raw("{");
+                key.string(n)?;
+                key.raw(":");
+                names.push(key.finish()?);
+            }
+            let longest = names.iter().map(String::len).max().unwrap_or(0);
+            let bytes = JsonText::estimate(&rows, longest.saturating_add(8));
+            JsonText::object_with(&out, "QueryResultRows", bytes, |t| {
+                t.raw("[");
+                for (i, row) in rows.iter().enumerate() {
+                    t.raw(if i == 0 { "[" } else { ",[" });
+                    for (j, (key, v)) in names.iter().zip(row).enumerate() {
+                        if j > 0 {
+                            t.raw(",");
+                        }
+                        t.raw(key);
+                        t.string(v.as_deref().unwrap_or(NULL_TEXT))?;
+                        t.raw("}");
+                    }
+                    t.raw("]");
+                }
+                t.raw("]");
+                Ok(())
+            })
         })
     }
 

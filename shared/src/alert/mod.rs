@@ -111,7 +111,19 @@ pub fn alert_id(rule_id: &str, event_id: &str) -> String {
     h.update(rule_id.as_bytes());
     h.update([0]);
     h.update(event_id.as_bytes());
-    hex::encode(&h.finalize()[..16])
+    lower_hex(&h.finalize()[..16])
+}
+
+/// `bytes` in lower-case hex, as `hex::encode` writes them, one allocation (every finding of a
+/// collect gets an id).
+fn lower_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    s
 }
 
 /// The CloudTrail console page of an event. The region becomes part of the host name, so only
@@ -122,19 +134,20 @@ pub fn console_link(region: &str, event_id: &str) -> String {
     } else {
         "us-east-1"
     };
-    let id: String = event_id
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!(
-        "https://{region}.console.aws.amazon.com/cloudtrailv2/home?region={region}#/events/{id}"
-    )
+    let mut link = format!(
+        "https://{region}.console.aws.amazon.com/cloudtrailv2/home?region={region}#/events/"
+    );
+    for b in event_id.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' {
+            link.push(char::from(b));
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            link.push('%');
+            link.push(char::from(HEX[usize::from(b >> 4)]));
+            link.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    link
 }
 
 impl Alert {
@@ -502,6 +515,8 @@ mod tests {
             assert!(console_link(r, "e").starts_with("https://us-east-1.console.aws.amazon.com/"));
         }
         assert!(console_link("us-east-1", "a/b?c#d").ends_with("/events/a%2Fb%3Fc%23d"));
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(lower_hex(&bytes), hex::encode(&bytes));
     }
 
     #[test]

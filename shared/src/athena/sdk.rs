@@ -92,7 +92,7 @@ impl QueryEngine for SdkAthena {
     }
 
     async fn page(&self, query_id: &str, token: Option<&str>, max: i32) -> Result<ResultsPage> {
-        let out = self
+        let mut out = self
             .client
             .get_query_results()
             .query_execution_id(query_id)
@@ -101,8 +101,9 @@ impl QueryEngine for SdkAthena {
             .send()
             .await
             .map_err(map_sdk_error)?;
-        let set = out.result_set();
+        let set = out.result_set.take();
         let names: Vec<String> = set
+            .as_ref()
             .and_then(|s| s.result_set_metadata())
             .map(|m| {
                 m.column_info()
@@ -111,26 +112,20 @@ impl QueryEngine for SdkAthena {
                     .collect()
             })
             .unwrap_or_default();
+        // The values are moved out of the reply, not copied: a page is a thousand rows.
         let mut rows: Vec<Row> = set
-            .map(|s| {
-                s.rows()
+            .and_then(|s| s.rows)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| {
+                names
                     .iter()
-                    .map(|r| {
-                        names
-                            .iter()
-                            .zip(r.data())
-                            .map(|(n, d)| {
-                                // A NULL has no VarCharValue; Lake prints it as an empty string.
-                                (
-                                    n.clone(),
-                                    d.var_char_value().unwrap_or_default().to_string(),
-                                )
-                            })
-                            .collect()
-                    })
+                    .zip(r.data.unwrap_or_default())
+                    // A NULL has no VarCharValue; Lake prints it as an empty string.
+                    .map(|(n, d)| (n.clone(), d.var_char_value.unwrap_or_default()))
                     .collect()
             })
-            .unwrap_or_default();
+            .collect();
         // The first page of a SELECT starts with the header row.
         let is_header =
             |r: &Row| r.len() == names.len() && r.iter().all(|(n, v)| n.eq_ignore_ascii_case(v));

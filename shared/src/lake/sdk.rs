@@ -80,7 +80,7 @@ impl QueryEngine for SdkLake {
     }
 
     async fn page(&self, query_id: &str, token: Option<&str>, max: i32) -> Result<ResultsPage> {
-        let out = self
+        let mut out = self
             .client
             .get_query_results()
             .query_id(query_id)
@@ -90,14 +90,13 @@ impl QueryEngine for SdkLake {
             .send()
             .await
             .map_err(map_sdk_error)?;
+        // The cells' strings are moved out of the reply, not copied: a page is a thousand rows.
         let rows: Vec<Row> = out
-            .query_result_rows()
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .flat_map(|cell| cell.iter().map(|(k, v)| (k.clone(), v.clone())))
-                    .collect()
-            })
+            .query_result_rows
+            .take()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|row| row.into_iter().flatten().collect())
             .collect();
         let stats = out.query_statistics();
         Ok(ResultsPage {

@@ -1,9 +1,11 @@
 //! collect-results: reads a finished query page by page, turns rows into alerts as it goes
 //! (never holding the whole result), and hands back a continuation when its time runs short.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
+use tokio_util::task::AbortOnDropHandle;
 
 use super::poll::PollState;
 use super::{Deps, QueryRef};
@@ -59,22 +61,37 @@ impl CollectState {
 
 /// A result row as the alert's event fields, by the checks' column names.
 pub fn finding(row: &Row) -> EventSummary {
-    let get = |k: &str| {
-        row.iter()
-            .find(|(c, _)| c.eq_ignore_ascii_case(k))
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    // One pass over the row (a collect runs this on every result row); a column named twice
+    // (in any case) gives its first value.
+    const NAMES: [&str; 9] = [
+        "event_id",
+        "event_time",
+        "event_name",
+        "event_source",
+        "principal",
+        "principal_type",
+        "source_ip",
+        "region",
+        "account",
+    ];
+    let mut found: [Option<&str>; 9] = [None; 9];
+    for (k, v) in row {
+        if let Some(i) = NAMES.iter().position(|n| k.eq_ignore_ascii_case(n)) {
+            found[i].get_or_insert(v.as_str());
+        }
+    }
+    let [event_id, event_time, event_name, event_source, principal, principal_type, source_ip, region, account] =
+        found.map(|v| v.unwrap_or_default().to_string());
     let mut e = EventSummary {
-        event_id: get("event_id"),
-        event_time: crate::window::normalize_event_time(&get("event_time")),
-        event_name: get("event_name"),
-        event_source: get("event_source"),
-        principal: get("principal"),
-        principal_type: get("principal_type"),
-        source_ip: get("source_ip"),
-        region: get("region"),
-        account: get("account"),
+        event_id,
+        event_time: crate::window::normalize_event_time(&event_time),
+        event_name,
+        event_source,
+        principal,
+        principal_type,
+        source_ip,
+        region,
+        account,
     };
     if e.event_id.is_empty() {
         // Ad-hoc SQL may not select an event id; the row itself identifies the finding.
@@ -113,10 +130,19 @@ pub async fn pages(
         }
     }
     st.invocations += 1;
-    let fetch = |token: Option<String>| async move {
-        deps.engine
-            .page(&q.query_id, token.as_deref(), deps.config.page_size)
-            .await
+    // Each page is read on a task of its own: receiving and decoding a thousand rows is CPU
+    // work, which then runs on another worker thread while this one turns the page before into
+    // alerts. Dropping the handle (time short, an error) aborts the read.
+    let fetch = |token: Option<String>| {
+        let engine = Arc::clone(&deps.engine);
+        let (id, size) = (q.query_id.clone(), deps.config.page_size);
+        let task = AbortOnDropHandle::new(tokio::spawn(async move {
+            engine.page(&id, token.as_deref(), size).await
+        }));
+        async move {
+            task.await
+                .map_err(|e| Error::Transient(format!("reading a result page: {e}")))?
+        }
     };
     let mut page = fetch(st.next_token.clone()).await?;
     loop {
