@@ -74,17 +74,14 @@ fn render(array: &ArrayRef, row: usize) -> Result<String> {
         DataType::Timestamp(unit, _) => {
             // The event time is in every result row: read the value where it is, rather than
             // casting a one-row slice, and print it without parsing a format each time.
-            let v = match unit {
-                TimeUnit::Millisecond => {
-                    array.as_primitive::<TimestampMillisecondType>().value(row)
-                }
-                _ => {
-                    let ms = cast(
-                        &array.slice(row, 1),
-                        &DataType::Timestamp(TimeUnit::Millisecond, None),
-                    )?;
-                    ms.as_primitive::<TimestampMillisecondType>().value(0)
-                }
+            let v = if *unit == TimeUnit::Millisecond {
+                array.as_primitive::<TimestampMillisecondType>().value(row)
+            } else {
+                let ms = cast(
+                    &array.slice(row, 1),
+                    &DataType::Timestamp(TimeUnit::Millisecond, None),
+                )?;
+                ms.as_primitive::<TimestampMillisecondType>().value(0)
             };
             timestamp_text(v)
         }
