@@ -140,8 +140,13 @@ pub async fn pages(
             engine.page(&id, token.as_deref(), size).await
         }));
         async move {
-            task.await
-                .map_err(|e| Error::Transient(format!("reading a result page: {e}")))?
+            match task.await {
+                Ok(page) => page,
+                // A panic stays a panic, as it was when the page was read on this task: a bug
+                // must not be retried as if it were an outage.
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => Err(Error::Transient(format!("reading a result page: {e}"))),
+            }
         }
     };
     let mut page = fetch(st.next_token.clone()).await?;
