@@ -390,6 +390,34 @@ def test_lambda_edge_cases_match_trino(lake, records):
         for i, p in enumerate([r["eventName"].split("e"), r["eventSource"].split(".")], 1))
 
 
+def test_edit_distances_agree_with_python(lake, records):
+    """levenshtein_distance against a Python dynamic programme over code points (user agents
+    against event names); hamming_distance where the lengths agree, Trino's error where not."""
+    _, rows = lake("SELECT eventID, levenshtein_distance(eventName, eventSource), "
+                   "levenshtein_distance(coalesce(userAgent, ''), eventName), "
+                   "hamming_distance(eventName, reverse(eventName)) FROM {eds}")
+    got = by_id(rows)
+
+    def lev(a, b):
+        prev = list(range(len(b) + 1))
+        for i, ca in enumerate(a, 1):
+            cur = [i]
+            for j, cb in enumerate(b, 1):
+                cur.append(min(prev[j - 1] + (ca != cb), prev[j] + 1, cur[j - 1] + 1))
+            prev = cur
+        return prev[-1]
+
+    for r in records:
+        n, ua = r["eventName"], r.get("userAgent") or ""
+        want = [str(lev(n, r["eventSource"])), str(lev(ua, n)),
+                str(sum(x != y for x, y in zip(n, n[::-1])))]
+        assert got[r["eventID"]] == want, r["eventID"]
+    assert "must have the same length" in lake.fails(
+        "SELECT hamming_distance(eventName, eventSource || 'x') FROM {eds}")
+    assert "too large" in lake.fails(
+        "SELECT levenshtein_distance(lpad('', 1001, 'a'), lpad('', 1000, 'b')) FROM {eds}")
+
+
 def test_map_lambdas_agree_with_python(lake, records):
     """transform_values, transform_keys and map_filter over requestParameters, the lambdas
     reading the entry and another column; NULL for a NULL map; a key made NULL or repeated is

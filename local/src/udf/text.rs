@@ -36,6 +36,14 @@ pub fn functions() -> Vec<ScalarUDF> {
         .udf(),
         Func::new("regexp_replace", 2..=3, returns_utf8, regexp_replace).udf(),
         Func::new("regexp_count", 2..=2, returns_int64, regexp_count).udf(),
+        Func::new(
+            "levenshtein_distance",
+            2..=2,
+            returns_int64,
+            levenshtein_distance,
+        )
+        .udf(),
+        Func::new("hamming_distance", 2..=2, returns_int64, hamming_distance).udf(),
         Func::new("regexp_position", 2..=3, returns_int64, regexp_position).udf(),
         Func::new("regexp_split", 2..=2, returns_list, regexp_split).udf(),
         Func::new("replace", 2..=3, returns_utf8, replace).udf(),
@@ -304,6 +312,52 @@ fn regexp_count(args: &[ArrayRef]) -> Result<ArrayRef> {
         Ok(Some(
             i64::try_from(p.get(r[1])?.find_iter(r[0]).count()).unwrap_or(i64::MAX),
         ))
+    })?;
+    Ok(Arc::new(Int64Array::from(out)))
+}
+
+/// The least number of single-character insertions, deletions and substitutions that turn one
+/// text into the other, counted in characters (code points) as Trino counts them. As in Trino,
+/// inputs whose lengths multiply past 1,000,000 are refused rather than computed.
+fn levenshtein_distance(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        let a: Vec<char> = r[0].chars().collect();
+        let b: Vec<char> = r[1].chars().collect();
+        if a.len().checked_mul(b.len()).is_none_or(|n| n > 1_000_000) {
+            return Err(exec_err(
+                "The combined inputs for Levenshtein distance are too large",
+            ));
+        }
+        // One row of the edit-distance table at a time.
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        let mut cur = vec![0usize; b.len() + 1];
+        for (i, ca) in a.iter().enumerate() {
+            cur[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let substitute = prev[j] + usize::from(ca != cb);
+                cur[j + 1] = substitute.min(prev[j + 1] + 1).min(cur[j] + 1);
+            }
+            std::mem::swap(&mut prev, &mut cur);
+        }
+        Ok(Some(i64::try_from(prev[b.len()]).unwrap_or(i64::MAX)))
+    })?;
+    Ok(Arc::new(Int64Array::from(out)))
+}
+
+/// The number of positions at which two texts of the same length (in characters) differ.
+fn hamming_distance(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        if r[0].chars().count() != r[1].chars().count() {
+            return Err(exec_err(
+                "The input strings to hamming_distance function must have the same length",
+            ));
+        }
+        let n = r[0]
+            .chars()
+            .zip(r[1].chars())
+            .filter(|(x, y)| x != y)
+            .count();
+        Ok(Some(i64::try_from(n).unwrap_or(i64::MAX)))
     })?;
     Ok(Arc::new(Int64Array::from(out)))
 }
