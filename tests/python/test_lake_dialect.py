@@ -418,6 +418,40 @@ def test_edit_distances_agree_with_python(lake, records):
         "SELECT levenshtein_distance(lpad('', 1001, 'a'), lpad('', 1000, 'b')) FROM {eds}")
 
 
+def test_slice_and_sequence_agree_with_python(lake, records):
+    """slice from the start and from the end, past the end and with length 0; sequence up,
+    down and by a step; Trino's errors for a zero index, a zero step, a wrong direction and
+    more than 10,000 elements."""
+    _, rows = lake(
+        "SELECT eventID, array_join(slice(split(eventName, 'e'), 2, 2), '|'), "
+        "array_join(slice(split(eventName, 'e'), -2, 5), '|'), "
+        "cardinality(slice(split(eventName, 'e'), 9, 1)), "
+        "cardinality(slice(split(eventName, 'e'), 1, 0)), "
+        "array_join(sequence(1, length(eventName) % 7), ','), "
+        "array_join(sequence(length(eventName), 3, -4), ','), "
+        "array_join(sequence(length(eventSource) - 20, length(eventSource)), ',') FROM {eds}")
+    got = by_id(rows)
+
+    def sl(a, s, n):
+        start = s - 1 if s > 0 else len(a) + s
+        return [] if start < 0 else a[start:start + n]
+
+    def seq(a, b, d=None):
+        d = d if d is not None else (1 if a <= b else -1)
+        return list(range(a, b + (1 if d > 0 else -1), d))
+
+    for r in records:
+        parts, n, src = r["eventName"].split("e"), len(r["eventName"]), len(r["eventSource"])
+        want = ["|".join(sl(parts, 2, 2)), "|".join(sl(parts, -2, 5)), str(len(sl(parts, 9, 1))),
+                "0", ",".join(map(str, seq(1, n % 7))),
+                ",".join(map(str, seq(n, 3, -4))), ",".join(map(str, seq(src - 20, src)))]
+        assert got[r["eventID"]] == want, r["eventID"]
+    assert "indices start at 1" in lake.fails("SELECT slice(resources, 0, 1) FROM {eds}")
+    assert "step must not be zero" in lake.fails("SELECT sequence(1, 5, 0) FROM {eds}")
+    assert "stop value should be" in lake.fails("SELECT sequence(5, 1, 1) FROM {eds}")
+    assert "more than 10000 entries" in lake.fails("SELECT sequence(1, 10001) FROM {eds}")
+
+
 def test_map_lambdas_agree_with_python(lake, records):
     """transform_values, transform_keys and map_filter over requestParameters, the lambdas
     reading the entry and another column; NULL for a NULL map; a key made NULL or repeated is

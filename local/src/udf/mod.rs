@@ -20,6 +20,7 @@ use crate::clock::Clock;
 const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
 
 mod agg;
+mod array;
 mod binary;
 mod func;
 mod lambda;
@@ -38,6 +39,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
         .into_iter()
         .chain(text::functions())
         .chain(binary::functions())
+        .chain(array::functions())
         .chain(time::Now::udfs(clock))
     {
         ctx.register_udf(f);
