@@ -334,9 +334,10 @@ fn call_args<'a>(e: &'a Expr, name: &str) -> Option<Vec<&'a Expr>> {
         .collect()
 }
 
-/// Trino's `if(condition, then[, else])`, `mod(n, m)` and `try(x)`, which DataFusion lacks: a
-/// CASE, a remainder (both keep the sign of the dividend) and [`crate::udf::TRY`], which
-/// evaluates `x` as a lambda so that it can evaluate it again row by row after an error.
+/// Trino's `if(condition, then[, else])`, `mod(n, m)`, `geometric_mean(x)` and `try(x)`, which
+/// DataFusion lacks: a CASE, a remainder (both keep the sign of the dividend), the exponential
+/// of the mean logarithm, and [`crate::udf::TRY`], which evaluates `x` as a lambda so that it
+/// can evaluate it again row by row after an error.
 fn conditionals(stmt: &mut Statement) -> bool {
     rewrite_each(stmt, |e| {
         if let Some(args) = call_args(e, "if") {
@@ -347,6 +348,9 @@ fn conditionals(stmt: &mut Statement) -> bool {
             }
         } else if let Some([n, m]) = call_args(e, "mod").as_deref() {
             Some(format!("(({n}) % ({m}))"))
+        } else if let Some([x]) = call_args(e, "geometric_mean").as_deref() {
+            // As Trino computes it: the exponential of the mean of the logarithms.
+            Some(format!("exp(avg(ln(CAST({x} AS DOUBLE))))"))
         } else if let Some([x]) = call_args(e, "try").as_deref() {
             Some(format!(
                 "{}(0, __trailwatch_try -> {})",

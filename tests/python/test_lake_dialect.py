@@ -4,6 +4,7 @@ records. The records are real (the invictus-ir sample) with event times spread o
 leap days, year ends and ISO week 53, so date functions meet their edge cases."""
 import datetime as dt
 import json
+import math
 import random
 import subprocess
 import time
@@ -450,6 +451,18 @@ def test_slice_and_sequence_agree_with_python(lake, records):
     assert "step must not be zero" in lake.fails("SELECT sequence(1, 5, 0) FROM {eds}")
     assert "stop value should be" in lake.fails("SELECT sequence(5, 1, 1) FROM {eds}")
     assert "more than 10000 entries" in lake.fails("SELECT sequence(1, 10001) FROM {eds}")
+
+
+def test_geometric_mean_agrees_with_python(lake, records):
+    _, rows = lake("SELECT eventSource, geometric_mean(length(eventName)) FROM {eds} "
+                   "GROUP BY eventSource")
+    lengths = {}
+    for r in records:
+        lengths.setdefault(r["eventSource"], []).append(len(r["eventName"]))
+    assert len(rows) == len(lengths)
+    for src, g in rows:
+        want = math.exp(sum(math.log(n) for n in lengths[src]) / len(lengths[src]))
+        assert math.isclose(float(g), want, rel_tol=1e-12), (src, g, want)
 
 
 def test_map_lambdas_agree_with_python(lake, records):
