@@ -385,38 +385,30 @@ impl Athena {
             if end < total {
                 out["NextToken"] = json!(page_token::encode(id, end));
             }
-            // A row is `{"Data": [{"VarCharValue": "v"}, {} for a NULL, ...]}`.
-            let row = |t: &mut JsonText, first: bool, cells: &mut dyn Iterator<Item = Option<&str>>| {
-                t.raw(if first { "{\"Data\":[" } else { ",{\"Data\":[" });
-                for (j, v) in cells.enumerate() {
-                    if j > 0 {
-                        t.raw(",");
-                    }
-                    match v {
-                        Some(s) => {
-                            t.raw("{\"VarCharValue\":");
-                            t.string(s)?;
-                            t.raw("}");
-                        }
-                        None => t.raw("{}"),
-                    }
-                }
-                t.raw("]}");
-                Ok::<(), ApiError>(())
-            };
+            // The header row (the column names) first on the first page.
+            let header: Option<Vec<Option<String>>> =
+                (offset == 0 && end > 0).then(|| r.names.iter().cloned().map(Some).collect());
             let bytes = JsonText::estimate(&data_rows, 24).saturating_add(columns.len() * 256);
             JsonText::object_with(&out, "ResultSet", bytes, |t| {
-                t.raw("{\"Rows\":[");
-                let mut first = true;
-                if offset == 0 && end > 0 {
-                    row(t, true, &mut r.names.iter().map(|n| Some(n.as_str())))?;
-                    first = false;
-                }
-                for cells in &data_rows {
-                    row(t, first, &mut cells.iter().map(Option::as_deref))?;
-                    first = false;
-                }
-                t.raw("],\"ResultSetMetadata\":");
+                t.raw("{\"Rows\":");
+                // A row is `{"Data": [{"VarCharValue": "v"}, {} for a NULL, ...]}`.
+                t.list(header.iter().chain(&data_rows), |t, row| {
+                    t.raw("{\"Data\":");
+                    t.list(row, |t, v| {
+                        match v {
+                            Some(s) => {
+                                t.raw("{\"VarCharValue\":");
+                                t.string(s)?;
+                                t.raw("}");
+                            }
+                            None => t.raw("{}"),
+                        }
+                        Ok(())
+                    })?;
+                    t.raw("}");
+                    Ok(())
+                })?;
+                t.raw(",\"ResultSetMetadata\":");
                 t.value(&json!({ "ColumnInfo": columns }))?;
                 t.raw("}");
                 Ok(())

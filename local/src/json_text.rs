@@ -31,6 +31,23 @@ impl JsonText {
         serde_json::to_writer(&mut self.0, v).map_err(|e| ApiError::internal(e.to_string()))
     }
 
+    /// Appends a JSON array: `[`, each item as `each` writes it, commas between, `]`.
+    pub fn list<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut each: impl FnMut(&mut Self, T) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        self.raw("[");
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.raw(",");
+            }
+            each(self, item)?;
+        }
+        self.raw("]");
+        Ok(())
+    }
+
     /// The text: `object`'s members followed by `"name": <members>` (the JSON `members` wrote,
     /// about `bytes` long: the text is allocated once rather than grown page after page).
     /// `object` must be a JSON object.
@@ -82,19 +99,18 @@ mod tests {
     fn written_text_parses_as_the_value_it_spells() {
         let head = json!({"QueryStatus": "FINISHED", "NextToken": "a\"b"});
         let text = JsonText::object_with(&head, "Rows", 0, |t| {
-            t.raw("[");
-            t.string("tab\there \u{1} ünï \"q\"")?;
-            t.raw(",");
-            t.value(&json!({"k": [1, null]}))?;
-            t.raw("]");
-            Ok(())
+            t.list(0..3, |t, i| match i {
+                0 => t.string("tab\there \u{1} ünï \"q\""),
+                1 => t.value(&json!({"k": [1, null]})),
+                _ => t.list(Vec::<u8>::new(), |_, _| Ok(())),
+            })
         })
         .unwrap();
         let parsed: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
             parsed,
             json!({"QueryStatus": "FINISHED", "NextToken": "a\"b",
-                   "Rows": ["tab\there \u{1} ünï \"q\"", {"k": [1, null]}]})
+                   "Rows": ["tab\there \u{1} ünï \"q\"", {"k": [1, null]}, []]})
         );
         assert!(JsonText::object_with(&json!([1]), "x", 0, |_| Ok(())).is_err());
     }

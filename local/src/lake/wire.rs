@@ -91,21 +91,14 @@ impl Lake {
             let longest = names.iter().map(String::len).max().unwrap_or(0);
             let bytes = JsonText::estimate(&rows, longest.saturating_add(8));
             JsonText::object_with(&out, "QueryResultRows", bytes, |t| {
-                t.raw("[");
-                for (i, row) in rows.iter().enumerate() {
-                    t.raw(if i == 0 { "[" } else { ",[" });
-                    for (j, (key, v)) in names.iter().zip(row).enumerate() {
-                        if j > 0 {
-                            t.raw(",");
-                        }
+                t.list(&rows, |t, row| {
+                    t.list(names.iter().zip(row), |t, (key, v)| {
                         t.raw(key);
                         t.string(v.as_deref().unwrap_or(NULL_TEXT))?;
                         t.raw("}");
-                    }
-                    t.raw("]");
-                }
-                t.raw("]");
-                Ok(())
+                        Ok(())
+                    })
+                })
             })
         })
     }

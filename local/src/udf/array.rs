@@ -8,11 +8,11 @@ use datafusion::arrow::array::{
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::{cast, take};
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type};
-use datafusion::error::{DataFusionError, Result};
+use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;
 
-use super::exec_err;
 use super::func::Func;
+use super::{as_list, exec_err};
 
 /// The most elements `sequence` makes, as in Trino.
 const MAX_SEQUENCE: i128 = 10_000;
@@ -27,13 +27,8 @@ pub fn functions() -> Vec<ScalarUDF> {
 
 fn returns_first_list(types: &[DataType]) -> Result<DataType> {
     match types.first() {
-        Some(DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _)) => {
-            Ok(DataType::List(Arc::clone(f)))
-        }
-        other => Err(DataFusionError::Plan(format!(
-            "Unexpected parameters ({}) for function slice: an array is expected",
-            other.map_or_else(String::new, ToString::to_string)
-        ))),
+        Some(t) => as_list("slice", t),
+        None => Err(exec_err("slice takes an array, a start and a length")),
     }
 }
 

@@ -25,6 +25,8 @@ use datafusion::logical_expr::{
 };
 use datafusion::prelude::SessionContext;
 
+use super::{as_list, exec_err};
+
 /// The function `try(e)` is rewritten into: `trino_try(0, "__trailwatch_try" -> e)` (see
 /// [`crate::sql`]); the lambda lets it evaluate `e` again, row by row, after an error.
 pub const TRY: &str = "trino_try";
@@ -102,24 +104,6 @@ fn plan_error(msg: String) -> DataFusionError {
     DataFusionError::Plan(msg)
 }
 
-fn exec_error(msg: String) -> DataFusionError {
-    DataFusionError::Execution(msg)
-}
-
-/// `t` as a `List`, the one list type the functions take (an array literal may be another).
-fn as_list(name: &str, t: &DataType) -> Result<DataType> {
-    match t {
-        DataType::List(_) => Ok(t.clone()),
-        DataType::LargeList(f) | DataType::FixedSizeList(f, _) | DataType::ListView(f) => {
-            Ok(DataType::List(Arc::clone(f)))
-        }
-        DataType::Null => Ok(DataType::new_list(DataType::Null, true)),
-        other => Err(plan_error(format!(
-            "Unexpected parameters ({other}) for function {name}: an array is expected"
-        ))),
-    }
-}
-
 fn element(t: &DataType) -> Result<FieldRef> {
     match t {
         DataType::List(f) => Ok(Arc::new(f.as_ref().clone().with_nullable(true))),
@@ -165,12 +149,8 @@ fn split<V: Clone, L: Clone>(args: &[ValueOrLambda<V, L>]) -> (Vec<V>, Vec<L>) {
     (values, lambdas)
 }
 
-fn indices(v: Vec<u32>) -> UInt32Array {
-    UInt32Array::from(v)
-}
-
 fn index(i: usize) -> Result<u32> {
-    u32::try_from(i).map_err(|_| exec_error("too many elements in one batch".into()))
+    u32::try_from(i).map_err(|_| exec_err("too many elements in one batch"))
 }
 
 /// Evaluates `lambda` over `params` (`len` rows, one per element), its captures spread by
@@ -362,7 +342,7 @@ impl HigherOrderUDFImpl for TrinoLambda {
 
 fn list<'a>(a: &'a ArrayRef, name: &str) -> Result<&'a ListArray> {
     a.as_list_opt::<i32>()
-        .ok_or_else(|| exec_error(format!("{name} expects an array, got {}", a.data_type())))
+        .ok_or_else(|| exec_err(format!("{name} expects an array, got {}", a.data_type())))
 }
 
 /// The offsets of lists of these lengths.
@@ -395,10 +375,10 @@ fn zip_with(a: &ArrayRef, b: &ArrayRef, f: &LambdaArgument, out: &DataType) -> R
     }
     let x = take(la.values(), &UInt32Array::from(ia), None)?;
     let y = take(lb.values(), &UInt32Array::from(ib), None)?;
-    let rows = indices(rows);
+    let rows = UInt32Array::from(rows);
     let values = evaluate(f, &[x, y], rows.len(), Some(&rows))?;
     let DataType::List(item) = out else {
-        return Err(exec_error(format!("zip_with returns an array, not {out}")));
+        return Err(exec_err(format!("zip_with returns an array, not {out}")));
     };
     let values = cast(&values, item.data_type())?;
     Ok(Arc::new(ListArray::try_new(
@@ -434,9 +414,9 @@ fn reduce(
                 elems.push(index(l.value_offsets()[r].max(0) as usize + j)?);
             }
         }
-        let rows = indices(rows);
+        let rows = UInt32Array::from(rows);
         let s = take(&state, &rows, None)?;
-        let x = take(l.values(), &indices(elems), None)?;
+        let x = take(l.values(), &UInt32Array::from(elems), None)?;
         let merged = cast(
             &evaluate(merge, &[s, x], rows.len(), Some(&rows))?,
             &state_type,
@@ -446,10 +426,14 @@ fn reduce(
         for (p, r) in rows.values().iter().enumerate() {
             pick[*r as usize] = index(state.len() + p)?;
         }
-        state = take(&concat(&[&state, &merged])?, &indices(pick), None)?;
+        state = take(&concat(&[&state, &merged])?, &UInt32Array::from(pick), None)?;
     }
     // A NULL array reduces to NULL, without calling `finish`.
-    let live_rows = indices(live.iter().map(|&r| index(r)).collect::<Result<_>>()?);
+    let live_rows = UInt32Array::from(
+        live.iter()
+            .map(|&r| index(r))
+            .collect::<Result<Vec<u32>>>()?,
+    );
     let states = take(&state, &live_rows, None)?;
     let finished = evaluate(finish, &[states], live_rows.len(), Some(&live_rows))?;
     let mut at = 0usize;
@@ -473,7 +457,7 @@ fn map_lambda(
 ) -> Result<ArrayRef> {
     let map: &MapArray = m
         .as_map_opt()
-        .ok_or_else(|| exec_error(format!("expected a map, got {}", m.data_type())))?;
+        .ok_or_else(|| exec_err(format!("expected a map, got {}", m.data_type())))?;
     let (mut idx, mut rows) = (Vec::new(), Vec::new());
     let mut lengths = Vec::with_capacity(map.len());
     for r in 0..map.len() {
@@ -489,8 +473,8 @@ fn map_lambda(
         }
         lengths.push(e.saturating_sub(s));
     }
-    let idx = indices(idx);
-    let rows = indices(rows);
+    let idx = UInt32Array::from(idx);
+    let rows = UInt32Array::from(rows);
     let keys = take(map.keys(), &idx, None)?;
     let vals = take(map.values(), &idx, None)?;
     let result = evaluate(
@@ -500,10 +484,10 @@ fn map_lambda(
         Some(&rows),
     )?;
     let DataType::Map(entry, sorted) = out else {
-        return Err(exec_error(format!("expected a map type, got {out}")));
+        return Err(exec_err(format!("expected a map type, got {out}")));
     };
     let DataType::Struct(fields) = entry.data_type() else {
-        return Err(exec_error(format!("expected map entries, got {entry}")));
+        return Err(exec_err(format!("expected map entries, got {entry}")));
     };
     let (keys, vals) = match f {
         Lambda::TransformValues => (keys, result),
@@ -516,7 +500,7 @@ fn map_lambda(
             let result = cast(&result, &DataType::Boolean)?;
             let keep = result
                 .as_boolean_opt()
-                .ok_or_else(|| exec_error("map_filter's lambda must return a boolean".into()))?;
+                .ok_or_else(|| exec_err("map_filter's lambda must return a boolean"))?;
             let (mut kept, mut at) = (Vec::new(), 0usize);
             for len in &mut lengths {
                 let mut n = 0;
@@ -529,7 +513,7 @@ fn map_lambda(
                 at += *len;
                 *len = n;
             }
-            let kept = indices(kept);
+            let kept = UInt32Array::from(kept);
             (take(&keys, &kept, None)?, take(&vals, &kept, None)?)
         }
     };
@@ -556,10 +540,10 @@ fn unique_keys(keys: &ArrayRef, lengths: &[usize]) -> Result<()> {
         for j in at..at + len {
             let k = ScalarValue::try_from_array(keys, j)?;
             if k.is_null() {
-                return Err(exec_error("map key cannot be null".into()));
+                return Err(exec_err("map key cannot be null"));
             }
             if !seen.insert(k.clone()) {
-                return Err(exec_error(format!(
+                return Err(exec_err(format!(
                     "Duplicate map keys ({k}) are not allowed"
                 )));
             }
@@ -598,7 +582,7 @@ fn attempt(dummy: &ArrayRef, f: &LambdaArgument, out: &DataType) -> Result<Array
         Err(e) if caught(&e) => {
             let mut parts = Vec::with_capacity(n);
             for r in 0..n {
-                let one = indices(vec![index(r)?]);
+                let one = UInt32Array::from(vec![index(r)?]);
                 parts.push(match evaluate(f, &[dummy.slice(r, 1)], 1, Some(&one)) {
                     Ok(a) if a.data_type() == out => a,
                     Ok(a) => cast(&a, out)?,

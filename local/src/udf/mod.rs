@@ -95,6 +95,21 @@ fn exec_err(msg: impl Into<String>) -> DataFusionError {
     DataFusionError::Execution(msg.into())
 }
 
+/// `t` as a `List`, the one list type the array functions take (an array literal may be
+/// another).
+fn as_list(name: &str, t: &DataType) -> Result<DataType> {
+    match t {
+        DataType::List(_) => Ok(t.clone()),
+        DataType::LargeList(f) | DataType::FixedSizeList(f, _) | DataType::ListView(f) => {
+            Ok(DataType::List(Arc::clone(f)))
+        }
+        DataType::Null => Ok(DataType::new_list(DataType::Null, true)),
+        other => Err(DataFusionError::Plan(format!(
+            "Unexpected parameters ({other}) for function {name}: an array is expected"
+        ))),
+    }
+}
+
 fn strings(a: &ArrayRef) -> Result<StringArray> {
     Ok(cast(a, &DataType::Utf8)?.as_string::<i32>().clone())
 }

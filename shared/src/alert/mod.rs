@@ -117,13 +117,17 @@ pub fn alert_id(rule_id: &str, event_id: &str) -> String {
 /// `bytes` in lower-case hex, as `hex::encode` writes them, one allocation (every finding of a
 /// collect gets an id).
 fn lower_hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 15)]));
+        push_hex(&mut s, *b, b"0123456789abcdef");
     }
     s
+}
+
+/// Appends byte `b` as two hex digits from `digits`.
+fn push_hex(out: &mut String, b: u8, digits: &[u8; 16]) {
+    out.push(char::from(digits[usize::from(b >> 4)]));
+    out.push(char::from(digits[usize::from(b & 15)]));
 }
 
 /// The CloudTrail console page of an event. The region becomes part of the host name, so only
@@ -141,10 +145,8 @@ pub fn console_link(region: &str, event_id: &str) -> String {
         if b.is_ascii_alphanumeric() || b == b'-' {
             link.push(char::from(b));
         } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
             link.push('%');
-            link.push(char::from(HEX[usize::from(b >> 4)]));
-            link.push(char::from(HEX[usize::from(b & 15)]));
+            push_hex(&mut link, b, b"0123456789ABCDEF");
         }
     }
     link

@@ -81,17 +81,17 @@ pub fn finding(row: &Row) -> EventSummary {
         }
     }
     let [event_id, event_time, event_name, event_source, principal, principal_type, source_ip, region, account] =
-        found.map(|v| v.unwrap_or_default().to_string());
+        found.map(Option::unwrap_or_default);
     let mut e = EventSummary {
-        event_id,
-        event_time: crate::window::normalize_event_time(&event_time),
-        event_name,
-        event_source,
-        principal,
-        principal_type,
-        source_ip,
-        region,
-        account,
+        event_id: event_id.to_string(),
+        event_time: crate::window::normalize_event_time(event_time),
+        event_name: event_name.to_string(),
+        event_source: event_source.to_string(),
+        principal: principal.to_string(),
+        principal_type: principal_type.to_string(),
+        source_ip: source_ip.to_string(),
+        region: region.to_string(),
+        account: account.to_string(),
     };
     if e.event_id.is_empty() {
         // Ad-hoc SQL may not select an event id; the row itself identifies the finding.
