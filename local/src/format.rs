@@ -1,9 +1,13 @@
 //! Values printed as CloudTrail Lake prints them: every value a string, timestamps as
-//! `YYYY-MM-DD HH:MM:SS.000` and dates as `YYYY-MM-DD`, maps and structs as `{k=v, ...}`, arrays as `[a, b]`.
+//! `YYYY-MM-DD HH:MM:SS.000` and dates as `YYYY-MM-DD`, maps and structs as `{k=v, ...}`, arrays
+//! as `[a, b]`, intervals of days to seconds as `D HH:MM:SS.mmm` and of months as `Y-M`.
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, TimeUnit, TimestampMillisecondType};
+use datafusion::arrow::datatypes::{
+    DataType, DurationMillisecondType, IntervalMonthDayNanoType, IntervalUnit, TimeUnit,
+    TimestampMillisecondType,
+};
 use datafusion::arrow::util::display::array_value_to_string;
 use datafusion::error::Result;
 
@@ -109,8 +113,49 @@ fn render(array: &ArrayRef, row: usize) -> Result<String> {
                 .collect::<Result<Vec<_>>>()?;
             format!("[{}]", parts.join(", "))
         }
+        DataType::Interval(_) => {
+            let i = cast(
+                &array.slice(row, 1),
+                &DataType::Interval(IntervalUnit::MonthDayNano),
+            )?;
+            let i = i.as_primitive::<IntervalMonthDayNanoType>().value(0);
+            let nanos = i128::from(i.days) * 86_400_000_000_000 + i128::from(i.nanoseconds);
+            match (i.months, nanos) {
+                (0, n) => day_time_text(n / 1_000_000),
+                (m, 0) => {
+                    let sign = if m < 0 { "-" } else { "" };
+                    let m = i64::from(m).abs();
+                    format!("{sign}{}-{}", m / 12, m % 12)
+                }
+                // Trino has no interval of both months and days.
+                _ => array_value_to_string(array, row)?,
+            }
+        }
+        DataType::Duration(_) => {
+            let ms = cast(
+                &array.slice(row, 1),
+                &DataType::Duration(TimeUnit::Millisecond),
+            )?;
+            day_time_text(i128::from(
+                ms.as_primitive::<DurationMillisecondType>().value(0),
+            ))
+        }
         _ => array_value_to_string(array, row)?,
     })
+}
+
+/// Trino's text for an interval of days to seconds: `D HH:MM:SS.mmm`, a `-` before a negative.
+pub fn day_time_text(ms: i128) -> String {
+    let sign = if ms < 0 { "-" } else { "" };
+    let ms = ms.unsigned_abs();
+    format!(
+        "{sign}{} {:02}:{:02}:{:02}.{:03}",
+        ms / 86_400_000,
+        ms / 3_600_000 % 24,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000
+    )
 }
 
 #[cfg(test)]

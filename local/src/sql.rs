@@ -334,9 +334,9 @@ fn call_args<'a>(e: &'a Expr, name: &str) -> Option<Vec<&'a Expr>> {
         .collect()
 }
 
-/// Trino's `if(condition, then[, else])`, `mod(n, m)`, `geometric_mean(x)` and `try(x)`, which
-/// DataFusion lacks: a CASE, a remainder (both keep the sign of the dividend), the exponential
-/// of the mean logarithm, and [`crate::udf::TRY`], which evaluates `x` as a lambda so that it
+/// Trino's `if(condition, then[, else])`, `mod(n, m)`, `geometric_mean(x)`, `set_agg(x)` and
+/// `try(x)`, which DataFusion lacks: a CASE, a remainder (both keep the sign of the dividend),
+/// the exponential of the mean logarithm, `array_agg(DISTINCT x)`, and [`crate::udf::TRY`], which evaluates `x` as a lambda so that it
 /// can evaluate it again row by row after an error.
 fn conditionals(stmt: &mut Statement) -> bool {
     rewrite_each(stmt, |e| {
@@ -351,6 +351,8 @@ fn conditionals(stmt: &mut Statement) -> bool {
         } else if let Some([x]) = call_args(e, "geometric_mean").as_deref() {
             // As Trino computes it: the exponential of the mean of the logarithms.
             Some(format!("exp(avg(ln(CAST({x} AS DOUBLE))))"))
+        } else if let Some([x]) = call_args(e, "set_agg").as_deref() {
+            Some(format!("array_agg(DISTINCT {x})"))
         } else if let Some([x]) = call_args(e, "try").as_deref() {
             Some(format!(
                 "{}(0, __trailwatch_try -> {})",
@@ -403,7 +405,9 @@ fn text_casts(stmt: &mut Statement) -> bool {
 
 /// Trino's `all_match(a, x -> p)` and `none_match(a, x -> p)`, which DataFusion lacks, through
 /// its `array_any_match` (Trino's `any_match`): none matches when not any does, all match when
-/// none fails (`NOT p`), with the same NULL for an undecided element.
+/// none fails (`NOT p`), with the same NULL for an undecided element. `array_sort` and
+/// `regexp_replace` with a lambda go to their lambda forms ([`crate::udf::SORT`],
+/// [`crate::udf::REGEXP_REPLACE`]), DataFusion's functions keeping the names.
 fn match_rewrites(stmt: &mut Statement) -> bool {
     rewrite_each(stmt, |e| {
         if let Some([a, Expr::Lambda(f)]) = call_args(e, "all_match").as_deref() {
@@ -413,6 +417,11 @@ fn match_rewrites(stmt: &mut Statement) -> bool {
             ))
         } else if let Some([a, f @ Expr::Lambda(_)]) = call_args(e, "none_match").as_deref() {
             Some(format!("(NOT array_any_match({a}, {f}))"))
+        } else if let Some([a, f @ Expr::Lambda(_)]) = call_args(e, "array_sort").as_deref() {
+            Some(format!("{}({a}, {f})", crate::udf::SORT))
+        } else if let Some([s, p, f @ Expr::Lambda(_)]) = call_args(e, "regexp_replace").as_deref()
+        {
+            Some(format!("{}({s}, {p}, {f})", crate::udf::REGEXP_REPLACE))
         } else {
             None
         }

@@ -651,3 +651,210 @@ def test_edge_cases_match_trino(lake):
         "to_iso8601(from_unixtime(-0.0005)) FROM {eds} LIMIT 1")
     assert rows[0] == ["2024-01-02T08:00:00.000", "a0b", "1", "true", "443", "", "", "a&b c",
                        "1970-01-01T00:00:00.000"]
+
+
+def parse_map(text):
+    """Lake's text of a map of plain words, `{k=v, k2=v2}`, as a dict (the order kept)."""
+    if text in ("", "{}"):
+        return {} if text == "{}" else None
+    return dict(part.split("=", 1) for part in text[1:-1].split(", "))
+
+
+def test_map_functions_agree_with_python(lake, records):
+    """map_concat (a later map's value wins), map_from_entries, multimap_from_entries and
+    map_zip_with (a lambda over the union of keys, NULL where a map lacks one); Trino's errors
+    for a repeated or NULL key."""
+    _, rows = lake(
+        "SELECT eventID, "
+        "map_concat(map(ARRAY['name', 'src'], ARRAY[eventName, eventSource]), "
+        "map(ARRAY['src', 'region'], ARRAY[awsRegion, awsRegion])), "
+        "element_at(map_from_entries(ARRAY[ROW('n', eventName), ROW('s', eventSource)]), 's'), "
+        "multimap_from_entries(ARRAY[ROW(eventSource, eventName), ROW(awsRegion, eventName), "
+        "ROW(eventSource, awsRegion)]), "
+        "map_zip_with(map(ARRAY['name', 'src'], ARRAY[eventName, eventSource]), "
+        "map(ARRAY['src', 'region'], ARRAY[awsRegion, awsRegion]), "
+        "(k, v1, v2) -> k || ':' || coalesce(v1, '-') || '/' || coalesce(v2, '-')) "
+        "FROM {eds}")
+    got = by_id(rows)
+    for r in records:
+        name, src, region = r["eventName"], r["eventSource"], r["awsRegion"]
+        concat = {"name": name, "src": src}
+        concat.update({"src": region, "region": region})
+        multi = {}
+        for k, v in [(src, name), (region, name), (src, region)]:
+            multi.setdefault(k, []).append(v)
+        left, right = {"name": name, "src": src}, {"src": region, "region": region}
+        zipped = {k: f"{k}:{left.get(k, '-')}/{right.get(k, '-')}"
+                  for k in list(left) + [k for k in right if k not in left]}
+        g = got[r["eventID"]]
+        assert parse_map(g[0]) == concat and list(parse_map(g[0])) == list(concat), g
+        assert g[1] == src
+        assert g[2] == "{" + ", ".join(f"{k}=[{', '.join(v)}]" for k, v in multi.items()) + "}"
+        assert parse_map(g[3]) == zipped and list(parse_map(g[3])) == list(zipped), g
+    _, rows = lake("SELECT map_concat(map(ARRAY['a'], ARRAY[1]), NULL), "
+                   "map_from_entries(CASE WHEN eventName = '' THEN ARRAY[ROW('a', 1)] END) FROM {eds} LIMIT 1")
+    assert rows == [["", ""]]
+    assert "Duplicate map keys (x) are not allowed" in lake.fails(
+        "SELECT map_from_entries(ARRAY[ROW('x', eventName), ROW('x', eventSource)]) FROM {eds}")
+    assert "map key cannot be null" in lake.fails(
+        "SELECT map_from_entries(ARRAY[ROW(errorCode, eventName)]) FROM {eds}")
+
+
+def test_map_aggregates_agree_with_python(lake, records):
+    """histogram, map_agg (a value of one of the key's rows), multimap_agg and set_agg per event
+    source; no row gives NULL."""
+    _, rows = lake("SELECT eventSource, histogram(eventName), map_agg(eventName, eventID), "
+                   "multimap_agg(eventName, eventID), set_agg(eventName), "
+                   "histogram(errorCode) FROM {eds} GROUP BY eventSource")
+    groups = {}
+    for r in records:
+        groups.setdefault(r["eventSource"], []).append(r)
+    assert len(rows) == len(groups)
+    for src, hist, agg, multi, names, errors in rows:
+        rs = groups[src]
+        want_hist, want_multi, want_errors = {}, {}, {}
+        for r in rs:
+            want_hist[r["eventName"]] = want_hist.get(r["eventName"], 0) + 1
+            want_multi.setdefault(r["eventName"], []).append(r["eventID"])
+            if r.get("errorCode") is not None:
+                want_errors[r["errorCode"]] = want_errors.get(r["errorCode"], 0) + 1
+        assert {k: int(v) for k, v in parse_map(hist).items()} == want_hist, src
+        agg = parse_map(agg)
+        assert set(agg) == set(want_hist) and all(agg[k] in want_multi[k] for k in agg), src
+        got_multi = {k.split("=", 1)[0]: sorted(k.split("=", 1)[1].strip("[]").split(", "))
+                     for k in multi[1:-1].split("], ")}
+        assert got_multi == {k: sorted(v) for k, v in want_multi.items()}, src
+        assert sorted(names.strip("[]").split(", ")) == sorted(want_hist), src
+        assert (parse_map(errors) and {k: int(v) for k, v in parse_map(errors).items()}) \
+            == (want_errors or None), src
+    _, rows = lake("SELECT histogram(eventName), map_agg(eventName, eventID) FROM {eds} "
+                   "WHERE eventName = 'nothing at all'")
+    assert rows == [["", ""]]
+
+
+def test_array_sort_and_regexp_replace_lambdas_agree_with_python(lake, records):
+    """array_sort with a comparator (stable, as Trino's), over short arrays (one batch) and a
+    long one (compared one pair at a time); regexp_replace with a lambda over the capturing
+    groups; Trino's error for a comparator answering other than -1, 0 or 1."""
+    _, rows = lake(
+        "SELECT eventID, array_join(array_sort(split(eventName, 'e'), (x, y) -> "
+        "IF(length(x) < length(y), 1, IF(length(x) = length(y), 0, -1))), '|'), "
+        "array_join(array_sort(sequence(1, 70 + length(eventName)), (x, y) -> "
+        "IF(x % length(eventName) < y % length(eventName), -1, "
+        "IF(x % length(eventName) = y % length(eventName), 0, 1))), ','), "
+        "regexp_replace(eventName, '([A-Z])([a-z]*)', g -> lower(g[1]) || upper(g[2]) || '.'), "
+        "regexp_replace(eventSource, '(a)|(m)', g -> coalesce(g[2], 'A')) "
+        "FROM {eds}")
+    got = by_id(rows)
+    import re
+    for r in records:
+        name, src = r["eventName"], r["eventSource"]
+        n = len(name)
+        # Python's sort is stable too: the longest first, equal lengths in their order.
+        want = ["|".join(sorted(name.split("e"), key=lambda p: -len(p))),
+                ",".join(map(str, sorted(range(1, 71 + n), key=lambda x: x % n))),
+                re.sub("([A-Z])([a-z]*)", lambda m: m[1].lower() + m[2].upper() + ".", name),
+                re.sub("(a)|(m)", lambda m: m[2] or "A", src)]
+        assert got[r["eventID"]] == want, (r["eventID"], got[r["eventID"]], want)
+    assert "Lambda comparator must return either -1, 0, or 1" in lake.fails(
+        "SELECT array_sort(split(eventName, 'e'), (x, y) -> 2) FROM {eds}")
+
+
+def test_combinations_ngrams_and_zip_agree_with_python(lake, records):
+    """combinations and ngrams of an event name's parts, zip of two arrays of different lengths;
+    Trino's errors for a combination size above 5 and an n below 1."""
+    import itertools
+    _, rows = lake(
+        "SELECT eventID, combinations(split(eventName, 'e'), 2), "
+        "cardinality(combinations(split(eventName, 'o'), 3)), "
+        "ngrams(split(eventName, 'e'), 2), "
+        "cardinality(ngrams(split(eventSource, '.'), 9)), "
+        "cardinality(zip(split(eventName, 'e'), split(eventSource, '.'))) "
+        "FROM {eds}")
+    got = by_id(rows)
+
+    def text(groups):
+        return "[" + ", ".join("[" + ", ".join(g) + "]" for g in groups) + "]"
+
+    for r in records:
+        parts, o, src = r["eventName"].split("e"), r["eventName"].split("o"), r["eventSource"].split(".")
+        grams = [parts[i:i + 2] for i in range(len(parts) - 1)] if len(parts) > 2 else [parts]
+        want = [text(itertools.combinations(parts, 2)), str(len(list(itertools.combinations(o, 3)))),
+                text(grams), "1", str(max(len(parts), len(src)))]
+        assert got[r["eventID"]] == want, (r["eventID"], got[r["eventID"]], want)
+    assert "combination size must not exceed 5" in lake.fails(
+        "SELECT combinations(split(eventName, 'e'), 6) FROM {eds}")
+    assert "N must be positive" in lake.fails("SELECT ngrams(split(eventName, 'e'), 0) FROM {eds}")
+
+
+def test_sequences_of_dates_and_timestamps_agree_with_python(lake, records):
+    """sequence of dates by a day, by days and by months (the day clamped to the month's last),
+    and of timestamps by minutes; Trino's error for a step of hours between dates."""
+    _, rows = lake(
+        "SELECT eventID, sequence(date(eventTime), date_add('day', 3, date(eventTime))), "
+        "sequence(date_add('day', 4, date(eventTime)), date(eventTime), INTERVAL '-2' DAY), "
+        "sequence(date(eventTime), date_add('month', 5, date(eventTime)), INTERVAL '2' MONTH), "
+        "sequence(eventTime, date_add('hour', 2, eventTime), INTERVAL '50' MINUTE) "
+        "FROM {eds} WHERE eventTime < timestamp '2099-01-01 00:00:00'")
+    got = by_id(rows)
+    import calendar
+
+    def add_months(d, m):
+        y, mo = divmod(d.month - 1 + m, 12)
+        y += d.year
+        return d.replace(year=y, month=mo + 1, day=min(d.day, calendar.monthrange(y, mo + 1)[1]))
+
+    def text(xs):
+        return "[" + ", ".join(xs) + "]"
+
+    checked = 0
+    for r in records:
+        t = dt.datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00"))
+        if t.year >= 2099:
+            continue
+        d = t.date()
+        days = [str(d + dt.timedelta(days=i)) for i in range(4)]
+        back = [str(d + dt.timedelta(days=4 - 2 * i)) for i in range(3)]
+        months = [str(add_months(d, m)) for m in (0, 2, 4)]
+        stamps = [(t + dt.timedelta(minutes=50 * i)).strftime("%Y-%m-%d %H:%M:%S.")
+                  + f"{t.microsecond // 1000:03d}" for i in range(3)]
+        assert got[r["eventID"]] == [text(days), text(back), text(months), text(stamps)], r["eventID"]
+        checked += 1
+    assert checked > 300
+    assert "must be a day interval" in lake.fails(
+        "SELECT sequence(date(eventTime), date(eventTime), INTERVAL '12' HOUR) FROM {eds}")
+    # date_add on a date gives a date, and refuses units shorter than a day, as in Trino.
+    _, rows = lake("SELECT date_add('day', 4, date '2024-02-27'), date_add('month', 1, date '2024-01-31') "
+                   "FROM {eds} LIMIT 1")
+    assert rows == [["2024-03-02", "2024-02-29"]]
+    assert "'hour' is not a valid DATE field" in lake.fails(
+        "SELECT date_add('hour', 1, date(eventTime)) FROM {eds}")
+
+
+def test_duration_functions_and_interval_text_agree_with_python(lake, records):
+    """to_milliseconds, parse_duration and human_readable_seconds, and Trino's text for
+    intervals (`D HH:MM:SS.mmm`, `Y-M`) of a timestamp difference and an interval literal."""
+    _, rows = lake(
+        "SELECT eventID, to_milliseconds(eventTime - date_add('second', -length(eventName) * 997, eventTime)), "
+        "CAST(eventTime - date_add('second', -length(eventName) * 9973, eventTime) AS varchar), "
+        "to_milliseconds(parse_duration(CAST(length(eventName) AS varchar) || '.25h')), "
+        "human_readable_seconds(length(eventName) * 99991.4) FROM {eds}")
+    got = by_id(rows)
+
+    def readable(x):
+        left, parts = round(x), []
+        for unit, size in [("week", 604800), ("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)]:
+            n, left = divmod(left, size)
+            if n:
+                parts.append(f"{n} {unit}{'' if n == 1 else 's'}")
+        return ", ".join(parts) or "0 seconds"
+
+    for r in records:
+        n = len(r["eventName"])
+        secs = n * 9973
+        text = f"{secs // 86400} {secs // 3600 % 24:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}.000"
+        want = [str(n * 997 * 1000), text, str(round((n + 0.25) * 3600 * 1000)), readable(n * 99991.4)]
+        assert got[r["eventID"]] == want, (r["eventID"], got[r["eventID"]], want)
+    _, rows = lake("SELECT INTERVAL '14' MONTH, INTERVAL '1' DAY FROM {eds} LIMIT 1")
+    assert rows == [["1-2", "1 00:00:00.000"]]
+    assert "not a valid data duration string" in lake.fails("SELECT parse_duration('soon') FROM {eds}")

@@ -1,5 +1,6 @@
 //! Trino's aggregate functions that DataFusion lacks or names otherwise: `count_if`,
-//! `min_by`/`max_by`, and `arbitrary`, `every`, `approx_percentile` as DataFusion's own.
+//! `min_by`/`max_by`, the map aggregates `map_agg`, `histogram` and `multimap_agg`, and
+//! `arbitrary`, `every`, `approx_percentile` as DataFusion's own.
 
 use std::sync::Arc;
 
@@ -27,6 +28,9 @@ pub fn register(ctx: &SessionContext) {
     ));
     for largest in [false, true] {
         ctx.register_udaf(AggregateUDF::new_from_impl(By::new(largest)));
+    }
+    for kind in [Kind::Map, Kind::Histogram, Kind::Multimap] {
+        ctx.register_udaf(AggregateUDF::new_from_impl(MapAgg::new(kind)));
     }
     for (theirs, ours) in [
         ("first_value", "arbitrary"),
@@ -182,5 +186,247 @@ impl Accumulator for ByAcc {
 
     fn size(&self) -> usize {
         std::mem::size_of_val(self) + self.value.size() + self.key.size()
+    }
+}
+
+/// Which map an aggregate builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    /// `map_agg(k, v)`: each key with the value of its first row.
+    Map,
+    /// `histogram(x)`: each value with the number of rows holding it.
+    Histogram,
+    /// `multimap_agg(k, v)`: each key with the array of its rows' values.
+    Multimap,
+}
+
+/// The map aggregates; rows with a NULL key are left out, as in Trino, and no row at all gives
+/// NULL.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct MapAgg {
+    kind: Kind,
+    signature: Signature,
+}
+
+impl MapAgg {
+    fn new(kind: Kind) -> Self {
+        let arity = if kind == Kind::Histogram { 1 } else { 2 };
+        Self {
+            kind,
+            signature: Signature::any(arity, Volatility::Immutable),
+        }
+    }
+
+    /// What the state's second list holds: values, or counts.
+    fn value_type(&self, arg_types: &[DataType]) -> DataType {
+        match self.kind {
+            Kind::Histogram => DataType::Int64,
+            _ => arg_types.get(1).cloned().unwrap_or(DataType::Null),
+        }
+    }
+}
+
+impl AggregateUDFImpl for MapAgg {
+    fn name(&self) -> &str {
+        match self.kind {
+            Kind::Map => "map_agg",
+            Kind::Histogram => "histogram",
+            Kind::Multimap => "multimap_agg",
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        let key = arg_types.first().cloned().unwrap_or(DataType::Null);
+        let value = self.value_type(arg_types);
+        Ok(match self.kind {
+            Kind::Multimap => super::map::map_type(&key, &DataType::new_list(value, true)),
+            _ => super::map::map_type(&key, &value),
+        })
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        let types: Vec<DataType> = args
+            .input_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        let key = types.first().cloned().unwrap_or(DataType::Null);
+        Ok(vec![
+            Arc::new(Field::new(
+                format!("{}[keys]", args.name),
+                DataType::new_list(key, true),
+                true,
+            )),
+            Arc::new(Field::new(
+                format!("{}[values]", args.name),
+                DataType::new_list(self.value_type(&types), true),
+                true,
+            )),
+        ])
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        let types: Vec<DataType> = args
+            .expr_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        Ok(Box::new(MapAcc {
+            kind: self.kind,
+            key_type: types.first().cloned().unwrap_or(DataType::Null),
+            value_type: self.value_type(&types),
+            out: args.return_type().clone(),
+            slot: std::collections::HashMap::new(),
+            keys: Vec::new(),
+            values: Vec::new(),
+        }))
+    }
+}
+
+#[derive(Debug)]
+struct MapAcc {
+    kind: Kind,
+    key_type: DataType,
+    value_type: DataType,
+    out: DataType,
+    /// Each key's position in `keys` and `values`.
+    slot: std::collections::HashMap<ScalarValue, usize>,
+    keys: Vec<ScalarValue>,
+    /// Per key: its value (map_agg), its count (histogram) or its values (multimap_agg).
+    values: Vec<Vec<ScalarValue>>,
+}
+
+impl MapAcc {
+    /// Takes one key and value (for `histogram`, a count).
+    fn offer(&mut self, k: ScalarValue, v: ScalarValue) -> Result<()> {
+        if k.is_null() {
+            return Ok(());
+        }
+        let at = if let Some(&at) = self.slot.get(&k) {
+            at
+        } else {
+            self.slot.insert(k.clone(), self.keys.len());
+            self.keys.push(k);
+            self.values.push(Vec::new());
+            self.values.len() - 1
+        };
+        let held = &mut self.values[at];
+        match self.kind {
+            Kind::Map if held.is_empty() => held.push(v),
+            Kind::Map => {}
+            Kind::Histogram => {
+                let add = match v {
+                    ScalarValue::Int64(Some(n)) => n,
+                    _ => 0,
+                };
+                match held.first_mut() {
+                    Some(ScalarValue::Int64(Some(n))) => *n = n.saturating_add(add),
+                    _ => held.push(ScalarValue::Int64(Some(add))),
+                }
+            }
+            Kind::Multimap => held.push(v),
+        }
+        Ok(())
+    }
+
+    /// The state's lists: every key, and beside it its value or count (`multimap_agg`: each
+    /// key once per value).
+    fn pairs(&self) -> (Vec<ScalarValue>, Vec<ScalarValue>) {
+        let (mut ks, mut vs) = (Vec::new(), Vec::new());
+        for (k, held) in self.keys.iter().zip(&self.values) {
+            for v in held {
+                ks.push(k.clone());
+                vs.push(v.clone());
+            }
+        }
+        (ks, vs)
+    }
+}
+
+impl Accumulator for MapAcc {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let Some(keys) = values.first() else {
+            return Ok(());
+        };
+        for i in 0..keys.len() {
+            let k = ScalarValue::try_from_array(keys, i)?;
+            let v = match (self.kind, values.get(1)) {
+                (Kind::Histogram, _) => ScalarValue::Int64(Some(1)),
+                (_, Some(vs)) => ScalarValue::try_from_array(vs, i)?,
+                (_, None) => ScalarValue::Null,
+            };
+            self.offer(k, v)?;
+        }
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let [keys, values] = states else {
+            return Ok(());
+        };
+        let (keys, values) = (keys.as_list::<i32>(), values.as_list::<i32>());
+        for r in 0..keys.len() {
+            if keys.is_null(r) || values.is_null(r) {
+                continue;
+            }
+            let (ks, vs) = (keys.value(r), values.value(r));
+            for i in 0..ks.len().min(vs.len()) {
+                self.offer(
+                    ScalarValue::try_from_array(&ks, i)?,
+                    ScalarValue::try_from_array(&vs, i)?,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let (ks, vs) = self.pairs();
+        Ok(vec![
+            ScalarValue::List(ScalarValue::new_list_nullable(&ks, &self.key_type)),
+            ScalarValue::List(ScalarValue::new_list_nullable(&vs, &self.value_type)),
+        ])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        if self.keys.is_empty() {
+            return ScalarValue::try_from(&self.out);
+        }
+        let values: Vec<ScalarValue> = match self.kind {
+            Kind::Multimap => self
+                .values
+                .iter()
+                .map(|vs| ScalarValue::List(ScalarValue::new_list_nullable(vs, &self.value_type)))
+                .collect(),
+            _ => self
+                .values
+                .iter()
+                .map(|vs| vs.first().cloned().unwrap_or(ScalarValue::Null))
+                .collect(),
+        };
+        let keys = ScalarValue::iter_to_array(self.keys.iter().cloned())?;
+        let values = if values.is_empty() {
+            datafusion::arrow::array::new_empty_array(&self.value_type)
+        } else {
+            ScalarValue::iter_to_array(values)?
+        };
+        let map =
+            super::map::assemble(&self.out, &keys, &values, vec![self.keys.len()], vec![true])?;
+        ScalarValue::try_from_array(&map, 0)
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self)
+            + self.keys.iter().map(ScalarValue::size).sum::<usize>()
+            + self
+                .values
+                .iter()
+                .flatten()
+                .map(ScalarValue::size)
+                .sum::<usize>()
     }
 }

@@ -1,17 +1,22 @@
-//! Trino's array functions DataFusion lacks or names otherwise: `slice` and `sequence`.
+//! Trino's array functions DataFusion lacks or names otherwise: `slice`, `sequence` (of
+//! integers, dates and timestamps), `combinations`, `ngrams`, and `cardinality` as Trino counts
+//! (an array's or map's own elements, where DataFusion's counts those of nested arrays too).
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Months};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Int64Array, Int64Builder, ListArray, ListBuilder, UInt32Array,
 };
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::{cast, take};
-use datafusion::arrow::datatypes::{DataType, Field, Int64Type};
+use datafusion::arrow::datatypes::{
+    DataType, Field, Int64Type, IntervalMonthDayNanoType, IntervalUnit, TimeUnit,
+};
 use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;
 
-use super::func::Func;
+use super::func::{returns_int64, Func};
 use super::{as_list, exec_err};
 
 /// The most elements `sequence` makes, as in Trino.
@@ -21,7 +26,10 @@ const MAX_SEQUENCE: i128 = 10_000;
 pub fn functions() -> Vec<ScalarUDF> {
     vec![
         Func::new("slice", 3..=3, returns_first_list, slice).udf(),
-        Func::new("sequence", 2..=3, returns_int64_list, sequence).udf(),
+        Func::new("sequence", 2..=3, returns_sequence, sequence).udf(),
+        Func::new("combinations", 2..=2, returns_list_of_lists, combinations).udf(),
+        Func::new("ngrams", 2..=2, returns_list_of_lists, ngrams).udf(),
+        Func::new("cardinality", 1..=1, returns_int64, cardinality).udf(),
     ]
 }
 
@@ -32,8 +40,26 @@ fn returns_first_list(types: &[DataType]) -> Result<DataType> {
     }
 }
 
-fn returns_int64_list(_: &[DataType]) -> Result<DataType> {
-    Ok(DataType::new_list(DataType::Int64, true))
+/// Integers, or the dates or timestamps (milliseconds, its zone kept) `sequence` starts from.
+fn returns_sequence(types: &[DataType]) -> Result<DataType> {
+    Ok(DataType::new_list(
+        match types.first() {
+            Some(DataType::Date32 | DataType::Date64) => DataType::Date32,
+            Some(DataType::Timestamp(_, tz)) => {
+                DataType::Timestamp(TimeUnit::Millisecond, tz.clone())
+            }
+            _ => DataType::Int64,
+        },
+        true,
+    ))
+}
+
+/// An array of arrays of the first argument's elements.
+fn returns_list_of_lists(types: &[DataType]) -> Result<DataType> {
+    match types.first() {
+        Some(t) => Ok(DataType::new_list(as_list("combinations", t)?, true)),
+        None => Err(exec_err("an array is expected")),
+    }
 }
 
 fn int64s(a: &ArrayRef) -> Result<Int64Array> {
@@ -104,6 +130,11 @@ fn sequence(args: &[ArrayRef]) -> Result<ArrayRef> {
     let (Some(start), Some(stop)) = (args.first(), args.get(1)) else {
         return Err(exec_err("sequence takes a start, a stop and a step"));
     };
+    if let DataType::List(item) = returns_sequence(&[start.data_type().clone()])? {
+        if item.data_type() != &DataType::Int64 {
+            return temporal_sequence(item.data_type(), start, stop, args.get(2));
+        }
+    }
     let (start, stop) = (int64s(start)?, int64s(stop)?);
     let step = args.get(2).map(int64s).transpose()?;
     let mut out = ListBuilder::new(Int64Builder::new());
@@ -142,4 +173,276 @@ fn sequence(args: &[ArrayRef]) -> Result<ArrayRef> {
         out.append(true);
     }
     Ok(Arc::new(out.finish()))
+}
+
+/// Trino's error for a sequence that runs away from its stop.
+const WRONG_DIRECTION: &str = "sequence stop value should be greater than or equal to start \
+    value if step is greater than zero otherwise stop should be less than or equal to start";
+
+/// `sequence` of dates (by a day by default, or a whole number of days or months) or of
+/// timestamps (by a step of days-to-seconds or of months, which timestamps require).
+fn temporal_sequence(
+    item: &DataType,
+    start: &ArrayRef,
+    stop: &ArrayRef,
+    step: Option<&ArrayRef>,
+) -> Result<ArrayRef> {
+    let dates = item == &DataType::Date32;
+    // Dates as days, timestamps as milliseconds since the epoch.
+    let points = |a: &ArrayRef| -> Result<Int64Array> {
+        if dates {
+            int64s(&cast(a, &DataType::Date32)?)
+        } else {
+            int64s(&cast(a, item)?)
+        }
+    };
+    let (start, stop) = (points(start)?, points(stop)?);
+    let step = step
+        .map(|s| cast(s, &DataType::Interval(IntervalUnit::MonthDayNano)))
+        .transpose()?;
+    let step = step
+        .as_ref()
+        .map(AsArray::as_primitive::<IntervalMonthDayNanoType>);
+    if step.is_none() && !dates {
+        return Err(exec_err(
+            "sequence of timestamps takes a step: sequence(start, stop, INTERVAL '1' DAY)",
+        ));
+    }
+    let (mut values, mut lengths, mut valid) = (Vec::new(), Vec::new(), Vec::new());
+    for r in 0..start.len() {
+        if start.is_null(r) || stop.is_null(r) || step.is_some_and(|s| s.is_null(r)) {
+            lengths.push(0);
+            valid.push(false);
+            continue;
+        }
+        let (a, b) = (start.value(r), stop.value(r));
+        // The step as months, or as days (dates) or milliseconds (timestamps).
+        let (months, fixed) = match step.map(|s| s.value(r)) {
+            None => (0, if a <= b { 1 } else { -1 }),
+            Some(i) if i.months != 0 && (i.days != 0 || i.nanoseconds != 0) => {
+                return Err(exec_err(
+                    "sequence step must be an interval of days to seconds or of months, not both",
+                ))
+            }
+            Some(i) => {
+                let nanos = i128::from(i.days) * 86_400_000_000_000 + i128::from(i.nanoseconds);
+                let unit: i128 = if dates { 86_400_000_000_000 } else { 1_000_000 };
+                if nanos % unit != 0 {
+                    return Err(exec_err(if dates {
+                        "sequence step must be a day interval if start and end values are dates"
+                    } else {
+                        "sequence step must be a whole number of milliseconds"
+                    }));
+                }
+                (
+                    i64::from(i.months),
+                    i64::try_from(nanos / unit)
+                        .map_err(|_| exec_err("sequence step is too large"))?,
+                )
+            }
+        };
+        if months == 0 && fixed == 0 {
+            return Err(exec_err("step must not be zero"));
+        }
+        if ((months > 0 || fixed > 0) && a > b) || ((months < 0 || fixed < 0) && a < b) {
+            return Err(exec_err(WRONG_DIRECTION));
+        }
+        let mut n = 0usize;
+        for k in 0..=MAX_SEQUENCE {
+            let v = if months != 0 {
+                add_months(
+                    a,
+                    months.checked_mul(i64::try_from(k).unwrap_or(i64::MAX)),
+                    dates,
+                )
+            } else {
+                i64::try_from(k)
+                    .ok()
+                    .and_then(|k| k.checked_mul(fixed))
+                    .and_then(|d| a.checked_add(d))
+            };
+            let Some(v) = v.filter(|v| if a <= b { *v <= b } else { *v >= b }) else {
+                break;
+            };
+            if k == MAX_SEQUENCE {
+                return Err(exec_err(format!(
+                    "result of sequence function must not have more than {MAX_SEQUENCE} entries"
+                )));
+            }
+            values.push(v);
+            n += 1;
+        }
+        lengths.push(n);
+        valid.push(true);
+    }
+    let values: ArrayRef = Arc::new(Int64Array::from(values));
+    let values = if dates {
+        cast(&cast(&values, &DataType::Int32)?, &DataType::Date32)?
+    } else {
+        cast(&values, item)?
+    };
+    Ok(Arc::new(ListArray::try_new(
+        Arc::new(Field::new_list_field(item.clone(), true)),
+        OffsetBuffer::from_lengths(lengths),
+        values,
+        Some(valid.into()),
+    )?))
+}
+
+/// `point` (days, or milliseconds since the epoch) plus `months` calendar months, the day of
+/// the month clamped to the month's last as Trino does; `None` past chrono's range.
+fn add_months(point: i64, months: Option<i64>, dates: bool) -> Option<i64> {
+    let months = months?;
+    let t = if dates {
+        DateTime::from_timestamp(point.checked_mul(86_400)?, 0)?
+    } else {
+        DateTime::from_timestamp_millis(point)?
+    };
+    let shifted = if months >= 0 {
+        t.checked_add_months(Months::new(u32::try_from(months).ok()?))?
+    } else {
+        t.checked_sub_months(Months::new(u32::try_from(months.checked_neg()?).ok()?))?
+    };
+    Some(if dates {
+        shifted.timestamp().div_euclid(86_400)
+    } else {
+        shifted.timestamp_millis()
+    })
+}
+
+/// The most elements `combinations` returns in all, and the largest combination, as in Trino.
+const MAX_COMBINATION_ELEMENTS: usize = 100_000;
+const MAX_COMBINATION: i64 = 5;
+
+/// Arrays of arrays of `lists`' elements: row `r` holds the groups `groups(r, len)` gives, each
+/// a list of positions within its array.
+fn nested(
+    lists: &ListArray,
+    mut groups: impl FnMut(usize, usize) -> Result<Option<Vec<Vec<usize>>>>,
+) -> Result<ArrayRef> {
+    let (mut picks, mut inner, mut outer, mut valid) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for r in 0..lists.len() {
+        let got = if lists.is_null(r) {
+            None
+        } else {
+            groups(r, lists.value_length(r).max(0) as usize)?
+        };
+        let Some(got) = got else {
+            outer.push(0);
+            valid.push(false);
+            continue;
+        };
+        let base = lists.value_offsets()[r].max(0) as usize;
+        outer.push(got.len());
+        valid.push(true);
+        for g in got {
+            inner.push(g.len());
+            for p in g {
+                picks.push(
+                    u32::try_from(base + p)
+                        .map_err(|_| exec_err("too many elements in one batch"))?,
+                );
+            }
+        }
+    }
+    let values = take(lists.values(), &UInt32Array::from(picks), None)?;
+    let element = Arc::new(Field::new_list_field(values.data_type().clone(), true));
+    let inner = ListArray::try_new(element, OffsetBuffer::from_lengths(inner), values, None)?;
+    Ok(Arc::new(ListArray::try_new(
+        Arc::new(Field::new_list_field(inner.data_type().clone(), true)),
+        OffsetBuffer::from_lengths(outer),
+        Arc::new(inner),
+        Some(valid.into()),
+    )?))
+}
+
+fn list_and_count(name: &str, args: &[ArrayRef]) -> Result<(ListArray, Int64Array)> {
+    let [a, n] = args else {
+        return Err(exec_err(format!("{name} takes an array and a number")));
+    };
+    let lists = cast(a, &as_list(name, a.data_type())?)?;
+    Ok((lists.as_list::<i32>().clone(), int64s(n)?))
+}
+
+/// `combinations(a, n)`: the `n`-element groups of `a`'s positions, in lexicographic order of
+/// positions (at most 5 elements each, 100,000 elements in all).
+fn combinations(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let (lists, n) = list_and_count("combinations", args)?;
+    let mut total = 0usize;
+    nested(&lists, |r, len| {
+        if n.is_null(r) {
+            return Ok(None);
+        }
+        let k = n.value(r);
+        if k < 0 {
+            return Err(exec_err("combination size must not be negative"));
+        }
+        if k > MAX_COMBINATION {
+            return Err(exec_err(format!(
+                "combination size must not exceed {MAX_COMBINATION}"
+            )));
+        }
+        let k = usize::try_from(k).unwrap_or_default();
+        let mut out = Vec::new();
+        if k > len {
+            return Ok(Some(out));
+        }
+        let mut pick: Vec<usize> = (0..k).collect();
+        loop {
+            total = total.saturating_add(k);
+            if total > MAX_COMBINATION_ELEMENTS {
+                return Err(exec_err("combinations exceed max size"));
+            }
+            out.push(pick.clone());
+            // The rightmost position that can still move right, and everything after it reset.
+            let Some(i) = (0..k).rev().find(|&i| pick[i] < len - k + i) else {
+                break;
+            };
+            pick[i] += 1;
+            for j in i + 1..k {
+                pick[j] = pick[j - 1] + 1;
+            }
+        }
+        Ok(Some(out))
+    })
+}
+
+/// `ngrams(a, n)`: the runs of `n` consecutive elements (the whole array when it is shorter).
+fn ngrams(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let (lists, n) = list_and_count("ngrams", args)?;
+    nested(&lists, |r, len| {
+        if n.is_null(r) {
+            return Ok(None);
+        }
+        let k = n.value(r);
+        if k <= 0 {
+            return Err(exec_err("N must be positive"));
+        }
+        let k = usize::try_from(k).unwrap_or(usize::MAX);
+        if k >= len {
+            return Ok(Some(vec![(0..len).collect()]));
+        }
+        Ok(Some((0..=len - k).map(|s| (s..s + k).collect()).collect()))
+    })
+}
+
+/// `cardinality(a)`: the number of elements of an array, or of entries of a map.
+fn cardinality(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let [a] = args else {
+        return Err(exec_err("cardinality takes an array or a map"));
+    };
+    let count = |r: usize, len: i64| if a.is_null(r) { None } else { Some(len) };
+    let out: Int64Array = if let Some(m) = a.as_map_opt() {
+        (0..m.len())
+            .map(|r| count(r, i64::from(m.value_length(r))))
+            .collect()
+    } else {
+        let lists = cast(a, &as_list("cardinality", a.data_type())?)?;
+        let lists = lists.as_list::<i32>();
+        (0..lists.len())
+            .map(|r| count(r, i64::from(lists.value_length(r))))
+            .collect()
+    };
+    Ok(Arc::new(out))
 }

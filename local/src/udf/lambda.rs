@@ -10,11 +10,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    new_null_array, Array, ArrayRef, AsArray, ListArray, MapArray, StructArray, UInt32Array,
+    new_null_array, Array, ArrayRef, AsArray, ListArray, MapArray, UInt32Array,
 };
 use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::compute::{cast, concat, take, take_arrays};
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion::common::utils::take_function_args;
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
@@ -25,6 +25,7 @@ use datafusion::logical_expr::{
 };
 use datafusion::prelude::SessionContext;
 
+use super::map::{assemble, entries, map_type};
 use super::{as_list, exec_err};
 
 /// The function `try(e)` is rewritten into: `trino_try(0, "__trailwatch_try" -> e)` (see
@@ -54,6 +55,9 @@ pub fn register(ctx: &SessionContext) {
         Lambda::TransformValues,
         Lambda::MapFilter,
         Lambda::Try,
+        Lambda::ArraySort,
+        Lambda::MapZipWith,
+        Lambda::RegexpReplace,
     ] {
         ctx.register_higher_order_function(Arc::new(HigherOrderUDF::new_from_impl(
             TrinoLambda::new(f),
@@ -75,7 +79,25 @@ enum Lambda {
     MapFilter,
     /// `try(e)`: NULL where evaluating `e` fails.
     Try,
+    /// `array_sort(a, (x, y) -> c)` (see [`SORT`]): ordered by a comparator returning -1, 0 or 1.
+    ArraySort,
+    /// `map_zip_with(m1, m2, (k, v1, v2) -> v)`: every key of either map, a value missing from
+    /// one map NULL.
+    MapZipWith,
+    /// `regexp_replace(s, pattern, g -> r)` (see [`REGEXP_REPLACE`]): each match replaced by the
+    /// lambda's text for the array of its capturing groups.
+    RegexpReplace,
 }
+
+/// `array_sort` with a comparator is rewritten to this name ([`crate::sql`]): DataFusion's own
+/// `array_sort` takes the name when a call has no lambda.
+pub const SORT: &str = "trino_array_sort";
+/// `regexp_replace` with a lambda, likewise.
+pub const REGEXP_REPLACE: &str = "trino_regexp_replace";
+
+/// Rows of up to this many elements have every comparison of their elements evaluated in one
+/// batch; longer ones one comparison at a time.
+const BATCHED_SORT: usize = 64;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct TrinoLambda {
@@ -87,11 +109,13 @@ impl TrinoLambda {
     fn new(f: Lambda) -> Self {
         let (v, l) = (ValueOrLambda::Value(()), ValueOrLambda::Lambda(()));
         let args = match f {
-            Lambda::ZipWith => vec![v.clone(), v, l],
+            Lambda::ZipWith | Lambda::MapZipWith | Lambda::RegexpReplace => vec![v.clone(), v, l],
             Lambda::Reduce => vec![v.clone(), v, l.clone(), l],
-            Lambda::TransformKeys | Lambda::TransformValues | Lambda::MapFilter | Lambda::Try => {
-                vec![v, l]
-            }
+            Lambda::TransformKeys
+            | Lambda::TransformValues
+            | Lambda::MapFilter
+            | Lambda::Try
+            | Lambda::ArraySort => vec![v, l],
         };
         Self {
             f,
@@ -109,32 +133,6 @@ fn element(t: &DataType) -> Result<FieldRef> {
         DataType::List(f) => Ok(Arc::new(f.as_ref().clone().with_nullable(true))),
         other => Err(plan_error(format!("expected an array, got {other}"))),
     }
-}
-
-/// A map's key and value fields.
-fn entries(name: &str, t: &DataType) -> Result<(FieldRef, FieldRef)> {
-    if let DataType::Map(e, _) = t {
-        if let DataType::Struct(fields) = e.data_type() {
-            if let [k, v] = fields.iter().collect::<Vec<_>>().as_slice() {
-                return Ok((Arc::clone(k), Arc::clone(v)));
-            }
-        }
-    }
-    Err(plan_error(format!(
-        "Unexpected parameters ({t}) for function {name}: a map is expected"
-    )))
-}
-
-/// The map type with these key and value fields, as Arrow's `MapBuilder` names them.
-fn map_type(key: &Field, value: &Field) -> DataType {
-    let fields = Fields::from(vec![
-        Field::new("key", key.data_type().clone(), false),
-        Field::new("value", value.data_type().clone(), true),
-    ]);
-    DataType::Map(
-        Arc::new(Field::new("entries", DataType::Struct(fields), false)),
-        false,
-    )
 }
 
 /// The value arguments and lambdas of one call, in order.
@@ -183,6 +181,9 @@ impl HigherOrderUDFImpl for TrinoLambda {
             Lambda::TransformValues => "transform_values",
             Lambda::MapFilter => "map_filter",
             Lambda::Try => TRY,
+            Lambda::ArraySort => SORT,
+            Lambda::MapZipWith => "map_zip_with",
+            Lambda::RegexpReplace => REGEXP_REPLACE,
         }
     }
 
@@ -200,7 +201,21 @@ impl HigherOrderUDFImpl for TrinoLambda {
     fn coerce_value_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         let name = self.name();
         match self.f {
-            Lambda::ZipWith => arg_types.iter().map(|t| as_list(name, t)).collect(),
+            Lambda::ZipWith | Lambda::ArraySort => {
+                arg_types.iter().map(|t| as_list(name, t)).collect()
+            }
+            Lambda::MapZipWith => match arg_types {
+                [a, b] => {
+                    entries(name, a)?;
+                    entries(name, b)?;
+                    // The second map's keys are read as the first's.
+                    let (k, _) = entries(name, a)?;
+                    let (_, v) = entries(name, b)?;
+                    Ok(vec![a.clone(), map_type(k.data_type(), v.data_type())])
+                }
+                _ => Err(plan_error(format!("{name} takes two maps"))),
+            },
+            Lambda::RegexpReplace => Ok(vec![DataType::Utf8; arg_types.len()]),
             Lambda::Reduce => match arg_types {
                 [a, init] => Ok(vec![as_list(name, a)?, init.clone()]),
                 _ => Err(plan_error(format!(
@@ -254,6 +269,23 @@ impl HigherOrderUDFImpl for TrinoLambda {
             (Lambda::Try, [dummy]) => {
                 LambdaParametersProgress::Complete(vec![vec![Arc::clone(dummy)]])
             }
+            (Lambda::ArraySort, [a]) => {
+                let x = element(a.data_type())?;
+                LambdaParametersProgress::Complete(vec![vec![Arc::clone(&x), x]])
+            }
+            (Lambda::MapZipWith, [a, b]) => {
+                let (k, v1) = entries(name, a.data_type())?;
+                let (_, v2) = entries(name, b.data_type())?;
+                let nullable = |f: FieldRef| Arc::new(f.as_ref().clone().with_nullable(true));
+                LambdaParametersProgress::Complete(vec![vec![k, nullable(v1), nullable(v2)]])
+            }
+            (Lambda::RegexpReplace, [_, _]) => {
+                LambdaParametersProgress::Complete(vec![vec![Arc::new(Field::new(
+                    "groups",
+                    DataType::new_list(DataType::Utf8, true),
+                    true,
+                ))]])
+            }
             _ => {
                 return Err(plan_error(format!(
                     "Unexpected parameters for function {name}"
@@ -279,11 +311,16 @@ impl HigherOrderUDFImpl for TrinoLambda {
         let t = match (self.f, values.as_slice(), lambdas.as_slice()) {
             (Lambda::ZipWith, _, [out]) => DataType::new_list(out.data_type().clone(), true),
             (Lambda::Reduce, _, [_, out]) | (Lambda::Try, _, [out]) => out.data_type().clone(),
+            (Lambda::ArraySort, [a], [_]) => a.data_type().clone(),
+            (Lambda::MapZipWith, [m, _], [out]) => {
+                map_type(entries(name, m.data_type())?.0.data_type(), out.data_type())
+            }
+            (Lambda::RegexpReplace, _, [_]) => DataType::Utf8,
             (Lambda::TransformKeys, [m], [out]) => {
-                map_type(&out.as_ref().clone(), &entries(name, m.data_type())?.1)
+                map_type(out.data_type(), entries(name, m.data_type())?.1.data_type())
             }
             (Lambda::TransformValues, [m], [out]) => {
-                map_type(&entries(name, m.data_type())?.0, &out.as_ref().clone())
+                map_type(entries(name, m.data_type())?.0.data_type(), out.data_type())
             }
             (Lambda::MapFilter, [m], [out]) => {
                 if out.data_type() != &DataType::Boolean && out.data_type() != &DataType::Null {
@@ -334,6 +371,21 @@ impl HigherOrderUDFImpl for TrinoLambda {
                 let [dummy] = take_function_args(self.name(), values)?;
                 let [f] = take_function_args(self.name(), lambdas)?;
                 attempt(&dummy, f, out)?
+            }
+            Lambda::ArraySort => {
+                let [a] = take_function_args(self.name(), values)?;
+                let [f] = take_function_args(self.name(), lambdas)?;
+                sort_with(&a, f)?
+            }
+            Lambda::MapZipWith => {
+                let [a, b] = take_function_args(self.name(), values)?;
+                let [f] = take_function_args(self.name(), lambdas)?;
+                map_zip_with(&a, &b, f, out)?
+            }
+            Lambda::RegexpReplace => {
+                let [text, pattern] = take_function_args(self.name(), values)?;
+                let [f] = take_function_args(self.name(), lambdas)?;
+                replace_with(&text, &pattern, f)?
             }
         };
         Ok(ColumnarValue::Array(array))
@@ -483,12 +535,6 @@ fn map_lambda(
         rows.len(),
         Some(&rows),
     )?;
-    let DataType::Map(entry, sorted) = out else {
-        return Err(exec_err(format!("expected a map type, got {out}")));
-    };
-    let DataType::Struct(fields) = entry.data_type() else {
-        return Err(exec_err(format!("expected map entries, got {entry}")));
-    };
     let (keys, vals) = match f {
         Lambda::TransformValues => (keys, result),
         Lambda::TransformKeys => {
@@ -517,19 +563,8 @@ fn map_lambda(
             (take(&keys, &kept, None)?, take(&vals, &kept, None)?)
         }
     };
-    let columns = [keys, vals]
-        .iter()
-        .zip(fields.iter())
-        .map(|(c, f)| cast(c, f.data_type()))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    let entries = StructArray::try_new(fields.clone(), columns, None)?;
-    Ok(Arc::new(MapArray::try_new(
-        Arc::clone(entry),
-        offsets(&lengths),
-        entries,
-        map.nulls().cloned(),
-        *sorted,
-    )?))
+    let valid = (0..map.len()).map(|r| map.is_valid(r)).collect();
+    assemble(out, &keys, &vals, lengths, valid)
 }
 
 /// Trino's errors for keys `transform_keys` made NULL or repeated within one map.
@@ -598,4 +633,246 @@ fn attempt(dummy: &ArrayRef, f: &LambdaArgument, out: &DataType) -> Result<Array
         }
         Err(e) => Err(e),
     }
+}
+
+/// A comparator's answer: -1, 0 or 1, anything else Trino's error.
+fn ordering(result: &ArrayRef, at: usize) -> Result<std::cmp::Ordering> {
+    let c = result.as_primitive_opt::<Int64Type>();
+    match c.filter(|c| c.is_valid(at)).map(|c| c.value(at)) {
+        Some(-1) => Ok(std::cmp::Ordering::Less),
+        Some(0) => Ok(std::cmp::Ordering::Equal),
+        Some(1) => Ok(std::cmp::Ordering::Greater),
+        _ => Err(exec_err("Lambda comparator must return either -1, 0, or 1")),
+    }
+}
+
+/// A stable bottom-up merge sort of `0..n` by `cmp`, which may fail and need not be a total
+/// order (a user's lambda): an inconsistent comparator gives some order, never a panic.
+fn merge_sort(
+    n: usize,
+    mut cmp: impl FnMut(usize, usize) -> Result<std::cmp::Ordering>,
+) -> Result<Vec<usize>> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut width = 1;
+    while width < n {
+        let mut merged = Vec::with_capacity(n);
+        for start in (0..n).step_by(width.saturating_mul(2)) {
+            let mid = start.saturating_add(width).min(n);
+            let end = mid.saturating_add(width).min(n);
+            let (mut i, mut j) = (start, mid);
+            while i < mid && j < end {
+                if cmp(order[i], order[j])? == std::cmp::Ordering::Greater {
+                    merged.push(order[j]);
+                    j += 1;
+                } else {
+                    merged.push(order[i]);
+                    i += 1;
+                }
+            }
+            merged.extend_from_slice(&order[i..mid]);
+            merged.extend_from_slice(&order[j..end]);
+        }
+        order = merged;
+        width = width.saturating_mul(2);
+    }
+    Ok(order)
+}
+
+/// `array_sort(a, (x, y) -> c)`: each array ordered by the comparator. Arrays of up to
+/// [`BATCHED_SORT`] elements have all their comparisons evaluated in one batch.
+fn sort_with(a: &ArrayRef, f: &LambdaArgument) -> Result<ArrayRef> {
+    let l = list(a, "array_sort")?;
+    let span = |r: usize| {
+        let o = l.value_offsets();
+        (o[r].max(0) as usize, o[r + 1].max(0) as usize)
+    };
+    // Every ordered pair (i, j), i != j, of each short array: where row r's begin.
+    let (mut xs, mut ys, mut rows) = (Vec::new(), Vec::new(), Vec::new());
+    let mut base = vec![None; l.len()];
+    for (r, b) in base.iter_mut().enumerate() {
+        let (s, e) = span(r);
+        if l.is_null(r) || e - s > BATCHED_SORT {
+            continue;
+        }
+        *b = Some(xs.len());
+        for i in s..e {
+            for j in s..e {
+                if i != j {
+                    xs.push(index(i)?);
+                    ys.push(index(j)?);
+                    rows.push(index(r)?);
+                }
+            }
+        }
+    }
+    let pairs = if xs.is_empty() {
+        None
+    } else {
+        let rows = UInt32Array::from(rows);
+        let x = take(l.values(), &UInt32Array::from(xs), None)?;
+        let y = take(l.values(), &UInt32Array::from(ys), None)?;
+        Some(cast(
+            &evaluate(f, &[x, y], rows.len(), Some(&rows))?,
+            &DataType::Int64,
+        )?)
+    };
+    let mut picks = Vec::with_capacity(l.values().len());
+    for (r, b) in base.iter().enumerate() {
+        let (s, e) = span(r);
+        if l.is_null(r) {
+            continue;
+        }
+        let n = e - s;
+        let order = match (b, &pairs) {
+            (Some(b), Some(pairs)) => merge_sort(n, |i, j| {
+                ordering(pairs, b + i * (n - 1) + if j < i { j } else { j - 1 })
+            })?,
+            _ => merge_sort(n, |i, j| {
+                let one = UInt32Array::from(vec![index(r)?]);
+                let x = take(l.values(), &UInt32Array::from(vec![index(s + i)?]), None)?;
+                let y = take(l.values(), &UInt32Array::from(vec![index(s + j)?]), None)?;
+                ordering(
+                    &cast(&evaluate(f, &[x, y], 1, Some(&one))?, &DataType::Int64)?,
+                    0,
+                )
+            })?,
+        };
+        for i in order {
+            picks.push(index(s + i)?);
+        }
+    }
+    let values = take(l.values(), &UInt32Array::from(picks), None)?;
+    Ok(Arc::new(ListArray::try_new(
+        element(l.data_type())?,
+        l.offsets().clone(),
+        values,
+        l.nulls().cloned(),
+    )?))
+}
+
+/// `map_zip_with`: per row, the first map's keys then the second's new ones, the lambda over
+/// each key and its two values (NULL where a map lacks the key).
+fn map_zip_with(
+    a: &ArrayRef,
+    b: &ArrayRef,
+    f: &LambdaArgument,
+    out: &DataType,
+) -> Result<ArrayRef> {
+    let (Some(ma), Some(mb)) = (a.as_map_opt(), b.as_map_opt()) else {
+        return Err(exec_err("map_zip_with takes two maps"));
+    };
+    let (ka, kb) = (ma.keys(), cast(mb.keys(), ma.keys().data_type())?);
+    let (mut keys, mut va, mut vb, mut rows) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut lengths, mut valid) = (Vec::new(), Vec::new());
+    let na = ka.len();
+    for r in 0..ma.len() {
+        if ma.is_null(r) || mb.is_null(r) {
+            lengths.push(0);
+            valid.push(false);
+            continue;
+        }
+        let (oa, ob) = (ma.value_offsets(), mb.value_offsets());
+        let mut slot = std::collections::HashMap::new();
+        let mut row: Vec<(usize, Option<usize>, Option<usize>)> = Vec::new();
+        for j in oa[r].max(0) as usize..oa[r + 1].max(0) as usize {
+            slot.insert(ScalarValue::try_from_array(ka, j)?, row.len());
+            row.push((j, Some(j), None));
+        }
+        for j in ob[r].max(0) as usize..ob[r + 1].max(0) as usize {
+            let k = ScalarValue::try_from_array(&kb, j)?;
+            if let Some(&at) = slot.get(&k) {
+                row[at].2 = Some(j);
+            } else {
+                slot.insert(k, row.len());
+                row.push((na + j, None, Some(j)));
+            }
+        }
+        lengths.push(row.len());
+        valid.push(true);
+        for (k, x, y) in row {
+            keys.push(index(k)?);
+            va.push(x.map(index).transpose()?);
+            vb.push(y.map(index).transpose()?);
+            rows.push(index(r)?);
+        }
+    }
+    let all_keys = concat(&[ka.as_ref(), kb.as_ref()])?;
+    let keys = take(&all_keys, &UInt32Array::from(keys), None)?;
+    let va = take(ma.values(), &UInt32Array::from(va), None)?;
+    let vb = take(mb.values(), &UInt32Array::from(vb), None)?;
+    let rows = UInt32Array::from(rows);
+    let values = evaluate(f, &[Arc::clone(&keys), va, vb], rows.len(), Some(&rows))?;
+    assemble(out, &keys, &values, lengths, valid)
+}
+
+/// `regexp_replace(s, pattern, g -> r)`: every match's capturing groups (from 1; NULL for one
+/// that took no part) go to the lambda in one batch, and each match is replaced by its text (a
+/// NULL text by nothing).
+fn replace_with(text: &ArrayRef, pattern: &ArrayRef, f: &LambdaArgument) -> Result<ArrayRef> {
+    let (text, pattern) = (
+        cast(text, &DataType::Utf8)?,
+        cast(pattern, &DataType::Utf8)?,
+    );
+    let (text, pattern) = (text.as_string::<i32>(), pattern.as_string::<i32>());
+    let mut compiled: Option<(String, regex::Regex)> = None;
+    // Per match: its row, byte range, and groups.
+    let mut matches: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+    let mut groups =
+        datafusion::arrow::array::ListBuilder::new(datafusion::arrow::array::StringBuilder::new());
+    for r in 0..text.len() {
+        if text.is_null(r) || pattern.is_null(r) {
+            continue;
+        }
+        let p = pattern.value(r);
+        if compiled.as_ref().is_none_or(|(q, _)| q != p) {
+            let re = regex::Regex::new(p).map_err(|e| exec_err(format!("invalid pattern: {e}")))?;
+            compiled = Some((p.to_string(), re));
+        }
+        let Some((_, re)) = &compiled else { continue };
+        for c in re.captures_iter(text.value(r)) {
+            let Some(whole) = c.get(0) else { continue };
+            matches.push((r, whole.range()));
+            for g in c.iter().skip(1) {
+                groups.values().append_option(g.map(|m| m.as_str()));
+            }
+            groups.append(true);
+        }
+    }
+    let groups: ArrayRef = Arc::new(groups.finish());
+    let rows = UInt32Array::from(
+        matches
+            .iter()
+            .map(|(r, _)| index(*r))
+            .collect::<Result<Vec<_>>>()?,
+    );
+    let replaced = if matches.is_empty() {
+        new_null_array(&DataType::Utf8, 0)
+    } else {
+        cast(
+            &evaluate(f, &[groups], rows.len(), Some(&rows))?,
+            &DataType::Utf8,
+        )?
+    };
+    let replaced = replaced.as_string::<i32>();
+    let mut out = datafusion::arrow::array::StringBuilder::new();
+    let mut m = 0usize;
+    for r in 0..text.len() {
+        if text.is_null(r) || pattern.is_null(r) {
+            out.append_null();
+            continue;
+        }
+        let s = text.value(r);
+        let (mut line, mut at) = (String::with_capacity(s.len()), 0usize);
+        while let Some((_, range)) = matches.get(m).filter(|(row, _)| *row == r) {
+            line.push_str(&s[at..range.start]);
+            if replaced.is_valid(m) {
+                line.push_str(replaced.value(m));
+            }
+            at = range.end;
+            m += 1;
+        }
+        line.push_str(&s[at..]);
+        out.append_value(line);
+    }
+    Ok(Arc::new(out.finish()))
 }

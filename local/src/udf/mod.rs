@@ -22,9 +22,11 @@ const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
 mod agg;
 mod array;
 mod binary;
+mod duration;
 mod func;
 mod lambda;
-pub use lambda::TRY;
+mod map;
+pub use lambda::{REGEXP_REPLACE, SORT, TRY};
 mod text;
 pub use text::SUBSTR;
 pub use time::VARCHAR;
@@ -40,6 +42,8 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
         .chain(text::functions())
         .chain(binary::functions())
         .chain(array::functions())
+        .chain(map::functions())
+        .chain(duration::functions())
         .chain(time::Now::udfs(clock))
     {
         ctx.register_udf(f);
@@ -56,6 +60,10 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
         ctx.register_udf(ScalarUDF::new_from_impl(TrinoUdf::new(f)));
     }
     ctx.register_udf(ScalarUDF::new_from_impl(unnest::UnnestField::new()));
+    // Trino's `zip` is DataFusion's `arrays_zip` (shorter arrays padded with NULLs in both).
+    if let Ok(f) = datafusion::execution::FunctionRegistry::udf(ctx, "arrays_zip") {
+        ctx.register_udf((*f).clone().with_aliases(["zip"]));
+    }
     agg::register(ctx);
     lambda::register(ctx);
 }
@@ -146,6 +154,12 @@ impl ScalarUDFImpl for TrinoUdf {
                 Some(DataType::List(item)) => item.data_type().clone(),
                 _ => DataType::Utf8,
             },
+            // A date plus days, weeks, months... is a date, as in Trino.
+            Trino::DateAdd
+                if matches!(arg_types.get(2), Some(DataType::Date32 | DataType::Date64)) =>
+            {
+                DataType::Date32
+            }
             Trino::FromIso8601Timestamp | Trino::DateAdd => TS_MS,
             Trino::DateDiff => DataType::Int64,
             _ => DataType::Utf8,
@@ -223,7 +237,19 @@ impl ScalarUDFImpl for TrinoUdf {
                     }
                     out.push(Some(date_add(units.value(i), n.value(i), t.value(i))?));
                 }
-                Arc::new(TimestampMillisecondArray::from(out))
+                let out: ArrayRef = Arc::new(TimestampMillisecondArray::from(out));
+                if matches!(arrays[2].data_type(), DataType::Date32 | DataType::Date64) {
+                    if let Some(u) = units
+                        .iter()
+                        .flatten()
+                        .find(|u| unit_ms(u).is_some_and(|ms| ms < 86_400_000))
+                    {
+                        return Err(exec_err(format!("'{u}' is not a valid DATE field")));
+                    }
+                    cast(&out, &DataType::Date32)?
+                } else {
+                    out
+                }
             }
         };
         Ok(ColumnarValue::Array(out))

@@ -301,6 +301,18 @@ fn varchar(args: &[ArrayRef]) -> Result<ArrayRef> {
         DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => {
             time_text(a, "%Y-%m-%d %H:%M:%S%.3f", " UTC")
         }
+        // Intervals as Lake prints them (`D HH:MM:SS.mmm`, `Y-M`).
+        DataType::Interval(_) | DataType::Duration(_) => Ok(Arc::new(
+            (0..a.len())
+                .map(|r| {
+                    if a.is_null(r) {
+                        Ok(None)
+                    } else {
+                        crate::format::value_text(a, r).map(Some)
+                    }
+                })
+                .collect::<Result<StringArray>>()?,
+        )),
         _ => Ok(cast(a, &DataType::Utf8)?),
     }
 }
