@@ -75,6 +75,26 @@ fn render(array: &ArrayRef, row: usize) -> Result<String> {
                 .and_then(|e| e.checked_add_signed(chrono::Duration::days(i64::from(d))))
                 .map_or_else(|| d.to_string(), |d| d.format("%Y-%m-%d").to_string())
         }
+        // Trino prints a timestamp with a time zone as the zone's wall clock and the zone.
+        DataType::Timestamp(_, Some(zone)) => {
+            let ms = cast(
+                &array.slice(row, 1),
+                &DataType::Timestamp(TimeUnit::Millisecond, None),
+            )?;
+            let ms = ms.as_primitive::<TimestampMillisecondType>().value(0);
+            let offset = chrono::DateTime::from_timestamp_millis(ms).map_or(0, |t| {
+                use chrono::{Offset, TimeZone};
+                crate::udf::zone::zone(zone).map_or(0, |tz| {
+                    tz.offset_from_utc_datetime(&t.naive_utc())
+                        .fix()
+                        .local_minus_utc()
+                })
+            });
+            format!(
+                "{} {zone}",
+                timestamp_text(ms.saturating_add(i64::from(offset) * 1000))
+            )
+        }
         DataType::Timestamp(unit, _) => {
             // The event time is in every result row: read the value where it is, rather than
             // casting a one-row slice, and print it without parsing a format each time.

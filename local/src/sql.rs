@@ -335,8 +335,10 @@ fn call_args<'a>(e: &'a Expr, name: &str) -> Option<Vec<&'a Expr>> {
 }
 
 /// Trino's `if(condition, then[, else])`, `mod(n, m)`, `geometric_mean(x)`, `set_agg(x)` and
-/// `try(x)`, which DataFusion lacks: a CASE, a remainder (both keep the sign of the dividend),
-/// the exponential of the mean logarithm, `array_agg(DISTINCT x)`, and [`crate::udf::TRY`], which evaluates `x` as a lambda so that it
+/// `try(x)`, which DataFusion lacks, and `t AT TIME ZONE z` and `normalize(s, NFD)`, which it
+/// reads otherwise: a CASE, a remainder (both keep the sign of the dividend), the exponential of
+/// the mean logarithm, `array_agg(DISTINCT x)`, `at_timezone(t, z)`, the form as a string,
+/// and [`crate::udf::TRY`], which evaluates `x` as a lambda so that it
 /// can evaluate it again row by row after an error.
 fn conditionals(stmt: &mut Statement) -> bool {
     rewrite_each(stmt, |e| {
@@ -351,6 +353,20 @@ fn conditionals(stmt: &mut Statement) -> bool {
         } else if let Some([x]) = call_args(e, "geometric_mean").as_deref() {
             // As Trino computes it: the exponential of the mean of the logarithms.
             Some(format!("exp(avg(ln(CAST({x} AS DOUBLE))))"))
+        } else if let Expr::AtTimeZone {
+            timestamp,
+            time_zone,
+        } = e
+        {
+            // Trino reads a timestamp without a zone as UTC and shows the instant in the zone;
+            // DataFusion would keep the wall clock instead.
+            Some(format!("at_timezone({timestamp}, {time_zone})"))
+        } else if let Some([x, Expr::Identifier(form)]) = call_args(e, "normalize").as_deref() {
+            // Trino names the form as a keyword: `normalize(s, NFD)`.
+            Some(format!(
+                "normalize({x}, '{}')",
+                form.value.replace('\'', "")
+            ))
         } else if let Some([x]) = call_args(e, "set_agg").as_deref() {
             Some(format!("array_agg(DISTINCT {x})"))
         } else if let Some([x]) = call_args(e, "try").as_deref() {

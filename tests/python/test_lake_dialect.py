@@ -858,3 +858,73 @@ def test_duration_functions_and_interval_text_agree_with_python(lake, records):
     _, rows = lake("SELECT INTERVAL '14' MONTH, INTERVAL '1' DAY FROM {eds} LIMIT 1")
     assert rows == [["1-2", "1 00:00:00.000"]]
     assert "not a valid data duration string" in lake.fails("SELECT parse_duration('soon') FROM {eds}")
+
+
+def test_time_zone_functions_agree_with_python(lake, records):
+    """at_timezone and AT TIME ZONE (the instant, seen in a zone), with_timezone (the wall
+    clock, placed in a zone: the earlier instant in a repeated hour, an hour on in a skipped
+    one), timezone_hour and timezone_minute (a half-hour zone west of UTC), against Python's
+    zoneinfo; Trino's error for an unknown zone."""
+    from zoneinfo import ZoneInfo
+    _, rows = lake(
+        "SELECT eventID, at_timezone(eventTime, 'America/New_York'), "
+        "with_timezone(eventTime, 'Asia/Kolkata'), eventTime AT TIME ZONE 'Europe/London', "
+        "timezone_hour(at_timezone(eventTime, 'America/St_Johns')), "
+        "timezone_minute(at_timezone(eventTime, 'America/St_Johns')), "
+        "to_unixtime(with_timezone(eventTime, 'Australia/Sydney')), "
+        "CAST(at_timezone(eventTime, '+05:30') AS varchar) FROM {eds}")
+    got = by_id(rows)
+    checked = 0
+
+    def text(t):
+        return t.strftime("%Y-%m-%d %H:%M:%S.") + f"{t.microsecond // 1000:03d}"
+
+    for r in records:
+        t = dt.datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00"))
+        if t.year >= 2037:
+            # Compiled zone files may list transitions only to 2037 (Python then keeps the last
+            # offset; chrono-tz applies the rule).
+            continue
+        checked += 1
+        naive = t.replace(tzinfo=None)
+        off = t.astimezone(ZoneInfo("America/St_Johns")).utcoffset().total_seconds()
+        sydney = naive.replace(tzinfo=ZoneInfo("Australia/Sydney"), fold=0).timestamp()
+        want = [text(t.astimezone(ZoneInfo("America/New_York"))) + " America/New_York",
+                text(naive) + " Asia/Kolkata",
+                text(t.astimezone(ZoneInfo("Europe/London"))) + " Europe/London",
+                str(int(off / 3600)), str(int(math.fmod(off, 3600) / 60)),
+                str(sydney), text(t + dt.timedelta(hours=5, minutes=30)) + " +05:30"]
+        g = got[r["eventID"]]
+        assert g[:5] == want[:5] and float(g[5]) == sydney and g[6] == want[6], (r["eventID"], g, want)
+    assert checked > 150
+    # A wall clock in New York's skipped hour moves on an hour; in its repeated hour, the first.
+    _, rows = lake("SELECT to_unixtime(with_timezone(TIMESTAMP '2024-03-10 02:30:00', 'America/New_York')), "
+                   "to_unixtime(with_timezone(TIMESTAMP '2024-11-03 01:30:00', 'America/New_York')) "
+                   "FROM {eds} LIMIT 1")
+    ny = ZoneInfo("America/New_York")
+    assert [float(v) for v in rows[0]] == [
+        dt.datetime(2024, 3, 10, 2, 30, tzinfo=ny, fold=0).timestamp(),
+        dt.datetime(2024, 11, 3, 1, 30, tzinfo=ny, fold=0).timestamp()]
+    assert "Time zone not supported: Mars/Olympus" in lake.fails(
+        "SELECT at_timezone(eventTime, 'Mars/Olympus') FROM {eds}")
+
+
+def test_soundex_and_normalize_agree_with_python(lake, records):
+    """soundex of every event name and user agent against jellyfish's American Soundex;
+    normalize to each form (the form as Trino's keyword) against Python's unicodedata."""
+    import unicodedata
+    import jellyfish
+    _, rows = lake("SELECT eventID, soundex(eventName), soundex(coalesce(userAgent, '')) FROM {eds}")
+    got = by_id(rows)
+    for r in records:
+        want = [jellyfish.soundex(r["eventName"]),
+                jellyfish.soundex("".join(c for c in (r.get("userAgent") or "") if c.isascii() and c.isalpha()))]
+        assert got[r["eventID"]] == want, (r["eventID"], got[r["eventID"]], want)
+    samples = ["e\u0301", "\u00e9", "\ufb01", "\u212b", "\u1100\u1161", "A\u030a\u0323"]
+    sql = ", ".join(f"normalize(from_utf8(from_hex('{s.encode().hex()}')), {form})"
+                    for s in samples for form in ("NFC", "NFD", "NFKC", "NFKD"))
+    _, rows = lake(f"SELECT {sql} FROM {{eds}} LIMIT 1")
+    assert rows[0] == [unicodedata.normalize(form, s) for s in samples
+                       for form in ("NFC", "NFD", "NFKC", "NFKD")]
+    _, rows = lake("SELECT normalize(from_utf8(from_hex('65cc81'))) FROM {eds} LIMIT 1")
+    assert rows == [["\u00e9"]]

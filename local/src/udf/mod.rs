@@ -32,6 +32,7 @@ pub use text::SUBSTR;
 pub use time::VARCHAR;
 mod time;
 mod unnest;
+pub mod zone;
 pub use unnest::UNNEST_FIELD;
 
 /// Registers the Trino-compatible functions, replacing DataFusion's where names collide; `now()`
@@ -44,6 +45,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
         .chain(array::functions())
         .chain(map::functions())
         .chain(duration::functions())
+        .chain(zone::functions())
         .chain(time::Now::udfs(clock))
     {
         ctx.register_udf(f);

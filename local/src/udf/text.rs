@@ -44,6 +44,8 @@ pub fn functions() -> Vec<ScalarUDF> {
         )
         .udf(),
         Func::new("hamming_distance", 2..=2, returns_int64, hamming_distance).udf(),
+        Func::new("soundex", 1..=1, returns_utf8, soundex).udf(),
+        Func::new("normalize", 1..=2, returns_utf8, normalize).udf(),
         Func::new("regexp_position", 2..=3, returns_int64, regexp_position).udf(),
         Func::new("regexp_split", 2..=2, returns_list, regexp_split).udf(),
         Func::new("replace", 2..=3, returns_utf8, replace).udf(),
@@ -360,6 +362,77 @@ fn hamming_distance(args: &[ArrayRef]) -> Result<ArrayRef> {
         Ok(Some(i64::try_from(n).unwrap_or(i64::MAX)))
     })?;
     Ok(Arc::new(Int64Array::from(out)))
+}
+
+/// American Soundex's digit for a letter: `0` for a vowel (which separates equal digits), `-`
+/// for H and W (which do not), `None` for anything else.
+fn soundex_digit(c: char) -> Option<char> {
+    Some(match c.to_ascii_uppercase() {
+        'B' | 'F' | 'P' | 'V' => '1',
+        'C' | 'G' | 'J' | 'K' | 'Q' | 'S' | 'X' | 'Z' => '2',
+        'D' | 'T' => '3',
+        'L' => '4',
+        'M' | 'N' => '5',
+        'R' => '6',
+        'A' | 'E' | 'I' | 'O' | 'U' | 'Y' => '0',
+        'H' | 'W' => '-',
+        _ => return None,
+    })
+}
+
+/// `soundex(s)`: the American Soundex code of the letters of `s` (others ignored), as Trino's
+/// (Apache Commons Codec's) gives it; empty when `s` has no letter.
+fn soundex(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        let mut letters = r[0].chars().filter(char::is_ascii_alphabetic);
+        let Some(first) = letters.next() else {
+            return Ok(Some(String::new()));
+        };
+        let mut code = String::from(first.to_ascii_uppercase());
+        let mut last = soundex_digit(first);
+        for c in letters {
+            let d = soundex_digit(c);
+            if d == Some('-') {
+                continue;
+            }
+            if let Some(digit) = d.filter(|&d| d != '0' && Some(d) != last) {
+                code.push(digit);
+                if code.len() == 4 {
+                    break;
+                }
+            }
+            last = d;
+        }
+        while code.len() < 4 {
+            code.push('0');
+        }
+        Ok(Some(code))
+    })?;
+    Ok(text_array(out))
+}
+
+/// `normalize(s[, form])`: `s` in Unicode normalization form NFC (the default), NFD, NFKC or
+/// NFKD.
+fn normalize(args: &[ArrayRef]) -> Result<ArrayRef> {
+    use unicode_normalization::UnicodeNormalization;
+    let out = per_row(args, |r| {
+        let form = r
+            .get(1)
+            .map_or("NFC".to_string(), |f| f.trim().to_ascii_uppercase());
+        let s = r[0];
+        Ok(Some(match form.as_str() {
+            "NFC" => s.nfc().collect(),
+            "NFD" => s.nfd().collect(),
+            "NFKC" => s.nfkc().collect(),
+            "NFKD" => s.nfkd().collect(),
+            other => {
+                return Err(exec_err(format!(
+                    "Normalization form must be one of [NFD, NFC, NFKD, NFKC]: {other}"
+                )))
+            }
+        }))
+    })?;
+    Ok(text_array(out))
 }
 
 /// The 1-based character position of the first match at or after `start`, or -1.

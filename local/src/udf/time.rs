@@ -293,26 +293,29 @@ fn time_text(a: &ArrayRef, timestamp: &str, zoned: &str) -> Result<ArrayRef> {
     Ok(Arc::new(StringArray::from(out)))
 }
 
-/// `CAST(x AS varchar)` as Trino writes it: a timestamp as `2023-07-10 11:42:18.000` (` UTC`
+/// `CAST(x AS varchar)` as Trino writes it: a timestamp as `2023-07-10 11:42:18.000` (its zone
 /// after one with a time zone), a date as `2023-07-10`, anything else as DataFusion casts it.
 fn varchar(args: &[ArrayRef]) -> Result<ArrayRef> {
     let a = &args[0];
     match a.data_type() {
-        DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => {
-            time_text(a, "%Y-%m-%d %H:%M:%S%.3f", " UTC")
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, None) => {
+            time_text(a, "%Y-%m-%d %H:%M:%S%.3f", "")
         }
-        // Intervals as Lake prints them (`D HH:MM:SS.mmm`, `Y-M`).
-        DataType::Interval(_) | DataType::Duration(_) => Ok(Arc::new(
-            (0..a.len())
-                .map(|r| {
-                    if a.is_null(r) {
-                        Ok(None)
-                    } else {
-                        crate::format::value_text(a, r).map(Some)
-                    }
-                })
-                .collect::<Result<StringArray>>()?,
-        )),
+        // Intervals as Lake prints them (`D HH:MM:SS.mmm`, `Y-M`), a timestamp with a time zone
+        // as its zone's wall clock and the zone.
+        DataType::Interval(_) | DataType::Duration(_) | DataType::Timestamp(_, Some(_)) => {
+            Ok(Arc::new(
+                (0..a.len())
+                    .map(|r| {
+                        if a.is_null(r) {
+                            Ok(None)
+                        } else {
+                            crate::format::value_text(a, r).map(Some)
+                        }
+                    })
+                    .collect::<Result<StringArray>>()?,
+            ))
+        }
         _ => Ok(cast(a, &DataType::Utf8)?),
     }
 }
