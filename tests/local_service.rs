@@ -1016,6 +1016,62 @@ async fn an_overflowing_query_fails_and_frees_its_slot() {
     svc.shutdown().await;
 }
 
+/// Queries busy for seconds in one computation each (a `reduce` over a long array: no point at
+/// which they yield), more of them than the service has threads, run on threads of their own:
+/// the service keeps answering DescribeQuery meanwhile, and their answers are right.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_queries_leave_the_service_answering() {
+    let svc = start_service(|_| {}).await;
+    let ct = cloudtrail(svc.endpoint(), 1);
+    let store = svc.summary.event_data_store.clone();
+    let ids = futures_util::future::join_all((0..4).map(|_| {
+        start_query(
+            &ct,
+            format!(
+                "SELECT max(reduce(sequence(1, 3000), 0, (s, x) -> s + x * length(eventName), \
+                 s -> s)) FROM {store}"
+            ),
+        )
+    }))
+    .await;
+    let (mut worst, mut ended) = (Duration::ZERO, BTreeMap::new());
+    while ended.len() < ids.len() {
+        for id in &ids {
+            let asked = std::time::Instant::now();
+            let d = ct.describe_query().query_id(id).send().await.unwrap();
+            worst = worst.max(asked.elapsed());
+            let status = d.query_status().unwrap().as_str().to_string();
+            if !matches!(status.as_str(), "QUEUED" | "RUNNING") {
+                ended.insert(id.clone(), status);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Each query holds a thread for seconds; on the service's own two, every request waited.
+    assert!(
+        worst < Duration::from_secs(2),
+        "DescribeQuery took {worst:?}"
+    );
+    // The sum of x * length for x in 1..=3000, for the longest name.
+    let longest = invictus_events()
+        .iter()
+        .filter_map(|e| e["eventName"].as_str())
+        .map(str::len)
+        .max()
+        .unwrap();
+    let want = (longest * 3000 * 3001 / 2).to_string();
+    for id in &ids {
+        assert_eq!(ended[id], "FINISHED");
+        let out = ct.get_query_results().query_id(id).send().await.unwrap();
+        let row = &out.query_result_rows()[0];
+        assert_eq!(
+            row[0].values().next().map(String::as_str),
+            Some(want.as_str())
+        );
+    }
+    svc.shutdown().await;
+}
+
 /// A self cross join stops at the result cap with a clear error (FAILED), ended queries are
 /// evicted past the kept number (QueryIdNotFound, as for an expired Lake query), and an SNS
 /// request of 2 MB with thousands of attributes is refused at the eleventh.

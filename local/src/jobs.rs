@@ -50,6 +50,28 @@ impl Default for QueryTiming {
     }
 }
 
+/// The runtime queries run on, with worker threads of its own: a query busy in one long
+/// computation (`array_repeat('x', 100000000)`, a huge sort) holds a thread until that
+/// computation ends, and on the service's own threads it would stall every request, its run-time
+/// limit included. Built once and kept for the process; should it fail to start, queries share
+/// the service's runtime as before.
+fn query_runtime() -> tokio::runtime::Handle {
+    static RUNTIME: std::sync::OnceLock<Option<tokio::runtime::Runtime>> =
+        std::sync::OnceLock::new();
+    let built = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .thread_name("query")
+            .enable_all()
+            .build()
+            .map_err(|e| tracing::warn!(error = %e, "no runtime of their own for queries"))
+            .ok()
+    });
+    match built {
+        Some(rt) => rt.handle().clone(),
+        None => tokio::runtime::Handle::current(),
+    }
+}
+
 /// Where a query is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -256,7 +278,7 @@ impl<X: Send + 'static> Jobs<X> {
         });
         let min = self.timing.running;
         // Its own task: a panic in the engine ends this query, not the service's bookkeeping.
-        let inner = tokio::spawn(work);
+        let inner = query_runtime().spawn(work);
         let abort = inner.abort_handle();
         self.set(&id, |q| q.work = Some(abort.clone()));
         let timed = async {

@@ -761,8 +761,9 @@ def test_array_sort_and_regexp_replace_lambdas_agree_with_python(lake, records):
 
 
 def test_combinations_ngrams_and_zip_agree_with_python(lake, records):
-    """combinations and ngrams of an event name's parts, zip of two arrays of different lengths;
-    Trino's errors for a combination size above 5 and an n below 1."""
+    """combinations and ngrams of an event name's parts, zip of two arrays of different lengths,
+    repeat; Trino's errors for a combination size above 5, an n below 1 and a repeat past
+    10,000."""
     import itertools
     _, rows = lake(
         "SELECT eventID, combinations(split(eventName, 'e'), 2), "
@@ -782,6 +783,15 @@ def test_combinations_ngrams_and_zip_agree_with_python(lake, records):
         want = [text(itertools.combinations(parts, 2)), str(len(list(itertools.combinations(o, 3)))),
                 text(grams), "1", str(max(len(parts), len(src)))]
         assert got[r["eventID"]] == want, (r["eventID"], got[r["eventID"]], want)
+    # Trino's repeat makes an array (DataFusion's repeats text), at most 10,000 elements.
+    _, rows = lake("SELECT eventID, repeat(eventName, length(eventSource) % 4), "
+                   "cardinality(repeat(eventID, 0)) FROM {eds}")
+    repeats = by_id(rows)
+    for r in records:
+        n = len(r["eventSource"]) % 4
+        assert repeats[r["eventID"]] == ["[" + ", ".join([r["eventName"]] * n) + "]", "0"]
+    assert "must be less than or equal to 10000" in lake.fails(
+        "SELECT repeat(eventName, 10001) FROM {eds}")
     assert "combination size must not exceed 5" in lake.fails(
         "SELECT combinations(split(eventName, 'e'), 6) FROM {eds}")
     assert "N must be positive" in lake.fails("SELECT ngrams(split(eventName, 'e'), 0) FROM {eds}")

@@ -1,5 +1,5 @@
 //! Trino's array functions DataFusion lacks or names otherwise: `slice`, `sequence` (of
-//! integers, dates and timestamps), `combinations`, `ngrams`, and `cardinality` as Trino counts
+//! integers, dates and timestamps), `combinations`, `ngrams`, `repeat`, and `cardinality` as Trino counts
 //! (an array's or map's own elements, where DataFusion's counts those of nested arrays too).
 
 use std::sync::Arc;
@@ -30,6 +30,7 @@ pub fn functions() -> Vec<ScalarUDF> {
         Func::new("combinations", 2..=2, returns_list_of_lists, combinations).udf(),
         Func::new("ngrams", 2..=2, returns_list_of_lists, ngrams).udf(),
         Func::new("cardinality", 1..=1, returns_int64, cardinality).udf(),
+        Func::new("repeat", 2..=2, returns_list_of_first, repeat).udf(),
     ]
 }
 
@@ -52,6 +53,12 @@ fn returns_sequence(types: &[DataType]) -> Result<DataType> {
         },
         true,
     ))
+}
+
+/// An array of the first argument's type.
+fn returns_list_of_first(types: &[DataType]) -> Result<DataType> {
+    let t = types.first().cloned().unwrap_or(DataType::Null);
+    Ok(DataType::new_list(t, true))
 }
 
 /// An array of arrays of the first argument's elements.
@@ -445,4 +452,46 @@ fn cardinality(args: &[ArrayRef]) -> Result<ArrayRef> {
             .collect()
     };
     Ok(Arc::new(out))
+}
+
+/// The most elements `repeat` makes, as in Trino.
+const MAX_REPEAT: i64 = 10_000;
+
+/// `repeat(x, n)`: an array of `n` copies of `x` (Trino's; DataFusion's `repeat` repeats text).
+fn repeat(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let [x, n] = args else {
+        return Err(exec_err("repeat takes an element and a count"));
+    };
+    let n = int64s(n)?;
+    let (mut picks, mut lengths, mut valid) = (Vec::new(), Vec::new(), Vec::new());
+    for r in 0..x.len() {
+        if n.is_null(r) {
+            lengths.push(0);
+            valid.push(false);
+            continue;
+        }
+        let count = n.value(r);
+        if count < 0 {
+            return Err(exec_err(
+                "count argument of repeat function must be greater than or equal to 0",
+            ));
+        }
+        if count > MAX_REPEAT {
+            return Err(exec_err(format!(
+                "count argument of repeat function must be less than or equal to {MAX_REPEAT}"
+            )));
+        }
+        let at = u32::try_from(r).map_err(|_| exec_err("too many rows in one batch"))?;
+        let count = usize::try_from(count).unwrap_or_default();
+        picks.extend(std::iter::repeat_n(at, count));
+        lengths.push(count);
+        valid.push(true);
+    }
+    let values = take(x, &UInt32Array::from(picks), None)?;
+    Ok(Arc::new(ListArray::try_new(
+        Arc::new(Field::new_list_field(x.data_type().clone(), true)),
+        OffsetBuffer::from_lengths(lengths),
+        values,
+        Some(valid.into()),
+    )?))
 }
