@@ -92,6 +92,11 @@ fn state_text(s: Status) -> &'static str {
 }
 
 impl Athena {
+    /// Stops every query still queued or running (the service is stopping).
+    pub fn stop_queries(&self) {
+        self.jobs.stop_all();
+    }
+
     /// Builds the engine over the event store's Athena table; the store's per-partition
     /// sizes are what Athena reads from S3.
     pub fn new(

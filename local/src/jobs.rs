@@ -317,6 +317,16 @@ impl<X: Send + 'static> Jobs<X> {
         });
     }
 
+    /// Stops every query still queued or running (the service is stopping): their work runs on
+    /// the queries' own runtime, which outlives the service.
+    pub fn stop_all(&self) {
+        for q in lock(&self.queries).values() {
+            for handle in [&q.task, &q.work].into_iter().flatten() {
+                handle.abort();
+            }
+        }
+    }
+
     /// Runs `f` on query `id`, or returns `None` when there is no such query.
     pub fn with<T>(&self, id: &str, f: impl FnOnce(&mut Job<X>) -> T) -> Option<T> {
         lock(&self.queries).get_mut(id).map(f)

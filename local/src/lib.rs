@@ -149,6 +149,9 @@ impl Running {
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(());
         let _ = self.task.await;
+        // Queries run on a runtime of their own, which would otherwise carry on without it.
+        self.shared.lake.stop_queries();
+        self.shared.athena.stop_queries();
     }
 
     /// Serves until the process ends.

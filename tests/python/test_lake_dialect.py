@@ -696,6 +696,9 @@ def test_map_functions_agree_with_python(lake, records):
     assert rows == [["", ""]]
     assert "Duplicate map keys (x) are not allowed" in lake.fails(
         "SELECT map_from_entries(ARRAY[ROW('x', eventName), ROW('x', eventSource)]) FROM {eds}")
+    # Maps of other types are refused rather than cast (2.5 would become 2).
+    assert "maps of one key and value type" in lake.fails(
+        "SELECT map_concat(map(ARRAY['a'], ARRAY[1]), map(ARRAY['b'], ARRAY[2.5])) FROM {eds}")
     assert "map key cannot be null" in lake.fails(
         "SELECT map_from_entries(ARRAY[ROW(errorCode, eventName)]) FROM {eds}")
 
@@ -756,6 +759,21 @@ def test_array_sort_and_regexp_replace_lambdas_agree_with_python(lake, records):
                 re.sub("([A-Z])([a-z]*)", lambda m: m[1].lower() + m[2].upper() + ".", name),
                 re.sub("(a)|(m)", lambda m: m[2] or "A", src)]
         assert got[r["eventID"]] == want, (r["eventID"], got[r["eventID"]], want)
+    # Over a slice of a sorted result, with NULL arrays among them (the result's own offsets).
+    _, rows = lake(
+        "SELECT i, array_join(array_sort(a, (x, y) -> IF(x < y, 1, IF(x = y, 0, -1))), '|') "
+        "FROM (SELECT eventID AS i, CASE WHEN length(eventName) % 3 = 0 THEN NULL "
+        "ELSE split(eventName, 'e') END AS a FROM {eds} ORDER BY eventID LIMIT 50 OFFSET 7)")
+    want = sorted(records, key=lambda r: r["eventID"])[7:57]
+    assert len(rows) == 50
+    for (i, got_sorted), r in zip(sorted(rows), want):
+        name = r["eventName"]
+        assert i == r["eventID"]
+        assert got_sorted == ("" if len(name) % 3 == 0 else "|".join(sorted(name.split("e"), reverse=True)))
+    # A NULL replacement makes the whole string NULL, as in Trino; no match leaves it.
+    _, rows = lake("SELECT regexp_replace(eventName, '(e)', g -> NULL), "
+                   "regexp_replace(eventName, '(QQQ)', g -> NULL), eventName FROM {eds}")
+    assert all(a == ("" if "e" in n else n) and b == n for a, b, n in rows)
     assert "Lambda comparator must return either -1, 0, or 1" in lake.fails(
         "SELECT array_sort(split(eventName, 'e'), (x, y) -> 2) FROM {eds}")
 
@@ -792,6 +810,11 @@ def test_combinations_ngrams_and_zip_agree_with_python(lake, records):
         assert repeats[r["eventID"]] == ["[" + ", ".join([r["eventName"]] * n) + "]", "0"]
     assert "must be less than or equal to 10000" in lake.fails(
         "SELECT repeat(eventName, 10001) FROM {eds}")
+    # The 100,000-element limit is one array's: 400 rows of 360 elements each pass.
+    _, rows = lake("SELECT cardinality(combinations(sequence(1, 10), 3)) FROM {eds}")
+    assert [r[0] for r in rows] == ["120"] * len(records)
+    assert "ngrams would make more than 1000000 elements" in lake.fails(
+        "SELECT ngrams(sequence(1, 10000), 5000) FROM {eds}")
     assert "combination size must not exceed 5" in lake.fails(
         "SELECT combinations(split(eventName, 'e'), 6) FROM {eds}")
     assert "N must be positive" in lake.fails("SELECT ngrams(split(eventName, 'e'), 0) FROM {eds}")

@@ -61,6 +61,11 @@ pub(crate) fn required<'a>(req: &'a Value, name: &str) -> Result<&'a str, ApiErr
 }
 
 impl Lake {
+    /// Stops every query still queued or running (the service is stopping).
+    pub fn stop_queries(&self) {
+        self.jobs.stop_all();
+    }
+
     /// Builds the engine over the event store's Lake table, registered under the store id.
     pub fn new(
         events: &EventStore,

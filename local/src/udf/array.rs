@@ -373,11 +373,11 @@ fn list_and_count(name: &str, args: &[ArrayRef]) -> Result<(ListArray, Int64Arra
 }
 
 /// `combinations(a, n)`: the `n`-element groups of `a`'s positions, in lexicographic order of
-/// positions (at most 5 elements each, 100,000 elements in all).
+/// positions (at most 5 elements each, 100,000 elements in all for one array).
 fn combinations(args: &[ArrayRef]) -> Result<ArrayRef> {
     let (lists, n) = list_and_count("combinations", args)?;
-    let mut total = 0usize;
     nested(&lists, |r, len| {
+        let mut total = 0usize;
         if n.is_null(r) {
             return Ok(None);
         }
@@ -415,7 +415,11 @@ fn combinations(args: &[ArrayRef]) -> Result<ArrayRef> {
     })
 }
 
-/// `ngrams(a, n)`: the runs of `n` consecutive elements (the whole array when it is shorter).
+/// The most elements one array's `ngrams` may hold in all.
+const MAX_NGRAM_ELEMENTS: usize = 1_000_000;
+
+/// `ngrams(a, n)`: the runs of `n` consecutive elements (the whole array when it is shorter), at
+/// most [`MAX_NGRAM_ELEMENTS`] elements in all.
 fn ngrams(args: &[ArrayRef]) -> Result<ArrayRef> {
     let (lists, n) = list_and_count("ngrams", args)?;
     nested(&lists, |r, len| {
@@ -429,6 +433,11 @@ fn ngrams(args: &[ArrayRef]) -> Result<ArrayRef> {
         let k = usize::try_from(k).unwrap_or(usize::MAX);
         if k >= len {
             return Ok(Some(vec![(0..len).collect()]));
+        }
+        if (len - k + 1).saturating_mul(k) > MAX_NGRAM_ELEMENTS {
+            return Err(exec_err(format!(
+                "ngrams would make more than {MAX_NGRAM_ELEMENTS} elements"
+            )));
         }
         Ok(Some((0..=len - k).map(|s| (s..s + k).collect()).collect()))
     })

@@ -95,9 +95,14 @@ pub const SORT: &str = "trino_array_sort";
 /// `regexp_replace` with a lambda, likewise.
 pub const REGEXP_REPLACE: &str = "trino_regexp_replace";
 
-/// Rows of up to this many elements have every comparison of their elements evaluated in one
-/// batch; longer ones one comparison at a time.
-const BATCHED_SORT: usize = 64;
+/// Rows of up to this many elements have every comparison of their elements evaluated in
+/// batches; longer ones one comparison at a time.
+const BATCHED_SORT: usize = 32;
+/// At most this many comparisons are evaluated in one batch (rows are taken a group at a time).
+const PAIRS_PER_BATCH: usize = 65_536;
+/// The longest array sorted by a comparator: each comparison is a lambda evaluation, which no
+/// run-time limit can interrupt.
+const MAX_COMPARATOR_SORT: usize = 10_000;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct TrinoLambda {
@@ -679,72 +684,114 @@ fn merge_sort(
 }
 
 /// `array_sort(a, (x, y) -> c)`: each array ordered by the comparator. Arrays of up to
-/// [`BATCHED_SORT`] elements have all their comparisons evaluated in one batch.
+/// [`BATCHED_SORT`] elements have all their comparisons evaluated in batches of whole rows (at
+/// most [`PAIRS_PER_BATCH`] pairs each); longer ones, up to [`MAX_COMPARATOR_SORT`], one
+/// comparison at a time.
 fn sort_with(a: &ArrayRef, f: &LambdaArgument) -> Result<ArrayRef> {
     let l = list(a, "array_sort")?;
     let span = |r: usize| {
         let o = l.value_offsets();
         (o[r].max(0) as usize, o[r + 1].max(0) as usize)
     };
-    // Every ordered pair (i, j), i != j, of each short array: where row r's begin.
-    let (mut xs, mut ys, mut rows) = (Vec::new(), Vec::new(), Vec::new());
-    let mut base = vec![None; l.len()];
-    for (r, b) in base.iter_mut().enumerate() {
-        let (s, e) = span(r);
-        if l.is_null(r) || e - s > BATCHED_SORT {
-            continue;
-        }
-        *b = Some(xs.len());
-        for i in s..e {
-            for j in s..e {
-                if i != j {
-                    xs.push(index(i)?);
-                    ys.push(index(j)?);
-                    rows.push(index(r)?);
+    // Every ordered pair (i, j), i != j, of a group of short arrays, evaluated at once.
+    let compare_all = |rows: &[usize]| -> Result<Option<ArrayRef>> {
+        let (mut xs, mut ys, mut at) = (Vec::new(), Vec::new(), Vec::new());
+        for &r in rows {
+            let (s, e) = span(r);
+            for i in s..e {
+                for j in s..e {
+                    if i != j {
+                        xs.push(index(i)?);
+                        ys.push(index(j)?);
+                        at.push(index(r)?);
+                    }
                 }
             }
         }
-    }
-    let pairs = if xs.is_empty() {
-        None
-    } else {
-        let rows = UInt32Array::from(rows);
+        if xs.is_empty() {
+            return Ok(None);
+        }
+        let at = UInt32Array::from(at);
         let x = take(l.values(), &UInt32Array::from(xs), None)?;
         let y = take(l.values(), &UInt32Array::from(ys), None)?;
-        Some(cast(
-            &evaluate(f, &[x, y], rows.len(), Some(&rows))?,
+        Ok(Some(cast(
+            &evaluate(f, &[x, y], at.len(), Some(&at))?,
             &DataType::Int64,
-        )?)
+        )?))
     };
-    let mut picks = Vec::with_capacity(l.values().len());
-    for (r, b) in base.iter().enumerate() {
+    let mut orders: Vec<Vec<usize>> = vec![Vec::new(); l.len()];
+    let mut group: Vec<usize> = Vec::new();
+    let mut pairs = 0usize;
+    let sort_group = |group: &[usize], orders: &mut Vec<Vec<usize>>| -> Result<()> {
+        let Some(results) = compare_all(group)? else {
+            return Ok(());
+        };
+        let mut base = 0usize;
+        for &r in group {
+            let (s, e) = span(r);
+            let n = e - s;
+            orders[r] = merge_sort(n, |i, j| {
+                ordering(&results, base + i * (n - 1) + if j < i { j } else { j - 1 })
+            })?;
+            base += n * n.saturating_sub(1);
+        }
+        Ok(())
+    };
+    for r in 0..l.len() {
         let (s, e) = span(r);
-        if l.is_null(r) {
+        let n = e - s;
+        if l.is_null(r) || n < 2 {
+            orders[r] = (0..n).collect();
             continue;
         }
-        let n = e - s;
-        let order = match (b, &pairs) {
-            (Some(b), Some(pairs)) => merge_sort(n, |i, j| {
-                ordering(pairs, b + i * (n - 1) + if j < i { j } else { j - 1 })
-            })?,
-            _ => merge_sort(n, |i, j| {
-                let one = UInt32Array::from(vec![index(r)?]);
+        if n > MAX_COMPARATOR_SORT {
+            return Err(exec_err(format!(
+                "array_sort with a comparator takes arrays of at most {MAX_COMPARATOR_SORT} \
+                 elements, not {n}"
+            )));
+        }
+        if n > BATCHED_SORT {
+            let one = UInt32Array::from(vec![index(r)?]);
+            orders[r] = merge_sort(n, |i, j| {
                 let x = take(l.values(), &UInt32Array::from(vec![index(s + i)?]), None)?;
                 let y = take(l.values(), &UInt32Array::from(vec![index(s + j)?]), None)?;
                 ordering(
                     &cast(&evaluate(f, &[x, y], 1, Some(&one))?, &DataType::Int64)?,
                     0,
                 )
-            })?,
-        };
-        for i in order {
+            })?;
+            continue;
+        }
+        if pairs + n * (n - 1) > PAIRS_PER_BATCH {
+            sort_group(&group, &mut orders)?;
+            group.clear();
+            pairs = 0;
+        }
+        group.push(r);
+        pairs += n * (n - 1);
+    }
+    sort_group(&group, &mut orders)?;
+    // The result's own offsets: the input's may not start at 0 (a slice), and a NULL row may
+    // hold elements it does not show.
+    let (mut picks, mut lengths) = (
+        Vec::with_capacity(l.values().len()),
+        Vec::with_capacity(l.len()),
+    );
+    for (r, order) in orders.iter().enumerate() {
+        if l.is_null(r) {
+            lengths.push(0);
+            continue;
+        }
+        let (s, _) = span(r);
+        for &i in order {
             picks.push(index(s + i)?);
         }
+        lengths.push(order.len());
     }
     let values = take(l.values(), &UInt32Array::from(picks), None)?;
     Ok(Arc::new(ListArray::try_new(
         element(l.data_type())?,
-        l.offsets().clone(),
+        offsets(&lengths),
         values,
         l.nulls().cloned(),
     )?))
@@ -806,8 +853,8 @@ fn map_zip_with(
 }
 
 /// `regexp_replace(s, pattern, g -> r)`: every match's capturing groups (from 1; NULL for one
-/// that took no part) go to the lambda in one batch, and each match is replaced by its text (a
-/// NULL text by nothing).
+/// that took no part) go to the lambda in one batch, and each match is replaced by its text; a
+/// NULL text makes the whole string NULL, as in Trino.
 fn replace_with(text: &ArrayRef, pattern: &ArrayRef, f: &LambdaArgument) -> Result<ArrayRef> {
     let (text, pattern) = (
         cast(text, &DataType::Utf8)?,
@@ -862,17 +909,23 @@ fn replace_with(text: &ArrayRef, pattern: &ArrayRef, f: &LambdaArgument) -> Resu
             continue;
         }
         let s = text.value(r);
-        let (mut line, mut at) = (String::with_capacity(s.len()), 0usize);
+        let (mut line, mut at, mut null) = (String::with_capacity(s.len()), 0usize, false);
         while let Some((_, range)) = matches.get(m).filter(|(row, _)| *row == r) {
             line.push_str(&s[at..range.start]);
             if replaced.is_valid(m) {
                 line.push_str(replaced.value(m));
+            } else {
+                null = true;
             }
             at = range.end;
             m += 1;
         }
         line.push_str(&s[at..]);
-        out.append_value(line);
+        if null {
+            out.append_null();
+        } else {
+            out.append_value(line);
+        }
     }
     Ok(Arc::new(out.finish()))
 }

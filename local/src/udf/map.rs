@@ -100,6 +100,27 @@ fn index(i: usize) -> Result<u32> {
 }
 
 fn returns_first_map(types: &[DataType]) -> Result<DataType> {
+    // Maps of other key or value types would be cast, silently losing what does not fit.
+    let kinds = |t: &DataType| {
+        entries("map_concat", t)
+            .map(|(k, v)| (k.data_type().clone(), v.data_type().clone()))
+            .ok()
+    };
+    let first = types.first().and_then(kinds);
+    if types
+        .iter()
+        .any(|t| *t != DataType::Null && kinds(t) != first)
+    {
+        return Err(DataFusionError::Plan(format!(
+            "Unexpected parameters ({}) for function map_concat: maps of one key and value type \
+             are expected",
+            types
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     match types.first() {
         Some(t @ DataType::Map(..)) => Ok(t.clone()),
         Some(t) => Err(DataFusionError::Plan(format!(
