@@ -139,6 +139,7 @@ fn dictionary(target: &str) -> &'static [&'static str] {
             "ngrams(",
             "zip(",
             "histogram(",
+            "approx_most_frequent(3, ",
             "map_agg(",
             "multimap_agg(",
             "set_agg(",

@@ -704,8 +704,8 @@ def test_map_functions_agree_with_python(lake, records):
 
 
 def test_map_aggregates_agree_with_python(lake, records):
-    """histogram, map_agg (a value of one of the key's rows), multimap_agg and set_agg per event
-    source; no row gives NULL."""
+    """histogram, map_agg (a value of one of the key's rows), multimap_agg, set_agg and
+    approx_most_frequent (counted exactly) per event source; no row gives NULL."""
     _, rows = lake("SELECT eventSource, histogram(eventName), map_agg(eventName, eventID), "
                    "multimap_agg(eventName, eventID), set_agg(eventName), "
                    "histogram(errorCode) FROM {eds} GROUP BY eventSource")
@@ -730,6 +730,19 @@ def test_map_aggregates_agree_with_python(lake, records):
         assert sorted(names.strip("[]").split(", ")) == sorted(want_hist), src
         assert (parse_map(errors) and {k: int(v) for k, v in parse_map(errors).items()}) \
             == (want_errors or None), src
+    # approx_most_frequent: the 3 most frequent names per source, with their exact counts.
+    _, rows = lake("SELECT eventSource, approx_most_frequent(3, eventName, 1000) FROM {eds} "
+                   "GROUP BY eventSource")
+    for src, top in rows:
+        counts = {}
+        for r in groups[src]:
+            counts[r["eventName"]] = counts.get(r["eventName"], 0) + 1
+        got = {k: int(v) for k, v in parse_map(top).items()}
+        assert len(got) == min(3, len(counts)) and all(counts[k] == v for k, v in got.items()), src
+        assert min(got.values()) >= max([c for k, c in counts.items() if k not in got] or [0]), src
+        assert list(got.values()) == sorted(got.values(), reverse=True), src
+    assert "buckets must be at least 1" in lake.fails(
+        "SELECT approx_most_frequent(0, eventName, 10) FROM {eds}")
     _, rows = lake("SELECT histogram(eventName), map_agg(eventName, eventID) FROM {eds} "
                    "WHERE eventName = 'nothing at all'")
     assert rows == [["", ""]]

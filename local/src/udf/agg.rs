@@ -1,5 +1,6 @@
 //! Trino's aggregate functions that DataFusion lacks or names otherwise: `count_if`,
-//! `min_by`/`max_by`, the map aggregates `map_agg`, `histogram` and `multimap_agg`, and
+//! `min_by`/`max_by`, the map aggregates `map_agg`, `histogram`, `multimap_agg` and
+//! `approx_most_frequent`, and
 //! `arbitrary`, `every`, `approx_percentile` as DataFusion's own.
 
 use std::sync::Arc;
@@ -29,7 +30,12 @@ pub fn register(ctx: &SessionContext) {
     for largest in [false, true] {
         ctx.register_udaf(AggregateUDF::new_from_impl(By::new(largest)));
     }
-    for kind in [Kind::Map, Kind::Histogram, Kind::Multimap] {
+    for kind in [
+        Kind::Map,
+        Kind::Histogram,
+        Kind::Multimap,
+        Kind::MostFrequent,
+    ] {
         ctx.register_udaf(AggregateUDF::new_from_impl(MapAgg::new(kind)));
     }
     for (theirs, ours) in [
@@ -198,6 +204,9 @@ enum Kind {
     Histogram,
     /// `multimap_agg(k, v)`: each key with the array of its rows' values.
     Multimap,
+    /// `approx_most_frequent(buckets, x, capacity)`: the `buckets` most frequent values with
+    /// their counts, counted exactly (an answer Trino's approximation would give at best).
+    MostFrequent,
 }
 
 /// The map aggregates; rows with a NULL key are left out, as in Trino, and no row at all gives
@@ -210,7 +219,11 @@ struct MapAgg {
 
 impl MapAgg {
     fn new(kind: Kind) -> Self {
-        let arity = if kind == Kind::Histogram { 1 } else { 2 };
+        let arity = match kind {
+            Kind::Histogram => 1,
+            Kind::Map | Kind::Multimap => 2,
+            Kind::MostFrequent => 3,
+        };
         Self {
             kind,
             signature: Signature::any(arity, Volatility::Immutable),
@@ -220,9 +233,15 @@ impl MapAgg {
     /// What the state's second list holds: values, or counts.
     fn value_type(&self, arg_types: &[DataType]) -> DataType {
         match self.kind {
-            Kind::Histogram => DataType::Int64,
+            Kind::Histogram | Kind::MostFrequent => DataType::Int64,
             _ => arg_types.get(1).cloned().unwrap_or(DataType::Null),
         }
+    }
+
+    /// The keys' type: the first argument's (`approx_most_frequent`: the second's).
+    fn key_type(&self, arg_types: &[DataType]) -> DataType {
+        let at = usize::from(self.kind == Kind::MostFrequent);
+        arg_types.get(at).cloned().unwrap_or(DataType::Null)
     }
 }
 
@@ -232,6 +251,7 @@ impl AggregateUDFImpl for MapAgg {
             Kind::Map => "map_agg",
             Kind::Histogram => "histogram",
             Kind::Multimap => "multimap_agg",
+            Kind::MostFrequent => "approx_most_frequent",
         }
     }
 
@@ -240,7 +260,7 @@ impl AggregateUDFImpl for MapAgg {
     }
 
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        let key = arg_types.first().cloned().unwrap_or(DataType::Null);
+        let key = self.key_type(arg_types);
         let value = self.value_type(arg_types);
         Ok(match self.kind {
             Kind::Multimap => super::map::map_type(&key, &DataType::new_list(value, true)),
@@ -254,8 +274,8 @@ impl AggregateUDFImpl for MapAgg {
             .iter()
             .map(|f| f.data_type().clone())
             .collect();
-        let key = types.first().cloned().unwrap_or(DataType::Null);
-        Ok(vec![
+        let key = self.key_type(&types);
+        let mut fields = vec![
             Arc::new(Field::new(
                 format!("{}[keys]", args.name),
                 DataType::new_list(key, true),
@@ -266,7 +286,15 @@ impl AggregateUDFImpl for MapAgg {
                 DataType::new_list(self.value_type(&types), true),
                 true,
             )),
-        ])
+        ];
+        if self.kind == Kind::MostFrequent {
+            fields.push(Arc::new(Field::new(
+                format!("{}[buckets]", args.name),
+                DataType::Int64,
+                true,
+            )));
+        }
+        Ok(fields)
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
@@ -277,8 +305,9 @@ impl AggregateUDFImpl for MapAgg {
             .collect();
         Ok(Box::new(MapAcc {
             kind: self.kind,
-            key_type: types.first().cloned().unwrap_or(DataType::Null),
+            key_type: self.key_type(&types),
             value_type: self.value_type(&types),
+            buckets: None,
             out: args.return_type().clone(),
             slot: std::collections::HashMap::new(),
             keys: Vec::new(),
@@ -296,8 +325,11 @@ struct MapAcc {
     /// Each key's position in `keys` and `values`.
     slot: std::collections::HashMap<ScalarValue, usize>,
     keys: Vec<ScalarValue>,
-    /// Per key: its value (map_agg), its count (histogram) or its values (multimap_agg).
+    /// Per key: its value (map_agg), its count (histogram, approx_most_frequent) or its values
+    /// (multimap_agg).
     values: Vec<Vec<ScalarValue>>,
+    /// How many of the most frequent keys approx_most_frequent keeps.
+    buckets: Option<i64>,
 }
 
 impl MapAcc {
@@ -318,7 +350,7 @@ impl MapAcc {
         match self.kind {
             Kind::Map if held.is_empty() => held.push(v),
             Kind::Map => {}
-            Kind::Histogram => {
+            Kind::Histogram | Kind::MostFrequent => {
                 let add = match v {
                     ScalarValue::Int64(Some(n)) => n,
                     _ => 0,
@@ -331,6 +363,36 @@ impl MapAcc {
             Kind::Multimap => held.push(v),
         }
         Ok(())
+    }
+
+    /// Takes approx_most_frequent's bucket count from its first non-NULL value.
+    fn take_buckets(&mut self, b: &ArrayRef) -> Result<()> {
+        if self.buckets.is_some() {
+            return Ok(());
+        }
+        let b = cast(b, &DataType::Int64)?;
+        if let Some(n) = b.as_primitive::<Int64Type>().iter().flatten().next() {
+            if n < 1 {
+                return Err(datafusion::error::DataFusionError::Execution(format!(
+                    "approx_most_frequent: buckets must be at least 1, not {n}"
+                )));
+            }
+            self.buckets = Some(n);
+        }
+        Ok(())
+    }
+
+    /// The positions of the `buckets` keys with the highest counts, the highest first (the
+    /// first seen among equal counts).
+    fn most_frequent(&self) -> Vec<usize> {
+        let count = |vs: &Vec<ScalarValue>| match vs.first() {
+            Some(ScalarValue::Int64(Some(n))) => *n,
+            _ => 0,
+        };
+        let mut order: Vec<usize> = (0..self.keys.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(count(&self.values[i])));
+        order.truncate(usize::try_from(self.buckets.unwrap_or(i64::MAX)).unwrap_or(usize::MAX));
+        order
     }
 
     /// The state's lists: every key, and beside it its value or count (`multimap_agg`: each
@@ -349,13 +411,21 @@ impl MapAcc {
 
 impl Accumulator for MapAcc {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let Some(keys) = values.first() else {
+        let (keys, values) = if self.kind == Kind::MostFrequent {
+            if let Some(b) = values.first() {
+                self.take_buckets(b)?;
+            }
+            (values.get(1), None)
+        } else {
+            (values.first(), values.get(1))
+        };
+        let Some(keys) = keys else {
             return Ok(());
         };
         for i in 0..keys.len() {
             let k = ScalarValue::try_from_array(keys, i)?;
-            let v = match (self.kind, values.get(1)) {
-                (Kind::Histogram, _) => ScalarValue::Int64(Some(1)),
+            let v = match (self.kind, values) {
+                (Kind::Histogram | Kind::MostFrequent, _) => ScalarValue::Int64(Some(1)),
                 (_, Some(vs)) => ScalarValue::try_from_array(vs, i)?,
                 (_, None) => ScalarValue::Null,
             };
@@ -365,8 +435,13 @@ impl Accumulator for MapAcc {
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let [keys, values] = states else {
-            return Ok(());
+        let (keys, values) = match states {
+            [keys, values] => (keys, values),
+            [keys, values, buckets] => {
+                self.take_buckets(buckets)?;
+                (keys, values)
+            }
+            _ => return Ok(()),
         };
         let (keys, values) = (keys.as_list::<i32>(), values.as_list::<i32>());
         for r in 0..keys.len() {
@@ -386,36 +461,45 @@ impl Accumulator for MapAcc {
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
         let (ks, vs) = self.pairs();
-        Ok(vec![
+        let mut state = vec![
             ScalarValue::List(ScalarValue::new_list_nullable(&ks, &self.key_type)),
             ScalarValue::List(ScalarValue::new_list_nullable(&vs, &self.value_type)),
-        ])
+        ];
+        if self.kind == Kind::MostFrequent {
+            state.push(ScalarValue::Int64(self.buckets));
+        }
+        Ok(state)
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         if self.keys.is_empty() {
             return ScalarValue::try_from(&self.out);
         }
-        let values: Vec<ScalarValue> = match self.kind {
-            Kind::Multimap => self
-                .values
-                .iter()
-                .map(|vs| ScalarValue::List(ScalarValue::new_list_nullable(vs, &self.value_type)))
-                .collect(),
-            _ => self
-                .values
-                .iter()
-                .map(|vs| vs.first().cloned().unwrap_or(ScalarValue::Null))
-                .collect(),
+        // The keys shown, in order (the state itself stays whole: a window may add rows after).
+        let shown: Vec<usize> = if self.kind == Kind::MostFrequent {
+            self.most_frequent()
+        } else {
+            (0..self.keys.len()).collect()
         };
-        let keys = ScalarValue::iter_to_array(self.keys.iter().cloned())?;
+        let values: Vec<ScalarValue> = shown
+            .iter()
+            .map(|&i| {
+                let vs = &self.values[i];
+                match self.kind {
+                    Kind::Multimap => {
+                        ScalarValue::List(ScalarValue::new_list_nullable(vs, &self.value_type))
+                    }
+                    _ => vs.first().cloned().unwrap_or(ScalarValue::Null),
+                }
+            })
+            .collect();
+        let keys = ScalarValue::iter_to_array(shown.iter().map(|&i| self.keys[i].clone()))?;
         let values = if values.is_empty() {
             datafusion::arrow::array::new_empty_array(&self.value_type)
         } else {
             ScalarValue::iter_to_array(values)?
         };
-        let map =
-            super::map::assemble(&self.out, &keys, &values, vec![self.keys.len()], vec![true])?;
+        let map = super::map::assemble(&self.out, &keys, &values, vec![shown.len()], vec![true])?;
         ScalarValue::try_from_array(&map, 0)
     }
 
