@@ -60,6 +60,12 @@ impl Clock {
             .saturating_add(self.offset_ms.load(Ordering::Relaxed))
     }
 
+    /// What the clock read (epoch milliseconds) at the real instant `real`.
+    pub fn at_ms(&self, real: DateTime<Utc>) -> i64 {
+        real.timestamp_millis()
+            .saturating_add(self.offset_ms.load(Ordering::Relaxed))
+    }
+
     /// Moves the clock so that it reads `now` and advances in real time from there.
     pub fn set(&self, now: DateTime<Utc>) {
         let offset = now

@@ -101,8 +101,8 @@ impl Now {
         ]
     }
 
-    fn value(&self) -> ScalarValue {
-        let ms = self.clock.now_ms();
+    /// The value at clock reading `ms`.
+    fn value(&self, ms: i64) -> ScalarValue {
         if self.date {
             let d = DateTime::from_timestamp_millis(ms).map(|t| t.date_naive());
             ScalarValue::Date32(d.and_then(|d| days(d).ok()))
@@ -152,16 +152,21 @@ impl ScalarUDFImpl for Now {
         })
     }
 
-    fn simplify(&self, _: Vec<Expr>, _: &SimplifyContext) -> Result<ExprSimplifyResult> {
-        // Read once, at planning: every row and every use in the query sees one instant.
+    fn simplify(&self, _: Vec<Expr>, ctx: &SimplifyContext) -> Result<ExprSimplifyResult> {
+        // The clock at the query's start, which DataFusion fixes once per query: every row and
+        // every use (`now()` and `current_timestamp` alike) sees one instant. Reading the clock
+        // at each use let two uses straddle a millisecond.
+        let ms = ctx
+            .query_execution_start_time()
+            .map_or_else(|| self.clock.now_ms(), |t| self.clock.at_ms(t));
         Ok(ExprSimplifyResult::Simplified(Expr::Literal(
-            self.value(),
+            self.value(ms),
             None,
         )))
     }
 
     fn invoke_with_args(&self, _: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        Ok(ColumnarValue::Scalar(self.value()))
+        Ok(ColumnarValue::Scalar(self.value(self.clock.now_ms())))
     }
 }
 
