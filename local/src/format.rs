@@ -82,17 +82,12 @@ fn render(array: &ArrayRef, row: usize) -> Result<String> {
                 &DataType::Timestamp(TimeUnit::Millisecond, None),
             )?;
             let ms = ms.as_primitive::<TimestampMillisecondType>().value(0);
-            let offset = chrono::DateTime::from_timestamp_millis(ms).map_or(0, |t| {
-                use chrono::{Offset, TimeZone};
-                crate::udf::zone::zone(zone).map_or(0, |tz| {
-                    tz.offset_from_utc_datetime(&t.naive_utc())
-                        .fix()
-                        .local_minus_utc()
-                })
-            });
+            let offset = crate::udf::zone::zone(zone)
+                .and_then(|tz| crate::udf::zone::utc_offset(&tz, ms))
+                .unwrap_or(0);
             format!(
                 "{} {zone}",
-                timestamp_text(ms.saturating_add(i64::from(offset) * 1000))
+                timestamp_text(ms.saturating_add(offset * 1000))
             )
         }
         DataType::Timestamp(unit, _) => {

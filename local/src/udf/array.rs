@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Months};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Int64Array, Int64Builder, ListArray, ListBuilder, UInt32Array,
 };
@@ -17,7 +16,7 @@ use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;
 
 use super::func::{returns_int64, Func};
-use super::{as_list, exec_err};
+use super::{as_list, exec_err, index};
 
 /// The most elements `sequence` makes, as in Trino.
 const MAX_SEQUENCE: i128 = 10_000;
@@ -297,24 +296,12 @@ fn temporal_sequence(
 }
 
 /// `point` (days, or milliseconds since the epoch) plus `months` calendar months, the day of
-/// the month clamped to the month's last as Trino does; `None` past chrono's range.
+/// the month clamped to the month's last as Trino does (`date_add`'s months); `None` past the
+/// timestamp range.
 fn add_months(point: i64, months: Option<i64>, dates: bool) -> Option<i64> {
-    let months = months?;
-    let t = if dates {
-        DateTime::from_timestamp(point.checked_mul(86_400)?, 0)?
-    } else {
-        DateTime::from_timestamp_millis(point)?
-    };
-    let shifted = if months >= 0 {
-        t.checked_add_months(Months::new(u32::try_from(months).ok()?))?
-    } else {
-        t.checked_sub_months(Months::new(u32::try_from(months.checked_neg()?).ok()?))?
-    };
-    Some(if dates {
-        shifted.timestamp().div_euclid(86_400)
-    } else {
-        shifted.timestamp_millis()
-    })
+    let unit = if dates { 86_400_000 } else { 1 };
+    let ms = super::date_add("month", months?, point.checked_mul(unit)?).ok()?;
+    Some(ms.div_euclid(unit))
 }
 
 /// The most elements `combinations` returns in all, and the largest combination, as in Trino.
@@ -346,10 +333,7 @@ fn nested(
         for g in got {
             inner.push(g.len());
             for p in g {
-                picks.push(
-                    u32::try_from(base + p)
-                        .map_err(|_| exec_err("too many elements in one batch"))?,
-                );
+                picks.push(index(base + p)?);
             }
         }
     }
@@ -490,7 +474,7 @@ fn repeat(args: &[ArrayRef]) -> Result<ArrayRef> {
                 "count argument of repeat function must be less than or equal to {MAX_REPEAT}"
             )));
         }
-        let at = u32::try_from(r).map_err(|_| exec_err("too many rows in one batch"))?;
+        let at = index(r)?;
         let count = usize::try_from(count).unwrap_or_default();
         picks.extend(std::iter::repeat_n(at, count));
         lengths.push(count);

@@ -9,6 +9,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
     DataType, Float64Type, IntervalMonthDayNano, IntervalMonthDayNanoType, IntervalUnit,
 };
+use datafusion::common::utils::take_function_args;
 use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;
 
@@ -34,19 +35,10 @@ fn returns_interval(_: &[DataType]) -> Result<DataType> {
     Ok(DataType::Interval(IntervalUnit::MonthDayNano))
 }
 
-fn one<'a>(name: &str, args: &'a [ArrayRef]) -> Result<&'a ArrayRef> {
-    match args {
-        [a] => Ok(a),
-        _ => Err(exec_err(format!("{name} takes one argument"))),
-    }
-}
-
 /// `to_milliseconds(interval)`: an interval of days to seconds in milliseconds.
 fn to_milliseconds(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let a = cast(
-        one("to_milliseconds", args)?,
-        &DataType::Interval(IntervalUnit::MonthDayNano),
-    )?;
+    let [a] = take_function_args("to_milliseconds", args)?;
+    let a = cast(a, &DataType::Interval(IntervalUnit::MonthDayNano))?;
     let a = a.as_primitive::<IntervalMonthDayNanoType>();
     let mut out = Int64Builder::with_capacity(a.len());
     for i in a {
@@ -85,7 +77,8 @@ fn unit_nanos(unit: &str) -> Option<f64> {
 /// `parse_duration('3.81 d')`: a number and a unit (ns, us, ms, s, m, h, d) as an interval of
 /// days to seconds, rounded to the millisecond as Trino's intervals are.
 fn parse_duration(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let a = cast(one("parse_duration", args)?, &DataType::Utf8)?;
+    let [a] = take_function_args("parse_duration", args)?;
+    let a = cast(a, &DataType::Utf8)?;
     let a = a.as_string::<i32>();
     let mut out = IntervalMonthDayNanoBuilder::with_capacity(a.len());
     for s in a {
@@ -126,7 +119,8 @@ fn parse_duration(args: &[ArrayRef]) -> Result<ArrayRef> {
 /// `human_readable_seconds(x)`: `1 week, 2 days, 3 hours, 4 minutes, 5 seconds`, each unit
 /// named only when not zero, seconds rounded; `0 seconds` for none.
 fn human_readable_seconds(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let a = cast(one("human_readable_seconds", args)?, &DataType::Float64)?;
+    let [a] = take_function_args("human_readable_seconds", args)?;
+    let a = cast(a, &DataType::Float64)?;
     let a = a.as_primitive::<Float64Type>();
     let mut out = StringBuilder::new();
     for x in a {

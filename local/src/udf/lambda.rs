@@ -26,7 +26,7 @@ use datafusion::logical_expr::{
 use datafusion::prelude::SessionContext;
 
 use super::map::{assemble, entries, map_type};
-use super::{as_list, exec_err};
+use super::{as_list, exec_err, index};
 
 /// The function `try(e)` is rewritten into: `trino_try(0, "__trailwatch_try" -> e)` (see
 /// [`crate::sql`]); the lambda lets it evaluate `e` again, row by row, after an error.
@@ -152,10 +152,6 @@ fn split<V: Clone, L: Clone>(args: &[ValueOrLambda<V, L>]) -> (Vec<V>, Vec<L>) {
     (values, lambdas)
 }
 
-fn index(i: usize) -> Result<u32> {
-    u32::try_from(i).map_err(|_| exec_err("too many elements in one batch"))
-}
-
 /// Evaluates `lambda` over `params` (`len` rows, one per element), its captures spread by
 /// `rows` (the outer row of each element; `None`: the elements are the outer rows).
 fn evaluate(
@@ -211,8 +207,6 @@ impl HigherOrderUDFImpl for TrinoLambda {
             }
             Lambda::MapZipWith => match arg_types {
                 [a, b] => {
-                    entries(name, a)?;
-                    entries(name, b)?;
                     // The second map's keys are read as the first's.
                     let (k, _) = entries(name, a)?;
                     let (_, v) = entries(name, b)?;
@@ -861,7 +855,7 @@ fn replace_with(text: &ArrayRef, pattern: &ArrayRef, f: &LambdaArgument) -> Resu
         cast(pattern, &DataType::Utf8)?,
     );
     let (text, pattern) = (text.as_string::<i32>(), pattern.as_string::<i32>());
-    let mut compiled: Option<(String, regex::Regex)> = None;
+    let mut patterns = super::text::Patterns::default();
     // Per match: its row, byte range, and groups.
     let mut matches: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
     let mut groups =
@@ -870,12 +864,7 @@ fn replace_with(text: &ArrayRef, pattern: &ArrayRef, f: &LambdaArgument) -> Resu
         if text.is_null(r) || pattern.is_null(r) {
             continue;
         }
-        let p = pattern.value(r);
-        if compiled.as_ref().is_none_or(|(q, _)| q != p) {
-            let re = regex::Regex::new(p).map_err(|e| exec_err(format!("invalid pattern: {e}")))?;
-            compiled = Some((p.to_string(), re));
-        }
-        let Some((_, re)) = &compiled else { continue };
+        let re = patterns.get(pattern.value(r))?;
         for c in re.captures_iter(text.value(r)) {
             let Some(whole) = c.get(0) else { continue };
             matches.push((r, whole.range()));

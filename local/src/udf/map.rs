@@ -15,8 +15,8 @@ use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::ScalarUDF;
 
-use super::exec_err;
 use super::func::Func;
+use super::{exec_err, index};
 
 /// The functions.
 pub fn functions() -> Vec<ScalarUDF> {
@@ -93,10 +93,6 @@ pub fn assemble(
         Some(NullBuffer::from(valid)),
         *sorted,
     )?))
-}
-
-fn index(i: usize) -> Result<u32> {
-    u32::try_from(i).map_err(|_| exec_err("too many map entries in one batch"))
 }
 
 fn returns_first_map(types: &[DataType]) -> Result<DataType> {

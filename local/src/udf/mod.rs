@@ -105,6 +105,11 @@ fn exec_err(msg: impl Into<String>) -> DataFusionError {
     DataFusionError::Execution(msg.into())
 }
 
+/// An element's position as the `u32` Arrow's `take` reads.
+fn index(i: usize) -> Result<u32> {
+    u32::try_from(i).map_err(|_| exec_err("too many elements in one batch"))
+}
+
 /// `t` as a `List`, the one list type the array functions take (an array literal may be
 /// another).
 fn as_list(name: &str, t: &DataType) -> Result<DataType> {

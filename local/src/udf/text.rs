@@ -159,10 +159,11 @@ fn nullable_list_array(v: Vec<Option<Vec<Option<String>>>>) -> ArrayRef {
 
 /// Compiled patterns, reused while a column repeats one (the usual case: a literal).
 #[derive(Default)]
-struct Patterns(Option<(String, Regex)>);
+pub struct Patterns(Option<(String, Regex)>);
 
 impl Patterns {
-    fn get(&mut self, p: &str) -> Result<&Regex> {
+    /// `p` compiled, or the error for an invalid expression.
+    pub fn get(&mut self, p: &str) -> Result<&Regex> {
         if self.0.as_ref().is_none_or(|(q, _)| q != p) {
             let re =
                 Regex::new(p).map_err(|e| exec_err(format!("Invalid regular expression: {e}")))?;

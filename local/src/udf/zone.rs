@@ -8,7 +8,6 @@ use std::sync::Arc;
 use chrono::{DateTime, LocalResult, Offset, TimeZone};
 use datafusion::arrow::array::timezone::Tz;
 use datafusion::arrow::array::{Array, ArrayRef, Int64Array, TimestampMillisecondArray};
-use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, TimeUnit};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
@@ -107,11 +106,7 @@ impl ScalarUDFImpl for Zoned {
             )));
         };
         // The instant (ms since the epoch, UTC) a timestamp names, whatever its zone.
-        let t = cast(t, &DataType::Timestamp(TimeUnit::Millisecond, None))?;
-        let t = t
-            .as_any()
-            .downcast_ref::<TimestampMillisecondArray>()
-            .ok_or_else(|| exec_err("a timestamp is expected"))?;
+        let t = super::millis(t)?;
         let out: TimestampMillisecondArray = if self.wall_clock {
             t.iter()
                 .map(|v| v.map(|ms| wall_clock_instant(&tz, ms)).transpose())
@@ -137,42 +132,37 @@ fn wall_clock_instant(tz: &Tz, ms: i64) -> Result<i64> {
         LocalResult::None => {
             // In a gap: the offset before it, so the time moves on by the gap's length. A day
             // earlier (offsets are within 14 hours) is before the gap and after any other change.
-            let day_before = naive - chrono::Duration::days(1);
-            let before = tz
-                .offset_from_utc_datetime(&day_before)
-                .fix()
-                .local_minus_utc();
-            Ok(ms - i64::from(before) * 1000)
+            let day_before = ms
+                .checked_sub(86_400_000)
+                .ok_or_else(|| exec_err("timestamp out of range"))?;
+            Ok(ms - utc_offset(tz, day_before)? * 1000)
         }
     }
 }
 
-/// The offset from UTC, in seconds, of each timestamp's zone at its instant (0 without a zone).
+/// The offset of `tz` from UTC, in seconds, at the instant `ms` (milliseconds since the epoch).
+pub fn utc_offset(tz: &Tz, ms: i64) -> Result<i64> {
+    let at = DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| exec_err("timestamp out of range"))?
+        .naive_utc();
+    Ok(i64::from(
+        tz.offset_from_utc_datetime(&at).fix().local_minus_utc(),
+    ))
+}
+
+/// The offset from UTC, in seconds, of each timestamp's zone at its instant (UTC's, 0, without
+/// a zone).
 fn offsets(args: &[ArrayRef]) -> Result<Vec<Option<i64>>> {
     let [a] = args else {
         return Err(exec_err("takes a timestamp with a time zone"));
     };
     let tz = match a.data_type() {
-        DataType::Timestamp(_, Some(name)) => Some(zone(name)?),
-        _ => None,
+        DataType::Timestamp(_, Some(name)) => zone(name)?,
+        _ => zone("UTC")?,
     };
-    let t = cast(a, &DataType::Timestamp(TimeUnit::Millisecond, None))?;
-    let t = t
-        .as_any()
-        .downcast_ref::<TimestampMillisecondArray>()
-        .ok_or_else(|| exec_err("a timestamp is expected"))?;
-    t.iter()
-        .map(|v| {
-            v.map(|ms| {
-                let at = DateTime::from_timestamp_millis(ms)
-                    .ok_or_else(|| exec_err("timestamp out of range"))?
-                    .naive_utc();
-                Ok(tz.as_ref().map_or(0, |tz| {
-                    i64::from(tz.offset_from_utc_datetime(&at).fix().local_minus_utc())
-                }))
-            })
-            .transpose()
-        })
+    super::millis(a)?
+        .iter()
+        .map(|v| v.map(|ms| utc_offset(&tz, ms)).transpose())
         .collect()
 }
 
