@@ -202,6 +202,7 @@ impl Athena {
         let prepared = prepare(&statement).map_err(|e| match e {
             PrepareError::Syntax(m) => invalid(format!("line 1:1: {m}")),
             PrepareError::NotSelect => invalid("Only SELECT queries are supported here."),
+            PrepareError::Unregistered(m) => invalid(format!("FUNCTION_NOT_FOUND: {m}")),
         })?;
         // Unqualified tables resolve in the context's database, as on Athena.
         let state = self.ctx.state();

@@ -16,6 +16,7 @@ pub mod load;
 pub mod lookup;
 pub mod page_token;
 pub mod percent;
+pub mod registry;
 pub mod request;
 pub mod server;
 pub mod sns;

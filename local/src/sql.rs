@@ -98,6 +98,9 @@ pub enum PrepareError {
     Syntax(String),
     #[error("only a single SELECT statement is supported")]
     NotSelect,
+    /// A call to a function Trino does not have, with Trino's message.
+    #[error("{0}")]
+    Unregistered(String),
 }
 
 /// Quotes every bare occurrence of a known store id (outside strings, quoted names and comments),
@@ -173,6 +176,9 @@ fn find_byte(bytes: &[u8], from: usize, b: u8) -> usize {
 /// Parses a Lake statement (after [`quote_store_ids`]) and derives names and scan bounds.
 pub fn prepare(sql: &str) -> Result<Prepared, PrepareError> {
     let query = parse_query(sql)?;
+    if let Some(message) = crate::registry::unregistered(query.as_ref()) {
+        return Err(PrepareError::Unregistered(message));
+    }
     // Lake's output names come from the statement as written.
     let names = names_of(&query.body);
     let folded = fold_quoted_names(sql);
@@ -334,12 +340,13 @@ fn call_args<'a>(e: &'a Expr, name: &str) -> Option<Vec<&'a Expr>> {
         .collect()
 }
 
-/// Trino's `if(condition, then[, else])`, `mod(n, m)`, `geometric_mean(x)`, `set_agg(x)` and
-/// `try(x)`, which DataFusion lacks, and `t AT TIME ZONE z` and `normalize(s, NFD)`, which it
-/// reads otherwise: a CASE, a remainder (both keep the sign of the dividend), the exponential of
-/// the mean logarithm, `array_agg(DISTINCT x)`, `at_timezone(t, z)`, the form as a string,
-/// and [`crate::udf::TRY`], which evaluates `x` as a lambda so that it
-/// can evaluate it again row by row after an error.
+/// Trino's `if(condition, then[, else])`, `mod(n, m)`, `geometric_mean(x)`,
+/// `reduce_agg(x, initial, input, combine)` and `try(x)`, which DataFusion lacks, and
+/// `t AT TIME ZONE z` and `normalize(s, NFD)`, which it reads otherwise: a CASE, a remainder
+/// (both keep the sign of the dividend), the exponential of the mean logarithm,
+/// `reduce` over the gathered values, `at_timezone(t, z)`, the form as
+/// a string, and [`crate::udf::TRY`], which evaluates `x` as a lambda so that it can evaluate it
+/// again row by row after an error.
 fn conditionals(stmt: &mut Statement) -> bool {
     rewrite_each(stmt, |e| {
         if let Some(args) = call_args(e, "if") {
@@ -367,8 +374,13 @@ fn conditionals(stmt: &mut Statement) -> bool {
                 "normalize({x}, '{}')",
                 form.value.replace('\'', "")
             ))
-        } else if let Some([x]) = call_args(e, "set_agg").as_deref() {
-            Some(format!("array_agg(DISTINCT {x})"))
+        } else if let Some([x, initial, input, _combine]) = call_args(e, "reduce_agg").as_deref() {
+            // The non-NULL values gathered and folded by `input` in one go: the same state
+            // Trino reaches by combining partial states (it requires `combine` to agree).
+            Some(format!(
+                "reduce(array_agg({x}) FILTER (WHERE ({x}) IS NOT NULL), {initial}, {input}, \
+                 __trailwatch_state -> __trailwatch_state)"
+            ))
         } else if let Some([x]) = call_args(e, "try").as_deref() {
             Some(format!(
                 "{}(0, __trailwatch_try -> {})",

@@ -704,10 +704,10 @@ def test_map_functions_agree_with_python(lake, records):
 
 
 def test_map_aggregates_agree_with_python(lake, records):
-    """histogram, map_agg (a value of one of the key's rows), multimap_agg, set_agg and
-    approx_most_frequent (counted exactly) per event source; no row gives NULL."""
+    """histogram, map_agg (a value of one of the key's rows), multimap_agg, array_agg(DISTINCT)
+    and approx_most_frequent (counted exactly) per event source; no row gives NULL."""
     _, rows = lake("SELECT eventSource, histogram(eventName), map_agg(eventName, eventID), "
-                   "multimap_agg(eventName, eventID), set_agg(eventName), "
+                   "multimap_agg(eventName, eventID), array_agg(DISTINCT eventName), "
                    "histogram(errorCode) FROM {eds} GROUP BY eventSource")
     groups = {}
     for r in records:
@@ -974,3 +974,221 @@ def test_soundex_and_normalize_agree_with_python(lake, records):
                        for form in ("NFC", "NFD", "NFKC", "NFKD")]
     _, rows = lake("SELECT normalize(from_utf8(from_hex('65cc81'))) FROM {eds} LIMIT 1")
     assert rows == [["\u00e9"]]
+
+
+def words_of(records):
+    """Lower-case English words from the records' event names (split at capitals) and error
+    messages."""
+    import re
+    words = set()
+    for r in records:
+        words.update(w.lower() for w in re.findall(r"[A-Z][a-z]+", r["eventName"]))
+        words.update(w.lower() for w in re.findall(r"[A-Za-z]{3,}", r.get("errorMessage") or ""))
+    return sorted(words)
+
+
+# Words of each of Trino's stemmer languages (its language codes, `ir` for Irish).
+FOREIGN = {
+    "ca": ("catalan", ["cantaríem", "ciutats", "llibreries"]),
+    "da": ("danish", ["undersøgelserne", "kærligheden"]),
+    "de": ("german", ["aufeinanderfolgenden", "häuser", "laufende"]),
+    "es": ("spanish", ["torpedearon", "canciones", "rápidamente"]),
+    "eu": ("basque", ["etxeetan", "mendiko"]),
+    "fi": ("finnish", ["taloissamme", "kirjoittaminen"]),
+    "fr": ("french", ["continuerait", "nationalement", "chevaux"]),
+    "hu": ("hungarian", ["házakban", "városokat"]),
+    "hy": ("armenian", ["գրքերը", "տներում"]),
+    "ir": ("irish", ["gcathracha", "bhfocail"]),
+    "it": ("italian", ["pronunziare", "abbandonate"]),
+    "lt": ("lithuanian", ["knygomis", "mokyklose"]),
+    "nl": ("dutch", ["lichamelijke", "huizen"]),
+    "no": ("norwegian", ["bøkene", "kjærligheten"]),
+    "pt": ("portuguese", ["quilométricos", "bastão"]),
+    "ro": ("romanian", ["copiilor", "frumoaselor"]),
+    "ru": ("russian", ["книгами", "красивого"]),
+    "sv": ("swedish", ["böckerna", "kärleken"]),
+    "tr": ("turkish", ["kitaplarımızdan", "evlerde"]),
+}
+
+
+def test_word_stem_and_luhn_check_agree_with_python(lake, records):
+    """word_stem of the records' English words and of words in each of Trino's languages
+    against the snowballstemmer package; luhn_check of digit strings made from the records
+    against a Luhn check written here; Trino's errors for other characters and languages."""
+    import snowballstemmer
+    words = words_of(records)
+    assert len(words) > 100
+    english = snowballstemmer.stemmer("english")
+    for i in range(0, len(words), 200):
+        chunk = words[i:i + 200]
+        _, rows = lake("SELECT s, word_stem(s) FROM UNNEST(ARRAY["
+                       + ", ".join(f"'{w}'" for w in chunk) + "]) AS t(s)")
+        assert {w: stem for w, stem in rows} == {w: english.stemWord(w) for w in chunk}
+    # Over a column: each event name's last word, as written (Trino does not lower-case).
+    _, rows = lake("SELECT eventID, regexp_extract(eventName, '[A-Z][a-z]+$'), "
+                   "word_stem(regexp_extract(eventName, '[A-Z][a-z]+$')) FROM {eds}")
+    assert len(rows) == len(records)
+    assert all(stem == english.stemWord(word) for _, word, stem in rows if word)
+    # As written: Trino stems without lower-casing.
+    _, rows = lake("SELECT word_stem('Runs'), word_stem(''), word_stem('running', 'en') FROM {eds} LIMIT 1")
+    assert rows[0] == [english.stemWord("Runs"), "", english.stemWord("running")]
+    cases = [(code, w, snowballstemmer.stemmer(algo).stemWord(w))
+             for code, (algo, ws) in FOREIGN.items() for w in ws]
+    sql = ", ".join(f"word_stem(from_utf8(from_hex('{w.encode().hex()}')), '{code}')"
+                    for code, w, _ in cases)
+    _, rows = lake(f"SELECT {sql} FROM {{eds}} LIMIT 1")
+    assert rows[0] == [want for _, _, want in cases]
+    # Trino's German is German2, which reads ae, oe and ue as the umlauts.
+    _, rows = lake("SELECT word_stem('haeuser', 'de'), word_stem('schoene', 'de') FROM {eds} LIMIT 1")
+    german = snowballstemmer.stemmer("german")
+    assert rows[0] == [german.stemWord("häuser"), german.stemWord("schöne")]
+    assert "Unknown stemmer language: EN" in lake.fails("SELECT word_stem('x', 'EN') FROM {eds}")
+
+    def luhn(digits):
+        total = 0
+        for i, c in enumerate(reversed(digits)):
+            n = int(c) * (2 if i % 2 else 1)
+            total += n - 9 if n > 9 else n
+        return bool(digits) and total % 10 == 0
+    # Digit strings of every length from the event ids' hex digits, a tenth of them valid.
+    strings = []
+    for r in records:
+        digits = "".join(str(int(c, 16) % 10) for c in r["eventID"].replace("-", ""))
+        digits = digits[: 1 + len(strings) % len(digits)]
+        if len(strings) % 10 == 0:
+            digits += next(d for d in "0123456789" if luhn(digits + d))
+        strings.append(digits)
+    _, rows = lake("SELECT s, luhn_check(s) FROM UNNEST(ARRAY["
+                   + ", ".join(f"'{s}'" for s in strings) + ", '']) AS t(s)")
+    got = dict(rows)
+    assert got == {s: str(luhn(s)).lower() for s in strings + [""]}
+    assert list(got.values()).count("true") >= len(strings) // 10
+    assert "Input contains non-digit character" in lake.fails(
+        "SELECT luhn_check('4242 4242') FROM {eds}")
+
+
+def checksum_of(values, hash_of):
+    """Trino's checksum: each value's XXH64 times a prime, NULL adding the prime, summed modulo
+    2^64, as 8 little-endian bytes; no value gives NULL."""
+    prime, total = 0x9E3779B185EBCA87, 0
+    if not values:
+        return ""
+    for v in values:
+        total = (total + (prime if v is None else hash_of(v) * prime)) % 2 ** 64
+    return " ".join(f"{b:02x}" for b in total.to_bytes(8, "little"))
+
+
+def test_checksum_agrees_with_python(lake, records):
+    """checksum of text, nullable text, timestamps (Trino's microseconds), bigints, doubles and
+    booleans per event source, against the same sums computed with the xxhash package."""
+    import struct
+    import xxhash
+
+    def long_hash(v):
+        return xxhash.xxh64_intdigest(struct.pack("<q", v))
+
+    def double_hash(v):
+        return long_hash(struct.unpack("<q", struct.pack("<d", 0.0 if v == 0 else v))[0])
+
+    def micros(r):
+        t = dt.datetime.strptime(r["eventTime"].replace("Z", ""), "%Y-%m-%dT%H:%M:%S.%f" if "." in r["eventTime"] else "%Y-%m-%dT%H:%M:%S")
+        return (t - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
+
+    _, rows = lake("SELECT eventSource, checksum(eventName), checksum(errorCode), "
+                   "checksum(eventTime), checksum(length(eventName)), "
+                   "checksum(length(eventName) * 1.5 - 30), checksum(errorCode IS NULL) "
+                   "FROM {eds} GROUP BY eventSource")
+    groups = {}
+    for r in records:
+        groups.setdefault(r["eventSource"], []).append(r)
+    assert len(rows) == len(groups)
+    for src, *got in rows:
+        rs = groups[src]
+        want = [
+            checksum_of([r["eventName"] for r in rs], lambda s: xxhash.xxh64_intdigest(s.encode())),
+            checksum_of([r.get("errorCode") for r in rs], lambda s: xxhash.xxh64_intdigest(s.encode())),
+            checksum_of([micros(r) for r in rs], long_hash),
+            checksum_of([len(r["eventName"]) for r in rs], long_hash),
+            checksum_of([len(r["eventName"]) * 1.5 - 30 for r in rs], double_hash),
+            checksum_of([int(r.get("errorCode") is None) for r in rs], long_hash),
+        ]
+        assert got == want, src
+    _, rows = lake("SELECT checksum(eventName) FROM {eds} WHERE eventName = 'nothing at all'")
+    assert rows == [[""]]
+
+
+def histogram_of(values, weights, buckets):
+    """Trino's NumericHistogram over values that fit its buffer: equal values merged, then the
+    adjacent pair whose merge costs least ((v1 - v2)^2 w1 w2 / (w1 + w2); the lower position on
+    a tie) merged into its weighted mean until `buckets` remain. Written here from the
+    algorithm's description, one merge at a time."""
+    merged = {}
+    for v, w in zip(values, weights):
+        merged[v] = merged.get(v, 0.0) + w
+    items = sorted(merged.items())
+    while len(items) > buckets:
+        costs = [((items[i][0] - items[i + 1][0]) ** 2 * items[i][1] * items[i + 1][1]
+                  / (items[i][1] + items[i + 1][1]), i) for i in range(len(items) - 1)]
+        _, i = min(costs)
+        (v1, w1), (v2, w2) = items[i], items[i + 1]
+        items[i:i + 2] = [((v1 * w1 + v2 * w2) / (w1 + w2), w1 + w2)]
+    return items
+
+
+def test_numeric_histogram_and_reduce_agg_agree_with_python(lake, records):
+    """numeric_histogram exact when the values are fewer than the buckets (per event source),
+    merged as Trino merges them otherwise (one batch of values from the records), weighted and
+    not; reduce_agg against Python's fold, NULLs left out and no value giving NULL."""
+    _, rows = lake("SELECT eventSource, numeric_histogram(100, length(eventName)), "
+                   "numeric_histogram(100, length(eventName), 0.5) FROM {eds} GROUP BY eventSource")
+    groups = {}
+    for r in records:
+        groups.setdefault(r["eventSource"], []).append(r)
+    for src, plain, weighted in rows:
+        counts = {}
+        for r in groups[src]:
+            counts[float(len(r["eventName"]))] = counts.get(float(len(r["eventName"])), 0) + 1
+        assert {float(k): float(v) for k, v in parse_map(plain).items()} == counts, src
+        assert {float(k): float(v) for k, v in parse_map(weighted).items()} == \
+            {k: v * 0.5 for k, v in counts.items()}, src
+    values = [round(len(r.get("userAgent") or "") * 1.37 + i % 7, 2) for i, r in enumerate(records[:80])]
+    weights = [1 + i % 3 for i in range(len(values))]
+    array = ", ".join(f"CAST({v} AS DOUBLE)" for v in values)
+    warray = ", ".join(str(w) for w in weights)
+    for buckets in (3, 7, 20):
+        _, rows = lake(f"SELECT numeric_histogram({buckets}, v), numeric_histogram({buckets}, v, w) "
+                       f"FROM UNNEST(ARRAY[{array}], ARRAY[{warray}]) AS t(v, w)")
+        for got, ws in zip(rows[0], ([1.0] * len(values), weights)):
+            got = [(float(k), float(v)) for k, v in parse_map(got).items()]
+            want = histogram_of(values, ws, buckets)
+            assert len(got) == len(want) == buckets
+            assert all(math.isclose(a, c, rel_tol=1e-9) and b == d
+                       for (a, b), (c, d) in zip(got, want)), (buckets, got, want)
+    assert "bucket count must be greater than one" in lake.fails(
+        "SELECT numeric_histogram(1, length(eventName)) FROM {eds}")
+
+    _, rows = lake("SELECT eventSource, reduce_agg(length(eventName), 0, (s, x) -> s + x, "
+                   "(a, b) -> a + b), reduce_agg(errorCode, 0, (s, x) -> greatest(s, length(x)), "
+                   "(a, b) -> greatest(a, b)) FROM {eds} GROUP BY eventSource")
+    assert len(rows) == len(groups)
+    for src, total, longest in rows:
+        rs = groups[src]
+        assert int(total) == sum(len(r["eventName"]) for r in rs), src
+        errors = [len(r["errorCode"]) for r in rs if r.get("errorCode") is not None]
+        assert longest == (str(max(errors)) if errors else ""), src
+
+
+def test_functions_trino_lacks_are_refused_as_lake_refuses_them(lake):
+    """DataFusion's own functions (which Trino, and so Lake, does not have) are refused at
+    StartQuery with Trino's message and position, in any clause and inside lambdas."""
+    for sql, message in [
+        ("SELECT range(1, 3) FROM {eds}", "line 1:8: Function 'range' not registered"),
+        ("SELECT eventName,\n  array_repeat(1, 2) FROM {eds}",
+         "line 2:3: Function 'array_repeat' not registered"),
+        ("SELECT * FROM {eds} WHERE any_match(resources, r -> nvl(r.arn, '') = '')",
+         "Function 'nvl' not registered"),
+        ("SELECT set_agg(eventName) FROM {eds}", "line 1:8: Function 'set_agg' not registered"),
+        ("SELECT * FROM generate_series(1, 3)",
+         "line 1:15: Table function 'generate_series' not registered"),
+    ]:
+        assert message in lake.fails(sql), sql

@@ -123,7 +123,9 @@ impl Lake {
         self.jobs.has_room().map_err(too_many)?;
         let sql = quote_store_ids(&statement, &[self.store.id.as_str()]);
         let prepared = prepare(&sql).map_err(|e| match e {
-            PrepareError::Syntax(m) => ApiError::client("InvalidQueryStatementException", m),
+            PrepareError::Syntax(m) | PrepareError::Unregistered(m) => {
+                ApiError::client("InvalidQueryStatementException", m)
+            }
             PrepareError::NotSelect => ApiError::client(
                 "InvalidQueryStatementException",
                 "Only SELECT statements are supported.",

@@ -1,7 +1,8 @@
 //! Trino's aggregate functions that DataFusion lacks or names otherwise: `count_if`,
 //! `min_by`/`max_by`, the map aggregates `map_agg`, `histogram`, `multimap_agg` and
 //! `approx_most_frequent`, and
-//! `arbitrary`, `every`, `approx_percentile` as DataFusion's own.
+//! `arbitrary`, `every`, `approx_percentile` as DataFusion's own; registers `checksum` and
+//! `numeric_histogram` (each in its own module).
 
 use std::sync::Arc;
 
@@ -38,6 +39,10 @@ pub fn register(ctx: &SessionContext) {
     ] {
         ctx.register_udaf(AggregateUDF::new_from_impl(MapAgg::new(kind)));
     }
+    ctx.register_udaf(AggregateUDF::new_from_impl(super::checksum::Checksum::new()));
+    ctx.register_udaf(AggregateUDF::new_from_impl(
+        super::numeric_histogram::NumericHistogram::new(),
+    ));
     for (theirs, ours) in [
         ("first_value", "arbitrary"),
         ("bool_and", "every"),

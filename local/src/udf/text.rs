@@ -45,6 +45,8 @@ pub fn functions() -> Vec<ScalarUDF> {
         .udf(),
         Func::new("hamming_distance", 2..=2, returns_int64, hamming_distance).udf(),
         Func::new("soundex", 1..=1, returns_utf8, soundex).udf(),
+        Func::new("word_stem", 1..=2, returns_utf8, word_stem).udf(),
+        Func::new("luhn_check", 1..=1, returns_bool, luhn_check).udf(),
         Func::new("normalize", 1..=2, returns_utf8, normalize).udf(),
         Func::new("regexp_position", 2..=3, returns_int64, regexp_position).udf(),
         Func::new("regexp_split", 2..=2, returns_list, regexp_split).udf(),
@@ -410,6 +412,77 @@ fn soundex(args: &[ArrayRef]) -> Result<ArrayRef> {
         Ok(Some(code))
     })?;
     Ok(text_array(out))
+}
+
+/// The Snowball stemmer Trino's `word_stem` uses for a language code (Trino's codes, `ir` for
+/// Irish included). Trino's `de` is Lucene's German2, which reads `ae`, `oe` and `ue` as umlauts;
+/// Snowball's current German, used here, does the same.
+fn stemmer(code: &str) -> Option<waken_snowball::Algorithm> {
+    use waken_snowball::Algorithm as A;
+    Some(match code {
+        "ca" => A::Catalan,
+        "da" => A::Danish,
+        "de" => A::German,
+        "en" => A::English,
+        "es" => A::Spanish,
+        "eu" => A::Basque,
+        "fi" => A::Finnish,
+        "fr" => A::French,
+        "hu" => A::Hungarian,
+        "hy" => A::Armenian,
+        "ir" => A::Irish,
+        "it" => A::Italian,
+        "lt" => A::Lithuanian,
+        // Lucene's Dutch is Snowball's original one, which Snowball now calls Dutch (Porter).
+        "nl" => A::DutchPorter,
+        "no" => A::Norwegian,
+        "pt" => A::Portuguese,
+        "ro" => A::Romanian,
+        "ru" => A::Russian,
+        "sv" => A::Swedish,
+        "tr" => A::Turkish,
+        _ => return None,
+    })
+}
+
+/// `word_stem(word[, lang])`: the Snowball stem of `word` (English by default), as written:
+/// Trino does not lower-case it first.
+fn word_stem(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        let code = r.get(1).copied().unwrap_or("en");
+        let algorithm =
+            stemmer(code).ok_or_else(|| exec_err(format!("Unknown stemmer language: {code}")))?;
+        Ok(Some(waken_snowball::stem(algorithm, r[0]).into_owned()))
+    })?;
+    Ok(text_array(out))
+}
+
+/// `luhn_check(digits)`: whether a string of ASCII digits passes the Luhn check; an empty string
+/// does not, and any other character is an error, as in Trino.
+fn luhn_check(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        let digits = r[0].as_bytes();
+        if digits.is_empty() {
+            return Ok(Some(false));
+        }
+        let mut sum: u64 = 0;
+        for (i, b) in digits.iter().rev().enumerate() {
+            if !b.is_ascii_digit() {
+                return Err(exec_err("Input contains non-digit character"));
+            }
+            let mut n = u64::from(b - b'0');
+            if i % 2 == 1 {
+                n *= 2;
+                if n > 9 {
+                    n -= 9;
+                }
+            }
+            // At most 9 per digit: a string would need 2^60 digits to overflow.
+            sum = sum.wrapping_add(n);
+        }
+        Ok(Some(sum.is_multiple_of(10)))
+    })?;
+    Ok(Arc::new(BooleanArray::from(out)))
 }
 
 /// `normalize(s[, form])`: `s` in Unicode normalization form NFC (the default), NFD, NFKC or
