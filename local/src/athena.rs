@@ -20,6 +20,7 @@ use crate::json_text::JsonText;
 use crate::page_token;
 use crate::request::{page_size, str_field};
 use crate::sql::{prepare, PrepareError, Prepared};
+use crate::stop::Stop;
 use crate::store::{session_config, EventStore, StoreError};
 use crate::table::PARTITION_COLUMNS;
 
@@ -199,10 +200,11 @@ impl Athena {
             }
         }
         self.jobs.has_room().map_err(too_many)?;
-        let prepared = prepare(&statement).map_err(|e| match e {
+        let columns = crate::table::column_names(&crate::table::athena_schema());
+        let prepared = prepare(&statement, &columns).map_err(|e| match e {
             PrepareError::Syntax(m) => invalid(format!("line 1:1: {m}")),
             PrepareError::NotSelect => invalid("Only SELECT queries are supported here."),
-            PrepareError::Unregistered(m) => invalid(format!("FUNCTION_NOT_FOUND: {m}")),
+            PrepareError::Analysis(r) => invalid(format!("{}: {r}", r.code)),
         })?;
         // Unqualified tables resolve in the context's database, as on Athena.
         let state = self.ctx.state();
@@ -231,7 +233,7 @@ impl Athena {
                     database,
                     output_location,
                 },
-                async move { me.execute(prepared, plan).await },
+                |stop| async move { me.execute(prepared, plan, &stop).await },
             )
             .map_err(too_many)?;
         Ok(json!({ "QueryExecutionId": id }))
@@ -241,6 +243,7 @@ impl Athena {
         &self,
         prepared: Prepared,
         plan: datafusion::logical_expr::LogicalPlan,
+        stop: &Stop,
     ) -> crate::jobs::Outcome {
         let scanned = match self.scanned(&prepared).await {
             Ok(b) => b,
@@ -256,7 +259,8 @@ impl Athena {
                 ));
             }
         }
-        let mut result = execute(&self.ctx, plan, self.jobs.result_limits(), |fields| {
+        let ctx = SessionContext::new_with_state(stop.state(self.ctx.state()));
+        let mut result = execute(&ctx, plan, self.jobs.result_limits(), |fields| {
             crate::sql::output_names(&prepared.names, fields)
                 .into_iter()
                 .map(|n| n.to_ascii_lowercase())

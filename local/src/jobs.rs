@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::clock::Clock;
 use crate::exec::ResultSet;
+use crate::stop::Stop;
 
 /// How long queries take locally, shortened or lengthened for tests.
 #[derive(Debug, Clone)]
@@ -113,6 +114,8 @@ pub struct Job<X> {
     pub extra: X,
     task: Option<tokio::task::AbortHandle>,
     work: Option<tokio::task::AbortHandle>,
+    /// Raised with the aborts: it stops the functions computing inside one batch.
+    stop: Stop,
 }
 
 impl<X> Job<X> {
@@ -179,12 +182,19 @@ impl<X: Send + 'static> Jobs<X> {
         Ok(())
     }
 
-    /// Queues a query running `work`; returns its id.
-    pub fn submit<F>(self: &Arc<Self>, statement: String, extra: X, work: F) -> Result<String, Full>
+    /// Queues a query running the work `start` makes from the query's stop signal (which the
+    /// work's DataFusion state must carry, see [`Stop::state`]); returns its id.
+    pub fn submit<F>(
+        self: &Arc<Self>,
+        statement: String,
+        extra: X,
+        start: impl FnOnce(Stop) -> F,
+    ) -> Result<String, Full>
     where
         F: Future<Output = Outcome> + Send + 'static,
     {
         let id = uuid::Uuid::new_v4().to_string();
+        let stop = Stop::default();
         {
             let mut qs = lock(&self.queries);
             self.evict(&mut qs);
@@ -205,12 +215,14 @@ impl<X: Send + 'static> Jobs<X> {
                     extra,
                     task: None,
                     work: None,
+                    stop: stop.clone(),
                 },
             );
         }
         let me = Arc::clone(self);
         let qid = id.clone();
-        let handle = tokio::spawn(async move { me.run(qid, work).await });
+        let work = start(stop.clone());
+        let handle = tokio::spawn(async move { me.run(qid, work, stop).await });
         if let Some(q) = lock(&self.queries).get_mut(&id) {
             q.task = Some(handle.abort_handle());
         }
@@ -266,7 +278,7 @@ impl<X: Send + 'static> Jobs<X> {
         }
     }
 
-    async fn run<F>(self: Arc<Self>, id: String, work: F)
+    async fn run<F>(self: Arc<Self>, id: String, work: F, stop: Stop)
     where
         F: Future<Output = Outcome> + Send + 'static,
     {
@@ -294,6 +306,7 @@ impl<X: Send + 'static> Jobs<X> {
         };
         let outcome = tokio::time::timeout(self.timing.run_limit, timed).await;
         if outcome.is_err() {
+            stop.signal();
             abort.abort();
         }
         let ended = started.elapsed();
@@ -321,6 +334,7 @@ impl<X: Send + 'static> Jobs<X> {
     /// the queries' own runtime, which outlives the service.
     pub fn stop_all(&self) {
         for q in lock(&self.queries).values() {
+            q.stop.signal();
             for handle in [&q.task, &q.work].into_iter().flatten() {
                 handle.abort();
             }
@@ -340,6 +354,7 @@ impl<X: Send + 'static> Jobs<X> {
             }
             q.status = Status::Cancelled;
             q.ended_after = Some(q.started.map_or(Duration::ZERO, |s| s.elapsed()));
+            q.stop.signal();
             for t in [q.task.take(), q.work.take()].into_iter().flatten() {
                 t.abort();
             }

@@ -21,6 +21,7 @@ pub mod request;
 pub mod server;
 pub mod sns;
 pub mod sql;
+pub mod stop;
 pub mod store;
 pub mod table;
 pub mod udf;

@@ -8,6 +8,7 @@ use std::ops::ControlFlow;
 use datafusion::sql::sqlparser::ast::{
     Expr, ObjectName, ObjectNamePart, Spanned, TableFactor, Visit, Visitor,
 };
+use datafusion::sql::sqlparser::tokenizer::Location;
 
 /// Trino's functions by name (Trino's "List of functions and operators", lower case), plus the
 /// calls its grammar spells as functions (`row`, `grouping`, `json_object`, `json_array`).
@@ -102,51 +103,108 @@ pub fn is_trino_function(name: &str) -> bool {
     TRINO.binary_search(&lower.as_str()).is_ok()
 }
 
-/// Trino's message for the first call in `node` (in source order) to a function Trino does not
-/// have: `line 1:8: Function 'range' not registered`, or `Table function` for a call in FROM.
-pub fn unregistered(node: &impl Visit) -> Option<String> {
-    struct Find(Option<String>);
+/// Where Trino's analyzer or parser stops on a statement, and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Trino's error name (`FUNCTION_NOT_FOUND`, `SYNTAX_ERROR`).
+    pub code: &'static str,
+    /// 1-based line of the statement.
+    pub line: u64,
+    /// 1-based column (in characters).
+    pub column: u64,
+    /// The message after `line L:C: `.
+    pub text: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}:{}: {}", self.line, self.column, self.text)
+    }
+}
+
+/// Trino's own table functions, called as `TABLE(f(...))`.
+const TABLE_FUNCTIONS: &[&str] = &["exclude_columns", "sequence"];
+
+/// The first construct in `node` (in source order) that Trino does not have: a call to a
+/// function it lacks (`Function 'range' not registered`), DataFusion's `struct(...)`, a
+/// function called in FROM without `TABLE(...)` or a `{...}` literal (syntax errors in Trino).
+pub fn unregistered(node: &impl Visit) -> Option<Refusal> {
+    struct Find(Option<Refusal>);
     impl Find {
-        fn check(&mut self, name: &ObjectName, kind: &str) -> ControlFlow<()> {
-            let text = name
-                .0
-                .iter()
-                .map(|p| match p {
-                    ObjectNamePart::Identifier(i) => i.value.clone(),
-                    ObjectNamePart::Function(f) => f.name.value.clone(),
-                })
-                .collect::<Vec<_>>()
-                .join(".");
+        fn refuse(&mut self, code: &'static str, at: Location, text: String) -> ControlFlow<()> {
+            self.0 = Some(Refusal {
+                code,
+                line: at.line.max(1),
+                column: at.column.max(1),
+                text,
+            });
+            ControlFlow::Break(())
+        }
+
+        fn check(
+            &mut self,
+            name: &ObjectName,
+            kind: &str,
+            known: fn(&str) -> bool,
+        ) -> ControlFlow<()> {
+            let text = name_text(name);
             // A qualified name (`system.range`) is never one of Trino's global functions.
-            if name.0.len() == 1 && is_trino_function(&text) {
+            if name.0.len() == 1 && known(&text) {
                 return ControlFlow::Continue(());
             }
-            let at = name.span().start;
-            self.0 = Some(format!(
-                "line {}:{}: {kind} '{}' not registered",
-                at.line.max(1),
-                at.column.max(1),
-                text.to_ascii_lowercase()
-            ));
-            ControlFlow::Break(())
+            self.refuse(
+                "FUNCTION_NOT_FOUND",
+                name.span().start,
+                format!("{kind} '{}' not registered", text.to_ascii_lowercase()),
+            )
         }
     }
     impl Visitor for Find {
         type Break = ();
         fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
             match e {
-                Expr::Function(f) => self.check(&f.name, "Function"),
+                Expr::Function(f) => self.check(&f.name, "Function", is_trino_function),
+                Expr::Struct { values, .. } => {
+                    // sqlparser keeps no position for the keyword: it is just before the first
+                    // value, as `struct(` is usually written.
+                    let mut at = e.span().start;
+                    if let Some(first) = values.first() {
+                        at = first.span().start;
+                        at.column = at.column.saturating_sub(7);
+                    }
+                    self.refuse(
+                        "FUNCTION_NOT_FOUND",
+                        at,
+                        "Function 'struct' not registered".into(),
+                    )
+                }
+                // sqlparser keeps no position for these literals.
+                Expr::Dictionary(_) | Expr::Map(_) => self.refuse(
+                    "SYNTAX_ERROR",
+                    e.span().start,
+                    "mismatched input '{'".into(),
+                ),
                 _ => ControlFlow::Continue(()),
             }
         }
         fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
             match t {
+                // Trino's grammar has no `FROM f(...)`: its parser stops at the parenthesis.
                 TableFactor::Table {
                     name,
                     args: Some(_),
                     ..
-                } => self.check(name, "Table function"),
-                TableFactor::Function { name, .. } => self.check(name, "Table function"),
+                }
+                | TableFactor::Function { name, .. } => {
+                    let end = name.span().end;
+                    self.refuse("SYNTAX_ERROR", end, "mismatched input '('".into())
+                }
+                TableFactor::TableFunction {
+                    expr: Expr::Function(f),
+                    ..
+                } => self.check(&f.name, "Table function", |n| {
+                    TABLE_FUNCTIONS.contains(&n.to_ascii_lowercase().as_str())
+                }),
                 _ => ControlFlow::Continue(()),
             }
         }
@@ -154,6 +212,18 @@ pub fn unregistered(node: &impl Visit) -> Option<String> {
     let mut find = Find(None);
     let _ = node.visit(&mut find);
     find.0
+}
+
+/// A function's name as written, its parts joined by dots.
+fn name_text(name: &ObjectName) -> String {
+    name.0
+        .iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(i) => i.value.clone(),
+            ObjectNamePart::Function(f) => f.name.value.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 #[cfg(test)]
@@ -164,7 +234,7 @@ mod tests {
 
     fn first(sql: &str) -> Option<String> {
         let stmts = Parser::parse_sql(&LakeDialect, sql).expect("parses");
-        unregistered(&stmts[0])
+        unregistered(&stmts[0]).map(|r| r.to_string())
     }
 
     #[test]
@@ -192,8 +262,14 @@ mod tests {
         );
         assert_eq!(
             first("SELECT * FROM range(1, 10)"),
-            Some("line 1:15: Table function 'range' not registered".into())
+            Some("line 1:20: mismatched input '('".into())
         );
+        assert_eq!(
+            first("SELECT struct(1, 2), {'a': 1}"),
+            Some("line 1:8: Function 'struct' not registered".into())
+        );
+        // sqlparser keeps no position for a dictionary's parts: only the message is Trino's.
+        assert!(first("SELECT {'a': 1}").is_some_and(|m| m.ends_with(": mismatched input '{'")));
         assert_eq!(
             first("SELECT system.abs(1)"),
             Some("line 1:8: Function 'system.abs' not registered".into())

@@ -7,14 +7,15 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
     visit_expressions_mut, AccessExpr, BinaryOperator, CastKind, DataType as SqlType, Expr,
-    FunctionArg, FunctionArgExpr, FunctionArguments, Ident, JoinOperator, Query, SelectItem,
-    SetExpr, Spanned, Statement, Subscript, TableFactor, Value as SqlValue, Visit, VisitMut,
-    Visitor, VisitorMut,
+    FunctionArg, FunctionArgExpr, FunctionArguments, Ident, JoinOperator, Query, Select,
+    SelectItem, SetExpr, Spanned, Statement, Subscript, TableFactor, Value as SqlValue, Visit,
+    VisitMut, Visitor, VisitorMut,
 };
 use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::{Span, Token, Tokenizer, Word};
 
 use crate::dialect::LakeDialect;
+use crate::registry::Refusal;
 
 /// A statement ready for DataFusion, with what the service needs to know about it.
 #[derive(Debug, Clone)]
@@ -98,9 +99,9 @@ pub enum PrepareError {
     Syntax(String),
     #[error("only a single SELECT statement is supported")]
     NotSelect,
-    /// A call to a function Trino does not have, with Trino's message.
+    /// A statement Trino refuses although it parses here, with Trino's error name and message.
     #[error("{0}")]
-    Unregistered(String),
+    Analysis(Refusal),
 }
 
 /// Quotes every bare occurrence of a known store id (outside strings, quoted names and comments),
@@ -147,6 +148,34 @@ pub fn quote_store_ids(sql: &str, ids: &[&str]) -> String {
     out
 }
 
+/// `at`'s line and column in `original`, given as a position in `quoted` (`original` after
+/// [`quote_store_ids`]): the quotes it added are not the user's, so a message must not count
+/// them.
+pub fn unquoted_position(original: &str, quoted: &str, at: (u64, u64)) -> (u64, u64) {
+    let mut orig = original.chars().peekable();
+    let (mut line, mut column) = (1u64, 1u64);
+    let (mut o_line, mut o_column) = (1u64, 1u64);
+    for c in quoted.chars() {
+        if (line, column) == at {
+            return (o_line, o_column);
+        }
+        if orig.peek() == Some(&c) {
+            orig.next();
+            if c == '\n' {
+                (o_line, o_column) = (o_line.saturating_add(1), 1);
+            } else {
+                o_column = o_column.saturating_add(1);
+            }
+        }
+        if c == '\n' {
+            (line, column) = (line.saturating_add(1), 1);
+        } else {
+            column = column.saturating_add(1);
+        }
+    }
+    (o_line, o_column)
+}
+
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
@@ -173,11 +202,13 @@ fn find_byte(bytes: &[u8], from: usize, b: u8) -> usize {
         .map_or(bytes.len(), |p| from + p)
 }
 
-/// Parses a Lake statement (after [`quote_store_ids`]) and derives names and scan bounds.
-pub fn prepare(sql: &str) -> Result<Prepared, PrepareError> {
+/// Parses a Lake statement (after [`quote_store_ids`]) and derives names and scan bounds;
+/// `table_columns` are the columns of the table the statement reads (for names an UNNEST
+/// shares with it).
+pub fn prepare(sql: &str, table_columns: &[String]) -> Result<Prepared, PrepareError> {
     let query = parse_query(sql)?;
-    if let Some(message) = crate::registry::unregistered(query.as_ref()) {
-        return Err(PrepareError::Unregistered(message));
+    if let Some(refusal) = crate::registry::unregistered(query.as_ref()) {
+        return Err(PrepareError::Analysis(refusal));
     }
     // Lake's output names come from the statement as written.
     let names = names_of(&query.body);
@@ -187,7 +218,7 @@ pub fn prepare(sql: &str) -> Result<Prepared, PrepareError> {
         None => query,
     });
     // Only a statement that needs a rewrite is re-rendered: the rest run as written.
-    let rewritten = unnest_joins(&mut stmt)
+    let rewritten = unnest_joins(&mut stmt, table_columns)?
         | lambda_fields(&mut stmt)
         | field_access(&mut stmt)
         | substrings(&mut stmt)
@@ -320,6 +351,43 @@ fn replace_with(e: &mut Expr, text: &str) -> bool {
     }
 }
 
+/// What an aggregate call of `e` adds around its arguments, as SQL: `DISTINCT `, its FILTER
+/// condition and its ` OVER (...)`, for a rewrite to carry over to the aggregate it becomes.
+struct AggregateParts {
+    distinct: &'static str,
+    filter: Option<String>,
+    over: String,
+}
+
+fn aggregate_parts(e: &Expr) -> AggregateParts {
+    let Expr::Function(f) = e else {
+        return AggregateParts {
+            distinct: "",
+            filter: None,
+            over: String::new(),
+        };
+    };
+    let distinct = match &f.args {
+        FunctionArguments::List(l)
+            if matches!(
+                l.duplicate_treatment,
+                Some(datafusion::sql::sqlparser::ast::DuplicateTreatment::Distinct)
+            ) =>
+        {
+            "DISTINCT "
+        }
+        _ => "",
+    };
+    AggregateParts {
+        distinct,
+        filter: f.filter.as_ref().map(|c| format!("({c})")),
+        over: f
+            .over
+            .as_ref()
+            .map_or_else(String::new, |w| format!(" OVER {w}")),
+    }
+}
+
 /// The unnamed arguments of a call of `name` (any case), if `e` is one.
 fn call_args<'a>(e: &'a Expr, name: &str) -> Option<Vec<&'a Expr>> {
     let Expr::Function(f) = e else {
@@ -359,7 +427,15 @@ fn conditionals(stmt: &mut Statement) -> bool {
             Some(format!("(({n}) % ({m}))"))
         } else if let Some([x]) = call_args(e, "geometric_mean").as_deref() {
             // As Trino computes it: the exponential of the mean of the logarithms.
-            Some(format!("exp(avg(ln(CAST({x} AS DOUBLE))))"))
+            let AggregateParts {
+                distinct,
+                filter,
+                over,
+            } = aggregate_parts(e);
+            let filter = filter.map_or_else(String::new, |c| format!(" FILTER (WHERE {c})"));
+            Some(format!(
+                "exp(avg({distinct}ln(CAST({x} AS DOUBLE))){filter}{over})"
+            ))
         } else if let Expr::AtTimeZone {
             timestamp,
             time_zone,
@@ -377,10 +453,75 @@ fn conditionals(stmt: &mut Statement) -> bool {
         } else if let Some([x, initial, input, _combine]) = call_args(e, "reduce_agg").as_deref() {
             // The non-NULL values gathered and folded by `input` in one go: the same state
             // Trino reaches by combining partial states (it requires `combine` to agree).
+            let AggregateParts {
+                distinct,
+                filter,
+                over,
+            } = aggregate_parts(e);
+            let filter = filter.map_or_else(String::new, |c| format!(" AND {c}"));
             Some(format!(
-                "reduce(array_agg({x}) FILTER (WHERE ({x}) IS NOT NULL), {initial}, {input}, \
-                 __trailwatch_state -> __trailwatch_state)"
+                "reduce(array_agg({distinct}{x}) FILTER (WHERE ({x}) IS NOT NULL{filter}){over}, \
+                 {initial}, {input}, __trailwatch_state -> __trailwatch_state)"
             ))
+        } else if let Some((name, [x, Expr::Value(v)])) = ["to_char", "to_timestamp", "to_date"]
+            .iter()
+            .find_map(|n| call_args(e, n).map(|a| (*n, a)))
+            .as_ref()
+            .map(|(n, a)| (*n, a.as_slice()))
+        {
+            // Trino's Teradata functions: a Teradata format, as the Joda pattern Trino turns it
+            // into (DataFusion's functions of these names read other patterns).
+            let SqlValue::SingleQuotedString(format) = &v.value else {
+                return None;
+            };
+            let joda = match teradata_pattern(format) {
+                Ok(joda) => joda.replace('\'', "''"),
+                Err(message) => {
+                    return Some(format!(
+                        "{}('{}')",
+                        crate::udf::RAISE,
+                        message.replace('\'', "''")
+                    ))
+                }
+            };
+            Some(match name {
+                "to_char" => format!("format_datetime({x}, '{joda}')"),
+                "to_timestamp" => format!("parse_datetime({x}, '{joda}')"),
+                _ => format!("CAST(parse_datetime({x}, '{joda}') AS DATE)"),
+            })
+        } else if let (Some(args), Expr::Function(f)) = (call_args(e, "listagg"), e) {
+            // Trino's `listagg(x, sep) WITHIN GROUP (ORDER BY ...)`: DataFusion's string_agg,
+            // which also skips NULLs and gives NULL for no rows.
+            let (x, sep) = match args.as_slice() {
+                [x] => (x.to_string(), "''".to_string()),
+                [x, sep] => (x.to_string(), sep.to_string()),
+                _ => return None,
+            };
+            let AggregateParts {
+                distinct,
+                filter,
+                over,
+            } = aggregate_parts(e);
+            let order = if f.within_group.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ORDER BY {}",
+                    f.within_group
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let filter = filter.map_or_else(String::new, |c| format!(" FILTER (WHERE {c})"));
+            Some(format!(
+                "string_agg({distinct}{x}, {sep}{order}){filter}{over}"
+            ))
+        } else if let Some([a]) = call_args(e, "array_first").as_deref() {
+            Some(format!("element_at({a}, 1)"))
+        } else if let Some([a]) = call_args(e, "array_last").as_deref() {
+            Some(format!("element_at({a}, -1)"))
         } else if let Some([x]) = call_args(e, "try").as_deref() {
             Some(format!(
                 "{}(0, __trailwatch_try -> {})",
@@ -391,6 +532,39 @@ fn conditionals(stmt: &mut Statement) -> bool {
             None
         }
     })
+}
+
+/// A Teradata date format (`yyyy-mm-dd hh24:mi:ss`, lower case) as the Joda pattern Trino reads
+/// it as; Trino's error for anything else in it.
+fn teradata_pattern(format: &str) -> Result<String, String> {
+    // `hh` is the hour of the half day from 0 (Joda's `K`); the specifiers are lower case only.
+    const TOKENS: [(&str, &str); 8] = [
+        ("yyyy", "yyyy"),
+        ("hh24", "HH"),
+        ("yy", "yy"),
+        ("mm", "MM"),
+        ("dd", "dd"),
+        ("hh", "KK"),
+        ("mi", "mm"),
+        ("ss", "ss"),
+    ];
+    let mut rest = format;
+    let mut out = String::new();
+    while let Some(c) = rest.chars().next() {
+        if let Some((t, joda)) = TOKENS.iter().find(|(t, _)| rest.starts_with(t)) {
+            out.push_str(joda);
+            rest = &rest[t.len()..];
+        } else if "-/,.;: ".contains(c) {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        } else {
+            let offset = format.len() - rest.len();
+            return Err(format!(
+                "Failed to tokenize string [{c}] at offset [{offset}]"
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// `x` with each CAST of a literal made to depend on `try`'s lambda variable: DataFusion fails
@@ -464,82 +638,275 @@ fn match_rewrites(stmt: &mut Statement) -> bool {
 /// Several arrays unnest side by side, as in Trino, and WITH ORDINALITY adds the position; forms
 /// this does not cover (no column names, a join before the UNNEST) are left for DataFusion to
 /// refuse.
-fn unnest_joins(stmt: &mut Statement) -> bool {
-    struct Unnests(bool);
-    impl VisitorMut for Unnests {
+fn unnest_joins(stmt: &mut Statement, table_columns: &[String]) -> Result<bool, PrepareError> {
+    struct Unnests<'a> {
+        changed: bool,
+        table_columns: &'a [String],
+        error: Option<PrepareError>,
+    }
+    impl VisitorMut for Unnests<'_> {
         type Break = ();
         fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
-            self.0 |= unnest_in(&mut q.body);
-            ControlFlow::Continue(())
+            // A table named by one of this query's WITH clauses is not the store: its
+            // columns are not known here.
+            let ctes: Vec<String> = q.with.as_ref().map_or_else(Vec::new, |w| {
+                w.cte_tables
+                    .iter()
+                    .map(|c| c.alias.name.value.to_ascii_lowercase())
+                    .collect()
+            });
+            let mut names = UnnestNames::default();
+            match unnest_in(&mut q.body, self.table_columns, &ctes, &mut names)
+                .and_then(|changed| names.rename_in_query(q).map(|()| changed))
+            {
+                Ok(changed) => {
+                    self.changed |= changed;
+                    ControlFlow::Continue(())
+                }
+                Err(e) => {
+                    self.error = Some(e);
+                    ControlFlow::Break(())
+                }
+            }
         }
     }
-    let mut v = Unnests(false);
+    let mut v = Unnests {
+        changed: false,
+        table_columns,
+        error: None,
+    };
     let _ = stmt.visit(&mut v);
-    v.0
+    match v.error {
+        Some(e) => Err(e),
+        None => Ok(v.changed),
+    }
 }
 
-/// [`unnest_joins`] over the SELECTs of one query body.
-fn unnest_in(body: &mut SetExpr) -> bool {
-    match body {
-        SetExpr::Select(select) => {
-            let mut gone = Vec::new();
-            let from = &mut select.from;
-            let mut changed = false;
-            for twj in from.iter_mut() {
-                while let Some(first) = twj.joins.first() {
-                    let cross = matches!(first.join_operator, JoinOperator::CrossJoin(_));
-                    let Some((derived, name)) = cross
-                        .then(|| unnested(&twj.relation, &first.relation))
-                        .flatten()
-                    else {
-                        break;
-                    };
-                    twj.relation = derived;
-                    gone.push(name);
-                    twj.joins.remove(0);
-                    changed = true;
-                }
+/// The names the UNNEST rewrite retires: the UNNEST's own names (`u` of `u(x)`), and the
+/// element columns that share a name with a column of the table (renamed `"u.x"`, which a
+/// wildcard's output still calls `x`).
+#[derive(Debug, Default)]
+struct UnnestNames {
+    gone: Vec<Ident>,
+    /// (UNNEST name, column), both lower case.
+    renamed: Vec<(String, String)>,
+}
+
+impl UnnestNames {
+    fn hidden(alias: &str, column: &str) -> String {
+        format!("{alias}.{column}")
+    }
+
+    /// `u.x` reads the element column `x` (or its renamed column), and a bare `x` that both the
+    /// table and an UNNEST have is Trino's ambiguous name. `scoped`: names inside a nested
+    /// query are that query's own, and left alone.
+    fn rename<V: VisitMut>(
+        &self,
+        node: &mut V,
+        bare_is_ambiguous: bool,
+        scoped: bool,
+    ) -> Result<(), PrepareError> {
+        struct Renamer<'a> {
+            names: &'a UnnestNames,
+            params: Vec<String>,
+            bare_is_ambiguous: bool,
+            scoped: bool,
+            depth: usize,
+            error: Option<PrepareError>,
+        }
+        impl VisitorMut for Renamer<'_> {
+            type Break = ();
+            fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+                self.depth += 1;
+                ControlFlow::Continue(())
             }
-            if let [base, u] = from.as_slice() {
-                if base.joins.is_empty() && u.joins.is_empty() {
-                    if let Some((derived, name)) = unnested(&base.relation, &u.relation) {
-                        from.truncate(1);
-                        if let Some(base) = from.first_mut() {
-                            base.relation = derived;
-                            gone.push(name);
-                            changed = true;
-                        }
-                    }
-                }
+            fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+                self.depth = self.depth.saturating_sub(1);
+                ControlFlow::Continue(())
             }
-            // The UNNEST's own name is gone: `t.x` reads the element column `x`.
-            if !gone.is_empty() {
-                let _ = visit_expressions_mut(select, |e| {
-                    if let Expr::CompoundIdentifier(parts) = e {
-                        if parts.len() > 1
-                            && gone
-                                .iter()
-                                .any(|g| g.value.eq_ignore_ascii_case(&parts[0].value))
+            fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+                if self.scoped && self.depth > 0 {
+                    return ControlFlow::Continue(());
+                }
+                match e {
+                    Expr::CompoundIdentifier(parts) if parts.len() > 1 => {
+                        let first = parts[0].value.to_ascii_lowercase();
+                        if self
+                            .names
+                            .gone
+                            .iter()
+                            .any(|g| g.value.eq_ignore_ascii_case(&first))
                         {
+                            let column = parts[1].value.to_ascii_lowercase();
+                            if self
+                                .names
+                                .renamed
+                                .contains(&(first.clone(), column.clone()))
+                            {
+                                parts[1] =
+                                    Ident::with_quote('"', UnnestNames::hidden(&first, &column));
+                            }
                             parts.remove(0);
                             if let [only] = parts.as_slice() {
                                 *e = Expr::Identifier(only.clone());
                             }
                         }
                     }
-                    ControlFlow::<()>::Continue(())
-                });
+                    Expr::Identifier(id) if self.bare_is_ambiguous => {
+                        let name = id.value.to_ascii_lowercase();
+                        if !self.params.contains(&name)
+                            && self.names.renamed.iter().any(|(_, c)| *c == name)
+                        {
+                            let at = id.span.start;
+                            self.error = Some(PrepareError::Analysis(Refusal {
+                                code: "AMBIGUOUS_NAME",
+                                line: at.line.max(1),
+                                column: at.column.max(1),
+                                text: format!("Column '{name}' is ambiguous"),
+                            }));
+                            return ControlFlow::Break(());
+                        }
+                    }
+                    _ => {}
+                }
+                ControlFlow::Continue(())
             }
-            changed
         }
-        SetExpr::SetOperation { left, right, .. } => unnest_in(left) | unnest_in(right),
-        _ => false,
+        if self.gone.is_empty() {
+            return Ok(());
+        }
+        // A lambda's parameter of the same name is not the column.
+        let mut params: Vec<String> = Vec::new();
+        let _ = visit_expressions_mut(node, |e| {
+            if let Expr::Lambda(l) = e {
+                params.extend(l.params.iter().map(|p| p.name.value.to_ascii_lowercase()));
+            }
+            ControlFlow::<()>::Continue(())
+        });
+        let mut renamer = Renamer {
+            names: self,
+            params,
+            bare_is_ambiguous,
+            scoped,
+            depth: 0,
+            error: None,
+        };
+        let _ = node.visit(&mut renamer);
+        renamer.error.map_or(Ok(()), Err)
+    }
+
+    /// Renames in a SELECT: in FROM only the UNNEST names (an UNNEST or join condition there
+    /// may read an earlier UNNEST's columns, inside the derived tables made of them); elsewhere
+    /// a bare name may be ambiguous. A SELECT item `u.x` of a renamed column keeps its name `x`
+    /// for the queries around it.
+    fn rename_in_select(&self, select: &mut Select) -> Result<(), PrepareError> {
+        self.rename(&mut select.from, false, false)?;
+        for item in &mut select.projection {
+            if let SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) = item {
+                if let [u, column] = parts.as_slice() {
+                    let key = (
+                        u.value.to_ascii_lowercase(),
+                        column.value.to_ascii_lowercase(),
+                    );
+                    if self.renamed.contains(&key) {
+                        let alias = column.clone();
+                        let expr = Expr::CompoundIdentifier(parts.clone());
+                        *item = SelectItem::ExprWithAlias { expr, alias };
+                    }
+                }
+            }
+        }
+        self.rename(&mut select.projection, true, true)?;
+        self.rename(&mut select.selection, true, true)?;
+        self.rename(&mut select.group_by, true, true)?;
+        self.rename(&mut select.having, true, true)?;
+        self.rename(&mut select.qualify, true, true)?;
+        self.rename(&mut select.named_window, true, true)
+    }
+
+    /// Renames in the query's own SELECT and its ORDER BY (where a bare name may be an output
+    /// column's, so is never ambiguous).
+    fn rename_in_query(&self, q: &mut Query) -> Result<(), PrepareError> {
+        if let SetExpr::Select(select) = q.body.as_mut() {
+            self.rename_in_select(select)?;
+            if let Some(order) = q.order_by.as_mut() {
+                self.rename(order, false, true)?;
+            }
+        }
+        Ok(())
     }
 }
 
-/// `base` with the elements of `unnest` as columns, as a derived table named as `base` is, and
-/// the UNNEST's own name, which no longer names a table.
-fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<(TableFactor, Ident)> {
+/// [`unnest_joins`] over the SELECTs of one query body.
+fn unnest_in(
+    body: &mut SetExpr,
+    table_columns: &[String],
+    ctes: &[String],
+    names: &mut UnnestNames,
+) -> Result<bool, PrepareError> {
+    match body {
+        SetExpr::Select(select) => {
+            let from = &mut select.from;
+            let mut changed = false;
+            for twj in from.iter_mut() {
+                while let Some(first) = twj.joins.first() {
+                    let cross = matches!(first.join_operator, JoinOperator::CrossJoin(_));
+                    let Some(derived) = cross
+                        .then(|| {
+                            unnested(&twj.relation, &first.relation, table_columns, ctes, names)
+                        })
+                        .flatten()
+                    else {
+                        break;
+                    };
+                    twj.relation = derived;
+                    twj.joins.remove(0);
+                    changed = true;
+                }
+            }
+            if let [base, u] = from.as_slice() {
+                if base.joins.is_empty() && u.joins.is_empty() {
+                    if let Some(derived) =
+                        unnested(&base.relation, &u.relation, table_columns, ctes, names)
+                    {
+                        from.truncate(1);
+                        if let Some(base) = from.first_mut() {
+                            base.relation = derived;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            Ok(changed)
+        }
+        SetExpr::SetOperation { left, right, .. } => {
+            // Each side is its own SELECT, with its own names.
+            let mut left_names = UnnestNames::default();
+            let mut right_names = UnnestNames::default();
+            let changed = unnest_in(left, table_columns, ctes, &mut left_names)?
+                | unnest_in(right, table_columns, ctes, &mut right_names)?;
+            if let SetExpr::Select(s) = left.as_mut() {
+                left_names.rename_in_select(s)?;
+            }
+            if let SetExpr::Select(s) = right.as_mut() {
+                right_names.rename_in_select(s)?;
+            }
+            Ok(changed)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// `base` with the elements of `unnest` as columns, as a derived table named as `base` is; the
+/// UNNEST's own name, which no longer names a table, and its columns renamed to keep them apart
+/// from the table's are recorded in `names`.
+fn unnested(
+    base: &TableFactor,
+    unnest: &TableFactor,
+    table_columns: &[String],
+    ctes: &[String],
+    names: &mut UnnestNames,
+) -> Option<TableFactor> {
     let TableFactor::UNNEST {
         alias: Some(alias),
         array_exprs,
@@ -573,6 +940,34 @@ fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<(TableFactor, Id
         } => name.0.last()?.as_ident()?.clone(),
         _ => return None,
     };
+    // Element columns named like a column of the store keep apart from it: Trino tells
+    // `u.x` from `t.x`, where one derived table could not.
+    let known_columns: &[String] = match base {
+        TableFactor::Table { name, .. }
+            if !name
+                .0
+                .last()
+                .and_then(|p| p.as_ident())
+                .is_some_and(|i| ctes.contains(&i.value.to_ascii_lowercase())) =>
+        {
+            table_columns
+        }
+        _ => &[],
+    };
+    let unnest_name = alias.name.value.to_ascii_lowercase();
+    let mut renamed = Vec::new();
+    let column_names: Vec<String> = element_columns
+        .iter()
+        .map(|c| {
+            let lower = c.name.value.to_ascii_lowercase();
+            if known_columns.iter().any(|t| t.eq_ignore_ascii_case(&lower)) {
+                renamed.push((unnest_name.clone(), lower.clone()));
+                Ident::with_quote('"', UnnestNames::hidden(&unnest_name, &lower)).to_string()
+            } else {
+                c.name.to_string()
+            }
+        })
+        .collect();
     let hidden = |k: usize| format!("\"__trailwatch_unnest_{k}\"");
     let mut elements: Vec<String> = array_exprs
         .iter()
@@ -583,13 +978,12 @@ fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<(TableFactor, Id
     let quoted_alias = alias.name.value.replace('\'', "''");
     let mut fields: Vec<String> = columns
         .iter()
-        .zip(element_columns)
+        .zip(&column_names)
         .map(|((k, i, n), c)| {
             format!(
-                "{}({}, {i}, {n}, '{quoted_alias}') AS {}",
+                "{}({}, {i}, {n}, '{quoted_alias}') AS {c}",
                 crate::udf::UNNEST_FIELD,
                 hidden(*k),
-                c.name
             )
         })
         .collect();
@@ -620,7 +1014,9 @@ fn unnested(base: &TableFactor, unnest: &TableFactor) -> Option<(TableFactor, Id
         .try_with_sql(&text)
         .and_then(|mut p| p.parse_table_factor())
         .ok()?;
-    Some((derived, alias.name.clone()))
+    names.gone.push(alias.name.clone());
+    names.renamed.extend(renamed);
+    Some(derived)
 }
 
 /// `['field']`: reads a struct's field by name. The schema's struct fields are lower-case, as
@@ -923,6 +1319,20 @@ mod tests {
     const ID: &str = "5e2676f8-9fce-46ef-8142-3e36a94e6691";
 
     #[test]
+    fn positions_ignore_the_added_quotes() {
+        let sql = format!("SELECT 1 FROM {ID} WHERE nvl(a, 1)\n AND {ID}.b = 2 AND nvl(c)");
+        let quoted = quote_store_ids(&sql, &[ID]);
+        let nvl = quoted.find("nvl").unwrap();
+        let col = u64::try_from(quoted[..nvl].chars().count() + 1).unwrap();
+        let want = u64::try_from(sql.find("nvl").unwrap() + 1).unwrap();
+        assert_eq!(unquoted_position(&sql, &quoted, (1, col)), (1, want));
+        let line2 = quoted.lines().nth(1).unwrap();
+        let col2 = u64::try_from(line2.find("nvl").unwrap() + 1).unwrap();
+        let want2 = u64::try_from(sql.lines().nth(1).unwrap().find("nvl").unwrap() + 1).unwrap();
+        assert_eq!(unquoted_position(&sql, &quoted, (2, col2)), (2, want2));
+    }
+
+    #[test]
     fn quotes_bare_ids_only() {
         let sql = format!("SELECT '{ID}' AS x FROM {ID} -- {ID}\n WHERE a = \"{ID}\"");
         let out = quote_store_ids(&sql, &[ID]);
@@ -936,6 +1346,7 @@ mod tests {
     fn lake_names() {
         let p = prepare(
             "SELECT eventName, userIdentity.arn, count(*), x AS Total, * FROM t WHERE eventTime > '2024-01-01' AND eventName = 'a'",
+            &[],
         )
         .unwrap();
         let fields: Vec<String> = ["a", "b", "c", "d", "t.e", "f"]
@@ -957,11 +1368,11 @@ mod tests {
     #[test]
     fn rejects_non_select() {
         assert!(matches!(
-            prepare("DROP TABLE t"),
+            prepare("DROP TABLE t", &[]),
             Err(PrepareError::NotSelect)
         ));
         assert!(matches!(
-            prepare("SELECT FROM WHERE <"),
+            prepare("SELECT FROM WHERE <", &[]),
             Err(PrepareError::Syntax(_))
         ));
     }
@@ -985,7 +1396,7 @@ mod source_text {
     #[test]
     fn filters_keep_the_statements_own_text() {
         let sql = "SELECT 1 FROM t\nWHERE u = '\\''' AND\n eventTime <= 'é𝓪'";
-        let st = super::prepare(sql).unwrap().single_table.unwrap();
+        let st = super::prepare(sql, &[]).unwrap().single_table.unwrap();
         assert_eq!(
             st.filter.as_deref(),
             Some("(u = '\\''' AND\n eventTime <= 'é𝓪')")
@@ -999,10 +1410,10 @@ mod spans {
     #[test]
     fn parenthesised_conditions_survive() {
         let sql = "SELECT 1 FROM t WHERE eventTime >= '2023-01-01' AND (errorCode LIKE '%A' OR errorCode LIKE 'B%')";
-        let st = super::prepare(sql).unwrap().single_table.unwrap();
+        let st = super::prepare(sql, &[]).unwrap().single_table.unwrap();
         let f = st.filter.unwrap();
         assert!(
-            super::prepare(&format!("SELECT 1 FROM t WHERE {f}")).is_ok(),
+            super::prepare(&format!("SELECT 1 FROM t WHERE {f}"), &[]).is_ok(),
             "{f}"
         );
         assert!(f.contains("errorCode LIKE 'B%'"), "{f}");

@@ -244,6 +244,11 @@ pub fn athena_schema() -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
+/// A schema's column names, as the SQL rewrite needs them.
+pub fn column_names(schema: &Schema) -> Vec<String> {
+    schema.fields().iter().map(|f| f.name().clone()).collect()
+}
+
 /// The Athena table's projected partition keys, in order.
 pub const PARTITION_COLUMNS: [&str; 3] = ["account", "region", "timestamp"];
 

@@ -161,6 +161,14 @@ fn dictionary(target: &str) -> &'static [&'static str] {
             "numeric_histogram(2, length(eventname), ",
             "reduce_agg(length(eventname), 0, (s, x) -> s + x, (a, b) -> a + b)",
             "range(",
+            "json_query(eventjson, 'lax $.userIdentity')",
+            "split_to_map(",
+            "array_histogram(",
+            "listagg(eventname, ',') WITHIN GROUP (ORDER BY eventname)",
+            "skewness(",
+            "map_union(",
+            "to_char(eventtime, 'yyyy-mm-dd hh24:mi')",
+            " CROSS JOIN UNNEST(split(eventname, 'e')) AS t(eventname)",
             "normalize(eventname, NFKD)",
             ", UNNEST(",
             "from_hex(",
@@ -316,7 +324,9 @@ impl Harness {
             "sql" => {
                 let sql = String::from_utf8_lossy(input).replace("{store}", "fuzzstore");
                 let quoted = trailwatch_local::sql::quote_store_ids(&sql, &["fuzz-store"]);
-                let _ = trailwatch_local::sql::prepare(&quoted);
+                let columns =
+                    trailwatch_local::table::column_names(&trailwatch_local::table::lake_schema());
+                let _ = trailwatch_local::sql::prepare(&quoted, &columns);
             }
             "sns" => {
                 let form = trailwatch_local::sns::parse_form(input);

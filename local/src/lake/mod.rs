@@ -15,7 +15,10 @@ use crate::error::ApiError;
 use crate::exec::execute;
 use crate::jobs::{Full, Job, Jobs, QueryTiming, Status};
 use crate::request::str_field;
-use crate::sql::{output_names, prepare, quote_store_ids, PrepareError, Prepared};
+use crate::sql::{
+    output_names, prepare, quote_store_ids, unquoted_position, PrepareError, Prepared,
+};
+use crate::stop::Stop;
 use crate::store::{session_config, EventStore, StoreError};
 
 /// The event data store's identity.
@@ -122,9 +125,12 @@ impl Lake {
         }
         self.jobs.has_room().map_err(too_many)?;
         let sql = quote_store_ids(&statement, &[self.store.id.as_str()]);
-        let prepared = prepare(&sql).map_err(|e| match e {
-            PrepareError::Syntax(m) | PrepareError::Unregistered(m) => {
-                ApiError::client("InvalidQueryStatementException", m)
+        let columns = crate::table::column_names(&crate::table::lake_schema());
+        let prepared = prepare(&sql, &columns).map_err(|e| match e {
+            PrepareError::Syntax(m) => ApiError::client("InvalidQueryStatementException", m),
+            PrepareError::Analysis(mut r) => {
+                (r.line, r.column) = unquoted_position(&statement, &sql, (r.line, r.column));
+                ApiError::client("InvalidQueryStatementException", r.to_string())
             }
             PrepareError::NotSelect => ApiError::client(
                 "InvalidQueryStatementException",
@@ -149,7 +155,7 @@ impl Lake {
                 LakeExtra {
                     delivery_s3_uri: delivery,
                 },
-                async move { me.execute(&prepared, plan).await },
+                |stop| async move { me.execute(&prepared, plan, &stop).await },
             )
             .map_err(too_many)?;
         Ok(
@@ -161,14 +167,16 @@ impl Lake {
         &self,
         prepared: &Prepared,
         plan: datafusion::logical_expr::LogicalPlan,
+        stop: &Stop,
     ) -> crate::jobs::Outcome {
         let plain = stats::is_plain(&plan);
-        let result = execute(&self.ctx, plan, self.jobs.result_limits(), |fields| {
+        let ctx = SessionContext::new_with_state(stop.state(self.ctx.state()));
+        let result = execute(&ctx, plan, self.jobs.result_limits(), |fields| {
             output_names(&prepared.names, fields)
         })
         .await?;
         let rows = result.len();
-        let stats = match self.statistics(prepared, rows, plain).await {
+        let stats = match self.statistics(prepared, rows, plain, stop).await {
             Ok(s) => s,
             Err(e) => {
                 // Statistics must never fail the query itself: fall back to a full scan's figures.

@@ -5,6 +5,7 @@ use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::Int64Type;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
 
 use super::Lake;
 use crate::jobs::Stats;
@@ -49,7 +50,9 @@ impl Lake {
         prepared: &Prepared,
         result_rows: usize,
         plain: bool,
+        stop: &crate::stop::Stop,
     ) -> Result<Stats, String> {
+        let ctx = SessionContext::new_with_state(stop.state(self.stats_ctx.state()));
         let Some(st) = prepared
             .single_table
             .as_ref()
@@ -64,19 +67,22 @@ impl Lake {
                 .unwrap_or_default()
         };
         let scan = self
-            .scalar_pair(&format!(
-                "SELECT count(*), CAST(coalesce(sum(eventsize), 0) AS BIGINT) FROM {table}{}",
-                where_of(&st.time_filter)
-            ))
+            .scalar_pair(
+                &ctx,
+                &format!(
+                    "SELECT count(*), CAST(coalesce(sum(eventsize), 0) AS BIGINT) FROM {table}{}",
+                    where_of(&st.time_filter)
+                ),
+            )
             .await?;
         // A plain filter's rows are its matches: counting them again would scan twice.
         let matched = if plain {
             (result_rows as u64, 0)
         } else {
-            self.scalar_pair(&format!(
-                "SELECT count(*), 0 FROM {table}{}",
-                where_of(&st.filter)
-            ))
+            self.scalar_pair(
+                &ctx,
+                &format!("SELECT count(*), 0 FROM {table}{}", where_of(&st.filter)),
+            )
             .await?
         };
         Ok(Stats {
@@ -86,8 +92,8 @@ impl Lake {
         })
     }
 
-    async fn scalar_pair(&self, sql: &str) -> Result<(u64, u64), String> {
-        let batches = crate::dialect::collect(&self.stats_ctx, sql)
+    async fn scalar_pair(&self, ctx: &SessionContext, sql: &str) -> Result<(u64, u64), String> {
+        let batches = crate::dialect::collect(ctx, sql)
             .await
             .map_err(|e| e.strip_backtrace())?;
         let b = batches.first().ok_or("statistics query returned nothing")?;

@@ -1,8 +1,9 @@
 //! Trino's aggregate functions that DataFusion lacks or names otherwise: `count_if`,
-//! `min_by`/`max_by`, the map aggregates `map_agg`, `histogram`, `multimap_agg` and
-//! `approx_most_frequent`, and
-//! `arbitrary`, `every`, `approx_percentile` as DataFusion's own; registers `checksum` and
-//! `numeric_histogram` (each in its own module).
+//! `min_by`/`max_by`, the map aggregates `map_agg`, `histogram`, `multimap_agg`,
+//! `approx_most_frequent` and `map_union`, and
+//! `arbitrary`, `every`, `approx_percentile`, `variance` and the `bitwise_*_agg` as DataFusion's
+//! own; registers `checksum`, `numeric_histogram`, `skewness` and `kurtosis` (in their own
+//! modules).
 
 use std::sync::Arc;
 
@@ -36,10 +37,19 @@ pub fn register(ctx: &SessionContext) {
         Kind::Histogram,
         Kind::Multimap,
         Kind::MostFrequent,
+        Kind::Union,
     ] {
         ctx.register_udaf(AggregateUDF::new_from_impl(MapAgg::new(kind)));
     }
     ctx.register_udaf(AggregateUDF::new_from_impl(super::checksum::Checksum::new()));
+    for moment in [
+        super::moments::Moment::Skewness,
+        super::moments::Moment::Kurtosis,
+    ] {
+        ctx.register_udaf(AggregateUDF::new_from_impl(super::moments::Moments::new(
+            moment,
+        )));
+    }
     ctx.register_udaf(AggregateUDF::new_from_impl(
         super::numeric_histogram::NumericHistogram::new(),
     ));
@@ -47,6 +57,10 @@ pub fn register(ctx: &SessionContext) {
         ("first_value", "arbitrary"),
         ("bool_and", "every"),
         ("approx_percentile_cont", "approx_percentile"),
+        ("var_samp", "variance"),
+        ("bit_and", "bitwise_and_agg"),
+        ("bit_or", "bitwise_or_agg"),
+        ("bit_xor", "bitwise_xor_agg"),
     ] {
         if let Ok(f) = ctx.udaf(theirs) {
             ctx.register_udaf((*f).clone().with_aliases([ours]));
@@ -212,6 +226,8 @@ enum Kind {
     /// `approx_most_frequent(buckets, x, capacity)`: the `buckets` most frequent values with
     /// their counts, counted exactly (an answer Trino's approximation would give at best).
     MostFrequent,
+    /// `map_union(m)`: every map's entries, a key taking the value of the first map holding it.
+    Union,
 }
 
 /// The map aggregates; rows with a NULL key are left out, as in Trino, and no row at all gives
@@ -225,7 +241,7 @@ struct MapAgg {
 impl MapAgg {
     fn new(kind: Kind) -> Self {
         let arity = match kind {
-            Kind::Histogram => 1,
+            Kind::Histogram | Kind::Union => 1,
             Kind::Map | Kind::Multimap => 2,
             Kind::MostFrequent => 3,
         };
@@ -239,14 +255,29 @@ impl MapAgg {
     fn value_type(&self, arg_types: &[DataType]) -> DataType {
         match self.kind {
             Kind::Histogram | Kind::MostFrequent => DataType::Int64,
+            Kind::Union => Self::map_entries(arg_types).1,
             _ => arg_types.get(1).cloned().unwrap_or(DataType::Null),
         }
     }
 
-    /// The keys' type: the first argument's (`approx_most_frequent`: the second's).
+    /// The keys' type: the first argument's (`approx_most_frequent`: the second's; `map_union`:
+    /// its map's keys').
     fn key_type(&self, arg_types: &[DataType]) -> DataType {
+        if self.kind == Kind::Union {
+            return Self::map_entries(arg_types).0;
+        }
         let at = usize::from(self.kind == Kind::MostFrequent);
         arg_types.get(at).cloned().unwrap_or(DataType::Null)
+    }
+
+    /// The key and value types of the map argument (`map_union`).
+    fn map_entries(arg_types: &[DataType]) -> (DataType, DataType) {
+        arg_types
+            .first()
+            .and_then(|t| super::map::entries("map_union", t).ok())
+            .map_or((DataType::Null, DataType::Null), |(k, v)| {
+                (k.data_type().clone(), v.data_type().clone())
+            })
     }
 }
 
@@ -257,6 +288,7 @@ impl AggregateUDFImpl for MapAgg {
             Kind::Histogram => "histogram",
             Kind::Multimap => "multimap_agg",
             Kind::MostFrequent => "approx_most_frequent",
+            Kind::Union => "map_union",
         }
     }
 
@@ -353,8 +385,8 @@ impl MapAcc {
         };
         let held = &mut self.values[at];
         match self.kind {
-            Kind::Map if held.is_empty() => held.push(v),
-            Kind::Map => {}
+            Kind::Map | Kind::Union if held.is_empty() => held.push(v),
+            Kind::Map | Kind::Union => {}
             Kind::Histogram | Kind::MostFrequent => {
                 let add = match v {
                     ScalarValue::Int64(Some(n)) => n,
@@ -416,6 +448,25 @@ impl MapAcc {
 
 impl Accumulator for MapAcc {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        if self.kind == Kind::Union {
+            // Each map's entries, NULL maps left out.
+            let Some(maps) = values.first().and_then(|m| m.as_map_opt()) else {
+                return Ok(());
+            };
+            for r in 0..maps.len() {
+                if maps.is_null(r) {
+                    continue;
+                }
+                let entries = maps.value(r);
+                for i in 0..entries.len() {
+                    self.offer(
+                        ScalarValue::try_from_array(entries.column(0), i)?,
+                        ScalarValue::try_from_array(entries.column(1), i)?,
+                    )?;
+                }
+            }
+            return Ok(());
+        }
         let (keys, values) = if self.kind == Kind::MostFrequent {
             if let Some(b) = values.first() {
                 self.take_buckets(b)?;

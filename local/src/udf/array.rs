@@ -1,6 +1,7 @@
 //! Trino's array functions DataFusion lacks or names otherwise: `slice`, `sequence` (of
-//! integers, dates and timestamps), `combinations`, `ngrams`, `repeat`, and `cardinality` as Trino counts
-//! (an array's or map's own elements, where DataFusion's counts those of nested arrays too).
+//! integers, dates and timestamps), `combinations`, `ngrams`, `repeat`, `trim_array`, `shuffle`,
+//! `contains_sequence`, `reverse` of an array, and `cardinality` as Trino counts (an array's or map's own elements,
+//! where DataFusion's counts those of nested arrays too).
 
 use std::sync::Arc;
 
@@ -12,10 +13,11 @@ use datafusion::arrow::compute::{cast, take};
 use datafusion::arrow::datatypes::{
     DataType, Field, Int64Type, IntervalMonthDayNanoType, IntervalUnit, TimeUnit,
 };
+use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;
 
-use super::func::{returns_int64, Func};
+use super::func::{returns_bool, returns_int64, Func};
 use super::{as_list, exec_err, index};
 
 /// The most elements `sequence` makes, as in Trino.
@@ -30,6 +32,12 @@ pub fn functions() -> Vec<ScalarUDF> {
         Func::new("ngrams", 2..=2, returns_list_of_lists, ngrams).udf(),
         Func::new("cardinality", 1..=1, returns_int64, cardinality).udf(),
         Func::new("repeat", 2..=2, returns_list_of_first, repeat).udf(),
+        Func::new("trim_array", 2..=2, returns_first_list, trim_array).udf(),
+        Func::new("shuffle", 1..=1, returns_first_list, shuffle)
+            .volatile()
+            .udf(),
+        Func::new("contains_sequence", 2..=2, returns_bool, contains_sequence).udf(),
+        Func::new("reverse", 1..=1, returns_reversed, reverse).udf(),
     ]
 }
 
@@ -487,4 +495,135 @@ fn repeat(args: &[ArrayRef]) -> Result<ArrayRef> {
         values,
         Some(valid.into()),
     )?))
+}
+
+/// Arrays of `lists`' elements: row `r` holds the positions `pick(r, len)` gives (`None`: NULL).
+fn picked(
+    lists: &ListArray,
+    mut pick: impl FnMut(usize, usize) -> Result<Option<Vec<usize>>>,
+) -> Result<ArrayRef> {
+    let (mut picks, mut lengths, mut valid) = (Vec::new(), Vec::new(), Vec::new());
+    for r in 0..lists.len() {
+        let got = if lists.is_null(r) {
+            None
+        } else {
+            pick(r, lists.value_length(r).max(0) as usize)?
+        };
+        let Some(got) = got else {
+            lengths.push(0);
+            valid.push(false);
+            continue;
+        };
+        let base = lists.value_offsets()[r].max(0) as usize;
+        lengths.push(got.len());
+        valid.push(true);
+        for p in got {
+            picks.push(index(base + p)?);
+        }
+    }
+    let values = take(lists.values(), &UInt32Array::from(picks), None)?;
+    Ok(Arc::new(ListArray::try_new(
+        Arc::new(Field::new_list_field(values.data_type().clone(), true)),
+        OffsetBuffer::from_lengths(lengths),
+        values,
+        Some(valid.into()),
+    )?))
+}
+
+/// `trim_array(a, n)`: `a` without its last `n` elements.
+fn trim_array(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let (lists, n) = list_and_count("trim_array", args)?;
+    picked(&lists, |r, len| {
+        if n.is_null(r) {
+            return Ok(None);
+        }
+        let k = n.value(r);
+        if k < 0 {
+            return Err(exec_err(format!("size must not be negative: {k}")));
+        }
+        match usize::try_from(k).ok().filter(|k| *k <= len) {
+            Some(k) => Ok(Some((0..len - k).collect())),
+            None => Err(exec_err(format!(
+                "size must not exceed array cardinality {len}: {k}"
+            ))),
+        }
+    })
+}
+
+/// `shuffle(a)`: `a`'s elements in a random order.
+fn shuffle(args: &[ArrayRef]) -> Result<ArrayRef> {
+    use rand::seq::SliceRandom;
+    let [a] = args else {
+        return Err(exec_err("shuffle takes an array"));
+    };
+    let lists = cast(a, &as_list("shuffle", a.data_type())?)?;
+    let mut rng = rand::thread_rng();
+    picked(lists.as_list::<i32>(), |_, len| {
+        let mut order: Vec<usize> = (0..len).collect();
+        order.shuffle(&mut rng);
+        Ok(Some(order))
+    })
+}
+
+/// `contains_sequence(a, seq)`: whether `seq`'s elements appear in `a` consecutively and in
+/// order (NULL elements compare equal to each other, as Trino's distinct-from comparison does).
+fn contains_sequence(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let [a, seq] = args else {
+        return Err(exec_err("contains_sequence takes two arrays"));
+    };
+    let list = as_list("contains_sequence", a.data_type())?;
+    let a = cast(a, &list)?;
+    // The sequence as the array's element type, so that 3 and 3.0 (or an int and a bigint)
+    // compare equal.
+    let seq = cast(seq, &list)?;
+    let (a, seq) = (a.as_list::<i32>(), seq.as_list::<i32>());
+    let mut out = Vec::with_capacity(a.len());
+    for r in 0..a.len() {
+        if a.is_null(r) || seq.is_null(r) {
+            out.push(None);
+            continue;
+        }
+        let (hay, needle) = (a.value(r), seq.value(r));
+        let hay: Vec<ScalarValue> = (0..hay.len())
+            .map(|i| ScalarValue::try_from_array(&hay, i))
+            .collect::<Result<_>>()?;
+        let needle: Vec<ScalarValue> = (0..needle.len())
+            .map(|i| ScalarValue::try_from_array(&needle, i))
+            .collect::<Result<_>>()?;
+        let found = needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle.as_slice());
+        out.push(Some(found));
+    }
+    Ok(Arc::new(datafusion::arrow::array::BooleanArray::from(out)))
+}
+
+/// An array for an array, text for anything else.
+fn returns_reversed(types: &[DataType]) -> Result<DataType> {
+    match types.first() {
+        Some(t @ (DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..))) => {
+            as_list("reverse", t)
+        }
+        _ => Ok(DataType::Utf8),
+    }
+}
+
+/// `reverse(x)`: an array's elements or a string's characters in reverse order (DataFusion's
+/// `reverse` only reverses text, and read an array as its text).
+fn reverse(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let [x] = args else {
+        return Err(exec_err("reverse takes an array or a string"));
+    };
+    if let DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) = x.data_type()
+    {
+        let lists = cast(x, &as_list("reverse", x.data_type())?)?;
+        return picked(lists.as_list::<i32>(), |_, len| {
+            Ok(Some((0..len).rev().collect()))
+        });
+    }
+    let text = cast(x, &DataType::Utf8)?;
+    let out: datafusion::arrow::array::StringArray = text
+        .as_string::<i32>()
+        .iter()
+        .map(|s| s.map(|s| s.chars().rev().collect::<String>()))
+        .collect();
+    Ok(Arc::new(out))
 }

@@ -157,7 +157,10 @@ impl AggregateUDFImpl for Checksum {
         ))])
     }
 
-    fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        if args.is_distinct {
+            return Err(exec_err("checksum(DISTINCT ...) is not supported here"));
+        }
         Ok(Box::new(Sum(None)))
     }
 }

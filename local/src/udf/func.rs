@@ -69,6 +69,12 @@ impl Func {
         }
     }
 
+    /// A different answer on each call (never folded into a constant while planning).
+    pub fn volatile(mut self) -> Self {
+        self.signature.volatility = Volatility::Volatile;
+        self
+    }
+
     /// Also callable as `names`.
     pub fn alias(mut self, names: &[&str]) -> Self {
         self.aliases = names.iter().map(|n| (*n).to_string()).collect();

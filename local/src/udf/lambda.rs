@@ -160,6 +160,8 @@ fn evaluate(
     len: usize,
     rows: Option<&UInt32Array>,
 ) -> Result<ArrayRef> {
+    // Between evaluations, a stopped query stops here (see `crate::stop`).
+    crate::stop::check()?;
     let closures: Vec<Box<dyn Fn() -> Result<ArrayRef> + '_>> = params
         .iter()
         .map(|p| Box::new(move || Ok(Arc::clone(p))) as Box<dyn Fn() -> Result<ArrayRef>>)
@@ -340,6 +342,7 @@ impl HigherOrderUDFImpl for TrinoLambda {
     }
 
     fn invoke_with_args(&self, args: HigherOrderFunctionArgs) -> Result<ColumnarValue> {
+        let _stop = crate::stop::enter(crate::stop::Stop::of(&args.config_options));
         let n = args.number_rows;
         let mut values = Vec::new();
         let mut lambdas = Vec::new();

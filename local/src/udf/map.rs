@@ -1,5 +1,5 @@
 //! Trino's map functions that DataFusion lacks (`map_concat`, `map_from_entries`,
-//! `multimap_from_entries`), and what every function that makes a map needs: its Arrow type and
+//! `multimap_from_entries`, `array_histogram`), and what every function that makes a map needs: its Arrow type and
 //! the map assembled from flat keys and values.
 
 use std::collections::HashMap;
@@ -36,7 +36,67 @@ pub fn functions() -> Vec<ScalarUDF> {
             multimap_from_entries,
         )
         .udf(),
+        Func::new("array_histogram", 1..=1, returns_histogram, array_histogram).udf(),
     ]
+}
+
+/// A map from the array's elements to counts.
+fn returns_histogram(types: &[DataType]) -> Result<DataType> {
+    match types.first() {
+        Some(DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _)) => {
+            Ok(map_type(f.data_type(), &DataType::Int64))
+        }
+        _ => Err(DataFusionError::Plan(
+            "Unexpected parameters for function array_histogram: an array is expected".into(),
+        )),
+    }
+}
+
+/// `array_histogram(a)`: each distinct non-NULL element with the number of times it occurs, in
+/// order of first occurrence.
+fn array_histogram(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let [a] = args else {
+        return Err(exec_err("array_histogram takes an array"));
+    };
+    let out = returns_histogram(&[a.data_type().clone()])?;
+    let lists = cast(a, &super::as_list("array_histogram", a.data_type())?)?;
+    let lists = lists.as_list::<i32>();
+    let (mut keys, mut counts, mut lengths, mut valid) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for r in 0..lists.len() {
+        if lists.is_null(r) {
+            lengths.push(0);
+            valid.push(false);
+            continue;
+        }
+        let items = lists.value(r);
+        let mut slot: HashMap<ScalarValue, usize> = HashMap::new();
+        let first = keys.len();
+        for i in 0..items.len() {
+            if items.is_null(i) {
+                continue;
+            }
+            let k = ScalarValue::try_from_array(&items, i)?;
+            if let Some(&at) = slot.get(&k) {
+                counts[at] += 1i64;
+            } else {
+                slot.insert(k.clone(), keys.len());
+                keys.push(k);
+                counts.push(1i64);
+            }
+        }
+        lengths.push(keys.len() - first);
+        valid.push(true);
+    }
+    let (key_field, _) = entries("array_histogram", &out)?;
+    let key_type = key_field.data_type().clone();
+    let keys = if keys.is_empty() {
+        datafusion::arrow::array::new_empty_array(&key_type)
+    } else {
+        ScalarValue::iter_to_array(keys)?
+    };
+    let counts: ArrayRef = Arc::new(datafusion::arrow::array::Int64Array::from(counts));
+    assemble(&out, &keys, &counts, lengths, valid)
 }
 
 /// A map's key and value fields.

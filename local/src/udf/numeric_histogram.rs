@@ -300,7 +300,12 @@ impl AggregateUDFImpl for NumericHistogram {
         ])
     }
 
-    fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        if args.is_distinct {
+            return Err(exec_err(
+                "numeric_histogram(DISTINCT ...) is not supported here",
+            ));
+        }
         Ok(Box::new(Acc(None)))
     }
 }

@@ -22,6 +22,9 @@ use super::{exec_err, json_path, strings};
 /// The name `substr` and `substring` calls are rewritten to.
 pub const SUBSTR: &str = "trino_substr";
 
+/// The function a rewrite calls where Trino raises an error: it fails with its argument.
+pub const RAISE: &str = "trino_raise";
+
 /// The functions of this module.
 pub fn functions() -> Vec<ScalarUDF> {
     vec![
@@ -47,6 +50,18 @@ pub fn functions() -> Vec<ScalarUDF> {
         Func::new("soundex", 1..=1, returns_utf8, soundex).udf(),
         Func::new("word_stem", 1..=2, returns_utf8, word_stem).udf(),
         Func::new("luhn_check", 1..=1, returns_bool, luhn_check).udf(),
+        Func::new("codepoint", 1..=1, returns_int64, codepoint).udf(),
+        Func::new("json_exists", 2..=2, returns_bool, json_exists).udf(),
+        Func::new("json_value", 2..=2, returns_utf8, json_value).udf(),
+        Func::new("json_query", 2..=2, returns_utf8, json_query).udf(),
+        Func::new("split_to_map", 3..=3, returns_text_map, split_to_map).udf(),
+        Func::new(
+            "split_to_multimap",
+            3..=3,
+            returns_text_multimap,
+            split_to_multimap,
+        )
+        .udf(),
         Func::new("normalize", 1..=2, returns_utf8, normalize).udf(),
         Func::new("regexp_position", 2..=3, returns_int64, regexp_position).udf(),
         Func::new("regexp_split", 2..=2, returns_list, regexp_split).udf(),
@@ -54,6 +69,7 @@ pub fn functions() -> Vec<ScalarUDF> {
         // `substr(...)` and `substring(...)` parse as SQL's SUBSTRING, which DataFusion plans
         // with its own function: `sql::prepare` rewrites them into calls of this one.
         Func::new(SUBSTR, 2..=3, returns_utf8, substr).udf(),
+        Func::new(RAISE, 1..=1, returns_utf8, raise).udf(),
         Func::new("concat", 1..=254, returns_concat, concat).udf(),
         Func::new("contains", 2..=2, returns_bool, contains).udf(),
         Func::new("url_extract_host", 1..=1, returns_utf8, url_part::<HOST>).udf(),
@@ -550,6 +566,13 @@ fn replace(args: &[ArrayRef]) -> Result<ArrayRef> {
 
 /// Characters from `start` (1-based; negative counts from the end; 0 gives nothing), at most
 /// `length` of them.
+/// Fails with the first row's message.
+fn raise(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let rows = per_row(args, |r| Ok(Some(r[0].to_string())))?;
+    let message = rows.into_iter().flatten().next().unwrap_or_default();
+    Err(exec_err(message))
+}
+
 fn substr(args: &[ArrayRef]) -> Result<ArrayRef> {
     let s = strings(&args[0])?;
     let start = cast(&args[1], &DataType::Int64)?;
@@ -797,6 +820,203 @@ fn url_decode(args: &[ArrayRef]) -> Result<ArrayRef> {
 
 fn parse_json(s: &str) -> Option<Value> {
     serde_json::from_str(s).ok()
+}
+
+/// `codepoint(c)`: the Unicode code point of a one-character string.
+fn codepoint(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        let mut chars = r[0].chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => Ok(Some(i64::from(u32::from(c)))),
+            _ => Err(exec_err("Input string must be a single character string")),
+        }
+    })?;
+    Ok(Arc::new(Int64Array::from(out)))
+}
+
+/// An SQL/JSON path (`lax $.a.b`, `strict $[0]`): Trino requires the mode; the rest is read as
+/// JSONPath. Lax and strict differ here only where an item is missing, which both answer with
+/// the functions' defaults (`FALSE` / `NULL ON ERROR`).
+fn sql_json_path(path: &str) -> Result<&str> {
+    let trimmed = path.trim_start();
+    let (mode, rest) = trimmed.split_at(trimmed.find(char::is_whitespace).unwrap_or(0));
+    if mode.eq_ignore_ascii_case("lax") || mode.eq_ignore_ascii_case("strict") {
+        Ok(rest.trim())
+    } else {
+        Err(exec_err(format!(
+            "Invalid JSON path: '{path}' (a path starts with lax or strict)"
+        )))
+    }
+}
+
+/// The item `path` selects in the JSON text `doc`: `None` when the text is not JSON or the item
+/// is missing (both NULL, or false, by the SQL/JSON functions' defaults).
+fn sql_json_item(doc: &str, path: &str) -> Result<Option<Value>> {
+    let path = sql_json_path(path)?;
+    let Some(v) = parse_json(doc) else {
+        return Ok(None);
+    };
+    Ok(json_path(&v, path)?.cloned())
+}
+
+/// `json_exists(json, path)`: whether the path selects an item (false for text that is not
+/// JSON, Trino's `FALSE ON ERROR`).
+fn json_exists(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| Ok(Some(sql_json_item(r[0], r[1])?.is_some())))?;
+    Ok(Arc::new(BooleanArray::from(out)))
+}
+
+/// `json_value(json, path)`: the scalar the path selects, as text; NULL for an object, an array,
+/// a JSON null or a missing item (`NULL ON EMPTY`, `NULL ON ERROR`).
+fn json_value(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        Ok(match sql_json_item(r[0], r[1])? {
+            Some(Value::String(s)) => Some(s),
+            Some(v @ (Value::Number(_) | Value::Bool(_))) => Some(v.to_string()),
+            _ => None,
+        })
+    })?;
+    Ok(text_array(out))
+}
+
+/// `json_query(json, path)`: the item the path selects, as JSON text (a string keeps its
+/// quotes); NULL for a missing item.
+fn json_query(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        Ok(sql_json_item(r[0], r[1])?.map(|v| v.to_string()))
+    })?;
+    Ok(text_array(out))
+}
+
+fn returns_text_map(_: &[DataType]) -> Result<DataType> {
+    Ok(super::map::map_type(&DataType::Utf8, &DataType::Utf8))
+}
+
+fn returns_text_multimap(_: &[DataType]) -> Result<DataType> {
+    Ok(super::map::map_type(
+        &DataType::Utf8,
+        &DataType::new_list(DataType::Utf8, true),
+    ))
+}
+
+/// The entries of `split_to_map(s, entry_delimiter, key_value_delimiter)`'s text, in order,
+/// with Trino's errors (`quote_bad` quotes the bad entry, as `split_to_map`'s message does).
+fn split_entries<'a>(
+    s: &'a str,
+    entry: &str,
+    kv: &str,
+    quote_bad: bool,
+) -> Result<Vec<(&'a str, &'a str)>> {
+    if entry.is_empty() {
+        return Err(exec_err("entryDelimiter is empty"));
+    }
+    if kv.is_empty() {
+        return Err(exec_err("keyValueDelimiter is empty"));
+    }
+    if entry == kv {
+        return Err(exec_err(
+            "entryDelimiter and keyValueDelimiter must not be the same",
+        ));
+    }
+    let mut out = Vec::new();
+    let mut rest = s;
+    while !rest.is_empty() {
+        let (pair, next) = rest.split_once(entry).unwrap_or((rest, ""));
+        let mut parts = pair.split(kv);
+        let (Some(k), Some(v), None) = (parts.next(), parts.next(), parts.next()) else {
+            let bad = if quote_bad {
+                format!("'{pair}'")
+            } else {
+                pair.to_string()
+            };
+            return Err(exec_err(format!(
+                "Key-value delimiter must appear exactly once in each entry. Bad input: {bad}"
+            )));
+        };
+        out.push((k, v));
+        rest = next;
+    }
+    Ok(out)
+}
+
+/// `split_to_map(s, entry_delimiter, key_value_delimiter)`: a repeated key is Trino's error.
+fn split_to_map(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let rows = per_row(args, |r| {
+        let entries = split_entries(r[0], r[1], r[2], true)?;
+        let mut seen = std::collections::HashSet::new();
+        for (k, _) in &entries {
+            if !seen.insert(*k) {
+                return Err(exec_err(format!("Duplicate keys ({k}) are not allowed")));
+            }
+        }
+        Ok(Some(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>(),
+        ))
+    })?;
+    text_map(&rows, returns_text_map(&[])?)
+}
+
+/// `split_to_multimap(s, entry_delimiter, key_value_delimiter)`: each key once, with its values
+/// in order.
+fn split_to_multimap(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let rows = per_row(args, |r| {
+        let mut keys: Vec<(String, Vec<String>)> = Vec::new();
+        for (k, v) in split_entries(r[0], r[1], r[2], false)? {
+            match keys.iter_mut().find(|(key, _)| key == k) {
+                Some((_, vs)) => vs.push(v.to_string()),
+                None => keys.push((k.to_string(), vec![v.to_string()])),
+            }
+        }
+        Ok(Some(keys))
+    })?;
+    let out = returns_text_multimap(&[])?;
+    let (keys, values, lengths, valid) = flatten_map_rows(&rows);
+    let values: Vec<Option<Vec<String>>> = values.into_iter().map(Some).collect();
+    super::map::assemble(
+        &out,
+        &(Arc::new(StringArray::from(keys)) as ArrayRef),
+        &list_array(values),
+        lengths,
+        valid,
+    )
+}
+
+/// Rows of entries as a map of text to text.
+fn text_map(rows: &[Option<Vec<(String, String)>>], out: DataType) -> Result<ArrayRef> {
+    let (keys, values, lengths, valid) = flatten_map_rows(rows);
+    super::map::assemble(
+        &out,
+        &(Arc::new(StringArray::from(keys)) as ArrayRef),
+        &(Arc::new(StringArray::from(values)) as ArrayRef),
+        lengths,
+        valid,
+    )
+}
+
+/// Rows of entries as the keys, values, per-row lengths and validity a map is built from.
+#[allow(clippy::type_complexity)]
+fn flatten_map_rows<V: Clone>(
+    rows: &[Option<Vec<(String, V)>>],
+) -> (Vec<String>, Vec<V>, Vec<usize>, Vec<bool>) {
+    let (mut keys, mut values, mut lengths, mut valid) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for row in rows {
+        let Some(entries) = row else {
+            lengths.push(0);
+            valid.push(false);
+            continue;
+        };
+        lengths.push(entries.len());
+        valid.push(true);
+        for (k, v) in entries {
+            keys.push(k.clone());
+            values.push(v.clone());
+        }
+    }
+    (keys, values, lengths, valid)
 }
 
 fn json_parse(args: &[ArrayRef]) -> Result<ArrayRef> {
