@@ -138,6 +138,16 @@ pub fn athena_type(t: &DataType) -> &'static str {
     }
 }
 
+/// A failed query's message as Trino gives it: a function's own error as it was raised
+/// (`Input contains non-digit character`), without DataFusion's `Execution error: ` and the
+/// layers a parallel plan wraps around it; any other error as DataFusion words it.
+pub fn message(e: &datafusion::error::DataFusionError) -> String {
+    match e.find_root() {
+        datafusion::error::DataFusionError::Execution(m) => m.clone(),
+        _ => e.strip_backtrace(),
+    }
+}
+
 /// Executes `plan`, batch by batch, failing once the result passes `limits` (rows, bytes of
 /// text), so a runaway join stops there instead of filling memory; `names` maps DataFusion's
 /// field names to the API's column names.
@@ -164,14 +174,14 @@ pub async fn execute(
         .map(|f| athena_type(f.data_type()).to_string())
         .collect();
     let names = names(&fields);
-    let mut stream = df.execute_stream().await.map_err(|e| e.strip_backtrace())?;
+    let mut stream = df.execute_stream().await.map_err(|e| message(&e))?;
     let mut result = ResultSet {
         names,
         types,
         ..ResultSet::default()
     };
     while let Some(b) = stream.next().await {
-        let b = b.map_err(|e| e.strip_backtrace())?;
+        let b = b.map_err(|e| message(&e))?;
         if b.num_rows() == 0 {
             continue;
         }

@@ -75,6 +75,23 @@ fn render(array: &ArrayRef, row: usize) -> Result<String> {
                 .and_then(|e| e.checked_add_signed(chrono::Duration::days(i64::from(d))))
                 .map_or_else(|| d.to_string(), |d| d.format("%Y-%m-%d").to_string())
         }
+        // Nanoseconds (`from_unixtime_nanos`) print all nine digits, as Trino's timestamp(9).
+        DataType::Timestamp(TimeUnit::Nanosecond, Some(zone)) => {
+            let ns = array
+                .as_primitive::<datafusion::arrow::datatypes::TimestampNanosecondType>()
+                .value(row);
+            let offset = crate::udf::zone::zone(zone)
+                .and_then(|tz| crate::udf::zone::utc_offset(&tz, ns.div_euclid(1_000_000)))
+                .unwrap_or(0);
+            let local = ns.saturating_add(offset.saturating_mul(1_000_000_000));
+            let secs = local.div_euclid(1_000_000_000);
+            let frac = local.rem_euclid(1_000_000_000);
+            let text = chrono::DateTime::from_timestamp(secs, 0).map_or_else(
+                || local.to_string(),
+                |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+            );
+            format!("{text}.{frac:09} {zone}")
+        }
         // Trino prints a timestamp with a time zone as the zone's wall clock and the zone.
         DataType::Timestamp(_, Some(zone)) => {
             let ms = cast(

@@ -51,6 +51,8 @@ pub fn functions() -> Vec<ScalarUDF> {
         Func::new("word_stem", 1..=2, returns_utf8, word_stem).udf(),
         Func::new("luhn_check", 1..=1, returns_bool, luhn_check).udf(),
         Func::new("codepoint", 1..=1, returns_int64, codepoint).udf(),
+        Func::new("format_number", 1..=1, returns_utf8, format_number).udf(),
+        Func::new("title_case", 1..=1, returns_utf8, title_case).udf(),
         Func::new("json_exists", 2..=2, returns_bool, json_exists).udf(),
         Func::new("json_value", 2..=2, returns_utf8, json_value).udf(),
         Func::new("json_query", 2..=2, returns_utf8, json_query).udf(),
@@ -832,6 +834,101 @@ fn codepoint(args: &[ArrayRef]) -> Result<ArrayRef> {
         }
     })?;
     Ok(Arc::new(Int64Array::from(out)))
+}
+
+/// `format_number(x)`: `x` in about three significant digits with a unit (K, M, B, T, Q for
+/// each factor of 1000), halves rounded up, trailing zeros dropped: Trino's `FormatNumberFunction`
+/// (a double is first cut to a whole number; a negative number keeps two decimals, as there).
+fn format_number(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let [x] = args else {
+        return Err(exec_err("format_number takes a number"));
+    };
+    let whole = if matches!(
+        x.data_type(),
+        DataType::Float32 | DataType::Float64 | DataType::Decimal128(..)
+    ) {
+        let d = cast(x, &DataType::Float64)?;
+        d.as_primitive::<datafusion::arrow::datatypes::Float64Type>()
+            .iter()
+            .map(|v| v.map(f64::trunc))
+            .collect::<Vec<_>>()
+    } else {
+        let n = cast(x, &DataType::Int64)?;
+        n.as_primitive::<Int64Type>()
+            .iter()
+            .map(|v| v.map(|v| v as f64))
+            .collect()
+    };
+    let out: Vec<Option<String>> = whole
+        .into_iter()
+        .map(|v| {
+            v.map(|v| {
+                let mut value = v;
+                let mut unit = "";
+                for u in ["K", "M", "B", "T", "Q"] {
+                    if value >= 1000.0 || value <= -1000.0 {
+                        value /= 1000.0;
+                        unit = u;
+                    } else {
+                        break;
+                    }
+                }
+                // Two decimals under 10, one under 100, none above (Trino's patterns).
+                let decimals: i32 = if value < 10.0 {
+                    2
+                } else {
+                    i32::from(value < 100.0)
+                };
+                format!("{}{unit}", half_up(value, decimals))
+            })
+        })
+        .collect();
+    Ok(text_array(out))
+}
+
+/// `v` rounded half up (away from zero on a half, as Java's HALF_UP) to `decimals` places, without
+/// trailing zeros (Java's `#.##` pattern).
+fn half_up(v: f64, decimals: i32) -> String {
+    let scale = 10f64.powi(decimals);
+    // Through the shortest decimal text, so that 1.005 rounds as the decimal it prints as.
+    let exact: f64 = format!("{v}").parse().unwrap_or(v);
+    let rounded = (exact.abs() * scale + 0.5).floor() / scale * exact.signum();
+    let text = format!(
+        "{rounded:.prec$}",
+        prec = usize::try_from(decimals).unwrap_or(0)
+    );
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    if text == "-0" {
+        "0".into()
+    } else {
+        text
+    }
+}
+
+/// `title_case(s)`: each whitespace-separated word with its first character upper case and the
+/// rest lower case.
+fn title_case(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        let mut out = String::with_capacity(r[0].len());
+        let mut start = true;
+        for c in r[0].chars() {
+            if c.is_whitespace() {
+                start = true;
+                out.push(c);
+            } else if start {
+                out.extend(c.to_uppercase());
+                start = false;
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        }
+        Ok(Some(out))
+    })?;
+    Ok(text_array(out))
 }
 
 /// An SQL/JSON path (`lax $.a.b`, `strict $[0]`): Trino requires the mode; the rest is read as

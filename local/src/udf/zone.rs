@@ -1,5 +1,6 @@
-//! Trino's time zone functions: `with_timezone`, `at_timezone`, `timezone_hour` and
-//! `timezone_minute`. A timestamp with a time zone is an Arrow timestamp whose type names the
+//! Trino's time zone functions: `with_timezone`, `at_timezone`, `timezone_hour`,
+//! `timezone_minute`, `timezone`, `from_unixtime_nanos` and `from_iso8601_timestamp_nanos`
+//! (nanosecond timestamps in UTC). A timestamp with a time zone is an Arrow timestamp whose type names the
 //! zone (an IANA name or an offset), so the zone must be a constant, as it is in practice.
 
 use std::str::FromStr;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, LocalResult, Offset, TimeZone};
 use datafusion::arrow::array::timezone::Tz;
-use datafusion::arrow::array::{Array, ArrayRef, Int64Array, TimestampMillisecondArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Array, TimestampMillisecondArray};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, TimeUnit};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
@@ -17,7 +18,7 @@ use datafusion::logical_expr::{
 };
 
 use super::exec_err;
-use super::func::{returns_int64, Func};
+use super::func::{returns_int64, returns_utf8, Func};
 
 /// The functions.
 pub fn functions() -> Vec<ScalarUDF> {
@@ -26,7 +27,66 @@ pub fn functions() -> Vec<ScalarUDF> {
         ScalarUDF::new_from_impl(Zoned::new(false)),
         Func::new("timezone_hour", 1..=1, returns_int64, timezone_hour).udf(),
         Func::new("timezone_minute", 1..=1, returns_int64, timezone_minute).udf(),
+        Func::new(
+            "from_iso8601_timestamp_nanos",
+            1..=1,
+            returns_nanos,
+            from_iso8601_timestamp_nanos,
+        )
+        .udf(),
+        Func::new("timezone", 1..=1, returns_utf8, timezone).udf(),
+        Func::new(
+            "from_unixtime_nanos",
+            1..=1,
+            returns_nanos,
+            from_unixtime_nanos,
+        )
+        .udf(),
     ]
+}
+
+/// A timestamp of nanoseconds in UTC (Lake's session zone).
+fn returns_nanos(_: &[DataType]) -> Result<DataType> {
+    Ok(DataType::Timestamp(
+        TimeUnit::Nanosecond,
+        Some("UTC".into()),
+    ))
+}
+
+/// `timezone(t)`: the zone of a timestamp with a time zone, as its type names it (`Asia/Tokyo`,
+/// `+01:00`, `UTC`).
+fn timezone(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let [t] = args else {
+        return Err(exec_err("timezone takes a timestamp with a time zone"));
+    };
+    let DataType::Timestamp(_, Some(zone)) = t.data_type() else {
+        return Err(exec_err(format!(
+            "Unexpected parameters ({}) for function timezone: a timestamp with a time zone is \
+             expected",
+            t.data_type()
+        )));
+    };
+    let out: datafusion::arrow::array::StringArray = (0..t.len())
+        .map(|i| (!t.is_null(i)).then(|| zone.to_string()))
+        .collect();
+    Ok(Arc::new(out))
+}
+
+/// `from_unixtime_nanos(n)`: the instant `n` nanoseconds after the epoch, in UTC.
+fn from_unixtime_nanos(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let [n] = args else {
+        return Err(exec_err(
+            "from_unixtime_nanos takes a number of nanoseconds",
+        ));
+    };
+    let n = datafusion::arrow::compute::cast(n, &DataType::Int64)?;
+    let out = datafusion::arrow::array::TimestampNanosecondArray::from(
+        n.as_primitive::<datafusion::arrow::datatypes::Int64Type>()
+            .iter()
+            .collect::<Vec<_>>(),
+    )
+    .with_timezone("UTC");
+    Ok(Arc::new(out))
 }
 
 /// A time zone by name (`America/New_York`, `UTC`) or offset (`+05:30`), or Trino's error.
@@ -182,4 +242,34 @@ fn timezone_minute(args: &[ArrayRef]) -> Result<ArrayRef> {
         .map(|o| o.map(|s| s % 3600 / 60))
         .collect();
     Ok(Arc::new(out))
+}
+
+/// `from_iso8601_timestamp_nanos(s)`: an ISO 8601 timestamp to the nanosecond, its offset
+/// applied (the result is in UTC: one column has one zone here, where Trino keeps each value's);
+/// without an offset it is read in UTC, Lake's session zone.
+fn from_iso8601_timestamp_nanos(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let [s] = args else {
+        return Err(exec_err("from_iso8601_timestamp_nanos takes a string"));
+    };
+    let s = datafusion::arrow::compute::cast(s, &DataType::Utf8)?;
+    let mut out = Vec::with_capacity(s.len());
+    for v in s.as_string::<i32>() {
+        let Some(v) = v else {
+            out.push(None);
+            continue;
+        };
+        let parsed = DateTime::parse_from_rfc3339(v)
+            .map(|t| t.timestamp_nanos_opt())
+            .or_else(|_| {
+                chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S%.f")
+                    .map(|t| t.and_utc().timestamp_nanos_opt())
+            })
+            .map_err(|_| exec_err(format!("Invalid format: \"{v}\"")))?;
+        out.push(Some(parsed.ok_or_else(|| {
+            exec_err(format!("{v} is out of the range of a nanosecond timestamp"))
+        })?));
+    }
+    Ok(Arc::new(
+        datafusion::arrow::array::TimestampNanosecondArray::from(out).with_timezone("UTC"),
+    ))
 }
