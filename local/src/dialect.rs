@@ -136,68 +136,84 @@ pub async fn plan(
     let statement = statements
         .pop_front()
         .ok_or_else(|| DataFusionError::Plan("no SQL statement was given".into()))?;
-    round_fractional_casts(state.statement_to_plan(statement).await?)
+    state.statement_to_plan(statement).await
 }
 
 /// Trino rounds a fractional number cast to an integer (half away from zero: `CAST(2.7 AS
-/// BIGINT)` is 3, `CAST(-2.5 AS BIGINT)` is -3); DataFusion truncates. Every such cast in
-/// `plan` (subqueries included) gets a `round` first.
-fn round_fractional_casts(
-    plan: datafusion::logical_expr::LogicalPlan,
-) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
-    use datafusion::arrow::datatypes::DataType;
-    use datafusion::common::tree_node::{Transformed, TreeNode};
-    use datafusion::common::{DFSchema, ExprSchema};
-    use datafusion::logical_expr::{Cast, Expr, ExprSchemable, TryCast};
+/// BIGINT)` is 3, `CAST(-2.5 AS BIGINT)` is -3); DataFusion truncates. This analyzer rule runs
+/// after DataFusion's type coercion (so every type is final) and gives each such cast in the plan,
+/// subqueries included, a `round` first, keeping each expression's name, so that the nodes above
+/// still find it.
+#[derive(Debug, Default)]
+pub struct RoundFractionalCasts;
 
-    let integer = |t: &DataType| t.is_integer();
-    let fractional = |t: &DataType| {
-        matches!(
-            t,
-            DataType::Float16
-                | DataType::Float32
-                | DataType::Float64
-                | DataType::Decimal32(..)
-                | DataType::Decimal64(..)
-                | DataType::Decimal128(..)
-                | DataType::Decimal256(..)
-        )
-    };
-    plan.transform_up_with_subqueries(|node| {
-        let mut schema = DFSchema::empty();
-        for input in node.inputs() {
-            schema.merge(input.schema());
-        }
-        let from = |e: &Expr, schema: &dyn ExprSchema| e.get_type(schema).ok();
-        node.map_expressions(|e| {
-            e.transform_up(|e| {
-                let rounded =
-                    |inner: &Expr| datafusion::functions::math::expr_fn::round(vec![inner.clone()]);
-                Ok(match &e {
-                    Expr::Cast(Cast { expr, field })
-                        if integer(field.data_type())
-                            && from(expr, &schema).is_some_and(|t| fractional(&t)) =>
-                    {
-                        Transformed::yes(Expr::Cast(Cast::new_from_field(
-                            Box::new(rounded(expr)),
-                            field.clone(),
-                        )))
-                    }
-                    Expr::TryCast(TryCast { expr, field })
-                        if integer(field.data_type())
-                            && from(expr, &schema).is_some_and(|t| fractional(&t)) =>
-                    {
-                        Transformed::yes(Expr::TryCast(TryCast::new_from_field(
-                            Box::new(rounded(expr)),
-                            field.clone(),
-                        )))
-                    }
-                    _ => Transformed::no(e),
+impl datafusion::optimizer::AnalyzerRule for RoundFractionalCasts {
+    fn name(&self) -> &str {
+        "trino_round_fractional_casts"
+    }
+
+    fn analyze(
+        &self,
+        plan: datafusion::logical_expr::LogicalPlan,
+        _: &datafusion::config::ConfigOptions,
+    ) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
+        use datafusion::arrow::datatypes::DataType;
+        use datafusion::common::tree_node::{Transformed, TreeNode};
+        use datafusion::common::DFSchema;
+        use datafusion::logical_expr::expr_rewriter::NamePreserver;
+        use datafusion::logical_expr::{Cast, Expr, ExprSchemable, TryCast};
+
+        let fractional = |t: &DataType| {
+            matches!(
+                t,
+                DataType::Float16
+                    | DataType::Float32
+                    | DataType::Float64
+                    | DataType::Decimal32(..)
+                    | DataType::Decimal64(..)
+                    | DataType::Decimal128(..)
+                    | DataType::Decimal256(..)
+            )
+        };
+        let rounded =
+            |inner: &Expr| datafusion::functions::math::expr_fn::round(vec![inner.clone()]);
+        plan.transform_up_with_subqueries(|node| {
+            let mut schema = DFSchema::empty();
+            for input in node.inputs() {
+                schema.merge(input.schema());
+            }
+            let names = NamePreserver::new(&node);
+            node.map_expressions(|e| {
+                let saved = names.save(&e);
+                e.transform_up(|e| {
+                    let from_fraction = |inner: &Expr, to: &DataType| {
+                        to.is_integer() && inner.get_type(&schema).is_ok_and(|t| fractional(&t))
+                    };
+                    Ok(match &e {
+                        Expr::Cast(Cast { expr, field })
+                            if from_fraction(expr, field.data_type()) =>
+                        {
+                            Transformed::yes(Expr::Cast(Cast::new_from_field(
+                                Box::new(rounded(expr)),
+                                field.clone(),
+                            )))
+                        }
+                        Expr::TryCast(TryCast { expr, field })
+                            if from_fraction(expr, field.data_type()) =>
+                        {
+                            Transformed::yes(Expr::TryCast(TryCast::new_from_field(
+                                Box::new(rounded(expr)),
+                                field.clone(),
+                            )))
+                        }
+                        _ => Transformed::no(e),
+                    })
                 })
+                .map(|t| t.update_data(|e| saved.restore(e)))
             })
         })
-    })
-    .map(|t| t.data)
+        .map(|t| t.data)
+    }
 }
 
 /// Runs `sql` (one statement) in `ctx`, parsed in the Lake dialect, and collects its batches.

@@ -1430,14 +1430,15 @@ def test_format_number_title_case_and_nanosecond_times_agree_with_python(lake, r
     from decimal import Decimal, ROUND_HALF_UP
 
     def format_number(n):
-        value, unit = Decimal(n), ""
+        # As Trino computes it: in doubles, each double rounded half up by its exact value.
+        value, unit = float(n), ""
         for u in "KMBTQ":
             if abs(value) >= 1000:
-                value, unit = value / 1000, u
+                value, unit = value / 1000.0, u
             else:
                 break
         places = 2 if value < 10 else 1 if value < 100 else 0
-        text = str(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+        text = str(Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
         if "." in text:
             text = text.rstrip("0").rstrip(".")
         return ("0" if text == "-0" else text) + unit
@@ -1449,7 +1450,7 @@ def test_format_number_title_case_and_nanosecond_times_agree_with_python(lake, r
 
     numbers = sorted({int(r["eventID"][:8]) * k * (-1) ** k for r in records[::4]
                       for k in (7, 1234, 99_999, 10 ** 12 + 7)}
-                     | {0, 999, 1000, 999999, 12399, 9223372036854775807})
+                     | {0, 999, 1000, 999999, 12399, 2675, 9995, -2675, 9223372036854775807})
     _, rows = lake("SELECT n, format_number(n) FROM UNNEST(ARRAY["
                    + ", ".join(str(n) for n in numbers) + "]) AS t(n)")
     assert {int(n): f for n, f in rows} == {n: format_number(n) for n in numbers}
@@ -1488,3 +1489,25 @@ def test_fractional_casts_to_integers_round_as_trino(lake, records):
             for r in records if trino_round(len(r["eventName"]) / 4.0) >= 3}
     assert got == want
     assert any(len(r["eventName"]) % 4 == 2 for r in records)  # some halves were rounded
+    # In GROUP BY, aggregates, HAVING, windows, ORDER BY by position, a CASE typed by coercion,
+    # and under a CTE's wildcard: the cast keeps its name wherever the plan refers to it.
+    _, rows = lake("SELECT CAST(length(eventName) / 4.0 AS BIGINT), count(*), "
+                   "sum(CAST(length(eventName) / 4.0 AS BIGINT)) FROM {eds} "
+                   "GROUP BY CAST(length(eventName) / 4.0 AS BIGINT) "
+                   "HAVING sum(CAST(length(eventName) / 4.0 AS BIGINT)) > 0 ORDER BY 1")
+    groups = {}
+    for r in records:
+        k = trino_round(len(r["eventName"]) / 4.0)
+        groups[k] = groups.get(k, 0) + 1
+    assert [[int(a), int(b), int(c)] for a, b, c in rows] == [
+        [k, n, k * n] for k, n in sorted(groups.items()) if k * n > 0]
+    _, rows = lake("WITH c AS (SELECT eventID, CAST(CASE WHEN readOnly THEN 0 ELSE length(eventName) * 1.5 END "
+                   "AS BIGINT) FROM {eds}) SELECT * FROM c")
+    assert by_id(rows) == {r["eventID"]: [str(0 if r.get("readOnly") else trino_round(len(r["eventName"]) * 1.5))]
+                           for r in records}
+    _, rows = lake("SELECT eventID, sum(CAST(length(eventName) / 4.0 AS BIGINT)) OVER (PARTITION BY eventSource) "
+                   "FROM {eds}")
+    totals = {}
+    for r in records:
+        totals[r["eventSource"]] = totals.get(r["eventSource"], 0) + trino_round(len(r["eventName"]) / 4.0)
+    assert by_id(rows) == {r["eventID"]: [str(totals[r["eventSource"]])] for r in records}

@@ -38,8 +38,8 @@ mod unnest;
 pub mod zone;
 pub use unnest::UNNEST_FIELD;
 
-/// Registers the Trino-compatible functions, replacing DataFusion's where names collide; `now()`
-/// and its kin read `clock`.
+/// Registers the Trino-compatible functions, replacing DataFusion's where names collide (`now()`
+/// and its kin read `clock`), and Trino's rounding of fractional casts to integers.
 pub fn register(ctx: &SessionContext, clock: &Clock) {
     for f in time::functions()
         .into_iter()
@@ -71,6 +71,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
     }
     agg::register(ctx);
     lambda::register(ctx);
+    ctx.add_analyzer_rule(Arc::new(crate::dialect::RoundFractionalCasts));
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

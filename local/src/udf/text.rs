@@ -843,27 +843,25 @@ fn format_number(args: &[ArrayRef]) -> Result<ArrayRef> {
     let [x] = args else {
         return Err(exec_err("format_number takes a number"));
     };
-    let whole = if matches!(
+    // Trino's `(long) value`: a double is cut toward zero, saturating, NaN giving 0.
+    let whole: Vec<Option<i64>> = if matches!(
         x.data_type(),
-        DataType::Float32 | DataType::Float64 | DataType::Decimal128(..)
+        DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(..)
     ) {
         let d = cast(x, &DataType::Float64)?;
         d.as_primitive::<datafusion::arrow::datatypes::Float64Type>()
             .iter()
-            .map(|v| v.map(f64::trunc))
-            .collect::<Vec<_>>()
+            .map(|v| v.map(|v| v as i64))
+            .collect()
     } else {
         let n = cast(x, &DataType::Int64)?;
-        n.as_primitive::<Int64Type>()
-            .iter()
-            .map(|v| v.map(|v| v as f64))
-            .collect()
+        n.as_primitive::<Int64Type>().iter().collect()
     };
     let out: Vec<Option<String>> = whole
         .into_iter()
         .map(|v| {
             v.map(|v| {
-                let mut value = v;
+                let mut value = v as f64;
                 let mut unit = "";
                 for u in ["K", "M", "B", "T", "Q"] {
                     if value >= 1000.0 || value <= -1000.0 {
@@ -874,10 +872,10 @@ fn format_number(args: &[ArrayRef]) -> Result<ArrayRef> {
                     }
                 }
                 // Two decimals under 10, one under 100, none above (Trino's patterns).
-                let decimals: i32 = if value < 10.0 {
+                let decimals: usize = if value < 10.0 {
                     2
                 } else {
-                    i32::from(value < 100.0)
+                    usize::from(value < 100.0)
                 };
                 format!("{}{unit}", half_up(value, decimals))
             })
@@ -886,26 +884,53 @@ fn format_number(args: &[ArrayRef]) -> Result<ArrayRef> {
     Ok(text_array(out))
 }
 
-/// `v` rounded half up (away from zero on a half, as Java's HALF_UP) to `decimals` places, without
-/// trailing zeros (Java's `#.##` pattern).
-fn half_up(v: f64, decimals: i32) -> String {
-    let scale = 10f64.powi(decimals);
-    // Through the shortest decimal text, so that 1.005 rounds as the decimal it prints as.
-    let exact: f64 = format!("{v}").parse().unwrap_or(v);
-    let rounded = (exact.abs() * scale + 0.5).floor() / scale * exact.signum();
-    let text = format!(
-        "{rounded:.prec$}",
-        prec = usize::try_from(decimals).unwrap_or(0)
-    );
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
+/// `v` rounded half up (away from zero on a half, Java's HALF_UP) to `decimals` places by its
+/// exact binary value, as Java's `DecimalFormat` does (2.675 is 2.67499..., so 2.67), without
+/// trailing zeros (the `#.##` pattern).
+fn half_up(v: f64, decimals: usize) -> String {
+    // The double's exact decimal digits (60 places hold every value format_number meets).
+    let exact = format!("{:.60}", v.abs());
+    let (int_part, frac_part) = exact.split_once('.').unwrap_or((exact.as_str(), ""));
+    let mut digits: Vec<u8> = int_part
+        .bytes()
+        .chain(frac_part.bytes().take(decimals))
+        .map(|b| b.wrapping_sub(b'0'))
+        .collect();
+    if frac_part
+        .as_bytes()
+        .get(decimals)
+        .is_some_and(|d| *d >= b'5')
+    {
+        // Carry the rounding up through the kept digits.
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, 1);
+                break;
+            }
+            i -= 1;
+            if digits[i] == 9 {
+                digits[i] = 0;
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    let text: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
+    let (whole, frac) = text.split_at(text.len().saturating_sub(decimals));
+    let frac = frac.trim_end_matches('0');
+    let whole = whole.trim_start_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    let body = if frac.is_empty() {
+        whole.to_string()
     } else {
-        text
+        format!("{whole}.{frac}")
     };
-    if text == "-0" {
-        "0".into()
+    if v < 0.0 && body != "0" {
+        format!("-{body}")
     } else {
-        text
+        body
     }
 }
 
