@@ -216,7 +216,10 @@ impl Athena {
             )))
         }
         .map_err(|e| {
-            let msg = e.strip_backtrace();
+            if let Some(r) = crate::refusal::from_planning(&e, &statement) {
+                return invalid(format!("{}: {r}", r.code));
+            }
+            let msg = crate::exec::message(&e);
             if msg.contains("not found") || msg.contains("does not exist") {
                 invalid(format!("TABLE_NOT_FOUND: {msg}"))
             } else {

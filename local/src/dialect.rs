@@ -136,7 +136,9 @@ pub async fn plan(
     let statement = statements
         .pop_front()
         .ok_or_else(|| DataFusionError::Plan("no SQL statement was given".into()))?;
-    state.statement_to_plan(statement).await
+    let plan = state.statement_to_plan(statement).await?;
+    crate::analysis::check(state, &plan)?;
+    Ok(plan)
 }
 
 /// Trino rounds a fractional number cast to an integer (half away from zero: `CAST(2.7 AS

@@ -138,12 +138,14 @@ pub fn athena_type(t: &DataType) -> &'static str {
     }
 }
 
-/// A failed query's message as Trino gives it: a function's own error as it was raised
-/// (`Input contains non-digit character`), without DataFusion's `Execution error: ` and the
-/// layers a parallel plan wraps around it; any other error as DataFusion words it.
+/// A failed (or refused) query's message as Trino gives it: a function's own error as it was
+/// raised (`Input contains non-digit character`), without DataFusion's `Execution error: ` or
+/// `Error during planning: ` and the layers a parallel plan or the analyzer wraps around it;
+/// any other error as DataFusion words it.
 pub fn message(e: &datafusion::error::DataFusionError) -> String {
     match e.find_root() {
-        datafusion::error::DataFusionError::Execution(m) => m.clone(),
+        datafusion::error::DataFusionError::Execution(m)
+        | datafusion::error::DataFusionError::Plan(m) => m.clone(),
         _ => e.strip_backtrace(),
     }
 }

@@ -2,6 +2,7 @@
 //! over CloudTrail log files, plus enough SNS for alerts, spoken over the real AWS wire
 //! protocols so that the AWS SDKs and CLI talk to it unchanged through an endpoint URL.
 
+pub mod analysis;
 pub mod athena;
 pub mod clock;
 pub mod dialect;
@@ -16,6 +17,7 @@ pub mod load;
 pub mod lookup;
 pub mod page_token;
 pub mod percent;
+pub mod refusal;
 pub mod registry;
 pub mod request;
 pub mod server;

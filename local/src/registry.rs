@@ -10,6 +10,8 @@ use datafusion::sql::sqlparser::ast::{
 };
 use datafusion::sql::sqlparser::tokenizer::Location;
 
+use crate::refusal::Refusal;
+
 /// Trino's functions by name (Trino's "List of functions and operators", lower case), plus the
 /// calls its grammar spells as functions (`row`, `grouping`, `json_object`, `json_array`).
 #[rustfmt::skip]
@@ -103,25 +105,6 @@ pub fn is_trino_function(name: &str) -> bool {
     TRINO.binary_search(&lower.as_str()).is_ok()
 }
 
-/// Where Trino's analyzer or parser stops on a statement, and what it says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    /// Trino's error name (`FUNCTION_NOT_FOUND`, `SYNTAX_ERROR`).
-    pub code: &'static str,
-    /// 1-based line of the statement.
-    pub line: u64,
-    /// 1-based column (in characters).
-    pub column: u64,
-    /// The message after `line L:C: `.
-    pub text: String,
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}:{}: {}", self.line, self.column, self.text)
-    }
-}
-
 /// Trino's own table functions, called as `TABLE(f(...))`.
 const TABLE_FUNCTIONS: &[&str] = &["exclude_columns", "sequence"];
 
@@ -132,12 +115,7 @@ pub fn unregistered(node: &impl Visit) -> Option<Refusal> {
     struct Find(Option<Refusal>);
     impl Find {
         fn refuse(&mut self, code: &'static str, at: Location, text: String) -> ControlFlow<()> {
-            self.0 = Some(Refusal {
-                code,
-                line: at.line.max(1),
-                column: at.column.max(1),
-                text,
-            });
+            self.0 = Some(Refusal::at(code, at, text));
             ControlFlow::Break(())
         }
 

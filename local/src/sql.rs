@@ -15,7 +15,7 @@ use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::{Span, Token, Tokenizer, Word};
 
 use crate::dialect::LakeDialect;
-use crate::registry::Refusal;
+use crate::refusal::Refusal;
 
 /// A statement ready for DataFusion, with what the service needs to know about it.
 #[derive(Debug, Clone)]
@@ -757,13 +757,11 @@ impl UnnestNames {
                         if !self.params.contains(&name)
                             && self.names.renamed.iter().any(|(_, c)| *c == name)
                         {
-                            let at = id.span.start;
-                            self.error = Some(PrepareError::Analysis(Refusal {
-                                code: "AMBIGUOUS_NAME",
-                                line: at.line.max(1),
-                                column: at.column.max(1),
-                                text: format!("Column '{name}' is ambiguous"),
-                            }));
+                            self.error = Some(PrepareError::Analysis(Refusal::at(
+                                "AMBIGUOUS_NAME",
+                                id.span.start,
+                                format!("Column '{name}' is ambiguous"),
+                            )));
                             return ControlFlow::Break(());
                         }
                     }

@@ -87,8 +87,16 @@ def test_typed_errors(aws_env):
         start(c, aws_env, "SELECT 1 FROM no_such_table")
     with pytest.raises(c.exceptions.InvalidRequestException):
         c.start_query_execution(QueryString="SELECT 1", WorkGroup="primary")
-    # A runtime error: FAILED, with the reason.
     t = aws_env["athena"]["table"]
+    # Trino's analysis errors, with Trino's error name first as Athena reports them.
+    with pytest.raises(c.exceptions.InvalidRequestException) as e:
+        start(c, aws_env, f"SELECT eventname,\n  nosuch FROM {t}")
+    assert "COLUMN_NOT_FOUND: line 2:3: Column 'nosuch' cannot be resolved" in str(e.value)
+    with pytest.raises(c.exceptions.InvalidRequestException) as e:
+        start(c, aws_env, f"SELECT eventsource, count(*) FROM {t}")
+    assert ("EXPRESSION_NOT_AGGREGATE: line 1:8: 'eventsource' must be an aggregate expression or "
+            "appear in GROUP BY clause") in str(e.value)
+    # A runtime error: FAILED, with the reason.
     q = wait(c, start(c, aws_env, f"SELECT from_iso8601_timestamp(eventname) FROM {t}"))
     assert q["QueryExecution"]["Status"]["State"] == "FAILED"
     assert "malformed" in q["QueryExecution"]["Status"]["StateChangeReason"]

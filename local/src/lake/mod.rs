@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::exec::execute;
 use crate::jobs::{Full, Job, Jobs, QueryTiming, Status};
+use crate::refusal::Refusal;
 use crate::request::str_field;
 use crate::sql::{
     output_names, prepare, quote_store_ids, unquoted_position, PrepareError, Prepared,
@@ -126,12 +127,14 @@ impl Lake {
         self.jobs.has_room().map_err(too_many)?;
         let sql = quote_store_ids(&statement, &[self.store.id.as_str()]);
         let columns = crate::table::column_names(&crate::table::lake_schema());
+        // Positions count the statement as written, without the quotes around store ids.
+        let refuse = |mut r: Refusal| {
+            (r.line, r.column) = unquoted_position(&statement, &sql, (r.line, r.column));
+            ApiError::client("InvalidQueryStatementException", r.to_string())
+        };
         let prepared = prepare(&sql, &columns).map_err(|e| match e {
             PrepareError::Syntax(m) => ApiError::client("InvalidQueryStatementException", m),
-            PrepareError::Analysis(mut r) => {
-                (r.line, r.column) = unquoted_position(&statement, &sql, (r.line, r.column));
-                ApiError::client("InvalidQueryStatementException", r.to_string())
-            }
+            PrepareError::Analysis(r) => refuse(r),
             PrepareError::NotSelect => ApiError::client(
                 "InvalidQueryStatementException",
                 "Only SELECT statements are supported.",
@@ -140,7 +143,10 @@ impl Lake {
         let plan = crate::dialect::plan(&self.ctx.state(), &prepared.sql)
             .await
             .map_err(|e| {
-                let msg = e.strip_backtrace();
+                if let Some(r) = crate::refusal::from_planning(&e, &sql) {
+                    return refuse(r);
+                }
+                let msg = crate::exec::message(&e);
                 if msg.contains("table") && msg.contains("not found") {
                     ApiError::client("EventDataStoreNotFoundException", msg)
                 } else {

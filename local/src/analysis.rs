@@ -1,0 +1,240 @@
+//! The analysis Trino does when a query is submitted, where DataFusion defers it to execution
+//! or is more lenient. Lake and Athena refuse such a query at StartQuery; here it would be
+//! accepted and then fail (or, worse, run with a coercion Trino does not make).
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::SessionState;
+use datafusion::logical_expr::utils::merge_schema;
+use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator};
+
+/// Checks `plan` (as planned from SQL, before DataFusion's analyzer) as Trino's analyzer
+/// would, then runs DataFusion's analyzer (type coercion among others), which otherwise runs
+/// only when the query executes:
+/// - a comparison or arithmetic of values Trino cannot compare or add (`eventName = 1`,
+///   `eventTime > 5`, `eventName + 1`) is a [`Mismatch`], `Cannot apply operator: varchar =
+///   integer`, where DataFusion would cast the text or word it otherwise;
+/// - an access to a row field that does not exist (`userIdentity.nosuch`) is
+///   `Field nosuch not found in struct` (which [`crate::refusal`] words as Trino does).
+pub fn check(state: &SessionState, plan: &LogicalPlan) -> Result<()> {
+    plan.apply_with_subqueries(|node| {
+        let inputs = node.inputs();
+        if inputs.is_empty() {
+            return Ok(TreeNodeRecursion::Continue);
+        }
+        let schema = merge_schema(&inputs);
+        node.apply_expressions(|e| e.apply(|sub| check_expr(sub, &schema)))
+    })?;
+    state
+        .analyzer()
+        .execute_and_check(plan.clone(), state.config_options(), |_, _| {})
+        .map(|_| ())
+}
+
+fn check_expr(e: &Expr, schema: &DFSchema) -> Result<TreeNodeRecursion> {
+    match e {
+        Expr::ScalarFunction(f) if f.name() == "get_field" => {
+            // Only a missing field is refused: anything else this typing finds is left to the
+            // planner and analyzer, which see the whole plan.
+            if let Err(err) = e.to_field(schema) {
+                if err.to_string().contains("not found in struct") {
+                    return Err(err);
+                }
+            }
+        }
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
+            let Some(symbol) = trino_operator(*op) else {
+                return Ok(TreeNodeRecursion::Continue);
+            };
+            // Operands this typing cannot type (lambda parameters, outer references) are left
+            // alone.
+            if let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema)) {
+                if !applies(*op, &l, &r) {
+                    return Err(DataFusionError::External(Box::new(Mismatch {
+                        text: format!(
+                            "Cannot apply operator: {} {} {}",
+                            trino_type(left, &l),
+                            symbol,
+                            trino_type(right, &r)
+                        ),
+                        op: *op,
+                        left: Operand::of(left),
+                        right: Operand::of(right),
+                    })));
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(TreeNodeRecursion::Continue)
+}
+
+/// A comparison or arithmetic Trino refuses (TYPE_MISMATCH): its message, and what was written, so that the
+/// refusal can point at the operator as Trino does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Trino's message, `Cannot apply operator: varchar = integer`.
+    pub text: String,
+    /// The operator as written.
+    pub op: Operator,
+    pub left: Operand,
+    pub right: Operand,
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for Mismatch {}
+
+/// What an operand of an operator is, as far as finding it in the statement goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operand {
+    /// A number literal.
+    Number,
+    /// A text literal.
+    Text,
+    /// A column or field.
+    Name,
+    Other,
+}
+
+impl Operand {
+    fn of(e: &Expr) -> Self {
+        match e {
+            Expr::Literal(v, _) if v.data_type().is_numeric() => Self::Number,
+            Expr::Literal(ScalarValue::Utf8(_) | ScalarValue::Utf8View(_), _) => Self::Text,
+            Expr::Column(_) => Self::Name,
+            Expr::ScalarFunction(f) if f.name() == "get_field" => Self::Name,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// The operator Trino checks a comparison or arithmetic with, as its messages name it: `a <> b`
+/// is checked with `=`, `a > b` with `<` and `a >= b` with `<=`. `None` for other operators.
+fn trino_operator(op: Operator) -> Option<&'static str> {
+    Some(match op {
+        Operator::Eq | Operator::NotEq => "=",
+        Operator::Lt | Operator::Gt => "<",
+        Operator::LtEq | Operator::GtEq => "<=",
+        Operator::IsDistinctFrom | Operator::IsNotDistinctFrom => "IS DISTINCT FROM",
+        Operator::Plus => "+",
+        Operator::Minus => "-",
+        Operator::Multiply => "*",
+        Operator::Divide => "/",
+        Operator::Modulo => "%",
+        _ => return None,
+    })
+}
+
+/// The kinds of value Trino converts among implicitly (numbers of any type; text of any
+/// length; date and timestamps). Text also compares with a time here, as Lake's own example
+/// queries write `eventTime > '2024-01-01 00:00:00'`.
+#[derive(PartialEq, Eq, Clone, Copy)]
+enum Kind {
+    Number,
+    Text,
+    Boolean,
+    Time,
+    /// NULL, and types this check does not judge (arrays, maps, rows, binary...).
+    Other,
+}
+
+fn kind(t: &DataType) -> Kind {
+    match t {
+        t if t.is_numeric() => Kind::Number,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Kind::Text,
+        DataType::Boolean => Kind::Boolean,
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => Kind::Time,
+        DataType::Dictionary(_, v) => kind(v),
+        _ => Kind::Other,
+    }
+}
+
+/// Whether Trino has `op` for operands of types `a` and `b` (as far as this check judges).
+fn applies(op: Operator, a: &DataType, b: &DataType) -> bool {
+    let arithmetic = matches!(
+        op,
+        Operator::Plus | Operator::Minus | Operator::Multiply | Operator::Divide | Operator::Modulo
+    );
+    match (kind(a), kind(b)) {
+        (Kind::Other, _) | (_, Kind::Other) => true,
+        // Times take intervals (Other), not numbers or text.
+        _ if arithmetic => {
+            kind(a) == Kind::Number && kind(b) == Kind::Number
+                || kind(a) == Kind::Time && kind(b) == Kind::Time
+        }
+        (Kind::Text, Kind::Time) | (Kind::Time, Kind::Text) => true,
+        (x, y) => x == y,
+    }
+}
+
+/// How Trino names the type of `e` (of DataFusion type `t`) in messages: a text literal is
+/// `varchar(n)`, an integer literal that fits 32 bits `integer`.
+fn trino_type(e: &Expr, t: &DataType) -> String {
+    match (e, t) {
+        (Expr::Literal(ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)), _), _) => {
+            format!("varchar({})", s.chars().count())
+        }
+        (Expr::Literal(ScalarValue::Int64(Some(v)), _), _) if i32::try_from(*v).is_ok() => {
+            "integer".into()
+        }
+        (_, DataType::Int8 | DataType::UInt8) => "tinyint".into(),
+        (_, DataType::Int16 | DataType::UInt16) => "smallint".into(),
+        (_, DataType::Int32) => "integer".into(),
+        (_, DataType::Int64 | DataType::UInt32 | DataType::UInt64) => "bigint".into(),
+        (_, DataType::Float32 | DataType::Float16) => "real".into(),
+        (_, DataType::Float64) => "double".into(),
+        (_, DataType::Decimal128(p, s) | DataType::Decimal256(p, s)) => format!("decimal({p},{s})"),
+        (_, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => "varchar".into(),
+        (_, DataType::Boolean) => "boolean".into(),
+        (_, DataType::Date32 | DataType::Date64) => "date".into(),
+        (_, DataType::Timestamp(unit, zone)) => {
+            let digits = match unit {
+                datafusion::arrow::datatypes::TimeUnit::Second => 0,
+                datafusion::arrow::datatypes::TimeUnit::Millisecond => 3,
+                datafusion::arrow::datatypes::TimeUnit::Microsecond => 6,
+                datafusion::arrow::datatypes::TimeUnit::Nanosecond => 9,
+            };
+            match zone {
+                Some(_) => format!("timestamp({digits}) with time zone"),
+                None => format!("timestamp({digits})"),
+            }
+        }
+        (_, DataType::Dictionary(_, v)) => trino_type(e, v),
+        (_, other) => other.to_string().to_lowercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::prelude::{col, lit};
+
+    #[test]
+    fn trino_names_types_as_its_messages_do() {
+        assert_eq!(trino_type(&lit("abc"), &DataType::Utf8), "varchar(3)");
+        assert_eq!(trino_type(&lit(7i64), &DataType::Int64), "integer");
+        assert_eq!(trino_type(&lit(1i64 << 40), &DataType::Int64), "bigint");
+        assert_eq!(trino_type(&col("x"), &DataType::Utf8View), "varchar");
+        assert!(!applies(Operator::Eq, &DataType::Utf8, &DataType::Int64));
+        assert!(!applies(
+            Operator::NotEq,
+            &DataType::Boolean,
+            &DataType::Utf8
+        ));
+        assert!(applies(Operator::Lt, &DataType::Int32, &DataType::Float64));
+        assert!(applies(Operator::Eq, &DataType::Utf8, &DataType::Null));
+        assert!(!applies(Operator::Plus, &DataType::Utf8, &DataType::Int64));
+        assert!(applies(
+            Operator::Minus,
+            &DataType::Float64,
+            &DataType::Int64
+        ));
+    }
+}

@@ -1,0 +1,468 @@
+//! A statement Trino refuses, in Trino's words: where its parser or analyzer stops and what it
+//! says (`line 1:8: Column 'foo' cannot be resolved`). Lake and Athena run Trino, so a query
+//! they refuse is refused here with the same text, even where DataFusion, which plans it here,
+//! words it otherwise ("Schema error: No field named foo").
+
+use datafusion::common::{Column, SchemaError};
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::Operator;
+use datafusion::sql::sqlparser::keywords::Keyword;
+use datafusion::sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Word};
+
+use crate::analysis::{Mismatch, Operand};
+use crate::dialect::LakeDialect;
+
+/// Where Trino's analyzer or parser stops on a statement, and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Trino's error name (`FUNCTION_NOT_FOUND`, `SYNTAX_ERROR`, `COLUMN_NOT_FOUND`).
+    pub code: &'static str,
+    /// 1-based line of the statement.
+    pub line: u64,
+    /// 1-based column (in characters).
+    pub column: u64,
+    /// The message after `line L:C: `.
+    pub text: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}:{}: {}", self.line, self.column, self.text)
+    }
+}
+
+impl Refusal {
+    /// A refusal at `at` (a sqlparser position, 0 read as 1).
+    pub fn at(code: &'static str, at: Location, text: String) -> Self {
+        Self {
+            code,
+            line: at.line.max(1),
+            column: at.column.max(1),
+            text,
+        }
+    }
+}
+
+/// Trino's refusal for an error DataFusion's planner gave on `sql` (the statement as the user
+/// wrote it, positions counted in it), when Trino's analyzer refuses the same statement:
+/// - a column or row field that does not exist: `Column 'x' cannot be resolved`
+///   (COLUMN_NOT_FOUND, the name in lower case as Trino canonicalises it);
+/// - a name two relations share: `Column 'x' is ambiguous` (AMBIGUOUS_NAME);
+/// - a comparison or arithmetic of values it cannot compare or add: `Cannot apply operator:
+///   varchar = integer` (TYPE_MISMATCH, at the operator);
+/// - a selected (or HAVING, ORDER BY) column neither grouped nor aggregated:
+///   `'x' must be an aggregate expression or appear in GROUP BY clause`
+///   (EXPRESSION_NOT_AGGREGATE, the reference as written).
+///
+/// The position is the reference's first occurrence in `sql` (after `HAVING` or `ORDER BY` for
+/// those clauses). Other errors give `None`: DataFusion's own text is kept.
+pub fn from_planning(e: &DataFusionError, sql: &str) -> Option<Refusal> {
+    let tokens = Tokenizer::new(&LakeDialect, sql)
+        .tokenize_with_location()
+        .ok()?;
+    let references = References::new(&tokens);
+    match first_error(e) {
+        DataFusionError::SchemaError(s, _) => match s.as_ref() {
+            SchemaError::FieldNotFound { field, .. } => {
+                Some(references.missing(field, "COLUMN_NOT_FOUND", "cannot be resolved"))
+            }
+            SchemaError::AmbiguousReference { field } => {
+                Some(references.missing(field, "AMBIGUOUS_NAME", "is ambiguous"))
+            }
+            _ => None,
+        },
+        DataFusionError::External(x) => {
+            let m = x.downcast_ref::<Mismatch>()?;
+            let at = references.operator(m).unwrap_or(Location::new(1, 1));
+            Some(Refusal::at("TYPE_MISMATCH", at, m.text.clone()))
+        }
+        DataFusionError::Plan(m) => missing_row_field(m, &references)
+            .or_else(|| not_grouped(m, &references))
+            .or_else(|| arithmetic(m, &references)),
+        _ => None,
+    }
+}
+
+/// The first error of `e` that says what is wrong: DataFusion wraps it in context, diagnostics
+/// and collections (one per SELECT item).
+fn first_error(mut e: &DataFusionError) -> &DataFusionError {
+    loop {
+        e = match e {
+            DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => inner,
+            DataFusionError::Collection(all) => match all.first() {
+                Some(first) => first,
+                None => return e,
+            },
+            other => return other,
+        }
+    }
+}
+
+/// DataFusion's `Cannot coerce arithmetic expression Utf8 + Int64 to valid types` (its
+/// planner types the SELECT list before [`crate::analysis`] sees it) as Trino says it, a
+/// literal operand typed as Trino types it (`varchar(1)`, `integer`).
+fn arithmetic(message: &str, references: &References<'_>) -> Option<Refusal> {
+    let types = message
+        .strip_prefix("Cannot coerce arithmetic expression ")?
+        .strip_suffix(" to valid types")?;
+    let mut parts = types.split(' ');
+    let (left, symbol, right) = (parts.next()?, parts.next()?, parts.next()?);
+    let op = match symbol {
+        "+" => Operator::Plus,
+        "-" => Operator::Minus,
+        "*" => Operator::Multiply,
+        "/" => Operator::Divide,
+        "%" => Operator::Modulo,
+        _ => return None,
+    };
+    // A binary operator follows an operand (not `SELECT -1` or `(-x`); of those, the one whose
+    // literal neighbours have the types DataFusion names.
+    let is_text = |t: &str| matches!(t, "Utf8" | "LargeUtf8" | "Utf8View");
+    let fits = |token: Option<&&TokenWithSpan>, datafusion: &str| match token.map(|t| &t.token) {
+        Some(Token::SingleQuotedString(_)) => is_text(datafusion),
+        Some(Token::Number(..)) => !is_text(datafusion),
+        _ => true,
+    };
+    let binary: Vec<usize> = (1..references.tokens.len())
+        .filter(|&i| references.is_operator(i, op))
+        .filter(|&i| match references.tokens.get(i - 1).map(|t| &t.token) {
+            Some(Token::Word(w)) => w.quote_style.is_some() || w.keyword == Keyword::NoKeyword,
+            Some(Token::Number(..) | Token::SingleQuotedString(_)) => true,
+            Some(Token::RParen | Token::RBracket) => true,
+            _ => false,
+        })
+        .collect();
+    let at = binary
+        .iter()
+        .copied()
+        .find(|&i| {
+            fits(references.tokens.get(i - 1), left)
+                && fits(references.tokens.get(i.saturating_add(1)), right)
+        })
+        .or_else(|| binary.first().copied())?;
+    let named = |token: Option<&&TokenWithSpan>, datafusion: &str| match token.map(|t| &t.token) {
+        Some(Token::SingleQuotedString(s)) => format!("varchar({})", s.chars().count()),
+        Some(Token::Number(n, _)) if n.parse::<i32>().is_ok() => "integer".into(),
+        _ => match datafusion {
+            "Utf8" | "LargeUtf8" | "Utf8View" => "varchar".into(),
+            "Int32" => "integer".into(),
+            "Int64" => "bigint".into(),
+            "Float64" => "double".into(),
+            "Boolean" => "boolean".into(),
+            other => other.to_lowercase(),
+        },
+    };
+    let text = format!(
+        "Cannot apply operator: {} {symbol} {}",
+        named(
+            at.checked_sub(1).and_then(|b| references.tokens.get(b)),
+            left
+        ),
+        named(references.tokens.get(at.saturating_add(1)), right)
+    );
+    Some(Refusal::at(
+        "TYPE_MISMATCH",
+        references.tokens.get(at)?.span.start,
+        text,
+    ))
+}
+
+/// DataFusion's `Field x not found in struct` as Trino says it: the whole dereference
+/// (`userIdentity.x`) is the column that cannot be resolved.
+fn missing_row_field(message: &str, references: &References<'_>) -> Option<Refusal> {
+    let field = message
+        .strip_prefix("Field ")?
+        .strip_suffix(" not found in struct")?;
+    let found = references.find(&[field], 0, Qualifier::Required)?;
+    Some(Refusal::at(
+        "COLUMN_NOT_FOUND",
+        found.start,
+        format!("Column '{}' cannot be resolved", found.canonical),
+    ))
+}
+
+/// DataFusion's `Column in SELECT must be in GROUP BY or an aggregate function: While expanding
+/// wildcard, column "t.x" must appear in the GROUP BY clause ...` as Trino says it.
+fn not_grouped(message: &str, references: &References<'_>) -> Option<Refusal> {
+    let clause = message
+        .strip_prefix("Column in ")?
+        .split_once(" must be in GROUP BY or an aggregate function")?
+        .0;
+    let (_, rest) = message.split_once("column \"")?;
+    let (expr, _) = rest.split_once("\" must appear in the GROUP BY clause")?;
+    // The expression is DataFusion's display of a column, `relation.name`; the name is enough
+    // to find the reference as written.
+    let name = expr.rsplit('.').next().unwrap_or(expr);
+    let after = match clause {
+        "HAVING" => references.keyword_end("HAVING"),
+        "ORDER BY" => references.keyword_end("ORDER"),
+        _ => 0,
+    };
+    let found = references.find(&[name], after, Qualifier::Allowed)?;
+    Some(Refusal::at(
+        "EXPRESSION_NOT_AGGREGATE",
+        found.start,
+        format!(
+            "'{}' must be an aggregate expression or appear in GROUP BY clause",
+            found.written
+        ),
+    ))
+}
+
+/// The identifiers of a statement with their positions.
+struct References<'a> {
+    /// Tokens without whitespace and comments.
+    tokens: Vec<&'a TokenWithSpan>,
+}
+
+/// Whether a reference may be, or must be, a field of something written before it (`e.` of
+/// `e.x`), which is then part of the reference.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Qualifier {
+    /// `x.foo` is another name's field, not the column `foo`.
+    Never,
+    Allowed,
+    Required,
+}
+
+/// A reference found in the statement.
+struct Found {
+    start: Location,
+    /// As written (`e.eventName`, quotes kept).
+    written: String,
+    /// As Trino names it in messages: unquoted parts in lower case, joined by dots.
+    canonical: String,
+}
+
+impl<'a> References<'a> {
+    fn new(tokens: &'a [TokenWithSpan]) -> Self {
+        Self {
+            tokens: tokens
+                .iter()
+                .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+                .collect(),
+        }
+    }
+
+    fn word(&self, i: usize) -> Option<&Word> {
+        match self.tokens.get(i).map(|t| &t.token) {
+            Some(Token::Word(w)) => Some(w),
+            _ => None,
+        }
+    }
+
+    fn is(&self, i: usize, token: &Token) -> bool {
+        self.tokens.get(i).is_some_and(|t| &t.token == token)
+    }
+
+    /// The index just after the first unquoted `keyword`, or the end when there is none.
+    fn keyword_end(&self, keyword: &str) -> usize {
+        (0..self.tokens.len())
+            .find(|&i| {
+                self.word(i).is_some_and(|w| {
+                    w.quote_style.is_none() && w.value.eq_ignore_ascii_case(keyword)
+                })
+            })
+            .map_or(self.tokens.len(), |i| i.saturating_add(1))
+    }
+
+    /// The first reference to `parts` (a dotted name) at or after token `from`: a column, not a
+    /// function's name or an alias being defined, with a qualifier before it as `qualifier`
+    /// says.
+    fn find(&self, parts: &[&str], from: usize, qualifier: Qualifier) -> Option<Found> {
+        let n = parts.len();
+        let matches = |w: &Word, part: &str| match w.quote_style {
+            Some(_) => w.value == part,
+            None => w.value.eq_ignore_ascii_case(part),
+        };
+        for i in from..self.tokens.len() {
+            let fits = parts.iter().enumerate().all(|(k, part)| {
+                let at = i.saturating_add(k.saturating_mul(2));
+                self.word(at).is_some_and(|w| matches(w, part))
+                    && (k == 0 || self.is(at.saturating_sub(1), &Token::Period))
+            });
+            if !fits {
+                continue;
+            }
+            let end = i.saturating_add(n.saturating_mul(2).saturating_sub(1));
+            if self.is(end, &Token::LParen) {
+                continue;
+            }
+            let before = i.checked_sub(1);
+            if before
+                .and_then(|b| self.word(b))
+                .is_some_and(|w| w.quote_style.is_none() && w.value.eq_ignore_ascii_case("as"))
+            {
+                continue;
+            }
+            // A qualifier before the name: part of the reference when asked, else another
+            // name's field (`x.foo` is not the column `foo`).
+            let mut first = i;
+            let qualified = before.is_some_and(|b| self.is(b, &Token::Period));
+            if qualified != (qualifier == Qualifier::Required) && qualifier != Qualifier::Allowed {
+                continue;
+            }
+            if qualified {
+                while first >= 2
+                    && self.is(first - 1, &Token::Period)
+                    && self.word(first - 2).is_some()
+                {
+                    first -= 2;
+                }
+            }
+            let words: Vec<&Word> = (first..end.saturating_add(1))
+                .step_by(2)
+                .filter_map(|k| self.word(k))
+                .collect();
+            return Some(Found {
+                start: self.tokens.get(first)?.span.start,
+                written: words
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("."),
+                canonical: words
+                    .iter()
+                    .map(|w| match w.quote_style {
+                        Some(_) => w.value.clone(),
+                        None => w.value.to_lowercase(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("."),
+            });
+        }
+        None
+    }
+
+    /// Where the operation `m` is written: its operator, the one whose neighbours look most
+    /// like its operands (a number, a text literal, a name).
+    fn operator(&self, m: &Mismatch) -> Option<Location> {
+        let fits = |t: Option<&&TokenWithSpan>, operand: Operand| {
+            let token = t.map(|t| &t.token);
+            match operand {
+                Operand::Number => matches!(token, Some(Token::Number(..))),
+                Operand::Text => matches!(token, Some(Token::SingleQuotedString(_))),
+                Operand::Name => matches!(token, Some(Token::Word(_))),
+                Operand::Other => false,
+            }
+        };
+        (0..self.tokens.len())
+            .filter(|&i| self.is_operator(i, m.op))
+            .map(|i| {
+                let after = match m.op {
+                    // `IS [NOT] DISTINCT FROM`
+                    Operator::IsDistinctFrom => i.saturating_add(3),
+                    Operator::IsNotDistinctFrom => i.saturating_add(4),
+                    _ => i.saturating_add(1),
+                };
+                let before = i.checked_sub(1).and_then(|b| self.tokens.get(b));
+                let score = u8::from(fits(before, m.left))
+                    + u8::from(fits(self.tokens.get(after), m.right));
+                (score, i)
+            })
+            // The best fit, the first of equals.
+            .min_by_key(|&(score, i)| (std::cmp::Reverse(score), i))
+            .and_then(|(_, i)| self.tokens.get(i))
+            .map(|t| t.span.start)
+    }
+
+    fn is_operator(&self, i: usize, op: Operator) -> bool {
+        let keyword = |k: usize, word: &str| {
+            self.word(i.saturating_add(k))
+                .is_some_and(|w| w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))
+        };
+        match op {
+            Operator::Eq => self.is(i, &Token::Eq) || self.is(i, &Token::DoubleEq),
+            Operator::NotEq => self.is(i, &Token::Neq),
+            Operator::Lt => self.is(i, &Token::Lt),
+            Operator::LtEq => self.is(i, &Token::LtEq),
+            Operator::Gt => self.is(i, &Token::Gt),
+            Operator::GtEq => self.is(i, &Token::GtEq),
+            Operator::Plus => self.is(i, &Token::Plus),
+            Operator::Minus => self.is(i, &Token::Minus),
+            Operator::Multiply => self.is(i, &Token::Mul),
+            Operator::Divide => self.is(i, &Token::Div),
+            Operator::Modulo => self.is(i, &Token::Mod),
+            Operator::IsDistinctFrom => keyword(0, "is") && keyword(1, "distinct"),
+            Operator::IsNotDistinctFrom => {
+                keyword(0, "is") && keyword(1, "not") && keyword(2, "distinct")
+            }
+            _ => false,
+        }
+    }
+
+    /// Trino's refusal of a column reference `field` that resolves to nothing (or to two
+    /// columns): `Column '<name>' <what>` at the reference.
+    fn missing(&self, field: &Column, code: &'static str, what: &str) -> Refusal {
+        let mut parts: Vec<&str> = Vec::new();
+        if let Some(r) = &field.relation {
+            parts.push(r.table());
+        }
+        parts.push(&field.name);
+        let found = self
+            .find(&parts, 0, Qualifier::Never)
+            .or_else(|| self.find(&parts[parts.len().saturating_sub(1)..], 0, Qualifier::Never));
+        match found {
+            Some(f) => Refusal::at(code, f.start, format!("Column '{}' {what}", f.canonical)),
+            None => Refusal::at(
+                code,
+                Location::new(1, 1),
+                format!("Column '{}' {what}", field.flat_name().to_lowercase()),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn located(
+        sql: &str,
+        parts: &[&str],
+        qualifier: Qualifier,
+    ) -> Option<(u64, u64, String, String)> {
+        let tokens = Tokenizer::new(&LakeDialect, sql)
+            .tokenize_with_location()
+            .expect("tokens");
+        let r = References::new(&tokens);
+        r.find(parts, 0, qualifier)
+            .map(|f| (f.start.line, f.start.column, f.written, f.canonical))
+    }
+
+    #[test]
+    fn references_are_found_as_written_and_named_as_trino_names_them() {
+        assert_eq!(
+            located(
+                "SELECT count(*) AS Foo, x.Foo, Foo FROM t",
+                &["foo"],
+                Qualifier::Never
+            ),
+            Some((1, 32, "Foo".into(), "foo".into()))
+        );
+        assert_eq!(
+            located(
+                "SELECT a\n  FROM t WHERE e.\"Bar\" = 1",
+                &["e", "Bar"],
+                Qualifier::Never
+            ),
+            Some((2, 16, "e.\"Bar\"".into(), "e.Bar".into()))
+        );
+        assert_eq!(
+            located(
+                "SELECT lower(y), e.userIdentity.X FROM t",
+                &["x"],
+                Qualifier::Allowed
+            ),
+            Some((1, 18, "e.userIdentity.X".into(), "e.useridentity.x".into()))
+        );
+        assert_eq!(
+            located("SELECT lower(1) FROM t", &["lower"], Qualifier::Never),
+            None
+        );
+        assert_eq!(
+            located("SELECT x, (y).x, a.x FROM t", &["x"], Qualifier::Required),
+            Some((1, 15, "x".into(), "x".into()))
+        );
+    }
+}
