@@ -2,11 +2,12 @@
 //! or is more lenient. Lake and Athena refuse such a query at StartQuery; here it would be
 //! accepted and then fail (or, worse, run with a coercion Trino does not make).
 
-use datafusion::arrow::datatypes::DataType;
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::arrow::datatypes::{DataType, FieldRef};
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion, TreeNodeVisitor};
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::SessionState;
+use datafusion::logical_expr::type_coercion::functions::fields_with_udf;
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator};
 
@@ -16,17 +17,26 @@ use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Ope
 /// - a comparison or arithmetic of values Trino cannot compare or add (`eventName = 1`,
 ///   `eventTime > 5`, `eventName + 1`) is a [`Mismatch`], `Cannot apply operator: varchar =
 ///   integer`, where DataFusion would cast the text or word it otherwise;
+/// - a call of a function with text where Trino takes a number or the reverse
+///   (`substr(eventName, '2')`) is [`Unexpected`] parameters, where DataFusion would convert;
 /// - an access to a row field that does not exist (`userIdentity.nosuch`) is
 ///   `Field nosuch not found in struct` (which [`crate::refusal`] words as Trino does).
 pub fn check(state: &SessionState, plan: &LogicalPlan) -> Result<()> {
-    plan.apply_with_subqueries(|node| {
-        let inputs = node.inputs();
-        if inputs.is_empty() {
-            return Ok(TreeNodeRecursion::Continue);
+    // Inputs before the nodes over them (FROM and WHERE before SELECT and ORDER BY), so that
+    // of several errors the one Trino's analyzer meets first is reported.
+    struct InputsFirst;
+    impl<'n> TreeNodeVisitor<'n> for InputsFirst {
+        type Node = LogicalPlan;
+        fn f_up(&mut self, node: &'n LogicalPlan) -> Result<TreeNodeRecursion> {
+            let inputs = node.inputs();
+            if inputs.is_empty() {
+                return Ok(TreeNodeRecursion::Continue);
+            }
+            let schema = merge_schema(&inputs);
+            node.apply_expressions(|e| e.apply(|sub| check_expr(sub, &schema)))
         }
-        let schema = merge_schema(&inputs);
-        node.apply_expressions(|e| e.apply(|sub| check_expr(sub, &schema)))
-    })?;
+    }
+    plan.visit_with_subqueries(&mut InputsFirst)?;
     state
         .analyzer()
         .execute_and_check(plan.clone(), state.config_options(), |_, _| {})
@@ -42,6 +52,18 @@ fn check_expr(e: &Expr, schema: &DFSchema) -> Result<TreeNodeRecursion> {
                 if err.to_string().contains("not found in struct") {
                     return Err(err);
                 }
+            }
+        }
+        Expr::ScalarFunction(f) => {
+            if let Some(fields) = arg_fields(&f.args, schema) {
+                let coerced = fields_with_udf(&fields, f.func.as_ref());
+                unexpected(f.name(), &f.args, &fields, coerced)?;
+            }
+        }
+        Expr::AggregateFunction(a) => {
+            if let Some(fields) = arg_fields(&a.params.args, schema) {
+                let coerced = fields_with_udf(&fields, a.func.as_ref());
+                unexpected(a.func.name(), &a.params.args, &fields, coerced)?;
             }
         }
         Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
@@ -71,9 +93,69 @@ fn check_expr(e: &Expr, schema: &DFSchema) -> Result<TreeNodeRecursion> {
     Ok(TreeNodeRecursion::Continue)
 }
 
-/// A comparison or arithmetic Trino refuses (TYPE_MISMATCH): its message, and what was written, so that the
-/// refusal can point at the operator as Trino does.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The fields of `args`, when this typing can type them all.
+fn arg_fields(args: &[Expr], schema: &DFSchema) -> Option<Vec<FieldRef>> {
+    args.iter()
+        .map(|a| a.to_field(schema).ok().map(|(_, f)| f))
+        .collect()
+}
+
+/// Refuses a call of Trino's function `name` that DataFusion would make by converting text to
+/// a number or truth value, or those to text (`date_add('day', '1', eventTime)`,
+/// `substr(eventName, '2')`): Trino converts neither way implicitly. Functions Trino does not
+/// have (DataFusion's names for rewritten calls) are left alone; so is a call DataFusion
+/// refuses itself.
+fn unexpected(
+    name: &str,
+    args: &[Expr],
+    fields: &[FieldRef],
+    coerced: Result<Vec<FieldRef>>,
+) -> Result<()> {
+    let Ok(coerced) = coerced else {
+        return Ok(());
+    };
+    if !crate::registry::is_trino_function(name) {
+        return Ok(());
+    }
+    let converts = fields.iter().zip(&coerced).any(|(from, to)| {
+        matches!(
+            (kind(from.data_type()), kind(to.data_type())),
+            (Kind::Text, Kind::Number | Kind::Boolean) | (Kind::Number | Kind::Boolean, Kind::Text)
+        )
+    });
+    if !converts {
+        return Ok(());
+    }
+    let listed: Vec<String> = args
+        .iter()
+        .zip(fields)
+        .map(|(a, f)| trino_type(a, f.data_type()))
+        .collect();
+    Err(DataFusionError::External(Box::new(Unexpected {
+        function: name.to_ascii_lowercase(),
+        text: format!(
+            "Unexpected parameters ({}) for function {}",
+            listed.join(", "),
+            name.to_ascii_lowercase()
+        ),
+    })))
+}
+
+/// A call Trino has no signature for (FUNCTION_NOT_FOUND): its message, without the list of
+/// signatures Trino appends (`Expected: ...`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text}")]
+pub struct Unexpected {
+    /// The function, in lower case.
+    pub function: String,
+    /// `Unexpected parameters (varchar(3), varchar(1), timestamp(3)) for function date_add`.
+    pub text: String,
+}
+
+/// A comparison or arithmetic Trino refuses (TYPE_MISMATCH): its message, and what was
+/// written, so that the refusal can point at the operator as Trino does.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text}")]
 pub struct Mismatch {
     /// Trino's message, `Cannot apply operator: varchar = integer`.
     pub text: String,
@@ -83,33 +165,30 @@ pub struct Mismatch {
     pub right: Operand,
 }
 
-impl std::fmt::Display for Mismatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-impl std::error::Error for Mismatch {}
-
 /// What an operand of an operator is, as far as finding it in the statement goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Operand {
-    /// A number literal.
-    Number,
-    /// A text literal.
-    Text,
-    /// A column or field.
-    Name,
+    /// A number literal, as DataFusion prints it.
+    Number(String),
+    /// A text literal's text.
+    Text(String),
+    /// A column or row field: its (last) name.
+    Name(String),
     Other,
 }
 
 impl Operand {
     fn of(e: &Expr) -> Self {
         match e {
-            Expr::Literal(v, _) if v.data_type().is_numeric() => Self::Number,
-            Expr::Literal(ScalarValue::Utf8(_) | ScalarValue::Utf8View(_), _) => Self::Text,
-            Expr::Column(_) => Self::Name,
-            Expr::ScalarFunction(f) if f.name() == "get_field" => Self::Name,
+            Expr::Literal(v, _) if v.data_type().is_numeric() => Self::Number(v.to_string()),
+            Expr::Literal(ScalarValue::Utf8(Some(t)) | ScalarValue::Utf8View(Some(t)), _) => {
+                Self::Text(t.clone())
+            }
+            Expr::Column(c) => Self::Name(c.name.clone()),
+            Expr::ScalarFunction(f) if f.name() == "get_field" => match f.args.get(1) {
+                Some(Expr::Literal(ScalarValue::Utf8(Some(n)), _)) => Self::Name(n.clone()),
+                _ => Self::Other,
+            },
             _ => Self::Other,
         }
     }
@@ -236,5 +315,38 @@ mod tests {
             &DataType::Float64,
             &DataType::Int64
         ));
+    }
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use datafusion::prelude::SessionContext;
+
+    async fn checked(sql: &str) -> Result<(), String> {
+        let ctx = SessionContext::new();
+        ctx.sql("CREATE TABLE t (s VARCHAR, n BIGINT) AS VALUES ('a', 1)")
+            .await
+            .map_err(|e| e.to_string())?;
+        let state = ctx.state();
+        let plan = state
+            .create_logical_plan(sql)
+            .await
+            .map_err(|e| e.to_string())?;
+        super::check(&state, &plan).map_err(|e| e.to_string())
+    }
+
+    #[tokio::test]
+    async fn calls_that_convert_text_and_numbers_are_refused() {
+        assert_eq!(
+            checked("SELECT concat(s, n) FROM t").await,
+            Err(
+                "External error: Unexpected parameters (varchar, bigint) for function concat"
+                    .into()
+            )
+        );
+        assert_eq!(
+            checked("SELECT s FROM t WHERE s = 'a' AND n < 2.5 AND concat(s, 'b') = 'ab'").await,
+            Ok(())
+        );
     }
 }

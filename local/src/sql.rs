@@ -159,7 +159,8 @@ pub fn unquoted_position(original: &str, quoted: &str, at: (u64, u64)) -> (u64, 
         if (line, column) == at {
             return (o_line, o_column);
         }
-        if orig.peek() == Some(&c) {
+        // The store id is written back in lower case: compare letters in any case.
+        if orig.peek().is_some_and(|o| o.eq_ignore_ascii_case(&c)) {
             orig.next();
             if c == '\n' {
                 (o_line, o_column) = (o_line.saturating_add(1), 1);

@@ -1271,12 +1271,12 @@ def test_functions_trino_lacks_are_refused_as_lake_refuses_them(lake):
         "SELECT checksum(DISTINCT eventName), count(*) FROM {eds}")
 
 
-def test_analysis_errors_are_trinos(lake):
+def test_analysis_errors_are_trinos(lake, records):
     """A statement Trino's analyzer refuses is refused at StartQuery with Trino's message, at
     the position (found here with str.index) of the reference in the statement as written:
     missing columns and row fields (named in lower case, as Trino canonicalises them), ambiguous
-    names, columns neither grouped nor aggregated (as written), and comparisons and arithmetic
-    of types Trino does not convert between."""
+    names, columns neither grouped nor aggregated (as written), comparisons and arithmetic of
+    types Trino does not convert between, and calls with arguments a function does not take."""
     def at(sql, needle, after=""):
         text = sql.format(eds=lake.store)
         i = text.index(needle, text.index(after) if after else 0)
@@ -1296,11 +1296,24 @@ def test_analysis_errors_are_trinos(lake):
         ("SELECT eventName, count(*) FROM {eds}", "eventName", "", f"'eventName' {not_grouped}"),
         ("SELECT count(*), e.eventSource FROM {eds} e GROUP BY e.eventName", "e.eventSource", "",
          f"'e.eventSource' {not_grouped}"),
+        # The whole SELECT item, HAVING condition or ORDER BY key, as Trino's formatter writes
+        # it, at a call's name or a binary operation's operator.
+        ("SELECT upper(eventName), count(*) FROM {eds} GROUP BY eventSource", "upper", "",
+         f"'upper(eventName)' {not_grouped}"),
         ("SELECT eventSource FROM {eds} WHERE eventName <> '' GROUP BY eventSource "
-         "HAVING count(*) > 1 AND eventName <> ''", "eventName", "HAVING", f"'eventName' {not_grouped}"),
+         "HAVING count(*) > 1 AND eventName <> ''", "AND", "HAVING",
+         f"'((count(*) > 1) AND (eventName <> ''))' {not_grouped}"),
+        ("SELECT eventName, count(*) FROM {eds} GROUP BY 1 ORDER BY eventSource", "eventSource", "ORDER",
+         f"'eventSource' {not_grouped}"),
+        ('SELECT "NoSuch" FROM {eds}', '"NoSuch"', "", "Column 'nosuch' cannot be resolved"),
         # Values Trino does not compare or add (DataFusion would cast the text): at the operator,
         # checked with Trino's `=`, `<` or `<=` and literals typed as Trino types them.
         ("SELECT eventName FROM {eds} WHERE eventName = 1", "=", "", "Cannot apply operator: varchar = integer"),
+        # Of two comparisons, the one whose operands are the offending ones; WHERE before SELECT.
+        ("SELECT eventName FROM {eds} WHERE eventName = 'ConsoleLogin' OR readOnly = 'true'", "= 'true'", "",
+         "Cannot apply operator: boolean = varchar(4)"),
+        ("SELECT eventName = 1 FROM {eds} WHERE eventTime > 5", "> 5", "",
+         "Cannot apply operator: timestamp(3) < integer"),
         ("SELECT eventName FROM {eds} WHERE eventSource <> '' AND eventTime > 5", "> 5", "",
          "Cannot apply operator: timestamp(3) < integer"),
         ("SELECT eventName FROM {eds} WHERE readOnly <> 'true'", "<>", "",
@@ -1309,6 +1322,14 @@ def test_analysis_errors_are_trinos(lake):
          "Cannot apply operator: integer <= varchar"),
         ("SELECT -1, eventName + 1 FROM {eds}", "+", "", "Cannot apply operator: varchar + integer"),
         ("SELECT 1 - 2, 'ab' * 3 FROM {eds}", "*", "", "Cannot apply operator: varchar(2) * integer"),
+        # Arguments of types a function does not take: at the call (Trino goes on to list the
+        # signatures it has).
+        ("SELECT eventName, upper(1) FROM {eds}", "upper", "", "Unexpected parameters (integer) for function upper"),
+        ("SELECT eventName FROM {eds} WHERE strpos(eventName, 1) > 0", "strpos", "",
+         "Unexpected parameters (varchar, integer) for function strpos"),
+        ("SELECT abs('x') FROM {eds}", "abs", "", "Unexpected parameters (varchar(1)) for function abs"),
+        ("SELECT eventSource, sum(eventName) FROM {eds} GROUP BY eventSource", "sum", "",
+         "Unexpected parameters (varchar) for function sum"),
     ]:
         assert at(sql, needle, after) + message in lake.fails(sql), sql
     # Comparisons Trino does make still run: a time with Lake's text literals, numbers of any
@@ -1316,6 +1337,11 @@ def test_analysis_errors_are_trinos(lake):
     _, rows = lake("WITH x AS (SELECT count(*) AS eventName FROM {eds} WHERE eventTime > '2000-01-01 00:00:00' "
                    "AND length(eventName) * 1.5 >= 0) SELECT eventName > 1 FROM x")
     assert rows == [["true"]]
+    # A map's value keeps its type: a histogram's count compares as a number.
+    s3 = sum(r["eventSource"] == "s3.amazonaws.com" for r in records)
+    _, rows = lake("SELECT element_at(histogram(eventSource), 's3.amazonaws.com') > 9, "
+                   "histogram(eventSource)['s3.amazonaws.com'] FROM {eds}")
+    assert rows == [[str(s3 > 9).lower(), str(s3)]]
 
 
 def test_teradata_date_functions_agree_with_python(lake, records):

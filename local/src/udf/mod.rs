@@ -163,6 +163,13 @@ impl ScalarUDFImpl for TrinoUdf {
             // An array's element keeps its type (a struct stays a struct, for `.field`).
             Trino::ElementAt => match arg_types.first() {
                 Some(DataType::List(item)) => item.data_type().clone(),
+                // A map's value keeps its type too (`histogram(x)['k'] > 10` compares numbers).
+                Some(DataType::Map(entries, _)) => match entries.data_type() {
+                    DataType::Struct(fields) => fields
+                        .get(1)
+                        .map_or(DataType::Utf8, |f| f.data_type().clone()),
+                    _ => DataType::Utf8,
+                },
                 _ => DataType::Utf8,
             },
             // A date plus days, weeks, months... is a date, as in Trino.
@@ -272,24 +279,27 @@ fn element_at(container: &ArrayRef, key: &ArrayRef) -> Result<ArrayRef> {
     let keys = strings(key)?;
     match container.data_type() {
         DataType::Map(_, _) => {
+            // The value under the key (compared as text), of the map's value type.
             let map = container.as_map();
-            let mut out = Vec::with_capacity(map.len());
+            let offsets = map.value_offsets();
+            let ks = strings(map.keys())?;
+            let mut picks: Vec<Option<u32>> = Vec::with_capacity(map.len());
             for i in 0..map.len() {
                 if map.is_null(i) || keys.is_null(i) {
-                    out.push(None);
+                    picks.push(None);
                     continue;
                 }
-                let entry = map.value(i);
-                let ks = strings(entry.column(0))?;
-                let vs = strings(entry.column(1))?;
+                let bound = |k: usize| usize::try_from(offsets[k]).unwrap_or_default();
                 let wanted = keys.value(i);
-                out.push(
-                    (0..ks.len())
-                        .find(|&j| ks.value(j) == wanted)
-                        .and_then(|j| (!vs.is_null(j)).then(|| vs.value(j).to_string())),
-                );
+                let found =
+                    (bound(i)..bound(i + 1)).find(|&j| !ks.is_null(j) && ks.value(j) == wanted);
+                picks.push(found.map(index).transpose()?);
             }
-            Ok(Arc::new(StringArray::from(out)))
+            Ok(datafusion::arrow::compute::take(
+                map.values().as_ref(),
+                &datafusion::arrow::array::UInt32Array::from(picks),
+                None,
+            )?)
         }
         DataType::List(_) => {
             let list = container.as_list::<i32>();

@@ -9,7 +9,11 @@ use datafusion::logical_expr::Operator;
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Word};
 
-use crate::analysis::{Mismatch, Operand};
+mod grouping;
+
+use grouping::Clause;
+
+use crate::analysis::{Mismatch, Operand, Unexpected};
 use crate::dialect::LakeDialect;
 
 /// Where Trino's analyzer or parser stops on a statement, and what it says.
@@ -48,14 +52,17 @@ impl Refusal {
 /// - a column or row field that does not exist: `Column 'x' cannot be resolved`
 ///   (COLUMN_NOT_FOUND, the name in lower case as Trino canonicalises it);
 /// - a name two relations share: `Column 'x' is ambiguous` (AMBIGUOUS_NAME);
+/// - a call with arguments of types the function does not take: `Unexpected parameters
+///   (bigint) for function upper` (FUNCTION_NOT_FOUND, at the call; Trino's list of the
+///   signatures it has is not given);
 /// - a comparison or arithmetic of values it cannot compare or add: `Cannot apply operator:
 ///   varchar = integer` (TYPE_MISMATCH, at the operator);
-/// - a selected (or HAVING, ORDER BY) column neither grouped nor aggregated:
-///   `'x' must be an aggregate expression or appear in GROUP BY clause`
-///   (EXPRESSION_NOT_AGGREGATE, the reference as written).
+/// - a SELECT item, HAVING condition or ORDER BY key that uses a column neither grouped nor
+///   aggregated: `'upper(eventName)' must be an aggregate expression or appear in GROUP BY
+///   clause` (EXPRESSION_NOT_AGGREGATE, the whole expression as Trino formats it).
 ///
-/// The position is the reference's first occurrence in `sql` (after `HAVING` or `ORDER BY` for
-/// those clauses). Other errors give `None`: DataFusion's own text is kept.
+/// The position is the reference's first occurrence in `sql`. Other errors give `None`:
+/// DataFusion's own text is kept.
 pub fn from_planning(e: &DataFusionError, sql: &str) -> Option<Refusal> {
     let tokens = Tokenizer::new(&LakeDialect, sql)
         .tokenize_with_location()
@@ -72,13 +79,18 @@ pub fn from_planning(e: &DataFusionError, sql: &str) -> Option<Refusal> {
             _ => None,
         },
         DataFusionError::External(x) => {
+            if let Some(u) = x.downcast_ref::<Unexpected>() {
+                let at = references.call(&u.function).unwrap_or(Location::new(1, 1));
+                return Some(Refusal::at("FUNCTION_NOT_FOUND", at, u.text.clone()));
+            }
             let m = x.downcast_ref::<Mismatch>()?;
             let at = references.operator(m).unwrap_or(Location::new(1, 1));
             Some(Refusal::at("TYPE_MISMATCH", at, m.text.clone()))
         }
         DataFusionError::Plan(m) => missing_row_field(m, &references)
-            .or_else(|| not_grouped(m, &references))
-            .or_else(|| arithmetic(m, &references)),
+            .or_else(|| not_grouped(m, sql))
+            .or_else(|| arithmetic(m, &references))
+            .or_else(|| no_signature(m, &references)),
         _ => None,
     }
 }
@@ -95,6 +107,65 @@ fn first_error(mut e: &DataFusionError) -> &DataFusionError {
             },
             other => return other,
         }
+    }
+}
+
+/// DataFusion's `No function matches the given name and argument types 'upper(Int64)'` as
+/// Trino says it: `Unexpected parameters (bigint) for function upper` (without the list of
+/// signatures Trino appends), at the call, a literal argument typed as Trino types it.
+fn no_signature(message: &str, references: &References<'_>) -> Option<Refusal> {
+    let (_, rest) =
+        message.split_once("No function matches the given name and argument types '")?;
+    let (call, _) = rest.split_once("'.")?;
+    let (name, types) = call.strip_suffix(')')?.split_once('(')?;
+    // The service's own implementations of Trino's functions are named `trino_<name>`.
+    let name = name
+        .strip_prefix("trino_")
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    let at = references.call_index(&name)?;
+    let literals = references.literal_arguments(at);
+    let types: Vec<&str> = if types.is_empty() {
+        Vec::new()
+    } else {
+        types.split(", ").collect()
+    };
+    let named: Vec<String> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match literals.get(i).copied().flatten() {
+            Some(Token::SingleQuotedString(s)) => format!("varchar({})", s.chars().count()),
+            Some(Token::Number(n, _)) if n.parse::<i32>().is_ok() => "integer".into(),
+            _ => trino_type_name(t),
+        })
+        .collect();
+    Some(Refusal::at(
+        "FUNCTION_NOT_FOUND",
+        references.tokens.get(at)?.span.start,
+        format!(
+            "Unexpected parameters ({}) for function {name}",
+            named.join(", ")
+        ),
+    ))
+}
+
+/// Trino's name for a type DataFusion names `t` in its messages.
+fn trino_type_name(t: &str) -> String {
+    match t {
+        "Utf8" | "LargeUtf8" | "Utf8View" => "varchar".into(),
+        "Int8" => "tinyint".into(),
+        "Int16" => "smallint".into(),
+        "Int32" => "integer".into(),
+        "Int64" | "UInt64" | "UInt32" => "bigint".into(),
+        "Float32" => "real".into(),
+        "Float64" => "double".into(),
+        "Boolean" => "boolean".into(),
+        "Date32" => "date".into(),
+        "Null" => "unknown".into(),
+        t if t.starts_with("Timestamp(ms") || t.starts_with("Timestamp(Millisecond") => {
+            "timestamp(3)".into()
+        }
+        other => other.to_lowercase(),
     }
 }
 
@@ -183,29 +254,26 @@ fn missing_row_field(message: &str, references: &References<'_>) -> Option<Refus
 
 /// DataFusion's `Column in SELECT must be in GROUP BY or an aggregate function: While expanding
 /// wildcard, column "t.x" must appear in the GROUP BY clause ...` as Trino says it.
-fn not_grouped(message: &str, references: &References<'_>) -> Option<Refusal> {
-    let clause = message
+fn not_grouped(message: &str, sql: &str) -> Option<Refusal> {
+    let clause = match message
         .strip_prefix("Column in ")?
         .split_once(" must be in GROUP BY or an aggregate function")?
-        .0;
+        .0
+    {
+        "SELECT" => Clause::Select,
+        "HAVING" => Clause::Having,
+        "ORDER BY" => Clause::OrderBy,
+        _ => return None,
+    };
     let (_, rest) = message.split_once("column \"")?;
     let (expr, _) = rest.split_once("\" must appear in the GROUP BY clause")?;
-    // The expression is DataFusion's display of a column, `relation.name`; the name is enough
-    // to find the reference as written.
+    // The expression is DataFusion's display of a column, `relation.name`.
     let name = expr.rsplit('.').next().unwrap_or(expr);
-    let after = match clause {
-        "HAVING" => references.keyword_end("HAVING"),
-        "ORDER BY" => references.keyword_end("ORDER"),
-        _ => 0,
-    };
-    let found = references.find(&[name], after, Qualifier::Allowed)?;
+    let (text, at) = grouping::offending(sql, clause, name)?;
     Some(Refusal::at(
         "EXPRESSION_NOT_AGGREGATE",
-        found.start,
-        format!(
-            "'{}' must be an aggregate expression or appear in GROUP BY clause",
-            found.written
-        ),
+        at,
+        format!("'{text}' must be an aggregate expression or appear in GROUP BY clause"),
     ))
 }
 
@@ -213,6 +281,14 @@ fn not_grouped(message: &str, references: &References<'_>) -> Option<Refusal> {
 struct References<'a> {
     /// Tokens without whitespace and comments.
     tokens: Vec<&'a TokenWithSpan>,
+}
+
+/// The literal an argument is, when it is one token that is one.
+fn single_literal<'t>(tokens: &[&'t Token]) -> Option<&'t Token> {
+    match tokens {
+        [t @ (Token::SingleQuotedString(_) | Token::Number(..))] => Some(t),
+        _ => None,
+    }
 }
 
 /// Whether a reference may be, or must be, a field of something written before it (`e.` of
@@ -228,9 +304,7 @@ enum Qualifier {
 /// A reference found in the statement.
 struct Found {
     start: Location,
-    /// As written (`e.eventName`, quotes kept).
-    written: String,
-    /// As Trino names it in messages: unquoted parts in lower case, joined by dots.
+    /// As Trino names it in messages: parts in lower case, joined by dots.
     canonical: String,
 }
 
@@ -255,26 +329,13 @@ impl<'a> References<'a> {
         self.tokens.get(i).is_some_and(|t| &t.token == token)
     }
 
-    /// The index just after the first unquoted `keyword`, or the end when there is none.
-    fn keyword_end(&self, keyword: &str) -> usize {
-        (0..self.tokens.len())
-            .find(|&i| {
-                self.word(i).is_some_and(|w| {
-                    w.quote_style.is_none() && w.value.eq_ignore_ascii_case(keyword)
-                })
-            })
-            .map_or(self.tokens.len(), |i| i.saturating_add(1))
-    }
-
     /// The first reference to `parts` (a dotted name) at or after token `from`: a column, not a
     /// function's name or an alias being defined, with a qualifier before it as `qualifier`
     /// says.
     fn find(&self, parts: &[&str], from: usize, qualifier: Qualifier) -> Option<Found> {
         let n = parts.len();
-        let matches = |w: &Word, part: &str| match w.quote_style {
-            Some(_) => w.value == part,
-            None => w.value.eq_ignore_ascii_case(part),
-        };
+        // Quoted names are folded too (the service resolves every name in any case).
+        let matches = |w: &Word, part: &str| w.value.eq_ignore_ascii_case(part);
         for i in from..self.tokens.len() {
             let fits = parts.iter().enumerate().all(|(k, part)| {
                 let at = i.saturating_add(k.saturating_mul(2));
@@ -316,17 +377,10 @@ impl<'a> References<'a> {
                 .collect();
             return Some(Found {
                 start: self.tokens.get(first)?.span.start,
-                written: words
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("."),
+                // Trino's QualifiedName: each part in lower case, quoted or not.
                 canonical: words
                     .iter()
-                    .map(|w| match w.quote_style {
-                        Some(_) => w.value.clone(),
-                        None => w.value.to_lowercase(),
-                    })
+                    .map(|w| w.value.to_lowercase())
                     .collect::<Vec<_>>()
                     .join("."),
             });
@@ -334,16 +388,77 @@ impl<'a> References<'a> {
         None
     }
 
-    /// Where the operation `m` is written: its operator, the one whose neighbours look most
-    /// like its operands (a number, a text literal, a name).
+    /// The token of the first call of `function`: its name.
+    fn call_index(&self, function: &str) -> Option<usize> {
+        (0..self.tokens.len()).find(|&i| {
+            self.word(i)
+                .is_some_and(|w| w.value.eq_ignore_ascii_case(function))
+                && self.is(i.saturating_add(1), &Token::LParen)
+                && !(i > 0 && self.is(i - 1, &Token::Period))
+        })
+    }
+
+    /// Where the first call of `function` is written: its name.
+    fn call(&self, function: &str) -> Option<Location> {
+        self.tokens
+            .get(self.call_index(function)?)
+            .map(|t| t.span.start)
+    }
+
+    /// The arguments of the call whose name is token `at`: for each, its token when it is one
+    /// literal, else `None`.
+    fn literal_arguments(&self, at: usize) -> Vec<Option<&Token>> {
+        let mut out = Vec::new();
+        let (mut depth, mut current): (u32, Vec<&Token>) = (0, Vec::new());
+        for t in self.tokens.iter().skip(at.saturating_add(2)) {
+            match &t.token {
+                Token::LParen | Token::LBracket => depth = depth.saturating_add(1),
+                Token::RParen | Token::RBracket if depth == 0 => break,
+                Token::RParen | Token::RBracket => depth = depth.saturating_sub(1),
+                Token::Comma if depth == 0 => {
+                    out.push(single_literal(&current));
+                    current.clear();
+                    continue;
+                }
+                _ => {}
+            }
+            current.push(&t.token);
+        }
+        if !current.is_empty() {
+            out.push(single_literal(&current));
+        }
+        out
+    }
+
+    /// Where the operation `m` is written: its operator, the one whose neighbours are its
+    /// operands (the same name or literal: 2 points each; of the same kind: 1), the first of
+    /// the best.
     fn operator(&self, m: &Mismatch) -> Option<Location> {
-        let fits = |t: Option<&&TokenWithSpan>, operand: Operand| {
-            let token = t.map(|t| &t.token);
-            match operand {
-                Operand::Number => matches!(token, Some(Token::Number(..))),
-                Operand::Text => matches!(token, Some(Token::SingleQuotedString(_))),
-                Operand::Name => matches!(token, Some(Token::Word(_))),
-                Operand::Other => false,
+        let fits = |t: Option<&&TokenWithSpan>, operand: &Operand| -> u8 {
+            match (operand, t.map(|t| &t.token)) {
+                (Operand::Number(v), Some(Token::Number(n, _))) => {
+                    let same = n == v || n.parse::<f64>().ok() == v.parse::<f64>().ok();
+                    if same {
+                        2
+                    } else {
+                        1
+                    }
+                }
+                (Operand::Text(v), Some(Token::SingleQuotedString(t))) => {
+                    if t == v {
+                        2
+                    } else {
+                        1
+                    }
+                }
+                (Operand::Name(v), Some(Token::Word(w))) => {
+                    if w.value.eq_ignore_ascii_case(v) {
+                        2
+                    } else {
+                        1
+                    }
+                }
+                _ => 0,
             }
         };
         (0..self.tokens.len())
@@ -356,11 +471,9 @@ impl<'a> References<'a> {
                     _ => i.saturating_add(1),
                 };
                 let before = i.checked_sub(1).and_then(|b| self.tokens.get(b));
-                let score = u8::from(fits(before, m.left))
-                    + u8::from(fits(self.tokens.get(after), m.right));
+                let score = fits(before, &m.left) + fits(self.tokens.get(after), &m.right);
                 (score, i)
             })
-            // The best fit, the first of equals.
             .min_by_key(|&(score, i)| (std::cmp::Reverse(score), i))
             .and_then(|(_, i)| self.tokens.get(i))
             .map(|t| t.span.start)
@@ -417,28 +530,24 @@ impl<'a> References<'a> {
 mod tests {
     use super::*;
 
-    fn located(
-        sql: &str,
-        parts: &[&str],
-        qualifier: Qualifier,
-    ) -> Option<(u64, u64, String, String)> {
+    fn located(sql: &str, parts: &[&str], qualifier: Qualifier) -> Option<(u64, u64, String)> {
         let tokens = Tokenizer::new(&LakeDialect, sql)
             .tokenize_with_location()
             .expect("tokens");
         let r = References::new(&tokens);
         r.find(parts, 0, qualifier)
-            .map(|f| (f.start.line, f.start.column, f.written, f.canonical))
+            .map(|f| (f.start.line, f.start.column, f.canonical))
     }
 
     #[test]
-    fn references_are_found_as_written_and_named_as_trino_names_them() {
+    fn references_are_found_and_named_as_trino_names_them() {
         assert_eq!(
             located(
                 "SELECT count(*) AS Foo, x.Foo, Foo FROM t",
                 &["foo"],
                 Qualifier::Never
             ),
-            Some((1, 32, "Foo".into(), "foo".into()))
+            Some((1, 32, "foo".into()))
         );
         assert_eq!(
             located(
@@ -446,7 +555,7 @@ mod tests {
                 &["e", "Bar"],
                 Qualifier::Never
             ),
-            Some((2, 16, "e.\"Bar\"".into(), "e.Bar".into()))
+            Some((2, 16, "e.bar".into()))
         );
         assert_eq!(
             located(
@@ -454,7 +563,7 @@ mod tests {
                 &["x"],
                 Qualifier::Allowed
             ),
-            Some((1, 18, "e.userIdentity.X".into(), "e.useridentity.x".into()))
+            Some((1, 18, "e.useridentity.x".into()))
         );
         assert_eq!(
             located("SELECT lower(1) FROM t", &["lower"], Qualifier::Never),
@@ -462,7 +571,7 @@ mod tests {
         );
         assert_eq!(
             located("SELECT x, (y).x, a.x FROM t", &["x"], Qualifier::Required),
-            Some((1, 15, "x".into(), "x".into()))
+            Some((1, 15, "x".into()))
         );
     }
 }

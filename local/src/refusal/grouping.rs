@@ -1,0 +1,355 @@
+//! Trino's EXPRESSION_NOT_AGGREGATE: which expression of an aggregating query it refuses (a
+//! whole SELECT item, HAVING condition or ORDER BY key that uses a column neither grouped nor
+//! aggregated), where, and how Trino's expression formatter writes it.
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, OrderByKind, Query,
+    Select, SelectItem, SetExpr, Spanned, UnaryOperator, Value, Visit, Visitor,
+};
+use datafusion::sql::sqlparser::parser::Parser;
+use datafusion::sql::sqlparser::tokenizer::{Location, Span};
+
+use crate::dialect::LakeDialect;
+
+/// Trino's aggregate functions (a call of one, or any call with OVER, aggregates its
+/// arguments).
+const AGGREGATES: &[&str] = &[
+    "any_value",
+    "approx_distinct",
+    "approx_most_frequent",
+    "approx_percentile",
+    "approx_set",
+    "arbitrary",
+    "array_agg",
+    "avg",
+    "bitwise_and_agg",
+    "bitwise_or_agg",
+    "bitwise_xor_agg",
+    "bool_and",
+    "bool_or",
+    "checksum",
+    "corr",
+    "count",
+    "count_if",
+    "covar_pop",
+    "covar_samp",
+    "every",
+    "geometric_mean",
+    "histogram",
+    "kurtosis",
+    "listagg",
+    "make_set_digest",
+    "map_agg",
+    "map_union",
+    "max",
+    "max_by",
+    "merge",
+    "merge_set_digest",
+    "min",
+    "min_by",
+    "multimap_agg",
+    "numeric_histogram",
+    "qdigest_agg",
+    "reduce_agg",
+    "regr_intercept",
+    "regr_slope",
+    "skewness",
+    "stddev",
+    "stddev_pop",
+    "stddev_samp",
+    "sum",
+    "tdigest_agg",
+    "var_pop",
+    "var_samp",
+    "variance",
+];
+
+/// The clause DataFusion names in its error.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Clause {
+    Select,
+    Having,
+    OrderBy,
+}
+
+/// The expression Trino refuses in `sql` for using column `name` (any case; a part of a
+/// dotted name counts) outside an aggregate in `clause` of an aggregating query: its text as
+/// Trino formats it and its position (a call's name, a binary operation's operator, else its
+/// start).
+pub fn offending(sql: &str, clause: Clause, name: &str) -> Option<(String, Location)> {
+    let statements = Parser::parse_sql(&LakeDialect, sql).ok()?;
+    let mut find = Find {
+        clause,
+        name,
+        found: None,
+    };
+    let _ = statements.visit(&mut find);
+    let e = find.found?;
+    Some((trino_format(&e), location(sql, &e)))
+}
+
+struct Find<'a> {
+    clause: Clause,
+    name: &'a str,
+    found: Option<Expr>,
+}
+
+impl Find<'_> {
+    /// The first of `exprs` that uses the column outside an aggregate.
+    fn first(&mut self, exprs: &[&Expr]) -> ControlFlow<()> {
+        match exprs.iter().find(|e| uses_outside_aggregates(e, self.name)) {
+            Some(e) => {
+                self.found = Some((*e).clone());
+                ControlFlow::Break(())
+            }
+            None => ControlFlow::Continue(()),
+        }
+    }
+}
+
+impl Visitor for Find<'_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+        if self.clause != Clause::OrderBy {
+            return ControlFlow::Continue(());
+        }
+        let (SetExpr::Select(select), Some(order)) = (q.body.as_ref(), &q.order_by) else {
+            return ControlFlow::Continue(());
+        };
+        if !aggregates(select) {
+            return ControlFlow::Continue(());
+        }
+        match &order.kind {
+            OrderByKind::Expressions(keys) => {
+                let keys: Vec<&Expr> = keys.iter().map(|k| &k.expr).collect();
+                self.first(&keys)
+            }
+            OrderByKind::All(_) => ControlFlow::Continue(()),
+        }
+    }
+
+    fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
+        if !aggregates(select) {
+            return ControlFlow::Continue(());
+        }
+        match self.clause {
+            Clause::Select => {
+                let items: Vec<&Expr> = select
+                    .projection
+                    .iter()
+                    .filter_map(|item| match item {
+                        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                            Some(e)
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                self.first(&items)
+            }
+            Clause::Having => match &select.having {
+                Some(h) => self.first(&[h]),
+                None => ControlFlow::Continue(()),
+            },
+            Clause::OrderBy => ControlFlow::Continue(()),
+        }
+    }
+}
+
+fn is_aggregate_call(e: &Expr) -> bool {
+    match e {
+        Expr::Function(f) => {
+            f.over.is_some()
+                || (f.name.0.len() == 1
+                    && AGGREGATES
+                        .binary_search(&f.name.to_string().to_ascii_lowercase().as_str())
+                        .is_ok())
+        }
+        _ => false,
+    }
+}
+
+/// Whether `select` groups or aggregates.
+fn aggregates(select: &Select) -> bool {
+    use datafusion::sql::sqlparser::ast::GroupByExpr;
+    let grouped = match &select.group_by {
+        GroupByExpr::All(_) => true,
+        GroupByExpr::Expressions(e, _) => !e.is_empty(),
+    };
+    if grouped || select.having.is_some() {
+        return true;
+    }
+    let mut any = false;
+    let _ = datafusion::sql::sqlparser::ast::visit_expressions(&select.projection, |e| {
+        if is_aggregate_call(e) {
+            any = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    any
+}
+
+/// Whether `e` names column `name` somewhere outside every aggregate call in it.
+fn uses_outside_aggregates(e: &Expr, name: &str) -> bool {
+    let mut inside: Vec<Span> = Vec::new();
+    let mut uses: Vec<Span> = Vec::new();
+    let _ = datafusion::sql::sqlparser::ast::visit_expressions(e, |x| {
+        match x {
+            x if is_aggregate_call(x) => inside.push(x.span()),
+            Expr::Identifier(id) if id.value.eq_ignore_ascii_case(name) => uses.push(id.span),
+            Expr::CompoundIdentifier(parts)
+                if parts.iter().any(|p| p.value.eq_ignore_ascii_case(name)) =>
+            {
+                uses.push(x.span());
+            }
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    let within = |u: &Span, a: &Span| a.start <= u.start && u.end <= a.end;
+    uses.iter().any(|u| !inside.iter().any(|a| within(u, a)))
+}
+
+/// Where Trino locates `e`: a binary operation at its operator (the first token after its
+/// left side), anything else at its start.
+fn location(sql: &str, e: &Expr) -> Location {
+    match e {
+        Expr::BinaryOp { left, .. } => {
+            let end = left.span().end;
+            operator_after(sql, end).unwrap_or(e.span().start)
+        }
+        Expr::Nested(inner) => location(sql, inner),
+        _ => e.span().start,
+    }
+}
+
+/// The position of the first non-blank character at or after `at` (skipping a closing
+/// parenthesis of the left side).
+fn operator_after(sql: &str, at: Location) -> Option<Location> {
+    let line = sql
+        .lines()
+        .nth(usize::try_from(at.line.checked_sub(1)?).ok()?)?;
+    let from = usize::try_from(at.column.checked_sub(1)?).ok()?;
+    let (offset, _) = line
+        .chars()
+        .enumerate()
+        .skip(from)
+        .find(|(_, c)| !c.is_whitespace() && *c != ')')?;
+    Some(Location::new(
+        at.line,
+        u64::try_from(offset).ok()?.checked_add(1)?,
+    ))
+}
+
+/// `e` as Trino's expression formatter writes it: names as written, binary operations and
+/// predicates in parentheses, text in single quotes.
+pub fn trino_format(e: &Expr) -> String {
+    match e {
+        Expr::Identifier(id) => id.to_string(),
+        Expr::CompoundIdentifier(parts) => parts
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("."),
+        Expr::Nested(inner) => trino_format(inner),
+        Expr::BinaryOp { left, op, right } => {
+            let op = match op {
+                BinaryOperator::NotEq => "<>".to_string(),
+                other => other.to_string(),
+            };
+            format!("({} {op} {})", trino_format(left), trino_format(right))
+        }
+        Expr::UnaryOp {
+            op: UnaryOperator::Not,
+            expr,
+        } => format!("(NOT {})", trino_format(expr)),
+        Expr::UnaryOp { op, expr } => format!("{op}{}", trino_format(expr)),
+        Expr::IsNull(x) => format!("({} IS NULL)", trino_format(x)),
+        Expr::IsNotNull(x) => format!("({} IS NOT NULL)", trino_format(x)),
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => format!("'{}'", s.replace('\'', "''")),
+            other => other.to_string(),
+        },
+        Expr::Function(f) if f.over.is_none() && f.filter.is_none() => {
+            let args = match &f.args {
+                FunctionArguments::List(list) => {
+                    let each: Vec<String> = list
+                        .args
+                        .iter()
+                        .map(|a| match a {
+                            FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => trino_format(x),
+                            FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => "*".into(),
+                            other => other.to_string(),
+                        })
+                        .collect();
+                    let distinct = if list.duplicate_treatment.is_some() {
+                        "DISTINCT "
+                    } else {
+                        ""
+                    };
+                    format!("({distinct}{})", each.join(", "))
+                }
+                FunctionArguments::None => String::new(),
+                FunctionArguments::Subquery(q) => format!("({q})"),
+            };
+            format!("{}{args}", f.name)
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aggregates_are_sorted_for_binary_search() {
+        assert!(AGGREGATES.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn the_whole_item_is_refused_as_trino_formats_it() {
+        let at = |sql: &str, clause, name| {
+            offending(sql, clause, name).map(|(t, l)| (t, l.line, l.column))
+        };
+        assert_eq!(
+            at(
+                "SELECT count(*), upper(eventName) FROM t GROUP BY eventSource",
+                Clause::Select,
+                "eventname"
+            ),
+            Some(("upper(eventName)".into(), 1, 18))
+        );
+        assert_eq!(
+            at(
+                "SELECT userIdentity.arn, max(eventName) FROM t",
+                Clause::Select,
+                "useridentity"
+            ),
+            Some(("userIdentity.arn".into(), 1, 8))
+        );
+        assert_eq!(
+            at(
+                "SELECT a FROM t GROUP BY a HAVING count(*) > 1 AND b <> 'x'",
+                Clause::Having,
+                "b"
+            ),
+            Some(("((count(*) > 1) AND (b <> 'x'))".into(), 1, 48))
+        );
+        assert_eq!(
+            at("SELECT x FROM (SELECT b FROM t) s, (SELECT a, length(b) + 1 AS n FROM t GROUP BY a) u", Clause::Select, "b"),
+            Some(("(length(b) + 1)".into(), 1, 57))
+        );
+        assert_eq!(
+            at(
+                "SELECT a, count(*) FROM t GROUP BY a ORDER BY max(c), lower(c)",
+                Clause::OrderBy,
+                "c"
+            ),
+            Some(("lower(c)".into(), 1, 55))
+        );
+    }
+}
