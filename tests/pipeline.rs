@@ -328,7 +328,8 @@ async fn athena_refuses_what_would_silently_read_nothing() {
     let e = poll_until_done(&good, &q).await.unwrap_err();
     assert_eq!(e.error_type(), "QueryFailed");
     assert!(e.to_string().contains("Bytes scanned limit"), "{e}");
-    // A missing table or database, a workgroup without a result location: refused at start.
+    // A missing table or database: the query starts and FAILS with Athena's reason, as on
+    // Athena; a workgroup without a result location is refused at start.
     let with = |f: &dyn Fn(&mut trailwatch::athena::AthenaTarget)| {
         let mut d = good.clone();
         let mut config = (*d.config).clone();
@@ -342,14 +343,22 @@ async fn athena_refuses_what_would_silently_read_nothing() {
         ));
         d
     };
-    for (name, d) in [
-        ("table", with(&|t| t.table = "no_such_table".into())),
-        ("database", with(&|t| t.database = "nodb".into())),
-        ("workgroup", with(&|t| t.workgroup = "primary".into())),
+    for (reason, d) in [
+        (
+            "TABLE_NOT_FOUND",
+            with(&|t| t.table = "no_such_table".into()),
+        ),
+        ("SCHEMA_NOT_FOUND", with(&|t| t.database = "nodb".into())),
     ] {
-        let e = start_q(&d, input.clone()).await.unwrap_err();
-        assert_eq!(e.error_type(), "InvalidQuery", "{name}: {e}");
+        let q = start_q(&d, input.clone()).await.unwrap();
+        let e = poll_until_done(&d, &q).await.unwrap_err();
+        assert_eq!(e.error_type(), "QueryFailed", "{reason}: {e}");
+        assert!(e.to_string().contains(reason), "{e}");
     }
+    let e = start_q(&with(&|t| t.workgroup = "primary".into()), input.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(e.error_type(), "InvalidQuery", "workgroup: {e}");
     // A window before the table's partition projection range.
     let e = start_q(&good, json!({"check_id": "cis-cw05-cloudtrail-config-changes", "time": "2019-12-31T13:00:00Z", "window": "2h"})).await.unwrap_err();
     assert_eq!(e.error_type(), "InvalidInput");

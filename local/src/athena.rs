@@ -77,6 +77,13 @@ pub struct Athena {
     jobs: Arc<Jobs<AthenaExtra>>,
 }
 
+/// Why a statement cannot run: the request is refused (InvalidRequestException), or the query
+/// starts and fails with the engine's reason.
+enum Refused {
+    Request(ApiError),
+    Engine(String),
+}
+
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::client("InvalidRequestException", message)
 }
@@ -200,11 +207,45 @@ impl Athena {
             }
         }
         self.jobs.has_room().map_err(too_many)?;
+        // A statement Athena's engine refuses is still a query: it starts, and FAILS with the
+        // engine's reason (`COLUMN_NOT_FOUND: line 1:8: ...`), as on Athena.
+        let work = match self.plan(&statement, &database).await {
+            Ok(planned) => Ok(planned),
+            Err(Refused::Request(e)) => return Err(e),
+            Err(Refused::Engine(reason)) => Err(reason),
+        };
+        let me = Arc::clone(self);
+        let id = self
+            .jobs
+            .submit(
+                statement,
+                AthenaExtra {
+                    workgroup: wg.to_string(),
+                    database,
+                    output_location,
+                },
+                |stop| async move {
+                    let (prepared, plan) = work?;
+                    me.execute(prepared, plan, &stop).await
+                },
+            )
+            .map_err(too_many)?;
+        Ok(json!({ "QueryExecutionId": id }))
+    }
+
+    /// Prepares and plans `statement` in `database`.
+    async fn plan(
+        &self,
+        statement: &str,
+        database: &str,
+    ) -> Result<(Prepared, datafusion::logical_expr::LogicalPlan), Refused> {
         let columns = crate::table::column_names(&crate::table::athena_schema());
-        let prepared = prepare(&statement, &columns).map_err(|e| match e {
-            PrepareError::Syntax(m) => invalid(format!("line 1:1: {m}")),
-            PrepareError::NotSelect => invalid("Only SELECT queries are supported here."),
-            PrepareError::Analysis(r) => invalid(format!("{}: {r}", r.code)),
+        let prepared = prepare(statement, &columns).map_err(|e| match e {
+            PrepareError::Syntax(m) => Refused::Engine(format!("SYNTAX_ERROR: line 1:1: {m}")),
+            PrepareError::NotSelect => {
+                Refused::Request(invalid("Only SELECT queries are supported here."))
+            }
+            PrepareError::Analysis(r) => Refused::Engine(format!("{}: {r}", r.code)),
         })?;
         // Unqualified tables resolve in the context's database, as on Athena.
         let state = self.ctx.state();
@@ -216,30 +257,19 @@ impl Athena {
             )))
         }
         .map_err(|e| {
-            if let Some(r) = crate::refusal::from_planning(&e, &statement) {
-                return invalid(format!("{}: {r}", r.code));
+            if let Some(r) = crate::refusal::from_planning(&e, statement) {
+                return Refused::Engine(format!("{}: {r}", r.code));
             }
             let msg = crate::exec::message(&e);
-            if msg.contains("not found") || msg.contains("does not exist") {
-                invalid(format!("TABLE_NOT_FOUND: {msg}"))
+            if msg.starts_with("Schema '") {
+                Refused::Engine(format!("SCHEMA_NOT_FOUND: {msg}"))
+            } else if msg.contains("not found") || msg.contains("does not exist") {
+                Refused::Engine(format!("TABLE_NOT_FOUND: {msg}"))
             } else {
-                invalid(msg)
+                Refused::Engine(msg)
             }
         })?;
-        let me = Arc::clone(self);
-        let id = self
-            .jobs
-            .submit(
-                statement,
-                AthenaExtra {
-                    workgroup: wg.to_string(),
-                    database,
-                    output_location,
-                },
-                |stop| async move { me.execute(prepared, plan, &stop).await },
-            )
-            .map_err(too_many)?;
-        Ok(json!({ "QueryExecutionId": id }))
+        Ok((prepared, plan))
     }
 
     async fn execute(

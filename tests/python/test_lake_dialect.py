@@ -1306,6 +1306,8 @@ def test_analysis_errors_are_trinos(lake, records):
         ("SELECT eventName, count(*) FROM {eds} GROUP BY 1 ORDER BY eventSource", "eventSource", "ORDER",
          f"'eventSource' {not_grouped}"),
         ('SELECT "NoSuch" FROM {eds}', '"NoSuch"', "", "Column 'nosuch' cannot be resolved"),
+        ("SELECT eventName FROM {eds} WHERE count(*) > 1", "> 1", "",
+         "WHERE clause cannot contain aggregations, window functions or grouping operations: [count(*)]"),
         # Values Trino does not compare or add (DataFusion would cast the text): at the operator,
         # checked with Trino's `=`, `<` or `<=` and literals typed as Trino types them.
         ("SELECT eventName FROM {eds} WHERE eventName = 1", "=", "", "Cannot apply operator: varchar = integer"),

@@ -9,7 +9,7 @@ use datafusion::sql::sqlparser::ast::{
     Select, SelectItem, SetExpr, Spanned, UnaryOperator, Value, Visit, Visitor,
 };
 use datafusion::sql::sqlparser::parser::Parser;
-use datafusion::sql::sqlparser::tokenizer::{Location, Span};
+use datafusion::sql::sqlparser::tokenizer::{Location, Span, Token, Tokenizer};
 
 use crate::dialect::LakeDialect;
 
@@ -213,35 +213,67 @@ fn uses_outside_aggregates(e: &Expr, name: &str) -> bool {
     uses.iter().any(|u| !inside.iter().any(|a| within(u, a)))
 }
 
-/// Where Trino locates `e`: a binary operation at its operator (the first token after its
-/// left side), anything else at its start.
+/// The WHERE condition Trino refuses in `sql` for holding aggregates, as Trino says it:
+/// `WHERE clause cannot contain aggregations, window functions or grouping operations:
+/// [count(*)]`, at the condition (a comparison's operator).
+pub fn aggregate_in_where(sql: &str) -> Option<(String, Location)> {
+    struct Where<'a>(&'a str, Option<(String, Location)>);
+    impl Visitor for Where<'_> {
+        type Break = ();
+        fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
+            let Some(condition) = &select.selection else {
+                return ControlFlow::Continue(());
+            };
+            let mut calls = Vec::new();
+            let _ = datafusion::sql::sqlparser::ast::visit_expressions(condition, |x| {
+                if is_aggregate_call(x) {
+                    calls.push(trino_format(x));
+                }
+                ControlFlow::<()>::Continue(())
+            });
+            if calls.is_empty() {
+                return ControlFlow::Continue(());
+            }
+            self.1 = Some((
+                format!(
+                    "WHERE clause cannot contain aggregations, window functions or grouping \
+                     operations: [{}]",
+                    calls.join(", ")
+                ),
+                location(self.0, condition),
+            ));
+            ControlFlow::Break(())
+        }
+    }
+    let statements = Parser::parse_sql(&LakeDialect, sql).ok()?;
+    let mut find = Where(sql, None);
+    let _ = statements.visit(&mut find);
+    find.1
+}
+
+/// Where Trino locates `e`: a binary operation at its operator (the last token before its
+/// right side, sqlparser keeping no position for it), anything else at its start.
 fn location(sql: &str, e: &Expr) -> Location {
     match e {
-        Expr::BinaryOp { left, .. } => {
-            let end = left.span().end;
-            operator_after(sql, end).unwrap_or(e.span().start)
+        Expr::BinaryOp { right, .. } => {
+            operator_before(sql, right.span().start).unwrap_or(e.span().start)
         }
         Expr::Nested(inner) => location(sql, inner),
         _ => e.span().start,
     }
 }
 
-/// The position of the first non-blank character at or after `at` (skipping a closing
-/// parenthesis of the left side).
-fn operator_after(sql: &str, at: Location) -> Option<Location> {
-    let line = sql
-        .lines()
-        .nth(usize::try_from(at.line.checked_sub(1)?).ok()?)?;
-    let from = usize::try_from(at.column.checked_sub(1)?).ok()?;
-    let (offset, _) = line
-        .chars()
-        .enumerate()
-        .skip(from)
-        .find(|(_, c)| !c.is_whitespace() && *c != ')')?;
-    Some(Location::new(
-        at.line,
-        u64::try_from(offset).ok()?.checked_add(1)?,
-    ))
+/// The position of the last token before `at` that is not an opening parenthesis.
+fn operator_before(sql: &str, at: Location) -> Option<Location> {
+    let tokens = Tokenizer::new(&LakeDialect, sql)
+        .tokenize_with_location()
+        .ok()?;
+    tokens
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_) | Token::LParen))
+        .take_while(|t| t.span.start < at)
+        .last()
+        .map(|t| t.span.start)
 }
 
 /// `e` as Trino's expression formatter writes it: names as written, binary operations and
@@ -350,6 +382,17 @@ mod tests {
                 "c"
             ),
             Some(("lower(c)".into(), 1, 55))
+        );
+        assert_eq!(
+            aggregate_in_where("SELECT a FROM t WHERE a = 1 AND count(*) > max(b)")
+                .map(|(t, l)| (t, l.line, l.column)),
+            Some((
+                "WHERE clause cannot contain aggregations, window functions or grouping \
+                 operations: [count(*), max(b)]"
+                    .into(),
+                1,
+                29
+            ))
         );
     }
 }

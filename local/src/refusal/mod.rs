@@ -57,6 +57,8 @@ impl Refusal {
 ///   signatures it has is not given);
 /// - a comparison or arithmetic of values it cannot compare or add: `Cannot apply operator:
 ///   varchar = integer` (TYPE_MISMATCH, at the operator);
+/// - a WHERE condition with an aggregate: `WHERE clause cannot contain aggregations, window
+///   functions or grouping operations: [count(*)]` (EXPRESSION_NOT_SCALAR, at the condition);
 /// - a SELECT item, HAVING condition or ORDER BY key that uses a column neither grouped nor
 ///   aggregated: `'upper(eventName)' must be an aggregate expression or appear in GROUP BY
 ///   clause` (EXPRESSION_NOT_AGGREGATE, the whole expression as Trino formats it).
@@ -90,7 +92,8 @@ pub fn from_planning(e: &DataFusionError, sql: &str) -> Option<Refusal> {
         DataFusionError::Plan(m) => missing_row_field(m, &references)
             .or_else(|| not_grouped(m, sql))
             .or_else(|| arithmetic(m, &references))
-            .or_else(|| no_signature(m, &references)),
+            .or_else(|| no_signature(m, &references))
+            .or_else(|| aggregate_in_where(m, sql)),
         _ => None,
     }
 }
@@ -108,6 +111,15 @@ fn first_error(mut e: &DataFusionError) -> &DataFusionError {
             other => return other,
         }
     }
+}
+
+/// DataFusion's `Aggregate functions are not allowed in the WHERE clause` as Trino says it.
+fn aggregate_in_where(message: &str, sql: &str) -> Option<Refusal> {
+    if !message.starts_with("Aggregate functions are not allowed in the WHERE clause") {
+        return None;
+    }
+    let (text, at) = grouping::aggregate_in_where(sql)?;
+    Some(Refusal::at("EXPRESSION_NOT_SCALAR", at, text))
 }
 
 /// DataFusion's `No function matches the given name and argument types 'upper(Int64)'` as
