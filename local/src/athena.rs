@@ -174,8 +174,9 @@ impl Athena {
         Ok(wg)
     }
 
-    /// StartQueryExecution: SQL that does not parse, or names a table or database that does
-    /// not exist, is refused here; everything else runs in the background.
+    /// StartQueryExecution: a bad request (workgroup, catalog, limits) is refused here; every
+    /// statement runs in the background, one the engine refuses (it does not parse, names a
+    /// table or database that does not exist, fails analysis) ending FAILED at once.
     pub async fn start_query_execution(self: &Arc<Self>, req: &Value) -> Result<Value, ApiError> {
         let statement = str_field(req, "QueryString")
             .ok_or_else(|| invalid("QueryString is required"))?
@@ -246,6 +247,9 @@ impl Athena {
                 Refused::Request(invalid("Only SELECT queries are supported here."))
             }
             PrepareError::Analysis(r) => Refused::Engine(format!("{}: {r}", r.code)),
+            PrepareError::TooLarge => {
+                Refused::Engine(format!("STACK_OVERFLOW: {}", crate::nesting::TOO_LARGE))
+            }
         })?;
         // Unqualified tables resolve in the context's database, as on Athena.
         let state = self.ctx.state();

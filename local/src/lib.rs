@@ -15,6 +15,7 @@ pub mod json_text;
 pub mod lake;
 pub mod load;
 pub mod lookup;
+pub mod nesting;
 pub mod page_token;
 pub mod percent;
 pub mod refusal;

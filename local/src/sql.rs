@@ -102,6 +102,9 @@ pub enum PrepareError {
     /// A statement Trino refuses although it parses here, with Trino's error name and message.
     #[error("{0}")]
     Analysis(Refusal),
+    /// Expressions nesting deeper than [`crate::nesting::MAX_DEPTH`] (STACK_OVERFLOW).
+    #[error("{}", crate::nesting::TOO_LARGE)]
+    TooLarge,
 }
 
 /// Quotes every bare occurrence of a known store id (outside strings, quoted names and comments),
@@ -205,9 +208,19 @@ fn find_byte(bytes: &[u8], from: usize, b: u8) -> usize {
 
 /// Parses a Lake statement (after [`quote_store_ids`]) and derives names and scan bounds;
 /// `table_columns` are the columns of the table the statement reads (for names an UNNEST
-/// shares with it).
+/// shares with it). Runs on a stack of its own: the statement may nest as deep as its length
+/// allows until [`crate::nesting`] balances or refuses it.
 pub fn prepare(sql: &str, table_columns: &[String]) -> Result<Prepared, PrepareError> {
-    let query = parse_query(sql)?;
+    crate::nesting::on_statement_stack(|| prepare_on_this_stack(sql, table_columns))
+}
+
+fn prepare_on_this_stack(sql: &str, table_columns: &[String]) -> Result<Prepared, PrepareError> {
+    let mut query = parse_query(sql)?;
+    // Before anything else walks the statement: long chains balanced, or refused.
+    let balanced = crate::nesting::balance(&mut query);
+    if crate::nesting::depth(&query) > crate::nesting::MAX_DEPTH {
+        return Err(PrepareError::TooLarge);
+    }
     if let Some(refusal) = crate::registry::unregistered(query.as_ref()) {
         return Err(PrepareError::Analysis(refusal));
     }
@@ -215,11 +228,16 @@ pub fn prepare(sql: &str, table_columns: &[String]) -> Result<Prepared, PrepareE
     let names = names_of(&query.body);
     let folded = fold_quoted_names(sql);
     let mut stmt = Statement::Query(match &folded {
-        Some(text) => parse_query(text)?,
+        Some(text) => {
+            let mut q = parse_query(text)?;
+            crate::nesting::balance(&mut q);
+            q
+        }
         None => query,
     });
     // Only a statement that needs a rewrite is re-rendered: the rest run as written.
-    let rewritten = unnest_joins(&mut stmt, table_columns)?
+    let rewritten = balanced
+        | unnest_joins(&mut stmt, table_columns)?
         | lambda_fields(&mut stmt)
         | field_access(&mut stmt)
         | substrings(&mut stmt)

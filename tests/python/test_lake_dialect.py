@@ -1346,6 +1346,18 @@ def test_analysis_errors_are_trinos(lake, records):
     assert rows == [[str(s3 > 9).lower(), str(s3)]]
 
 
+def test_long_chains_run_and_deep_ones_are_refused(lake, records):
+    """A 1,900-term `||` chain (as long as Lake's 10,000 characters allow) runs, as Python
+    computes it; an arithmetic chain nesting 2,000 deep is Trino's statement too large; the
+    service goes on serving."""
+    _, rows = lake("SELECT eventID, eventName" + "||'x'" * 1900 + " FROM {eds}")
+    assert by_id(rows) == {r["eventID"]: [r["eventName"] + "x" * 1900] for r in records}
+    assert "statement is too large (stack overflow during analysis)" in lake.fails(
+        "SELECT count(*) FROM {eds} WHERE length(eventName)" + "+1" * 2000 + " > 0")
+    _, rows = lake("SELECT count(*) FROM {eds}")
+    assert rows == [[str(len(records))]]
+
+
 def test_teradata_date_functions_agree_with_python(lake, records):
     """to_char, to_timestamp and to_date read Teradata formats (any case), as Trino's Teradata
     functions do, against Python's strftime; Trino's error for anything else in a format."""

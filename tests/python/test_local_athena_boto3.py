@@ -108,6 +108,30 @@ def test_typed_errors(aws_env):
     assert q["QueryExecution"]["QueryExecutionId"] in listed["QueryExecutionIds"]
 
 
+def test_deep_statements_never_hurt_the_service(aws_env, invictus_events):
+    """Statements as long as Athena takes (262,144 bytes): a 10,000-term OR runs (its chain is
+    balanced) and counts what Python counts; a chain nesting 100,000 deep FAILS as Trino's
+    statement too large, and so does one that does not parse; the service goes on serving."""
+    c = athena(aws_env)
+    t = aws_env["athena"]["table"]
+    names = sorted({e["eventName"] for e in invictus_events})[:3] + [f"N{i}" for i in range(9997)]
+    sql = f"SELECT count(*) FROM {t} WHERE " + " OR ".join(f"eventname = '{n}'" for n in names)
+    assert len(sql) < 262_144
+    q = wait(c, start(c, aws_env, sql))
+    assert q["QueryExecution"]["Status"]["State"] == "SUCCEEDED", q
+    rows = c.get_query_results(QueryExecutionId=q["QueryExecution"]["QueryExecutionId"])["ResultSet"]["Rows"]
+    assert rows[1]["Data"][0]["VarCharValue"] == str(sum(e["eventName"] in names for e in invictus_events))
+    for sql, reason in [
+        (f"SELECT count(*) FROM {t} WHERE length(eventname)" + "+1" * 100_000 + " > 0",
+         "STACK_OVERFLOW: statement is too large (stack overflow during analysis)"),
+        (f"SELECT count(*) FROM {t} WHERE length(eventname)" + "+1" * 100_000 + "+)", "SYNTAX_ERROR: "),
+    ]:
+        q = wait(c, start(c, aws_env, sql))["QueryExecution"]["Status"]
+        assert q["State"] == "FAILED" and q["StateChangeReason"].startswith(reason), q
+    q = wait(c, start(c, aws_env, f"SELECT count(*) FROM {t}"))
+    assert q["QueryExecution"]["Status"]["State"] == "SUCCEEDED"
+
+
 def test_aws_cli_start_and_results(aws_env, invictus_events):
     a = aws_env["athena"]
     started = aws_cli(aws_env, "athena", "start-query-execution",

@@ -135,6 +135,9 @@ impl Lake {
         let prepared = prepare(&sql, &columns).map_err(|e| match e {
             PrepareError::Syntax(m) => ApiError::client("InvalidQueryStatementException", m),
             PrepareError::Analysis(r) => refuse(r),
+            PrepareError::TooLarge => {
+                ApiError::client("InvalidQueryStatementException", crate::nesting::TOO_LARGE)
+            }
             PrepareError::NotSelect => ApiError::client(
                 "InvalidQueryStatementException",
                 "Only SELECT statements are supported.",

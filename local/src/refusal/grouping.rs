@@ -97,9 +97,14 @@ struct Find<'a> {
 }
 
 impl Find<'_> {
-    /// The first of `exprs` that uses the column outside an aggregate.
-    fn first(&mut self, exprs: &[&Expr]) -> ControlFlow<()> {
-        match exprs.iter().find(|e| uses_outside_aggregates(e, self.name)) {
+    /// The first of `exprs` that uses the column outside an aggregate and outside what
+    /// `select` groups by.
+    fn first(&mut self, select: &Select, exprs: &[&Expr]) -> ControlFlow<()> {
+        let grouped = grouping_keys(select);
+        match exprs
+            .iter()
+            .find(|e| uses_ungrouped(e, self.name, &grouped))
+        {
             Some(e) => {
                 self.found = Some((*e).clone());
                 ControlFlow::Break(())
@@ -109,10 +114,11 @@ impl Find<'_> {
     }
 }
 
+// Visited after their subqueries: the innermost query is analysed (and refused) first.
 impl Visitor for Find<'_> {
     type Break = ();
 
-    fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+    fn post_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
         if self.clause != Clause::OrderBy {
             return ControlFlow::Continue(());
         }
@@ -125,37 +131,72 @@ impl Visitor for Find<'_> {
         match &order.kind {
             OrderByKind::Expressions(keys) => {
                 let keys: Vec<&Expr> = keys.iter().map(|k| &k.expr).collect();
-                self.first(&keys)
+                self.first(select, &keys)
             }
             OrderByKind::All(_) => ControlFlow::Continue(()),
         }
     }
 
-    fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
+    fn post_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
         if !aggregates(select) {
             return ControlFlow::Continue(());
         }
         match self.clause {
             Clause::Select => {
-                let items: Vec<&Expr> = select
-                    .projection
-                    .iter()
-                    .filter_map(|item| match item {
-                        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-                            Some(e)
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                self.first(&items)
+                let items: Vec<&Expr> = select.projection.iter().filter_map(item_expr).collect();
+                self.first(select, &items)
             }
             Clause::Having => match &select.having {
-                Some(h) => self.first(&[h]),
+                Some(h) => self.first(select, &[h]),
                 None => ControlFlow::Continue(()),
             },
             Clause::OrderBy => ControlFlow::Continue(()),
         }
     }
+}
+
+fn item_expr(item: &SelectItem) -> Option<&Expr> {
+    match item {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+        _ => None,
+    }
+}
+
+/// What `select` groups by, as Trino formats it (lower case): its GROUP BY expressions, an
+/// ordinal or an output alias standing for the SELECT item it names.
+fn grouping_keys(select: &Select) -> Vec<String> {
+    use datafusion::sql::sqlparser::ast::GroupByExpr;
+    let GroupByExpr::Expressions(keys, _) = &select.group_by else {
+        return Vec::new();
+    };
+    let key = |e: &Expr| trino_format(e).to_lowercase();
+    keys.iter()
+        .map(|k| match k {
+            Expr::Value(v) => match &v.value {
+                Value::Number(n, _) => n
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| i.checked_sub(1))
+                    .and_then(|i| select.projection.get(i))
+                    .and_then(item_expr)
+                    .map_or_else(|| key(k), key),
+                _ => key(k),
+            },
+            Expr::Identifier(id) => select
+                .projection
+                .iter()
+                .find_map(|item| match item {
+                    SelectItem::ExprWithAlias { expr, alias }
+                        if alias.value.eq_ignore_ascii_case(&id.value) =>
+                    {
+                        Some(key(expr))
+                    }
+                    _ => None,
+                })
+                .unwrap_or_else(|| key(k)),
+            other => key(other),
+        })
+        .collect()
 }
 
 fn is_aggregate_call(e: &Expr) -> bool {
@@ -171,6 +212,34 @@ fn is_aggregate_call(e: &Expr) -> bool {
     }
 }
 
+fn is_subquery(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::Subquery(_) | Expr::InSubquery { .. } | Expr::Exists { .. }
+    )
+}
+
+fn within(inner: &Span, outer: &Span) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
+}
+
+/// The aggregate calls in `node` (span and text as Trino formats it, in order), not those of
+/// its subqueries, which aggregate apart.
+fn aggregate_calls(node: &impl Visit) -> Vec<(Span, String)> {
+    let mut subqueries: Vec<Span> = Vec::new();
+    let mut calls: Vec<(Span, String)> = Vec::new();
+    let _ = datafusion::sql::sqlparser::ast::visit_expressions(node, |x| {
+        if is_subquery(x) {
+            subqueries.push(x.span());
+        } else if is_aggregate_call(x) {
+            calls.push((x.span(), trino_format(x)));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    calls.retain(|(c, _)| !subqueries.iter().any(|s| within(c, s)));
+    calls
+}
+
 /// Whether `select` groups or aggregates.
 fn aggregates(select: &Select) -> bool {
     use datafusion::sql::sqlparser::ast::GroupByExpr;
@@ -178,27 +247,27 @@ fn aggregates(select: &Select) -> bool {
         GroupByExpr::All(_) => true,
         GroupByExpr::Expressions(e, _) => !e.is_empty(),
     };
-    if grouped || select.having.is_some() {
-        return true;
-    }
-    let mut any = false;
-    let _ = datafusion::sql::sqlparser::ast::visit_expressions(&select.projection, |e| {
-        if is_aggregate_call(e) {
-            any = true;
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
-    });
-    any
+    grouped || select.having.is_some() || !aggregate_calls(&select.projection).is_empty()
 }
 
-/// Whether `e` names column `name` somewhere outside every aggregate call in it.
-fn uses_outside_aggregates(e: &Expr, name: &str) -> bool {
-    let mut inside: Vec<Span> = Vec::new();
+/// Whether `e` names column `name` somewhere outside its aggregate calls, its subqueries and
+/// its parts that are `grouped` keys.
+fn uses_ungrouped(e: &Expr, name: &str, grouped: &[String]) -> bool {
+    // Matching each part against the keys formats it: bounded, as this runs on any statement.
+    let mut nodes = 0usize;
+    let _ = datafusion::sql::sqlparser::ast::visit_expressions(e, |_| {
+        nodes = nodes.saturating_add(1);
+        ControlFlow::<()>::Continue(())
+    });
+    let grouped = if nodes <= 2_000 { grouped } else { &[] };
+    let mut apart: Vec<Span> = Vec::new();
     let mut uses: Vec<Span> = Vec::new();
     let _ = datafusion::sql::sqlparser::ast::visit_expressions(e, |x| {
         match x {
-            x if is_aggregate_call(x) => inside.push(x.span()),
+            x if is_aggregate_call(x) || is_subquery(x) => apart.push(x.span()),
+            x if !grouped.is_empty() && grouped.contains(&trino_format(x).to_lowercase()) => {
+                apart.push(x.span());
+            }
             Expr::Identifier(id) if id.value.eq_ignore_ascii_case(name) => uses.push(id.span),
             Expr::CompoundIdentifier(parts)
                 if parts.iter().any(|p| p.value.eq_ignore_ascii_case(name)) =>
@@ -209,8 +278,7 @@ fn uses_outside_aggregates(e: &Expr, name: &str) -> bool {
         }
         ControlFlow::<()>::Continue(())
     });
-    let within = |u: &Span, a: &Span| a.start <= u.start && u.end <= a.end;
-    uses.iter().any(|u| !inside.iter().any(|a| within(u, a)))
+    uses.iter().any(|u| !apart.iter().any(|a| within(u, a)))
 }
 
 /// The WHERE condition Trino refuses in `sql` for holding aggregates, as Trino says it:
@@ -220,17 +288,14 @@ pub fn aggregate_in_where(sql: &str) -> Option<(String, Location)> {
     struct Where<'a>(&'a str, Option<(String, Location)>);
     impl Visitor for Where<'_> {
         type Break = ();
-        fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
+        fn post_visit_select(&mut self, select: &Select) -> ControlFlow<()> {
             let Some(condition) = &select.selection else {
                 return ControlFlow::Continue(());
             };
-            let mut calls = Vec::new();
-            let _ = datafusion::sql::sqlparser::ast::visit_expressions(condition, |x| {
-                if is_aggregate_call(x) {
-                    calls.push(trino_format(x));
-                }
-                ControlFlow::<()>::Continue(())
-            });
+            let calls: Vec<String> = aggregate_calls(condition)
+                .into_iter()
+                .map(|(_, text)| text)
+                .collect();
             if calls.is_empty() {
                 return ControlFlow::Continue(());
             }
@@ -336,6 +401,36 @@ pub fn trino_format(e: &Expr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_parts_and_subqueries_are_not_refused() {
+        let at = |sql: &str, name| {
+            offending(sql, Clause::Select, name).map(|(t, l)| (t, l.line, l.column))
+        };
+        assert_eq!(
+            at(
+                "SELECT upper(eventname), eventname, count(*) FROM t GROUP BY upper(eventname)",
+                "eventname"
+            ),
+            Some(("eventname".into(), 1, 26))
+        );
+        // The inner query is analysed first.
+        assert_eq!(
+            at("SELECT eventname, count(*) FROM (SELECT eventsource, eventname FROM t GROUP BY eventsource) s GROUP BY eventname", "eventname"),
+            Some(("eventname".into(), 1, 54))
+        );
+        // An ordinal or an alias stands for its item.
+        assert_eq!(
+            at("SELECT lower(a) AS l, b, count(*) FROM t GROUP BY l", "b"),
+            Some(("b".into(), 1, 23))
+        );
+        assert_eq!(at("SELECT lower(a), count(*) FROM t GROUP BY 1", "a"), None);
+        assert_eq!(
+            aggregate_in_where("SELECT a FROM t WHERE x = (SELECT max(y) FROM u) AND count(*) > 1")
+                .map(|(t, _)| t),
+            Some("WHERE clause cannot contain aggregations, window functions or grouping operations: [count(*)]".into())
+        );
+    }
 
     #[test]
     fn aggregates_are_sorted_for_binary_search() {

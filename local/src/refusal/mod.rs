@@ -66,6 +66,11 @@ impl Refusal {
 /// The position is the reference's first occurrence in `sql`. Other errors give `None`:
 /// DataFusion's own text is kept.
 pub fn from_planning(e: &DataFusionError, sql: &str) -> Option<Refusal> {
+    // The statement as written is read again, chains unbalanced.
+    crate::nesting::on_statement_stack(|| translate(e, sql))
+}
+
+fn translate(e: &DataFusionError, sql: &str) -> Option<Refusal> {
     let tokens = Tokenizer::new(&LakeDialect, sql)
         .tokenize_with_location()
         .ok()?;
@@ -137,11 +142,7 @@ fn no_signature(message: &str, references: &References<'_>) -> Option<Refusal> {
         .to_ascii_lowercase();
     let at = references.call_index(&name)?;
     let literals = references.literal_arguments(at);
-    let types: Vec<&str> = if types.is_empty() {
-        Vec::new()
-    } else {
-        types.split(", ").collect()
-    };
+    let types = top_level_parts(types);
     let named: Vec<String> = types
         .iter()
         .enumerate()
@@ -159,6 +160,28 @@ fn no_signature(message: &str, references: &References<'_>) -> Option<Refusal> {
             named.join(", ")
         ),
     ))
+}
+
+/// `text` split at the commas outside parentheses and quotes (DataFusion writes
+/// `Timestamp(ms, "UTC")` and `Struct("a": Utf8, ...)` inside an argument list).
+fn top_level_parts(text: &str) -> Vec<&str> {
+    let (mut parts, mut depth, mut quoted, mut start) = (Vec::new(), 0u32, false, 0);
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' | '[' | '{' if !quoted => depth = depth.saturating_add(1),
+            ')' | ']' | '}' if !quoted => depth = depth.saturating_sub(1),
+            ',' if !quoted && depth == 0 => {
+                parts.push(text[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if !text.trim().is_empty() {
+        parts.push(text[start..].trim());
+    }
+    parts
 }
 
 /// Trino's name for a type DataFusion names `t` in its messages.
@@ -549,6 +572,19 @@ mod tests {
         let r = References::new(&tokens);
         r.find(parts, 0, qualifier)
             .map(|f| (f.start.line, f.start.column, f.canonical))
+    }
+
+    #[test]
+    fn argument_types_split_at_top_level_commas() {
+        assert_eq!(
+            top_level_parts(r#"Struct("a": Utf8, "b": Int64), Timestamp(ms, "UTC"), Utf8"#),
+            vec![
+                r#"Struct("a": Utf8, "b": Int64)"#,
+                r#"Timestamp(ms, "UTC")"#,
+                "Utf8"
+            ]
+        );
+        assert!(top_level_parts("").is_empty());
     }
 
     #[test]
