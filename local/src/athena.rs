@@ -254,7 +254,7 @@ impl Athena {
         // Unqualified tables resolve in the context's database, as on Athena.
         let state = self.ctx.state();
         let plan = if database == self.settings.database {
-            crate::dialect::plan(&state, &prepared.sql).await
+            crate::dialect::plan_on_query_thread(state, prepared.sql.clone()).await
         } else {
             Err(datafusion::error::DataFusionError::Plan(format!(
                 "Schema '{database}' does not exist"

@@ -117,6 +117,22 @@ impl Dialect for LakeDialect {
     );
 }
 
+/// [`plan`] on a query thread (see [`crate::jobs::query_runtime`]), whose stack holds the
+/// deepest statement [`crate::nesting`] lets through.
+pub async fn plan_on_query_thread(
+    state: SessionState,
+    sql: String,
+) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
+    crate::jobs::query_runtime()
+        .spawn(async move { plan(&state, &sql).await })
+        .await
+        .unwrap_or_else(|e| {
+            Err(DataFusionError::Internal(format!(
+                "planning ended without a plan: {e}"
+            )))
+        })
+}
+
 /// Plans `sql`, one statement, in `state`, parsed in the Lake dialect (as DataFusion's own
 /// `create_logical_plan` does in its configured dialect).
 pub async fn plan(

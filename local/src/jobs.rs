@@ -51,17 +51,25 @@ impl Default for QueryTiming {
     }
 }
 
-/// The runtime queries run on, with worker threads of its own: a query busy in one long
-/// computation (`array_repeat('x', 100000000)`, a huge sort) holds a thread until that
+/// Stack of each query thread. DataFusion plans, optimizes, evaluates and drops expressions by
+/// recursion, one level per operator of a chain: its filter push-down rebuilds a long `AND`
+/// chain left-deep ([`crate::nesting::MAX_CONJUNCTS`] deep), and a `+` or `||` chain nests up to
+/// [`crate::nesting::MAX_DEPTH`] deep. Reserved,
+/// not used: pages are touched only as deep as a query goes.
+const QUERY_STACK: usize = 256 << 20;
+
+/// The runtime queries are planned and run on, with worker threads of its own: a query busy in
+/// one long computation (`array_repeat('x', 100000000)`, a huge sort) holds a thread until that
 /// computation ends, and on the service's own threads it would stall every request, its run-time
 /// limit included. Built once and kept for the process; should it fail to start, queries share
 /// the service's runtime as before.
-fn query_runtime() -> tokio::runtime::Handle {
+pub fn query_runtime() -> tokio::runtime::Handle {
     static RUNTIME: std::sync::OnceLock<Option<tokio::runtime::Runtime>> =
         std::sync::OnceLock::new();
     let built = RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .thread_name("query")
+            .thread_stack_size(QUERY_STACK)
             .enable_all()
             .build()
             .map_err(|e| tracing::warn!(error = %e, "no runtime of their own for queries"))

@@ -102,7 +102,8 @@ pub enum PrepareError {
     /// A statement Trino refuses although it parses here, with Trino's error name and message.
     #[error("{0}")]
     Analysis(Refusal),
-    /// Expressions nesting deeper than [`crate::nesting::MAX_DEPTH`] (STACK_OVERFLOW).
+    /// Expressions nesting deeper than [`crate::nesting::MAX_DEPTH`], or a chain longer than
+    /// [`crate::nesting::MAX_CHAIN`] (STACK_OVERFLOW).
     #[error("{}", crate::nesting::TOO_LARGE)]
     TooLarge,
 }
@@ -211,13 +212,13 @@ fn find_byte(bytes: &[u8], from: usize, b: u8) -> usize {
 /// shares with it). Runs on a stack of its own: the statement may nest as deep as its length
 /// allows until [`crate::nesting`] balances or refuses it.
 pub fn prepare(sql: &str, table_columns: &[String]) -> Result<Prepared, PrepareError> {
-    crate::nesting::on_statement_stack(|| prepare_on_this_stack(sql, table_columns))
+    crate::nesting::on_statement_stack(sql, || prepare_on_this_stack(sql, table_columns))
 }
 
 fn prepare_on_this_stack(sql: &str, table_columns: &[String]) -> Result<Prepared, PrepareError> {
     let mut query = parse_query(sql)?;
     // Before anything else walks the statement: long chains balanced, or refused.
-    let balanced = crate::nesting::balance(&mut query);
+    let balanced = crate::nesting::balance(&mut query).map_err(|_| PrepareError::TooLarge)?;
     if crate::nesting::depth(&query) > crate::nesting::MAX_DEPTH {
         return Err(PrepareError::TooLarge);
     }
@@ -230,7 +231,7 @@ fn prepare_on_this_stack(sql: &str, table_columns: &[String]) -> Result<Prepared
     let mut stmt = Statement::Query(match &folded {
         Some(text) => {
             let mut q = parse_query(text)?;
-            crate::nesting::balance(&mut q);
+            crate::nesting::balance(&mut q).map_err(|_| PrepareError::TooLarge)?;
             q
         }
         None => query,

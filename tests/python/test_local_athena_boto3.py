@@ -109,9 +109,10 @@ def test_typed_errors(aws_env):
 
 
 def test_deep_statements_never_hurt_the_service(aws_env, invictus_events):
-    """Statements as long as Athena takes (262,144 bytes): a 10,000-term OR runs (its chain is
-    balanced) and counts what Python counts; a chain nesting 100,000 deep FAILS as Trino's
-    statement too large, and so does one that does not parse; the service goes on serving."""
+    """Statements as long as Athena takes (262,144 bytes): a 10,000-term OR and a 1,000-term
+    AND run and count what Python counts; a chain nesting 100,000 deep or an AND of 1,001
+    terms FAILS as Trino's statement too large, and so does a deep one that does not parse; the
+    service goes on serving."""
     c = athena(aws_env)
     t = aws_env["athena"]["table"]
     names = sorted({e["eventName"] for e in invictus_events})[:3] + [f"N{i}" for i in range(9997)]
@@ -121,8 +122,19 @@ def test_deep_statements_never_hurt_the_service(aws_env, invictus_events):
     assert q["QueryExecution"]["Status"]["State"] == "SUCCEEDED", q
     rows = c.get_query_results(QueryExecutionId=q["QueryExecution"]["QueryExecutionId"])["ResultSet"]["Rows"]
     assert rows[1]["Data"][0]["VarCharValue"] == str(sum(e["eventName"] in names for e in invictus_events))
+    # 1,000 conjuncts (DataFusion's filter push-down rebuilds them 1,000 deep) run.
+    names = {e["eventName"] for e in invictus_events}
+    sql = f"SELECT count(*) FROM {t} WHERE " + " AND ".join(f"eventname<>'N{i}'" for i in range(1_000))
+    q = wait(c, start(c, aws_env, sql))
+    assert q["QueryExecution"]["Status"]["State"] == "SUCCEEDED", q
+    rows = c.get_query_results(QueryExecutionId=q["QueryExecution"]["QueryExecutionId"])["ResultSet"]["Rows"]
+    assert rows[1]["Data"][0]["VarCharValue"] == str(sum(
+        e["eventName"] not in {f"N{i}" for i in range(1_000)} for e in invictus_events))
+    assert names
     for sql, reason in [
         (f"SELECT count(*) FROM {t} WHERE length(eventname)" + "+1" * 100_000 + " > 0",
+         "STACK_OVERFLOW: statement is too large (stack overflow during analysis)"),
+        (f"SELECT count(*) FROM {t} WHERE " + " AND ".join(["eventname<>''"] * 1_001),
          "STACK_OVERFLOW: statement is too large (stack overflow during analysis)"),
         (f"SELECT count(*) FROM {t} WHERE length(eventname)" + "+1" * 100_000 + "+)", "SYNTAX_ERROR: "),
     ]:

@@ -143,7 +143,7 @@ impl Lake {
                 "Only SELECT statements are supported.",
             ),
         })?;
-        let plan = crate::dialect::plan(&self.ctx.state(), &prepared.sql)
+        let plan = crate::dialect::plan_on_query_thread(self.ctx.state(), prepared.sql.clone())
             .await
             .map_err(|e| {
                 if let Some(r) = crate::refusal::from_planning(&e, &sql) {

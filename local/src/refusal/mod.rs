@@ -67,7 +67,7 @@ impl Refusal {
 /// DataFusion's own text is kept.
 pub fn from_planning(e: &DataFusionError, sql: &str) -> Option<Refusal> {
     // The statement as written is read again, chains unbalanced.
-    crate::nesting::on_statement_stack(|| translate(e, sql))
+    crate::nesting::on_statement_stack(sql, || translate(e, sql))
 }
 
 fn translate(e: &DataFusionError, sql: &str) -> Option<Refusal> {
