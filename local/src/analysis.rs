@@ -17,8 +17,8 @@ use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Ope
 /// - a comparison or arithmetic of values Trino cannot compare or add (`eventName = 1`,
 ///   `eventTime > 5`, `eventName + 1`) is a [`Mismatch`], `Cannot apply operator: varchar =
 ///   integer`, where DataFusion would cast the text or word it otherwise;
-/// - a call of a function with text where Trino takes a number or the reverse
-///   (`substr(eventName, '2')`) is [`Unexpected`] parameters, where DataFusion would convert;
+/// - a call whose signature DataFusion would satisfy by converting text to a number or the
+///   reverse (DataFusion's `concat(eventName, 1)`) is [`Unexpected`] parameters;
 /// - an access to a row field that does not exist (`userIdentity.nosuch`) is
 ///   `Field nosuch not found in struct` (which [`crate::refusal`] words as Trino does).
 pub fn check(state: &SessionState, plan: &LogicalPlan) -> Result<()> {
@@ -70,8 +70,7 @@ fn check_expr(e: &Expr, schema: &DFSchema) -> Result<TreeNodeRecursion> {
             let Some(symbol) = trino_operator(*op) else {
                 return Ok(TreeNodeRecursion::Continue);
             };
-            // Operands this typing cannot type (lambda parameters, outer references) are left
-            // alone.
+            // Operands this typing cannot type are left to the planner and analyzer.
             if let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema)) {
                 if !applies(*op, &l, &r) {
                     return Err(DataFusionError::External(Box::new(Mismatch {
@@ -100,11 +99,11 @@ fn arg_fields(args: &[Expr], schema: &DFSchema) -> Option<Vec<FieldRef>> {
         .collect()
 }
 
-/// Refuses a call of Trino's function `name` that DataFusion would make by converting text to
-/// a number or truth value, or those to text (`date_add('day', '1', eventTime)`,
-/// `substr(eventName, '2')`): Trino converts neither way implicitly. Functions Trino does not
-/// have (DataFusion's names for rewritten calls) are left alone; so is a call DataFusion
-/// refuses itself.
+/// Refuses a call of Trino's function `name` whose signature DataFusion would satisfy by
+/// converting text to a number or truth value, or those to text: Trino converts neither way
+/// implicitly. Functions Trino does not have (DataFusion's names for rewritten calls, the
+/// service's `trino_*` implementations, which take any type) are left alone; so is a call
+/// DataFusion refuses itself (see [`crate::refusal`]).
 fn unexpected(
     name: &str,
     args: &[Expr],
@@ -148,7 +147,7 @@ fn unexpected(
 pub struct Unexpected {
     /// The function, in lower case.
     pub function: String,
-    /// `Unexpected parameters (varchar(3), varchar(1), timestamp(3)) for function date_add`.
+    /// `Unexpected parameters (varchar, bigint) for function concat`.
     pub text: String,
 }
 
