@@ -254,7 +254,7 @@ impl Athena {
         // Unqualified tables resolve in the context's database, as on Athena.
         let state = self.ctx.state();
         let plan = if database == self.settings.database {
-            crate::dialect::plan_on_query_thread(state, prepared.sql.clone()).await
+            crate::dialect::plan_on_deep_stack(state, prepared.sql.clone()).await
         } else {
             Err(datafusion::error::DataFusionError::Plan(format!(
                 "Schema '{database}' does not exist"
@@ -296,7 +296,8 @@ impl Athena {
                 ));
             }
         }
-        let ctx = SessionContext::new_with_state(stop.state(self.ctx.state()));
+        let at = crate::clock::QueryInstant(self.jobs.now_ms());
+        let ctx = SessionContext::new_with_state(at.state(stop.state(self.ctx.state())));
         let mut result = execute(&ctx, plan, self.jobs.result_limits(), |fields| {
             crate::sql::output_names(&prepared.names, fields)
                 .into_iter()

@@ -1,10 +1,14 @@
 //! The service's notion of "now": real, or pinned to an instant and advancing from there, so
 //! 90-day and last-24h windows make sense over archived events.
 
+use std::any::Any;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use datafusion::config::{ConfigEntry, ConfigExtension, ExtensionOptions};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::SessionState;
 
 /// How the service clock is set.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,5 +76,53 @@ impl Clock {
             .timestamp_millis()
             .saturating_sub(Utc::now().timestamp_millis());
         self.offset_ms.store(offset, Ordering::Relaxed);
+    }
+}
+
+/// The service-clock instant a query runs at (epoch milliseconds), in its DataFusion config:
+/// `now()`, `current_timestamp` and `current_date` give it wherever they are evaluated in the
+/// query, as Trino gives the query's start, so two uses never straddle a millisecond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryInstant(pub i64);
+
+impl QueryInstant {
+    /// `state` for a query running at this instant.
+    pub fn state(self, mut state: SessionState) -> SessionState {
+        state.config_mut().options_mut().extensions.insert(self);
+        state
+    }
+
+    /// The instant of the query `options` configure, if it has one.
+    pub fn of(options: &datafusion::config::ConfigOptions) -> Option<i64> {
+        options.extensions.get::<Self>().map(|q| q.0)
+    }
+}
+
+impl ConfigExtension for QueryInstant {
+    const PREFIX: &'static str = "trailwatch_query_instant";
+}
+
+impl ExtensionOptions for QueryInstant {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn cloned(&self) -> Box<dyn ExtensionOptions> {
+        Box::new(*self)
+    }
+
+    fn set(&mut self, key: &str, _: &str) -> Result<()> {
+        Err(DataFusionError::Configuration(format!(
+            "{}.{key} cannot be set",
+            Self::PREFIX
+        )))
+    }
+
+    fn entries(&self) -> Vec<ConfigEntry> {
+        Vec::new()
     }
 }

@@ -117,13 +117,13 @@ impl Dialect for LakeDialect {
     );
 }
 
-/// [`plan`] on a query thread (see [`crate::jobs::query_runtime`]), whose stack holds the
-/// deepest statement [`crate::nesting`] lets through.
-pub async fn plan_on_query_thread(
+/// [`plan`] on a planning thread (see [`crate::jobs::planning_runtime`]), whose stack holds
+/// the deepest statement [`crate::nesting`] lets through.
+pub async fn plan_on_deep_stack(
     state: SessionState,
     sql: String,
 ) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
-    crate::jobs::query_runtime()
+    crate::jobs::planning_runtime()
         .spawn(async move { plan(&state, &sql).await })
         .await
         .unwrap_or_else(|e| {

@@ -51,28 +51,49 @@ impl Default for QueryTiming {
     }
 }
 
-/// Stack of each query thread. DataFusion plans, optimizes, evaluates and drops expressions by
-/// recursion, one level per operator of a chain: its filter push-down rebuilds a long `AND`
-/// chain left-deep ([`crate::nesting::MAX_CONJUNCTS`] deep), and a `+` or `||` chain nests up to
-/// [`crate::nesting::MAX_DEPTH`] deep. Reserved,
-/// not used: pages are touched only as deep as a query goes.
+/// Stack of each query and planning thread. DataFusion plans, optimizes, evaluates and drops
+/// expressions by recursion, one level per operator of a chain: its filter push-down rebuilds a
+/// long `AND` chain left-deep ([`crate::nesting::MAX_CONJUNCTS`] deep), and a `+` or `||` chain
+/// nests up to [`crate::nesting::MAX_DEPTH`] deep. Reserved, not used: pages are touched only
+/// as deep as a query goes.
 const QUERY_STACK: usize = 256 << 20;
 
-/// The runtime queries are planned and run on, with worker threads of its own: a query busy in
-/// one long computation (`array_repeat('x', 100000000)`, a huge sort) holds a thread until that
+/// The runtime queries run on, with worker threads of its own: a query busy in one long
+/// computation (`array_repeat('x', 100000000)`, a huge sort) holds a thread until that
 /// computation ends, and on the service's own threads it would stall every request, its run-time
-/// limit included. Built once and kept for the process; should it fail to start, queries share
-/// the service's runtime as before.
+/// limit included.
 pub fn query_runtime() -> tokio::runtime::Handle {
     static RUNTIME: std::sync::OnceLock<Option<tokio::runtime::Runtime>> =
         std::sync::OnceLock::new();
-    let built = RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .thread_name("query")
+    deep_runtime(&RUNTIME, "query", None)
+}
+
+/// The runtime statements are planned on (at StartQuery): deep stacks as the queries' own, but
+/// threads apart from theirs, so that a query busy in a long computation never holds up
+/// another's StartQuery.
+pub fn planning_runtime() -> tokio::runtime::Handle {
+    static RUNTIME: std::sync::OnceLock<Option<tokio::runtime::Runtime>> =
+        std::sync::OnceLock::new();
+    deep_runtime(&RUNTIME, "plan", Some(1))
+}
+
+/// A runtime of threads with [`QUERY_STACK`], built once and kept for the process; should it
+/// fail to start, the work shares the service's runtime as before.
+fn deep_runtime(
+    cell: &'static std::sync::OnceLock<Option<tokio::runtime::Runtime>>,
+    name: &str,
+    workers: Option<usize>,
+) -> tokio::runtime::Handle {
+    let built = cell.get_or_init(|| {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.thread_name(name)
             .thread_stack_size(QUERY_STACK)
-            .enable_all()
-            .build()
-            .map_err(|e| tracing::warn!(error = %e, "no runtime of their own for queries"))
+            .enable_all();
+        if let Some(n) = workers {
+            b.worker_threads(n);
+        }
+        b.build()
+            .map_err(|e| tracing::warn!(error = %e, name, "no runtime of its own"))
             .ok()
     });
     match built {
@@ -168,6 +189,11 @@ pub type Outcome = Result<(ResultSet, Stats), String>;
 
 impl<X: Send + 'static> Jobs<X> {
     /// An empty registry.
+    /// Now on the service clock, in epoch milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     pub fn new(timing: QueryTiming, clock: Clock) -> Arc<Self> {
         Arc::new(Self {
             timing,

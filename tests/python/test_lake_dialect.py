@@ -187,6 +187,11 @@ def test_now_runs_on_the_service_clock(lake, records):
     # The clock starts a second after the newest event and runs in real time from there.
     assert newest < at < newest + dt.timedelta(hours=1)
     assert ts == now and today == at.date().isoformat() and zone == "UTC"
+    # Every use in a query gives the query's one instant (reading the clock at each use, one
+    # query in twenty straddled a millisecond).
+    for _ in range(20):
+        _, rows = lake("SELECT now(), current_timestamp, now() FROM {eds} LIMIT 1")
+        assert len(set(rows[0])) == 1, rows
     _, rows = lake("SELECT count(*) FROM {eds} WHERE eventTime > now() - interval '365' day")
     cutoff = at - dt.timedelta(days=365)
     assert int(rows[0][0]) == sum(

@@ -143,7 +143,7 @@ impl Lake {
                 "Only SELECT statements are supported.",
             ),
         })?;
-        let plan = crate::dialect::plan_on_query_thread(self.ctx.state(), prepared.sql.clone())
+        let plan = crate::dialect::plan_on_deep_stack(self.ctx.state(), prepared.sql.clone())
             .await
             .map_err(|e| {
                 if let Some(r) = crate::refusal::from_planning(&e, &sql) {
@@ -179,7 +179,8 @@ impl Lake {
         stop: &Stop,
     ) -> crate::jobs::Outcome {
         let plain = stats::is_plain(&plan);
-        let ctx = SessionContext::new_with_state(stop.state(self.ctx.state()));
+        let at = crate::clock::QueryInstant(self.jobs.now_ms());
+        let ctx = SessionContext::new_with_state(at.state(stop.state(self.ctx.state())));
         let result = execute(&ctx, plan, self.jobs.result_limits(), |fields| {
             output_names(&prepared.names, fields)
         })

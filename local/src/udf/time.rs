@@ -153,20 +153,25 @@ impl ScalarUDFImpl for Now {
     }
 
     fn simplify(&self, _: Vec<Expr>, ctx: &SimplifyContext) -> Result<ExprSimplifyResult> {
-        // The clock at the query's start, which DataFusion fixes once per query: every row and
-        // every use (`now()` and `current_timestamp` alike) sees one instant. Reading the clock
-        // at each use let two uses straddle a millisecond.
-        let ms = ctx
-            .query_execution_start_time()
-            .map_or_else(|| self.clock.now_ms(), |t| self.clock.at_ms(t));
+        // The query's instant, or the clock at the query's start, which DataFusion fixes once
+        // per query: every row and every use (`now()` and `current_timestamp` alike) sees one
+        // instant. Reading the clock at each use let two uses straddle a millisecond.
+        let ms = crate::clock::QueryInstant::of(ctx.config_options()).unwrap_or_else(|| {
+            ctx.query_execution_start_time()
+                .map_or_else(|| self.clock.now_ms(), |t| self.clock.at_ms(t))
+        });
         Ok(ExprSimplifyResult::Simplified(Expr::Literal(
             self.value(ms),
             None,
         )))
     }
 
-    fn invoke_with_args(&self, _: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        Ok(ColumnarValue::Scalar(self.value(self.clock.now_ms())))
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        // Evaluated as the query runs when it was not simplified first: the query's instant
+        // still, so that it agrees with any use that was.
+        let ms = crate::clock::QueryInstant::of(&args.config_options)
+            .unwrap_or_else(|| self.clock.now_ms());
+        Ok(ColumnarValue::Scalar(self.value(ms)))
     }
 }
 
