@@ -1,13 +1,10 @@
 //! The service's notion of "now": real, or pinned to an instant and advancing from there, so
 //! 90-day and last-24h windows make sense over archived events.
 
-use std::any::Any;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use datafusion::config::{ConfigEntry, ConfigExtension, ExtensionOptions};
-use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::SessionState;
 
 /// How the service clock is set.
@@ -98,31 +95,4 @@ impl QueryInstant {
     }
 }
 
-impl ConfigExtension for QueryInstant {
-    const PREFIX: &'static str = "trailwatch_query_instant";
-}
-
-impl ExtensionOptions for QueryInstant {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn cloned(&self) -> Box<dyn ExtensionOptions> {
-        Box::new(*self)
-    }
-
-    fn set(&mut self, key: &str, _: &str) -> Result<()> {
-        Err(DataFusionError::Configuration(format!(
-            "{}.{key} cannot be set",
-            Self::PREFIX
-        )))
-    }
-
-    fn entries(&self) -> Vec<ConfigEntry> {
-        Vec::new()
-    }
-}
+crate::extension::fixed_extension!(QueryInstant, "trailwatch_query_instant");

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod dialect;
 pub mod error;
 pub mod exec;
+pub mod extension;
 pub mod fault;
 pub mod format;
 pub mod jobs;

@@ -4,12 +4,11 @@
 //! signal travels with the query's configuration (a DataFusion config extension), and the
 //! lambda functions check it between evaluations, so a stopped query stops using the CPU too.
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use datafusion::config::{ConfigEntry, ConfigExtension, ConfigOptions, ExtensionOptions};
+use datafusion::config::ConfigOptions;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::SessionState;
 
@@ -29,13 +28,8 @@ impl Stop {
     }
 
     /// `state` for a query that stops on this signal.
-    pub fn state(&self, mut state: SessionState) -> SessionState {
-        state
-            .config_mut()
-            .options_mut()
-            .extensions
-            .insert(self.clone());
-        state
+    pub fn state(&self, state: SessionState) -> SessionState {
+        crate::extension::with(state, self.clone())
     }
 
     /// The signal of the query `options` configure, if it has one.
@@ -44,34 +38,7 @@ impl Stop {
     }
 }
 
-impl ConfigExtension for Stop {
-    const PREFIX: &'static str = "trailwatch_stop";
-}
-
-impl ExtensionOptions for Stop {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
-    }
-
-    fn cloned(&self) -> Box<dyn ExtensionOptions> {
-        Box::new(self.clone())
-    }
-
-    fn set(&mut self, key: &str, _: &str) -> Result<()> {
-        Err(DataFusionError::Configuration(format!(
-            "{}.{key} cannot be set",
-            Self::PREFIX
-        )))
-    }
-
-    fn entries(&self) -> Vec<ConfigEntry> {
-        Vec::new()
-    }
-}
+crate::extension::fixed_extension!(Stop, "trailwatch_stop");
 
 thread_local! {
     /// The signal of the query whose function runs on this thread (functions run synchronously
