@@ -56,8 +56,12 @@ fn check_expr(e: &Expr, schema: &DFSchema) -> Result<TreeNodeRecursion> {
         }
         Expr::ScalarFunction(f) => {
             if let Some(fields) = arg_fields(&f.args, schema) {
-                let coerced = fields_with_udf(&fields, f.func.as_ref());
-                unexpected(f.name(), &f.args, &fields, coerced)?;
+                if let Some(signatures) = crate::signature::of(f.name()) {
+                    not_declared(signatures, f.func.aliases(), &f.args, &fields)?;
+                } else {
+                    let coerced = fields_with_udf(&fields, f.func.as_ref());
+                    unexpected(f.name(), &f.args, &fields, coerced)?;
+                }
             }
         }
         Expr::AggregateFunction(a) => {
@@ -76,9 +80,9 @@ fn check_expr(e: &Expr, schema: &DFSchema) -> Result<TreeNodeRecursion> {
                     return Err(DataFusionError::External(Box::new(Mismatch {
                         text: format!(
                             "Cannot apply operator: {} {} {}",
-                            trino_type(left, &l),
+                            crate::trino_type::of_expr(left, &l),
                             symbol,
-                            trino_type(right, &r)
+                            crate::trino_type::of_expr(right, &r)
                         ),
                         op: *op,
                         left: Operand::of(left),
@@ -128,10 +132,11 @@ fn unexpected(
     let listed: Vec<String> = args
         .iter()
         .zip(fields)
-        .map(|(a, f)| trino_type(a, f.data_type()))
+        .map(|(a, f)| crate::trino_type::of_expr(a, f.data_type()))
         .collect();
     Err(DataFusionError::External(Box::new(Unexpected {
         function: name.to_ascii_lowercase(),
+        aliases: Vec::new(),
         text: format!(
             "Unexpected parameters ({}) for function {}",
             listed.join(", "),
@@ -140,13 +145,44 @@ fn unexpected(
     })))
 }
 
-/// A call Trino has no signature for (FUNCTION_NOT_FOUND): its message, without the list of
-/// signatures Trino appends (`Expected: ...`).
+/// Refuses a call of one of the service's own Trino functions (which take any type) that fits
+/// none of the signatures Trino declares for it, with Trino's list of them.
+fn not_declared(
+    signatures: crate::signature::Signatures,
+    aliases: &[String],
+    args: &[Expr],
+    fields: &[FieldRef],
+) -> Result<()> {
+    let types: Vec<DataType> = fields.iter().map(|f| f.data_type().clone()).collect();
+    if signatures.accept(&types) {
+        return Ok(());
+    }
+    let listed: Vec<String> = args
+        .iter()
+        .zip(fields)
+        .map(|(a, f)| crate::trino_type::of_expr(a, f.data_type()))
+        .collect();
+    Err(DataFusionError::External(Box::new(Unexpected {
+        function: signatures.name.to_string(),
+        aliases: aliases.to_vec(),
+        text: format!(
+            "Unexpected parameters ({}) for function {}. Expected: {}",
+            listed.join(", "),
+            signatures.name,
+            signatures.expected()
+        ),
+    })))
+}
+
+/// A call Trino has no signature for (FUNCTION_NOT_FOUND): its message, with the list of
+/// signatures Trino appends (`Expected: ...`) where the service knows them (its own functions).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{text}")]
 pub struct Unexpected {
     /// The function, in lower case.
     pub function: String,
+    /// Its other names, any of which the statement may call it by.
+    pub aliases: Vec<String>,
     /// `Unexpected parameters (varchar, bigint) for function concat`.
     pub text: String,
 }
@@ -252,54 +288,12 @@ fn applies(op: Operator, a: &DataType, b: &DataType) -> bool {
     }
 }
 
-/// How Trino names the type of `e` (of DataFusion type `t`) in messages: a text literal is
-/// `varchar(n)`, an integer literal that fits 32 bits `integer`.
-fn trino_type(e: &Expr, t: &DataType) -> String {
-    match (e, t) {
-        (Expr::Literal(ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)), _), _) => {
-            format!("varchar({})", s.chars().count())
-        }
-        (Expr::Literal(ScalarValue::Int64(Some(v)), _), _) if i32::try_from(*v).is_ok() => {
-            "integer".into()
-        }
-        (_, DataType::Int8 | DataType::UInt8) => "tinyint".into(),
-        (_, DataType::Int16 | DataType::UInt16) => "smallint".into(),
-        (_, DataType::Int32) => "integer".into(),
-        (_, DataType::Int64 | DataType::UInt32 | DataType::UInt64) => "bigint".into(),
-        (_, DataType::Float32 | DataType::Float16) => "real".into(),
-        (_, DataType::Float64) => "double".into(),
-        (_, DataType::Decimal128(p, s) | DataType::Decimal256(p, s)) => format!("decimal({p},{s})"),
-        (_, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => "varchar".into(),
-        (_, DataType::Boolean) => "boolean".into(),
-        (_, DataType::Date32 | DataType::Date64) => "date".into(),
-        (_, DataType::Timestamp(unit, zone)) => {
-            let digits = match unit {
-                datafusion::arrow::datatypes::TimeUnit::Second => 0,
-                datafusion::arrow::datatypes::TimeUnit::Millisecond => 3,
-                datafusion::arrow::datatypes::TimeUnit::Microsecond => 6,
-                datafusion::arrow::datatypes::TimeUnit::Nanosecond => 9,
-            };
-            match zone {
-                Some(_) => format!("timestamp({digits}) with time zone"),
-                None => format!("timestamp({digits})"),
-            }
-        }
-        (_, DataType::Dictionary(_, v)) => trino_type(e, v),
-        (_, other) => other.to_string().to_lowercase(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::prelude::{col, lit};
 
     #[test]
-    fn trino_names_types_as_its_messages_do() {
-        assert_eq!(trino_type(&lit("abc"), &DataType::Utf8), "varchar(3)");
-        assert_eq!(trino_type(&lit(7i64), &DataType::Int64), "integer");
-        assert_eq!(trino_type(&lit(1i64 << 40), &DataType::Int64), "bigint");
-        assert_eq!(trino_type(&col("x"), &DataType::Utf8View), "varchar");
+    fn operators_apply_as_in_trino() {
         assert!(!applies(Operator::Eq, &DataType::Utf8, &DataType::Int64));
         assert!(!applies(
             Operator::NotEq,
@@ -337,9 +331,10 @@ mod plan_tests {
     #[tokio::test]
     async fn calls_that_convert_text_and_numbers_are_refused() {
         assert_eq!(
-            checked("SELECT concat(s, n) FROM t").await,
+            checked("SELECT concat_ws(',', s, n) FROM t").await,
             Err(
-                "External error: Unexpected parameters (varchar, bigint) for function concat"
+                "External error: Unexpected parameters (varchar(1), varchar, bigint) for \
+                 function concat_ws"
                     .into()
             )
         );

@@ -146,6 +146,12 @@ pub fn message(e: &datafusion::error::DataFusionError) -> String {
     match e.find_root() {
         datafusion::error::DataFusionError::Execution(m)
         | datafusion::error::DataFusionError::Plan(m) => m.clone(),
+        // Trino's DIVISION_BY_ZERO, for integers and decimals alike.
+        datafusion::error::DataFusionError::ArrowError(e, _)
+            if matches!(**e, datafusion::arrow::error::ArrowError::DivideByZero) =>
+        {
+            "Division by zero".into()
+        }
         _ => e.strip_backtrace(),
     }
 }

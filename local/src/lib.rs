@@ -23,11 +23,13 @@ pub mod refusal;
 pub mod registry;
 pub mod request;
 pub mod server;
+pub mod signature;
 pub mod sns;
 pub mod sql;
 pub mod stop;
 pub mod store;
 pub mod table;
+pub mod trino_type;
 pub mod udf;
 
 use std::net::SocketAddr;

@@ -244,6 +244,7 @@ fn prepare_on_this_stack(sql: &str, table_columns: &[String]) -> Result<Prepared
         | substrings(&mut stmt)
         | conditionals(&mut stmt)
         | text_casts(&mut stmt)
+        | double_literals(&mut stmt)
         | match_rewrites(&mut stmt)
         | dedupe_outputs(&mut stmt);
     let text = if rewritten {
@@ -621,6 +622,19 @@ fn text_casts(stmt: &mut Statement) -> bool {
                 | SqlType::String(_),
             ..
         } => Some(format!("{}({expr})", crate::udf::VARCHAR)),
+        _ => None,
+    })
+}
+
+/// Trino's DOUBLE for a number with an exponent (`1e3`, `2.5E-1`): DataFusion reads every
+/// number with a fraction or exponent as a decimal (as Trino reads `0.1`, see
+/// [`crate::udf`]'s decimals), so such a literal is spelled `DOUBLE '1e3'`.
+fn double_literals(stmt: &mut Statement) -> bool {
+    rewrite_each(stmt, |e| match e {
+        Expr::Value(v) => match &v.value {
+            SqlValue::Number(n, _) if n.contains(['e', 'E']) => Some(format!("DOUBLE '{n}'")),
+            _ => None,
+        },
         _ => None,
     })
 }

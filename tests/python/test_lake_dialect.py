@@ -1144,7 +1144,7 @@ def test_checksum_agrees_with_python(lake, records):
     _, rows = lake("SELECT eventSource, checksum(eventName), checksum(errorCode), "
                    "checksum(eventTime), checksum(length(eventName)), "
                    "checksum(CAST(length(eventName) * 1.5 - 30 AS DOUBLE)), "
-                   "checksum(errorCode IS NULL) "
+                   "checksum(errorCode IS NULL), checksum(length(eventName) * 0.25) "
                    "FROM {eds} GROUP BY eventSource")
     groups = {}
     for r in records:
@@ -1159,6 +1159,8 @@ def test_checksum_agrees_with_python(lake, records):
             checksum_of([len(r["eventName"]) for r in rs], long_hash),
             checksum_of([len(r["eventName"]) * 1.5 - 30 for r in rs], double_hash),
             checksum_of([int(r.get("errorCode") is None) for r in rs], long_hash),
+            # A decimal of up to 18 digits hashes as its unscaled value (n * 0.25 at scale 2).
+            checksum_of([len(r["eventName"]) * 25 for r in rs], long_hash),
         ]
         assert got == want, src
     _, rows = lake("SELECT checksum(eventName) FROM {eds} WHERE eventName = 'nothing at all'")
@@ -1329,14 +1331,32 @@ def test_analysis_errors_are_trinos(lake, records):
          "Cannot apply operator: integer <= varchar"),
         ("SELECT -1, eventName + 1 FROM {eds}", "+", "", "Cannot apply operator: varchar + integer"),
         ("SELECT 1 - 2, 'ab' * 3 FROM {eds}", "*", "", "Cannot apply operator: varchar(2) * integer"),
-        # Arguments of types a function does not take: at the call (Trino goes on to list the
-        # signatures it has).
+        # Arguments of types a function does not take: at the call (for DataFusion's functions
+        # without the list of signatures Trino goes on to give).
         ("SELECT eventName, upper(1) FROM {eds}", "upper", "", "Unexpected parameters (integer) for function upper"),
         ("SELECT eventName FROM {eds} WHERE strpos(eventName, 1) > 0", "strpos", "",
          "Unexpected parameters (varchar, integer) for function strpos"),
         ("SELECT abs('x') FROM {eds}", "abs", "", "Unexpected parameters (varchar(1)) for function abs"),
         ("SELECT eventSource, sum(eventName) FROM {eds} GROUP BY eventSource", "sum", "",
          "Unexpected parameters (varchar) for function sum"),
+        # The service's own Trino functions convert any argument; Trino refuses what none of
+        # its signatures takes, and lists them (sorted, as Trino sorts them), named as called.
+        ("SELECT date_add('day', '1', eventTime) FROM {eds}", "date_add", "",
+         "Unexpected parameters (varchar(3), varchar(1), timestamp(3)) for function date_add. Expected: "
+         "date_add(varchar(x), bigint, date), date_add(varchar(x), bigint, time(p) with time zone), "
+         "date_add(varchar(x), bigint, time(p)), date_add(varchar(x), bigint, timestamp(p) with time zone), "
+         "date_add(varchar(x), bigint, timestamp(p))"),
+        ("SELECT eventName FROM {eds} WHERE dow(eventName) = 1", "dow", "",
+         "Unexpected parameters (varchar) for function dow. Expected: dow(date), "
+         "dow(timestamp(p) with time zone), dow(timestamp(p))"),
+        ("SELECT substr(eventName, '2') FROM {eds}", "substr", "",
+         "Unexpected parameters (varchar, varchar(1)) for function substr. Expected: substr(char(x), bigint), "
+         "substr(char(x), bigint, bigint), substr(varbinary, bigint), substr(varbinary, bigint, bigint), "
+         "substr(varchar(x), bigint), substr(varchar(x), bigint, bigint)"),
+        ("SELECT element_at(resources, 'x') FROM {eds}", "element_at", "",
+         "Unexpected parameters (array(row(accountid varchar, type varchar, arn varchar, arnprefix varchar)), "
+         "varchar(1)) for function element_at. Expected: element_at(array(E), bigint) E, "
+         "element_at(map(K,V), K) K, V"),
     ]:
         assert at(sql, needle, after) + message in lake.fails(sql), sql
     # Comparisons Trino does make still run: a time with Lake's text literals, numbers of any
@@ -1604,3 +1624,55 @@ def test_fractional_casts_to_integers_round_as_trino(lake, records):
     for r in records:
         totals[r["eventSource"]] = totals.get(r["eventSource"], 0) + trino_round(len(r["eventName"]) / 4.0)
     assert by_id(rows) == {r["eventID"]: [str(totals[r["eventSource"]])] for r in records}
+
+
+def test_decimals_are_exact_as_trinos(lake, records):
+    """A number with a fraction is a DECIMAL, as in Trino: arithmetic is exact, a division has
+    the larger scale of its operands rounded half away from zero, avg keeps its argument's type,
+    round/floor/ceiling/truncate/sign give Trino's types; a number with an exponent is a DOUBLE.
+    Each value is checked against Python's decimal module over the same records."""
+    from decimal import Decimal as D, ROUND_HALF_UP, ROUND_FLOOR, ROUND_CEILING, ROUND_DOWN
+
+    def text(d):
+        return format(abs(d) if d == 0 else d, "f")
+
+    def at(d, places, rounding=ROUND_HALF_UP):
+        return d.quantize(D(1).scaleb(-places), rounding=rounding)
+
+    _, rows = lake("SELECT eventID, length(eventName) * 0.3, length(eventName) / 4.0, "
+                   "length(eventName) / 0.7, (length(eventName) + 0.25) / 3, "
+                   "round(length(eventName) * 0.125, 1), round(length(eventName) / 7.0, 0), "
+                   "round(length(eventName) * 0.35), floor(length(eventName) * -0.35), "
+                   "ceiling(length(eventName) * 0.35), truncate(length(eventName) * -0.35), "
+                   "truncate(length(eventName) * 1.375, 1), sign(length(eventName) - 10.5), "
+                   "-0.05 * length(eventName) / 2 FROM {eds}")
+    got = by_id(rows)
+    for r in records:
+        n = D(len(r["eventName"]))
+        want = [n * D("0.3"), at(n / D("4.0"), 1), at(n / D("0.7"), 1), at((n + D("0.25")) / 3, 2),
+                at(at(n * D("0.125"), 1), 3), at(at(n / D("7.0"), 1), 0).quantize(D("0.1")),
+                at(n * D("0.35"), 0), at(n * D("-0.35"), 0, ROUND_FLOOR),
+                at(n * D("0.35"), 0, ROUND_CEILING), at(n * D("-0.35"), 0, ROUND_DOWN),
+                at(n * D("1.375"), 1, ROUND_DOWN).quantize(D("0.001")), D((n - D("10.5")).compare(0)),
+                at(D("-0.05") * n / 2, 2)]
+        assert got[r["eventID"]] == [text(d) for d in want], (r["eventID"], r["eventName"])
+    # Some rounding met an exact half (n * 0.125 ends in .25 or .75).
+    assert any(len(r["eventName"]) % 4 == 2 for r in records)
+    _, rows = lake("SELECT 0.1 + 0.2, 1.0 / 3.0, 10 / 4.0, 2.5 * 2, round(2.345, 2), round(5.5, -1), "
+                   "1e3, 2.5E-1, 0.1 + 1e0, typeof(0.1 + 0.2) = 'decimal(2,1)' FROM {eds} LIMIT 1")
+    assert rows[0] == ["0.3", "0.3", "2.5", "5.0", "2.350", "0.0", "1000.0", "0.25", "1.1", "true"]
+    # avg of a decimal has the argument's type; sum is exact.
+    _, rows = lake("SELECT eventSource, avg(length(eventName) * 0.01), sum(length(eventName) * 0.01), "
+                   "count(*) FROM {eds} GROUP BY eventSource HAVING avg(length(eventName) * 0.01) > 0.1")
+    groups = {}
+    for r in records:
+        groups.setdefault(r["eventSource"], []).append(D(len(r["eventName"])) * D("0.01"))
+    want = {s: [text(at(sum(v) / len(v), 2)), text(sum(v)), str(len(v))]
+            for s, v in groups.items() if at(sum(v) / len(v), 2) > D("0.1")}
+    assert by_id(rows) == want
+    # A comparison with a division compares Trino's rounded quotient.
+    _, rows = lake("SELECT count(*) FROM {eds} WHERE length(eventName) / 3.0 >= 4.3")
+    assert rows[0] == [str(sum(1 for r in records if at(D(len(r["eventName"])) / D("3.0"), 1) >= D("4.3")))]
+    assert "Division by zero" in lake.fails(
+        "SELECT 1.0 / (length(eventName) - length(eventName)) FROM {eds}")
+    assert "Division by zero" in lake.fails("SELECT length(eventName) / 0 FROM {eds}")

@@ -87,8 +87,28 @@ fn translate(e: &DataFusionError, sql: &str) -> Option<Refusal> {
         },
         DataFusionError::External(x) => {
             if let Some(u) = x.downcast_ref::<Unexpected>() {
-                let at = references.call(&u.function).unwrap_or(Location::new(1, 1));
-                return Some(Refusal::at("FUNCTION_NOT_FOUND", at, u.text.clone()));
+                let called = std::iter::once(&u.function)
+                    .chain(&u.aliases)
+                    .find_map(|name| references.call(name).map(|at| (name, at)));
+                let Some((name, at)) = called else {
+                    return Some(Refusal::at(
+                        "FUNCTION_NOT_FOUND",
+                        Location::new(1, 1),
+                        u.text.clone(),
+                    ));
+                };
+                // Trino names the function as the statement calls it (`dow`, not `day_of_week`).
+                let text = if *name == u.function {
+                    u.text.clone()
+                } else {
+                    u.text
+                        .replace(
+                            &format!("function {}.", u.function),
+                            &format!("function {name}."),
+                        )
+                        .replace(&format!("{}(", u.function), &format!("{name}("))
+                };
+                return Some(Refusal::at("FUNCTION_NOT_FOUND", at, text));
             }
             let m = x.downcast_ref::<Mismatch>()?;
             let at = references.operator(m).unwrap_or(Location::new(1, 1));

@@ -85,6 +85,7 @@ pub fn session_config() -> SessionConfig {
     let parquet = &mut config.options_mut().execution.parquet;
     parquet.pushdown_filters = true;
     parquet.reorder_filters = true;
+    config.options_mut().sql_parser.parse_float_as_decimal = true;
     config
 }
 

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
-    DataType, Date32Type, Field, FieldRef, Float32Type, Float64Type, Int64Type, TimeUnit,
+    DataType, Date32Type, Decimal128Type, Field, FieldRef, Float32Type, Float64Type, Int64Type,
+    TimeUnit,
 };
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -93,10 +94,25 @@ fn hashes(values: &ArrayRef) -> Result<Vec<Option<u64>>> {
             let v = v.as_binary::<i32>();
             each(&|i| XxHash64::oneshot(0, v.value(i)))
         }
+        // Trino keeps a decimal of up to 18 digits as its unscaled 64-bit value.
+        DataType::Decimal128(p, _) if *p <= 18 => {
+            let v = values.as_primitive::<Decimal128Type>();
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+                if values.is_null(i) {
+                    out.push(None);
+                    continue;
+                }
+                let unscaled = i64::try_from(v.value(i))
+                    .map_err(|_| exec_err("checksum: decimal out of range"))?;
+                out.push(Some(hash_long(unscaled)));
+            }
+            out
+        }
         other => {
             return Err(exec_err(format!(
-                "checksum of {other} values is not supported here (booleans, numbers, text, \
-                 binary, dates and timestamps are)"
+                "checksum of {other} values is not supported here (booleans, numbers and \
+                 decimals of up to 18 digits, text, binary, dates and timestamps are)"
             )))
         }
     })

@@ -23,6 +23,7 @@ mod agg;
 mod array;
 mod binary;
 mod checksum;
+mod decimal;
 mod duration;
 mod func;
 mod lambda;
@@ -34,6 +35,7 @@ mod text;
 pub use text::{RAISE, SUBSTR};
 pub use time::VARCHAR;
 mod time;
+mod type_of;
 mod unnest;
 pub mod zone;
 pub use unnest::UNNEST_FIELD;
@@ -65,12 +67,14 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
         ctx.register_udf(ScalarUDF::new_from_impl(TrinoUdf::new(f)));
     }
     ctx.register_udf(ScalarUDF::new_from_impl(unnest::UnnestField::new()));
+    ctx.register_udf(type_of::udf());
     // Trino's `zip` is DataFusion's `arrays_zip` (shorter arrays padded with NULLs in both).
     if let Ok(f) = datafusion::execution::FunctionRegistry::udf(ctx, "arrays_zip") {
         ctx.register_udf((*f).clone().with_aliases(["zip"]));
     }
     agg::register(ctx);
     lambda::register(ctx);
+    decimal::register(ctx);
     ctx.add_analyzer_rule(Arc::new(crate::dialect::RoundFractionalCasts));
 }
 
