@@ -129,20 +129,40 @@ fn unexpected(
     if !converts {
         return Ok(());
     }
+    Err(unexpected_parameters(
+        &name.to_ascii_lowercase(),
+        &[],
+        args,
+        fields,
+        None,
+    ))
+}
+
+/// Trino's FUNCTION_NOT_FOUND for a call of `function` with `args` (of `fields`' types, a
+/// literal typed as Trino types it), and its list of the signatures it has when known.
+fn unexpected_parameters(
+    function: &str,
+    aliases: &[String],
+    args: &[Expr],
+    fields: &[FieldRef],
+    expected: Option<String>,
+) -> DataFusionError {
     let listed: Vec<String> = args
         .iter()
         .zip(fields)
         .map(|(a, f)| crate::trino_type::of_expr(a, f.data_type()))
         .collect();
-    Err(DataFusionError::External(Box::new(Unexpected {
-        function: name.to_ascii_lowercase(),
-        aliases: Vec::new(),
+    let expected = expected
+        .map(|e| format!(". Expected: {e}"))
+        .unwrap_or_default();
+    DataFusionError::External(Box::new(Unexpected {
+        function: function.to_string(),
+        aliases: aliases.to_vec(),
         text: format!(
-            "Unexpected parameters ({}) for function {}",
-            listed.join(", "),
-            name.to_ascii_lowercase()
+            "Unexpected parameters ({}) for function {function}{expected}",
+            listed.join(", ")
         ),
-    })))
+    }))
 }
 
 /// Refuses a call of one of the service's own Trino functions (which take any type) that fits
@@ -157,21 +177,13 @@ fn not_declared(
     if signatures.accept(&types) {
         return Ok(());
     }
-    let listed: Vec<String> = args
-        .iter()
-        .zip(fields)
-        .map(|(a, f)| crate::trino_type::of_expr(a, f.data_type()))
-        .collect();
-    Err(DataFusionError::External(Box::new(Unexpected {
-        function: signatures.name.to_string(),
-        aliases: aliases.to_vec(),
-        text: format!(
-            "Unexpected parameters ({}) for function {}. Expected: {}",
-            listed.join(", "),
-            signatures.name,
-            signatures.expected()
-        ),
-    })))
+    Err(unexpected_parameters(
+        signatures.name,
+        aliases,
+        args,
+        fields,
+        Some(signatures.expected()),
+    ))
 }
 
 /// A call Trino has no signature for (FUNCTION_NOT_FOUND): its message, with the list of

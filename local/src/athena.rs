@@ -116,8 +116,7 @@ impl Athena {
         let config = session_config()
             .with_create_default_catalog_and_schema(true)
             .with_default_catalog_and_schema("awsdatacatalog", &settings.database);
-        let ctx = SessionContext::new_with_config(config);
-        crate::udf::register(&ctx, &clock);
+        let ctx = crate::udf::context(config, &clock);
         ctx.register_table(settings.table.as_str(), events.athena_table()?)?;
         // One entry per partition, in order: the store added them up.
         let sizes = &events.totals.partitions;

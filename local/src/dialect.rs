@@ -176,9 +176,7 @@ impl datafusion::optimizer::AnalyzerRule for RoundFractionalCasts {
         _: &datafusion::config::ConfigOptions,
     ) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
         use datafusion::arrow::datatypes::DataType;
-        use datafusion::common::tree_node::{Transformed, TreeNode};
-        use datafusion::common::DFSchema;
-        use datafusion::logical_expr::expr_rewriter::NamePreserver;
+        use datafusion::common::tree_node::Transformed;
         use datafusion::logical_expr::{Cast, Expr, ExprSchemable, TryCast};
 
         let fractional = |t: &DataType| {
@@ -196,42 +194,58 @@ impl datafusion::optimizer::AnalyzerRule for RoundFractionalCasts {
         let rounded =
             |inner: &Expr| datafusion::functions::math::expr_fn::round(vec![inner.clone()]);
         plan.transform_up_with_subqueries(|node| {
-            let mut schema = DFSchema::empty();
-            for input in node.inputs() {
-                schema.merge(input.schema());
-            }
-            let names = NamePreserver::new(&node);
-            node.map_expressions(|e| {
-                let saved = names.save(&e);
-                e.transform_up(|e| {
-                    let from_fraction = |inner: &Expr, to: &DataType| {
-                        to.is_integer() && inner.get_type(&schema).is_ok_and(|t| fractional(&t))
-                    };
-                    Ok(match &e {
-                        Expr::Cast(Cast { expr, field })
-                            if from_fraction(expr, field.data_type()) =>
-                        {
-                            Transformed::yes(Expr::Cast(Cast::new_from_field(
-                                Box::new(rounded(expr)),
-                                field.clone(),
-                            )))
-                        }
-                        Expr::TryCast(TryCast { expr, field })
-                            if from_fraction(expr, field.data_type()) =>
-                        {
-                            Transformed::yes(Expr::TryCast(TryCast::new_from_field(
-                                Box::new(rounded(expr)),
-                                field.clone(),
-                            )))
-                        }
-                        _ => Transformed::no(e),
-                    })
+            rewrite_expressions(node, |e, schema| {
+                let from_fraction = |inner: &Expr, to: &DataType| {
+                    to.is_integer() && inner.get_type(schema).is_ok_and(|t| fractional(&t))
+                };
+                Ok(match &e {
+                    Expr::Cast(Cast { expr, field }) if from_fraction(expr, field.data_type()) => {
+                        Transformed::yes(Expr::Cast(Cast::new_from_field(
+                            Box::new(rounded(expr)),
+                            field.clone(),
+                        )))
+                    }
+                    Expr::TryCast(TryCast { expr, field })
+                        if from_fraction(expr, field.data_type()) =>
+                    {
+                        Transformed::yes(Expr::TryCast(TryCast::new_from_field(
+                            Box::new(rounded(expr)),
+                            field.clone(),
+                        )))
+                    }
+                    _ => Transformed::no(e),
                 })
-                .map(|t| t.update_data(|e| saved.restore(e)))
             })
         })
         .map(|t| t.data)
     }
+}
+
+/// `node` with each of its expressions rewritten bottom-up by `f`, which is given the merged
+/// schema of the node's inputs; the output names are kept. For an analyzer rule's pass over a
+/// plan (`transform_up_with_subqueries`).
+pub fn rewrite_expressions(
+    node: datafusion::logical_expr::LogicalPlan,
+    f: impl Fn(
+        datafusion::logical_expr::Expr,
+        &datafusion::common::DFSchema,
+    ) -> datafusion::error::Result<
+        datafusion::common::tree_node::Transformed<datafusion::logical_expr::Expr>,
+    >,
+) -> datafusion::error::Result<
+    datafusion::common::tree_node::Transformed<datafusion::logical_expr::LogicalPlan>,
+> {
+    use datafusion::common::tree_node::TreeNode;
+    let mut schema = datafusion::common::DFSchema::empty();
+    for input in node.inputs() {
+        schema.merge(input.schema());
+    }
+    let names = datafusion::logical_expr::expr_rewriter::NamePreserver::new(&node);
+    node.map_expressions(|e| {
+        let saved = names.save(&e);
+        e.transform_up(|e| f(e, &schema))
+            .map(|t| t.update_data(|e| saved.restore(e)))
+    })
 }
 
 /// Runs `sql` (one statement) in `ctx`, parsed in the Lake dialect, and collects its batches.

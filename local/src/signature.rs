@@ -211,7 +211,11 @@ fn fits(param: &str, t: &DataType) -> bool {
     let text = matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
     let time = matches!(
         t,
-        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64
+        DataType::Timestamp(..)
+            | DataType::Date32
+            | DataType::Date64
+            | DataType::Time32(_)
+            | DataType::Time64(_)
     );
     let head = param.split(['(', ' ']).next().unwrap_or(param);
     match head {

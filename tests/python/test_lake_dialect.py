@@ -1144,7 +1144,7 @@ def test_checksum_agrees_with_python(lake, records):
     _, rows = lake("SELECT eventSource, checksum(eventName), checksum(errorCode), "
                    "checksum(eventTime), checksum(length(eventName)), "
                    "checksum(CAST(length(eventName) * 1.5 - 30 AS DOUBLE)), "
-                   "checksum(errorCode IS NULL), checksum(length(eventName) * 0.25) "
+                   "checksum(errorCode IS NULL), checksum(CAST(length(eventName) * 0.25 AS decimal(10,2))) "
                    "FROM {eds} GROUP BY eventSource")
     groups = {}
     for r in records:
@@ -1159,7 +1159,8 @@ def test_checksum_agrees_with_python(lake, records):
             checksum_of([len(r["eventName"]) for r in rs], long_hash),
             checksum_of([len(r["eventName"]) * 1.5 - 30 for r in rs], double_hash),
             checksum_of([int(r.get("errorCode") is None) for r in rs], long_hash),
-            # A decimal of up to 18 digits hashes as its unscaled value (n * 0.25 at scale 2).
+            # A decimal of up to 18 digits hashes as its unscaled value (n * 0.25 at scale 2; the
+            # cast fixes the precision, which decides the hash, as Trino would type it).
             checksum_of([len(r["eventName"]) * 25 for r in rs], long_hash),
         ]
         assert got == want, src
@@ -1673,6 +1674,123 @@ def test_decimals_are_exact_as_trinos(lake, records):
     # A comparison with a division compares Trino's rounded quotient.
     _, rows = lake("SELECT count(*) FROM {eds} WHERE length(eventName) / 3.0 >= 4.3")
     assert rows[0] == [str(sum(1 for r in records if at(D(len(r["eventName"])) / D("3.0"), 1) >= D("4.3")))]
+    # A decimal beside a double is a double, as in Trino (DataFusion would make the double a
+    # decimal(30,15)): in comparisons, coalesce, CASE, IN, BETWEEN and UNION.
+    n = [len(r["eventName"]) for r in records]
+    mean = sum(n) / len(n)
+    _, rows = lake("SELECT coalesce(avg(length(eventName)), 0.0), 1e16 > 0.5, 1e-20 > 0.0, "
+                   "max(CASE WHEN length(eventName) > 5 THEN length(eventName) / 2e0 ELSE 0.0 END), "
+                   "1.5 IN (1e0, 1.5e0), 2.5 BETWEEN 1e0 AND 3 FROM {eds}")
+    assert rows[0] == [repr(mean), "true", "true", repr(max(x / 2 if x > 5 else 0.0 for x in n)), "true", "true"]
+    _, rows = lake("SELECT x FROM (SELECT 1.5 AS x UNION ALL SELECT 2e0 UNION SELECT 0.25) ORDER BY x")
+    assert rows == [["0.25"], ["1.5"], ["2.0"]]
+    # avg keeps the type of what it averages, through a subquery and as a window function.
+    _, rows = lake("SELECT avg(q) FROM (SELECT length(eventName) / 3.0 AS q FROM {eds})")
+    assert rows == [[text(at(sum(at(D(x) / D("3.0"), 1) for x in n) / len(n), 1))]]
+    _, rows = lake("SELECT eventID, avg(length(eventName) * 0.01) OVER (PARTITION BY eventSource), sign(-5), "
+                   "typeof(10 / 4.0) FROM {eds}")
+    for r in records:
+        want = at(sum(groups[r["eventSource"]]) / len(groups[r["eventSource"]]), 2)
+        assert by_id(rows)[r["eventID"]] == [text(want), "-1", "decimal(12,1)"]
     assert "Division by zero" in lake.fails(
         "SELECT 1.0 / (length(eventName) - length(eventName)) FROM {eds}")
     assert "Division by zero" in lake.fails("SELECT length(eventName) / 0 FROM {eds}")
+
+
+def java_formats(lines):
+    """Java's String.format (tests/python/java/Fmt.java, run by the JDK) of each (format,
+    typed arguments) line: the text, or `ERR ` and the exception as Trino quotes it."""
+    import base64
+    import pathlib
+    import shutil
+    java = shutil.which("java")
+    assert java, "a JDK is needed: Java's own String.format is the independent implementation"
+    source = pathlib.Path(__file__).parent / "java" / "Fmt.java"
+    feed = "\n".join("\t".join([base64.b64encode(f.encode()).decode()] + args) for f, args in lines) + "\n"
+    out = subprocess.run([java, str(source)], input=feed, capture_output=True, text=True, check=True)
+    results = []
+    for line in out.stdout.splitlines():
+        kind, _, rest = line.partition(" ")
+        results.append(base64.b64decode(rest).decode() if kind == "OK" else "ERR " + rest)
+    assert len(results) == len(lines)
+    return results
+
+
+def test_format_agrees_with_java(lake, records):
+    """Trino's format() is Java's String.format over the arguments as Java objects (Long,
+    Double, BigDecimal, String, Boolean, LocalDate, LocalDateTime): checked against the JDK's own
+    String.format over the same values, row by row, errors included."""
+    import base64
+    import struct
+    from decimal import Decimal
+
+    def text(s):
+        return "N:" if s is None else "S:" + base64.b64encode(s.encode()).decode()
+
+    def double(x):
+        return "D:" + format(struct.unpack("<Q", struct.pack("<d", x))[0], "x")
+
+    def when(r):
+        t = dt.datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00")).replace(tzinfo=None)
+        return t
+
+    cases = [  # (format, SQL arguments, their Java values from a record)
+        ("%s|%d|%05d|%,d|%x|%X|%o|%+d|%(d|%#x|%08X",
+         "eventName, length(eventName), length(eventName), length(eventName) * 100003, length(eventName), "
+         "-length(eventName), length(eventName), length(eventName), -length(eventName), length(eventName), "
+         "-length(eventName)",
+         lambda r, n: [text(r["eventName"]), f"L:{n}", f"L:{n}", f"L:{n * 100003}", f"L:{n}", f"L:{-n}",
+                       f"L:{n}", f"L:{n}", f"L:{-n}", f"L:{n}", f"L:{-n}"]),
+        ("%.2f|%e|%g|%.3E|%,.1f|%10.4f|%-12.3f|%s|%s|%.0f|%G",
+         "length(eventName) / 7e0, length(eventName) * 1234.5e0, length(eventName) / 3e0, "
+         "length(eventName) / 9e5, length(eventName) * 98765.4321e0, -length(eventName) / 11e0, "
+         "length(eventName) / 8e0, length(eventName) / 7e0, length(eventName) * 1e6, "
+         "length(eventName) + 0.5e0, length(eventName) / 1e7",
+         lambda r, n: [double(n / 7), double(n * 1234.5), double(n / 3), double(n / 9e5),
+                       double(n * 98765.4321), double(-n / 11), double(n / 8), double(n / 7),
+                       double(n * 1e6), double(n + 0.5), double(n / 1e7)]),
+        ("%s|%.1f|%s|%8.3f|%e",
+         "length(eventName) * 0.25, length(eventName) * 0.25, length(eventName) * 0.001, "
+         "-length(eventName) * 0.125, length(eventName) * 0.25",
+         lambda r, n: [f"M:{Decimal(n) * Decimal('0.25')}", f"M:{Decimal(n) * Decimal('0.25')}",
+                       f"M:{Decimal(n) * Decimal('0.001')}", f"M:{-Decimal(n) * Decimal('0.125')}",
+                       f"M:{Decimal(n) * Decimal('0.25')}"]),
+        ("%s|%s|%b|%S|%.3s|%8s|%-8s|%s|%b",
+         "eventTime, date(eventTime), readOnly, eventSource, eventSource, errorCode, awsRegion, errorCode, errorCode",
+         lambda r, n: ["T:" + when(r).isoformat(), "A:" + when(r).date().isoformat(),
+                       "N:" if r.get("readOnly") is None else f"B:{str(r['readOnly']).lower()}",
+                       text(r["eventSource"]), text(r["eventSource"]), text(r.get("errorCode")),
+                       text(r.get("awsRegion")), text(r.get("errorCode")), text(r.get("errorCode"))]),
+        ("%2$s-%1$s-%<s %% %n", "eventName, eventSource",
+         lambda r, n: [text(r["eventName"]), text(r["eventSource"])]),
+    ]
+    for fmt, args, java_args in cases:
+        _, rows = lake(f"SELECT eventID, format('{fmt}', {args}) FROM {{eds}}")
+        got = by_id(rows)
+        ordered = sorted(records, key=lambda r: r["eventID"])
+        want = java_formats([(fmt, java_args(r, len(r["eventName"]))) for r in ordered])
+        assert [got[r["eventID"]][0] for r in ordered] == want, fmt
+    # What Java refuses fails the query with Trino's text around Java's exception.
+    for fmt, args, java_args in [
+        ("%d", "length(eventName) / 7e0", [double(27 / 7)]),
+        ("%s %s", "eventName", [text("x")]),
+        ("%q", "eventName", [text("x")]),
+        ("%,s", "eventName", [text("x")]),
+        ("%-d", "length(eventName)", ["L:1"]),
+        ("%f", "length(eventName)", ["L:1"]),
+        ("%d", "length(eventName) * 0.5", ["M:1.5"]),
+        ("%-05d", "length(eventName)", ["L:1"]),
+        ("%#d", "length(eventName)", ["L:1"]),
+        ("%.2d", "length(eventName)", ["L:1"]),
+        ("%+s", "eventName", [text("x")]),
+        ("%0s", "eventName", [text("x")]),
+        ("%-s", "eventName", [text("x")]),
+        ("%5", "eventName", [text("x")]),
+        ("%+x", "length(eventName)", ["L:1"]),
+        # Java checks every specifier before it formats: the bad one wins over a missing argument.
+        ("%s %s %-5s %,e", "eventName", [text("x")]),
+    ]:
+        [java] = java_formats([(fmt, java_args)])
+        assert java.startswith("ERR "), fmt
+        assert f"Invalid format string: {fmt} ({java[4:]})" in lake.fails(
+            f"SELECT format('{fmt}', {args}) FROM {{eds}}"), fmt

@@ -77,11 +77,9 @@ impl Lake {
         timing: QueryTiming,
         clock: Clock,
     ) -> Result<Arc<Self>, StoreError> {
-        let ctx = SessionContext::new_with_config(session_config());
-        crate::udf::register(&ctx, &clock);
+        let ctx = crate::udf::context(session_config(), &clock);
         ctx.register_table(store.id.as_str(), events.lake_table()?)?;
-        let stats_ctx = SessionContext::new_with_config(session_config());
-        crate::udf::register(&stats_ctx, &clock);
+        let stats_ctx = crate::udf::context(session_config(), &clock);
         stats_ctx.register_table(store.id.as_str(), events.lake_table_with_sizes()?)?;
         Ok(Arc::new(Self {
             ctx,

@@ -24,8 +24,10 @@ mod array;
 mod binary;
 mod checksum;
 mod decimal;
+mod digits;
 mod duration;
 mod func;
+mod java_format;
 mod lambda;
 mod map;
 mod moments;
@@ -40,12 +42,37 @@ mod unnest;
 pub mod zone;
 pub use unnest::UNNEST_FIELD;
 
+/// A context with `config` and the Trino-compatible functions (see [`register`]), whose analyzer
+/// gives numbers Trino's types ([`decimal::TrinoNumbers`]) before DataFusion's type coercion
+/// runs: after it, the casts coercion added for DataFusion's types would stay.
+pub fn context(config: datafusion::prelude::SessionConfig, clock: &Clock) -> SessionContext {
+    // The state is built with the rules in place before any function is registered: rebuilding
+    // a state from one with functions registers them again in no set order, and an alias of
+    // DataFusion's (`today`) would bring its `current_date` back over the service's.
+    let mut rules = datafusion::optimizer::Analyzer::new().rules;
+    let coercion = datafusion::optimizer::analyzer::type_coercion::TypeCoercion::new();
+    let at = rules
+        .iter()
+        .position(|r| r.name() == datafusion::optimizer::AnalyzerRule::name(&coercion))
+        .unwrap_or(0);
+    rules.insert(at, Arc::new(decimal::TrinoNumbers));
+    let state = datafusion::execution::SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features()
+        .with_analyzer_rules(rules)
+        .build();
+    let ctx = SessionContext::new_with_state(state);
+    register(&ctx, clock);
+    ctx
+}
+
 /// Registers the Trino-compatible functions, replacing DataFusion's where names collide (`now()`
 /// and its kin read `clock`), and Trino's rounding of fractional casts to integers.
 pub fn register(ctx: &SessionContext, clock: &Clock) {
     for f in time::functions()
         .into_iter()
         .chain(text::functions())
+        .chain(java_format::functions())
         .chain(binary::functions())
         .chain(array::functions())
         .chain(map::functions())

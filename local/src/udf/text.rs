@@ -901,21 +901,7 @@ fn half_up(v: f64, decimals: usize) -> String {
         .get(decimals)
         .is_some_and(|d| *d >= b'5')
     {
-        // Carry the rounding up through the kept digits.
-        let mut i = digits.len();
-        loop {
-            if i == 0 {
-                digits.insert(0, 1);
-                break;
-            }
-            i -= 1;
-            if digits[i] == 9 {
-                digits[i] = 0;
-            } else {
-                digits[i] += 1;
-                break;
-            }
-        }
+        super::digits::carry(&mut digits);
     }
     let text: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
     let (whole, frac) = text.split_at(text.len().saturating_sub(decimals));

@@ -1,11 +1,13 @@
-//! Trino's `typeof(x)`: the name of `x`'s type, as Trino names it ([`crate::trino_type`]).
+//! Trino's `typeof(x)`: the name of `x`'s type, as Trino names it ([`crate::trino_type`]). The
+//! analyzer answers each call from the argument as written (a literal's `varchar(3)` or
+//! `integer`, see [`super::decimal::TrinoNumbers`]); this function answers from the type alone
+//! where a call reaches execution otherwise.
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -16,9 +18,7 @@ struct TypeOf {
 /// `typeof` as a DataFusion function.
 pub fn udf() -> ScalarUDF {
     ScalarUDF::new_from_impl(TypeOf {
-        // Volatile only so that DataFusion's constant folding leaves the call to `simplify`,
-        // which sees the argument as written; `simplify` always replaces it.
-        signature: Signature::any(1, Volatility::Volatile),
+        signature: Signature::any(1, Volatility::Immutable),
     })
 }
 
@@ -33,19 +33,6 @@ impl ScalarUDFImpl for TypeOf {
 
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
         Ok(DataType::Utf8)
-    }
-
-    /// The answer is the argument's type, known while planning: a constant, where the
-    /// argument as written still shows a literal's Trino type (`varchar(3)`, `integer`).
-    fn simplify(&self, args: Vec<Expr>, info: &SimplifyContext) -> Result<ExprSimplifyResult> {
-        let [arg] = args.as_slice() else {
-            return Ok(ExprSimplifyResult::Original(args));
-        };
-        let t = info.get_data_type(arg)?;
-        Ok(ExprSimplifyResult::Simplified(Expr::Literal(
-            ScalarValue::Utf8(Some(crate::trino_type::of_expr(arg, &t))),
-            None,
-        )))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
