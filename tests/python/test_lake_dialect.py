@@ -1684,6 +1684,12 @@ def test_decimals_are_exact_as_trinos(lake, records):
     assert rows[0] == [repr(mean), "true", "true", repr(max(x / 2 if x > 5 else 0.0 for x in n)), "true", "true"]
     _, rows = lake("SELECT x FROM (SELECT 1.5 AS x UNION ALL SELECT 2e0 UNION SELECT 0.25) ORDER BY x")
     assert rows == [["0.25"], ["1.5"], ["2.0"]]
+    # A CASE or nested UNION is judged by all its branches, not the first one's type.
+    _, rows = lake("SELECT x FROM (SELECT 1 AS x UNION ALL SELECT 1.5 UNION ALL SELECT 2e0) ORDER BY x")
+    assert rows == [["1.0"], ["1.5"], ["2.0"]]
+    _, rows = lake("SELECT eventID, CASE WHEN length(eventName) > 20 THEN 1 ELSE 0.5 END < 1e20, "
+                   "(CASE WHEN length(eventName) > 20 THEN 1 ELSE 2.5 END) / 2 FROM {eds}")
+    assert by_id(rows) == {r["eventID"]: ["true", "0.5" if len(r["eventName"]) > 20 else "1.3"] for r in records}
     # avg keeps the type of what it averages, through a subquery and as a window function.
     _, rows = lake("SELECT avg(q) FROM (SELECT length(eventName) / 3.0 AS q FROM {eds})")
     assert rows == [[text(at(sum(at(D(x) / D("3.0"), 1) for x in n) / len(n), 1))]]
@@ -1702,6 +1708,7 @@ def java_formats(lines):
     typed arguments) line: the text, or `ERR ` and the exception as Trino quotes it."""
     import base64
     import pathlib
+    import re
     import shutil
     java = shutil.which("java")
     assert java, "a JDK is needed: Java's own String.format is the independent implementation"
@@ -1711,7 +1718,9 @@ def java_formats(lines):
     results = []
     for line in out.stdout.splitlines():
         kind, _, rest = line.partition(" ")
-        results.append(base64.b64decode(rest).decode() if kind == "OK" else "ERR " + rest)
+        # Trino quotes Java's exception without `java.util.` and `Exception`.
+        results.append(base64.b64decode(rest).decode() if kind == "OK"
+                       else "ERR " + re.sub(r"^java\.util\.(\w+)Exception", r"\1", rest))
     assert len(results) == len(lines)
     return results
 
@@ -1729,6 +1738,9 @@ def test_format_agrees_with_java(lake, records):
 
     def double(x):
         return "D:" + format(struct.unpack("<Q", struct.pack("<d", x))[0], "x")
+
+    def real(x):
+        return "F:" + format(struct.unpack("<I", struct.pack("<f", x))[0], "x")
 
     def when(r):
         t = dt.datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00")).replace(tzinfo=None)
@@ -1763,6 +1775,13 @@ def test_format_agrees_with_java(lake, records):
                        text(r.get("awsRegion")), text(r.get("errorCode")), text(r.get("errorCode"))]),
         ("%2$s-%1$s-%<s %% %n", "eventName, eventSource",
          lambda r, n: [text(r["eventName"]), text(r["eventSource"])]),
+        # A REAL is a Java Float (its own shortest digits); NULL cut to the precision; `#` keeps
+        # a point with no digits; widths count UTF-16 units.
+        ("%s|%.3f|%.2f|%#.0f|%#.0e|[%3s]|%-6.1s|",
+         "CAST(length(eventName) / 7e0 AS real), CAST(length(eventName) / 7e0 AS real), "
+         "CAST(NULL AS double), length(eventName) / 3e0, length(eventName) * 1e0, '\U0001F600', 'é\U0001F600'",
+         lambda r, n: [real(n / 7), real(n / 7), "N:", double(n / 3), double(n * 1.0), text("\U0001F600"),
+                       text("é\U0001F600")]),
     ]
     for fmt, args, java_args in cases:
         _, rows = lake(f"SELECT eventID, format('{fmt}', {args}) FROM {{eds}}")
@@ -1787,6 +1806,11 @@ def test_format_agrees_with_java(lake, records):
         ("%-s", "eventName", [text("x")]),
         ("%5", "eventName", [text("x")]),
         ("%+x", "length(eventName)", ["L:1"]),
+        ("%X", "length(eventName) / 7e0", [double(27 / 7)]),
+        ("%+S", "eventName", [text("x")]),
+        ("%.2%", "eventName", [text("x")]),
+        ("%5n", "eventName", [text("x")]),
+        ("%--5s", "eventName", [text("x")]),
         # Java checks every specifier before it formats: the bad one wins over a missing argument.
         ("%s %s %-5s %,e", "eventName", [text("x")]),
     ]:

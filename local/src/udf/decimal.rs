@@ -128,8 +128,10 @@ impl DecimalFn {
             return Some(first.clone());
         }
         if self.op == Op::Divide {
+            // Only the analyzer rule calls the division, when one side is (or, once coerced,
+            // will be) a decimal: integers on both sides are a CASE's first branch, typed
+            // before coercion.
             let second = args.get(1)?;
-            decimal(first).or_else(|| decimal(second))?;
             let ((p, s), (_, s2)) = (as_decimal(first)?, as_decimal(second)?);
             let (s_u8, s2_u8) = (u8::try_from(s).ok()?, u8::try_from(s2).ok()?);
             let scale = s.max(s2);
@@ -389,8 +391,8 @@ fn divide(a: i128, s1: u32, b: i128, s2: i8, rs: i8) -> Result<i128> {
 
 /// The analyzer rule giving numbers Trino's types, placed before DataFusion's type coercion
 /// (see [`super::context`]): a decimal beside a double becomes a double; a division of decimals
-/// (or of a decimal and an integer) is the decimal division; `typeof` is answered from the
-/// argument as written. Each node's schema is recomputed, as the types below it may change.
+/// (or of a decimal and an integer) is the decimal division. Each node's schema is recomputed,
+/// as the types below it may change.
 #[derive(Debug)]
 pub struct TrinoNumbers;
 
@@ -410,55 +412,67 @@ impl AnalyzerRule for TrinoNumbers {
 }
 
 /// A UNION whose inputs give one column a double in one and a decimal in another, with each
-/// such decimal cast to a double (Trino's common type).
+/// such decimal cast to a double (Trino's common type). Nested UNIONs (`a UNION b UNION c`) are
+/// judged over all their inputs: before coercion an inner UNION reports its first input's type.
 fn union_doubles(node: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     let LogicalPlan::Union(union) = &node else {
         return Ok(Transformed::no(node));
     };
-    let columns = union.schema.fields().len();
-    let to_double: Vec<bool> = (0..columns)
+    let mut leaves = Vec::new();
+    union_leaves(&node, &mut leaves);
+    let to_double: Vec<bool> = (0..union.schema.fields().len())
         .map(|i| {
-            let types: Vec<&DataType> = union
-                .inputs
+            let types: Vec<&DataType> = leaves
                 .iter()
-                .filter_map(|input| input.schema().fields().get(i).map(|f| f.data_type()))
+                .filter_map(|leaf| leaf.schema().fields().get(i).map(|f| f.data_type()))
                 .collect();
-            types.iter().any(|t| is_float(t)) && types.iter().any(|t| decimal(t).is_some())
+            types.iter().any(|t| t.is_floating()) && types.iter().any(|t| decimal(t).is_some())
         })
         .collect();
     if !to_double.contains(&true) {
         return Ok(Transformed::no(node));
     }
+    doubled_union(&node, &to_double).map(Transformed::yes)
+}
+
+/// The inputs of `plan` and of the UNIONs directly under it that are not UNIONs themselves.
+fn union_leaves<'a>(plan: &'a LogicalPlan, out: &mut Vec<&'a LogicalPlan>) {
+    match plan {
+        LogicalPlan::Union(u) => u.inputs.iter().for_each(|i| union_leaves(i, out)),
+        other => out.push(other),
+    }
+}
+
+/// `plan` (a UNION) with the columns marked in `to_double` cast to a double where a leaf input
+/// gives them as a decimal.
+fn doubled_union(plan: &LogicalPlan, to_double: &[bool]) -> Result<LogicalPlan> {
+    let LogicalPlan::Union(union) = plan else {
+        let exprs = plan
+            .schema()
+            .iter()
+            .zip(to_double)
+            .map(|((qualifier, field), double)| {
+                let column = Expr::Column(datafusion::common::Column::from((qualifier, field)));
+                if *double && decimal(field.data_type()).is_some() {
+                    datafusion::logical_expr::cast(column, DataType::Float64)
+                        .alias_qualified(qualifier.cloned(), field.name())
+                } else {
+                    column
+                }
+            })
+            .collect();
+        return Ok(LogicalPlan::Projection(
+            datafusion::logical_expr::Projection::try_new(exprs, Arc::new(plan.clone()))?,
+        ));
+    };
     let inputs = union
         .inputs
         .iter()
-        .map(|input| {
-            let exprs = input
-                .schema()
-                .iter()
-                .zip(&to_double)
-                .map(|((qualifier, field), double)| {
-                    let column = Expr::Column(datafusion::common::Column::from((qualifier, field)));
-                    if *double && decimal(field.data_type()).is_some() {
-                        datafusion::logical_expr::cast(column, DataType::Float64)
-                            .alias_qualified(qualifier.cloned(), field.name())
-                    } else {
-                        column
-                    }
-                })
-                .collect();
-            Ok(Arc::new(LogicalPlan::Projection(
-                datafusion::logical_expr::Projection::try_new(exprs, Arc::clone(input))?,
-            )))
-        })
+        .map(|input| doubled_union(input, to_double).map(Arc::new))
         .collect::<Result<Vec<_>>>()?;
-    Ok(Transformed::yes(LogicalPlan::Union(
+    Ok(LogicalPlan::Union(
         datafusion::logical_expr::Union::try_new_with_loose_types(inputs)?,
-    )))
-}
-
-fn is_float(t: &DataType) -> bool {
-    matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64)
+    ))
 }
 
 /// `t` as a decimal as Trino converts it for arithmetic with one: a decimal as it is, an integer
@@ -474,11 +488,39 @@ fn as_decimal(t: &DataType) -> Option<(u8, i8)> {
     })
 }
 
+/// The type `e` will have once coerced, as far as deciding between a double and a decimal
+/// goes: before coercion a CASE or `coalesce` reports its first branch's type, where coercion
+/// gives the common type of all (a double if any is one, else a decimal if any is one).
+fn provisional(e: &Expr, schema: &DFSchema) -> Option<DataType> {
+    let branches: Vec<&Expr> = match e {
+        Expr::Case(c) => c
+            .when_then_expr
+            .iter()
+            .map(|(_, then)| then.as_ref())
+            .chain(c.else_expr.as_deref())
+            .collect(),
+        Expr::ScalarFunction(f) if matches!(f.name(), "coalesce" | "greatest" | "least") => {
+            f.args.iter().collect()
+        }
+        _ => return e.get_type(schema).ok(),
+    };
+    let types: Vec<DataType> = branches
+        .iter()
+        .filter_map(|b| provisional(b, schema))
+        .collect();
+    types
+        .iter()
+        .find(|t| t.is_floating())
+        .or_else(|| types.iter().find(|t| decimal(t).is_some()))
+        .cloned()
+        .or_else(|| e.get_type(schema).ok())
+}
+
 /// `values`, each decimal cast to a double, when one of them is a double and another a decimal
 /// (Trino's common type of the two is DOUBLE).
 fn doubles(values: &[&Expr], schema: &DFSchema) -> Option<Vec<Expr>> {
-    let types: Vec<Option<DataType>> = values.iter().map(|v| v.get_type(schema).ok()).collect();
-    let float = types.iter().flatten().any(is_float);
+    let types: Vec<Option<DataType>> = values.iter().map(|v| provisional(v, schema)).collect();
+    let float = types.iter().flatten().any(DataType::is_floating);
     let dec = types.iter().flatten().any(|t| decimal(t).is_some());
     if !(float && dec) {
         return None;
@@ -513,18 +555,7 @@ fn integer_literal(e: Expr) -> Expr {
 /// One expression with Trino's numeric typing (its parts already rewritten).
 fn rewrite(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     Ok(match e {
-        Expr::ScalarFunction(f) if f.name() == "typeof" && f.args.len() == 1 => {
-            let t = f.args[0].get_type(schema)?;
-            Transformed::yes(Expr::Literal(
-                datafusion::common::ScalarValue::Utf8(Some(crate::trino_type::of_expr(
-                    &f.args[0], &t,
-                ))),
-                None,
-            ))
-        }
-        Expr::ScalarFunction(mut f)
-            if matches!(f.name(), "coalesce" | "greatest" | "least" | "nullif") =>
-        {
+        Expr::ScalarFunction(mut f) if matches!(f.name(), "coalesce" | "greatest" | "least") => {
             match doubles(&f.args.iter().collect::<Vec<_>>(), schema) {
                 Some(args) => {
                     f.args = args;
@@ -544,7 +575,7 @@ fn rewrite(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                     Box::new(r),
                 ))));
             }
-            let (l, r) = (left.get_type(schema).ok(), right.get_type(schema).ok());
+            let (l, r) = (provisional(&left, schema), provisional(&right, schema));
             let decimal_division = op == Operator::Divide
                 && l.as_ref().and_then(as_decimal).is_some()
                 && r.as_ref().and_then(as_decimal).is_some()

@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
-    DataType, Date32Type, Decimal128Type, Float64Type, Int64Type, TimeUnit, TimestampNanosecondType,
+    DataType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int64Type, TimeUnit,
 };
 use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;
@@ -32,6 +32,7 @@ const MAX_WIDTH: usize = 100_000;
 enum Value {
     Null,
     Long(i64),
+    Float(f32),
     Double(f64),
     /// Unscaled value and scale.
     Decimal(i128, i8),
@@ -47,6 +48,7 @@ impl Value {
         match self {
             Self::Null => "null",
             Self::Long(_) => "java.lang.Long",
+            Self::Float(_) => "java.lang.Float",
             Self::Double(_) => "java.lang.Double",
             Self::Decimal(..) => "java.math.BigDecimal",
             Self::Str(_) => "java.lang.String",
@@ -62,6 +64,7 @@ impl Value {
             Self::Null => "null".into(),
             Self::Long(v) => v.to_string(),
             Self::Double(v) => double_to_string(*v),
+            Self::Float(v) => float_to_string(*v),
             Self::Decimal(v, s) => big_decimal_to_string(*v, *s),
             Self::Str(s) => s.clone(),
             Self::Bool(b) => b.to_string(),
@@ -71,9 +74,11 @@ impl Value {
     }
 }
 
-/// The arguments' values in each row: one column per argument after the format.
+/// The arguments' values in each row: one column per argument after the format (a timestamp
+/// as its count of `units`, in its own unit).
 struct Columns {
     columns: Vec<ArrayRef>,
+    units: Vec<Option<TimeUnit>>,
 }
 
 impl Columns {
@@ -88,13 +93,12 @@ impl Columns {
                     | DataType::UInt8
                     | DataType::UInt16
                     | DataType::UInt32 => cast(a, &DataType::Int64)?,
-                    DataType::Float32 => cast(a, &DataType::Float64)?,
+                    DataType::Float16 => cast(a, &DataType::Float32)?,
                     DataType::Utf8View | DataType::LargeUtf8 => cast(a, &DataType::Utf8)?,
                     DataType::Date64 => cast(a, &DataType::Date32)?,
-                    DataType::Timestamp(_, None) => {
-                        cast(a, &DataType::Timestamp(TimeUnit::Nanosecond, None))?
-                    }
+                    DataType::Timestamp(_, None) => cast(a, &DataType::Int64)?,
                     DataType::Int64
+                    | DataType::Float32
                     | DataType::Float64
                     | DataType::Decimal128(..)
                     | DataType::Utf8
@@ -110,7 +114,14 @@ impl Columns {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Self { columns })
+        let units = args
+            .iter()
+            .map(|a| match a.data_type() {
+                DataType::Timestamp(unit, None) => Some(*unit),
+                _ => None,
+            })
+            .collect();
+        Ok(Self { columns, units })
     }
 
     fn value(&self, column: usize, row: usize) -> Result<Value> {
@@ -120,9 +131,24 @@ impl Columns {
         if a.is_null(row) {
             return Ok(Value::Null);
         }
+        if let Some(unit) = self.units.get(column).copied().flatten() {
+            // Read in its own unit: a cast to nanoseconds would lose the years past 2262.
+            let v = a.as_primitive::<Int64Type>().value(row);
+            let t = match unit {
+                TimeUnit::Second => DateTime::from_timestamp(v, 0),
+                TimeUnit::Millisecond => DateTime::from_timestamp_millis(v),
+                TimeUnit::Microsecond => DateTime::from_timestamp_micros(v),
+                TimeUnit::Nanosecond => Some(DateTime::from_timestamp_nanos(v)),
+            };
+            return Ok(Value::Timestamp(
+                t.ok_or_else(|| exec_err("format: timestamp out of range"))?
+                    .naive_utc(),
+            ));
+        }
         Ok(match a.data_type() {
             DataType::Int64 => Value::Long(a.as_primitive::<Int64Type>().value(row)),
             DataType::Float64 => Value::Double(a.as_primitive::<Float64Type>().value(row)),
+            DataType::Float32 => Value::Float(a.as_primitive::<Float32Type>().value(row)),
             DataType::Decimal128(_, s) => {
                 Value::Decimal(a.as_primitive::<Decimal128Type>().value(row), *s)
             }
@@ -134,10 +160,6 @@ impl Columns {
                     NaiveDate::from_num_days_from_ce_opt(days.saturating_add(719_163))
                         .ok_or_else(|| exec_err("format: date out of range"))?,
                 )
-            }
-            DataType::Timestamp(..) => {
-                let ns = a.as_primitive::<TimestampNanosecondType>().value(row);
-                Value::Timestamp(DateTime::from_timestamp_nanos(ns).naive_utc())
             }
             _ => Value::Null,
         })
@@ -153,6 +175,25 @@ pub fn functions() -> Vec<ScalarUDF> {
 /// The most arguments a call takes (Java takes any number; a statement this long is absurd).
 const MAX_ARGUMENTS: usize = 1_000;
 
+/// The longest result of one call, and of one batch of calls, in bytes.
+const MAX_OUTPUT: usize = 1 << 20;
+const MAX_BATCH_OUTPUT: usize = 256 << 20;
+
+/// A Java exception's text as Trino quotes it: `java.util.` and `Exception` dropped from its
+/// class (`IllegalFormatConversion: d != java.lang.Double`).
+fn trino_message(e: &str) -> String {
+    let Some(rest) = e.strip_prefix("java.util.") else {
+        return e.to_string();
+    };
+    let word = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    match rest[..word].rfind("Exception") {
+        Some(at) if at > 0 => format!("{}{}", &rest[..at], &rest[at + "Exception".len()..]),
+        _ => e.to_string(),
+    }
+}
+
 /// `format(format, args...)` over arrays of one length.
 fn format(args: &[ArrayRef]) -> Result<ArrayRef> {
     let Some((formats, rest)) = args.split_first() else {
@@ -162,6 +203,7 @@ fn format(args: &[ArrayRef]) -> Result<ArrayRef> {
     let formats = formats.as_string::<i32>();
     let columns = Columns::new(rest)?;
     let mut out = StringBuilder::new();
+    let mut total: usize = 0;
     for row in 0..formats.len() {
         if formats.is_null(row) {
             out.append_null();
@@ -172,10 +214,19 @@ fn format(args: &[ArrayRef]) -> Result<ArrayRef> {
             .collect::<Result<Vec<_>>>()?;
         let text = java_format(formats.value(row), &values).map_err(|e| {
             exec_err(format!(
-                "Invalid format string: {} ({e})",
-                formats.value(row)
+                "Invalid format string: {} ({})",
+                formats.value(row),
+                trino_message(&e)
             ))
         })?;
+        // Arrow's text column holds at most 2 GiB: a batch's results stay well under it.
+        total = total.saturating_add(text.len());
+        if text.len() > MAX_OUTPUT || total > MAX_BATCH_OUTPUT {
+            return Err(exec_err(format!(
+                "format: results longer than {MAX_OUTPUT} bytes a value or \
+                 {MAX_BATCH_OUTPUT} bytes a batch are not supported here"
+            )));
+        }
         out.append_value(text);
     }
     Ok(Arc::new(out.finish()))
@@ -303,17 +354,24 @@ fn parse(chars: &[char], start: usize) -> std::result::Result<(Spec, usize), Str
         }
     }
     loop {
-        match chars.get(i) {
-            Some('-') => spec.left = true,
-            Some('#') => spec.alternate = true,
-            Some('+') => spec.plus = true,
-            Some(' ') => spec.space = true,
-            Some('0') => spec.zero = true,
-            Some(',') => spec.group = true,
-            Some('(') => spec.paren = true,
-            Some('<') => spec.previous = true,
+        let flag = match chars.get(i) {
+            Some('-') => &mut spec.left,
+            Some('#') => &mut spec.alternate,
+            Some('+') => &mut spec.plus,
+            Some(' ') => &mut spec.space,
+            Some('0') => &mut spec.zero,
+            Some(',') => &mut spec.group,
+            Some('(') => &mut spec.paren,
+            Some('<') => &mut spec.previous,
             _ => break,
+        };
+        if *flag {
+            return Err(format!(
+                "java.util.DuplicateFormatFlagsException: Flags = '{}'",
+                chars[i]
+            ));
         }
+        *flag = true;
         i += 1;
     }
     spec.width = digits(&mut i)?;
@@ -398,6 +456,37 @@ fn check(spec: &Spec) -> std::result::Result<(), String> {
             bad(&[(spec.group, ',')])
         }
         'f' => numeric(),
+        // `%%` takes only `-` (with a width); `%n` nothing.
+        '%' => {
+            if let Some(p) = spec.precision {
+                return Err(format!("java.util.IllegalFormatPrecisionException: {p}"));
+            }
+            if spec.alternate || spec.plus || spec.space || spec.zero || spec.group || spec.paren {
+                return Err(format!(
+                    "java.util.IllegalFormatFlagsException: Flags = '{}'",
+                    flags_text(spec)
+                ));
+            }
+            if spec.left && spec.width.is_none() {
+                return Err(missing_width());
+            }
+            Ok(())
+        }
+        'n' => {
+            if let Some(w) = spec.width {
+                return Err(format!("java.util.IllegalFormatWidthException: {w}"));
+            }
+            if let Some(p) = spec.precision {
+                return Err(format!("java.util.IllegalFormatPrecisionException: {p}"));
+            }
+            if !flags_text(spec).is_empty() {
+                return Err(format!(
+                    "java.util.IllegalFormatFlagsException: Flags = '{}'",
+                    flags_text(spec)
+                ));
+            }
+            Ok(())
+        }
         'g' => {
             numeric()?;
             bad(&[(spec.alternate, '#')])
@@ -408,6 +497,7 @@ fn check(spec: &Spec) -> std::result::Result<(), String> {
 
 /// The flags as Java prints them in its exceptions.
 fn flags_text(spec: &Spec) -> String {
+    let upper = spec.conversion.is_ascii_uppercase();
     [
         (spec.left, '-'),
         (spec.alternate, '#'),
@@ -417,6 +507,7 @@ fn flags_text(spec: &Spec) -> String {
         (spec.group, ','),
         (spec.paren, '('),
         (spec.previous, '<'),
+        (upper, '^'),
     ]
     .iter()
     .filter(|(on, _)| *on)
@@ -428,7 +519,7 @@ fn flags_text(spec: &Spec) -> String {
 fn mismatch(spec: &Spec, value: &Value) -> String {
     format!(
         "java.util.IllegalFormatConversionException: {} != {}",
-        spec.conversion,
+        spec.conversion.to_ascii_lowercase(),
         value.class()
     )
 }
@@ -437,7 +528,7 @@ fn mismatch(spec: &Spec, value: &Value) -> String {
 fn flag_mismatch(spec: &Spec, flag: char) -> String {
     format!(
         "java.util.FormatFlagsConversionMismatchException: Conversion = {}, Flags = {flag}",
-        spec.conversion
+        spec.conversion.to_ascii_lowercase()
     )
 }
 
@@ -460,11 +551,23 @@ fn convert(spec: &Spec, value: &Value) -> std::result::Result<String, String> {
                 value.java_string()
             };
             if let Some(p) = spec.precision {
-                text = text.chars().take(p).collect();
+                // Java cuts at UTF-16 units; a character that would be split is left out.
+                let mut units = 0usize;
+                text = text
+                    .chars()
+                    .take_while(|c| {
+                        units = units.saturating_add(c.len_utf16());
+                        units <= p
+                    })
+                    .collect();
             }
             text
         }
-        _ if matches!(value, Value::Null) => "null".into(),
+        // Java prints a null as `null`, cut to the precision, whatever the conversion.
+        _ if matches!(value, Value::Null) => "null"
+            .chars()
+            .take(spec.precision.unwrap_or(usize::MAX))
+            .collect(),
         'd' => {
             let Value::Long(v) = value else {
                 return Err(mismatch(spec, value));
@@ -498,6 +601,11 @@ fn convert(spec: &Spec, value: &Value) -> std::result::Result<String, String> {
             }
         }
         'e' | 'f' | 'g' => {
+            let widened = match value {
+                Value::Float(v) => Value::Double(f64::from(*v)),
+                other => other.clone(),
+            };
+            let value = &widened;
             let decimal = match value {
                 Value::Double(v) if v.is_nan() => return Ok(case("NaN".into(), upper)),
                 Value::Double(v) if v.is_infinite() => {
@@ -521,11 +629,19 @@ fn convert(spec: &Spec, value: &Value) -> std::result::Result<String, String> {
                 _ => return Err(mismatch(spec, value)),
             };
             let precision = spec.precision.unwrap_or(6);
-            let body = match spec.conversion.to_ascii_lowercase() {
+            let mut body = match spec.conversion.to_ascii_lowercase() {
                 'f' => decimal.fixed(precision, spec.group),
                 'e' => decimal.scientific(precision),
                 _ => decimal.general(precision, spec.group),
             };
+            // `#` keeps the point when no digit follows it (`1.`, `1.e+00`).
+            if spec.alternate && precision == 0 {
+                match body.find('e') {
+                    Some(at) => body.insert(at, '.'),
+                    None if spec.conversion.eq_ignore_ascii_case(&'f') => body.push('.'),
+                    None => {}
+                }
+            }
             signed(spec, body, decimal.negative)
         }
         _ => return Err(mismatch(spec, value)),
@@ -585,7 +701,8 @@ fn group(digits: &str) -> String {
 
 /// Pads `text` to the specifier's width with spaces (left or right justified).
 fn pad(out: &mut String, text: &str, spec: &Spec) {
-    let len = text.chars().count();
+    // Java counts UTF-16 units.
+    let len = text.encode_utf16().count();
     let fill = spec.width.map_or(0, |w| w.saturating_sub(len));
     if spec.left {
         out.push_str(text);
@@ -760,11 +877,32 @@ fn double_to_string(v: f64) -> String {
     if v == 0.0 {
         return if v.is_sign_negative() { "-0.0" } else { "0.0" }.into();
     }
-    let d = Digits::of_double(v);
+    java_text(&Digits::of_double(v), (1e-3..1e7).contains(&v.abs()))
+}
+
+/// Java's `Float.toString`: as `Double.toString`, with a float's shortest digits (`1.1`).
+fn float_to_string(v: f32) -> String {
+    if v.is_nan() || v.is_infinite() || v == 0.0 {
+        return double_to_string(f64::from(v));
+    }
+    let text = format!("{:e}", v.abs());
+    let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
+    let digits: Vec<u8> = mantissa
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect();
+    let exp: i64 = exp.parse().unwrap_or(0);
+    let d = Digits::normalized(v.is_sign_negative(), digits, exp.saturating_add(1));
+    java_text(&d, (1e-3..1e7).contains(&v.abs()))
+}
+
+/// A number's digits as `Double.toString` writes them: plain (`0.001`, `123.0`) or
+/// computerized scientific notation (`1.0E7`).
+fn java_text(d: &Digits, plain: bool) -> String {
     let sign = if d.negative { "-" } else { "" };
     let digit = |i: usize| d.digits.get(i).map_or('0', |x| char::from(b'0' + x));
-    let abs = v.abs();
-    if (1e-3..1e7).contains(&abs) {
+    if plain {
         let mut int = String::new();
         let mut frac = String::new();
         if d.exponent <= 0 {

@@ -103,6 +103,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
     lambda::register(ctx);
     decimal::register(ctx);
     ctx.add_analyzer_rule(Arc::new(crate::dialect::RoundFractionalCasts));
+    ctx.add_analyzer_rule(Arc::new(type_of::TypeOfAnswers));
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,14 +1,18 @@
 //! Trino's `typeof(x)`: the name of `x`'s type, as Trino names it ([`crate::trino_type`]). The
-//! analyzer answers each call from the argument as written (a literal's `varchar(3)` or
-//! `integer`, see [`super::decimal::TrinoNumbers`]); this function answers from the type alone
+//! analyzer answers each call once types are coerced ([`TypeOfAnswers`]), from the argument as
+//! written (a literal's `varchar(3)` or `integer`); the function answers from the type alone
 //! where a call reaches execution otherwise.
 
 use datafusion::arrow::datatypes::DataType;
+use datafusion::common::tree_node::Transformed;
 use datafusion::common::ScalarValue;
+use datafusion::config::ConfigOptions;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
+use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan};
+use datafusion::optimizer::AnalyzerRule;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct TypeOf {
@@ -43,5 +47,33 @@ impl ScalarUDFImpl for TypeOf {
         Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(
             crate::trino_type::of(field.data_type()),
         ))))
+    }
+}
+
+/// The analyzer rule replacing each `typeof(x)` with its answer, after DataFusion's type
+/// coercion (so `x` has its final type) and before constant folding (so a literal is still
+/// one).
+#[derive(Debug)]
+pub struct TypeOfAnswers;
+
+impl AnalyzerRule for TypeOfAnswers {
+    fn name(&self) -> &str {
+        "trino_typeof"
+    }
+
+    fn analyze(&self, plan: LogicalPlan, _: &ConfigOptions) -> Result<LogicalPlan> {
+        plan.transform_up_with_subqueries(|node| {
+            crate::dialect::rewrite_expressions(node, |e, schema| match &e {
+                Expr::ScalarFunction(f) if f.name() == "typeof" && f.args.len() == 1 => {
+                    let t = f.args[0].get_type(schema)?;
+                    Ok(Transformed::yes(Expr::Literal(
+                        ScalarValue::Utf8(Some(crate::trino_type::of_expr(&f.args[0], &t))),
+                        None,
+                    )))
+                }
+                _ => Ok(Transformed::no(e)),
+            })
+        })
+        .map(|t| t.data)
     }
 }

@@ -22,6 +22,7 @@ public class Fmt {
             case "N": return null;
             case "L": return Long.parseLong(v);
             case "D": return Double.longBitsToDouble(Long.parseUnsignedLong(v, 16));
+            case "F": return Float.intBitsToFloat(Integer.parseUnsignedInt(v, 16));
             case "M": return new BigDecimal(v);
             case "S": return text(v);
             case "B": return Boolean.parseBoolean(v);
