@@ -1687,6 +1687,11 @@ def test_decimals_are_exact_as_trinos(lake, records):
     # A CASE or nested UNION is judged by all its branches, not the first one's type.
     _, rows = lake("SELECT x FROM (SELECT 1 AS x UNION ALL SELECT 1.5 UNION ALL SELECT 2e0) ORDER BY x")
     assert rows == [["1.0"], ["1.5"], ["2.0"]]
+    _, rows = lake("SELECT x FROM (SELECT 1 AS x UNION SELECT 2.5 UNION ALL SELECT 3e0) ORDER BY x")
+    assert rows == [["1.0"], ["2.5"], ["3.0"]]
+    # nullif keeps its first argument's type; only the comparison is in doubles.
+    _, rows = lake("SELECT nullif(0.10, 1e0), nullif(0.1e0, 1.5), nullif(1.5, 1.5e0) FROM {eds} LIMIT 1")
+    assert rows == [["0.10", "0.1", ""]]
     _, rows = lake("SELECT eventID, CASE WHEN length(eventName) > 20 THEN 1 ELSE 0.5 END < 1e20, "
                    "(CASE WHEN length(eventName) > 20 THEN 1 ELSE 2.5 END) / 2 FROM {eds}")
     assert by_id(rows) == {r["eventID"]: ["true", "0.5" if len(r["eventName"]) > 20 else "1.3"] for r in records}
@@ -1811,6 +1816,8 @@ def test_format_agrees_with_java(lake, records):
         ("%.2%", "eventName", [text("x")]),
         ("%5n", "eventName", [text("x")]),
         ("%--5s", "eventName", [text("x")]),
+        ("%<%", "eventName", [text("x")]),
+        ("%5.2n", "eventName", [text("x")]),
         # Java checks every specifier before it formats: the bad one wins over a missing argument.
         ("%s %s %-5s %,e", "eventName", [text("x")]),
     ]:

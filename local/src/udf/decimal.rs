@@ -31,6 +31,7 @@ use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::type_coercion::functions::fields_with_udf;
+use datafusion::logical_expr::Distinct;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, BinaryExpr, ColumnarValue, EmitTo, Expr,
     ExprSchemable, GroupsAccumulator, LogicalPlan, Operator, ReturnFieldArgs, ReversedUDAF,
@@ -435,10 +436,14 @@ fn union_doubles(node: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     doubled_union(&node, &to_double).map(Transformed::yes)
 }
 
-/// The inputs of `plan` and of the UNIONs directly under it that are not UNIONs themselves.
+/// The inputs of `plan` and of the UNIONs directly under it (a plain UNION is a DISTINCT over
+/// one) that are not UNIONs themselves.
 fn union_leaves<'a>(plan: &'a LogicalPlan, out: &mut Vec<&'a LogicalPlan>) {
     match plan {
         LogicalPlan::Union(u) => u.inputs.iter().for_each(|i| union_leaves(i, out)),
+        LogicalPlan::Distinct(Distinct::All(inner)) if matches!(**inner, LogicalPlan::Union(_)) => {
+            union_leaves(inner, out);
+        }
         other => out.push(other),
     }
 }
@@ -446,6 +451,13 @@ fn union_leaves<'a>(plan: &'a LogicalPlan, out: &mut Vec<&'a LogicalPlan>) {
 /// `plan` (a UNION) with the columns marked in `to_double` cast to a double where a leaf input
 /// gives them as a decimal.
 fn doubled_union(plan: &LogicalPlan, to_double: &[bool]) -> Result<LogicalPlan> {
+    if let LogicalPlan::Distinct(Distinct::All(inner)) = plan {
+        if matches!(**inner, LogicalPlan::Union(_)) {
+            return Ok(LogicalPlan::Distinct(Distinct::All(Arc::new(
+                doubled_union(inner, to_double)?,
+            ))));
+        }
+    }
     let LogicalPlan::Union(union) = plan else {
         let exprs = plan
             .schema()
@@ -555,6 +567,24 @@ fn integer_literal(e: Expr) -> Expr {
 /// One expression with Trino's numeric typing (its parts already rewritten).
 fn rewrite(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     Ok(match e {
+        // Trino's nullif(a, b) has a's type: only the comparison is made in doubles.
+        Expr::ScalarFunction(f) if f.name() == "nullif" && f.args.len() == 2 => {
+            match doubles(&f.args.iter().collect::<Vec<_>>(), schema) {
+                Some(compared) => {
+                    let [a, b] = <[Expr; 2]>::try_from(compared).map_err(|_| overflow())?;
+                    let first = f.args[0].clone();
+                    Transformed::yes(Expr::Case(datafusion::logical_expr::expr::Case::new(
+                        None,
+                        vec![(
+                            Box::new(a.eq(b)),
+                            Box::new(Expr::Literal(datafusion::common::ScalarValue::Null, None)),
+                        )],
+                        Some(Box::new(first)),
+                    )))
+                }
+                None => Transformed::no(Expr::ScalarFunction(f)),
+            }
+        }
         Expr::ScalarFunction(mut f) if matches!(f.name(), "coalesce" | "greatest" | "least") => {
             match doubles(&f.args.iter().collect::<Vec<_>>(), schema) {
                 Some(args) => {

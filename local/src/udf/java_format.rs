@@ -461,7 +461,14 @@ fn check(spec: &Spec) -> std::result::Result<(), String> {
             if let Some(p) = spec.precision {
                 return Err(format!("java.util.IllegalFormatPrecisionException: {p}"));
             }
-            if spec.alternate || spec.plus || spec.space || spec.zero || spec.group || spec.paren {
+            if spec.alternate
+                || spec.plus
+                || spec.space
+                || spec.zero
+                || spec.group
+                || spec.paren
+                || spec.previous
+            {
                 return Err(format!(
                     "java.util.IllegalFormatFlagsException: Flags = '{}'",
                     flags_text(spec)
@@ -473,11 +480,11 @@ fn check(spec: &Spec) -> std::result::Result<(), String> {
             Ok(())
         }
         'n' => {
-            if let Some(w) = spec.width {
-                return Err(format!("java.util.IllegalFormatWidthException: {w}"));
-            }
             if let Some(p) = spec.precision {
                 return Err(format!("java.util.IllegalFormatPrecisionException: {p}"));
+            }
+            if let Some(w) = spec.width {
+                return Err(format!("java.util.IllegalFormatWidthException: {w}"));
             }
             if !flags_text(spec).is_empty() {
                 return Err(format!(
