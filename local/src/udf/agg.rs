@@ -306,11 +306,7 @@ impl AggregateUDFImpl for MapAgg {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let types: Vec<DataType> = args
-            .input_fields
-            .iter()
-            .map(|f| f.data_type().clone())
-            .collect();
+        let types = super::data_types(args.input_fields);
         let key = self.key_type(&types);
         let mut fields = vec![
             Arc::new(Field::new(
@@ -335,11 +331,7 @@ impl AggregateUDFImpl for MapAgg {
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        let types: Vec<DataType> = args
-            .expr_fields
-            .iter()
-            .map(|f| f.data_type().clone())
-            .collect();
+        let types = super::data_types(args.expr_fields);
         Ok(Box::new(MapAcc {
             kind: self.kind,
             key_type: self.key_type(&types),

@@ -69,8 +69,8 @@ struct DecimalFn {
 const DIVIDE: &str = "trino_decimal_divide";
 
 /// Registers `round`, `floor`, `ceiling` (`ceil`), `truncate`, `sign` and `avg` in place of
-/// DataFusion's, and the decimal division. Runs after DataFusion's functions are registered;
-/// [`TrinoNumbers`] is the rule that calls the division.
+/// DataFusion's. Runs after DataFusion's functions are registered. The decimal division is
+/// not a function a statement can call: [`TrinoNumbers`] puts it in the plan.
 pub fn register(ctx: &SessionContext) {
     let inner = |name: &str| ctx.udf(name).ok();
     let functions = [
@@ -84,7 +84,6 @@ pub fn register(ctx: &SessionContext) {
         ),
         (Op::Truncate, "truncate", vec![], inner("trunc")),
         (Op::Sign, "sign", vec![], inner("signum")),
-        (Op::Divide, DIVIDE, vec![], None),
     ];
     for (op, name, aliases, inner) in functions {
         ctx.register_udf(DecimalFn::udf(op, name, aliases, inner));
@@ -118,8 +117,6 @@ impl DecimalFn {
         })
     }
 
-    /// The result type Trino gives the call, when it is one this module computes (its first
-    /// argument a decimal of a non-negative scale).
     /// The result type Trino gives the call, when it is one this module computes: a decimal
     /// first argument of a non-negative scale (a decimal and an integer for the division), or
     /// an integer's sign.
@@ -215,11 +212,7 @@ impl ScalarUDFImpl for DecimalFn {
     }
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        let types: Vec<DataType> = args
-            .arg_fields
-            .iter()
-            .map(|f| f.data_type().clone())
-            .collect();
+        let types = super::data_types(args.arg_fields);
         match self.trino_type(&types) {
             Some(t) => Ok(Arc::new(Field::new(self.name, t, true))),
             None => self.inner()?.return_field_from_args(args),
@@ -227,17 +220,13 @@ impl ScalarUDFImpl for DecimalFn {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let types: Vec<DataType> = args
-            .arg_fields
-            .iter()
-            .map(|f| f.data_type().clone())
-            .collect();
+        let types = super::data_types(&args.arg_fields);
         let Some(to) = self.trino_type(&types) else {
             return self.inner()?.invoke_with_args(args);
         };
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         if self.op == Op::Sign && to.is_integer() {
-            let x = arrays.first().ok_or_else(overflow)?;
+            let x = arrays.first().ok_or_else(|| malformed("no argument"))?;
             let v = cast(x, &DataType::Int64)?;
             let signs: datafusion::arrow::array::Int64Array =
                 v.as_primitive::<Int64Type>().unary(i64::signum);
@@ -252,6 +241,11 @@ impl ScalarUDFImpl for DecimalFn {
 /// The error Trino raises for a decimal result its type cannot hold.
 fn overflow() -> DataFusionError {
     DataFusionError::Execution("Decimal overflow".into())
+}
+
+/// A call or rewrite whose arguments are not what its typing promised (a defect, not input).
+fn malformed(what: &str) -> DataFusionError {
+    DataFusionError::Internal(format!("decimal functions: {what}"))
 }
 
 /// 10 to the `n`th, `None` past an `i128`'s range.
@@ -273,12 +267,12 @@ fn div_half_up(n: i128, d: i128) -> i128 {
 fn compute(op: Op, arrays: &[ArrayRef], types: &[DataType], to: &DataType) -> Result<ArrayRef> {
     let (Some(DataType::Decimal128(p, s)), DataType::Decimal128(rp, rs)) = (types.first(), to)
     else {
-        return Err(overflow());
+        return Err(malformed("not a decimal"));
     };
     let (p, s) = (i64::from(*p), u32::try_from(*s).map_err(|_| overflow())?);
     let x = arrays
         .first()
-        .ok_or_else(overflow)?
+        .ok_or_else(|| malformed("no argument"))?
         .as_primitive::<Decimal128Type>();
     let second = arrays.get(1);
     let places = match (op, second) {
@@ -286,8 +280,11 @@ fn compute(op: Op, arrays: &[ArrayRef], types: &[DataType], to: &DataType) -> Re
         _ => None,
     };
     let places = places.as_ref().map(AsArray::as_primitive::<Int64Type>);
-    let divisor = match (op, second) {
-        (Op::Divide, Some(b)) => Some(b.as_primitive::<Decimal128Type>().clone()),
+    let divisor = match (op, second, types.get(1)) {
+        (Op::Divide, Some(b), Some(DataType::Decimal128(_, s2))) => {
+            Some((b.as_primitive::<Decimal128Type>().clone(), *s2))
+        }
+        (Op::Divide, ..) => return Err(malformed("a division without a decimal divisor")),
         _ => None,
     };
     let unit = ten_to(s).ok_or_else(overflow)?;
@@ -316,14 +313,11 @@ fn compute(op: Op, arrays: &[ArrayRef], types: &[DataType], to: &DataType) -> Re
                 to_places(op, v, p, i64::from(s), n)?
             }
             Op::Divide => {
-                let Some(b) = divisor.as_ref().filter(|b| b.is_valid(i)) else {
+                let Some((b, s2)) = divisor.as_ref().filter(|(b, _)| b.is_valid(i)) else {
                     out.push(None);
                     continue;
                 };
-                let Some(DataType::Decimal128(_, s2)) = types.get(1).cloned() else {
-                    return Err(overflow());
-                };
-                divide(v, s, b.value(i), s2, *rs)?
+                divide(v, s, b.value(i), *s2, *rs)?
             }
         };
         out.push(Some(r));
@@ -571,7 +565,8 @@ fn rewrite(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         Expr::ScalarFunction(f) if f.name() == "nullif" && f.args.len() == 2 => {
             match doubles(&f.args.iter().collect::<Vec<_>>(), schema) {
                 Some(compared) => {
-                    let [a, b] = <[Expr; 2]>::try_from(compared).map_err(|_| overflow())?;
+                    let [a, b] = <[Expr; 2]>::try_from(compared)
+                        .map_err(|_| malformed("nullif of other than two values"))?;
                     let first = f.args[0].clone();
                     Transformed::yes(Expr::Case(datafusion::logical_expr::expr::Case::new(
                         None,
@@ -622,7 +617,8 @@ fn rewrite(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         }
         Expr::Between(mut b) => match doubles(&[&b.expr, &b.low, &b.high], schema) {
             Some(v) => {
-                let [x, low, high] = <[Expr; 3]>::try_from(v).map_err(|_| overflow())?;
+                let [x, low, high] = <[Expr; 3]>::try_from(v)
+                    .map_err(|_| malformed("BETWEEN of other than three values"))?;
                 (b.expr, b.low, b.high) = (Box::new(x), Box::new(low), Box::new(high));
                 Transformed::yes(Expr::Between(b))
             }
@@ -692,18 +688,18 @@ impl TrinoAvg {
 
     /// `args` with DataFusion's return field, for DataFusion's accumulators.
     fn inner_args<'a>(&self, args: &AccumulatorArgs<'a>) -> Result<AccumulatorArgs<'a>> {
-        let types: Vec<DataType> = args
-            .expr_fields
-            .iter()
-            .map(|f| f.data_type().clone())
-            .collect();
         let mut inner = args.clone();
-        inner.return_field = Arc::new(Field::new(
-            args.return_field.name(),
-            self.inner.return_type(&types)?,
-            true,
-        ));
+        inner.return_field = self.inner_return_field(&args.return_field, args.expr_fields)?;
         Ok(inner)
+    }
+
+    /// `ours` (the return field) with DataFusion's average type for arguments of `fields`.
+    fn inner_return_field(&self, ours: &FieldRef, fields: &[FieldRef]) -> Result<FieldRef> {
+        Ok(Arc::new(Field::new(
+            ours.name(),
+            self.inner.return_type(&super::data_types(fields))?,
+            true,
+        )))
     }
 }
 
@@ -732,16 +728,7 @@ impl AggregateUDFImpl for TrinoAvg {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let types: Vec<DataType> = args
-            .input_fields
-            .iter()
-            .map(|f| f.data_type().clone())
-            .collect();
-        let return_field = Arc::new(Field::new(
-            args.return_field.name(),
-            self.inner.return_type(&types)?,
-            true,
-        ));
+        let return_field = self.inner_return_field(&args.return_field, args.input_fields)?;
         self.inner.state_fields(StateFieldsArgs {
             return_field,
             ..args

@@ -204,6 +204,13 @@ fn format(args: &[ArrayRef]) -> Result<ArrayRef> {
     let columns = Columns::new(rest)?;
     let mut out = StringBuilder::new();
     let mut total: usize = 0;
+    let mut parsed: Option<(String, std::result::Result<Vec<Piece>, String>)> = None;
+    let invalid = |format: &str, e: &str| {
+        exec_err(format!(
+            "Invalid format string: {format} ({})",
+            trino_message(e)
+        ))
+    };
     for row in 0..formats.len() {
         if formats.is_null(row) {
             out.append_null();
@@ -212,13 +219,17 @@ fn format(args: &[ArrayRef]) -> Result<ArrayRef> {
         let values = (0..rest.len())
             .map(|c| columns.value(c, row))
             .collect::<Result<Vec<_>>>()?;
-        let text = java_format(formats.value(row), &values).map_err(|e| {
-            exec_err(format!(
-                "Invalid format string: {} ({})",
-                formats.value(row),
-                trino_message(&e)
-            ))
-        })?;
+        let format = formats.value(row);
+        // A literal format is the same in every row: parsed once while it repeats.
+        if parsed.as_ref().is_none_or(|(text, _)| text != format) {
+            parsed = Some((format.to_string(), parse_format(format)));
+        }
+        let pieces = match parsed.as_ref().map(|(_, pieces)| pieces) {
+            Some(Ok(pieces)) => pieces,
+            Some(Err(e)) => return Err(invalid(format, e)),
+            None => return Err(exec_err("format: no format parsed")),
+        };
+        let text = render(pieces, &values).map_err(|e| invalid(format, &e))?;
         // Arrow's text column holds at most 2 GiB: a batch's results stay well under it.
         total = total.saturating_add(text.len());
         if text.len() > MAX_OUTPUT || total > MAX_BATCH_OUTPUT {
@@ -257,8 +268,13 @@ enum Piece {
 }
 
 /// Java's `String.format`; an error is the Java exception's `toString()`.
+#[cfg(test)]
 fn java_format(format: &str, values: &[Value]) -> std::result::Result<String, String> {
-    // Java parses (and checks) every specifier before it formats any.
+    render(&parse_format(format)?, values)
+}
+
+/// A format string's pieces: Java parses (and checks) every specifier before it formats any.
+fn parse_format(format: &str) -> std::result::Result<Vec<Piece>, String> {
     let chars: Vec<char> = format.chars().collect();
     let mut pieces: Vec<Piece> = Vec::new();
     let mut i = 0;
@@ -276,19 +292,24 @@ fn java_format(format: &str, values: &[Value]) -> std::result::Result<String, St
         pieces.push(Piece::Spec(spec));
         i = next;
     }
+    Ok(pieces)
+}
+
+/// The parsed format's text for one row's values.
+fn render(pieces: &[Piece], values: &[Value]) -> std::result::Result<String, String> {
     let mut out = String::new();
     let (mut ordinary, mut last): (usize, Option<usize>) = (0, None);
     for piece in pieces {
         let spec = match piece {
             Piece::Text(text) => {
-                out.push_str(&text);
+                out.push_str(text);
                 continue;
             }
             Piece::Spec(spec) => spec,
         };
         match spec.conversion {
             '%' => {
-                pad(&mut out, "%", &spec);
+                pad(&mut out, "%", spec);
                 continue;
             }
             'n' => {
@@ -318,8 +339,8 @@ fn java_format(format: &str, values: &[Value]) -> std::result::Result<String, St
         };
         last = Some(at);
         let value = values.get(at).ok_or_else(missing)?;
-        let text = convert(&spec, value)?;
-        pad(&mut out, &text, &spec);
+        let text = convert(spec, value)?;
+        pad(&mut out, &text, spec);
     }
     Ok(out)
 }
@@ -733,17 +754,26 @@ struct Digits {
 
 impl Digits {
     fn of_double(v: f64) -> Self {
-        // Rust's `{:e}` gives the shortest digits that read back as `v`, as Java's does.
-        let text = format!("{:e}", v.abs());
-        let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
+        // Rust's `{:e}` gives the shortest digits that read back as `v`, as Java's does. Java
+        // keeps the sign of -0.0 and of a negative that rounds to zero (`-0.00`).
+        Self::of_exponent_text(&format!("{:e}", v.abs()), v.is_sign_negative())
+    }
+
+    /// A float's shortest digits (Java's `Float.toString` digits).
+    fn of_float(v: f32) -> Self {
+        Self::of_exponent_text(&format!("{:e}", v.abs()), v.is_sign_negative())
+    }
+
+    /// The digits of Rust's `{:e}` text of a magnitude (`1.005e0`).
+    fn of_exponent_text(text: &str, negative: bool) -> Self {
+        let (mantissa, exp) = text.split_once('e').unwrap_or((text, "0"));
         let exp: i64 = exp.parse().unwrap_or(0);
         let digits: Vec<u8> = mantissa
             .bytes()
             .filter(u8::is_ascii_digit)
             .map(|b| b - b'0')
             .collect();
-        // Java keeps the sign of -0.0 and of a negative that rounds to zero (`-0.00`).
-        Self::normalized(v.is_sign_negative(), digits, exp.saturating_add(1))
+        Self::normalized(negative, digits, exp.saturating_add(1))
     }
 
     fn of_decimal(v: i128, scale: i8) -> Self {
@@ -892,16 +922,7 @@ fn float_to_string(v: f32) -> String {
     if v.is_nan() || v.is_infinite() || v == 0.0 {
         return double_to_string(f64::from(v));
     }
-    let text = format!("{:e}", v.abs());
-    let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
-    let digits: Vec<u8> = mantissa
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .map(|b| b - b'0')
-        .collect();
-    let exp: i64 = exp.parse().unwrap_or(0);
-    let d = Digits::normalized(v.is_sign_negative(), digits, exp.saturating_add(1));
-    java_text(&d, (1e-3..1e7).contains(&v.abs()))
+    java_text(&Digits::of_float(v), (1e-3..1e7).contains(&v.abs()))
 }
 
 /// A number's digits as `Double.toString` writes them: plain (`0.001`, `123.0`) or

@@ -141,6 +141,11 @@ fn exec_err(msg: impl Into<String>) -> DataFusionError {
     DataFusionError::Execution(msg.into())
 }
 
+/// The types of a call's argument (or input) fields.
+fn data_types(fields: &[datafusion::arrow::datatypes::FieldRef]) -> Vec<DataType> {
+    fields.iter().map(|f| f.data_type().clone()).collect()
+}
+
 /// An element's position as the `u32` Arrow's `take` reads.
 fn index(i: usize) -> Result<u32> {
     u32::try_from(i).map_err(|_| exec_err("too many elements in one batch"))
