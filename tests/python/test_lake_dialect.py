@@ -1825,3 +1825,277 @@ def test_format_agrees_with_java(lake, records):
         assert java.startswith("ERR "), fmt
         assert f"Invalid format string: {fmt} ({java[4:]})" in lake.fails(
             f"SELECT format('{fmt}', {args}) FROM {{eds}}"), fmt
+
+
+def signed64(v):
+    """An unsigned 64-bit value as Java's long."""
+    v &= (1 << 64) - 1
+    return v - (1 << 64) if v >> 63 else v
+
+
+def narrow(v, bits):
+    """The low `bits` bits of `v` as a signed number of that width."""
+    v &= (1 << bits) - 1
+    return v - (1 << bits) if v >> (bits - 1) else v
+
+
+def java_shift(value, by, bits, how):
+    """Trino's shifts over a Java long: Java reads a shift's low six bits; a narrow value keeps
+    its width (BitwiseFunctions.java)."""
+    if by >= 64:
+        return -1 if how == "arithmetic" and value < 0 else 0
+    s = by & 63
+    if how == "left":
+        return narrow(value << s, bits)
+    if how == "arithmetic":
+        return value >> s
+    if bits < 64 and by == 0:
+        return value
+    return signed64((value & ((1 << bits) - 1)) >> s)
+
+
+def test_bitwise_functions_agree_with_python(lake, records):
+    """Each event's XXH64 (a full 64-bit number, through xxhash64 and from_big_endian_64, checked
+    against the xxhash package) and-ed, or-ed, shifted at every width, against Python's integers."""
+    import xxhash
+    _, rows = lake(
+        "SELECT eventID, from_big_endian_64(xxhash64(to_utf8(eventID))) AS h, crc32(to_utf8(eventName)), "
+        "length(eventName) FROM {eds}")
+    base = {r[0]: [int(v) for v in r[1:]] for r in rows}
+    _, rows = lake(
+        "SELECT eventID, bitwise_and(h, c), bitwise_or(h, c), bitwise_xor(h, c), bitwise_not(h), "
+        "bit_count(h, 64), bit_count(n - 20, 8), bitwise_left_shift(h, n), "
+        "bitwise_right_shift(h, n), bitwise_right_shift_arithmetic(h, n), "
+        "bitwise_left_shift(CAST(c - 2147483648 AS integer), n + 10), "
+        "bitwise_right_shift(CAST(c - 2147483648 AS integer), n), "
+        "bitwise_right_shift_arithmetic(CAST(c - 2147483648 AS integer), n), "
+        "bitwise_left_shift(CAST(mod(c, 65536) - 32768 AS smallint), n - 10), "
+        "bitwise_right_shift(CAST(mod(c, 256) - 128 AS tinyint), mod(n, 9)), "
+        "bitwise_left_shift(CAST(mod(c, 256) - 128 AS tinyint), mod(n, 9)), "
+        "typeof(bitwise_left_shift(CAST(n AS smallint), 1)) "
+        "FROM (SELECT eventID, from_big_endian_64(xxhash64(to_utf8(eventID))) AS h, "
+        "crc32(to_utf8(eventName)) AS c, length(eventName) AS n FROM {eds})")
+    got = by_id(rows)
+    for r in records:
+        i = r["eventID"]
+        h, c, n = base[i]
+        assert h == signed64(xxhash.xxh64(i.encode()).intdigest())
+        c32, c16, c8 = c - 2147483648, c % 65536 - 32768, c % 256 - 128
+        want = [h & c, h | c, h ^ c, ~h, bin(h & ((1 << 64) - 1)).count("1"),
+                bin((n - 20) & 0xFF).count("1"),
+                java_shift(h, n, 64, "left"), java_shift(h, n, 64, "logical"),
+                java_shift(h, n, 64, "arithmetic"),
+                java_shift(c32, n + 10, 32, "left"), java_shift(c32, n, 32, "logical"),
+                java_shift(c32, n, 32, "arithmetic"), java_shift(c16, n - 10, 16, "left"),
+                java_shift(c8, n % 9, 8, "logical"), java_shift(c8, n % 9, 8, "left")]
+        assert [int(v) for v in got[i][:-1]] == want, i
+        assert got[i][-1] == "smallint"
+    # A literal is Trino's `integer`: shifted within 32 bits.
+    _, rows = lake("SELECT bitwise_right_shift(-1, 1), bitwise_left_shift(1, 31), "
+                   "bitwise_right_shift_arithmetic(-45, 64) FROM {eds} LIMIT 1")
+    assert rows[0] == ["2147483647", "-2147483648", "-1"]
+
+
+def in_base(n, radix):
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    m, out = abs(n), ""
+    while True:
+        m, d = divmod(m, radix)
+        out = digits[d] + out
+        if m == 0:
+            return ("-" if n < 0 else "") + out
+
+
+def close(got, want, rel=1e-12):
+    g = float(got)
+    if math.isnan(want):
+        return math.isnan(g)
+    return math.isclose(g, want, rel_tol=rel, abs_tol=rel)
+
+
+def test_math_functions_agree_with_python(lake, records):
+    """Tests of doubles, width_bucket, bases, vectors and great-circle distances over numbers
+    taken from each event, against Python's math and bisect."""
+    import bisect
+    _, rows = lake(
+        "SELECT eventID, n, c, x, is_nan(x / (n - n)), is_finite(x / (n - 20)), "
+        "is_infinite(x / (n - 20)), width_bucket(x, 0, 6, 4), width_bucket(x, 6, 0, 4), "
+        "width_bucket(x, ARRAY[0.5, 1.5, 2.5, 3e0]), to_base(c - 2000000000, 2 + mod(n, 35)), "
+        "from_base(to_base(c, 2 + mod(n, 35)), 2 + mod(n, 35)), "
+        "cosine_similarity(ARRAY[n, mod(c, 7), 1], ARRAY[mod(c, 5), n, 2]), "
+        "cosine_distance(ARRAY[n, mod(c, 7), 1], ARRAY[mod(c, 5), n, 2]), "
+        "euclidean_distance(ARRAY[n, mod(c, 7)], ARRAY[x, 1]), dot_product(ARRAY[n, x], ARRAY[x, 3]), "
+        "cosine_similarity(map(ARRAY['a', 'b', 'c'], ARRAY[n, x, 1e0]), map(ARRAY['b', 'c', 'd'], ARRAY[mod(c, 9), x, n])), "
+        "great_circle_distance(mod(c, 180) - 90, mod(c / 7, 360) - 180, mod(c / 3, 180) - 90, mod(n * 13, 360) - 180), "
+        "e(), typeof(nan()), is_nan(nan()), is_infinite(-infinity()) "
+        "FROM (SELECT eventID, length(eventName) AS n, crc32(to_utf8(eventID)) AS c, "
+        "length(coalesce(userAgent, '')) / 17e0 AS x FROM {eds})")
+    assert len(rows) == len(records)
+    for row in rows:
+        n, c, x = int(row[1]), int(row[2]), float(row[3])
+        got = row[4:]
+        assert got[0] == str(x == 0).lower(), row  # x / 0 is infinite, 0 / 0 NaN
+        assert got[1] == str(n != 20).lower() and got[2] == str(n == 20 and x != 0).lower(), row
+        lower = 0 if x < 0 else (5 if x >= 6 else int(4 * x / 6 + 1))
+        assert [int(got[3]), int(got[4])] == [lower, 4 - lower + 1], row
+        assert int(got[5]) == bisect.bisect_right([0.5, 1.5, 2.5, 3.0], x), row
+        radix = 2 + n % 35
+        assert got[6] == in_base(c - 2000000000, radix) and int(got[7]) == c, row
+        a, b = [n, c % 7, 1], [c % 5, n, 2]
+        dot = sum(p * q for p, q in zip(a, b))
+        cos = dot / math.sqrt(sum(p * p for p in a) * sum(q * q for q in b))
+        assert close(got[8], cos) and close(got[9], 1 - cos), row
+        assert close(got[10], math.dist([n, c % 7], [x, 1])), row
+        assert close(got[11], n * x + x * 3), row
+        left, right = {"a": n, "b": x, "c": 1.0}, {"b": c % 9, "c": x, "d": n}
+        sparse = sum(v * right[k] for k, v in left.items() if k in right)
+        norms = math.sqrt(sum(v * v for v in left.values())) * math.sqrt(sum(v * v for v in right.values()))
+        assert close(got[12], sparse / norms if norms else math.nan), row
+        lat1, lon1 = c % 180 - 90, (c // 7) % 360 - 180
+        lat2, lon2 = (c // 3) % 180 - 90, (n * 13) % 360 - 180
+        p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
+        hav = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+        assert close(got[13], 2 * 6371.01 * math.asin(math.sqrt(hav)), 1e-9), row
+        assert got[14:] == [repr(math.e), "double", "true", "true"], row
+
+
+def beta_cdf(a, b, x):
+    """The regularized incomplete beta function for whole a and b: the binomial tail."""
+    m = a + b - 1
+    return sum(math.comb(m, j) * x ** j * (1 - x) ** (m - j) for j in range(a, m + 1))
+
+
+def test_distribution_functions_agree_with_python(lake, records):
+    """The normal, beta and Student's t distributions and Wilson intervals over each event's
+    numbers, against math.erf, statistics.NormalDist, the binomial form of the beta function, the
+    closed forms of t with one and two degrees of freedom and the density's own formula."""
+    from statistics import NormalDist
+    _, rows = lake(
+        "SELECT eventID, n, c, p, normal_cdf(n, 1 + mod(c, 5), 20), inverse_normal_cdf(n, 1 + mod(c, 5), p), "
+        "beta_cdf(1 + mod(n, 5), 1 + mod(c, 4), p), inverse_beta_cdf(1 + mod(n, 5), 1 + mod(c, 4), p), "
+        "t_cdf(n - 20, 1), t_cdf((n - 20) / 3e0, 2), t_pdf(p * 4 - 2, 1 + mod(c, 30) / 7e0), "
+        "wilson_interval_lower(mod(c, 11), 10 + mod(n, 5), p * 3), "
+        "wilson_interval_upper(mod(c, 11), 10 + mod(n, 5), p * 3) "
+        "FROM (SELECT eventID, length(eventName) AS n, crc32(to_utf8(eventID)) AS c, "
+        "(1 + mod(crc32(to_utf8(eventID)), 998)) / 1000e0 AS p FROM {eds})")
+    assert len(rows) == len(records)
+    for row in rows:
+        n, c, p = int(row[1]), int(row[2]), float(row[3])
+        got = row[4:]
+        sd = 1 + c % 5
+        assert close(got[0], 0.5 * (1 + math.erf((20 - n) / (sd * math.sqrt(2)))), 1e-12), row
+        assert close(got[1], NormalDist(n, sd).inv_cdf(p), 1e-9), row
+        a, b = 1 + n % 5, 1 + c % 4
+        assert close(got[2], beta_cdf(a, b, p), 1e-10), row
+        assert close(beta_cdf(a, b, float(got[3])), p, 1e-9), row
+        t = n - 20
+        assert close(got[4], 0.5 + math.atan(t) / math.pi, 1e-12), row
+        t2 = t / 3
+        assert close(got[5], 0.5 + t2 / (2 * math.sqrt(2 + t2 * t2)), 1e-12), row
+        x, df = p * 4 - 2, 1 + (c % 30) / 7
+        density = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi) \
+            * (1 + x * x / df) ** (-(df + 1) / 2)
+        assert close(got[6], density, 1e-11), row
+        k, trials, z = c % 11, 10 + n % 5, p * 3
+        if k > trials:
+            continue
+        q = k / trials
+        centre, spread = q + z * z / (2 * trials), z * math.sqrt(q * (1 - q) / trials + z * z / (4 * trials * trials))
+        assert close(got[7], (centre - spread) / (1 + z * z / trials), 1e-12), row
+        assert close(got[8], (centre + spread) / (1 + z * z / trials), 1e-12), row
+
+
+def test_encodings_hashes_and_data_sizes_agree_with_python(lake, records):
+    """Base 32 and URL-safe base 64, keyed and non-cryptographic hashes, fixed-width numbers,
+    Teradata's index and char2hexint and parse_data_size over each event's text, against Python's
+    base64, hmac, struct, xxhash, mmh3 and decimal."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    import zlib
+    from decimal import Decimal, ROUND_DOWN
+    import mmh3
+    import xxhash
+    _, rows = lake(
+        "SELECT eventID, eventName, coalesce(userAgent, ''), crc32(to_utf8(eventID)), "
+        "to_base32(to_utf8(eventName)), from_utf8(from_base32(to_base32(to_utf8(eventName)))), "
+        "to_base64url(to_utf8(coalesce(userAgent, ''))), "
+        "from_utf8(from_base64url(to_base64url(to_utf8(coalesce(userAgent, ''))))), "
+        "to_hex(hmac_md5(to_utf8(eventName), to_utf8(eventID))), "
+        "to_hex(hmac_sha1(to_utf8(eventName), to_utf8(eventID))), "
+        "to_hex(hmac_sha256(to_utf8(eventName), to_utf8(eventID))), "
+        "to_hex(hmac_sha512(to_utf8(eventName), to_utf8(eventID))), "
+        "to_hex(xxhash64(to_utf8(eventName))), to_hex(murmur3(to_utf8(eventName))), "
+        "to_hex(to_big_endian_32(CAST(crc32(to_utf8(eventID)) - 2147483648 AS integer))), "
+        "from_big_endian_32(to_big_endian_32(CAST(crc32(to_utf8(eventID)) - 2147483648 AS integer))), "
+        "to_hex(to_big_endian_64(-crc32(to_utf8(eventID)))), "
+        "to_hex(to_ieee754_64(crc32(to_utf8(eventID)) / 7e0)), "
+        "from_ieee754_64(to_ieee754_64(crc32(to_utf8(eventID)) / 7e0)), "
+        "to_hex(to_ieee754_32(CAST(crc32(to_utf8(eventID)) / 7e0 AS real))), "
+        "index(eventName, 'e'), char2hexint(eventName), "
+        "parse_data_size(concat(CAST(mod(crc32(to_utf8(eventID)), 1000) AS varchar), '.', "
+        "CAST(mod(crc32(to_utf8(eventName)), 100) AS varchar), "
+        "element_at(ARRAY['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'], 1 + mod(length(eventName), 9)))) "
+        "FROM {eds}")
+    assert len(rows) == len(records)
+    for row in rows:
+        name, ua, c = row[1], row[2], int(row[3])
+        got = row[4:]
+        key, b = row[0].encode(), name.encode()
+        mac = lambda d: hmac.new(key, b, d).hexdigest().upper()
+        x = c / 7
+        size = Decimal(f"{c % 1000}.{zlib.crc32(b) % 100}")
+        want = [base64.b32encode(b).decode(), name,
+                base64.urlsafe_b64encode(ua.encode()).decode(), ua,
+                mac(hashlib.md5), mac(hashlib.sha1), mac(hashlib.sha256), mac(hashlib.sha512),
+                xxhash.xxh64(b).hexdigest().upper(), mmh3.hash_bytes(b).hex().upper(),
+                struct.pack(">i", c - 2147483648).hex().upper(), str(c - 2147483648),
+                struct.pack(">q", -c).hex().upper(), struct.pack(">d", x).hex().upper(), repr(x),
+                struct.pack(">f", x).hex().upper(), str(name.find("e") + 1),
+                name.encode("utf-16-be").hex().upper(),
+                str((size * 1024 ** (len(name) % 9)).to_integral_value(ROUND_DOWN))]
+        assert got == want, row
+
+
+def test_math_and_binary_errors_are_trinos(lake):
+    """Trino's checks and messages for the functions above, and a clear refusal for Trino's
+    functions the service does not implement."""
+    for sql, message in [
+        ("bit_count(1000, 8)", "Number must be representable with the bits specified. 1000 cannot be represented with 8 bits"),
+        ("bit_count(1, 65)", "Bits specified in bit_count must be between 2 and 64, got 65"),
+        ("width_bucket(1, 0, 4, 0)", "bucketCount must be greater than 0"),
+        ("width_bucket(nan(), 0, 4, 2)", "operand must not be NaN"),
+        ("width_bucket(1, infinity(), 4, 2)", "first bound must be finite"),
+        ("width_bucket(1, 2, 2, 2)", "bounds cannot equal each other"),
+        ("width_bucket(5, 0, 4, 9223372036854775807)", "Bucket for value 5.0 is out of range"),
+        ("width_bucket(1, ARRAY[3e0, 2e0])", "Bin values are not sorted in ascending order"),
+        ("width_bucket(1, ARRAY[0e0, infinity()])", "Bin value must be finite, got Infinity"),
+        ("from_base('12', 37)", "Radix must be between 2 and 36"),
+        ("from_base('zz', 16)", "Not a valid base-16 number: zz"),
+        ("to_base(5, 1)", "Radix must be between 2 and 36"),
+        ("normal_cdf(0, 0, 1)", "standardDeviation must be > 0"),
+        ("inverse_normal_cdf(0, 1, 1)", "p must be 0 > p > 1"),
+        ("inverse_normal_cdf(0, 0, 0.5)", "sd must be > 0"),
+        ("beta_cdf(1, 1, 2)", "value must be 0 >= v >= 1"),
+        ("inverse_beta_cdf(0, 1, 0.5)", "a, b must be > 0"),
+        ("t_cdf(1, 0.5)", "degrees of freedom must be greater than or equal to 1"),
+        ("wilson_interval_lower(5, 3, 1.96)", "number of successes must not be larger than number of trials"),
+        ("wilson_interval_upper(1, 0, 1.96)", "number of trials must be positive"),
+        ("cosine_similarity(ARRAY[1e0], ARRAY[1e0, 2e0])", "The arguments must have the same length"),
+        ("cosine_distance(ARRAY[0e0], ARRAY[1e0])", "Vector magnitude cannot be zero"),
+        ("from_base32('ab')", "Unrecognized character: a"),
+        ("from_base32('MZX')", "Invalid input length 3"),
+        ("from_base64url('YT8+')", "Illegal base64 character 2b"),
+        ("from_big_endian_64(to_utf8('abc'))", "expected 8-byte input, but got instead: 3"),
+        ("from_ieee754_32(to_utf8('abc'))", "Input floating-point value must be exactly 4 bytes long"),
+        ("hmac_sha256(to_utf8('a'), to_utf8(''))", "Empty key"),
+        ("parse_data_size('1 MB')", "Invalid data size: '1 MB'"),
+        ("parse_data_size('100000000000000000YB')", "Value out of range: '100000000000000000YB'"),
+    ]:
+        assert message in lake.fails(f"SELECT {sql} FROM {{eds}}"), sql
+    assert ("Unexpected parameters (varchar(1), integer) for function bitwise_and. "
+            "Expected: bitwise_and(bigint, bigint)") in lake.fails("SELECT bitwise_and('a', 1) FROM {eds}")
+    assert ("line 1:8: Function 'st_point' is Trino's, and CloudTrail Lake runs it, but "
+            "trailwatch's local service does not implement it") in lake.fails(
+        "SELECT st_point(1, 2) FROM {eds}")

@@ -118,7 +118,8 @@ fn translate(e: &DataFusionError, sql: &str) -> Option<Refusal> {
             .or_else(|| not_grouped(m, sql))
             .or_else(|| arithmetic(m, &references))
             .or_else(|| no_signature(m, &references))
-            .or_else(|| aggregate_in_where(m, sql)),
+            .or_else(|| aggregate_in_where(m, sql))
+            .or_else(|| not_implemented(m, &references)),
         _ => None,
     }
 }
@@ -178,6 +179,27 @@ fn no_signature(message: &str, references: &References<'_>) -> Option<Refusal> {
         format!(
             "Unexpected parameters ({}) for function {name}",
             named.join(", ")
+        ),
+    ))
+}
+
+/// A call of one of Trino's functions that the service does not implement (its geospatial,
+/// machine-learning and sketch functions, among others): Lake would run it, so DataFusion's
+/// "Invalid function ... Did you mean" would mislead. Refused as not supported here, by name.
+fn not_implemented(message: &str, references: &References<'_>) -> Option<Refusal> {
+    let (_, rest) = message.split_once("Invalid function '")?;
+    let (name, _) = rest.split_once('\'')?;
+    let name = name.to_ascii_lowercase();
+    if !crate::registry::is_trino_function(&name) {
+        return None;
+    }
+    let at = references.call(&name).unwrap_or(Location::new(1, 1));
+    Some(Refusal::at(
+        "NOT_SUPPORTED",
+        at,
+        format!(
+            "Function '{name}' is Trino's, and CloudTrail Lake runs it, but trailwatch's local \
+             service does not implement it"
         ),
     ))
 }

@@ -11,14 +11,14 @@ use datafusion::arrow::array::{
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::compute::{cast, take};
 use datafusion::arrow::datatypes::{
-    DataType, Field, Int64Type, IntervalMonthDayNanoType, IntervalUnit, TimeUnit,
+    DataType, Field, IntervalMonthDayNanoType, IntervalUnit, TimeUnit,
 };
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;
 
 use super::func::{returns_bool, returns_int64, Func};
-use super::{as_list, exec_err, index};
+use super::{as_list, exec_err, index, int64s};
 
 /// The most elements `sequence` makes, as in Trino.
 const MAX_SEQUENCE: i128 = 10_000;
@@ -74,12 +74,6 @@ fn returns_list_of_lists(types: &[DataType]) -> Result<DataType> {
         Some(t) => Ok(DataType::new_list(as_list("combinations", t)?, true)),
         None => Err(exec_err("an array is expected")),
     }
-}
-
-fn int64s(a: &ArrayRef) -> Result<Int64Array> {
-    Ok(cast(a, &DataType::Int64)?
-        .as_primitive::<Int64Type>()
-        .clone())
 }
 
 /// `slice(a, start, length)`: up to `length` elements from position `start` (from 1; a negative

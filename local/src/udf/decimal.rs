@@ -546,7 +546,8 @@ fn doubles(values: &[&Expr], schema: &DFSchema) -> Option<Vec<Expr>> {
 }
 
 /// An integer literal as Trino types it (`integer` when it fits 32 bits, where DataFusion reads
-/// every integer literal as a 64-bit one), so that it divides as a `decimal(10,0)`.
+/// every integer literal as a 64-bit one), so that it divides as a `decimal(10,0)` and shifts
+/// within 32 bits.
 fn integer_literal(e: Expr) -> Expr {
     match e {
         Expr::Literal(datafusion::common::ScalarValue::Int64(Some(v)), _)
@@ -579,6 +580,23 @@ fn rewrite(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 }
                 None => Transformed::no(Expr::ScalarFunction(f)),
             }
+        }
+        // A shift keeps its value's width, so a literal value shifts as Trino's `integer`.
+        Expr::ScalarFunction(mut f)
+            if matches!(
+                f.name(),
+                "bitwise_left_shift" | "bitwise_right_shift" | "bitwise_right_shift_arithmetic"
+            ) && matches!(
+                f.args.first(),
+                Some(Expr::Literal(
+                    datafusion::common::ScalarValue::Int64(Some(_)),
+                    _
+                ))
+            ) =>
+        {
+            let value = f.args.remove(0);
+            f.args.insert(0, integer_literal(value));
+            Transformed::yes(Expr::ScalarFunction(f))
         }
         Expr::ScalarFunction(mut f) if matches!(f.name(), "coalesce" | "greatest" | "least") => {
             match doubles(&f.args.iter().collect::<Vec<_>>(), schema) {

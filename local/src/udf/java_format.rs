@@ -904,7 +904,7 @@ impl Digits {
 
 /// Java's `Double.toString`: the shortest digits, plain for 10^-3 <= |v| < 10^7 (`1.0`,
 /// `0.001`), computerized scientific otherwise (`1.0E7`, `1.234E-5`).
-fn double_to_string(v: f64) -> String {
+pub fn double_to_string(v: f64) -> String {
     if v.is_nan() {
         return "NaN".into();
     }

@@ -22,14 +22,18 @@ const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
 mod agg;
 mod array;
 mod binary;
+mod bits;
 mod checksum;
+mod data_size;
 mod decimal;
 mod digits;
+mod distribution;
 mod duration;
 mod func;
 mod java_format;
 mod lambda;
 mod map;
+mod math;
 mod moments;
 mod numeric_histogram;
 pub use lambda::{REGEXP_REPLACE, SORT, TRY};
@@ -74,6 +78,10 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
         .chain(text::functions())
         .chain(java_format::functions())
         .chain(binary::functions())
+        .chain(bits::functions())
+        .chain(math::functions())
+        .chain(distribution::functions())
+        .chain(data_size::functions())
         .chain(array::functions())
         .chain(map::functions())
         .chain(duration::functions())
@@ -164,6 +172,20 @@ fn as_list(name: &str, t: &DataType) -> Result<DataType> {
             "Unexpected parameters ({other}) for function {name}: an array is expected"
         ))),
     }
+}
+
+/// `a` as 64-bit integers (Trino's `bigint`, which smaller integers widen to).
+fn int64s(a: &ArrayRef) -> Result<Int64Array> {
+    Ok(cast(a, &DataType::Int64)?
+        .as_primitive::<datafusion::arrow::datatypes::Int64Type>()
+        .clone())
+}
+
+/// `a` as doubles (Trino converts any number to `double` implicitly).
+fn float64s(a: &ArrayRef) -> Result<datafusion::arrow::array::Float64Array> {
+    Ok(cast(a, &DataType::Float64)?
+        .as_primitive::<datafusion::arrow::datatypes::Float64Type>()
+        .clone())
 }
 
 fn strings(a: &ArrayRef) -> Result<StringArray> {

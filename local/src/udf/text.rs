@@ -2,6 +2,7 @@
 //! them, where DataFusion lacks them or gives other answers (`regexp_replace` replaces every
 //! match, `substr` counts a negative start from the end, `concat` of a NULL is NULL).
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
@@ -53,6 +54,8 @@ pub fn functions() -> Vec<ScalarUDF> {
         Func::new("codepoint", 1..=1, returns_int64, codepoint).udf(),
         Func::new("format_number", 1..=1, returns_utf8, format_number).udf(),
         Func::new("title_case", 1..=1, returns_utf8, title_case).udf(),
+        Func::new("index", 2..=2, returns_int64, index).udf(),
+        Func::new("char2hexint", 1..=1, returns_utf8, char2hexint).udf(),
         Func::new("json_exists", 2..=2, returns_bool, json_exists).udf(),
         Func::new("json_value", 2..=2, returns_utf8, json_value).udf(),
         Func::new("json_query", 2..=2, returns_utf8, json_query).udf(),
@@ -938,6 +941,38 @@ fn title_case(args: &[ArrayRef]) -> Result<ArrayRef> {
             }
         }
         Ok(Some(out))
+    })?;
+    Ok(text_array(out))
+}
+
+/// Teradata's `index(s, sub)`, which Trino answers with `strpos`: the position (in characters,
+/// from 1) of the first `sub` in `s`, 0 when there is none, 1 for an empty `sub`.
+fn index(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        let [s, sub] = r else {
+            return Err(exec_err("index takes a text and a substring"));
+        };
+        let at = s
+            .find(sub)
+            .map_or(0, |b| s[..b].chars().count().saturating_add(1));
+        i64::try_from(at)
+            .map(Some)
+            .map_err(|_| exec_err("index: position out of range"))
+    })?;
+    Ok(Arc::new(Int64Array::from(out)))
+}
+
+/// Teradata's `char2hexint(s)`: the UTF-16 (big-endian) code units of `s` in upper-case hex.
+fn char2hexint(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let out = per_row(args, |r| {
+        Ok(Some(r[0].encode_utf16().fold(
+            String::new(),
+            |mut out, u| {
+                // Writing to a String cannot fail.
+                let _ = write!(out, "{u:04X}");
+                out
+            },
+        )))
     })?;
     Ok(text_array(out))
 }
