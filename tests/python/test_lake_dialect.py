@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import random
+import re
 import subprocess
 import time
 import urllib.parse
@@ -2099,3 +2100,50 @@ def test_math_and_binary_errors_are_trinos(lake):
     assert ("line 1:8: Function 'st_point' is Trino's, and CloudTrail Lake runs it, but "
             "trailwatch's local service does not implement it") in lake.fails(
         "SELECT st_point(1, 2) FROM {eds}")
+
+
+def test_distinct_aggregates_beside_others_agree_with_python(lake, records):
+    """An aggregate of DISTINCT values beside other aggregates (where DataFusion does not rewrite
+    it into a GROUP BY) counts each distinct value once, per event source: the service's own
+    aggregates and DataFusion's statistics, against Python over the distinct values."""
+    import statistics
+    import xxhash
+    groups = {}
+    for r in records:
+        groups.setdefault(r["eventSource"], []).append(r)
+    _, rows = lake(
+        "SELECT eventSource, count(*), checksum(DISTINCT eventName), histogram(DISTINCT eventName), "
+        "count_if(DISTINCT readOnly), approx_most_frequent(DISTINCT 2, eventName, 100), "
+        "multimap_agg(DISTINCT length(eventName), eventName), skewness(DISTINCT length(eventName)), "
+        "stddev(DISTINCT length(eventName)), corr(DISTINCT length(eventName), length(eventID) + length(eventName)), "
+        "count(DISTINCT eventName) FROM {eds} GROUP BY eventSource")
+    assert len(rows) == len(groups)
+    for src, n, checksum, hist, count_if, frequent, multimap, skew, sd, cor, distinct in rows:
+        rs = groups[src]
+        names = {r["eventName"] for r in rs}
+        assert int(n) == len(rs) and int(distinct) == len(names), src
+        assert checksum == checksum_of(sorted(names), lambda s: xxhash.xxh64_intdigest(s.encode())), src
+        assert parse_map(hist) == {k: "1" for k in names}, src
+        assert int(count_if) == int(any(r.get("readOnly") is True for r in rs)), src
+        top = parse_map(frequent)
+        assert len(top) == min(2, len(names)) and set(top) <= names and set(top.values()) == {"1"}, src
+        by_length = {}
+        for name in sorted(names):
+            by_length.setdefault(len(name), set()).add(name)
+        got = {int(k): set(v.split(", ")) for k, v in re.findall(r"(\d+)=\[([^\]]*)\]", multimap)}
+        assert got == by_length, src
+        lengths = sorted({len(x) for x in names})
+        if len(lengths) >= 3:
+            k, mean = len(lengths), statistics.fmean(lengths)
+            m2, m3 = (sum((x - mean) ** p for x in lengths) for p in (2, 3))
+            assert math.isclose(float(skew), math.sqrt(k) * m3 / m2 ** 1.5, rel_tol=1e-9, abs_tol=1e-9), src
+        else:
+            assert skew == "", src
+        if len(lengths) >= 2:
+            assert math.isclose(float(sd), statistics.stdev(lengths), rel_tol=1e-12), src
+        else:
+            assert sd == "", src
+        pairs = sorted({(len(r["eventName"]), len(r["eventID"]) + len(r["eventName"])) for r in rs})
+        xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
+        if len(pairs) >= 2 and len(set(xs)) > 1 and len(set(ys)) > 1:
+            assert math.isclose(float(cor), statistics.correlation(xs, ys), rel_tol=1e-9), src

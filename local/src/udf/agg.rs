@@ -21,7 +21,9 @@ use datafusion::scalar::ScalarValue;
 
 /// Registers the aggregates, and Trino's names for DataFusion's equivalents.
 pub fn register(ctx: &SessionContext) {
-    ctx.register_udaf(create_udaf(
+    // Every aggregate of the service's own takes DISTINCT through the same wrapper.
+    let register = |f: AggregateUDF| ctx.register_udaf(super::distinct::wrap(f));
+    register(create_udaf(
         "count_if",
         vec![DataType::Boolean],
         Arc::new(DataType::Int64),
@@ -30,7 +32,7 @@ pub fn register(ctx: &SessionContext) {
         Arc::new(vec![DataType::Int64]),
     ));
     for largest in [false, true] {
-        ctx.register_udaf(AggregateUDF::new_from_impl(By::new(largest)));
+        register(AggregateUDF::new_from_impl(By::new(largest)));
     }
     for kind in [
         Kind::Map,
@@ -39,20 +41,21 @@ pub fn register(ctx: &SessionContext) {
         Kind::MostFrequent,
         Kind::Union,
     ] {
-        ctx.register_udaf(AggregateUDF::new_from_impl(MapAgg::new(kind)));
+        register(AggregateUDF::new_from_impl(MapAgg::new(kind)));
     }
-    ctx.register_udaf(AggregateUDF::new_from_impl(super::checksum::Checksum::new()));
+    register(AggregateUDF::new_from_impl(super::checksum::Checksum::new()));
     for moment in [
         super::moments::Moment::Skewness,
         super::moments::Moment::Kurtosis,
     ] {
-        ctx.register_udaf(AggregateUDF::new_from_impl(super::moments::Moments::new(
+        register(AggregateUDF::new_from_impl(super::moments::Moments::new(
             moment,
         )));
     }
-    ctx.register_udaf(AggregateUDF::new_from_impl(
+    register(AggregateUDF::new_from_impl(
         super::numeric_histogram::NumericHistogram::new(),
     ));
+    super::distinct::register(ctx);
     for (theirs, ours) in [
         ("first_value", "arbitrary"),
         ("bool_and", "every"),

@@ -173,10 +173,7 @@ impl AggregateUDFImpl for Checksum {
         ))])
     }
 
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        if args.is_distinct {
-            return Err(exec_err("checksum(DISTINCT ...) is not supported here"));
-        }
+    fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         Ok(Box::new(Sum(None)))
     }
 }

@@ -27,6 +27,7 @@ mod checksum;
 mod data_size;
 mod decimal;
 mod digits;
+mod distinct;
 mod distribution;
 mod duration;
 mod func;

@@ -73,13 +73,7 @@ impl AggregateUDFImpl for Moments {
             .collect())
     }
 
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        if args.is_distinct {
-            return Err(exec_err(format!(
-                "{}(DISTINCT ...) is not supported here",
-                self.name()
-            )));
-        }
+    fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         Ok(Box::new(Acc {
             moment: self.moment,
             m: Central::default(),

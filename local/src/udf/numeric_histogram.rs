@@ -300,12 +300,7 @@ impl AggregateUDFImpl for NumericHistogram {
         ])
     }
 
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        if args.is_distinct {
-            return Err(exec_err(
-                "numeric_histogram(DISTINCT ...) is not supported here",
-            ));
-        }
+    fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         Ok(Box::new(Acc(None)))
     }
 }
