@@ -2147,3 +2147,20 @@ def test_distinct_aggregates_beside_others_agree_with_python(lake, records):
         xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
         if len(pairs) >= 2 and len(set(xs)) > 1 and len(set(ys)) > 1:
             assert math.isclose(float(cor), statistics.correlation(xs, ys), rel_tol=1e-9), src
+
+
+def test_nulls_sort_last_either_way_as_in_trino(lake, duck):
+    """Trino sorts NULLs last whether ascending or descending (DuckDB too; DataFusion's default,
+    Postgres's, puts them first when descending): in ORDER BY, a window's order and an
+    aggregate's, unless the statement says NULLS FIRST."""
+    for order in ["DESC", "ASC", "DESC NULLS FIRST", "ASC NULLS FIRST"]:
+        _, rows = lake(f"SELECT eventID, errorCode FROM {{eds}} ORDER BY errorCode {order}, eventID")
+        want = duck.execute(f"SELECT id, err FROM ev ORDER BY err {order}, id").fetchall()
+        assert [tuple(r) for r in rows] == [(i, e or "") for i, e in want], order
+    _, rows = lake("SELECT eventID, row_number() OVER (ORDER BY errorCode DESC, eventID) FROM {eds}")
+    want = duck.execute("SELECT id, row_number() OVER (ORDER BY err DESC, id) FROM ev").fetchall()
+    assert sorted((i, int(n)) for i, n in rows) == sorted(want)
+    _, rows = lake("SELECT eventSource, array_join(array_agg(coalesce(errorCode, '-') ORDER BY errorCode DESC, eventID), ',') "
+                   "FROM {eds} GROUP BY eventSource")
+    want = duck.execute("SELECT src, string_agg(coalesce(err, '-'), ',' ORDER BY err DESC, id) FROM ev GROUP BY src").fetchall()
+    assert sorted(tuple(r) for r in rows) == sorted(want)

@@ -79,13 +79,17 @@ pub struct EventStore {
 }
 
 /// The session settings every context over the store uses: filters evaluated while decoding
-/// (so `eventjson` is only decoded for rows that match) and two partitions for two cores.
+/// (so `eventjson` is only decoded for rows that match), Trino's exact decimals and its NULL
+/// ordering.
 pub fn session_config() -> SessionConfig {
     let mut config = SessionConfig::new();
     let parquet = &mut config.options_mut().execution.parquet;
     parquet.pushdown_filters = true;
     parquet.reorder_filters = true;
     config.options_mut().sql_parser.parse_float_as_decimal = true;
+    // Trino puts NULLs last whatever the direction (`ORDER BY errorCode DESC` ends with the rows
+    // without one); DataFusion's default, Postgres's, puts them first when descending.
+    config.options_mut().sql_parser.default_null_ordering = "nulls_last".into();
     config
 }
 
