@@ -273,7 +273,9 @@ fn fits(param: &str, t: &DataType) -> bool {
         "varchar" | "char" | "json" | "JsonPath" | "JoniRegExp" => text,
         // A literal is typed `bigint` here where Trino's is an `integer`: widths are not told apart.
         "bigint" | "integer" | "smallint" | "tinyint" => t.is_integer(),
-        "double" | "real" | "decimal" => t.is_numeric(),
+        "double" | "decimal" => t.is_numeric(),
+        // Trino converts no double to a real implicitly.
+        "real" => t.is_numeric() && !matches!(t, DataType::Float64),
         "boolean" => matches!(t, DataType::Boolean),
         "varbinary" => matches!(
             t,
@@ -286,20 +288,42 @@ fn fits(param: &str, t: &DataType) -> bool {
             DataType::Interval(IntervalUnit::YearMonth | IntervalUnit::MonthDayNano)
         ),
         "interval" => matches!(t, DataType::Interval(_) | DataType::Duration(_)),
-        "array" => matches!(
-            t,
-            DataType::List(_)
-                | DataType::LargeList(_)
-                | DataType::FixedSizeList(..)
-                | DataType::ListView(_)
-                | DataType::LargeListView(_)
-        ),
-        "map" => matches!(t, DataType::Map(..)),
+        "array" => match t {
+            DataType::List(item)
+            | DataType::LargeList(item)
+            | DataType::FixedSizeList(item, _)
+            | DataType::ListView(item)
+            | DataType::LargeListView(item) => element_fits(inner(param), item.data_type()),
+            _ => false,
+        },
+        "map" => match t {
+            DataType::Map(entries, _) => match (entries.data_type(), &parameters(param).0[..]) {
+                (DataType::Struct(kv), [k, v]) if kv.len() == 2 => {
+                    element_fits(k, kv[0].data_type()) && element_fits(v, kv[1].data_type())
+                }
+                _ => true,
+            },
+            _ => false,
+        },
         "row" => matches!(t, DataType::Struct(_)),
         "unknown" => false,
         // Type variables (T, E, K, V) and lambdas take anything.
         _ => true,
     }
+}
+
+/// What a parametric type's parentheses hold (`double` of `array(double)`).
+fn inner(param: &str) -> &str {
+    param
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or("")
+}
+
+/// Whether an element (or key, or value) of type `t` converts to `param`; a type variable
+/// (`E`, `K`) takes anything.
+fn element_fits(param: &str, t: &DataType) -> bool {
+    param.starts_with(|c: char| c.is_ascii_uppercase()) || fits(param, t)
 }
 
 #[cfg(test)]

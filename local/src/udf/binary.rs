@@ -18,7 +18,7 @@ use datafusion::logical_expr::ScalarUDF;
 use sha2::Digest;
 
 use super::func::{returns_f64, returns_int64, returns_utf8, Func};
-use super::{exec_err, float64s, int64s, strings};
+use super::{exec_err, first_arg, float64s, int64s, strings};
 
 /// The functions of this module.
 pub fn functions() -> Vec<ScalarUDF> {
@@ -50,21 +50,29 @@ pub fn functions() -> Vec<ScalarUDF> {
             1..=1,
             |_| Ok(DataType::Int32),
             |a| {
-                fixed::<4>(a, "expected 4-byte input, but got instead: ", |b| {
-                    Arc::new(Int32Array::from_iter(
-                        b.into_iter().map(|v| v.map(i32::from_be_bytes)),
-                    ))
-                })
+                fixed::<4>(
+                    a,
+                    |n| format!("expected 4-byte input, but got instead: {n}"),
+                    |b| {
+                        Arc::new(Int32Array::from_iter(
+                            b.into_iter().map(|v| v.map(i32::from_be_bytes)),
+                        ))
+                    },
+                )
             },
         )
         .udf(),
         Func::new("to_big_endian_64", 1..=1, returns_binary, to_big_endian_64).udf(),
         Func::new("from_big_endian_64", 1..=1, returns_int64, |a| {
-            fixed::<8>(a, "expected 8-byte input, but got instead: ", |b| {
-                Arc::new(Int64Array::from_iter(
-                    b.into_iter().map(|v| v.map(i64::from_be_bytes)),
-                ))
-            })
+            fixed::<8>(
+                a,
+                |n| format!("expected 8-byte input, but got instead: {n}"),
+                |b| {
+                    Arc::new(Int64Array::from_iter(
+                        b.into_iter().map(|v| v.map(i64::from_be_bytes)),
+                    ))
+                },
+            )
         })
         .udf(),
         Func::new("to_ieee754_32", 1..=1, returns_binary, to_ieee754_32).udf(),
@@ -73,21 +81,29 @@ pub fn functions() -> Vec<ScalarUDF> {
             1..=1,
             |_| Ok(DataType::Float32),
             |a| {
-                fixed::<4>(a, IEEE754_32, |b| {
-                    Arc::new(Float32Array::from_iter(
-                        b.into_iter().map(|v| v.map(f32::from_be_bytes)),
-                    ))
-                })
+                fixed::<4>(
+                    a,
+                    |_| IEEE754_32.into(),
+                    |b| {
+                        Arc::new(Float32Array::from_iter(
+                            b.into_iter().map(|v| v.map(f32::from_be_bytes)),
+                        ))
+                    },
+                )
             },
         )
         .udf(),
         Func::new("to_ieee754_64", 1..=1, returns_binary, to_ieee754_64).udf(),
         Func::new("from_ieee754_64", 1..=1, returns_f64, |a| {
-            fixed::<8>(a, IEEE754_64, |b| {
-                Arc::new(Float64Array::from_iter(
-                    b.into_iter().map(|v| v.map(f64::from_be_bytes)),
-                ))
-            })
+            fixed::<8>(
+                a,
+                |_| IEEE754_64.into(),
+                |b| {
+                    Arc::new(Float64Array::from_iter(
+                        b.into_iter().map(|v| v.map(f64::from_be_bytes)),
+                    ))
+                },
+            )
         })
         .udf(),
     ]
@@ -115,10 +131,7 @@ fn bytes_at(args: &[ArrayRef], i: usize) -> Result<BinaryArray> {
 
 /// The one argument as text.
 fn text(args: &[ArrayRef]) -> Result<StringArray> {
-    strings(
-        args.first()
-            .ok_or_else(|| exec_err("one argument expected"))?,
-    )
+    strings(first_arg(args)?)
 }
 
 fn to_utf8(args: &[ArrayRef]) -> Result<ArrayRef> {
@@ -186,11 +199,12 @@ fn from_hex(args: &[ArrayRef]) -> Result<ArrayRef> {
     decode_each(args, "from_hex", |s| hex::decode(s).ok())
 }
 
+/// Java's decoder, which Trino's `from_base64` calls.
 fn from_base64(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let engine = base64::engine::general_purpose::STANDARD;
-    decode_each(args, "from_base64", |s| engine.decode(s).ok())
+    java_base64(args, &base64::alphabet::STANDARD)
 }
 
+/// `to_base64url(b)`: Java's URL-safe encoder, padded.
 fn to_base64url(args: &[ArrayRef]) -> Result<ArrayRef> {
     let b = bytes(args)?;
     let engine = base64::engine::general_purpose::URL_SAFE;
@@ -198,12 +212,17 @@ fn to_base64url(args: &[ArrayRef]) -> Result<ArrayRef> {
     Ok(Arc::new(out))
 }
 
-/// Java's URL-safe decoder, which `from_base64url` calls: padding optional, bits past the last
-/// byte ignored; its messages for what it refuses.
+/// Java's URL-safe decoder, which Trino's `from_base64url` calls.
 fn from_base64url(args: &[ArrayRef]) -> Result<ArrayRef> {
+    java_base64(args, &base64::alphabet::URL_SAFE)
+}
+
+/// Java's base-64 decoder over `alphabet`: padding optional, bits past the last byte ignored;
+/// its messages for what it refuses.
+fn java_base64(args: &[ArrayRef], alphabet: &base64::alphabet::Alphabet) -> Result<ArrayRef> {
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
     let engine = GeneralPurpose::new(
-        &base64::alphabet::URL_SAFE,
+        alphabet,
         GeneralPurposeConfig::new()
             .with_decode_padding_mode(DecodePaddingMode::Indifferent)
             .with_decode_allow_trailing_bits(true),
@@ -250,6 +269,7 @@ fn signed_hex(b: u8) -> String {
     }
 }
 
+/// `to_base32(b)`: RFC 4648 base 32, upper case and padded, as Guava writes it.
 fn to_base32(args: &[ArrayRef]) -> Result<ArrayRef> {
     let b = bytes(args)?;
     let out: StringArray = b
@@ -272,11 +292,15 @@ fn from_base32(args: &[ArrayRef]) -> Result<ArrayRef> {
     let engine = LENIENT
         .as_ref()
         .ok_or_else(|| exec_err("from_base32: no decoder"))?;
-    let t = strings(
-        args.first()
-            .ok_or_else(|| exec_err("one argument expected"))?,
-    )?;
-    let out = t
+    // Bytes are read as UTF-8 with U+FFFD for what is not, as Trino's `toStringUtf8` reads them.
+    let text: StringArray = match first_arg(args)?.as_binary_opt::<i32>() {
+        Some(b) => b
+            .iter()
+            .map(|v| v.map(|v| String::from_utf8_lossy(v).into_owned()))
+            .collect(),
+        None => strings(first_arg(args)?)?,
+    };
+    let out = text
         .iter()
         .map(|v| {
             v.map(|s| {
@@ -356,11 +380,9 @@ fn murmur3(args: &[ArrayRef]) -> Result<ArrayRef> {
     Ok(Arc::new(out))
 }
 
+/// `to_big_endian_32(n)`: an `integer`'s four bytes, most significant first.
 fn to_big_endian_32(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let n = int64s(
-        args.first()
-            .ok_or_else(|| exec_err("one argument expected"))?,
-    )?;
+    let n = int64s(first_arg(args)?)?;
     let out = n
         .iter()
         .map(|v| {
@@ -375,19 +397,16 @@ fn to_big_endian_32(args: &[ArrayRef]) -> Result<ArrayRef> {
     Ok(Arc::new(out))
 }
 
+/// `to_big_endian_64(n)`: a `bigint`'s eight bytes, most significant first.
 fn to_big_endian_64(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let n = int64s(
-        args.first()
-            .ok_or_else(|| exec_err("one argument expected"))?,
-    )?;
+    let n = int64s(first_arg(args)?)?;
     let out: BinaryArray = n.iter().map(|v| v.map(i64::to_be_bytes)).collect();
     Ok(Arc::new(out))
 }
 
+/// `to_ieee754_32(r)`: a `real`'s IEEE 754 bits, big-endian, NaN as it is.
 fn to_ieee754_32(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let a = args
-        .first()
-        .ok_or_else(|| exec_err("one argument expected"))?;
+    let a = first_arg(args)?;
     let f = cast(a, &DataType::Float32)?;
     let out: BinaryArray = f
         .as_primitive::<datafusion::arrow::datatypes::Float32Type>()
@@ -399,10 +418,7 @@ fn to_ieee754_32(args: &[ArrayRef]) -> Result<ArrayRef> {
 
 /// Java's `doubleToLongBits`, which writes every NaN as the canonical one.
 fn to_ieee754_64(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let f = float64s(
-        args.first()
-            .ok_or_else(|| exec_err("one argument expected"))?,
-    )?;
+    let f = float64s(first_arg(args)?)?;
     let out: BinaryArray = f
         .iter()
         .map(|v| v.map(|v| if v.is_nan() { f64::NAN } else { v }.to_be_bytes()))
@@ -410,27 +426,19 @@ fn to_ieee754_64(args: &[ArrayRef]) -> Result<ArrayRef> {
     Ok(Arc::new(out))
 }
 
-/// Each value of exactly `N` bytes, read by `read`; any other length fails with `message`
-/// followed by the length when it ends with a space.
+/// Each value of exactly `N` bytes, read by `read`; any other length fails with the message
+/// `wrong` gives for it.
 fn fixed<const N: usize>(
     args: &[ArrayRef],
-    message: &str,
+    wrong: impl Fn(usize) -> String,
     read: impl Fn(Vec<Option<[u8; N]>>) -> ArrayRef,
 ) -> Result<ArrayRef> {
     let b = bytes(args)?;
     let values = b
         .iter()
         .map(|v| {
-            v.map(|v| {
-                <[u8; N]>::try_from(v).map_err(|_| {
-                    exec_err(if message.ends_with(' ') {
-                        format!("{message}{}", v.len())
-                    } else {
-                        message.to_string()
-                    })
-                })
-            })
-            .transpose()
+            v.map(|v| <[u8; N]>::try_from(v).map_err(|_| exec_err(wrong(v.len()))))
+                .transpose()
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(read(values))

@@ -10,7 +10,7 @@ use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;
 
 use super::func::{returns_int64, Func};
-use super::{exec_err, int64s};
+use super::{exec_err, first_arg, int64s};
 
 /// The functions of this module.
 pub fn functions() -> Vec<ScalarUDF> {
@@ -72,11 +72,9 @@ fn pairs(args: &[ArrayRef], f: impl Fn(i64, i64) -> Result<i64>) -> Result<Array
     Ok(Arc::new(out))
 }
 
+/// `bitwise_not(x)`: every bit of the `bigint` flipped.
 fn bitwise_not(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let a = int64s(
-        args.first()
-            .ok_or_else(|| exec_err("one argument expected"))?,
-    )?;
+    let a = int64s(first_arg(args)?)?;
     let out: Int64Array = a.iter().map(|v| v.map(|v| !v)).collect();
     Ok(Arc::new(out))
 }
@@ -93,6 +91,7 @@ fn bit_count(args: &[ArrayRef]) -> Result<ArrayRef> {
                 "Bits specified in bit_count must be between 2 and 64, got {bits}"
             )));
         }
+        // `bits` is 2..=63 here, so neither shift overflows.
         let low = (1i64 << (bits - 1)) - 1;
         if num > low || num < !low {
             return Err(exec_err(format!(
@@ -100,10 +99,13 @@ fn bit_count(args: &[ArrayRef]) -> Result<ArrayRef> {
                  represented with {bits} bits"
             )));
         }
-        Ok(i64::from((num & ((1i64 << bits) - 1)).count_ones()))
+        Ok(i64::from(
+            (num.cast_unsigned() & (u64::MAX >> (64 - bits))).count_ones(),
+        ))
     })
 }
 
+/// Which of Trino's three shifts.
 #[derive(Clone, Copy)]
 enum Shift {
     Left,
@@ -143,17 +145,20 @@ fn shifted(value: i64, by: i64, width: u32, how: Shift) -> i64 {
             }
         }
     };
-    match how {
-        Shift::Left => wrapped(value.wrapping_shl(by)),
+    // Trino writes the long into the value's type, which keeps its low bits: a logical shift of
+    // a narrow value by a multiple of 64 (255 for a tinyint -1) becomes -1 again.
+    wrapped(match how {
+        Shift::Left => value.wrapping_shl(by),
         Shift::Logical if width < 64 && unshifted => value,
         Shift::Logical => (value & mask)
             .cast_unsigned()
             .wrapping_shr(by)
             .cast_signed(),
         Shift::Arithmetic => value.wrapping_shr(by),
-    }
+    })
 }
 
+/// A shift of a column of values, each kept in its own integer type.
 fn shift(args: &[ArrayRef], how: Shift) -> Result<ArrayRef> {
     let [value, _] = args else {
         return Err(exec_err("a value and a shift expected"));
@@ -166,7 +171,7 @@ fn shift(args: &[ArrayRef], how: Shift) -> Result<ArrayRef> {
         _ => 64,
     };
     let out = pairs(args, |v, by| Ok(shifted(v, by, width, how)))?;
-    // Every result fits the value's type.
+    // Every result is wrapped to the value's width, so the cast keeps every value.
     Ok(cast(&out, &t)?)
 }
 
@@ -190,6 +195,7 @@ mod tests {
         assert_eq!(shifted(-45, 64, 32, Shift::Logical), 0);
         assert_eq!(shifted(-20, 0, 32, Shift::Logical), -20);
         assert_eq!(shifted(-1, -1, 32, Shift::Logical), 0);
+        assert_eq!(shifted(-1, -64, 8, Shift::Logical), -1);
         assert_eq!(shifted(12, 64, 32, Shift::Arithmetic), 0);
         assert_eq!(shifted(-45, 64, 32, Shift::Arithmetic), -1);
         assert_eq!(shifted(-8, 1, 8, Shift::Arithmetic), -4);

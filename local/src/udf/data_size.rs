@@ -11,13 +11,14 @@ use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;
 
 use super::func::Func;
-use super::{exec_err, strings};
+use super::{exec_err, first_arg, strings};
 
 /// The functions of this module.
 pub fn functions() -> Vec<ScalarUDF> {
     vec![Func::new("parse_data_size", 1..=1, returns_bytes, parse_data_size).udf()]
 }
 
+/// A `decimal(38,0)`.
 fn returns_bytes(_: &[DataType]) -> Result<DataType> {
     Ok(DataType::Decimal128(38, 0))
 }
@@ -38,11 +39,9 @@ const UNITS: [(&str, u32); 9] = [
 /// The largest magnitude of a `decimal(38,0)`.
 const MAX: i128 = 99_999_999_999_999_999_999_999_999_999_999_999_999;
 
+/// `parse_data_size(text)` over a column.
 fn parse_data_size(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let t = strings(
-        args.first()
-            .ok_or_else(|| exec_err("one argument expected"))?,
-    )?;
+    let t = strings(first_arg(args)?)?;
     let out = t
         .iter()
         .map(|v| v.map(bytes).transpose())

@@ -16,7 +16,7 @@ use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;
 
 use super::func::{returns_bool, returns_f64, returns_int64, returns_utf8, Func};
-use super::{exec_err, float64s, int64s, strings};
+use super::{double_rows, exec_err, first_arg, float64s, int64s, strings};
 
 /// The functions of this module.
 pub fn functions() -> Vec<ScalarUDF> {
@@ -62,39 +62,18 @@ pub fn functions() -> Vec<ScalarUDF> {
     ]
 }
 
-fn one(args: &[ArrayRef]) -> Result<&ArrayRef> {
-    args.first()
-        .ok_or_else(|| exec_err("one argument expected"))
-}
-
+/// A test of each argument as a double.
 fn test(args: &[ArrayRef], f: fn(f64) -> bool) -> Result<ArrayRef> {
-    let out: BooleanArray = float64s(one(args)?)?.iter().map(|v| v.map(f)).collect();
+    let out: BooleanArray = float64s(first_arg(args)?)?
+        .iter()
+        .map(|v| v.map(f))
+        .collect();
     Ok(Arc::new(out))
 }
 
+/// A constant double (one row, repeated per row by [`Func`]).
 fn constant(v: f64) -> Result<ArrayRef> {
     Ok(Arc::new(Float64Array::from(vec![v])))
-}
-
-/// The rows of `columns` (doubles), `f` over each row whose values are all present.
-fn rows_of(
-    columns: &[Float64Array],
-    rows: usize,
-    mut f: impl FnMut(&[f64]) -> Result<Option<f64>>,
-) -> Result<Vec<Option<f64>>> {
-    let mut row = Vec::with_capacity(columns.len());
-    (0..rows)
-        .map(|r| {
-            row.clear();
-            for c in columns {
-                if c.is_null(r) {
-                    return Ok(None);
-                }
-                row.push(c.value(r));
-            }
-            f(&row)
-        })
-        .collect()
 }
 
 /// `width_bucket(x, bound1, bound2, n)`, the bucket of `x` among `n` equal ones between the
@@ -119,6 +98,7 @@ fn width_bucket(args: &[ArrayRef]) -> Result<ArrayRef> {
     }
 }
 
+/// The bucket of `x` among `n` equal ones between the bounds, with Trino's checks in its order.
 fn equal_buckets(x: f64, bound1: f64, bound2: f64, n: i64) -> Result<i64> {
     if n <= 0 {
         return Err(exec_err("bucketCount must be greater than 0"));
@@ -149,14 +129,16 @@ fn equal_buckets(x: f64, bound1: f64, bound2: f64, n: i64) -> Result<i64> {
         // Java's `(long)` of a double truncates towards zero, as `as` does.
         (n as f64 * (x - lower) / (upper - lower) + 1.0) as i64
     };
-    // Within 0..=n+1, so `n - bucket + 1` cannot overflow.
+    // Java's long arithmetic, which wraps: n = 2^63 - 1 with the operand below the range is
+    // Long.MIN_VALUE in Trino.
     Ok(if bound1 > bound2 {
-        n - bucket + 1
+        n.wrapping_sub(bucket).wrapping_add(1)
     } else {
         bucket
     })
 }
 
+/// `width_bucket(x, bins)` over columns.
 fn width_bucket_of_bins(x: &ArrayRef, bins: &ArrayRef) -> Result<ArrayRef> {
     let x = float64s(x)?;
     let bins = double_lists(bins)?;
@@ -205,6 +187,7 @@ fn bin_bucket(x: f64, bins: &[f64]) -> Result<i64> {
     i64::try_from(lower).map_err(|_| exec_err("too many bins"))
 }
 
+/// A radix Java's `Long` conversions take.
 fn radix(r: i64) -> Result<u32> {
     match u32::try_from(r) {
         Ok(r @ 2..=36) => Ok(r),
@@ -250,6 +233,7 @@ fn to_base(args: &[ArrayRef]) -> Result<ArrayRef> {
     Ok(Arc::new(out))
 }
 
+/// `n` in `radix`, as Java's `Long.toString(n, radix)` writes it.
 fn in_base(n: i64, radix: u32) -> String {
     let mut magnitude = n.unsigned_abs();
     let mut digits = Vec::new();
@@ -267,6 +251,7 @@ fn in_base(n: i64, radix: u32) -> String {
     digits.iter().rev().collect()
 }
 
+/// Which vector function.
 #[derive(Clone, Copy, PartialEq)]
 enum Vector {
     CosineSimilarity,
@@ -335,12 +320,16 @@ fn dense(a: &Float64Array, b: &Float64Array, f: Vector) -> Result<Option<f64>> {
     }))
 }
 
-/// One map's entries as text keys and double values (a NULL value is NULL).
-type Sparse = HashMap<String, Option<f64>>;
+/// One map's entries in the map's order: text keys and double values (a NULL value is NULL).
+type Sparse = Vec<(String, Option<f64>)>;
 
-fn sparse_rows(m: &ArrayRef, f: Vector) -> Result<Vec<Option<Sparse>>> {
+/// The maps of `m` (all NULL for a NULL argument).
+fn sparse_rows(m: &ArrayRef, rows: usize, f: Vector) -> Result<Vec<Option<Sparse>>> {
     if !matches!(f, Vector::CosineSimilarity | Vector::CosineDistance) {
         return Err(exec_err("arrays of doubles expected"));
+    }
+    if m.data_type().is_null() {
+        return Ok(vec![None; rows]);
     }
     let maps = m
         .as_map_opt()
@@ -369,12 +358,14 @@ fn sparse_rows(m: &ArrayRef, f: Vector) -> Result<Vec<Option<Sparse>>> {
         .collect()
 }
 
-/// Trino's map cosine: NULL when a value is NULL; no check for a zero vector (NaN).
+/// Trino's map cosine: NULL when a value is NULL; no check for a zero vector (NaN). Sums run in
+/// the maps' order, as Trino's do, so the last digits do not vary from run to run.
 fn sparse(a: &ArrayRef, b: &ArrayRef, f: Vector) -> Result<ArrayRef> {
-    let (a, b) = (sparse_rows(a, f)?, sparse_rows(b, f)?);
+    let rows = a.len().max(b.len());
+    let (a, b) = (sparse_rows(a, rows, f)?, sparse_rows(b, rows, f)?);
     let norm = |m: &Sparse| -> Option<f64> {
-        m.values()
-            .map(|v| v.map(|v| v * v))
+        m.iter()
+            .map(|(_, v)| v.map(|v| v * v))
             .sum::<Option<f64>>()
             .map(f64::sqrt)
     };
@@ -384,9 +375,11 @@ fn sparse(a: &ArrayRef, b: &ArrayRef, f: Vector) -> Result<ArrayRef> {
         .map(|(x, y)| {
             let (x, y) = (x.as_ref()?, y.as_ref()?);
             let (nx, ny) = (norm(x)?, norm(y)?);
+            let right: HashMap<&str, Option<f64>> =
+                y.iter().map(|(k, v)| (k.as_str(), *v)).collect();
             let dot: f64 = x
                 .iter()
-                .filter_map(|(k, v)| Some((*v)? * (*y.get(k)?)?))
+                .filter_map(|(k, v)| Some((*v)? * (*right.get(k.as_str())?)?))
                 .sum();
             let similarity = dot / (nx * ny);
             Some(if f == Vector::CosineDistance {
@@ -399,13 +392,12 @@ fn sparse(a: &ArrayRef, b: &ArrayRef, f: Vector) -> Result<ArrayRef> {
     Ok(Arc::new(out))
 }
 
+/// The earth's mean radius Trino's geospatial functions use.
 const EARTH_RADIUS_KM: f64 = 6371.01;
 
 /// `great_circle_distance(lat1, lon1, lat2, lon2)` in kilometres, Trino's formula and checks.
 fn great_circle_distance(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let columns = args.iter().map(float64s).collect::<Result<Vec<_>>>()?;
-    let rows = columns.first().map_or(0, Array::len);
-    let out = rows_of(&columns, rows, |v| {
+    double_rows(args, |v| {
         let [lat1, lon1, lat2, lon2] = v else {
             return Err(exec_err("four coordinates expected"));
         };
@@ -426,9 +418,8 @@ fn great_circle_distance(args: &[ArrayRef]) -> Result<ArrayRef> {
         let t1 = cos2 * delta.sin();
         let t2 = cos1 * sin2 - sin1 * cos2 * cos_delta;
         let t3 = sin1 * sin2 + cos1 * cos2 * cos_delta;
-        Ok(Some((t1 * t1 + t2 * t2).sqrt().atan2(t3) * EARTH_RADIUS_KM))
-    })?;
-    Ok(Arc::new(Float64Array::from(out)))
+        Ok((t1 * t1 + t2 * t2).sqrt().atan2(t3) * EARTH_RADIUS_KM)
+    })
 }
 
 #[cfg(test)]
@@ -442,6 +433,7 @@ mod tests {
         assert_eq!(equal_buckets(4.0, 0.0, 4.0, 3).ok(), Some(4));
         assert_eq!(equal_buckets(3.2, 4.0, 0.0, 3).ok(), Some(1));
         assert!(equal_buckets(5.0, 0.0, 4.0, i64::MAX).is_err());
+        assert_eq!(equal_buckets(-1.0, 4.0, 0.0, i64::MAX).ok(), Some(i64::MIN));
         assert_eq!(bin_bucket(3.2, &[0.0, 2.0, 4.0]).ok(), Some(2));
         assert_eq!(bin_bucket(-1.0, &[0.0, 2.0, 4.0]).ok(), Some(0));
         assert!(bin_bucket(1.0, &[]).is_err());

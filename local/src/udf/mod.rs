@@ -189,6 +189,32 @@ fn float64s(a: &ArrayRef) -> Result<datafusion::arrow::array::Float64Array> {
         .clone())
 }
 
+/// A function's one (or first) argument.
+fn first_arg(args: &[ArrayRef]) -> Result<&ArrayRef> {
+    args.first().ok_or_else(|| exec_err("an argument expected"))
+}
+
+/// `f` over each row of `args` read as doubles (Trino converts any number to `double`); NULL
+/// where any argument is.
+fn double_rows(args: &[ArrayRef], f: impl Fn(&[f64]) -> Result<f64>) -> Result<ArrayRef> {
+    let columns = args.iter().map(float64s).collect::<Result<Vec<_>>>()?;
+    let rows = columns.first().map_or(0, Array::len);
+    let mut row = Vec::with_capacity(columns.len());
+    let out = (0..rows)
+        .map(|r| {
+            row.clear();
+            for c in &columns {
+                if c.is_null(r) {
+                    return Ok(None);
+                }
+                row.push(c.value(r));
+            }
+            f(&row).map(Some)
+        })
+        .collect::<Result<datafusion::arrow::array::Float64Array>>()?;
+    Ok(Arc::new(out))
+}
+
 fn strings(a: &ArrayRef) -> Result<StringArray> {
     Ok(cast(a, &DataType::Utf8)?.as_string::<i32>().clone())
 }
