@@ -1,0 +1,560 @@
+//! Trino's `approx_percentile`: airlift's t-digest (compression 100), as Trino keeps it, so a
+//! group of fewer than about forty values answers one of its own values
+//! (`sorted[floor(q * n)]`, no interpolation) and a larger one what Trino's digest would. A
+//! `bigint` answers a `bigint` (the digest's value rounded as Java's `Math.round` does), a `real`
+//! a `real`; an array of percentiles an array; a weight (a `double` of at least 1) weighs each
+//! value. DataFusion's `approx_percentile_cont` interpolates over a different digest and answers
+//! a double for integers.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, ListArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, Int64Type};
+use datafusion::common::ScalarValue;
+use datafusion::error::Result;
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
+
+use super::exec_err;
+use super::java_format::double_to_string;
+
+/// airlift's default compression, which Trino uses.
+const COMPRESSION: f64 = 100.0;
+/// airlift's buffer size for that compression: `6 * (2 * compression + 10)`.
+const MAX_SIZE: usize = 1260;
+
+/// A t-digest as airlift's `TDigest` keeps one: centroids in arrival order until a merge sorts
+/// and compacts them, the merge direction alternating, and the buffer growing as Java's arrays
+/// do (its capacity decides when a merge happens, and so the answers).
+#[derive(Debug, Clone)]
+struct Digest {
+    means: Vec<f64>,
+    weights: Vec<f64>,
+    capacity: usize,
+    total: f64,
+    min: f64,
+    max: f64,
+    backwards: bool,
+    needs_merge: bool,
+}
+
+impl Default for Digest {
+    fn default() -> Self {
+        Self {
+            means: Vec::new(),
+            weights: Vec::new(),
+            capacity: 1,
+            total: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            backwards: false,
+            needs_merge: false,
+        }
+    }
+}
+
+impl Digest {
+    fn add(&mut self, value: f64, weight: f64) {
+        if self.means.len() == self.capacity {
+            if self.capacity < MAX_SIZE {
+                self.capacity = (self.capacity * 2).clamp(1, MAX_SIZE);
+            } else {
+                self.merge(2.0 * COMPRESSION);
+            }
+        }
+        self.means.push(value);
+        self.weights.push(weight);
+        self.total += weight;
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+        self.needs_merge = true;
+    }
+
+    fn merge_with(&mut self, other: &mut Digest) {
+        if self.means.len() + other.means.len() > self.capacity {
+            self.merge(2.0 * COMPRESSION);
+            other.merge(2.0 * COMPRESSION);
+            self.capacity = self.capacity.max(self.means.len() + other.means.len());
+        }
+        self.means.extend_from_slice(&other.means);
+        self.weights.extend_from_slice(&other.weights);
+        self.total += other.total;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.needs_merge = true;
+    }
+
+    /// airlift's `merge`: the centroids sorted by mean (walked backwards every other time),
+    /// neighbours combined while the cluster stays within the size its quantile allows.
+    fn merge(&mut self, compression: f64) {
+        if self.means.is_empty() {
+            return;
+        }
+        let mut order: Vec<usize> = (0..self.means.len()).collect();
+        order.sort_by(|&a, &b| self.means[a].total_cmp(&self.means[b]));
+        if self.backwards {
+            order.reverse();
+        }
+        let normalizer = compression / (4.0 * (self.total / compression).ln() + 24.0);
+        let max_relative = |q: f64| q * (1.0 - q) / normalizer;
+        let (mut mean, mut weight) = (self.means[order[0]], self.weights[order[0]]);
+        let (mut means, mut weights) = (vec![mean], vec![weight]);
+        let mut weight_so_far = 0.0;
+        let mut current_max = max_relative(0.0);
+        for &i in &order[1..] {
+            let (entry_mean, entry_weight) = (self.means[i], self.weights[i]);
+            let tentative = weight + entry_weight;
+            let tentative_quantile = ((weight_so_far + tentative) / self.total).min(1.0);
+            let max_cluster = self.total * current_max.min(max_relative(tentative_quantile));
+            if tentative <= max_cluster {
+                mean += (entry_mean - mean) * entry_weight / tentative;
+                weight = tentative;
+            } else {
+                weight_so_far += weight;
+                current_max = max_relative(weight_so_far / self.total);
+                mean = entry_mean;
+                weight = entry_weight;
+                means.push(mean);
+                weights.push(weight);
+                continue;
+            }
+            if let (Some(m), Some(w)) = (means.last_mut(), weights.last_mut()) {
+                (*m, *w) = (mean, weight);
+            }
+        }
+        if self.backwards {
+            means.reverse();
+            weights.reverse();
+        }
+        self.backwards = !self.backwards;
+        self.means = means;
+        self.weights = weights;
+    }
+
+    /// airlift's `valuesAt` for `quantiles` in increasing order.
+    fn values_at(&mut self, quantiles: &[f64]) -> Vec<f64> {
+        if self.needs_merge {
+            self.merge(2.0 * COMPRESSION);
+            self.needs_merge = false;
+        }
+        let (means, weights, total) = (&self.means, &self.weights, self.total);
+        let count = means.len();
+        match count {
+            0 => return vec![f64::NAN; quantiles.len()],
+            1 => return vec![means[0]; quantiles.len()],
+            _ => {}
+        }
+        let interpolate = |x: f64, x0: f64, y0: f64, x1: f64, y1: f64| (x - x0) / (x1 - x0) * (y1 - y0);
+        let (first, last) = (weights[0], weights[count - 1]);
+        let mut result: Vec<f64> = quantiles.iter().map(|q| q * total).collect();
+        let mut i = 0;
+        while i < result.len() && result[i] < 1.0 {
+            result[i] = self.min;
+            i += 1;
+        }
+        while i < result.len() && result[i] < first / 2.0 {
+            result[i] = self.min + interpolate(result[i], 1.0, self.min, first / 2.0, means[0]);
+            i += 1;
+        }
+        let toward_max = |r: f64| {
+            self.max + interpolate(total - r, 1.0, self.max, last / 2.0, means[count - 1])
+        };
+        while i < result.len()
+            && result[i] <= total - 1.0
+            && total - result[i] <= last / 2.0
+            && last / 2.0 > 1.0
+        {
+            result[i] = toward_max(result[i]);
+            i += 1;
+        }
+        if i < result.len() && result[i] >= total - 1.0 {
+            result[i..].fill(self.max);
+            return result;
+        }
+        let mut weight_so_far = first / 2.0;
+        let mut c = 0;
+        while i < result.len() {
+            let mut delta = (weights[c] + weights[c + 1]) / 2.0;
+            while c < count - 1 && weight_so_far + delta <= result[i] {
+                weight_so_far += delta;
+                c += 1;
+                if c < count - 1 {
+                    delta = (weights[c] + weights[c + 1]) / 2.0;
+                }
+            }
+            if c == count - 1 {
+                while i < result.len() && result[i] <= total - 1.0 && last / 2.0 > 1.0 {
+                    result[i] = toward_max(result[i]);
+                    i += 1;
+                }
+                if i < result.len() {
+                    result[i..].fill(self.max);
+                }
+                return result;
+            }
+            let r = result[i];
+            result[i] = if weights[c] == 1.0 && r - weight_so_far < weights[c] / 2.0 {
+                means[c]
+            } else if weights[c + 1] == 1.0 && r - weight_so_far >= weights[c] / 2.0 {
+                means[c + 1]
+            } else {
+                let (mut offset, mut length) = (r - weight_so_far, delta);
+                if weights[c] == 1.0 {
+                    offset -= weights[c] / 2.0;
+                    length = weights[c + 1] / 2.0;
+                } else if weights[c + 1] == 1.0 {
+                    length = weights[c] / 2.0;
+                }
+                means[c] + interpolate(offset, 0.0, means[c], length, means[c + 1])
+            };
+            i += 1;
+        }
+        result
+    }
+}
+
+/// What the values are, which decides the answer's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Bigint,
+    Real,
+    Double,
+}
+
+impl Kind {
+    fn of(t: &DataType) -> Self {
+        if t.is_integer() {
+            Kind::Bigint
+        } else if matches!(t, DataType::Float32 | DataType::Float16) {
+            Kind::Real
+        } else {
+            Kind::Double
+        }
+    }
+
+    fn data_type(self) -> DataType {
+        match self {
+            Kind::Bigint => DataType::Int64,
+            Kind::Real => DataType::Float32,
+            Kind::Double => DataType::Float64,
+        }
+    }
+
+    /// The digest's value as Trino writes it: a `bigint` by Java's `Math.round` (half up,
+    /// saturating), a `real` narrowed.
+    fn scalar(self, v: f64) -> ScalarValue {
+        match self {
+            Kind::Bigint => {
+                let floor = v.floor();
+                let rounded = if v - floor >= 0.5 { floor + 1.0 } else { floor };
+                // `as` saturates, as Java's `Math.round` does; NaN is 0 in both.
+                ScalarValue::Int64(Some(rounded as i64))
+            }
+            Kind::Real => ScalarValue::Float32(Some(v as f32)),
+            Kind::Double => ScalarValue::Float64(Some(v)),
+        }
+    }
+}
+
+/// `approx_percentile(x, [weight,] percentile | percentiles)`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct ApproxPercentile {
+    signature: Signature,
+}
+
+impl ApproxPercentile {
+    /// The aggregate, taking any arguments (Trino's signatures are checked while planning).
+    pub fn new() -> Self {
+        Self {
+            signature: Signature::variadic_any(Volatility::Immutable),
+        }
+    }
+}
+
+const MISSING: &str = "approx_percentile takes a value, an optional weight and a percentile";
+
+impl AggregateUDFImpl for ApproxPercentile {
+    fn name(&self) -> &str {
+        "approx_percentile"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, types: &[DataType]) -> Result<DataType> {
+        let (Some(value), Some(percentile)) = (types.first(), types.last()) else {
+            return Err(exec_err(MISSING));
+        };
+        let kind = Kind::of(value).data_type();
+        Ok(match percentile {
+            DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => {
+                DataType::new_list(kind, true)
+            }
+            _ => kind,
+        })
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        let list = DataType::new_list(DataType::Float64, true);
+        Ok(["means", "weights", "percentiles"]
+            .iter()
+            .map(|part| Arc::new(Field::new(format!("{}[{part}]", args.name), list.clone(), true)))
+            .chain(["min", "max"].iter().map(|part| {
+                Arc::new(Field::new(
+                    format!("{}[{part}]", args.name),
+                    DataType::Float64,
+                    true,
+                ))
+            }))
+            .collect())
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        let types = args
+            .exprs
+            .iter()
+            .map(|e| e.data_type(args.schema))
+            .collect::<Result<Vec<_>>>()?;
+        let (Some(value), Some(percentile)) = (types.first(), types.last()) else {
+            return Err(exec_err(MISSING));
+        };
+        Ok(Box::new(Percentiles {
+            digest: Digest::default(),
+            percentiles: None,
+            kind: Kind::of(value),
+            array: matches!(
+                percentile,
+                DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)
+            ),
+            weighted: types.len() == 3,
+        }))
+    }
+}
+
+/// One group's digest and the percentile(s) it answers: the last one seen, or the first array
+/// (Trino keeps the same).
+#[derive(Debug)]
+struct Percentiles {
+    digest: Digest,
+    percentiles: Option<Vec<f64>>,
+    kind: Kind,
+    array: bool,
+    weighted: bool,
+}
+
+/// Trino's check of each array element, made when the array is first read.
+fn array_percentiles(list: &ArrayRef) -> Result<Vec<f64>> {
+    let values = cast(list, &DataType::Float64)?;
+    let values = values.as_primitive::<Float64Type>();
+    (0..values.len())
+        .map(|i| {
+            if values.is_null(i) {
+                return Err(exec_err("Percentile cannot be null"));
+            }
+            let p = values.value(i);
+            if (0.0..=1.0).contains(&p) {
+                Ok(p)
+            } else {
+                Err(exec_err("Percentile must be between 0 and 1"))
+            }
+        })
+        .collect()
+}
+
+fn doubles(a: &ArrayRef) -> Result<Float64Array> {
+    Ok(cast(a, &DataType::Float64)?.as_primitive::<Float64Type>().clone())
+}
+
+impl Accumulator for Percentiles {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let (Some(value), Some(percentile)) = (values.first(), values.last()) else {
+            return Err(exec_err(MISSING));
+        };
+        let weights = if self.weighted {
+            Some(doubles(&values[1])?)
+        } else {
+            None
+        };
+        let longs = if self.kind == Kind::Bigint {
+            Some(cast(value, &DataType::Int64)?.as_primitive::<Int64Type>().clone())
+        } else {
+            None
+        };
+        let numbers = doubles(value)?;
+        let lists: Option<ListArray> = if self.array {
+            let t = DataType::new_list(DataType::Float64, true);
+            Some(cast(percentile, &t)?.as_list::<i32>().clone())
+        } else {
+            None
+        };
+        let scalars = if self.array {
+            None
+        } else {
+            Some(doubles(percentile)?)
+        };
+        for r in 0..value.len() {
+            // Trino skips a row with any NULL argument.
+            if value.is_null(r)
+                || percentile.is_null(r)
+                || weights.as_ref().is_some_and(|w| w.is_null(r))
+            {
+                continue;
+            }
+            let v = match &longs {
+                Some(l) => {
+                    let n = l.value(r);
+                    let d = n as f64;
+                    // Java's `toDoubleExact`: a long a double cannot hold is refused.
+                    if d >= 9.223_372_036_854_776e18 || d as i64 != n {
+                        return Err(exec_err(format!(
+                            "no exact double representation for long: {n}"
+                        )));
+                    }
+                    d
+                }
+                None => numbers.value(r),
+            };
+            if v.is_nan() {
+                return Err(exec_err("value is NaN"));
+            }
+            if v.is_infinite() {
+                return Err(exec_err("value must be finite"));
+            }
+            let w = match &weights {
+                Some(w) => {
+                    let w = w.value(r);
+                    if !w.is_finite() && !w.is_nan() {
+                        return Err(exec_err(format!(
+                            "weight must be finite, was {}",
+                            double_to_string(w)
+                        )));
+                    }
+                    if w.is_nan() || w < 1.0 {
+                        return Err(exec_err(format!(
+                            "weight must be >= 1, was {}",
+                            double_to_string(w)
+                        )));
+                    }
+                    w
+                }
+                None => 1.0,
+            };
+            match (&lists, &scalars) {
+                (Some(l), _) if self.percentiles.is_none() => {
+                    self.percentiles = Some(array_percentiles(&l.value(r))?);
+                }
+                (_, Some(s)) => self.percentiles = Some(vec![s.value(r)]),
+                _ => {}
+            }
+            self.digest.add(v, w);
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        let out = self.kind.data_type();
+        let (Some(percentiles), true) = (&self.percentiles, self.digest.total > 0.0) else {
+            return Ok(if self.array {
+                ScalarValue::List(ScalarValue::new_list_nullable(&[], &out))
+                    .to_array_of_size(1)
+                    .and_then(|a| {
+                        ScalarValue::try_from_array(&datafusion::arrow::array::new_null_array(a.data_type(), 1), 0)
+                    })?
+            } else {
+                ScalarValue::try_from(&out)?
+            });
+        };
+        if !self.array {
+            let p = percentiles.first().copied().unwrap_or(f64::NAN);
+            if !(0.0..=1.0).contains(&p) {
+                return Err(exec_err("Percentile must be between 0 and 1"));
+            }
+        }
+        // airlift answers increasing quantiles; Trino puts the answers back in the asked order.
+        let mut order: Vec<usize> = (0..percentiles.len()).collect();
+        order.sort_by(|&a, &b| percentiles[a].total_cmp(&percentiles[b]));
+        let sorted: Vec<f64> = order.iter().map(|&i| percentiles[i]).collect();
+        let answers = self.digest.values_at(&sorted);
+        let mut values = vec![ScalarValue::try_from(&out)?; percentiles.len()];
+        for (&i, v) in order.iter().zip(answers) {
+            values[i] = self.kind.scalar(v);
+        }
+        if self.array {
+            Ok(ScalarValue::List(ScalarValue::new_list_nullable(&values, &out)))
+        } else {
+            values
+                .into_iter()
+                .next()
+                .ok_or_else(|| exec_err("no percentile"))
+        }
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self)
+            + (self.digest.means.capacity() + self.digest.weights.capacity())
+                * std::mem::size_of::<f64>()
+    }
+
+    /// Trino serializes a partial digest merged at its compression (airlift's `serialize`).
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        self.digest.merge(COMPRESSION);
+        self.digest.needs_merge = false;
+        let list = |v: &[f64]| {
+            let values: Vec<ScalarValue> = v.iter().map(|x| ScalarValue::Float64(Some(*x))).collect();
+            ScalarValue::List(ScalarValue::new_list_nullable(&values, &DataType::Float64))
+        };
+        Ok(vec![
+            list(&self.digest.means),
+            list(&self.digest.weights),
+            match &self.percentiles {
+                Some(p) => list(p),
+                None => ScalarValue::try_from(&DataType::new_list(DataType::Float64, true))?,
+            },
+            ScalarValue::Float64(Some(self.digest.min)),
+            ScalarValue::Float64(Some(self.digest.max)),
+        ])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let [means, weights, percentiles, min, max] = states else {
+            return Err(exec_err("approx_percentile: a state of five parts expected"));
+        };
+        let (means, weights, percentiles) = (
+            means.as_list::<i32>(),
+            weights.as_list::<i32>(),
+            percentiles.as_list::<i32>(),
+        );
+        let (min, max) = (doubles(min)?, doubles(max)?);
+        for r in 0..means.len() {
+            if means.is_null(r) {
+                continue;
+            }
+            let m = doubles(&means.value(r))?;
+            let w = doubles(&weights.value(r))?;
+            let mut other = Digest {
+                means: m.values().to_vec(),
+                weights: w.values().to_vec(),
+                capacity: m.len(),
+                total: w.values().iter().sum(),
+                min: min.value(r),
+                max: max.value(r),
+                backwards: false,
+                needs_merge: false,
+            };
+            if other.means.is_empty() {
+                continue;
+            }
+            if self.digest.means.is_empty() {
+                self.digest = other;
+            } else {
+                self.digest.merge_with(&mut other);
+            }
+            if !percentiles.is_null(r) {
+                self.percentiles = Some(doubles(&percentiles.value(r))?.values().to_vec());
+            }
+        }
+        Ok(())
+    }
+}
