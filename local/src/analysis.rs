@@ -66,8 +66,12 @@ fn check_expr(e: &Expr, schema: &DFSchema) -> Result<TreeNodeRecursion> {
         }
         Expr::AggregateFunction(a) => {
             if let Some(fields) = arg_fields(&a.params.args, schema) {
-                let coerced = fields_with_udf(&fields, a.func.as_ref());
-                unexpected(a.func.name(), &a.params.args, &fields, coerced)?;
+                if let Some(signatures) = crate::signature::of(a.func.name()) {
+                    not_declared(signatures, a.func.aliases(), &a.params.args, &fields)?;
+                } else {
+                    let coerced = fields_with_udf(&fields, a.func.as_ref());
+                    unexpected(a.func.name(), &a.params.args, &fields, coerced)?;
+                }
             }
         }
         Expr::BinaryExpr(BinaryExpr { left, op, right }) => {

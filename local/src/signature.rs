@@ -166,6 +166,7 @@ const SIGNATURES: &[(&str, &[&str])] = &[
     ("index", &["index(varchar, varchar)"]),
     ("char2hexint", &["char2hexint(varchar)"]),
     ("parse_data_size", &["parse_data_size(varchar(x))"]),
+    ("approx_percentile", &["approx_percentile(bigint, array(double))", "approx_percentile(bigint, double)", "approx_percentile(bigint, double, array(double))", "approx_percentile(bigint, double, double)", "approx_percentile(bigint, double, double, double)", "approx_percentile(double, array(double))", "approx_percentile(double, double)", "approx_percentile(double, double, array(double))", "approx_percentile(double, double, double)", "approx_percentile(double, double, double, double)", "approx_percentile(real, array(double))", "approx_percentile(real, double)", "approx_percentile(real, double, array(double))", "approx_percentile(real, double, double)", "approx_percentile(real, double, double, double)"]),
 ];
 
 /// The service's name for a function Trino calls otherwise (a rewrite's target).

@@ -2213,3 +2213,55 @@ def test_math_and_binary_functions_meet_trinos_own_examples(lake):
         ("bit_count(9, 1)", "Bits specified in bit_count must be between 2 and 64, got 1"),
     ]:
         assert message in lake.fails(f"SELECT {sql} FROM {{eds}}"), sql
+
+
+def test_approx_percentile_answers_as_trinos_digest(lake, records):
+    """approx_percentile keeps Trino's types (bigint, real, double, arrays of them) and, for a
+    group small enough that Trino's t-digest keeps every value (under forty), answers the value
+    at floor(q * n) of the sorted group, as Trino's does; a larger group answers within its
+    digest's accuracy. Trino's own examples and errors besides."""
+    groups = {}
+    for r in records:
+        groups.setdefault(r["eventSource"], []).append(len(r["eventName"]))
+    _, rows = lake(
+        "SELECT eventSource, approx_percentile(length(eventName), 0.5), "
+        "approx_percentile(length(eventName), ARRAY[0.9, 0.1, 0.5, 1, 0]), "
+        "approx_percentile(length(eventName) * 1e0, 0.25), "
+        "approx_percentile(CAST(length(eventName) AS real), 0.75), "
+        "typeof(approx_percentile(length(eventName), 0.5)), "
+        "typeof(approx_percentile(CAST(length(eventName) AS real), ARRAY[0.5])) "
+        "FROM {eds} GROUP BY eventSource")
+    assert len(rows) == len(groups)
+    small = 0
+    for src, median, several, quarter, three_quarters, t_big, t_real in rows:
+        xs = sorted(groups[src])
+        n = len(xs)
+        assert (t_big, t_real) == ("bigint", "array(real)")
+        got = [int(median)] + [int(v) for v in several.strip("[]").split(", ")] + \
+            [float(quarter), float(three_quarters)]
+        qs = [0.5, 0.9, 0.1, 0.5, 1.0, 0.0, 0.25, 0.75]
+        if n < 40:
+            small += 1
+            assert got == [xs[min(math.floor(q * n), n - 1)] for q in qs], src
+        else:
+            for q, v in zip(qs, got):
+                lo = xs[max(0, math.floor(q * n) - math.ceil(0.05 * n))]
+                hi = xs[min(n - 1, math.floor(q * n) + math.ceil(0.05 * n))]
+                assert lo <= v <= hi, (src, q, v)
+    assert small >= 5
+    _, rows = lake(
+        "SELECT approx_percentile(x, 0.5), approx_percentile(x, ARRAY[0.8, 0.2, 0.5]), "
+        "approx_percentile(x, w, ARRAY[0.5, 0.8]), approx_percentile(x * 1e0, 0.99), "
+        "approx_percentile(x, 0.5) FILTER (WHERE x > 5), approx_percentile(x, ARRAY[0.5]) FILTER (WHERE x > 5) "
+        "FROM (VALUES (1, 4e0), (2, 2e0), (3, 1e0)) AS t(x, w)")
+    assert rows[0] == ["2", "[3, 1, 2]", "[2, 3]", "3.0", "", ""]
+    _, rows = lake("SELECT approx_percentile(x, 0.5) FROM (VALUES (-2), (3), (-1)) AS t(x)")
+    assert rows == [["-1"]]
+    for sql, message in [
+        ("approx_percentile(length(eventName), 1.5)", "Percentile must be between 0 and 1"),
+        ("approx_percentile(length(eventName), ARRAY[0.5, NULL])", "Percentile cannot be null"),
+        ("approx_percentile(length(eventName), 0.5e0, 0.5)", "weight must be >= 1, was 0.5"),
+        ("approx_percentile(length(eventName) + 9007199254740992, 0.5)", "no exact double representation for long: 9007199254741"),
+        ("approx_percentile(eventName, 0.5)", "for function approx_percentile. Expected: approx_percentile(bigint, array(double)), approx_percentile(bigint, double)"),
+    ]:
+        assert message in lake.fails(f"SELECT {sql} FROM {{eds}}"), sql

@@ -1,8 +1,8 @@
 //! Trino's aggregate functions that DataFusion lacks or names otherwise: `count_if`,
 //! `min_by`/`max_by`, the map aggregates `map_agg`, `histogram`, `multimap_agg`,
 //! `approx_most_frequent` and `map_union`, and
-//! `arbitrary`, `every`, `approx_percentile`, `variance` and the `bitwise_*_agg` as DataFusion's
-//! own; registers `checksum`, `numeric_histogram`, `skewness` and `kurtosis` (in their own
+//! `arbitrary`, `every`, `variance` and the `bitwise_*_agg` as DataFusion's own; registers
+//! `checksum`, `numeric_histogram`, `approx_percentile`, `skewness` and `kurtosis` (in their own
 //! modules).
 
 use std::sync::Arc;
@@ -55,11 +55,13 @@ pub fn register(ctx: &SessionContext) {
     register(AggregateUDF::new_from_impl(
         super::numeric_histogram::NumericHistogram::new(),
     ));
+    register(AggregateUDF::new_from_impl(
+        super::percentile::ApproxPercentile::new(),
+    ));
     super::distinct::register(ctx);
     for (theirs, ours) in [
         ("first_value", "arbitrary"),
         ("bool_and", "every"),
-        ("approx_percentile_cont", "approx_percentile"),
         ("var_samp", "variance"),
         ("bit_and", "bitwise_and_agg"),
         ("bit_or", "bitwise_or_agg"),

@@ -37,6 +37,7 @@ mod map;
 mod math;
 mod moments;
 mod numeric_histogram;
+mod percentile;
 pub use lambda::{REGEXP_REPLACE, SORT, TRY};
 mod text;
 pub use text::{RAISE, SUBSTR};

@@ -145,7 +145,8 @@ impl Digest {
             1 => return vec![means[0]; quantiles.len()],
             _ => {}
         }
-        let interpolate = |x: f64, x0: f64, y0: f64, x1: f64, y1: f64| (x - x0) / (x1 - x0) * (y1 - y0);
+        let interpolate =
+            |x: f64, x0: f64, y0: f64, x1: f64, y1: f64| (x - x0) / (x1 - x0) * (y1 - y0);
         let (first, last) = (weights[0], weights[count - 1]);
         let mut result: Vec<f64> = quantiles.iter().map(|q| q * total).collect();
         let mut i = 0;
@@ -157,9 +158,8 @@ impl Digest {
             result[i] = self.min + interpolate(result[i], 1.0, self.min, first / 2.0, means[0]);
             i += 1;
         }
-        let toward_max = |r: f64| {
-            self.max + interpolate(total - r, 1.0, self.max, last / 2.0, means[count - 1])
-        };
+        let toward_max =
+            |r: f64| self.max + interpolate(total - r, 1.0, self.max, last / 2.0, means[count - 1]);
         while i < result.len()
             && result[i] <= total - 1.0
             && total - result[i] <= last / 2.0
@@ -284,8 +284,14 @@ impl AggregateUDFImpl for ApproxPercentile {
     }
 
     fn return_type(&self, types: &[DataType]) -> Result<DataType> {
-        let (Some(value), Some(percentile)) = (types.first(), types.last()) else {
-            return Err(exec_err(MISSING));
+        let (Some(value), Some(percentile), 2..=3) = (types.first(), types.last(), types.len())
+        else {
+            return Err(exec_err(if types.len() == 4 {
+                "approx_percentile with an accuracy (Trino's deprecated quantile-digest form) is \
+                 not supported here"
+            } else {
+                MISSING
+            }));
         };
         let kind = Kind::of(value).data_type();
         Ok(match percentile {
@@ -300,7 +306,13 @@ impl AggregateUDFImpl for ApproxPercentile {
         let list = DataType::new_list(DataType::Float64, true);
         Ok(["means", "weights", "percentiles"]
             .iter()
-            .map(|part| Arc::new(Field::new(format!("{}[{part}]", args.name), list.clone(), true)))
+            .map(|part| {
+                Arc::new(Field::new(
+                    format!("{}[{part}]", args.name),
+                    list.clone(),
+                    true,
+                ))
+            })
             .chain(["min", "max"].iter().map(|part| {
                 Arc::new(Field::new(
                     format!("{}[{part}]", args.name),
@@ -364,7 +376,20 @@ fn array_percentiles(list: &ArrayRef) -> Result<Vec<f64>> {
 }
 
 fn doubles(a: &ArrayRef) -> Result<Float64Array> {
-    Ok(cast(a, &DataType::Float64)?.as_primitive::<Float64Type>().clone())
+    Ok(cast(a, &DataType::Float64)?
+        .as_primitive::<Float64Type>()
+        .clone())
+}
+
+impl Percentiles {
+    fn return_type(&self) -> DataType {
+        let kind = self.kind.data_type();
+        if self.array {
+            DataType::new_list(kind, true)
+        } else {
+            kind
+        }
+    }
 }
 
 impl Accumulator for Percentiles {
@@ -373,12 +398,16 @@ impl Accumulator for Percentiles {
             return Err(exec_err(MISSING));
         };
         let weights = if self.weighted {
-            Some(doubles(&values[1])?)
+            Some(doubles(values.get(1).ok_or_else(|| exec_err(MISSING))?)?)
         } else {
             None
         };
         let longs = if self.kind == Kind::Bigint {
-            Some(cast(value, &DataType::Int64)?.as_primitive::<Int64Type>().clone())
+            Some(
+                cast(value, &DataType::Int64)?
+                    .as_primitive::<Int64Type>()
+                    .clone(),
+            )
         } else {
             None
         };
@@ -456,15 +485,8 @@ impl Accumulator for Percentiles {
     fn evaluate(&mut self) -> Result<ScalarValue> {
         let out = self.kind.data_type();
         let (Some(percentiles), true) = (&self.percentiles, self.digest.total > 0.0) else {
-            return Ok(if self.array {
-                ScalarValue::List(ScalarValue::new_list_nullable(&[], &out))
-                    .to_array_of_size(1)
-                    .and_then(|a| {
-                        ScalarValue::try_from_array(&datafusion::arrow::array::new_null_array(a.data_type(), 1), 0)
-                    })?
-            } else {
-                ScalarValue::try_from(&out)?
-            });
+            // No row: NULL, for the array form too.
+            return ScalarValue::try_from(&self.return_type());
         };
         if !self.array {
             let p = percentiles.first().copied().unwrap_or(f64::NAN);
@@ -482,7 +504,9 @@ impl Accumulator for Percentiles {
             values[i] = self.kind.scalar(v);
         }
         if self.array {
-            Ok(ScalarValue::List(ScalarValue::new_list_nullable(&values, &out)))
+            Ok(ScalarValue::List(ScalarValue::new_list_nullable(
+                &values, &out,
+            )))
         } else {
             values
                 .into_iter()
@@ -502,7 +526,8 @@ impl Accumulator for Percentiles {
         self.digest.merge(COMPRESSION);
         self.digest.needs_merge = false;
         let list = |v: &[f64]| {
-            let values: Vec<ScalarValue> = v.iter().map(|x| ScalarValue::Float64(Some(*x))).collect();
+            let values: Vec<ScalarValue> =
+                v.iter().map(|x| ScalarValue::Float64(Some(*x))).collect();
             ScalarValue::List(ScalarValue::new_list_nullable(&values, &DataType::Float64))
         };
         Ok(vec![
@@ -519,7 +544,9 @@ impl Accumulator for Percentiles {
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         let [means, weights, percentiles, min, max] = states else {
-            return Err(exec_err("approx_percentile: a state of five parts expected"));
+            return Err(exec_err(
+                "approx_percentile: a state of five parts expected",
+            ));
         };
         let (means, weights, percentiles) = (
             means.as_list::<i32>(),
@@ -556,5 +583,65 @@ impl Accumulator for Percentiles {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digest(values: &[(f64, f64)]) -> Digest {
+        let mut d = Digest::default();
+        for &(v, w) in values {
+            d.add(v, w);
+        }
+        d
+    }
+
+    #[test]
+    fn small_groups_answer_their_own_values() {
+        let mut d = digest(&[(1.0, 1.0), (2.0, 1.0), (3.0, 1.0)]);
+        assert_eq!(
+            d.values_at(&[0.2, 0.5, 0.8, 0.99]),
+            vec![1.0, 2.0, 3.0, 3.0]
+        );
+        let mut d = digest(&[(1.0, 1.0), (2.0, 1.0), (3.0, 1.0), (4.0, 1.0)]);
+        assert_eq!(d.values_at(&[0.5]), vec![3.0]);
+        // Weighted values interpolate (Trino's test: rounded, [2, 3]).
+        let mut d = digest(&[(1.0, 4.0), (2.0, 2.0), (3.0, 1.0)]);
+        let v = d.values_at(&[0.5, 0.8]);
+        assert!(
+            (v[0] - 1.5).abs() < 1e-12 && (v[1] - 2.6).abs() < 1e-12,
+            "{v:?}"
+        );
+        assert_eq!(Kind::Bigint.scalar(-2.5), ScalarValue::Int64(Some(-2)));
+        assert_eq!(
+            Kind::Bigint.scalar(0.499_999_999_999_999_94),
+            ScalarValue::Int64(Some(0))
+        );
+    }
+
+    #[test]
+    fn large_groups_stay_accurate_and_bounded() {
+        let mut d = Digest::default();
+        for i in 0..100_000u32 {
+            d.add(f64::from((i * 7919) % 100_000), 1.0);
+        }
+        assert!(d.means.len() <= MAX_SIZE);
+        let v = d.values_at(&[0.01, 0.5, 0.99]);
+        for (q, got) in [0.01, 0.5, 0.99].iter().zip(v) {
+            assert!((got - q * 100_000.0).abs() < 200.0, "{q}: {got}");
+        }
+        // Merging partial digests (as partitions' states do) keeps the answer.
+        let (mut a, mut b) = (Digest::default(), Digest::default());
+        for i in 0..50_000u32 {
+            a.add(f64::from(i), 1.0);
+            b.add(f64::from(i + 50_000), 1.0);
+        }
+        a.merge(COMPRESSION);
+        b.merge(COMPRESSION);
+        a.merge_with(&mut b);
+        let median = a.values_at(&[0.5])[0];
+        assert!((median - 50_000.0).abs() < 200.0, "{median}");
     }
 }
