@@ -7,9 +7,9 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
     visit_expressions_mut, AccessExpr, BinaryOperator, CastKind, DataType as SqlType, Expr,
-    FunctionArg, FunctionArgExpr, FunctionArguments, Ident, JoinOperator, Query, Select,
-    SelectItem, SetExpr, Spanned, Statement, Subscript, TableFactor, Value as SqlValue, Visit,
-    VisitMut, Visitor, VisitorMut,
+    FunctionArg, FunctionArgExpr, FunctionArguments, Ident, JoinOperator, LimitClause, Query,
+    Select, SelectItem, SetExpr, Spanned, Statement, Subscript, TableFactor, Value as SqlValue,
+    Visit, VisitMut, Visitor, VisitorMut,
 };
 use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::{Span, Token, Tokenizer, Word};
@@ -238,6 +238,7 @@ fn prepare_on_this_stack(sql: &str, table_columns: &[String]) -> Result<Prepared
     });
     // Only a statement that needs a rewrite is re-rendered: the rest run as written.
     let rewritten = balanced
+        | fetch_first(&mut stmt)?
         | unnest_joins(&mut stmt, table_columns)?
         | lambda_fields(&mut stmt)
         | field_access(&mut stmt)
@@ -672,6 +673,60 @@ fn match_rewrites(stmt: &mut Statement) -> bool {
 /// Several arrays unnest side by side, as in Trino, and WITH ORDINALITY adds the position; forms
 /// this does not cover (no column names, a join before the UNNEST) are left for DataFusion to
 /// refuse.
+/// Trino's `FETCH FIRST n ROWS ONLY` (`FETCH NEXT ROW ONLY` is one row) as the `LIMIT n`
+/// DataFusion plans, in every query of the statement, its OFFSET kept. `WITH TIES` is refused:
+/// DataFusion has nothing that keeps the rows tied with the last one.
+fn fetch_first(stmt: &mut Statement) -> Result<bool, PrepareError> {
+    struct Fetches {
+        changed: bool,
+    }
+    impl VisitorMut for Fetches {
+        type Break = PrepareError;
+        fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<PrepareError> {
+            let Some(fetch) = q.fetch.take() else {
+                return ControlFlow::Continue(());
+            };
+            if fetch.with_ties || fetch.percent {
+                return ControlFlow::Break(PrepareError::Syntax(
+                    "FETCH FIRST ... WITH TIES is not supported by the local service".into(),
+                ));
+            }
+            let limit = fetch
+                .quantity
+                .unwrap_or_else(|| Expr::value(SqlValue::Number("1".into(), false)));
+            q.limit_clause = Some(match q.limit_clause.take() {
+                Some(LimitClause::LimitOffset {
+                    limit: None,
+                    offset,
+                    limit_by,
+                }) => LimitClause::LimitOffset {
+                    limit: Some(limit),
+                    offset,
+                    limit_by,
+                },
+                None => LimitClause::LimitOffset {
+                    limit: Some(limit),
+                    offset: None,
+                    limit_by: Vec::new(),
+                },
+                // Trino's grammar has no LIMIT beside FETCH.
+                Some(_) => {
+                    return ControlFlow::Break(PrepareError::Syntax(
+                        "a query takes LIMIT or FETCH FIRST, not both".into(),
+                    ))
+                }
+            });
+            self.changed = true;
+            ControlFlow::Continue(())
+        }
+    }
+    let mut fetches = Fetches { changed: false };
+    match stmt.visit(&mut fetches) {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(fetches.changed),
+    }
+}
+
 fn unnest_joins(stmt: &mut Statement, table_columns: &[String]) -> Result<bool, PrepareError> {
     struct Unnests<'a> {
         changed: bool,

@@ -2265,3 +2265,17 @@ def test_approx_percentile_answers_as_trinos_digest(lake, records):
         ("approx_percentile(eventName, 0.5)", "for function approx_percentile. Expected: approx_percentile(bigint, array(double)), approx_percentile(bigint, double)"),
     ]:
         assert message in lake.fails(f"SELECT {sql} FROM {{eds}}"), sql
+
+
+def test_fetch_first_limits_as_trinos(lake, duck):
+    """Trino's `OFFSET n ROWS FETCH FIRST m ROWS ONLY` (and `FETCH NEXT ROW ONLY`, one row), in a
+    statement and in a subquery, against DuckDB's LIMIT and OFFSET; WITH TIES is refused."""
+    for trino, limit in [("OFFSET 5 ROWS FETCH FIRST 7 ROWS ONLY", "LIMIT 7 OFFSET 5"),
+                         ("FETCH NEXT ROW ONLY", "LIMIT 1"), ("FETCH FIRST 3 ROWS ONLY", "LIMIT 3")]:
+        _, rows = lake(f"SELECT eventID FROM {{eds}} ORDER BY eventTime DESC, eventID {trino}")
+        want = duck.execute(f"SELECT id FROM ev ORDER BY t DESC, id {limit}").fetchall()
+        assert [r[0] for r in rows] == [w[0] for w in want], trino
+    _, rows = lake("SELECT count(*) FROM (SELECT eventID FROM {eds} ORDER BY eventID FETCH FIRST 9 ROWS ONLY)")
+    assert rows == [["9"]]
+    assert "WITH TIES is not supported" in lake.fails(
+        "SELECT eventID FROM {eds} ORDER BY eventTime FETCH FIRST 2 ROWS WITH TIES")
