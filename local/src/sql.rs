@@ -1181,7 +1181,23 @@ fn output_key(item: &SelectItem) -> Option<String> {
                 .last()
                 .map_or_else(String::new, |p| p.value.to_ascii_lowercase()),
             Expr::Cast { expr, .. } | Expr::Nested(expr) => of(expr),
-            other => other.to_string().to_ascii_lowercase(),
+            other => {
+                // DataFusion names an expression without its casts, and a call through an
+                // alias (`var_samp`) without its DISTINCT: items differing only there collide.
+                let mut bare = other.clone();
+                let _ = visit_expressions_mut(&mut bare, |e| {
+                    if let Expr::Cast { expr, .. } = e {
+                        *e = std::mem::replace(expr.as_mut(), Expr::value(SqlValue::Null));
+                    }
+                    if let Expr::Function(f) = e {
+                        if let FunctionArguments::List(list) = &mut f.args {
+                            list.duplicate_treatment = None;
+                        }
+                    }
+                    ControlFlow::<()>::Continue(())
+                });
+                bare.to_string().to_ascii_lowercase()
+            }
         }
     }
     match item {

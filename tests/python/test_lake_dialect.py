@@ -2279,3 +2279,26 @@ def test_fetch_first_limits_as_trinos(lake, duck):
     assert rows == [["9"]]
     assert "WITH TIES is not supported" in lake.fails(
         "SELECT eventID FROM {eds} ORDER BY eventTime FETCH FIRST 2 ROWS WITH TIES")
+
+
+def test_casts_of_doubles_and_reals_to_varchar_agree_with_java(lake, records):
+    """CAST(double AS varchar) and CAST(real AS varchar) are Trino's Java DecimalFormat in
+    scientific notation (`1.0E0`, at most seven digits for a real): the JDK formats the same
+    values (tests/python/java/Fmt.java) for every record, with zeros and infinities."""
+    import struct
+    _, rows = lake("SELECT eventID, d, CAST(d AS varchar), CAST(CAST(d AS real) AS varchar) FROM "
+                   "(SELECT eventID, (length(eventName) - 20) * 1e0 / (1 + length(eventID) * 3) "
+                   "* power(10e0, length(eventName) - 24) AS d FROM {eds})")
+    lines = []
+    for _, d, _, _ in rows:
+        bits = struct.unpack("<Q", struct.pack("<d", float(d)))[0]
+        real = struct.unpack("<I", struct.pack("<f", float(d)))[0]
+        lines += [("CAST(double)", [f"D:{bits:016x}"]), ("CAST(real)", [f"F:{real:08x}"])]
+    java = java_formats(lines)
+    assert len(rows) == len(records)
+    for i, (event, _, as_double, as_real) in enumerate(rows):
+        assert [as_double, as_real] == java[2 * i: 2 * i + 2], event
+    _, rows = lake("SELECT CAST(0e0 AS varchar), CAST(-0e0 AS varchar), CAST(infinity() AS varchar), "
+                   "CAST(nan() AS varchar), CAST(CAST(-infinity() AS real) AS varchar), CAST(1.5 AS varchar) "
+                   "FROM {eds} LIMIT 1")
+    assert rows == [["0E0", "-0E0", "Infinity", "NaN", "-Infinity", "1.5"]]

@@ -823,6 +823,31 @@ impl Digits {
         Self::normalized(self.negative, digits, exponent)
     }
 
+    /// The digits rounded half even to `keep` significant digits, as `DecimalFormat` rounds;
+    /// `exact` says where the true value lies beside these digits, which decides a tie.
+    fn rounded_half_even(&self, keep: usize, exact: std::cmp::Ordering) -> Self {
+        if keep >= self.digits.len() {
+            return self.clone();
+        }
+        let mut digits = self.digits[..keep].to_vec();
+        let rest = &self.digits[keep..];
+        let odd = digits.last().is_some_and(|d| d % 2 == 1);
+        let tie = rest[0] == 5 && rest[1..].iter().all(|&d| d == 0);
+        let up = rest[0] > 5
+            || (rest[0] == 5 && !tie)
+            || (tie
+                && match exact {
+                    std::cmp::Ordering::Greater => true,
+                    std::cmp::Ordering::Less => false,
+                    std::cmp::Ordering::Equal => odd,
+                });
+        let mut exponent = self.exponent;
+        if up && super::digits::carry(&mut digits) {
+            exponent = exponent.saturating_add(1);
+        }
+        Self::normalized(self.negative, digits, exponent)
+    }
+
     /// Java's `%f`: `precision` digits after the point.
     fn fixed(&self, precision: usize, group_digits: bool) -> String {
         let p = i64::try_from(precision).unwrap_or(i64::MAX);
@@ -915,6 +940,53 @@ pub fn double_to_string(v: f64) -> String {
         return if v.is_sign_negative() { "-0.0" } else { "0.0" }.into();
     }
     java_text(&Digits::of_double(v), (1e-3..1e7).contains(&v.abs()))
+}
+
+/// Trino's `CAST(double AS varchar)`: Java's `DecimalFormat("0.0###################E0")`, the
+/// shortest digits in scientific notation (`1.0E0`, `1.234567895E8`, `1.0E-4`), zero as `0E0`.
+pub fn double_cast_text(v: f64) -> String {
+    special_cast_text(v).unwrap_or_else(|| java_text(&Digits::of_double(v), false))
+}
+
+/// Trino's `CAST(real AS varchar)`: `DecimalFormat("0.0#####E0")` over the double that the
+/// float's shortest digits read as, so at most seven significant digits, rounded half even
+/// (`1.654321E1`). A tie in those digits is decided, as `DecimalFormat` decides it, by the
+/// double's exact binary value.
+pub fn real_cast_text(v: f32) -> String {
+    special_cast_text(f64::from(v)).unwrap_or_else(|| {
+        let shortest = format!("{:e}", v.abs());
+        let exact = shortest
+            .parse::<f64>()
+            .ok()
+            .and_then(|d| bigdecimal::BigDecimal::try_from(d).ok())
+            .zip(shortest.parse::<bigdecimal::BigDecimal>().ok())
+            .map_or(std::cmp::Ordering::Equal, |(binary, decimal)| {
+                binary.cmp(&decimal)
+            });
+        java_text(&Digits::of_float(v).rounded_half_even(7, exact), false)
+    })
+}
+
+/// Zeros, infinities and NaN, which Trino's casts spell themselves.
+fn special_cast_text(v: f64) -> Option<String> {
+    Some(
+        if v.is_nan() {
+            "NaN"
+        } else if v == f64::INFINITY {
+            "Infinity"
+        } else if v == f64::NEG_INFINITY {
+            "-Infinity"
+        } else if v == 0.0 {
+            if v.is_sign_negative() {
+                "-0E0"
+            } else {
+                "0E0"
+            }
+        } else {
+            return None;
+        }
+        .to_string(),
+    )
 }
 
 /// Java's `Float.toString`: as `Double.toString`, with a float's shortest digits (`1.1`).

@@ -304,10 +304,23 @@ fn time_text(a: &ArrayRef, timestamp: &str, zoned: &str) -> Result<ArrayRef> {
 }
 
 /// `CAST(x AS varchar)` as Trino writes it: a timestamp as `2023-07-10 11:42:18.000` (its zone
-/// after one with a time zone), a date as `2023-07-10`, anything else as DataFusion casts it.
+/// after one with a time zone), a date as `2023-07-10`, a double or real in Java's scientific
+/// notation (`1.0E0`), anything else as DataFusion casts it.
 fn varchar(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let a = &args[0];
+    let a = super::first_arg(args)?;
     match a.data_type() {
+        DataType::Float64 => Ok(Arc::new(
+            a.as_primitive::<datafusion::arrow::datatypes::Float64Type>()
+                .iter()
+                .map(|v| v.map(super::java_format::double_cast_text))
+                .collect::<StringArray>(),
+        )),
+        DataType::Float32 => Ok(Arc::new(
+            a.as_primitive::<datafusion::arrow::datatypes::Float32Type>()
+                .iter()
+                .map(|v| v.map(super::java_format::real_cast_text))
+                .collect::<StringArray>(),
+        )),
         DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, None) => {
             time_text(a, "%Y-%m-%d %H:%M:%S%.3f", "")
         }

@@ -1,7 +1,11 @@
 // Java's own String.format, the independent implementation Trino's format() calls: each input
 // line is a format and typed arguments (tab-separated, base64 where text); each output line is
-// the formatted text (base64) or the exception's toString().
+// the formatted text (base64) or the exception's toString(). The formats `CAST(double)` and
+// `CAST(real)` instead give Trino's CAST of the one argument to varchar, which is Java's
+// DecimalFormat (Trino's ToVarchar.fromDouble / fromReal).
 import java.math.BigDecimal;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -32,6 +36,18 @@ public class Fmt {
         }
     }
 
+    static String cast(String format, Object value) {
+        double v = value instanceof Float ? Double.parseDouble(Float.toString((Float) value)) : (Double) value;
+        if (v == 0e0) {
+            return 1e0 / v > 0 ? "0E0" : "-0E0";
+        }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "Infinity" : "-Infinity";
+        }
+        String pattern = format.equals("CAST(real)") ? "0.0#####E0" : "0.0###################E0";
+        return new DecimalFormat(pattern, DecimalFormatSymbols.getInstance(Locale.US)).format(v);
+    }
+
     public static void main(String[] args) {
         Scanner in = new Scanner(System.in, StandardCharsets.UTF_8);
         while (in.hasNextLine()) {
@@ -42,7 +58,10 @@ public class Fmt {
             }
             String out;
             try {
-                String s = String.format(Locale.ENGLISH, text(parts[0]), values.toArray());
+                String format = text(parts[0]);
+                String s = format.startsWith("CAST(")
+                        ? cast(format, values.get(0))
+                        : String.format(Locale.ENGLISH, format, values.toArray());
                 out = "OK " + Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
             } catch (Exception e) {
                 out = "ERR " + e;
