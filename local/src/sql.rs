@@ -642,7 +642,8 @@ fn double_literals(stmt: &mut Statement) -> bool {
 
 /// Trino's `all_match(a, x -> p)` and `none_match(a, x -> p)`, which DataFusion lacks, through
 /// its `array_any_match` (Trino's `any_match`): none matches when not any does, all match when
-/// none fails (`NOT p`), with the same NULL for an undecided element. `array_sort` and
+/// none fails (`NOT p`), with the same NULL for an undecided element. `array_sort` (its NULLs
+/// last, as Trino places them) and
 /// `regexp_replace` with a lambda go to their lambda forms ([`crate::udf::SORT`],
 /// [`crate::udf::REGEXP_REPLACE`]), DataFusion's functions keeping the names.
 fn match_rewrites(stmt: &mut Statement) -> bool {
@@ -656,6 +657,9 @@ fn match_rewrites(stmt: &mut Statement) -> bool {
             Some(format!("(NOT array_any_match({a}, {f}))"))
         } else if let Some([a, f @ Expr::Lambda(_)]) = call_args(e, "array_sort").as_deref() {
             Some(format!("{}({a}, {f})", crate::udf::SORT))
+        } else if let Some([a]) = call_args(e, "array_sort").as_deref() {
+            // Trino puts NULL elements last; DataFusion's one-argument form puts them first.
+            Some(format!("array_sort({a}, 'ASC', 'NULLS LAST')"))
         } else if let Some([s, p, f @ Expr::Lambda(_)]) = call_args(e, "regexp_replace").as_deref()
         {
             Some(format!("{}({s}, {p}, {f})", crate::udf::REGEXP_REPLACE))

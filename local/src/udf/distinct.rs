@@ -5,8 +5,9 @@
 //! the function's own accumulator once, as Trino's MarkDistinct does; partial states carry the
 //! rows seen, so that partitions merge without counting a row twice.
 
-use std::collections::HashSet;
 use std::sync::Arc;
+
+use indexmap::IndexSet;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
@@ -19,8 +20,10 @@ use datafusion::logical_expr::{
 
 use super::exec_err;
 
-/// The DataFusion aggregates (by name) whose DISTINCT is not their own.
-const DATAFUSION: &[&str] = &[
+/// DataFusion's aggregates (by name) that ignore DISTINCT (`corr`, `covar_*`, `regr_*`) or
+/// refuse it (`stddev`, `stddev_pop`); its others (`count`, `sum`, `avg`, `var`...) keep their
+/// own DISTINCT.
+const DATAFUSION_IGNORING_DISTINCT: &[&str] = &[
     "stddev",
     "stddev_pop",
     "corr",
@@ -35,15 +38,17 @@ pub fn wrap(f: AggregateUDF) -> AggregateUDF {
     AggregateUDF::new_from_impl(Distinct { inner: Arc::new(f) })
 }
 
-/// Wraps DataFusion's statistics in `ctx` (see [`DATAFUSION`]).
+/// Wraps DataFusion's statistics in `ctx` (see [`DATAFUSION_IGNORING_DISTINCT`]).
 pub fn register(ctx: &datafusion::prelude::SessionContext) {
-    for name in DATAFUSION {
+    for name in DATAFUSION_IGNORING_DISTINCT {
+        // Every name is one of DataFusion's default aggregates; one it dropped is not wrapped.
         if let Ok(f) = datafusion::execution::FunctionRegistry::udaf(ctx, name) {
             ctx.register_udaf(wrap((*f).clone()));
         }
     }
 }
 
+/// An aggregate taking DISTINCT through [`Rows`]; anything else is the aggregate's own.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Distinct {
     inner: Arc<AggregateUDF>,
@@ -82,6 +87,22 @@ impl AggregateUDFImpl for Distinct {
         self.inner.default_value(data_type)
     }
 
+    fn supports_null_handling_clause(&self) -> bool {
+        self.inner.supports_null_handling_clause()
+    }
+
+    fn supports_within_group_clause(&self) -> bool {
+        self.inner.supports_within_group_clause()
+    }
+
+    fn is_descending(&self) -> Option<bool> {
+        self.inner.is_descending()
+    }
+
+    fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+        self.inner.documentation()
+    }
+
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
         if !args.is_distinct {
             return self.inner.state_fields(args);
@@ -105,11 +126,8 @@ impl AggregateUDFImpl for Distinct {
         if !args.is_distinct {
             return self.inner.accumulator(args);
         }
-        let types = args
-            .exprs
-            .iter()
-            .map(|e| e.data_type(args.schema))
-            .collect::<Result<Vec<_>>>()?;
+        let types = super::data_types(args.expr_fields);
+        debug_assert!(types.len() == args.exprs.len());
         let inner = self.inner.accumulator(AccumulatorArgs {
             is_distinct: false,
             ..args
@@ -117,7 +135,7 @@ impl AggregateUDFImpl for Distinct {
         Ok(Box::new(Rows {
             inner,
             types,
-            seen: HashSet::new(),
+            seen: IndexSet::new(),
             bytes: 0,
         }))
     }
@@ -145,12 +163,13 @@ impl AggregateUDFImpl for Distinct {
     }
 }
 
-/// The distinct rows of arguments seen, and the function's accumulator fed each once.
+/// The distinct rows of arguments seen (in the order first seen, so that partial states replay
+/// alike from run to run), and the function's accumulator fed each once.
 #[derive(Debug)]
 struct Rows {
     inner: Box<dyn Accumulator>,
     types: Vec<DataType>,
-    seen: HashSet<Vec<ScalarValue>>,
+    seen: IndexSet<Vec<ScalarValue>>,
     /// What the rows in `seen` hold, for [`Accumulator::size`].
     bytes: usize,
 }
@@ -161,19 +180,24 @@ impl Rows {
         let rows = columns.first().map_or(0, |c| Array::len(c.as_ref()));
         let mut fresh: Vec<Vec<ScalarValue>> = vec![Vec::new(); columns.len()];
         for r in 0..rows {
-            let row = columns
+            let mut row = columns
                 .iter()
-                .map(|c| ScalarValue::try_from_array(c, r))
+                .map(|c| ScalarValue::try_from_array(c, r).map(as_trino_compares))
                 .collect::<Result<Vec<_>>>()?;
             if self.seen.contains(&row) {
                 continue;
             }
+            // A nested value would otherwise hold its whole batch's buffers.
+            row.iter_mut().for_each(ScalarValue::compact);
             for (column, v) in fresh.iter_mut().zip(&row) {
                 column.push(v.clone());
             }
-            self.bytes = self
-                .bytes
-                .saturating_add(row.iter().map(ScalarValue::size).sum());
+            let held = row
+                .iter()
+                .map(ScalarValue::size)
+                .sum::<usize>()
+                .saturating_add(std::mem::size_of::<Vec<ScalarValue>>() * 2);
+            self.bytes = self.bytes.saturating_add(held);
             self.seen.insert(row);
         }
         if fresh.first().is_some_and(|c| !c.is_empty()) {
@@ -184,6 +208,21 @@ impl Rows {
             self.inner.update_batch(&arrays)?;
         }
         Ok(())
+    }
+}
+
+/// A value as Trino's DISTINCT compares it: -0.0 as 0.0 and every NaN as one (ScalarValue
+/// compares floats by their bits).
+fn as_trino_compares(v: ScalarValue) -> ScalarValue {
+    // Adding +0.0 turns -0.0 into 0.0 (IEEE 754) and leaves every other number as it is.
+    match v {
+        ScalarValue::Float64(Some(f)) => {
+            ScalarValue::Float64(Some(if f.is_nan() { f64::NAN } else { f + 0.0 }))
+        }
+        ScalarValue::Float32(Some(f)) => {
+            ScalarValue::Float32(Some(if f.is_nan() { f32::NAN } else { f + 0.0 }))
+        }
+        other => other,
     }
 }
 
@@ -238,5 +277,67 @@ impl Accumulator for Rows {
             self.feed(&columns)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::Float64Array;
+    use datafusion::functions_aggregate::count::count_udaf;
+
+    /// A `count(x)` accumulator under DISTINCT: the number of distinct values fed.
+    fn counting() -> Rows {
+        let schema = datafusion::arrow::datatypes::Schema::empty();
+        let field = Arc::new(Field::new("x", DataType::Float64, true));
+        let expr: Arc<dyn datafusion::physical_expr::PhysicalExpr> = Arc::new(
+            datafusion::physical_expr::expressions::Literal::new(ScalarValue::Float64(None)),
+        );
+        let return_field = Arc::new(Field::new("n", DataType::Int64, true));
+        let args = AccumulatorArgs {
+            return_field,
+            schema: &schema,
+            ignore_nulls: false,
+            order_bys: &[],
+            is_reversed: false,
+            name: "count",
+            is_distinct: false,
+            exprs: &[expr],
+            expr_fields: &[field],
+        };
+        let inner = count_udaf().accumulator(args).expect("count accumulator");
+        Rows {
+            inner,
+            types: vec![DataType::Float64],
+            seen: IndexSet::new(),
+            bytes: 0,
+        }
+    }
+
+    fn column(values: &[f64]) -> ArrayRef {
+        Arc::new(Float64Array::from(values.to_vec()))
+    }
+
+    #[test]
+    fn partitions_merge_without_counting_a_value_twice() {
+        let (mut a, mut b) = (counting(), counting());
+        a.update_batch(&[column(&[1.0, 2.0, 2.0, 0.0, f64::NAN])])
+            .expect("a");
+        b.update_batch(&[column(&[2.0, 3.0, -0.0, -f64::NAN])])
+            .expect("b");
+        let mut total = counting();
+        for partial in [&mut a, &mut b] {
+            let state = partial.state().expect("state");
+            let arrays = state
+                .iter()
+                .map(|s| s.to_array().expect("array"))
+                .collect::<Vec<_>>();
+            total.merge_batch(&arrays).expect("merge");
+        }
+        // 0.0, 1.0, 2.0, 3.0 and NaN: -0.0 is 0.0 and every NaN one, as in Trino.
+        assert_eq!(
+            total.evaluate().expect("count"),
+            ScalarValue::Int64(Some(5))
+        );
     }
 }

@@ -73,7 +73,9 @@ impl AggregateUDFImpl for Moments {
             .collect())
     }
 
-    fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        // DISTINCT is the wrapper's (`super::distinct`), which feeds each row once.
+        debug_assert!(!args.is_distinct);
         Ok(Box::new(Acc {
             moment: self.moment,
             m: Central::default(),

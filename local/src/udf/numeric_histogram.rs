@@ -300,7 +300,9 @@ impl AggregateUDFImpl for NumericHistogram {
         ])
     }
 
-    fn accumulator(&self, _: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        // DISTINCT is the wrapper's (`super::distinct`), which feeds each row once.
+        debug_assert!(!args.is_distinct);
         Ok(Box::new(Acc(None)))
     }
 }

@@ -5,19 +5,23 @@
 //! a `real`; an array of percentiles an array; a weight (a `double` of at least 1) weighs each
 //! value. DataFusion's `approx_percentile_cont` interpolates over a different digest and answers
 //! a double for integers.
+//!
+//! Trino merges a digest at compression 100 when it serializes a partial state; here a partial
+//! state is made only when the plan splits an aggregation, so a group of 40 to 78 values can
+//! answer its own value here where Trino interpolates (as both do below 40, and alike above).
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, ListArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListArray};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, Int64Type};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
 
-use super::exec_err;
 use super::java_format::double_to_string;
+use super::{exec_err, float64s, int64s};
 
 /// airlift's default compression, which Trino uses.
 const COMPRESSION: f64 = 100.0;
@@ -55,6 +59,7 @@ impl Default for Digest {
 }
 
 impl Digest {
+    /// airlift's `add`: the value kept as a centroid of its own, the buffer merged when full.
     fn add(&mut self, value: f64, weight: f64) {
         if self.means.len() == self.capacity {
             if self.capacity < MAX_SIZE {
@@ -71,6 +76,7 @@ impl Digest {
         self.needs_merge = true;
     }
 
+    /// airlift's `mergeWith`: both merged first when the centroids do not fit the buffer.
     fn merge_with(&mut self, other: &mut Digest) {
         if self.means.len() + other.means.len() > self.capacity {
             self.merge(2.0 * COMPRESSION);
@@ -134,6 +140,9 @@ impl Digest {
 
     /// airlift's `valuesAt` for `quantiles` in increasing order.
     fn values_at(&mut self, quantiles: &[f64]) -> Vec<f64> {
+        if quantiles.is_empty() {
+            return Vec::new();
+        }
         if self.needs_merge {
             self.merge(2.0 * COMPRESSION);
             self.needs_merge = false;
@@ -214,7 +223,8 @@ impl Digest {
     }
 }
 
-/// What the values are, which decides the answer's type.
+/// What the values are, which decides the answer's type (Trino has `bigint`, `real` and
+/// `double` forms; smaller integers widen to `bigint`, decimals to `double`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
     Bigint,
@@ -223,6 +233,7 @@ enum Kind {
 }
 
 impl Kind {
+    /// The form values of type `t` take.
     fn of(t: &DataType) -> Self {
         if t.is_integer() {
             Kind::Bigint
@@ -272,6 +283,8 @@ impl ApproxPercentile {
     }
 }
 
+/// The refusal of a call the planner's signature check let through (it refuses a wrong
+/// number of arguments first, with Trino's list).
 const MISSING: &str = "approx_percentile takes a value, an optional weight and a percentile";
 
 impl AggregateUDFImpl for ApproxPercentile {
@@ -284,14 +297,9 @@ impl AggregateUDFImpl for ApproxPercentile {
     }
 
     fn return_type(&self, types: &[DataType]) -> Result<DataType> {
-        let (Some(value), Some(percentile), 2..=3) = (types.first(), types.last(), types.len())
-        else {
-            return Err(exec_err(if types.len() == 4 {
-                "approx_percentile with an accuracy (Trino's deprecated quantile-digest form) is \
-                 not supported here"
-            } else {
-                MISSING
-            }));
+        // Any arity is typed, so that the analysis refuses a wrong call with Trino's list.
+        let (Some(value), Some(percentile)) = (types.first(), types.last()) else {
+            return Ok(DataType::Float64);
         };
         let kind = Kind::of(value).data_type();
         Ok(match percentile {
@@ -313,7 +321,7 @@ impl AggregateUDFImpl for ApproxPercentile {
                     true,
                 ))
             })
-            .chain(["min", "max"].iter().map(|part| {
+            .chain(["min", "max", "total"].iter().map(|part| {
                 Arc::new(Field::new(
                     format!("{}[{part}]", args.name),
                     DataType::Float64,
@@ -324,12 +332,15 @@ impl AggregateUDFImpl for ApproxPercentile {
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        let types = args
-            .exprs
-            .iter()
-            .map(|e| e.data_type(args.schema))
-            .collect::<Result<Vec<_>>>()?;
-        let (Some(value), Some(percentile)) = (types.first(), types.last()) else {
+        let types = super::data_types(args.expr_fields);
+        if types.len() == 4 {
+            return Err(exec_err(
+                "approx_percentile with an accuracy (Trino's deprecated quantile-digest form) is \
+                 not supported here",
+            ));
+        }
+        let (Some(value), Some(percentile), 2..=3) = (types.first(), types.last(), types.len())
+        else {
             return Err(exec_err(MISSING));
         };
         Ok(Box::new(Percentiles {
@@ -375,13 +386,8 @@ fn array_percentiles(list: &ArrayRef) -> Result<Vec<f64>> {
         .collect()
 }
 
-fn doubles(a: &ArrayRef) -> Result<Float64Array> {
-    Ok(cast(a, &DataType::Float64)?
-        .as_primitive::<Float64Type>()
-        .clone())
-}
-
 impl Percentiles {
+    /// The answer's type: the values' form, or an array of it.
     fn return_type(&self) -> DataType {
         let kind = self.kind.data_type();
         if self.array {
@@ -398,20 +404,15 @@ impl Accumulator for Percentiles {
             return Err(exec_err(MISSING));
         };
         let weights = if self.weighted {
-            Some(doubles(values.get(1).ok_or_else(|| exec_err(MISSING))?)?)
+            Some(float64s(values.get(1).ok_or_else(|| exec_err(MISSING))?)?)
         } else {
             None
         };
-        let longs = if self.kind == Kind::Bigint {
-            Some(
-                cast(value, &DataType::Int64)?
-                    .as_primitive::<Int64Type>()
-                    .clone(),
-            )
+        let (longs, numbers) = if self.kind == Kind::Bigint {
+            (Some(int64s(value)?), None)
         } else {
-            None
+            (None, Some(float64s(value)?))
         };
-        let numbers = doubles(value)?;
         let lists: Option<ListArray> = if self.array {
             let t = DataType::new_list(DataType::Float64, true);
             Some(cast(percentile, &t)?.as_list::<i32>().clone())
@@ -421,7 +422,7 @@ impl Accumulator for Percentiles {
         let scalars = if self.array {
             None
         } else {
-            Some(doubles(percentile)?)
+            Some(float64s(percentile)?)
         };
         for r in 0..value.len() {
             // Trino skips a row with any NULL argument.
@@ -435,15 +436,16 @@ impl Accumulator for Percentiles {
                 Some(l) => {
                     let n = l.value(r);
                     let d = n as f64;
-                    // Java's `toDoubleExact`: a long a double cannot hold is refused.
-                    if d >= 9.223_372_036_854_776e18 || d as i64 != n {
+                    // Java's `toDoubleExact`: a long a double cannot hold is refused (the casts
+                    // back saturate, in Java as here, so 2^63 - 1 passes).
+                    if d as i64 != n {
                         return Err(exec_err(format!(
                             "no exact double representation for long: {n}"
                         )));
                     }
                     d
                 }
-                None => numbers.value(r),
+                None => numbers.as_ref().map_or(f64::NAN, |n| n.value(r)),
             };
             if v.is_nan() {
                 return Err(exec_err("value is NaN"));
@@ -454,13 +456,13 @@ impl Accumulator for Percentiles {
             let w = match &weights {
                 Some(w) => {
                     let w = w.value(r);
-                    if !w.is_finite() && !w.is_nan() {
+                    if !w.is_finite() {
                         return Err(exec_err(format!(
                             "weight must be finite, was {}",
                             double_to_string(w)
                         )));
                     }
-                    if w.is_nan() || w < 1.0 {
+                    if w < 1.0 {
                         return Err(exec_err(format!(
                             "weight must be >= 1, was {}",
                             double_to_string(w)
@@ -539,32 +541,31 @@ impl Accumulator for Percentiles {
             },
             ScalarValue::Float64(Some(self.digest.min)),
             ScalarValue::Float64(Some(self.digest.max)),
+            ScalarValue::Float64(Some(self.digest.total)),
         ])
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let [means, weights, percentiles, min, max] = states else {
-            return Err(exec_err(
-                "approx_percentile: a state of five parts expected",
-            ));
+        let [means, weights, percentiles, min, max, total] = states else {
+            return Err(exec_err("approx_percentile: a state of six parts expected"));
         };
         let (means, weights, percentiles) = (
             means.as_list::<i32>(),
             weights.as_list::<i32>(),
             percentiles.as_list::<i32>(),
         );
-        let (min, max) = (doubles(min)?, doubles(max)?);
+        let (min, max, total) = (float64s(min)?, float64s(max)?, float64s(total)?);
         for r in 0..means.len() {
             if means.is_null(r) {
                 continue;
             }
-            let m = doubles(&means.value(r))?;
-            let w = doubles(&weights.value(r))?;
+            let m = float64s(&means.value(r))?;
+            let w = float64s(&weights.value(r))?;
             let mut other = Digest {
                 means: m.values().to_vec(),
                 weights: w.values().to_vec(),
                 capacity: m.len(),
-                total: w.values().iter().sum(),
+                total: total.value(r),
                 min: min.value(r),
                 max: max.value(r),
                 backwards: false,
@@ -579,7 +580,7 @@ impl Accumulator for Percentiles {
                 self.digest.merge_with(&mut other);
             }
             if !percentiles.is_null(r) {
-                self.percentiles = Some(doubles(&percentiles.value(r))?.values().to_vec());
+                self.percentiles = Some(float64s(&percentiles.value(r))?.values().to_vec());
             }
         }
         Ok(())
@@ -619,6 +620,26 @@ mod tests {
             Kind::Bigint.scalar(0.499_999_999_999_999_94),
             ScalarValue::Int64(Some(0))
         );
+    }
+
+    #[test]
+    fn merges_answer_as_airlifts() {
+        // airlift's own answers (its Java run through a port of the same code): 79 values are
+        // the first to merge a cluster at valueAt's compression, 40 at serialization's.
+        let mut d = Digest::default();
+        for i in 1..=79u32 {
+            d.add(f64::from(i), 1.0);
+        }
+        let v = d.values_at(&[0.482])[0];
+        assert!((v - 38.117).abs() < 1e-9, "{v}");
+        let mut d = Digest::default();
+        for i in 1..=40u32 {
+            d.add(f64::from(i), 1.0);
+        }
+        d.merge(COMPRESSION);
+        d.needs_merge = false;
+        assert_eq!(d.means.len(), 38);
+        assert_eq!(d.values_at(&[0.45]), vec![18.0]);
     }
 
     #[test]
