@@ -146,14 +146,42 @@ pub fn message(e: &datafusion::error::DataFusionError) -> String {
     match e.find_root() {
         datafusion::error::DataFusionError::Execution(m)
         | datafusion::error::DataFusionError::Plan(m) => m.clone(),
-        // Trino's DIVISION_BY_ZERO, for integers and decimals alike.
-        datafusion::error::DataFusionError::ArrowError(e, _)
-            if matches!(**e, datafusion::arrow::error::ArrowError::DivideByZero) =>
-        {
-            "Division by zero".into()
-        }
+        datafusion::error::DataFusionError::ArrowError(e, _) => match e.as_ref() {
+            // Trino's DIVISION_BY_ZERO, for integers and decimals alike.
+            datafusion::arrow::error::ArrowError::DivideByZero => "Division by zero".into(),
+            datafusion::arrow::error::ArrowError::CastError(m) => {
+                trino_cast_message(m).unwrap_or_else(|| m.clone())
+            }
+            other => other.to_string(),
+        },
         _ => e.strip_backtrace(),
     }
+}
+
+/// Trino's INVALID_CAST_ARGUMENT and NUMERIC_VALUE_OUT_OF_RANGE texts for Arrow's cast errors
+/// (`Cannot cast 'abc' to INT`, `Out of range for integer: 2147483648`).
+fn trino_cast_message(arrow: &str) -> Option<String> {
+    let sql_name = |t: &str| {
+        Some(match t {
+            "Int8" => ("TINYINT", "tinyint"),
+            "Int16" => ("SMALLINT", "smallint"),
+            "Int32" => ("INT", "integer"),
+            "Int64" => ("BIGINT", "bigint"),
+            "Float32" => ("REAL", "real"),
+            "Float64" => ("DOUBLE", "double"),
+            "Boolean" => ("BOOLEAN", "boolean"),
+            _ => return None,
+        })
+    };
+    if let Some(rest) = arrow.strip_prefix("Cannot cast string '") {
+        let (text, t) = rest.rsplit_once("' to value of ")?;
+        let (upper, _) = sql_name(t.strip_suffix(" type")?)?;
+        return Some(format!("Cannot cast '{text}' to {upper}"));
+    }
+    let rest = arrow.strip_prefix("Can't cast value ")?;
+    let (value, t) = rest.rsplit_once(" to type ")?;
+    let (_, lower) = sql_name(t)?;
+    Some(format!("Out of range for {lower}: {value}"))
 }
 
 /// Executes `plan`, batch by batch, failing once the result passes `limits` (rows, bytes of
@@ -168,7 +196,7 @@ pub async fn execute(
     let df = ctx
         .execute_logical_plan(plan)
         .await
-        .map_err(|e| e.strip_backtrace())?;
+        .map_err(|e| message(&e))?;
     let fields: Vec<String> = df
         .schema()
         .fields()

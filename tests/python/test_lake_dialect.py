@@ -2313,3 +2313,28 @@ def test_casts_of_doubles_and_reals_to_varchar_agree_with_java(lake, records):
                    "CAST(nan() AS varchar), CAST(CAST(-infinity() AS real) AS varchar), CAST(1.5 AS varchar) "
                    "FROM {eds} LIMIT 1")
     assert rows == [["0E0", "-0E0", "Infinity", "NaN", "-Infinity", "1.5"]]
+
+
+def test_integer_overflow_and_bad_casts_fail_as_trinos(lake, records):
+    """Integer `+`, `-` and `*` fail on overflow with Trino's message (DataFusion wraps around),
+    and a cast Trino cannot make names the value; results that fit agree with Python's integers."""
+    big = 341606371735362066  # 27 * big fits in a bigint, 28 * big does not
+    _, rows = lake(f"SELECT eventID, length(eventName) * {big}, -9223372036854775807 + length(eventName) - 1 "
+                   "FROM {eds} WHERE length(eventName) <= 27")
+    lengths = {r["eventID"]: len(r["eventName"]) for r in records}
+    assert len(rows) == sum(1 for n in lengths.values() if n <= 27)
+    for event, product, difference in rows:
+        n = lengths[event]
+        assert (int(product), int(difference)) == (n * big, -9223372036854775807 + n - 1), event
+    message = lake.fails(f"SELECT length(eventName) * {big} FROM {{eds}}")
+    m = re.search(rf"bigint multiplication overflow: (\d+) \* {big}", message)
+    assert m and int(m.group(1)) * big > 2 ** 63 - 1, message
+    for sql, want in [
+        ("9223372036854775807 + 1", "bigint addition overflow: 9223372036854775807 + 1"),
+        ("-9223372036854775807 - length(eventName) - 1", "bigint subtraction overflow: -9223372036854775807 - "),
+        ("CAST(length(eventName) AS integer) * CAST(100000000 AS integer)", "integer multiplication overflow: "),
+        ("CAST('abc' AS integer)", "Cannot cast 'abc' to INT"),
+        ("CAST(eventName AS double)", "Cannot cast '"),
+        ("CAST(2147483648 AS integer)", "Out of range for integer: 2147483648"),
+    ]:
+        assert want in lake.fails(f"SELECT {sql} FROM {{eds}}"), sql

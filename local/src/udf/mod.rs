@@ -37,6 +37,7 @@ mod map;
 mod math;
 mod moments;
 mod numeric_histogram;
+mod overflow;
 mod percentile;
 pub use lambda::{REGEXP_REPLACE, SORT, TRY};
 mod text;
@@ -113,6 +114,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
     lambda::register(ctx);
     decimal::register(ctx);
     ctx.add_analyzer_rule(Arc::new(crate::dialect::RoundFractionalCasts));
+    ctx.add_analyzer_rule(Arc::new(overflow::CheckedIntegers));
     ctx.add_analyzer_rule(Arc::new(type_of::TypeOfAnswers));
 }
 

@@ -1,0 +1,174 @@
+//! Trino's integer arithmetic, which fails on overflow (`bigint addition overflow:
+//! 9223372036854775807 + 1`) where DataFusion's wraps around without a word. An analyzer rule,
+//! after type coercion (so both operands have their common type), sends each `+`, `-` and `*` of
+//! two integers of one type through Arrow's checked kernels.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::compute::kernels::numeric;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::tree_node::Transformed;
+use datafusion::config::ConfigOptions;
+use datafusion::error::Result;
+use datafusion::logical_expr::expr::ScalarFunction;
+use datafusion::logical_expr::{
+    BinaryExpr, ColumnarValue, Expr, ExprSchemable, LogicalPlan, Operator, ScalarFunctionArgs,
+    ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+use datafusion::optimizer::AnalyzerRule;
+
+use super::{exec_err, int64s};
+
+/// The analyzer rule.
+#[derive(Debug)]
+pub struct CheckedIntegers;
+
+impl AnalyzerRule for CheckedIntegers {
+    fn name(&self) -> &str {
+        "trino_checked_integers"
+    }
+
+    fn analyze(&self, plan: LogicalPlan, _: &ConfigOptions) -> Result<LogicalPlan> {
+        plan.transform_up_with_subqueries(|node| {
+            crate::dialect::rewrite_expressions(node, |e, schema| {
+                let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {
+                    return Ok(Transformed::no(e));
+                };
+                let Some(checked) = Op::of(*op) else {
+                    return Ok(Transformed::no(e));
+                };
+                let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema)) else {
+                    return Ok(Transformed::no(e));
+                };
+                if !(l.is_signed_integer() && l == r) {
+                    return Ok(Transformed::no(e));
+                }
+                Ok(Transformed::yes(Expr::ScalarFunction(
+                    ScalarFunction::new_udf(
+                        Arc::new(ScalarUDF::new_from_impl(Checked::new(checked))),
+                        vec![(**left).clone(), (**right).clone()],
+                    ),
+                )))
+            })
+        })
+        .map(|t| t.data)
+    }
+}
+
+/// The checked operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Op {
+    Add,
+    Subtract,
+    Multiply,
+}
+
+impl Op {
+    fn of(op: Operator) -> Option<Self> {
+        match op {
+            Operator::Plus => Some(Op::Add),
+            Operator::Minus => Some(Op::Subtract),
+            Operator::Multiply => Some(Op::Multiply),
+            _ => None,
+        }
+    }
+
+    /// Trino's word and symbol for the operation.
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Op::Add => ("addition", "+"),
+            Op::Subtract => ("subtraction", "-"),
+            Op::Multiply => ("multiplication", "*"),
+        }
+    }
+
+    fn exact(self, a: i128, b: i128) -> i128 {
+        match self {
+            Op::Add => a + b,
+            Op::Subtract => a - b,
+            Op::Multiply => a * b,
+        }
+    }
+}
+
+/// `+`, `-` or `*` of two integers of one type, failing with Trino's message on overflow.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Checked {
+    op: Op,
+    signature: Signature,
+}
+
+impl Checked {
+    fn new(op: Op) -> Self {
+        Self {
+            op,
+            signature: Signature::any(2, Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for Checked {
+    fn name(&self) -> &str {
+        match self.op {
+            Op::Add => "trino_checked_add",
+            Op::Subtract => "trino_checked_subtract",
+            Op::Multiply => "trino_checked_multiply",
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, types: &[DataType]) -> Result<DataType> {
+        types
+            .first()
+            .cloned()
+            .ok_or_else(|| exec_err("two integers expected"))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let [a, b] = arrays.as_slice() else {
+            return Err(exec_err("two integers expected"));
+        };
+        let kernel = match self.op {
+            Op::Add => numeric::add,
+            Op::Subtract => numeric::sub,
+            Op::Multiply => numeric::mul,
+        };
+        match kernel(a, b) {
+            Ok(out) => Ok(ColumnarValue::Array(out)),
+            Err(datafusion::arrow::error::ArrowError::ArithmeticOverflow(_)) => {
+                Err(overflow(self.op, a, b))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Trino's message for the first row of `a` and `b` whose result leaves their type.
+fn overflow(op: Op, a: &ArrayRef, b: &ArrayRef) -> datafusion::error::DataFusionError {
+    let t = a.data_type().clone();
+    let (name, bits) = match t {
+        DataType::Int8 => ("tinyint", 8),
+        DataType::Int16 => ("smallint", 16),
+        DataType::Int32 => ("integer", 32),
+        _ => ("bigint", 64),
+    };
+    let (word, symbol) = op.words();
+    let (Ok(x), Ok(y)) = (int64s(a), int64s(b)) else {
+        return exec_err(format!("{name} {word} overflow"));
+    };
+    let limit = 1i128 << (bits - 1);
+    let first = x.iter().zip(y.iter()).find_map(|(p, q)| {
+        let (p, q) = (p?, q?);
+        let r = op.exact(i128::from(p), i128::from(q));
+        (r < -limit || r >= limit).then_some((p, q))
+    });
+    match first {
+        Some((p, q)) => exec_err(format!("{name} {word} overflow: {p} {symbol} {q}")),
+        None => exec_err(format!("{name} {word} overflow")),
+    }
+}
