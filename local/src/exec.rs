@@ -173,7 +173,11 @@ fn trino_cast_message(arrow: &str) -> Option<String> {
             _ => return None,
         })
     };
-    if let Some(rest) = arrow.strip_prefix("Cannot cast string '") {
+    // Arrow words a text it cannot read as a boolean with "value" where others have "string".
+    if let Some(rest) = arrow
+        .strip_prefix("Cannot cast string '")
+        .or_else(|| arrow.strip_prefix("Cannot cast value '"))
+    {
         let (text, t) = rest.rsplit_once("' to value of ")?;
         let (upper, _) = sql_name(t.strip_suffix(" type")?)?;
         return Some(format!("Cannot cast '{text}' to {upper}"));

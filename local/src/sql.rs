@@ -607,8 +607,8 @@ fn deferred_literal_casts(x: &Expr) -> Expr {
 }
 
 /// Trino's text for `CAST(x AS varchar)` (`TRY_CAST` too): timestamps `2023-07-10 11:42:18.000`
-/// and dates `2023-07-10`, where DataFusion writes ISO 8601 with a `T`; other types cast as
-/// before.
+/// and dates `2023-07-10`, where DataFusion writes ISO 8601 with a `T`, and doubles and reals
+/// in Java's scientific notation (`1.0E0`); see [`crate::udf::VARCHAR`].
 fn text_casts(stmt: &mut Statement) -> bool {
     rewrite_each(stmt, |e| match e {
         Expr::Cast {
@@ -669,14 +669,6 @@ fn match_rewrites(stmt: &mut Statement) -> bool {
     })
 }
 
-/// Trino's `FROM t CROSS JOIN UNNEST(a) AS u(x)` (or `FROM t, UNNEST(a) AS u(x)`): one row per
-/// element of `a`, none for an empty or NULL array; an array of ROWs gives one column per field
-/// (`UNNEST(resources) AS u(accountid, type, arn, arnprefix)`). DataFusion cannot plan an UNNEST
-/// that reads the joined table's columns, but unnests in a projection: `t` becomes a derived
-/// table named `t` holding its columns and the element's (see [`crate::udf::UNNEST_FIELD`]).
-/// Several arrays unnest side by side, as in Trino, and WITH ORDINALITY adds the position; forms
-/// this does not cover (no column names, a join before the UNNEST) are left for DataFusion to
-/// refuse.
 /// Trino's `FETCH FIRST n ROWS ONLY` (`FETCH NEXT ROW ONLY` is one row) as the `LIMIT n`
 /// DataFusion plans, in every query of the statement, its OFFSET kept. `WITH TIES` is refused:
 /// DataFusion has nothing that keeps the rows tied with the last one.
@@ -690,10 +682,26 @@ fn fetch_first(stmt: &mut Statement) -> Result<bool, PrepareError> {
             let Some(fetch) = q.fetch.take() else {
                 return ControlFlow::Continue(());
             };
-            if fetch.with_ties || fetch.percent {
+            if fetch.percent {
                 return ControlFlow::Break(PrepareError::Syntax(
-                    "FETCH FIRST ... WITH TIES is not supported by the local service".into(),
+                    "FETCH FIRST ... PERCENT is not Trino's".into(),
                 ));
+            }
+            if fetch.with_ties {
+                return ControlFlow::Break(PrepareError::Analysis(Refusal::at(
+                    "NOT_SUPPORTED",
+                    datafusion::sql::sqlparser::tokenizer::Location::new(1, 1),
+                    "FETCH FIRST ... WITH TIES is not supported by the local service".into(),
+                )));
+            }
+            if let Some(Expr::Value(v)) = &fetch.quantity {
+                if let SqlValue::Number(n, _) = &v.value {
+                    if n.parse::<i64>().is_ok_and(|n| n < 1) {
+                        return ControlFlow::Break(PrepareError::Syntax(format!(
+                            "FETCH FIRST row count must be positive (actual value: {n})"
+                        )));
+                    }
+                }
             }
             let limit = fetch
                 .quantity
@@ -731,6 +739,14 @@ fn fetch_first(stmt: &mut Statement) -> Result<bool, PrepareError> {
     }
 }
 
+/// Trino's `FROM t CROSS JOIN UNNEST(a) AS u(x)` (or `FROM t, UNNEST(a) AS u(x)`): one row per
+/// element of `a`, none for an empty or NULL array; an array of ROWs gives one column per field
+/// (`UNNEST(resources) AS u(accountid, type, arn, arnprefix)`). DataFusion cannot plan an UNNEST
+/// that reads the joined table's columns, but unnests in a projection: `t` becomes a derived
+/// table named `t` holding its columns and the element's (see [`crate::udf::UNNEST_FIELD`]).
+/// Several arrays unnest side by side, as in Trino, and WITH ORDINALITY adds the position; forms
+/// this does not cover (no column names, a join before the UNNEST) are left for DataFusion to
+/// refuse.
 fn unnest_joins(stmt: &mut Statement, table_columns: &[String]) -> Result<bool, PrepareError> {
     struct Unnests<'a> {
         changed: bool,
@@ -1186,11 +1202,12 @@ fn output_key(item: &SelectItem) -> Option<String> {
                 .map_or_else(String::new, |p| p.value.to_ascii_lowercase()),
             Expr::Cast { expr, .. } | Expr::Nested(expr) => of(expr),
             other => {
-                // DataFusion names an expression without its casts, and a call through an
-                // alias (`var_samp`) without its DISTINCT: items differing only there collide.
+                // DataFusion names an expression without its casts and parentheses, and a call
+                // through an alias (`var_samp`) without its DISTINCT: items differing only
+                // there collide.
                 let mut bare = other.clone();
                 let _ = visit_expressions_mut(&mut bare, |e| {
-                    if let Expr::Cast { expr, .. } = e {
+                    if let Expr::Cast { expr, .. } | Expr::Nested(expr) = e {
                         *e = std::mem::replace(expr.as_mut(), Expr::value(SqlValue::Null));
                     }
                     if let Expr::Function(f) = e {

@@ -756,12 +756,39 @@ impl Digits {
     fn of_double(v: f64) -> Self {
         // Rust's `{:e}` gives the shortest digits that read back as `v`, as Java's does. Java
         // keeps the sign of -0.0 and of a negative that rounds to zero (`-0.00`).
-        Self::of_exponent_text(&format!("{:e}", v.abs()), v.is_sign_negative())
+        let d = Self::of_exponent_text(&format!("{:e}", v.abs()), v.is_sign_negative());
+        d.two_digits(v.abs(), |t| t.parse::<f64>().ok() == Some(v.abs()))
     }
 
     /// A float's shortest digits (Java's `Float.toString` digits).
     fn of_float(v: f32) -> Self {
-        Self::of_exponent_text(&format!("{:e}", v.abs()), v.is_sign_negative())
+        let d = Self::of_exponent_text(&format!("{:e}", v.abs()), v.is_sign_negative());
+        d.two_digits(f64::from(v.abs()), |t| {
+            t.parse::<f32>().ok() == Some(v.abs())
+        })
+    }
+
+    /// Java writes at least two significant digits: where one would do, the two-digit decimal
+    /// nearest the exact binary value when it reads back as the same number (`4.9E-324` for the
+    /// least double, where the shortest is `5e-324`), else the digit and a zero.
+    fn two_digits(self, magnitude: f64, reads_back: impl Fn(&str) -> bool) -> Self {
+        if self.digits.len() != 1 {
+            return self;
+        }
+        let Ok(exact) = bigdecimal::BigDecimal::try_from(magnitude) else {
+            return self;
+        };
+        let nearest = exact.with_prec(2);
+        let text = format!("{nearest:e}");
+        if !reads_back(&text) {
+            return self;
+        }
+        let two = Self::of_exponent_text(&text.to_ascii_lowercase(), self.negative);
+        if two.digits.is_empty() {
+            self
+        } else {
+            two
+        }
     }
 
     /// The digits of Rust's `{:e}` text of a magnitude (`1.005e0`).
@@ -1091,6 +1118,21 @@ fn local_date_time(t: &NaiveDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn casts_to_varchar_write_as_decimal_format() {
+        assert_eq!(double_cast_text(1.0), "1.0E0");
+        assert_eq!(double_cast_text(123_456_789.5), "1.234567895E8");
+        assert_eq!(double_cast_text(-0.0001), "-1.0E-4");
+        assert_eq!(double_cast_text(f64::from_bits(1)), "4.9E-324");
+        assert_eq!(double_cast_text(1e23), "1.0E23");
+        assert_eq!(real_cast_text(16.543_207), "1.654321E1");
+        assert_eq!(real_cast_text(f32::from_bits(1)), "1.4E-45");
+        // 1234567.5 is exact in a float: a true tie, to the even digit.
+        assert_eq!(real_cast_text(1_234_567.5), "1.234568E6");
+        assert_eq!(real_cast_text(1_234_568.5), "1.234568E6");
+        assert_eq!(double_to_string(f64::from_bits(1)), "4.9E-324");
+    }
 
     fn f(format: &str, values: &[Value]) -> String {
         java_format(format, values).unwrap_or_else(|e| format!("ERR {e}"))

@@ -41,13 +41,18 @@ impl AnalyzerRule for CheckedIntegers {
                 let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema)) else {
                     return Ok(Transformed::no(e));
                 };
+                // Unsigned integers (`rank()`) are left alone: making them signed here would
+                // change the types the plan's schemas already hold.
                 if !(l.is_signed_integer() && l == r) {
                     return Ok(Transformed::no(e));
                 }
+                let Expr::BinaryExpr(BinaryExpr { left, right, .. }) = e else {
+                    return Ok(Transformed::no(e));
+                };
                 Ok(Transformed::yes(Expr::ScalarFunction(
                     ScalarFunction::new_udf(
                         Arc::new(ScalarUDF::new_from_impl(Checked::new(checked))),
-                        vec![(**left).clone(), (**right).clone()],
+                        vec![*left, *right],
                     ),
                 )))
             })
@@ -71,6 +76,15 @@ impl Op {
             Operator::Minus => Some(Op::Subtract),
             Operator::Multiply => Some(Op::Multiply),
             _ => None,
+        }
+    }
+
+    /// The operator the operation replaces.
+    fn operator(self) -> Operator {
+        match self {
+            Op::Add => Operator::Plus,
+            Op::Subtract => Operator::Minus,
+            Op::Multiply => Operator::Multiply,
         }
     }
 
@@ -128,9 +142,44 @@ impl ScalarUDFImpl for Checked {
             .ok_or_else(|| exec_err("two integers expected"))
     }
 
+    /// Named as DataFusion names the `a + b` it replaces, so that no name changes (a grouping
+    /// set is only planned as one under its own name).
+    fn schema_name(&self, args: &[Expr]) -> Result<String> {
+        let [a, b] = args else {
+            return Err(exec_err("two integers expected"));
+        };
+        Ok(format!(
+            "{} {} {}",
+            a.schema_name(),
+            self.op.operator(),
+            b.schema_name()
+        ))
+    }
+
+    fn display_name(&self, args: &[Expr]) -> Result<String> {
+        self.schema_name(args)
+    }
+
+    /// NULL only where an operand is, as for the operator.
+    fn return_field_from_args(
+        &self,
+        args: datafusion::logical_expr::ReturnFieldArgs,
+    ) -> Result<datafusion::arrow::datatypes::FieldRef> {
+        let t = self.return_type(&super::data_types(args.arg_fields))?;
+        let nullable = args.arg_fields.iter().any(|f| f.is_nullable());
+        Ok(Arc::new(datafusion::arrow::datatypes::Field::new(
+            self.name(),
+            t,
+            nullable,
+        )))
+    }
+
+    fn is_strict(&self) -> bool {
+        true
+    }
+
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let [a, b] = arrays.as_slice() else {
+        let [a, b] = args.args.as_slice() else {
             return Err(exec_err("two integers expected"));
         };
         let kernel = match self.op {
@@ -138,10 +187,24 @@ impl ScalarUDFImpl for Checked {
             Op::Subtract => numeric::sub,
             Op::Multiply => numeric::mul,
         };
-        match kernel(a, b) {
+        // A literal operand stays a scalar for the kernel (no array of it per batch).
+        let datum = |v: &ColumnarValue| -> Result<Box<dyn datafusion::arrow::array::Datum>> {
+            Ok(match v {
+                ColumnarValue::Array(a) => Box::new(Arc::clone(a)),
+                ColumnarValue::Scalar(s) => Box::new(s.to_scalar()?),
+            })
+        };
+        let (x, y) = (datum(a)?, datum(b)?);
+        let scalar = matches!((a, b), (ColumnarValue::Scalar(_), ColumnarValue::Scalar(_)));
+        match kernel(x.as_ref(), y.as_ref()) {
+            Ok(out) if scalar => Ok(ColumnarValue::Scalar(
+                datafusion::common::ScalarValue::try_from_array(&out, 0)?,
+            )),
             Ok(out) => Ok(ColumnarValue::Array(out)),
             Err(datafusion::arrow::error::ArrowError::ArithmeticOverflow(_)) => {
-                Err(overflow(self.op, a, b))
+                let rows = args.number_rows.max(1);
+                let (a, b) = (a.to_array(rows)?, b.to_array(rows)?);
+                Err(overflow(self.op, &a, &b))
             }
             Err(e) => Err(e.into()),
         }
