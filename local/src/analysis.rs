@@ -22,7 +22,10 @@ use datafusion::logical_expr::{
 /// - a call whose signature DataFusion would satisfy by converting text to a number or the
 ///   reverse (DataFusion's `concat(eventName, 1)`) is [`Unexpected`] parameters;
 /// - an access to a row field that does not exist (`userIdentity.nosuch`) is
-///   `Field nosuch not found in struct` (which [`crate::refusal`] words as Trino does).
+///   `Field nosuch not found in struct` (which [`crate::refusal`] words as Trino does);
+/// - an aggregate with DISTINCT in a window is refused (`DISTINCT in window function
+///   parameters not yet supported`), and an aggregate used as a window is checked against its
+///   signatures as an aggregate is.
 pub fn check(state: &SessionState, plan: &LogicalPlan) -> Result<()> {
     // Inputs before the nodes over them (FROM and WHERE before SELECT and ORDER BY), so that
     // of several errors the one Trino's analyzer meets first is reported.

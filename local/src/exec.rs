@@ -141,7 +141,8 @@ pub fn athena_type(t: &DataType) -> &'static str {
 /// A failed (or refused) query's message as Trino gives it: a function's own error as it was
 /// raised (`Input contains non-digit character`), without DataFusion's `Execution error: ` or
 /// `Error during planning: ` and the layers a parallel plan or the analyzer wraps around it;
-/// any other error as DataFusion words it.
+/// Arrow's division by zero and cast errors in Trino's words (`trino_cast_message`), other
+/// Arrow errors without DataFusion's `Arrow error: `; any other error as DataFusion words it.
 pub fn message(e: &datafusion::error::DataFusionError) -> String {
     match e.find_root() {
         datafusion::error::DataFusionError::Execution(m)

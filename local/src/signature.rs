@@ -4,8 +4,9 @@
 //! for function date_add. Expected: date_add(varchar(x), bigint, date), ...`.
 //!
 //! A call fits a signature when each argument converts implicitly to its parameter as Trino
-//! converts: integers to wider integers, any number to `double` or a decimal, a date to a
-//! timestamp, NULL to anything. Text does not fit a date or time parameter (`dow('x')` is
+//! converts: integers to any integer type (a literal's width is not known here), any number to
+//! `double` or a decimal, any but a double to `real`, a date to a timestamp, NULL to anything;
+//! an array's elements and a map's keys and values by the same rules. Text does not fit a date or time parameter (`dow('x')` is
 //! refused, where the service's function would answer NULL), though it compares with a time
 //! ([`crate::analysis`]). Type variables (`T`, `array(E)`) are not bound across parameters.
 
@@ -294,7 +295,10 @@ fn fits(param: &str, t: &DataType) -> bool {
             | DataType::LargeList(item)
             | DataType::FixedSizeList(item, _)
             | DataType::ListView(item)
-            | DataType::LargeListView(item) => element_fits(inner(param), item.data_type()),
+            | DataType::LargeListView(item) => element_fits(
+                parameters(param).0.first().copied().unwrap_or(""),
+                item.data_type(),
+            ),
             _ => false,
         },
         "map" => match t {
@@ -311,14 +315,6 @@ fn fits(param: &str, t: &DataType) -> bool {
         // Type variables (T, E, K, V) and lambdas take anything.
         _ => true,
     }
-}
-
-/// What a parametric type's parentheses hold (`double` of `array(double)`).
-fn inner(param: &str) -> &str {
-    param
-        .split_once('(')
-        .and_then(|(_, rest)| rest.strip_suffix(')'))
-        .unwrap_or("")
 }
 
 /// Whether an element (or key, or value) of type `t` converts to `param`; a type variable

@@ -642,10 +642,11 @@ fn double_literals(stmt: &mut Statement) -> bool {
 
 /// Trino's `all_match(a, x -> p)` and `none_match(a, x -> p)`, which DataFusion lacks, through
 /// its `array_any_match` (Trino's `any_match`): none matches when not any does, all match when
-/// none fails (`NOT p`), with the same NULL for an undecided element. `array_sort` (its NULLs
-/// last, as Trino places them) and
-/// `regexp_replace` with a lambda go to their lambda forms ([`crate::udf::SORT`],
-/// [`crate::udf::REGEXP_REPLACE`]), DataFusion's functions keeping the names.
+/// none fails (`NOT p`), with the same NULL for an undecided element. `array_sort` with a
+/// comparator and `regexp_replace` with a lambda go to their lambda forms
+/// ([`crate::udf::SORT`], [`crate::udf::REGEXP_REPLACE`]), DataFusion's functions keeping the
+/// names; `array_sort(a)` goes to DataFusion's with `'ASC', 'NULLS LAST'`, as Trino puts NULLs
+/// last.
 fn match_rewrites(stmt: &mut Statement) -> bool {
     rewrite_each(stmt, |e| {
         if let Some([a, Expr::Lambda(f)]) = call_args(e, "all_match").as_deref() {
@@ -671,7 +672,8 @@ fn match_rewrites(stmt: &mut Statement) -> bool {
 
 /// Trino's `FETCH FIRST n ROWS ONLY` (`FETCH NEXT ROW ONLY` is one row) as the `LIMIT n`
 /// DataFusion plans, in every query of the statement, its OFFSET kept. `WITH TIES` is refused:
-/// DataFusion has nothing that keeps the rows tied with the last one.
+/// DataFusion has nothing that keeps the rows tied with the last one; so are `PERCENT`, a count
+/// below 1 (with Trino's message) and LIMIT beside FETCH.
 fn fetch_first(stmt: &mut Statement) -> Result<bool, PrepareError> {
     struct Fetches {
         changed: bool,
@@ -1192,7 +1194,8 @@ fn field_access(stmt: &mut Statement) -> bool {
 }
 
 /// The name DataFusion gives a SELECT item, near enough to tell when two collide: a column's
-/// name (a cast keeps it), else the expression's text.
+/// name (a cast keeps it), else the expression's text without its casts, parentheses and
+/// DISTINCTs.
 fn output_key(item: &SelectItem) -> Option<String> {
     fn of(e: &Expr) -> String {
         match e {
@@ -1204,7 +1207,8 @@ fn output_key(item: &SelectItem) -> Option<String> {
             other => {
                 // DataFusion names an expression without its casts and parentheses, and a call
                 // through an alias (`var_samp`) without its DISTINCT: items differing only
-                // there collide.
+                // there collide. DISTINCT is dropped from every call here, which at worst gives
+                // an item an internal name it did not need.
                 let mut bare = other.clone();
                 let _ = visit_expressions_mut(&mut bare, |e| {
                     if let Expr::Cast { expr, .. } | Expr::Nested(expr) = e {

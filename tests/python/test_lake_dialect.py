@@ -1201,7 +1201,8 @@ def histogram_of(values, weights, buckets):
 def test_numeric_histogram_and_reduce_agg_agree_with_python(lake, records):
     """numeric_histogram exact when the values are fewer than the buckets (per event source),
     merged as Trino merges them otherwise (one batch of values from the records), weighted and
-    not; reduce_agg against Python's fold, NULLs left out and no value giving NULL."""
+    not; reduce_agg against Python's fold, NULLs left out and no value giving NULL, with FILTER,
+    DISTINCT and OVER (DISTINCT in a window refused)."""
     _, rows = lake("SELECT eventSource, numeric_histogram(100, length(eventName)), "
                    "numeric_histogram(100, length(eventName), 0.5) FROM {eds} GROUP BY eventSource")
     groups = {}
@@ -1265,7 +1266,9 @@ def test_numeric_histogram_and_reduce_agg_agree_with_python(lake, records):
 
 def test_functions_trino_lacks_are_refused_as_lake_refuses_them(lake):
     """DataFusion's own functions (which Trino, and so Lake, does not have) are refused at
-    StartQuery with Trino's message and position, in any clause and inside lambdas."""
+    StartQuery with Trino's message and position, in any clause and inside lambdas; and
+    checksum(DISTINCT x), which once was refused beside other aggregates, runs alone and
+    beside them alike."""
     for sql, message in [
         ("SELECT range(1, 3) FROM {eds}", "line 1:8: Function 'range' not registered"),
         ("SELECT eventName,\n  array_repeat(1, 2) FROM {eds}",
@@ -1907,6 +1910,7 @@ def test_bitwise_functions_agree_with_python(lake, records):
 
 
 def in_base(n, radix):
+    """Java's Long.toString(n, radix)."""
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     m, out = abs(n), ""
     while True:
@@ -1917,6 +1921,7 @@ def in_base(n, radix):
 
 
 def close(got, want, rel=1e-12):
+    """Whether the text got is within rel of want (NaN equal to NaN)."""
     g = float(got)
     if math.isnan(want):
         return math.isnan(g)
@@ -1977,8 +1982,8 @@ def beta_cdf(a, b, x):
 
 def test_distribution_functions_agree_with_python(lake, records):
     """The normal, beta and Student's t distributions and Wilson intervals over each event's
-    numbers, against math.erf, statistics.NormalDist, the binomial form of the beta function, the
-    closed forms of t with one and two degrees of freedom and the density's own formula."""
+    numbers, against math.erf, statistics.NormalDist, the binomial form of the beta function and
+    the closed forms of t's distribution and density with one and two degrees of freedom."""
     from statistics import NormalDist
     _, rows = lake(
         "SELECT eventID, n, c, p, normal_cdf(n, 1 + mod(c, 5), 20), inverse_normal_cdf(n, 1 + mod(c, 5), p), "
@@ -2235,7 +2240,7 @@ def test_approx_percentile_answers_as_trinos_digest(lake, records):
     """approx_percentile keeps Trino's types (bigint, real, double, arrays of them) and, for a
     group small enough that Trino's t-digest keeps every value (under forty), answers the value
     at floor(q * n) of the sorted group, as Trino's does; a larger group answers within its
-    digest's accuracy. Trino's own examples and errors besides."""
+    digest's accuracy. Trino's own examples and errors besides, and DISTINCT in a window refused."""
     groups = {}
     for r in records:
         groups.setdefault(r["eventSource"], []).append(len(r["eventName"]))

@@ -3,7 +3,9 @@
 //! `approx_most_frequent` and `map_union`, and
 //! `arbitrary`, `every`, `variance` and the `bitwise_*_agg` as DataFusion's own; registers
 //! `checksum`, `numeric_histogram`, `approx_percentile`, `skewness` and `kurtosis` (in their own
-//! modules).
+//! modules). Each of the service's aggregates, and DataFusion's statistics that ignore or refuse
+//! DISTINCT (`stddev`, `corr`, `covar_*`, `regr_*`), goes through [`super::distinct`], which
+//! counts each distinct row of arguments once beside other aggregates.
 
 use std::sync::Arc;
 
@@ -19,9 +21,11 @@ use datafusion::logical_expr::{
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 
-/// Registers the aggregates, and Trino's names for DataFusion's equivalents.
+/// Registers the aggregates (each through [`super::distinct::wrap`]), DataFusion's statistics
+/// wrapped the same way, and Trino's names for DataFusion's equivalents.
 pub fn register(ctx: &SessionContext) {
-    // Every aggregate of the service's own takes DISTINCT through the same wrapper.
+    // DataFusion hands DISTINCT beside other aggregates to the function itself; the wrapper
+    // gives all of the service's one correct DISTINCT.
     let register = |f: AggregateUDF| ctx.register_udaf(super::distinct::wrap(f));
     register(create_udaf(
         "count_if",

@@ -109,7 +109,9 @@ pub fn functions() -> Vec<ScalarUDF> {
     ]
 }
 
+/// Trino's message for a `from_ieee754_32` input not of 4 bytes.
 const IEEE754_32: &str = "Input floating-point value must be exactly 4 bytes long";
+/// Trino's message for a `from_ieee754_64` input not of 8 bytes.
 const IEEE754_64: &str = "Input floating-point value must be exactly 8 bytes long";
 
 fn returns_binary(_: &[DataType]) -> Result<DataType> {

@@ -23,7 +23,7 @@ use super::exec_err;
 /// DataFusion's aggregates (by name) that ignore DISTINCT (`corr`, `covar_*`, `regr_*`) or
 /// refuse it (`stddev`, `stddev_pop`); its others (`count`, `sum`, `avg`, `var`...) keep their
 /// own DISTINCT.
-const DATAFUSION_IGNORING_DISTINCT: &[&str] = &[
+const DATAFUSION_WITHOUT_DISTINCT: &[&str] = &[
     "stddev",
     "stddev_pop",
     "corr",
@@ -38,9 +38,9 @@ pub fn wrap(f: AggregateUDF) -> AggregateUDF {
     AggregateUDF::new_from_impl(Distinct { inner: Arc::new(f) })
 }
 
-/// Wraps DataFusion's statistics in `ctx` (see [`DATAFUSION_IGNORING_DISTINCT`]).
+/// Wraps DataFusion's statistics in `ctx` (see [`DATAFUSION_WITHOUT_DISTINCT`]).
 pub fn register(ctx: &datafusion::prelude::SessionContext) {
-    for name in DATAFUSION_IGNORING_DISTINCT {
+    for name in DATAFUSION_WITHOUT_DISTINCT {
         // Every name is one of DataFusion's default aggregates; one it dropped is not wrapped.
         if let Ok(f) = datafusion::execution::FunctionRegistry::udaf(ctx, name) {
             ctx.register_udaf(wrap((*f).clone()));
@@ -153,7 +153,7 @@ impl AggregateUDFImpl for Distinct {
 
     fn create_sliding_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         if args.is_distinct {
-            // Trino refuses DISTINCT in a window function too.
+            // Unreachable: `crate::analysis` refuses DISTINCT in a window first; kept as a guard.
             return Err(exec_err(format!(
                 "{}(DISTINCT ...) is not supported as a window function",
                 self.name()

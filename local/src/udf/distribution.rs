@@ -1,8 +1,9 @@
 //! Trino's probability functions: the normal, beta and Student's t distributions
 //! (`normal_cdf`, `inverse_normal_cdf`, `beta_cdf`, `inverse_beta_cdf`, `t_cdf`, `t_pdf`) and the
 //! Wilson score interval, with Trino's argument checks and messages. Trino computes them with
-//! Apache Commons Math; here `erf` is libm's (musl's, within an ulp) and the other special
-//! functions `statrs`'s, so the last digits can differ.
+//! Apache Commons Math; here `erf` is libm's (musl's, within an ulp), `erf_inv` and `ln_gamma`
+//! statrs's, and the incomplete beta Commons Math's continued fraction ported here (with a
+//! Stirling log-beta for large shapes), so the last digits can differ.
 
 use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;

@@ -7,6 +7,9 @@
 //! A specifier Java refuses fails the query with Trino's text, `Invalid format string: %d
 //! (java.util.IllegalFormatConversionException: d != java.lang.Double)`. Java's `%t` dates,
 //! `%c`, `%h` and `%a` are refused as not supported here.
+//!
+//! It also writes Java's `Double.toString` and Trino's `CAST(double|real AS varchar)`
+//! (`DecimalFormat` in scientific notation) for other modules.
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -742,7 +745,8 @@ fn pad(out: &mut String, text: &str, spec: &Spec) {
 }
 
 /// A number as decimal digits: `0.d1d2... × 10^exponent`, the sign apart. Java formats a
-/// `Double` from its shortest decimal text (`Double.toString`), rounding half up.
+/// `Double` from its shortest decimal text (`Double.toString`), rounding half up for
+/// `String.format`, half even for `DecimalFormat` ([`Digits::rounded_half_even`]).
 #[derive(Debug, Clone)]
 struct Digits {
     negative: bool,

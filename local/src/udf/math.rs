@@ -8,26 +8,28 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, ListArray, StringArray,
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, StringArray,
 };
-use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::Result;
 use datafusion::logical_expr::ScalarUDF;
 
 use super::func::{returns_bool, returns_f64, returns_int64, returns_utf8, Func};
-use super::{double_rows, exec_err, first_arg, float64s, int64s, strings};
+use super::{double_lists, double_rows, exec_err, first_arg, float64s, int64s, strings};
 
 /// The functions of this module.
 pub fn functions() -> Vec<ScalarUDF> {
     vec![
-        Func::new("is_nan", 1..=1, returns_bool, |a| test(a, f64::is_nan)).udf(),
+        Func::new("is_nan", 1..=1, returns_bool, |a| {
+            double_test(a, f64::is_nan)
+        })
+        .udf(),
         Func::new("is_finite", 1..=1, returns_bool, |a| {
-            test(a, f64::is_finite)
+            double_test(a, f64::is_finite)
         })
         .udf(),
         Func::new("is_infinite", 1..=1, returns_bool, |a| {
-            test(a, f64::is_infinite)
+            double_test(a, f64::is_infinite)
         })
         .udf(),
         Func::new("nan", 0..=0, returns_f64, |_| constant(f64::NAN)).udf(),
@@ -63,7 +65,7 @@ pub fn functions() -> Vec<ScalarUDF> {
 }
 
 /// A test of each argument as a double.
-fn test(args: &[ArrayRef], f: fn(f64) -> bool) -> Result<ArrayRef> {
+fn double_test(args: &[ArrayRef], f: fn(f64) -> bool) -> Result<ArrayRef> {
     let out: BooleanArray = float64s(first_arg(args)?)?
         .iter()
         .map(|v| v.map(f))
@@ -258,12 +260,6 @@ enum Vector {
     CosineDistance,
     Euclidean,
     Dot,
-}
-
-/// `a` as lists of doubles.
-fn double_lists(a: &ArrayRef) -> Result<ListArray> {
-    let t = DataType::new_list(DataType::Float64, true);
-    Ok(cast(a, &t)?.as_list::<i32>().clone())
 }
 
 /// A vector function over two arrays (dense vectors) or two maps from text to doubles (sparse

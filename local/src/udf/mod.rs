@@ -1,4 +1,6 @@
-//! Trino functions that CloudTrail Lake queries use, where DataFusion lacks them or differs.
+//! Trino functions that CloudTrail Lake queries use, where DataFusion lacks them or differs; also
+//! Trino's overflow-checked integer arithmetic (`overflow`) and DISTINCT for aggregates beside
+//! others (`distinct`).
 
 use std::sync::Arc;
 
@@ -50,7 +52,7 @@ pub mod zone;
 pub use unnest::UNNEST_FIELD;
 
 /// A context with `config` and the Trino-compatible functions (see [`register`]), whose analyzer
-/// gives numbers Trino's types ([`decimal::TrinoNumbers`]) before DataFusion's type coercion
+/// gives numbers Trino's types (`decimal::TrinoNumbers`) before DataFusion's type coercion
 /// runs: after it, the casts coercion added for DataFusion's types would stay.
 pub fn context(config: datafusion::prelude::SessionConfig, clock: &Clock) -> SessionContext {
     // The state is built with the rules in place before any function is registered: rebuilding
@@ -74,7 +76,8 @@ pub fn context(config: datafusion::prelude::SessionConfig, clock: &Clock) -> Ses
 }
 
 /// Registers the Trino-compatible functions, replacing DataFusion's where names collide (`now()`
-/// and its kin read `clock`), and Trino's rounding of fractional casts to integers.
+/// and its kin read `clock`), Trino's rounding of fractional casts to integers and its
+/// overflow-checked integer `+`, `-` and `*` (`overflow::CheckedIntegers`).
 pub fn register(ctx: &SessionContext, clock: &Clock) {
     for f in time::functions()
         .into_iter()
@@ -216,6 +219,20 @@ fn double_rows(args: &[ArrayRef], f: impl Fn(&[f64]) -> Result<f64>) -> Result<A
         })
         .collect::<Result<datafusion::arrow::array::Float64Array>>()?;
     Ok(Arc::new(out))
+}
+
+/// `a` as lists of doubles.
+fn double_lists(a: &ArrayRef) -> Result<datafusion::arrow::array::ListArray> {
+    let t = DataType::new_list(DataType::Float64, true);
+    Ok(cast(a, &t)?.as_list::<i32>().clone())
+}
+
+/// Whether `t` is an array type.
+fn is_list(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)
+    )
 }
 
 fn strings(a: &ArrayRef) -> Result<StringArray> {

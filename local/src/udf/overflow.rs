@@ -20,7 +20,7 @@ use datafusion::optimizer::AnalyzerRule;
 
 use super::{exec_err, int64s};
 
-/// The analyzer rule.
+/// The analyzer rule that replaces integer `+`, `-` and `*` by [`Checked`] calls.
 #[derive(Debug)]
 pub struct CheckedIntegers;
 
@@ -70,6 +70,7 @@ enum Op {
 }
 
 impl Op {
+    /// The checked operation for `op`, if it is one.
     fn of(op: Operator) -> Option<Self> {
         match op {
             Operator::Plus => Some(Op::Add),
@@ -97,6 +98,7 @@ impl Op {
         }
     }
 
+    /// The exact result, which cannot overflow an `i128` for operands of up to 64 bits.
     fn exact(self, a: i128, b: i128) -> i128 {
         match self {
             Op::Add => a + b,

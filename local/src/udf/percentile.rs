@@ -13,15 +13,14 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListArray};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::ScalarValue;
 use datafusion::error::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
 
 use super::java_format::double_to_string;
-use super::{exec_err, float64s, int64s};
+use super::{double_lists, exec_err, float64s, int64s, is_list};
 
 /// airlift's default compression, which Trino uses.
 const COMPRESSION: f64 = 100.0;
@@ -244,6 +243,7 @@ impl Kind {
         }
     }
 
+    /// The Arrow type of this form's answers.
     fn data_type(self) -> DataType {
         match self {
             Kind::Bigint => DataType::Int64,
@@ -303,9 +303,7 @@ impl AggregateUDFImpl for ApproxPercentile {
         };
         let kind = Kind::of(value).data_type();
         Ok(match percentile {
-            DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => {
-                DataType::new_list(kind, true)
-            }
+            t if is_list(t) => DataType::new_list(kind, true),
             _ => kind,
         })
     }
@@ -347,10 +345,7 @@ impl AggregateUDFImpl for ApproxPercentile {
             digest: Digest::default(),
             percentiles: None,
             kind: Kind::of(value),
-            array: matches!(
-                percentile,
-                DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)
-            ),
+            array: is_list(percentile),
             weighted: types.len() == 3,
         }))
     }
@@ -369,8 +364,7 @@ struct Percentiles {
 
 /// Trino's check of each array element, made when the array is first read.
 fn array_percentiles(list: &ArrayRef) -> Result<Vec<f64>> {
-    let values = cast(list, &DataType::Float64)?;
-    let values = values.as_primitive::<Float64Type>();
+    let values = float64s(list)?;
     (0..values.len())
         .map(|i| {
             if values.is_null(i) {
@@ -414,8 +408,7 @@ impl Accumulator for Percentiles {
             (None, Some(float64s(value)?))
         };
         let lists: Option<ListArray> = if self.array {
-            let t = DataType::new_list(DataType::Float64, true);
-            Some(cast(percentile, &t)?.as_list::<i32>().clone())
+            Some(double_lists(percentile)?)
         } else {
             None
         };

@@ -1,6 +1,7 @@
 //! Trino's string, regular expression, URL and JSON functions as CloudTrail Lake documents
 //! them, where DataFusion lacks them or gives other answers (`regexp_replace` replaces every
-//! match, `substr` counts a negative start from the end, `concat` of a NULL is NULL).
+//! match, `substr` counts a negative start from the end, `concat` of a NULL is NULL), and
+//! Teradata's `index` and `char2hexint`.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -54,7 +55,7 @@ pub fn functions() -> Vec<ScalarUDF> {
         Func::new("codepoint", 1..=1, returns_int64, codepoint).udf(),
         Func::new("format_number", 1..=1, returns_utf8, format_number).udf(),
         Func::new("title_case", 1..=1, returns_utf8, title_case).udf(),
-        Func::new("index", 2..=2, returns_int64, index).udf(),
+        Func::new("index", 2..=2, returns_int64, teradata_index).udf(),
         Func::new("char2hexint", 1..=1, returns_utf8, char2hexint).udf(),
         Func::new("json_exists", 2..=2, returns_bool, json_exists).udf(),
         Func::new("json_value", 2..=2, returns_utf8, json_value).udf(),
@@ -947,7 +948,7 @@ fn title_case(args: &[ArrayRef]) -> Result<ArrayRef> {
 
 /// Teradata's `index(s, sub)`, which Trino answers with `strpos`: the position (in characters,
 /// from 1) of the first `sub` in `s`, 0 when there is none, 1 for an empty `sub`.
-fn index(args: &[ArrayRef]) -> Result<ArrayRef> {
+fn teradata_index(args: &[ArrayRef]) -> Result<ArrayRef> {
     let out = per_row(args, |r| {
         let [s, sub] = r else {
             return Err(exec_err("index takes a text and a substring"));

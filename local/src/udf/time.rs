@@ -1,7 +1,8 @@
 //! Trino's date and time functions as CloudTrail Lake documents them: fields of a timestamp
 //! (`year`, `day_of_week`, ...), `date`, ISO 8601 and Unix time conversions, MySQL-style
 //! (`date_format`, `date_parse`) and Joda-style (`format_datetime`, `parse_datetime`) patterns.
-//! Times are UTC, as every CloudTrail time is.
+//! Times are UTC, as every CloudTrail time is. `CAST(x AS varchar)`'s target ([`VARCHAR`]) lives
+//! here too, for its timestamps and dates (and writes doubles and reals as Trino does).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -27,7 +28,7 @@ use super::func::{
 };
 use super::{exec_err, millis, strings, to_dt};
 
-/// What `CAST(x AS varchar)` is rewritten to (see [`varchar`]).
+/// What `CAST(x AS varchar)` is rewritten to (see `varchar`).
 pub const VARCHAR: &str = "trino_varchar";
 
 /// The functions of this module.
