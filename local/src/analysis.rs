@@ -7,10 +7,10 @@ use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion, TreeNodeVisitor
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::SessionState;
-use datafusion::logical_expr::type_coercion::functions::fields_with_udf;
+use datafusion::logical_expr::type_coercion::functions::{fields_with_udf, UDFCoercionExt};
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{
-    AggregateUDF, BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator, WindowFunctionDefinition,
+    BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator, WindowFunctionDefinition,
 };
 
 /// Checks `plan` (as planned from SQL, before DataFusion's analyzer) as Trino's analyzer
@@ -60,17 +60,11 @@ fn check_expr(e: &Expr, schema: &DFSchema) -> Result<TreeNodeRecursion> {
             }
         }
         Expr::ScalarFunction(f) => {
-            if let Some(fields) = arg_fields(&f.args, schema) {
-                if let Some(signatures) = crate::signature::of(f.name()) {
-                    not_declared(signatures, f.func.aliases(), &f.args, &fields)?;
-                } else {
-                    let coerced = fields_with_udf(&fields, f.func.as_ref());
-                    unexpected(f.name(), &f.args, &fields, coerced)?;
-                }
-            }
+            call(f.name(), f.func.aliases(), f.func.as_ref(), &f.args, schema)?;
         }
         Expr::AggregateFunction(a) => {
-            aggregate_call(a.func.as_ref(), &a.params.args, schema)?;
+            let f = a.func.as_ref();
+            call(f.name(), f.aliases(), f, &a.params.args, schema)?;
         }
         Expr::WindowFunction(w) => {
             if let WindowFunctionDefinition::AggregateUDF(f) = &w.fun {
@@ -82,7 +76,7 @@ fn check_expr(e: &Expr, schema: &DFSchema) -> Result<TreeNodeRecursion> {
                         f.name()
                     )));
                 }
-                aggregate_call(f.as_ref(), &w.params.args, schema)?;
+                call(f.name(), f.aliases(), f.as_ref(), &w.params.args, schema)?;
             }
         }
         Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
@@ -111,18 +105,25 @@ fn check_expr(e: &Expr, schema: &DFSchema) -> Result<TreeNodeRecursion> {
     Ok(TreeNodeRecursion::Continue)
 }
 
-/// Refuses a call of aggregate `f` (as an aggregate or a window) that Trino has no signature
-/// for: the service's own aggregates by their declared signatures, DataFusion's where it
-/// would convert text to numbers or back.
-fn aggregate_call(f: &AggregateUDF, args: &[Expr], schema: &DFSchema) -> Result<()> {
+/// Refuses a call of function `f` (scalar, aggregate, or aggregate as a window) that Trino has
+/// no signature for: the service's own functions by their declared signatures, DataFusion's
+/// where it would convert text to numbers or back. Arguments this typing cannot type are left
+/// to the planner.
+fn call<F: UDFCoercionExt>(
+    name: &str,
+    aliases: &[String],
+    f: &F,
+    args: &[Expr],
+    schema: &DFSchema,
+) -> Result<()> {
     let Some(fields) = arg_fields(args, schema) else {
         return Ok(());
     };
-    if let Some(signatures) = crate::signature::of(f.name()) {
-        not_declared(signatures, f.aliases(), args, &fields)
+    if let Some(signatures) = crate::signature::of(name) {
+        not_declared(signatures, aliases, args, &fields)
     } else {
         let coerced = fields_with_udf(&fields, f);
-        unexpected(f.name(), args, &fields, coerced)
+        unexpected(name, args, &fields, coerced)
     }
 }
 

@@ -745,8 +745,7 @@ fn pad(out: &mut String, text: &str, spec: &Spec) {
 }
 
 /// A number as decimal digits: `0.d1d2... × 10^exponent`, the sign apart. Java formats a
-/// `Double` from its shortest decimal text (`Double.toString`), rounding half up for
-/// `String.format`, half even for `DecimalFormat` ([`Digits::rounded_half_even`]).
+/// `Double` from its shortest decimal text (`Double.toString`), rounding half up.
 #[derive(Debug, Clone)]
 struct Digits {
     negative: bool,
@@ -779,15 +778,12 @@ impl Digits {
         if self.digits.len() != 1 {
             return self;
         }
-        let Ok(exact) = bigdecimal::BigDecimal::try_from(magnitude) else {
-            return self;
-        };
-        let nearest = exact.with_prec(2);
-        let text = format!("{nearest:e}");
+        // Rust's `{:.1e}` rounds the exact binary value to two significant digits.
+        let text = format!("{magnitude:.1e}");
         if !reads_back(&text) {
             return self;
         }
-        let two = Self::of_exponent_text(&text.to_ascii_lowercase(), self.negative);
+        let two = Self::of_exponent_text(&text, self.negative);
         if two.digits.is_empty() {
             self
         } else {
@@ -849,31 +845,6 @@ impl Digits {
         let mut digits = self.digits[..keep].to_vec();
         let mut exponent = self.exponent;
         if self.digits[keep] >= 5 && super::digits::carry(&mut digits) {
-            exponent = exponent.saturating_add(1);
-        }
-        Self::normalized(self.negative, digits, exponent)
-    }
-
-    /// The digits rounded half even to `keep` significant digits, as `DecimalFormat` rounds;
-    /// `exact` says where the true value lies beside these digits, which decides a tie.
-    fn rounded_half_even(&self, keep: usize, exact: std::cmp::Ordering) -> Self {
-        if keep >= self.digits.len() {
-            return self.clone();
-        }
-        let mut digits = self.digits[..keep].to_vec();
-        let rest = &self.digits[keep..];
-        let odd = digits.last().is_some_and(|d| d % 2 == 1);
-        let tie = rest[0] == 5 && rest[1..].iter().all(|&d| d == 0);
-        let up = rest[0] > 5
-            || (rest[0] == 5 && !tie)
-            || (tie
-                && match exact {
-                    std::cmp::Ordering::Greater => true,
-                    std::cmp::Ordering::Less => false,
-                    std::cmp::Ordering::Equal => odd,
-                });
-        let mut exponent = self.exponent;
-        if up && super::digits::carry(&mut digits) {
             exponent = exponent.saturating_add(1);
         }
         Self::normalized(self.negative, digits, exponent)
@@ -980,21 +951,17 @@ pub fn double_cast_text(v: f64) -> String {
 }
 
 /// Trino's `CAST(real AS varchar)`: `DecimalFormat("0.0#####E0")` over the double that the
-/// float's shortest digits read as, so at most seven significant digits, rounded half even
-/// (`1.654321E1`). A tie in those digits is decided, as `DecimalFormat` decides it, by the
-/// double's exact binary value.
+/// float's shortest digits read as, so at most seven significant digits (`1.654321E1`).
+/// `DecimalFormat` rounds those digits half even and decides a tie among them by the double's
+/// exact value, which comes to rounding the exact value itself, as Rust's `{:.6e}` does.
 pub fn real_cast_text(v: f32) -> String {
     special_cast_text(f64::from(v)).unwrap_or_else(|| {
-        let shortest = format!("{:e}", v.abs());
-        let exact = shortest
+        // Java's `Double.parseDouble(Float.toString(f))`, Java's two-digit rule included.
+        let read = java_text(&Digits::of_float(v.abs()), false)
             .parse::<f64>()
-            .ok()
-            .and_then(|d| bigdecimal::BigDecimal::try_from(d).ok())
-            .zip(shortest.parse::<bigdecimal::BigDecimal>().ok())
-            .map_or(std::cmp::Ordering::Equal, |(binary, decimal)| {
-                binary.cmp(&decimal)
-            });
-        java_text(&Digits::of_float(v).rounded_half_even(7, exact), false)
+            .unwrap_or(f64::from(v.abs()));
+        let digits = Digits::of_exponent_text(&format!("{read:.6e}"), v.is_sign_negative());
+        java_text(&digits, false)
     })
 }
 

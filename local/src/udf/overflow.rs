@@ -215,13 +215,10 @@ impl ScalarUDFImpl for Checked {
 
 /// Trino's message for the first row of `a` and `b` whose result leaves their type.
 fn overflow(op: Op, a: &ArrayRef, b: &ArrayRef) -> datafusion::error::DataFusionError {
-    let t = a.data_type().clone();
-    let (name, bits) = match t {
-        DataType::Int8 => ("tinyint", 8),
-        DataType::Int16 => ("smallint", 16),
-        DataType::Int32 => ("integer", 32),
-        _ => ("bigint", 64),
-    };
+    // Only signed integers are checked (see the rule), so the width is 8 to 64 bits.
+    let t = a.data_type();
+    let name = crate::trino_type::of(t);
+    let bits = t.primitive_width().map_or(64, |bytes| bytes * 8);
     let (word, symbol) = op.words();
     let (Ok(x), Ok(y)) = (int64s(a), int64s(b)) else {
         return exec_err(format!("{name} {word} overflow"));
