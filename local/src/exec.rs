@@ -153,6 +153,12 @@ pub fn message(e: &datafusion::error::DataFusionError) -> String {
             datafusion::arrow::error::ArrowError::CastError(m) => {
                 trino_cast_message(m).unwrap_or_else(|| m.clone())
             }
+            datafusion::arrow::error::ArrowError::ArithmeticOverflow(m) => {
+                trino_overflow_message(m).unwrap_or_else(|| e.to_string())
+            }
+            datafusion::arrow::error::ArrowError::ComputeError(m) => {
+                trino_abs_message(m).unwrap_or_else(|| e.to_string())
+            }
             other => other.to_string(),
         },
         _ => e.strip_backtrace(),
@@ -187,6 +193,49 @@ fn trino_cast_message(arrow: &str) -> Option<String> {
     let (value, t) = rest.rsplit_once(" to type ")?;
     let (_, lower) = sql_name(t)?;
     Some(format!("Out of range for {lower}: {value}"))
+}
+
+/// The Trino type whose least value `v` is: negating it or dividing it by -1 is the one
+/// integer overflow of those operations, so the value names the operands' type.
+fn type_of_least(v: &str) -> Option<&'static str> {
+    Some(match v.parse::<i64>().ok()? {
+        v if v == i64::from(i8::MIN) => "tinyint",
+        v if v == i64::from(i16::MIN) => "smallint",
+        v if v == i64::from(i32::MIN) => "integer",
+        i64::MIN => "bigint",
+        _ => return None,
+    })
+}
+
+/// Trino's NUMERIC_VALUE_OUT_OF_RANGE texts for Arrow's checked negation and division
+/// (`Overflow happened on: - -9223372036854775808`): `bigint negation overflow:
+/// -9223372036854775808`, `integer division overflow: -2147483648 / -1`.
+fn trino_overflow_message(arrow: &str) -> Option<String> {
+    let what = arrow.strip_prefix("Overflow happened on: ")?;
+    if let Some(v) = what.strip_prefix("- ") {
+        return Some(format!("{} negation overflow: {v}", type_of_least(v)?));
+    }
+    let (a, b) = what.split_once(" / ")?;
+    (b == "-1").then_some(())?;
+    Some(format!(
+        "{} division overflow: {a} / {b}",
+        type_of_least(a)?
+    ))
+}
+
+/// Trino's text for `abs` of a type's least value (Arrow's `Int64Array overflow on
+/// abs(-9223372036854775808)`): `Value -9223372036854775808 is out of range for abs(bigint)`.
+fn trino_abs_message(arrow: &str) -> Option<String> {
+    let (array, rest) = arrow.split_once("Array overflow on abs(")?;
+    let v = rest.strip_suffix(')')?;
+    let t = match array {
+        "Int8" => "tinyint",
+        "Int16" => "smallint",
+        "Int32" => "integer",
+        "Int64" => "bigint",
+        _ => return None,
+    };
+    Some(format!("Value {v} is out of range for abs({t})"))
 }
 
 /// Executes `plan`, batch by batch, failing once the result passes `limits` (rows, bytes of

@@ -2368,3 +2368,56 @@ def test_integer_overflow_and_bad_casts_fail_as_trinos(lake, records):
     assert len(rows) == len(set(lengths.values())) + 1
     assert [int(c) for n, c in rows if n == ""] == [len(records)]
     assert sorted(int(n) for n, _ in rows if n != "") == sorted(n + 1 for n in set(lengths.values()))
+
+
+def test_sums_and_ranks_are_trinos_bigints(lake, records, duck):
+    """`sum` of integers fails on overflow as Trino's does (DataFusion's wrapped around), grouped,
+    filtered and over a sliding frame it agrees with Python; ranking functions are signed
+    `bigint`s, so `rank() - row_number()` is negative where DataFusion's unsigned ones wrapped
+    (checked against DuckDB); negation, `abs` and division by -1 of a type's least value fail
+    with Trino's words."""
+    top = 2 ** 63 - 1
+    message = lake.fails("SELECT sum(9223372036854775807 - length(eventName)) FROM {eds}")
+    m = re.search(r"bigint addition overflow: (\d+) \+ (\d+)", message)
+    assert m and int(m.group(1)) + int(m.group(2)) > top, message
+    assert "bigint addition overflow: " in lake.fails(
+        "SELECT eventSource, sum(9223372036854775807 - length(eventName)) FROM {eds} GROUP BY eventSource")
+
+    _, rows = lake("SELECT eventSource, sum(length(eventName)), "
+                   "sum(length(eventName)) FILTER (WHERE eventName LIKE 'Get%') FROM {eds} GROUP BY eventSource")
+    want = {}
+    for r in records:
+        total, gets = want.get(r["eventSource"], (0, None))
+        n = len(r["eventName"])
+        if r["eventName"].startswith("Get"):
+            gets = (gets or 0) + n
+        want[r["eventSource"]] = (total + n, gets)
+    got = {s: (int(t), int(g) if g != "" else None) for s, t, g in rows}
+    assert got == want
+
+    _, rows = lake("SELECT eventID, sum(length(eventName)) OVER (ORDER BY eventTime, eventID "
+                   "ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM {eds}")
+    ordered = sorted(records, key=lambda r: (r["eventTime"], r["eventID"]))
+    frames = {r["eventID"]: sum(len(x["eventName"]) for x in ordered[max(0, i - 2):i + 1])
+              for i, r in enumerate(ordered)}
+    assert {e: int(s) for e, s in rows} == frames
+
+    ranks = ("rank() OVER (ORDER BY {n}) - row_number() OVER (ORDER BY {n}, {i}), "
+             "-dense_rank() OVER (ORDER BY {n}), ntile(7) OVER (ORDER BY {i}) - 4")
+    _, rows = lake(f"SELECT eventID, {ranks.format(n='eventName', i='eventID')}, "
+                   "typeof(row_number() OVER () - 1) FROM {eds}")
+    want = {r[0]: tuple(int(v) for v in r[1:]) for r in duck.execute(
+        f"SELECT id, {ranks.format(n='name', i='id')} FROM ev").fetchall()}
+    assert {r[0]: tuple(int(v) for v in r[1:4]) for r in rows} == want
+    assert min(v[0] for v in want.values()) < 0
+    assert {r[4] for r in rows} == {"bigint"}
+
+    for sql, text in [
+        ("-(-9223372036854775807 - 1)", "bigint negation overflow: -9223372036854775808"),
+        ("-CAST(-128 AS tinyint)", "tinyint negation overflow: -128"),
+        ("abs(-9223372036854775807 + length(eventName) - length(eventName) - 1)",
+         "Value -9223372036854775808 is out of range for abs(bigint)"),
+        ("abs(CAST(-2147483648 AS integer))", "Value -2147483648 is out of range for abs(integer)"),
+        ("(-9223372036854775807 - 1) / -1", "bigint division overflow: -9223372036854775808 / -1"),
+    ]:
+        assert text in lake.fails(f"SELECT {sql} FROM {{eds}}"), sql

@@ -41,6 +41,7 @@ mod moments;
 mod numeric_histogram;
 mod overflow;
 mod percentile;
+mod sum;
 pub use lambda::{REGEXP_REPLACE, SORT, TRY};
 mod text;
 pub use text::{RAISE, SUBSTR};
@@ -48,6 +49,7 @@ pub use time::VARCHAR;
 mod time;
 mod type_of;
 mod unnest;
+mod window;
 pub mod zone;
 pub use unnest::UNNEST_FIELD;
 
@@ -114,6 +116,8 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
         ctx.register_udf((*f).clone().with_aliases(["zip"]));
     }
     agg::register(ctx);
+    ctx.register_udaf(distinct::wrap(sum::udaf()));
+    window::register(ctx);
     lambda::register(ctx);
     decimal::register(ctx);
     ctx.add_analyzer_rule(Arc::new(crate::dialect::RoundFractionalCasts));
