@@ -126,8 +126,11 @@ pub fn unregistered(node: &impl Visit) -> Option<Refusal> {
             known: fn(&str) -> bool,
         ) -> ControlFlow<()> {
             let text = name_text(name);
-            // A qualified name (`system.range`) is never one of Trino's global functions.
-            if name.0.len() == 1 && known(&text) {
+            // A qualified name (`system.range`) is never one of Trino's global functions; the
+            // service's own cast is a call only once `crate::sql` has rewritten a CAST.
+            if name.0.len() == 1
+                && (known(&text) || [crate::udf::CAST, crate::udf::TRY_CAST].contains(&&*text))
+            {
                 return ControlFlow::Continue(());
             }
             self.refuse(

@@ -20,7 +20,11 @@ const SIGNATURES: &[(&str, &[&str])] = &[
     ("sequence", &["sequence(bigint, bigint)", "sequence(bigint, bigint, bigint)", "sequence(date, date)", "sequence(date, date, interval day to second)", "sequence(date, date, interval year to month)", "sequence(timestamp(p), timestamp(p), interval day to second)", "sequence(timestamp(p), timestamp(p), interval year to month)"]),
     ("combinations", &["combinations(array(T), integer) T"]),
     ("ngrams", &["ngrams(array(T), integer) T"]),
-    ("cardinality", &["cardinality(array(E)) E", "cardinality(map(K,V)) K, V"]),
+    ("cardinality", &["cardinality(HyperLogLog)", "cardinality(array(E)) E", "cardinality(map(K,V)) K, V"]),
+    ("approx_distinct", &["approx_distinct(T) T", "approx_distinct(T, double) T"]),
+    ("approx_set", &["approx_set(bigint)", "approx_set(bigint, double)", "approx_set(double)", "approx_set(double, double)", "approx_set(varchar(x))", "approx_set(varchar(x), double)"]),
+    ("merge", &["merge(HyperLogLog)"]),
+    ("empty_approx_set", &["empty_approx_set()"]),
     ("repeat", &["repeat(T, bigint) T", "repeat(unknown, bigint)"]),
     ("trim_array", &["trim_array(array(E), bigint) E"]),
     ("shuffle", &["shuffle(array(E)) E"]),
@@ -279,7 +283,8 @@ fn fits(param: &str, t: &DataType) -> bool {
         // Trino converts no double to a real implicitly.
         "real" => t.is_numeric() && !matches!(t, DataType::Float64),
         "boolean" => matches!(t, DataType::Boolean),
-        "varbinary" => matches!(
+        // A sketch is its serialized bytes.
+        "varbinary" | "HyperLogLog" => matches!(
             t,
             DataType::Binary | DataType::LargeBinary | DataType::BinaryView
         ),

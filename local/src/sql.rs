@@ -216,6 +216,10 @@ pub fn prepare(sql: &str, table_columns: &[String]) -> Result<Prepared, PrepareE
 }
 
 fn prepare_on_this_stack(sql: &str, table_columns: &[String]) -> Result<Prepared, PrepareError> {
+    // sqlparser reads no `array(varchar)`, `map(...)` or `row(...)` type, and DataFusion casts
+    // nothing to JSON: such casts are calls of the service's own cast before anything parses.
+    let cast_text = composite_casts(sql);
+    let sql = cast_text.as_deref().unwrap_or(sql);
     let mut query = parse_query(sql)?;
     // Before anything else walks the statement: long chains balanced, or refused.
     let balanced = crate::nesting::balance(&mut query).map_err(|_| PrepareError::TooLarge)?;
@@ -316,6 +320,146 @@ fn fold_quoted_names(sql: &str) -> Option<String> {
             })
             .collect(),
     )
+}
+
+/// `CAST(x AS t)` and `TRY_CAST(x AS t)` where `t` is a Trino type that DataFusion cannot
+/// cast to (one naming `array`, `map`, `row` or `json`, as `array(map(varchar, json))`),
+/// rewritten at the token level as calls of the service's cast, [`crate::udf::CAST`] (or
+/// [`crate::udf::TRY_CAST`]), with the type as text: `"$trino_cast"(x, 'array(varchar)')`.
+/// `None` when there is no such cast.
+fn composite_casts(sql: &str) -> Option<String> {
+    let tokens = Tokenizer::new(&LakeDialect, sql).tokenize().ok()?;
+    if !tokens.iter().any(is_composite_type_word) {
+        return None;
+    }
+    let (text, changed) = render_casts(&tokens);
+    changed.then_some(text)
+}
+
+/// Whether `t` names a type that only the service's cast reaches.
+fn is_composite_type_word(t: &Token) -> bool {
+    matches!(t, Token::Word(w) if w.quote_style.is_none()
+        && ["array", "map", "row", "json"].iter().any(|k| w.value.eq_ignore_ascii_case(k)))
+}
+
+/// `tokens` as text, each composite cast among them (nested ones too) written as a call.
+fn render_casts(tokens: &[Token]) -> (String, bool) {
+    let (mut out, mut changed, mut i) = (String::new(), false, 0);
+    while let Some(token) = tokens.get(i) {
+        if let Some(cast) = composite_cast_at(tokens, i) {
+            let (operand, _) = render_casts(cast.operand);
+            let name = if cast.try_cast {
+                crate::udf::TRY_CAST
+            } else {
+                crate::udf::CAST
+            };
+            out.push_str(&format!("\"{name}\"({operand}, '{}')", cast.type_text));
+            changed = true;
+            i = cast.close + 1;
+            continue;
+        }
+        // A JSON literal (`JSON '{"a": 1}'`), which DataFusion has no type for, is the text's
+        // `json_parse`, as Trino reads it.
+        if matches!(token, Token::Word(w) if w.quote_style.is_none()
+            && w.value.eq_ignore_ascii_case("json"))
+        {
+            let next = (i + 1..tokens.len()).find(|&j| !matches!(tokens[j], Token::Whitespace(_)));
+            if let Some((j, text @ Token::SingleQuotedString(_))) =
+                next.and_then(|j| Some((j, tokens.get(j)?)))
+            {
+                out.push_str(&format!("json_parse({text})"));
+                changed = true;
+                i = j + 1;
+                continue;
+            }
+        }
+        out.push_str(&token.to_string());
+        i += 1;
+    }
+    (out, changed)
+}
+
+/// A `CAST(operand AS type)` found among tokens.
+struct CompositeCast<'a> {
+    try_cast: bool,
+    operand: &'a [Token],
+    /// The type as Trino writes it, lower-case, spaced by single blanks.
+    type_text: String,
+    /// Where its closing parenthesis is.
+    close: usize,
+}
+
+/// The composite cast starting at `tokens[i]` (its `CAST` or `TRY_CAST`), if there is one.
+fn composite_cast_at(tokens: &[Token], i: usize) -> Option<CompositeCast<'_>> {
+    let Some(Token::Word(w)) = tokens.get(i) else {
+        return None;
+    };
+    let try_cast = match w.value.to_ascii_uppercase().as_str() {
+        _ if w.quote_style.is_some() => return None,
+        "CAST" => false,
+        "TRY_CAST" => true,
+        _ => return None,
+    };
+    let open = (i + 1..tokens.len()).find(|&j| !matches!(tokens[j], Token::Whitespace(_)))?;
+    if tokens.get(open) != Some(&Token::LParen) {
+        return None;
+    }
+    let (mut depth, mut as_at, mut close) = (0u32, None, None);
+    for (j, t) in tokens.iter().enumerate().skip(open + 1) {
+        match t {
+            Token::LParen | Token::LBracket => depth = depth.saturating_add(1),
+            Token::RParen | Token::RBracket if depth > 0 => depth -= 1,
+            Token::RParen => {
+                close = Some(j);
+                break;
+            }
+            Token::Word(w)
+                if depth == 0
+                    && as_at.is_none()
+                    && w.quote_style.is_none()
+                    && w.value.eq_ignore_ascii_case("AS") =>
+            {
+                as_at = Some(j);
+            }
+            _ => {}
+        }
+    }
+    let (as_at, close) = (as_at?, close?);
+    let type_tokens = tokens.get(as_at + 1..close)?;
+    if !type_tokens.iter().any(is_composite_type_word) {
+        return None;
+    }
+    let mut type_text = String::new();
+    for t in type_tokens {
+        match t {
+            Token::Whitespace(_) => {
+                if !type_text.is_empty() && !type_text.ends_with(' ') {
+                    type_text.push(' ');
+                }
+            }
+            // A quoted field name keeps its case; a quote would end the literal.
+            Token::Word(w) if w.quote_style == Some('"') && !w.value.contains('\'') => {
+                type_text.push_str(&t.to_string());
+            }
+            Token::Word(w) if w.quote_style.is_none() => {
+                type_text.push_str(&w.value.to_ascii_lowercase());
+            }
+            Token::LParen | Token::RParen | Token::Comma | Token::Number(..) => {
+                type_text.push_str(&t.to_string());
+            }
+            // Trino also writes `ARRAY<BIGINT>` and `MAP<VARCHAR, ARRAY<BIGINT>>`.
+            Token::Lt => type_text.push('('),
+            Token::Gt => type_text.push(')'),
+            Token::ShiftRight => type_text.push_str("))"),
+            _ => return None,
+        }
+    }
+    Some(CompositeCast {
+        try_cast,
+        operand: tokens.get(open + 1..as_at)?,
+        type_text: type_text.trim().to_string(),
+        close,
+    })
 }
 
 /// `substr(s, start[, length])` and `SUBSTRING(s FROM start FOR length)` with Trino's meaning (a

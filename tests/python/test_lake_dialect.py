@@ -2421,3 +2421,193 @@ def test_sums_and_ranks_are_trinos_bigints(lake, records, duck):
         ("(-9223372036854775807 - 1) / -1", "bigint division overflow: -9223372036854775808 / -1"),
     ]:
         assert text in lake.fails(f"SELECT {sql} FROM {{eds}}"), sql
+
+
+# Trino's own test assertions (TestJsonOperators, TestArrayOperators, TestMapOperators,
+# TestRowOperators): the statement's value, cast to JSON text where it is not one.
+TRINO_JSON_CASTS = [
+    ("CAST(JSON '128.9' AS bigint)", "129"),
+    ("CAST(JSON '1234567890123456789.0' AS bigint)", "1234567890123456768"),
+    ("CAST(JSON 'true' AS bigint)", "1"),
+    ("CAST(JSON '\"128\"' AS bigint)", "128"),
+    ("CAST(JSON ' 128' AS bigint)", "128"),
+    ("CAST(JSON '12.9' AS tinyint)", "13"),
+    ("CAST(JSON '\"NaN\"' AS double)", "NaN"),
+    ("CAST(JSON '0' AS boolean)", "false"),
+    ("CAST(JSON '128.9' AS boolean)", "true"),
+    ("CAST(JSON '\"True\"' AS boolean)", "true"),
+    ("CAST(JSON '128' AS varchar)", "128"),
+    ("CAST(JSON '12345678901234567890' AS varchar)", "12345678901234567890"),
+    ("CAST(JSON '128.9' AS varchar)", "1.289E2"),
+    ("CAST(JSON '1e-324' AS varchar)", "0E0"),
+    ("CAST(JSON '\"test\"' AS varchar)", "test"),
+    ("CAST(JSON '\"null\"' AS varchar)", "null"),
+    ("CAST(JSON 'null' AS varchar)", ""),
+    ("JSON '{\"b\":2, \"a\":1}'", '{"a":1,"b":2}'),
+    ("json_parse('7010.00')", "7010.0"),
+    ("json_parse('[{\"b\":2,\"c\":3,\"a\":1}]')", '[{"a":1,"b":2,"c":3}]'),
+    ("CAST(CAST(JSON '[true, false, 12, 0, 12.3, 0.0, \"true\", \"false\", null]' AS ARRAY<BOOLEAN>) AS JSON)",
+     "[true,false,true,false,true,false,true,false,null]"),
+    ("CAST(CAST(JSON '[true, false, 12, 12.7, \"12\", null]' AS ARRAY<TINYINT>) AS JSON)", "[1,0,12,13,12,null]"),
+    ("CAST(CAST(JSON '[true, false, 1234567891234567, 1234567891234567.8, \"1234567891234567\", null]' "
+     "AS ARRAY<BIGINT>) AS JSON)", "[1,0,1234567891234567,1234567891234568,1234567891234567,null]"),
+    ("CAST(CAST(JSON '[true, false, 12, 12.3, \"puppies\", \"kittens\", \"null\", \"\", null]' AS ARRAY<VARCHAR>) AS JSON)",
+     '["true","false","12","1.23E1","puppies","kittens","null","",null]'),
+    ("CAST(CAST(JSON '[5, 3.14, [1, 2, 3], \"e\", {\"a\": \"b\"}, null, \"null\", [null]]' AS array(json)) AS JSON)",
+     '[5,3.14,[1,2,3],"e",{"a":"b"},null,"null",[null]]'),
+    ("CAST(CAST(JSON '[[1, \"two\"], [3, null], {\"k1\": 1, \"k2\": \"two\"}, {\"k2\": null, \"k1\": 3}, null]' "
+     "AS ARRAY<ROW(k1 BIGINT, k2 VARCHAR)>) AS JSON)",
+     '[{"k1":1,"k2":"two"},{"k1":3,"k2":null},{"k1":1,"k2":"two"},{"k1":3,"k2":null},null]'),
+    ("CAST(CAST(JSON '{\"true\": 1, \"false\": 0}' AS MAP<BOOLEAN, BIGINT>) AS JSON)", '{"false":0,"true":1}'),
+    ("CAST(CAST(JSON '{\"k1\": [1, 2], \"used\": 3, \"k2\": [4, 5]}' AS ROW(used BIGINT)) AS JSON)", '{"used":3}'),
+    ("CAST(CAST(JSON '{\"a\":1,\"c\":3}' AS ROW(a BIGINT, b BIGINT, c BIGINT, d BIGINT)) AS JSON)",
+     '{"a":1,"b":null,"c":3,"d":null}'),
+    ("CAST(128 AS JSON)", "128"),
+    ("CAST(3.14E0 AS JSON)", "3.14"),
+    ("CAST(nan() AS JSON)", '"NaN"'),
+    ("CAST(-infinity() AS JSON)", '"-Infinity"'),
+    ("CAST('abc' AS JSON)", '"abc"'),
+    ("CAST('\"a\":2' AS JSON)", '"\\"a\\":2"'),
+    ("CAST(TRUE AS JSON)", "true"),
+    ("CAST(ARRAY[true, false, null] AS JSON)", "[true,false,null]"),
+    ("CAST(ARRAY['a', 'bb', null] AS JSON)", '["a","bb",null]'),
+    ("CAST(ARRAY[3.14E0, 1e308, nan(), infinity(), -infinity(), null] AS JSON)",
+     '[3.14,1.0E308,"NaN","Infinity","-Infinity",null]'),
+    ("CAST(ARRAY[DATE '2001-08-22', DATE '2001-08-23', null] AS JSON)", '["2001-08-22","2001-08-23",null]'),
+    ("CAST(MAP(ARRAY[7,5,3,1], ARRAY[8,6,4,2]) AS JSON)", '{"1":2,"3":4,"5":6,"7":8}'),
+    ("CAST(MAP(ARRAY[true, false], ARRAY[1, 2]) AS JSON)", '{"false":2,"true":1}'),
+    ("CAST(MAP(ARRAY[1, 2, 3, 5, 8, 13, 21], ARRAY[3.14E0, 1e-300, 1e308, nan(), infinity(), -infinity(), null]) AS JSON)",
+     '{"1":3.14,"13":"-Infinity","2":1.0E-300,"21":null,"3":1.0E308,"5":"NaN","8":"Infinity"}'),
+    ("CAST(CAST(ROW(1, 2) AS ROW(a BIGINT, b BIGINT)) AS JSON)", '{"a":1,"b":2}'),
+    ("typeof(JSON '1')", "json"),
+    ("typeof(CAST(JSON '[1]' AS array(bigint)))", "array(bigint)"),
+    ("TRY_CAST(JSON '[1]' AS bigint)", ""),
+    ("TRY_CAST(JSON '{\"a\": 1}' AS array(bigint))", ""),
+]
+
+TRINO_JSON_CAST_ERRORS = [
+    ("CAST(JSON '{\"a\": 1}' AS ARRAY<BIGINT>)", 'Cannot cast to array(bigint). Expected a json array, but got {\n{"a":1}'),
+    ("CAST(JSON '[1, 2, 3]' AS ARRAY<ARRAY<BIGINT>>)",
+     "Cannot cast to array(array(bigint)). Expected a json array, but got 1\n[1,2,3]"),
+    ("CAST(JSON '[1, {}]' AS ARRAY<BIGINT>)", "Cannot cast to array(bigint). Unexpected token when cast to bigint: {\n[1,{}]"),
+    ("CAST(JSON '[\"a\", \"b\"]' AS ARRAY<BIGINT>)", 'Cannot cast to array(bigint). Cannot cast \'a\' to BIGINT\n["a","b"]'),
+    ("CAST(JSON '[1234567890123.456]' AS ARRAY<INTEGER>)",
+     "Cannot cast to array(integer). Out of range for integer: 1.234567890123456E12\n[1.234567890123456E12]"),
+    ("CAST(json_parse('[1, \"abc\"]') AS ARRAY(INTEGER))", 'Cannot cast to array(integer). Cannot cast \'abc\' to INT\n[1,"abc"]'),
+    ("CAST(JSON '[1, 2]' AS MAP<BIGINT, BIGINT>)", "Cannot cast to map(bigint, bigint). Expected a json object, but got [\n[1,2]"),
+    ("CAST(JSON '{\"a\": 1, \"b\": []}' AS MAP<VARCHAR, BIGINT>)",
+     'Cannot cast to map(varchar, bigint). Unexpected token when cast to bigint: [\n{"a":1,"b":[]}'),
+    ("CAST(JSON '{\"1\":1, \"01\": 2}' AS MAP<BIGINT, BIGINT>)",
+     'Cannot cast to map(bigint, bigint). Duplicate keys are not allowed\n{"01":2,"1":1}'),
+    ("CAST(json_parse('{\"a\" :1,  \"b\": {} }') AS ROW(a INTEGER, b ARRAY(INTEGER)))",
+     'Cannot cast to row(a integer, b array(integer)). Expected a json array, but got {\n{"a":1,"b":{}}'),
+    ("CAST(JSON '{\"[]\": 1}' AS MAP<ARRAY<BIGINT>, BIGINT>)", "Cannot cast json to map(array(bigint), bigint)"),
+    ("CAST(JSON '{ \"x\" : 123}' AS BIGINT)", "Cannot cast '{\"x\":123}' to bigint"),
+    ("CAST(JSON '{ \"x\" : 123}' AS varchar)", "Cannot cast '{\"x\":123}' to varchar"),
+    ("CAST(JSON '12345678901234567890' AS BIGINT)", "Cannot cast '12345678901234567890' to bigint"),
+    ("CAST(JSON '\"128.9\"' AS BIGINT)", "Cannot cast '128.9' to BIGINT"),
+    ("json_parse('007')", "Cannot convert value to JSON: '007'"),
+]
+
+
+def test_json_casts_meet_trinos_own_examples(lake):
+    """Casts between JSON and SQL types (`CAST(x AS json)`, `CAST(json AS array(...))`, map and
+    row, the scalar types) give the values and errors of Trino's own tests."""
+    def braces(e):  # the statements are `str.format`ted with the store's id
+        return e.replace("{", "{{").replace("}", "}}")
+    exprs = [braces(e) for e, _ in TRINO_JSON_CASTS]
+    _, rows = lake("SELECT " + ", ".join(exprs) + " FROM {eds} LIMIT 1")
+    assert len(rows) == 1
+    for (expr, want), got in zip(TRINO_JSON_CASTS, rows[0]):
+        assert got == want, expr
+    for expr, want in TRINO_JSON_CAST_ERRORS:
+        assert want in lake.fails(f"SELECT {braces(expr)} FROM {{eds}} LIMIT 1"), expr
+
+
+def test_json_casts_of_records_agree_with_python(lake, records):
+    """Casts of the records' JSON and nested columns agree with Python's reading of the same
+    records: resources as rows (keys matched case-insensitively, as Trino does), request
+    parameters as a map of JSON values in the record's own order, and the nested columns cast
+    to JSON with their keys sorted."""
+    _, rows = lake("SELECT eventID, CAST(CAST(json_extract(eventJson, '$.resources') AS "
+                   "array(row(arn varchar, type varchar))) AS JSON), "
+                   "CAST(json_extract(eventJson, '$.requestParameters') AS map(varchar, json)), "
+                   "CAST(requestParameters AS JSON) FROM {eds}")
+    by = {r["eventID"]: r for r in records}
+    assert len(rows) == len(records)
+    checked = 0
+    for event, resources, params, params_json in rows:
+        r = by[event]
+        want = None
+        if r.get("resources") is not None:
+            want = [{"arn": next((v for k, v in x.items() if k.lower() == "arn"), None),
+                     "type": next((v for k, v in x.items() if k.lower() == "type"), None)}
+                    for x in r["resources"]]
+        assert (json.loads(resources) if resources else None) == want, event
+        rp = r.get("requestParameters")
+        if isinstance(rp, dict) and rp:
+            checked += 1
+            # The map renders as {key=json, ...}; the keys in the record's order.
+            assert params.startswith("{") and params.endswith("}"), params
+            for k, v in rp.items():
+                assert f"{k}={json.dumps(v, separators=(',', ':'), ensure_ascii=False)}" in params, (event, k)
+            assert list(json.loads(params_json)) == sorted(rp), event
+    assert checked > 50
+
+
+def test_hyperloglog_functions_answer_as_trinos_sketch(lake, records):
+    """`approx_distinct`, `approx_set`, `merge`, `cardinality` and `empty_approx_set` give the
+    numbers and bytes of Trino's own sketch (airlift's HyperLogLog), computed by
+    `hll_reference.py`, written from the Java sources, over the same values' hashes: sparse
+    (few values), dense by linear counting (thousands) and dense with bias correction (tens
+    of thousands). Only sets whose distinct 26-bit prefixes are outside 252-260 (where airlift's
+    answer depends on how partial sketches were merged) are compared."""
+    import hll_reference as ref
+
+    def prefixes(hashes):
+        return len({(h & ((1 << 64) - 1)) >> 38 for h in hashes})
+
+    def safe(hashes):
+        return not 250 <= prefixes(hashes) <= 262
+
+    names = {r["eventName"] for r in records}
+    ids = {r["eventID"] for r in records}
+    ips = {r["sourceIPAddress"] for r in records if r.get("sourceIPAddress") is not None}
+    for values in (names, ids, ips):
+        assert safe([ref.trino_xxhash64_varchar(v) for v in values])
+    _, rows = lake("SELECT approx_distinct(eventName), approx_distinct(eventID), approx_distinct(sourceIPAddress), "
+                   "approx_distinct(eventID, 0.0040625), approx_distinct(eventTime), approx_distinct(readOnly), "
+                   "approx_distinct(NULL) FROM {eds}")
+    times = {dt.datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00")) for r in records}
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    millis = [(t - epoch) // dt.timedelta(milliseconds=1) for t in times]
+    assert [int(v) for v in rows[0]] == [
+        ref.approx_distinct_of_hashes([ref.trino_xxhash64_varchar(v) for v in names]),
+        ref.approx_distinct_of_hashes([ref.trino_xxhash64_varchar(v) for v in ids]),
+        ref.approx_distinct_of_hashes([ref.trino_xxhash64_varchar(v) for v in ips]),
+        ref.approx_distinct_of_hashes([ref.trino_xxhash64_varchar(v) for v in ids], 65536),
+        ref.approx_distinct_of_hashes([ref.trino_xxhash64_timestamp_millis(m) for m in millis]),
+        len({r.get("readOnly") for r in records if r.get("readOnly") is not None}),
+        0,
+    ]
+    for n in (100, 3000, 30000):
+        hashes = [ref.trino_xxhash64_bigint(v) for v in range(1, n + 1)]
+        assert safe(hashes)
+        # 1..n as i * 100 + j (a sequence has at most 10,000 elements).
+        _, rows = lake(f"SELECT approx_distinct(x), cardinality(approx_set(x)), to_hex(approx_set(x)) "
+                       f"FROM (SELECT i * 100 + j AS x FROM (SELECT 1 FROM {{eds}} LIMIT 1) "
+                       f"CROSS JOIN UNNEST(sequence(0, {n // 100 - 1})) AS a(i) "
+                       f"CROSS JOIN UNNEST(sequence(1, 100)) AS b(j))")
+        murmur = ref.hll_of_hashes([ref.murmur3_hash64_long(v) for v in range(1, n + 1)], 4096)
+        assert rows == [[str(ref.approx_distinct_of_hashes(hashes)), str(murmur.cardinality()),
+                         murmur.serialize().hex().upper()]], n
+    # Sketches per event source, merged: the union's sketch.
+    _, rows = lake("SELECT cardinality(merge(s)), to_hex(merge(s)) FROM "
+                   "(SELECT eventSource, approx_set(eventName) AS s FROM {eds} GROUP BY eventSource)")
+    union = ref.hll_of_hashes([ref.murmur3_hash64_bytes(v.encode()) for v in sorted(names)], 4096)
+    assert rows == [[str(union.cardinality()), union.serialize().hex().upper()]]
+    _, rows = lake("SELECT cardinality(empty_approx_set()), to_hex(empty_approx_set()), "
+                   "approx_distinct(eventName) FILTER (WHERE false) FROM {eds} LIMIT 1")
+    assert rows == [["0", ref.empty_approx_set().hex().upper(), "0"]]
+    assert "Max standard error must be in [0.0040625, 0.26]: 0.3" in lake.fails(
+        "SELECT approx_distinct(eventName, 0.3) FROM {eds}")

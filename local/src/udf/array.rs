@@ -31,6 +31,13 @@ pub fn functions() -> Vec<ScalarUDF> {
         Func::new("combinations", 2..=2, returns_list_of_lists, combinations).udf(),
         Func::new("ngrams", 2..=2, returns_list_of_lists, ngrams).udf(),
         Func::new("cardinality", 1..=1, returns_int64, cardinality).udf(),
+        Func::new(
+            "empty_approx_set",
+            0..=0,
+            |_| Ok(DataType::Binary),
+            super::hyperloglog::empty_approx_set,
+        )
+        .udf(),
         Func::new("repeat", 2..=2, returns_list_of_first, repeat).udf(),
         Func::new("trim_array", 2..=2, returns_first_list, trim_array).udf(),
         Func::new("shuffle", 1..=1, returns_first_list, shuffle)
@@ -429,11 +436,18 @@ fn ngrams(args: &[ArrayRef]) -> Result<ArrayRef> {
     })
 }
 
-/// `cardinality(a)`: the number of elements of an array, or of entries of a map.
+/// `cardinality(a)`: the number of elements of an array, or of entries of a map, or a
+/// HyperLogLog sketch's estimate.
 fn cardinality(args: &[ArrayRef]) -> Result<ArrayRef> {
     let [a] = args else {
         return Err(exec_err("cardinality takes an array or a map"));
     };
+    if matches!(
+        a.data_type(),
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+    ) {
+        return super::hyperloglog::cardinality(a);
+    }
     let count = |r: usize, len: i64| if a.is_null(r) { None } else { Some(len) };
     let out: Int64Array = if let Some(m) = a.as_map_opt() {
         (0..m.len())

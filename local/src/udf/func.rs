@@ -27,6 +27,8 @@ pub struct Func {
     signature: Signature,
     returns: Returns,
     body: Body,
+    /// Whether the result is JSON (a `varchar` field marked so, see [`super::cast`]).
+    json: bool,
 }
 
 // Functions are told apart by name: two registrations of one name are the same function.
@@ -66,7 +68,14 @@ impl Func {
             signature: Signature::new(form, Volatility::Immutable),
             returns,
             body,
+            json: false,
         }
+    }
+
+    /// Answers Trino's `json`: texts in a marked field, which a cast reads as JSON.
+    pub fn json(mut self) -> Self {
+        self.json = true;
+        self
     }
 
     /// A different answer on each call (never folded into a constant while planning).
@@ -113,6 +122,19 @@ impl ScalarUDFImpl for Func {
             )));
         }
         (self.returns)(arg_types)
+    }
+
+    fn return_field_from_args(
+        &self,
+        args: datafusion::logical_expr::ReturnFieldArgs,
+    ) -> Result<datafusion::arrow::datatypes::FieldRef> {
+        let types = super::data_types(args.arg_fields);
+        let t = self.return_type(&types)?;
+        Ok(std::sync::Arc::new(if self.json {
+            super::cast::json_field(self.name)
+        } else {
+            datafusion::arrow::datatypes::Field::new(self.name, t, true)
+        }))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -988,7 +988,7 @@ fn special_cast_text(v: f64) -> Option<String> {
 }
 
 /// Java's `Float.toString`: as `Double.toString`, with a float's shortest digits (`1.1`).
-fn float_to_string(v: f32) -> String {
+pub fn float_to_string(v: f32) -> String {
     if v.is_nan() || v.is_infinite() || v == 0.0 {
         return double_to_string(f64::from(v));
     }

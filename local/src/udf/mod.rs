@@ -19,12 +19,15 @@ use serde_json::Value;
 
 use crate::clock::Clock;
 
+pub use cast::{CAST, TRY_CAST};
+
 const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
 
 mod agg;
 mod array;
 mod binary;
 mod bits;
+mod cast;
 mod checksum;
 mod data_size;
 mod decimal;
@@ -33,6 +36,8 @@ mod distinct;
 mod distribution;
 mod duration;
 mod func;
+mod hll;
+mod hyperloglog;
 mod java_format;
 mod lambda;
 mod map;
@@ -111,17 +116,23 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
     }
     ctx.register_udf(ScalarUDF::new_from_impl(unnest::UnnestField::new()));
     ctx.register_udf(type_of::udf());
+    ctx.register_udf(cast::Cast::udf(false));
+    ctx.register_udf(cast::Cast::udf(true));
     // Trino's `zip` is DataFusion's `arrays_zip` (shorter arrays padded with NULLs in both).
     if let Ok(f) = datafusion::execution::FunctionRegistry::udf(ctx, "arrays_zip") {
         ctx.register_udf((*f).clone().with_aliases(["zip"]));
     }
     agg::register(ctx);
     ctx.register_udaf(distinct::wrap(sum::udaf()));
+    for f in hyperloglog::aggregates() {
+        ctx.register_udaf(distinct::wrap(f));
+    }
     window::register(ctx);
     lambda::register(ctx);
     decimal::register(ctx);
     ctx.add_analyzer_rule(Arc::new(crate::dialect::RoundFractionalCasts));
     ctx.add_analyzer_rule(Arc::new(overflow::CheckedIntegers));
+    ctx.add_analyzer_rule(Arc::new(cast::JsonCasts));
     ctx.add_analyzer_rule(Arc::new(type_of::TypeOfAnswers));
 }
 
@@ -268,6 +279,22 @@ impl ScalarUDFImpl for TrinoUdf {
         &self.signature
     }
 
+    /// `json_extract` answers JSON (marked, so that a cast reads it as JSON).
+    fn return_field_from_args(
+        &self,
+        args: datafusion::logical_expr::ReturnFieldArgs,
+    ) -> Result<datafusion::arrow::datatypes::FieldRef> {
+        if self.f == Trino::JsonExtract {
+            return Ok(Arc::new(cast::json_field(self.name())));
+        }
+        let t = self.return_type(&data_types(args.arg_fields))?;
+        Ok(Arc::new(datafusion::arrow::datatypes::Field::new(
+            self.name(),
+            t,
+            true,
+        )))
+    }
+
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
         Ok(match self.f {
             // An array's element keeps its type (a struct stays a struct, for `.field`).
@@ -308,17 +335,18 @@ impl ScalarUDFImpl for TrinoUdf {
                         out.push(None);
                         continue;
                     }
-                    let doc: Value = if let Ok(v) = serde_json::from_str(docs.value(i)) {
-                        v
-                    } else {
+                    let Some(doc) = cast::Json::parse(docs.value(i)) else {
                         out.push(None);
                         continue;
                     };
-                    let found = json_path(&doc, paths.value(i))?;
-                    out.push(found.and_then(|v| match (scalar, v) {
-                        (true, Value::String(s)) => Some(s.clone()),
-                        (true, Value::Object(_) | Value::Array(_) | Value::Null) => None,
-                        (_, other) => Some(other.to_string()),
+                    let steps = json_path_steps(paths.value(i))?;
+                    // As Trino's Jackson copy: a scalar's own text, a value's members in the
+                    // document's order.
+                    out.push(doc.at(&steps).and_then(|v| match (scalar, v) {
+                        (true, cast::Json::String(s) | cast::Json::Number(s)) => Some(s.clone()),
+                        (true, cast::Json::Bool(b)) => Some(b.to_string()),
+                        (true, _) => None,
+                        (false, v) => Some(v.text()),
                     }));
                 }
                 Arc::new(StringArray::from(out))
@@ -451,11 +479,18 @@ fn element_at(container: &ArrayRef, key: &ArrayRef) -> Result<ArrayRef> {
     }
 }
 
-/// Evaluates the JSONPath subset Trino supports: `$`, `.name`, `["name"]`, `[index]`.
-pub fn json_path<'a>(doc: &'a Value, path: &str) -> Result<Option<&'a Value>> {
+/// One step of a JSON path: a member by name or an element by position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathStep {
+    Member(String),
+    Element(usize),
+}
+
+/// The JSONPath subset Trino supports (`$`, `.name`, `["name"]`, `[index]`) as steps.
+pub fn json_path_steps(path: &str) -> Result<Vec<PathStep>> {
     let bad = || exec_err(format!("Invalid JSON path: '{path}'"));
     let rest = path.trim().strip_prefix('$').ok_or_else(bad)?;
-    let mut cur = doc;
+    let mut steps = Vec::new();
     let mut chars = rest.char_indices().peekable();
     let bytes = rest;
     while let Some((i, c)) = chars.next() {
@@ -474,10 +509,7 @@ pub fn json_path<'a>(doc: &'a Value, path: &str) -> Result<Option<&'a Value>> {
                 if name.is_empty() {
                     return Err(bad());
                 }
-                match cur.get(name) {
-                    Some(v) => cur = v,
-                    None => return Ok(None),
-                }
+                steps.push(PathStep::Member(name.to_string()));
             }
             '[' => {
                 let close = bytes[i..].find(']').ok_or_else(bad)? + i;
@@ -488,22 +520,34 @@ pub fn json_path<'a>(doc: &'a Value, path: &str) -> Result<Option<&'a Value>> {
                     }
                     chars.next();
                 }
-                let next = if let Some(q) = inner
-                    .strip_prefix('"')
-                    .and_then(|s| s.strip_suffix('"'))
-                    .or_else(|| inner.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
-                {
-                    cur.get(q)
-                } else {
-                    let n: usize = inner.parse().map_err(|_| bad())?;
-                    cur.get(n)
-                };
-                match next {
-                    Some(v) => cur = v,
-                    None => return Ok(None),
-                }
+                steps.push(
+                    match inner
+                        .strip_prefix('"')
+                        .and_then(|s| s.strip_suffix('"'))
+                        .or_else(|| inner.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
+                    {
+                        Some(q) => PathStep::Member(q.to_string()),
+                        None => PathStep::Element(inner.parse().map_err(|_| bad())?),
+                    },
+                );
             }
             _ => return Err(bad()),
+        }
+    }
+    Ok(steps)
+}
+
+/// Evaluates the JSONPath subset Trino supports: `$`, `.name`, `["name"]`, `[index]`.
+pub fn json_path<'a>(doc: &'a Value, path: &str) -> Result<Option<&'a Value>> {
+    let mut cur = doc;
+    for step in json_path_steps(path)? {
+        let next = match &step {
+            PathStep::Member(name) => cur.get(name),
+            PathStep::Element(n) => cur.get(n),
+        };
+        match next {
+            Some(v) => cur = v,
+            None => return Ok(None),
         }
     }
     Ok(Some(cur))

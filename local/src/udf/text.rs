@@ -99,9 +99,13 @@ pub fn functions() -> Vec<ScalarUDF> {
         Func::new("url_extract_parameter", 2..=2, returns_utf8, url_parameter).udf(),
         Func::new("url_encode", 1..=1, returns_utf8, url_encode).udf(),
         Func::new("url_decode", 1..=1, returns_utf8, url_decode).udf(),
-        Func::new("json_parse", 1..=1, returns_utf8, json_parse).udf(),
+        Func::new("json_parse", 1..=1, returns_utf8, json_parse)
+            .json()
+            .udf(),
         Func::new("json_array_length", 1..=1, returns_int64, json_array_length).udf(),
-        Func::new("json_array_get", 2..=2, returns_utf8, json_array_get).udf(),
+        Func::new("json_array_get", 2..=2, returns_utf8, json_array_get)
+            .json()
+            .udf(),
         Func::new(
             "json_array_contains",
             2..=2,
@@ -1165,8 +1169,8 @@ fn flatten_map_rows<V: Clone>(
 
 fn json_parse(args: &[ArrayRef]) -> Result<ArrayRef> {
     let out = per_row(args, |r| {
-        parse_json(r[0])
-            .map(|v| Some(v.to_string()))
+        super::cast::Json::parse(r[0])
+            .map(|v| Some(v.canonical()))
             .ok_or_else(|| exec_err(format!("Cannot convert value to JSON: '{}'", r[0])))
     })?;
     Ok(text_array(out))

@@ -307,7 +307,7 @@ fn time_text(a: &ArrayRef, timestamp: &str, zoned: &str) -> Result<ArrayRef> {
 /// `CAST(x AS varchar)` as Trino writes it: a timestamp as `2023-07-10 11:42:18.000` (its zone
 /// after one with a time zone), a date as `2023-07-10`, a double or real in Java's scientific
 /// notation (`1.0E0`), anything else as DataFusion casts it.
-fn varchar(args: &[ArrayRef]) -> Result<ArrayRef> {
+pub(super) fn varchar(args: &[ArrayRef]) -> Result<ArrayRef> {
     let a = super::first_arg(args)?;
     match a.data_type() {
         DataType::Float64 => Ok(Arc::new(

@@ -65,9 +65,14 @@ impl AnalyzerRule for TypeOfAnswers {
         plan.transform_up_with_subqueries(|node| {
             crate::dialect::rewrite_expressions(node, |e, schema| match &e {
                 Expr::ScalarFunction(f) if f.name() == "typeof" && f.args.len() == 1 => {
-                    let t = f.args[0].get_type(schema)?;
+                    let (_, field) = f.args[0].to_field(schema)?;
+                    let name = if super::cast::is_json(&field) {
+                        "json".to_string()
+                    } else {
+                        crate::trino_type::of_expr(&f.args[0], field.data_type())
+                    };
                     Ok(Transformed::yes(Expr::Literal(
-                        ScalarValue::Utf8(Some(crate::trino_type::of_expr(&f.args[0], &t))),
+                        ScalarValue::Utf8(Some(name)),
                         None,
                     )))
                 }
