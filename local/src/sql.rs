@@ -295,7 +295,11 @@ fn parse_query(sql: &str) -> Result<Box<Query>, PrepareError> {
 /// hyphens, and is kept as written) is folded, at the token level so that aliases, qualifiers
 /// and columns agree. `None` when there is nothing to fold.
 fn fold_quoted_names(sql: &str) -> Option<String> {
-    let tokens = Tokenizer::new(&LakeDialect, sql).tokenize().ok()?;
+    // Kept as written: an unescaped `'it''s'` would render as `'it's'`.
+    let tokens = Tokenizer::new(&LakeDialect, sql)
+        .with_unescape(false)
+        .tokenize()
+        .ok()?;
     let foldable = |w: &Word| {
         w.quote_style == Some('"')
             && !w.value.contains('-')
@@ -323,17 +327,94 @@ fn fold_quoted_names(sql: &str) -> Option<String> {
 }
 
 /// `CAST(x AS t)` and `TRY_CAST(x AS t)` where `t` is a Trino type that DataFusion cannot
-/// cast to (one naming `array`, `map`, `row` or `json`, as `array(map(varchar, json))`),
-/// rewritten at the token level as calls of the service's cast, [`crate::udf::CAST`] (or
-/// [`crate::udf::TRY_CAST`]), with the type as text: `"$trino_cast"(x, 'array(varchar)')`.
-/// `None` when there is no such cast.
+/// cast to (one naming `array`, `map`, `row` or `json`, as `array(map(varchar, json))`, that
+/// the service's cast reads), rewritten at the token level as calls of the service's cast,
+/// [`crate::udf::CAST`] (or [`crate::udf::TRY_CAST`]), with the type as text:
+/// `"$trino_cast"(x, 'array(varchar)')`; and a JSON literal (`JSON '{"a": 1}'`), which
+/// DataFusion has no type for, as the text's `json_parse`. `None` when there is neither.
+///
+/// Tokens are kept as written (not unescaped, so `'it''s'` renders as it was), and each cast
+/// becomes three local edits (its keyword, its `AS`, its type), found in one pass over the
+/// tokens: no statement costs more than its length.
 fn composite_casts(sql: &str) -> Option<String> {
-    let tokens = Tokenizer::new(&LakeDialect, sql).tokenize().ok()?;
+    let tokens = Tokenizer::new(&LakeDialect, sql)
+        .with_unescape(false)
+        .tokenize()
+        .ok()?;
     if !tokens.iter().any(is_composite_type_word) {
         return None;
     }
-    let (text, changed) = render_casts(&tokens);
-    changed.then_some(text)
+    // Each opening parenthesis's closing one, and the first `AS` directly inside it.
+    let (mut close, mut first_as) = (vec![None; tokens.len()], vec![None; tokens.len()]);
+    let mut open: Vec<usize> = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        match t {
+            Token::LParen | Token::LBracket => open.push(i),
+            Token::RParen | Token::RBracket => {
+                if let Some(o) = open.pop() {
+                    close[o] = Some(i);
+                }
+            }
+            Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("AS") => {
+                if let Some(&o) = open.last() {
+                    first_as[o] = first_as[o].or(Some(i));
+                }
+            }
+            _ => {}
+        }
+    }
+    let next_solid =
+        |from: usize| (from..tokens.len()).find(|&j| !matches!(tokens[j], Token::Whitespace(_)));
+    let mut edits: Vec<Option<String>> = vec![None; tokens.len()];
+    let mut changed = false;
+    for (i, t) in tokens.iter().enumerate() {
+        let Token::Word(w) = t else { continue };
+        if w.quote_style.is_some() || edits[i].is_some() {
+            continue;
+        }
+        let keyword = w.value.to_ascii_uppercase();
+        if keyword == "JSON" {
+            let literal = next_solid(i + 1).filter(|&j| {
+                matches!(tokens[j], Token::SingleQuotedString(_)) && edits[j].is_none()
+            });
+            if let Some(j) = literal {
+                edits[i] = Some("json_parse(".into());
+                edits[j] = Some(format!("{})", tokens[j]));
+                changed = true;
+            }
+            continue;
+        }
+        let name = match keyword.as_str() {
+            "CAST" => crate::udf::CAST,
+            "TRY_CAST" => crate::udf::TRY_CAST,
+            _ => continue,
+        };
+        let Some(paren) = next_solid(i + 1).filter(|&j| tokens[j] == Token::LParen) else {
+            continue;
+        };
+        let (Some(as_at), Some(end)) = (first_as[paren], close[paren]) else {
+            continue;
+        };
+        let Some(type_text) = composite_type_text(&tokens[as_at + 1..end]) else {
+            continue;
+        };
+        edits[i] = Some(format!("\"{name}\""));
+        edits[as_at] = Some(format!(", '{type_text}'"));
+        for e in &mut edits[as_at + 1..end] {
+            *e = Some(String::new());
+        }
+        changed = true;
+    }
+    if !changed {
+        return None;
+    }
+    Some(
+        tokens
+            .iter()
+            .zip(edits)
+            .map(|(t, e)| e.unwrap_or_else(|| t.to_string()))
+            .collect(),
+    )
 }
 
 /// Whether `t` names a type that only the service's cast reaches.
@@ -342,124 +423,40 @@ fn is_composite_type_word(t: &Token) -> bool {
         && ["array", "map", "row", "json"].iter().any(|k| w.value.eq_ignore_ascii_case(k)))
 }
 
-/// `tokens` as text, each composite cast among them (nested ones too) written as a call.
-fn render_casts(tokens: &[Token]) -> (String, bool) {
-    let (mut out, mut changed, mut i) = (String::new(), false, 0);
-    while let Some(token) = tokens.get(i) {
-        if let Some(cast) = composite_cast_at(tokens, i) {
-            let (operand, _) = render_casts(cast.operand);
-            let name = if cast.try_cast {
-                crate::udf::TRY_CAST
-            } else {
-                crate::udf::CAST
-            };
-            out.push_str(&format!("\"{name}\"({operand}, '{}')", cast.type_text));
-            changed = true;
-            i = cast.close + 1;
-            continue;
-        }
-        // A JSON literal (`JSON '{"a": 1}'`), which DataFusion has no type for, is the text's
-        // `json_parse`, as Trino reads it.
-        if matches!(token, Token::Word(w) if w.quote_style.is_none()
-            && w.value.eq_ignore_ascii_case("json"))
-        {
-            let next = (i + 1..tokens.len()).find(|&j| !matches!(tokens[j], Token::Whitespace(_)));
-            if let Some((j, text @ Token::SingleQuotedString(_))) =
-                next.and_then(|j| Some((j, tokens.get(j)?)))
-            {
-                out.push_str(&format!("json_parse({text})"));
-                changed = true;
-                i = j + 1;
-                continue;
-            }
-        }
-        out.push_str(&token.to_string());
-        i += 1;
-    }
-    (out, changed)
-}
-
-/// A `CAST(operand AS type)` found among tokens.
-struct CompositeCast<'a> {
-    try_cast: bool,
-    operand: &'a [Token],
-    /// The type as Trino writes it, lower-case, spaced by single blanks.
-    type_text: String,
-    /// Where its closing parenthesis is.
-    close: usize,
-}
-
-/// The composite cast starting at `tokens[i]` (its `CAST` or `TRY_CAST`), if there is one.
-fn composite_cast_at(tokens: &[Token], i: usize) -> Option<CompositeCast<'_>> {
-    let Some(Token::Word(w)) = tokens.get(i) else {
-        return None;
-    };
-    let try_cast = match w.value.to_ascii_uppercase().as_str() {
-        _ if w.quote_style.is_some() => return None,
-        "CAST" => false,
-        "TRY_CAST" => true,
-        _ => return None,
-    };
-    let open = (i + 1..tokens.len()).find(|&j| !matches!(tokens[j], Token::Whitespace(_)))?;
-    if tokens.get(open) != Some(&Token::LParen) {
-        return None;
-    }
-    let (mut depth, mut as_at, mut close) = (0u32, None, None);
-    for (j, t) in tokens.iter().enumerate().skip(open + 1) {
-        match t {
-            Token::LParen | Token::LBracket => depth = depth.saturating_add(1),
-            Token::RParen | Token::RBracket if depth > 0 => depth -= 1,
-            Token::RParen => {
-                close = Some(j);
-                break;
-            }
-            Token::Word(w)
-                if depth == 0
-                    && as_at.is_none()
-                    && w.quote_style.is_none()
-                    && w.value.eq_ignore_ascii_case("AS") =>
-            {
-                as_at = Some(j);
-            }
-            _ => {}
-        }
-    }
-    let (as_at, close) = (as_at?, close?);
-    let type_tokens = tokens.get(as_at + 1..close)?;
+/// A cast's type tokens as the service's cast reads the type (lower-case, spaced by single
+/// blanks, `ARRAY<BIGINT>` as `array(bigint)`), when the type names a composite type or JSON
+/// and the service's cast reads it; `None` leaves the cast to DataFusion.
+fn composite_type_text(type_tokens: &[Token]) -> Option<String> {
     if !type_tokens.iter().any(is_composite_type_word) {
         return None;
     }
-    let mut type_text = String::new();
+    let mut text = String::new();
     for t in type_tokens {
         match t {
             Token::Whitespace(_) => {
-                if !type_text.is_empty() && !type_text.ends_with(' ') {
-                    type_text.push(' ');
+                if !text.is_empty() && !text.ends_with(' ') {
+                    text.push(' ');
                 }
             }
             // A quoted field name keeps its case; a quote would end the literal.
-            Token::Word(w) if w.quote_style == Some('"') && !w.value.contains('\'') => {
-                type_text.push_str(&t.to_string());
+            Token::Word(w) if w.quote_style == Some('"') && !w.value.contains(['\'', '"']) => {
+                text.push_str(&t.to_string());
             }
             Token::Word(w) if w.quote_style.is_none() => {
-                type_text.push_str(&w.value.to_ascii_lowercase());
+                text.push_str(&w.value.to_ascii_lowercase());
             }
             Token::LParen | Token::RParen | Token::Comma | Token::Number(..) => {
-                type_text.push_str(&t.to_string());
+                text.push_str(&t.to_string());
             }
             // Trino also writes `ARRAY<BIGINT>` and `MAP<VARCHAR, ARRAY<BIGINT>>`.
-            Token::Lt => type_text.push('('),
-            Token::Gt => type_text.push(')'),
-            Token::ShiftRight => type_text.push_str("))"),
+            Token::Lt => text.push('('),
+            Token::Gt => text.push(')'),
+            Token::ShiftRight => text.push_str("))"),
             _ => return None,
         }
     }
-    Some(CompositeCast {
-        try_cast,
-        operand: tokens.get(open + 1..as_at)?,
-        type_text: type_text.trim().to_string(),
-        close,
-    })
+    let text = text.trim().to_string();
+    crate::udf::reads_cast_type(&text).then_some(text)
 }
 
 /// `substr(s, start[, length])` and `SUBSTRING(s FROM start FOR length)` with Trino's meaning (a

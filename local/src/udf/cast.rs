@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
-use datafusion::arrow::compute::{cast_with_options, CastOptions};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
@@ -45,6 +44,12 @@ pub fn json_field(name: &str) -> Field {
     )]))
 }
 
+/// Whether the service's cast reads the type `text` names (`crate::sql` leaves any other cast,
+/// `ARRAY<DATE>` say, to DataFusion).
+pub fn reads_cast_type(text: &str) -> bool {
+    TrinoType::parse(text).is_ok()
+}
+
 /// A Trino type, as a cast names it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TrinoType {
@@ -66,7 +71,11 @@ pub enum TrinoType {
 impl TrinoType {
     /// `text` (`array(map(varchar, json))`, as `crate::sql` writes it) parsed.
     pub fn parse(text: &str) -> Result<Self> {
-        let mut p = TypeParser { text, at: 0 };
+        let mut p = TypeParser {
+            text,
+            at: 0,
+            depth: 0,
+        };
         let t = p.one()?;
         p.blanks();
         if p.at != text.len() {
@@ -160,7 +169,12 @@ fn unknown_type(text: &str) -> DataFusionError {
 struct TypeParser<'a> {
     text: &'a str,
     at: usize,
+    /// How deep in nested types the reader is: bounded, as a statement's nesting is.
+    depth: usize,
 }
+
+/// The deepest nesting of types a cast may name.
+const MAX_TYPE_DEPTH: usize = 100;
 
 impl TypeParser<'_> {
     fn blanks(&mut self) {
@@ -208,6 +222,19 @@ impl TypeParser<'_> {
 
     /// One type.
     fn one(&mut self) -> Result<TrinoType> {
+        self.depth += 1;
+        if self.depth > MAX_TYPE_DEPTH {
+            return Err(DataFusionError::Plan(format!(
+                "Type nested more than {MAX_TYPE_DEPTH} levels deep: {}",
+                self.text
+            )));
+        }
+        let t = self.one_at_this_depth();
+        self.depth -= 1;
+        t
+    }
+
+    fn one_at_this_depth(&mut self) -> Result<TrinoType> {
         let word = self.word().ok_or_else(|| unknown_type(self.text))?;
         Ok(match word.as_str() {
             "varchar" => {
@@ -286,64 +313,69 @@ pub enum Json {
     Object(Vec<(String, Json)>),
 }
 
-/// An object's members in order, duplicates kept (serde's maps keep one of each key).
-struct Members(Vec<(String, Box<serde_json::value::RawValue>)>);
-
-impl<'de> serde::Deserialize<'de> for Members {
+/// A JSON value read in one pass (serde_json's nesting limit, 128 levels, bounds the depth and
+/// so the recursion over it): members in order and repeated, numbers as their text (an
+/// integer's digits, a fraction's as Rust writes the double it reads as).
+impl<'de> serde::Deserialize<'de> for Json {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         struct Visit;
         impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = Members;
+            type Value = Json;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, b: bool) -> std::result::Result<Json, E> {
+                Ok(Json::Bool(b))
+            }
+            fn visit_i64<E>(self, n: i64) -> std::result::Result<Json, E> {
+                Ok(Json::Number(n.to_string()))
+            }
+            fn visit_u64<E>(self, n: u64) -> std::result::Result<Json, E> {
+                Ok(Json::Number(n.to_string()))
+            }
+            fn visit_f64<E>(self, f: f64) -> std::result::Result<Json, E> {
+                // `{:?}` always writes a point or an exponent, so the text reads as a fraction.
+                Ok(Json::Number(format!("{f:?}")))
+            }
+            fn visit_str<E>(self, s: &str) -> std::result::Result<Json, E> {
+                Ok(Json::String(s.to_owned()))
+            }
+            fn visit_string<E>(self, s: String) -> std::result::Result<Json, E> {
+                Ok(Json::String(s))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Json, E> {
+                Ok(Json::Null)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Json, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Json::Array(items))
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> std::result::Result<Members, A::Error> {
+            ) -> std::result::Result<Json, A::Error> {
                 let mut members = Vec::new();
-                while let Some(m) = map.next_entry()? {
-                    members.push(m);
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
                 }
-                Ok(Members(members))
+                Ok(Json::Object(members))
             }
         }
-        d.deserialize_map(Visit)
+        d.deserialize_any(Visit)
     }
 }
 
 impl Json {
-    /// `text` read as one JSON value (serde_json's nesting limit bounds the depth); `None`
-    /// if it is not JSON.
+    /// `text` read as one JSON value; `None` if it is not JSON (or nests deeper than
+    /// serde_json reads).
     pub fn parse(text: &str) -> Option<Self> {
-        let raw: Box<serde_json::value::RawValue> = serde_json::from_str(text).ok()?;
-        Self::of_raw(raw.get())
-    }
-
-    fn of_raw(raw: &str) -> Option<Self> {
-        let raw = raw.trim();
-        Some(match raw.as_bytes().first()? {
-            b'[' => Json::Array(
-                serde_json::from_str::<Vec<Box<serde_json::value::RawValue>>>(raw)
-                    .ok()?
-                    .iter()
-                    .map(|r| Self::of_raw(r.get()))
-                    .collect::<Option<_>>()?,
-            ),
-            b'{' => Json::Object(
-                serde_json::from_str::<Members>(raw)
-                    .ok()?
-                    .0
-                    .into_iter()
-                    .map(|(k, r)| Some((k, Self::of_raw(r.get())?)))
-                    .collect::<Option<_>>()?,
-            ),
-            b'"' => Json::String(serde_json::from_str(raw).ok()?),
-            b't' => Json::Bool(true),
-            b'f' => Json::Bool(false),
-            b'n' => Json::Null,
-            _ => Json::Number(raw.to_string()),
-        })
+        serde_json::from_str(text).ok()
     }
 
     /// The value `steps` lead to, if any.
@@ -482,12 +514,17 @@ enum Failure {
     /// A value of the wrong kind (`Unexpected token when cast to bigint: {`); at the top
     /// level Trino says only `Cannot cast '<json>' to bigint`.
     Token(String),
+    /// A number beyond its type, where Jackson or Java's arithmetic throws with no message of
+    /// Trino's: `Cannot cast '<json>' to bigint` at the top level, nothing inside.
+    Silent,
 }
 
 impl Failure {
-    fn text(&self) -> &str {
+    /// The message inside a structured cast's (`Cannot cast to array(bigint). <this>`).
+    fn inner(&self) -> Option<&str> {
         match self {
-            Failure::Operator(m) | Failure::Token(m) => m,
+            Failure::Operator(m) | Failure::Token(m) => Some(m),
+            Failure::Silent => None,
         }
     }
 }
@@ -550,20 +587,14 @@ fn json_integer(j: &Json, t: &TrinoType, bits: u32) -> Result<Option<i64>, Failu
     let v = match j {
         Json::Null => return Ok(None),
         Json::Bool(b) => i64::from(*b),
-        Json::String(s) => {
-            let v = java_long(s)
-                .filter(|v| fits(*v))
-                .ok_or_else(|| Failure::Operator(format!("Cannot cast '{s}' to {upper}")))?;
-            v
-        }
-        Json::Number(n) if Json::is_integer(n) => {
-            let v = n
-                .parse::<i64>()
-                .ok()
-                .filter(|v| fits(*v))
-                .ok_or_else(|| Failure::Token(format!("Cannot cast '{n}' to {lower}")))?;
-            v
-        }
+        Json::String(s) => java_long(s)
+            .filter(|v| fits(*v))
+            .ok_or_else(|| Failure::Operator(format!("Cannot cast '{s}' to {upper}")))?,
+        Json::Number(n) if Json::is_integer(n) => n
+            .parse::<i64>()
+            .ok()
+            .filter(|v| fits(*v))
+            .ok_or(Failure::Silent)?,
         Json::Number(n) => {
             let d = n.parse::<f64>().unwrap_or(f64::NAN);
             let r = round_half_up(d);
@@ -637,9 +668,7 @@ fn json_boolean(j: &Json) -> Result<Option<bool>, Failure> {
             _ => return Err(Failure::Operator(format!("Cannot cast '{s}' to BOOLEAN"))),
         },
         Json::Number(n) if Json::is_integer(n) => {
-            n.parse::<i64>()
-                .map_err(|_| Failure::Token(format!("Cannot cast '{n}' to boolean")))?
-                != 0
+            n.parse::<i64>().map_err(|_| Failure::Silent)? != 0
         }
         Json::Number(n) => n.parse::<f64>().unwrap_or(f64::NAN) != 0.0,
         other => {
@@ -724,9 +753,10 @@ fn from_json(j: &Json, t: &TrinoType) -> Result<ScalarValue, Failure> {
             };
             let mut keys = Vec::with_capacity(members.len());
             let mut values = Vec::with_capacity(members.len());
+            let mut seen = std::collections::HashSet::with_capacity(members.len());
             for (name, value) in members {
                 let key = from_json(&Json::String(name.clone()), k)?;
-                if keys.contains(&key) {
+                if !seen.insert(key.clone()) {
                     return Err(Failure::Operator("Duplicate keys are not allowed".into()));
                 }
                 keys.push(key);
@@ -775,26 +805,30 @@ fn from_json(j: &Json, t: &TrinoType) -> Result<ScalarValue, Failure> {
                                 .into(),
                         ));
                     }
+                    // Keys match the fields' names lower-cased; others are skipped, and a
+                    // field met twice is an error (Trino's `JsonToRowCast`).
                     let mut found: Vec<Option<&Json>> = vec![None; fields.len()];
-                    let mut seen = std::collections::HashSet::new();
                     for (name, value) in members {
                         let lower = name.to_lowercase();
-                        if !seen.insert(lower.clone()) {
-                            return Err(Failure::Operator(format!("Duplicate field: {lower}")));
-                        }
-                        if let Some(i) = fields
+                        let at = fields
                             .iter()
-                            .position(|(n, _)| n.as_deref() == Some(&lower))
-                        {
-                            if let Some(slot) = found.get_mut(i) {
-                                *slot = Some(value);
+                            .position(|(n, _)| n.as_deref() == Some(lower.as_str()));
+                        if let Some(slot) = at.and_then(|i| found.get_mut(i)) {
+                            if slot.is_some() {
+                                return Err(Failure::Operator(format!("Duplicate field: {lower}")));
                             }
+                            *slot = Some(value);
                         }
                     }
+                    // A missing field is NULL (a JSON field's too, not the text `null`).
                     fields
                         .iter()
                         .zip(found)
-                        .map(|((_, ft), v)| from_json(v.unwrap_or(&Json::Null), ft))
+                        .map(|((_, ft), v)| match v {
+                            Some(v) => from_json(v, ft),
+                            None => ScalarValue::try_from(&ft.arrow_with(false))
+                                .map_err(|e| Failure::Operator(e.to_string())),
+                        })
                         .collect::<Result<Vec<_>, _>>()?
                 }
                 other => {
@@ -952,17 +986,17 @@ fn cast_column(values: &ArrayRef, json: bool, t: &TrinoType, try_cast: bool) -> 
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
     );
     if *t == TrinoType::Json && !json {
-        return to_json_column(values);
+        return to_json_column(values, false);
     }
-    if !text_source {
-        // Between SQL types (`CAST(ARRAY[1, 2] AS array(varchar))`): Arrow's cast.
-        let options = CastOptions {
-            safe: try_cast,
-            ..CastOptions::default()
-        };
-        return Ok(cast_with_options(values, &t.arrow(), &options)?);
-    }
-    let texts = datafusion::arrow::compute::cast(values, &DataType::Utf8)?;
+    // Between SQL types (`CAST(ARRAY[2.5] AS array(bigint))`, `CAST(ROW(1, 2) AS row(a
+    // bigint, b bigint))`) through the value's JSON, rows as arrays: each element converts as
+    // Trino converts it (2.5 rounds to 3, a text becomes a JSON string in an `array(json)`),
+    // row fields by position, and TRY_CAST makes the whole value NULL.
+    let texts = if text_source {
+        datafusion::arrow::compute::cast(values, &DataType::Utf8)?
+    } else {
+        to_json_column(values, true)?
+    };
     let texts = texts.as_string::<i32>();
     let plain = t.arrow_with(false);
     let mut out = Vec::with_capacity(texts.len());
@@ -1004,16 +1038,27 @@ fn cast_text(text: &str, t: &TrinoType) -> std::result::Result<ScalarValue, Stri
     }
     from_json(&j, t).map_err(|f| {
         if structured {
-            format!(
-                "Cannot cast to {}. {}\n{}",
-                t.name(),
-                f.text(),
-                truncated(text)
-            )
+            match f.inner() {
+                Some(inner) => format!("Cannot cast to {}. {inner}\n{}", t.name(), truncated(text)),
+                None => format!("Cannot cast to {}.\n{}", t.name(), truncated(text)),
+            }
         } else {
             match f {
+                // Trino's integer, smallint and tinyint casts catch a number out of range and
+                // say `integer` for all three.
+                Failure::Operator(m)
+                    if m.starts_with("Out of range for ")
+                        && matches!(
+                            t,
+                            TrinoType::Integer | TrinoType::Smallint | TrinoType::Tinyint
+                        ) =>
+                {
+                    format!("Cannot cast '{text}' to integer")
+                }
                 Failure::Operator(m) => m,
-                Failure::Token(_) => format!("Cannot cast '{text}' to {}", t.name()),
+                Failure::Token(_) | Failure::Silent => {
+                    format!("Cannot cast '{text}' to {}", t.name())
+                }
             }
         }
     })
@@ -1029,25 +1074,38 @@ fn truncated(text: &str) -> String {
 }
 
 /// `values` as JSON texts (Trino's casts to `json`).
-fn to_json_column(values: &ArrayRef) -> Result<ArrayRef> {
+fn to_json_column(values: &ArrayRef, rows_as_arrays: bool) -> Result<ArrayRef> {
     let mut out = Vec::with_capacity(values.len());
     for r in 0..values.len() {
-        if values.is_null(r) {
+        if is_null_at(values, r) {
             out.push(None);
             continue;
         }
         let mut text = String::new();
-        write_value(&mut text, values, r, false)?;
+        write_value(&mut text, values, r, false, rows_as_arrays)?;
         out.push(Some(text));
     }
     Ok(Arc::new(datafusion::arrow::array::StringArray::from(out)))
 }
 
+/// Whether row `r` of `a` is NULL (every row of an array of type `Null` is, though it keeps no
+/// null buffer).
+fn is_null_at(a: &ArrayRef, r: usize) -> bool {
+    a.data_type() == &DataType::Null || a.is_null(r)
+}
+
 /// Row `r` of `a` as Trino's cast to `json` writes it; a text of a part marked JSON (`json`,
-/// an element of an `array(json)`) as it is.
-fn write_value(out: &mut String, a: &ArrayRef, r: usize, json: bool) -> Result<()> {
+/// an element of an `array(json)`) as it is; a row as an object by field names, or as an array
+/// when `rows_as_arrays` (for a cast between SQL types, which matches fields by position).
+fn write_value(
+    out: &mut String,
+    a: &ArrayRef,
+    r: usize,
+    json: bool,
+    rows_as_arrays: bool,
+) -> Result<()> {
     use datafusion::arrow::datatypes as t;
-    if a.is_null(r) {
+    if is_null_at(a, r) {
         out.push_str("null");
         return Ok(());
     }
@@ -1061,6 +1119,9 @@ fn write_value(out: &mut String, a: &ArrayRef, r: usize, json: bool) -> Result<(
         DataType::Int16 => out.push_str(&a.as_primitive::<t::Int16Type>().value(r).to_string()),
         DataType::Int32 => out.push_str(&a.as_primitive::<t::Int32Type>().value(r).to_string()),
         DataType::Int64 => out.push_str(&a.as_primitive::<t::Int64Type>().value(r).to_string()),
+        DataType::UInt8 => out.push_str(&a.as_primitive::<t::UInt8Type>().value(r).to_string()),
+        DataType::UInt16 => out.push_str(&a.as_primitive::<t::UInt16Type>().value(r).to_string()),
+        DataType::UInt32 => out.push_str(&a.as_primitive::<t::UInt32Type>().value(r).to_string()),
         DataType::UInt64 => out.push_str(&a.as_primitive::<t::UInt64Type>().value(r).to_string()),
         DataType::Float64 => write_double(out, a.as_primitive::<t::Float64Type>().value(r)),
         DataType::Float32 => {
@@ -1095,7 +1156,7 @@ fn write_value(out: &mut String, a: &ArrayRef, r: usize, json: bool) -> Result<(
                 if i > 0 {
                     out.push(',');
                 }
-                write_value(out, &items, i, is_json(f))?;
+                write_value(out, &items, i, is_json(f), rows_as_arrays)?;
             }
             out.push(']');
         }
@@ -1111,7 +1172,7 @@ fn write_value(out: &mut String, a: &ArrayRef, r: usize, json: bool) -> Result<(
             for i in 0..keys.len() {
                 let key = map_key_text(keys, i)?;
                 let mut value = String::new();
-                write_value(&mut value, values, i, json_values)?;
+                write_value(&mut value, values, i, json_values, rows_as_arrays)?;
                 members.push((key, value));
             }
             // Trino's TreeMap of the keys' texts.
@@ -1129,16 +1190,18 @@ fn write_value(out: &mut String, a: &ArrayRef, r: usize, json: bool) -> Result<(
         }
         DataType::Struct(fields) => {
             let s = a.as_struct();
-            out.push('{');
+            out.push(if rows_as_arrays { '[' } else { '{' });
             for (i, f) in fields.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                write_string(out, f.name());
-                out.push(':');
-                write_value(out, s.column(i), r, is_json(f))?;
+                if !rows_as_arrays {
+                    write_string(out, f.name());
+                    out.push(':');
+                }
+                write_value(out, s.column(i), r, is_json(f), rows_as_arrays)?;
             }
-            out.push('}');
+            out.push(if rows_as_arrays { ']' } else { '}' });
         }
         other => {
             return Err(DataFusionError::Execution(format!(

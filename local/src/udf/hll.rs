@@ -657,6 +657,9 @@ fn shift_for_bucket(bucket: usize) -> u32 {
     }
 }
 
+/// The most overflow entries a serialized dense sketch may hold here (see `DenseHll::deserialize`).
+const MAX_OVERFLOWS: usize = 256;
+
 /// `DenseHll`: a bucket's value is `baseline + delta`, plus the bucket's overflow entry when the
 /// delta is 15; `baseline` is raised while no delta is zero.
 #[derive(Debug, Clone, PartialEq)]
@@ -726,6 +729,16 @@ impl DenseHll {
                     "Overflow entries is greater than actual number of buckets (possibly corrupt input)"
                         .into(),
                 );
+            }
+            // Each bucket's overflow entry is found by a scan (as in airlift), for every bucket
+            // when sketches merge: a crafted sketch with tens of thousands of entries would hold
+            // a query for minutes. A real one has a handful (a delta past 15 above the least
+            // bucket is rare), so more than this is refused as corrupt.
+            if overflows > MAX_OVERFLOWS {
+                return Err(format!(
+                    "Cannot deserialize HyperLogLog: {overflows} overflow entries (at most \
+                     {MAX_OVERFLOWS} are read)"
+                ));
             }
             for _ in 0..overflows {
                 let bucket = input.read_u16()?;

@@ -189,17 +189,29 @@ fn hashes(values: &ArrayRef, murmur: bool) -> Result<Vec<i64>> {
         }
     };
     let unsupported = || {
-        exec_err(format!(
-            "Unexpected parameters ({}) for function {}",
-            crate::trino_type::of(&t),
-            if murmur {
-                "approx_set"
-            } else {
-                "approx_distinct"
-            }
-        ))
+        exec_err(if murmur {
+            // Trino's approx_set takes bigint, double and varchar only.
+            format!(
+                "Unexpected parameters ({}) for function approx_set",
+                crate::trino_type::of(&t)
+            )
+        } else {
+            format!(
+                "approx_distinct of {} is Trino's, and CloudTrail Lake runs it, but trailwatch's \
+                 local service does not implement it",
+                crate::trino_type::of(&t)
+            )
+        })
     };
     Ok(match &t {
+        DataType::Null => Vec::new(),
+        // Trino converts a decimal to the double that approx_set takes.
+        DataType::Decimal128(..) | DataType::Decimal256(..) if murmur => {
+            return hashes(
+                &datafusion::arrow::compute::cast(values, &DataType::Float64)?,
+                murmur,
+            );
+        }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
             let texts = datafusion::arrow::compute::cast(values, &DataType::Utf8)?;
             texts
@@ -243,6 +255,14 @@ fn hashes(values: &ArrayRef, murmur: bool) -> Result<Vec<i64>> {
             .iter()
             .flatten()
             .map(|v| hll::murmur3_hash64_long(hll::java_double_to_long_bits(v)))
+            .collect(),
+        // A short decimal is its unscaled long (`ShortDecimalType`'s hash is the bigint one).
+        DataType::Decimal128(precision, _) if !murmur && *precision <= 18 => values
+            .as_primitive::<types::Decimal128Type>()
+            .iter()
+            .flatten()
+            .filter_map(|v| i64::try_from(v).ok())
+            .map(hll::trino_bigint_hash)
             .collect(),
         DataType::Date32 if !murmur => values
             .as_primitive::<types::Date32Type>()
@@ -313,6 +333,10 @@ impl Accumulator for SketchAccumulator {
             Hash::Xx | Hash::Murmur => {
                 let murmur = matches!(self.hash, Hash::Murmur);
                 let hashes = hashes(column, murmur)?;
+                if hashes.is_empty() {
+                    // No value, no sketch: `approx_set` of NULLs is NULL, as Trino's.
+                    return Ok(());
+                }
                 let sketch = self.sketch()?;
                 for h in hashes {
                     sketch.add_hash(h);

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::clock::Clock;
 
-pub use cast::{CAST, TRY_CAST};
+pub use cast::{reads_cast_type, CAST, TRY_CAST};
 
 const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
 

@@ -100,7 +100,7 @@ impl AggregateUDFImpl for CheckedSum {
 
     fn create_sliding_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         if integers(&args) && !args.is_distinct {
-            return Ok(Box::new(Running::default()));
+            return Ok(Box::new(Sliding::default()));
         }
         self.inner.create_sliding_accumulator(args)
     }
@@ -149,25 +149,6 @@ impl Accumulator for Running {
         self.feed(column)
     }
 
-    fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let column = values
-            .first()
-            .ok_or_else(|| exec_err("sum: one argument"))?;
-        for x in self::values(column)?.iter().flatten() {
-            // What stays in the frame can sum beyond bigint even where every partial sum so
-            // far did not (-5e18 + 5e18 + 5e18, then the first leaves).
-            self.sum = self.sum.checked_sub(x).ok_or_else(|| {
-                exec_err(format!("bigint subtraction overflow: {} - {x}", self.sum))
-            })?;
-            self.count = self.count.saturating_sub(1);
-        }
-        Ok(())
-    }
-
-    fn supports_retract_batch(&self) -> bool {
-        true
-    }
-
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
         Ok(vec![self.evaluate()?])
     }
@@ -184,6 +165,76 @@ impl Accumulator for Running {
 /// Whether `row` passes an aggregate's FILTER (a NULL condition does not).
 fn passes(filter: Option<&BooleanArray>, row: usize) -> bool {
     filter.is_none_or(|f| f.is_valid(row) && f.value(row))
+}
+
+/// A sliding window frame's sum. DataFusion adds the rows entering a frame before it takes off
+/// those leaving it, so a sum in between can leave bigint where no frame's does: the sum is
+/// kept in 128 bits and only a frame's own sum beyond bigint fails.
+#[derive(Debug, Default)]
+struct Sliding {
+    sum: i128,
+    count: u64,
+}
+
+impl Sliding {
+    fn feed(&mut self, column: &ArrayRef, sign: i128) -> Result<()> {
+        for x in values(column)?.iter().flatten() {
+            // 2^64 values of at most 2^63 each stay within an i128.
+            self.sum = self.sum.saturating_add(sign.saturating_mul(i128::from(x)));
+            self.count = if sign > 0 {
+                self.count.saturating_add(1)
+            } else {
+                self.count.saturating_sub(1)
+            };
+        }
+        Ok(())
+    }
+}
+
+impl Accumulator for Sliding {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let column = values
+            .first()
+            .ok_or_else(|| exec_err("sum: one argument"))?;
+        self.feed(column, 1)
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let column = states.first().ok_or_else(|| exec_err("sum: one state"))?;
+        self.feed(column, 1)
+    }
+
+    fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let column = values
+            .first()
+            .ok_or_else(|| exec_err("sum: one argument"))?;
+        self.feed(column, -1)
+    }
+
+    fn supports_retract_batch(&self) -> bool {
+        true
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        Ok(vec![self.evaluate()?])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        if self.count == 0 {
+            return Ok(ScalarValue::Int64(None));
+        }
+        let sum = i64::try_from(self.sum).map_err(|_| {
+            exec_err(format!(
+                "bigint addition overflow: a window frame's sum, {}, is beyond bigint",
+                self.sum
+            ))
+        })?;
+        Ok(ScalarValue::Int64(Some(sum)))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self)
+    }
 }
 
 /// Running sums per group (a GROUP BY's), NULL for a group that has seen no value.
@@ -333,14 +384,24 @@ mod tests {
     }
 
     #[test]
-    fn a_frame_that_empties_is_null_again() {
-        let mut running = Running::default();
-        running
-            .update_batch(&[column(&[Some(3), Some(4)])])
+    fn a_frame_that_empties_is_null_again_and_passes_through_sums_beyond_bigint() {
+        let mut frame = Sliding::default();
+        // DataFusion adds the entering row before the leaving one goes.
+        frame
+            .update_batch(&[column(&[Some(i64::MAX)])])
             .expect("add");
-        running
-            .retract_batch(&[column(&[Some(3), Some(4)])])
+        frame.update_batch(&[column(&[Some(1)])]).expect("add");
+        frame
+            .retract_batch(&[column(&[Some(i64::MAX)])])
             .expect("retract");
-        assert_eq!(running.evaluate().expect("sum"), ScalarValue::Int64(None));
+        assert_eq!(frame.evaluate().expect("sum"), ScalarValue::Int64(Some(1)));
+        frame
+            .update_batch(&[column(&[Some(i64::MAX)])])
+            .expect("add");
+        assert!(frame.evaluate().is_err());
+        frame
+            .retract_batch(&[column(&[Some(1), Some(i64::MAX)])])
+            .expect("retract");
+        assert_eq!(frame.evaluate().expect("sum"), ScalarValue::Int64(None));
     }
 }

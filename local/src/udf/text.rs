@@ -1188,7 +1188,8 @@ fn json_array_length(args: &[ArrayRef]) -> Result<ArrayRef> {
 
 fn json_array_get(args: &[ArrayRef]) -> Result<ArrayRef> {
     let out = per_row(args, |r| {
-        let Some(Value::Array(a)) = parse_json(r[0]) else {
+        // Read as `json_extract` reads: members in the document's order, an integer's digits.
+        let Some(super::cast::Json::Array(a)) = super::cast::Json::parse(r[0]) else {
             return Ok(None);
         };
         let Ok(k) = r[1].trim().parse::<i64>() else {
@@ -1199,7 +1200,7 @@ fn json_array_get(args: &[ArrayRef]) -> Result<ArrayRef> {
         Ok(usize::try_from(at)
             .ok()
             .and_then(|i| a.get(i))
-            .map(Value::to_string))
+            .map(super::cast::Json::text))
     })?;
     Ok(text_array(out))
 }
