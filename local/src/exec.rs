@@ -141,7 +141,8 @@ pub fn athena_type(t: &DataType) -> &'static str {
 /// A failed (or refused) query's message as Trino gives it: a function's own error as it was
 /// raised (`Input contains non-digit character`), without DataFusion's `Execution error: ` or
 /// `Error during planning: ` and the layers a parallel plan or the analyzer wraps around it;
-/// Arrow's division by zero and cast errors in Trino's words (`trino_cast_message`), other
+/// Arrow's division by zero, cast errors and the overflows of negation, division by -1 and
+/// `abs` in Trino's words (`trino_cast_message`, `trino_overflow_message`, `trino_abs_message`), other
 /// Arrow errors without DataFusion's `Arrow error: `; any other error as DataFusion words it.
 pub fn message(e: &datafusion::error::DataFusionError) -> String {
     match e.find_root() {
@@ -168,31 +169,34 @@ pub fn message(e: &datafusion::error::DataFusionError) -> String {
 /// Trino's INVALID_CAST_ARGUMENT and NUMERIC_VALUE_OUT_OF_RANGE texts for Arrow's cast errors
 /// (`Cannot cast 'abc' to INT`, `Out of range for integer: 2147483648`).
 fn trino_cast_message(arrow: &str) -> Option<String> {
-    let sql_name = |t: &str| {
-        Some(match t {
-            "Int8" => ("TINYINT", "tinyint"),
-            "Int16" => ("SMALLINT", "smallint"),
-            "Int32" => ("INT", "integer"),
-            "Int64" => ("BIGINT", "bigint"),
-            "Float32" => ("REAL", "real"),
-            "Float64" => ("DOUBLE", "double"),
-            "Boolean" => ("BOOLEAN", "boolean"),
-            _ => return None,
-        })
-    };
     // Arrow words a text it cannot read as a boolean with "value" where others have "string".
     if let Some(rest) = arrow
         .strip_prefix("Cannot cast string '")
         .or_else(|| arrow.strip_prefix("Cannot cast value '"))
     {
         let (text, t) = rest.rsplit_once("' to value of ")?;
-        let (upper, _) = sql_name(t.strip_suffix(" type")?)?;
+        let (upper, _) = trino_names(t.strip_suffix(" type")?)?;
         return Some(format!("Cannot cast '{text}' to {upper}"));
     }
     let rest = arrow.strip_prefix("Can't cast value ")?;
     let (value, t) = rest.rsplit_once(" to type ")?;
-    let (_, lower) = sql_name(t)?;
+    let (_, lower) = trino_names(t)?;
     Some(format!("Out of range for {lower}: {value}"))
+}
+
+/// The names Trino's cast messages give the type Arrow calls `arrow` (`Int32`): upper case as
+/// its varchar parsers write them (`INT`), lower case as its type names (`integer`).
+fn trino_names(arrow: &str) -> Option<(&'static str, &'static str)> {
+    Some(match arrow {
+        "Int8" => ("TINYINT", "tinyint"),
+        "Int16" => ("SMALLINT", "smallint"),
+        "Int32" => ("INT", "integer"),
+        "Int64" => ("BIGINT", "bigint"),
+        "Float32" => ("REAL", "real"),
+        "Float64" => ("DOUBLE", "double"),
+        "Boolean" => ("BOOLEAN", "boolean"),
+        _ => return None,
+    })
 }
 
 /// The Trino type whose least value `v` is: negating it or dividing it by -1 is the one
@@ -228,13 +232,7 @@ fn trino_overflow_message(arrow: &str) -> Option<String> {
 fn trino_abs_message(arrow: &str) -> Option<String> {
     let (array, rest) = arrow.split_once("Array overflow on abs(")?;
     let v = rest.strip_suffix(')')?;
-    let t = match array {
-        "Int8" => "tinyint",
-        "Int16" => "smallint",
-        "Int32" => "integer",
-        "Int64" => "bigint",
-        _ => return None,
-    };
+    let (_, t) = trino_names(array)?;
     Some(format!("Value {v} is out of range for abs({t})"))
 }
 

@@ -334,7 +334,7 @@ fn fold_quoted_names(sql: &str) -> Option<String> {
 /// DataFusion has no type for, as the text's `json_parse`. `None` when there is neither.
 ///
 /// Tokens are kept as written (not unescaped, so `'it''s'` renders as it was), and each cast
-/// becomes three local edits (its keyword, its `AS`, its type), found in one pass over the
+/// becomes three local edits (its keyword, its `AS`, its type), found in linear passes over the
 /// tokens: no statement costs more than its length.
 fn composite_casts(sql: &str) -> Option<String> {
     let tokens = Tokenizer::new(&LakeDialect, sql)

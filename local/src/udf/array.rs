@@ -1,7 +1,8 @@
 //! Trino's array functions DataFusion lacks or names otherwise: `slice`, `sequence` (of
 //! integers, dates and timestamps), `combinations`, `ngrams`, `repeat`, `trim_array`, `shuffle`,
 //! `contains_sequence`, `reverse` of an array, and `cardinality` as Trino counts (an array's or map's own elements,
-//! where DataFusion's counts those of nested arrays too).
+//! where DataFusion's counts those of nested arrays too; and a HyperLogLog sketch's estimate, see
+//! `super::hyperloglog`).
 
 use std::sync::Arc;
 
@@ -31,13 +32,6 @@ pub fn functions() -> Vec<ScalarUDF> {
         Func::new("combinations", 2..=2, returns_list_of_lists, combinations).udf(),
         Func::new("ngrams", 2..=2, returns_list_of_lists, ngrams).udf(),
         Func::new("cardinality", 1..=1, returns_int64, cardinality).udf(),
-        Func::new(
-            "empty_approx_set",
-            0..=0,
-            |_| Ok(DataType::Binary),
-            super::hyperloglog::empty_approx_set,
-        )
-        .udf(),
         Func::new("repeat", 2..=2, returns_list_of_first, repeat).udf(),
         Func::new("trim_array", 2..=2, returns_first_list, trim_array).udf(),
         Func::new("shuffle", 1..=1, returns_first_list, shuffle)
@@ -440,7 +434,9 @@ fn ngrams(args: &[ArrayRef]) -> Result<ArrayRef> {
 /// HyperLogLog sketch's estimate.
 fn cardinality(args: &[ArrayRef]) -> Result<ArrayRef> {
     let [a] = args else {
-        return Err(exec_err("cardinality takes an array or a map"));
+        return Err(exec_err(
+            "cardinality takes an array, a map or a HyperLogLog sketch",
+        ));
     };
     if matches!(
         a.data_type(),

@@ -1,11 +1,14 @@
-//! Trino's casts that DataFusion lacks: to and from `json`, and from JSON to `array(...)`,
+//! Trino's casts that DataFusion lacks: to and from `json`, from JSON to `array(...)`,
 //! `map(...)` and `row(...)` (`CAST(json_extract(requestParameters, '$.tags') AS map(varchar,
-//! varchar))`). `crate::sql` rewrites each such CAST as a call of [`CAST`] (or [`TRY_CAST`])
-//! with the type as text.
+//! varchar))`), and between SQL types of those shapes (through the value's JSON, as Trino
+//! converts each element). `crate::sql` rewrites each such CAST (and a `JSON '...'` literal, as
+//! `json_parse`) as a call of [`CAST`] (or [`TRY_CAST`]) with the type as text; [`JsonCasts`]
+//! sends a cast of a JSON value to a scalar type there too.
 //!
 //! The service keeps a JSON value as its text in a `varchar` column whose field is marked
-//! ([`json_field`]): `json_parse`, `json_extract` and a cast to `json` mark theirs, so that a
-//! cast knows a JSON text (whose value it reads) from a `varchar` (which becomes a JSON string).
+//! ([`json_field`]): `json_parse`, `json_extract`, `json_array_get` and a cast to `json` mark
+//! theirs, so that a cast knows a JSON text (whose value it reads) from a `varchar` (which
+//! becomes a JSON string).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -34,6 +37,15 @@ pub fn is_json(field: &Field) -> bool {
         .metadata()
         .get(TRINO_TYPE)
         .is_some_and(|t| t == "json")
+}
+
+/// The result field of the function `name`, answering `t`: marked as JSON when `json`.
+pub fn result_field(name: &str, t: DataType, json: bool) -> Field {
+    if json {
+        json_field(name)
+    } else {
+        Field::new(name, t, true)
+    }
 }
 
 /// A field of JSON texts named `name`.
@@ -278,8 +290,9 @@ impl TypeParser<'_> {
                 self.expect('(')?;
                 let mut fields = Vec::new();
                 loop {
-                    // `name type`, or a type alone: a first word followed by another word
-                    // or `(`-less end is a name.
+                    // `name type`, or a type alone: the first word is a field's name when
+                    // another word (or a quoted name) follows it (`a bigint`), a type otherwise
+                    // (`bigint,`, `array(`).
                     let back = self.at;
                     let first = self.word().ok_or_else(|| unknown_type(self.text))?;
                     let after = self.at;
@@ -301,8 +314,8 @@ impl TypeParser<'_> {
     }
 }
 
-/// A JSON value as read: numbers keep their text (Trino keeps an integer's digits), objects
-/// their members in order (a cast sees duplicate keys).
+/// A JSON value as read: an integer keeps its digits (as Trino's does), a fraction is Rust's text
+/// of the double it reads as; objects keep their members in order (a cast sees duplicate keys).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
     Null,
@@ -408,16 +421,15 @@ impl Json {
 
     /// Trino's canonical text of the value (its `json_parse`): compact, object keys sorted
     /// (by UTF-16 code units, as Java's `String.compareTo`), an integer's digits as written,
-    /// any other number as Java's `Double.toString` writes the double it reads as (`1.0E20`),
-    /// and infinities as the strings Jackson writes for them.
+    /// any other number as Java's `Double.toString` writes the double it reads as (`1.0E20`).
     pub fn canonical(&self) -> String {
         let mut out = String::new();
         self.write(&mut out, true);
         out
     }
 
-    /// The value as Jackson writes it: keys sorted when `sorted` (a `json_parse`), as they
-    /// come otherwise (an element of a cast's input).
+    /// The value as Jackson writes it: keys sorted when `sorted` (`json_parse`), as they come
+    /// otherwise (`json_extract`, a JSON element of a cast's result).
     fn write(&self, out: &mut String, sorted: bool) {
         match self {
             Json::Null => out.push_str("null"),
@@ -477,11 +489,16 @@ impl Json {
 /// A double as Jackson writes it: Java's `Double.toString`, but NaN and the infinities as
 /// strings.
 fn write_double(out: &mut String, v: f64) {
-    let text = super::java_format::double_to_string(v);
-    if v.is_finite() {
-        out.push_str(&text);
+    write_java_number(out, &super::java_format::double_to_string(v), v.is_finite());
+}
+
+/// A number as Java wrote it (`text`), as a JSON number if finite, else as a JSON string
+/// (Jackson quotes NaN and the infinities).
+fn write_java_number(out: &mut String, text: &str, finite: bool) {
+    if finite {
+        out.push_str(text);
     } else {
-        write_string(out, &text);
+        write_string(out, text);
     }
 }
 
@@ -572,8 +589,7 @@ fn round_half_up(v: f64) -> f64 {
 }
 
 /// A JSON scalar as a Trino `bigint` (or narrower integer of `bits`), per Trino's `JsonUtil`.
-fn json_integer(j: &Json, t: &TrinoType, bits: u32) -> Result<Option<i64>, Failure> {
-    let name = t.name();
+fn json_integer(j: &Json, bits: u32) -> Result<Option<i64>, Failure> {
     let (upper, lower) = match bits {
         64 => ("BIGINT", "bigint"),
         32 => ("INT", "integer"),
@@ -624,7 +640,7 @@ fn json_integer(j: &Json, t: &TrinoType, bits: u32) -> Result<Option<i64>, Failu
         }
         other => {
             return Err(Failure::Token(format!(
-                "Unexpected token when cast to {name}: {}",
+                "Unexpected token when cast to {lower}: {}",
                 other.token()
             )));
         }
@@ -710,20 +726,16 @@ fn from_json(j: &Json, t: &TrinoType) -> Result<ScalarValue, Failure> {
     }
     Ok(match t {
         TrinoType::Varchar => ScalarValue::Utf8(json_varchar(j)?),
-        TrinoType::Json => {
-            let mut text = String::new();
-            j.write(&mut text, false);
-            ScalarValue::Utf8(Some(text))
-        }
-        TrinoType::Bigint => ScalarValue::Int64(json_integer(j, t, 64)?),
+        TrinoType::Json => ScalarValue::Utf8(Some(j.text())),
+        TrinoType::Bigint => ScalarValue::Int64(json_integer(j, 64)?),
         TrinoType::Integer => {
-            ScalarValue::Int32(json_integer(j, t, 32)?.and_then(|v| i32::try_from(v).ok()))
+            ScalarValue::Int32(json_integer(j, 32)?.and_then(|v| i32::try_from(v).ok()))
         }
         TrinoType::Smallint => {
-            ScalarValue::Int16(json_integer(j, t, 16)?.and_then(|v| i16::try_from(v).ok()))
+            ScalarValue::Int16(json_integer(j, 16)?.and_then(|v| i16::try_from(v).ok()))
         }
         TrinoType::Tinyint => {
-            ScalarValue::Int8(json_integer(j, t, 8)?.and_then(|v| i8::try_from(v).ok()))
+            ScalarValue::Int8(json_integer(j, 8)?.and_then(|v| i8::try_from(v).ok()))
         }
         TrinoType::Double => ScalarValue::Float64(json_double(j, t)?),
         TrinoType::Real => ScalarValue::Float32(json_double(j, t)?.map(|v| v as f32)),
@@ -964,8 +976,9 @@ fn castable(source: &Field, t: &TrinoType) -> Result<()> {
     let ok = match (is_json(source), t) {
         (true, t) => from_json_ok(t),
         (false, TrinoType::Json) => to_json_ok(source.data_type()),
-        // A text that is not known to be JSON is read as JSON (where the service loses track of
-        // a JSON value, Trino would know it); other sources are cast as DataFusion casts.
+        // A text not known to be JSON is read as JSON (where the service loses track of a JSON
+        // value, Trino would know it); any other value is cast through its JSON (see
+        // [`cast_column`]).
         (false, _) => true,
     };
     if ok {
@@ -986,16 +999,17 @@ fn cast_column(values: &ArrayRef, json: bool, t: &TrinoType, try_cast: bool) -> 
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
     );
     if *t == TrinoType::Json && !json {
-        return to_json_column(values, false);
+        return to_json_column(values, None);
     }
     // Between SQL types (`CAST(ARRAY[2.5] AS array(bigint))`, `CAST(ROW(1, 2) AS row(a
-    // bigint, b bigint))`) through the value's JSON, rows as arrays: each element converts as
+    // bigint, b bigint))`) through the value's JSON, a row bound for a row as an array (a row
+    // bound for `json` as an object, as Trino writes it): each element converts as
     // Trino converts it (2.5 rounds to 3, a text becomes a JSON string in an `array(json)`),
     // row fields by position, and TRY_CAST makes the whole value NULL.
     let texts = if text_source {
         datafusion::arrow::compute::cast(values, &DataType::Utf8)?
     } else {
-        to_json_column(values, true)?
+        to_json_column(values, Some(t))?
     };
     let texts = texts.as_string::<i32>();
     let plain = t.arrow_with(false);
@@ -1073,8 +1087,9 @@ fn truncated(text: &str) -> String {
     }
 }
 
-/// `values` as JSON texts (Trino's casts to `json`).
-fn to_json_column(values: &ArrayRef, rows_as_arrays: bool) -> Result<ArrayRef> {
+/// `values` as JSON texts: Trino's cast to `json` when `shape` is `None`; shaped for a cast to
+/// `shape` otherwise (see [`write_value`]).
+fn to_json_column(values: &ArrayRef, shape: Option<&TrinoType>) -> Result<ArrayRef> {
     let mut out = Vec::with_capacity(values.len());
     for r in 0..values.len() {
         if is_null_at(values, r) {
@@ -1082,7 +1097,7 @@ fn to_json_column(values: &ArrayRef, rows_as_arrays: bool) -> Result<ArrayRef> {
             continue;
         }
         let mut text = String::new();
-        write_value(&mut text, values, r, false, rows_as_arrays)?;
+        write_value(&mut text, values, r, false, shape)?;
         out.push(Some(text));
     }
     Ok(Arc::new(datafusion::arrow::array::StringArray::from(out)))
@@ -1095,14 +1110,15 @@ fn is_null_at(a: &ArrayRef, r: usize) -> bool {
 }
 
 /// Row `r` of `a` as Trino's cast to `json` writes it; a text of a part marked JSON (`json`,
-/// an element of an `array(json)`) as it is; a row as an object by field names, or as an array
-/// when `rows_as_arrays` (for a cast between SQL types, which matches fields by position).
+/// an element of an `array(json)`) as it is; a row as an object by field names, except where
+/// `shape` (the type a cast between SQL types goes to) has a row there: then as an array, for
+/// the cast matches fields by position.
 fn write_value(
     out: &mut String,
     a: &ArrayRef,
     r: usize,
     json: bool,
-    rows_as_arrays: bool,
+    shape: Option<&TrinoType>,
 ) -> Result<()> {
     use datafusion::arrow::datatypes as t;
     if is_null_at(a, r) {
@@ -1126,12 +1142,7 @@ fn write_value(
         DataType::Float64 => write_double(out, a.as_primitive::<t::Float64Type>().value(r)),
         DataType::Float32 => {
             let v = a.as_primitive::<t::Float32Type>().value(r);
-            let text = super::java_format::float_to_string(v);
-            if v.is_finite() {
-                out.push_str(&text);
-            } else {
-                write_string(out, &text);
-            }
+            write_java_number(out, &super::java_format::float_to_string(v), v.is_finite());
         }
         DataType::Decimal128(..) | DataType::Decimal256(..) => {
             out.push_str(&crate::format::value_text(a, r)?);
@@ -1156,7 +1167,11 @@ fn write_value(
                 if i > 0 {
                     out.push(',');
                 }
-                write_value(out, &items, i, is_json(f), rows_as_arrays)?;
+                let element = match shape {
+                    Some(TrinoType::Array(e)) => Some(e.as_ref()),
+                    _ => None,
+                };
+                write_value(out, &items, i, is_json(f), element)?;
             }
             out.push(']');
         }
@@ -1172,7 +1187,11 @@ fn write_value(
             for i in 0..keys.len() {
                 let key = map_key_text(keys, i)?;
                 let mut value = String::new();
-                write_value(&mut value, values, i, json_values, rows_as_arrays)?;
+                let value_shape = match shape {
+                    Some(TrinoType::Map(_, v)) => Some(v.as_ref()),
+                    _ => None,
+                };
+                write_value(&mut value, values, i, json_values, value_shape)?;
                 members.push((key, value));
             }
             // Trino's TreeMap of the keys' texts.
@@ -1190,18 +1209,23 @@ fn write_value(
         }
         DataType::Struct(fields) => {
             let s = a.as_struct();
-            out.push(if rows_as_arrays { '[' } else { '{' });
+            let positional = match shape {
+                Some(TrinoType::Row(targets)) => Some(targets),
+                _ => None,
+            };
+            out.push(if positional.is_some() { '[' } else { '{' });
             for (i, f) in fields.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                if !rows_as_arrays {
+                if positional.is_none() {
                     write_string(out, f.name());
                     out.push(':');
                 }
-                write_value(out, s.column(i), r, is_json(f), rows_as_arrays)?;
+                let field_shape = positional.and_then(|t| t.get(i)).map(|(_, t)| t);
+                write_value(out, s.column(i), r, is_json(f), field_shape)?;
             }
-            out.push(if rows_as_arrays { ']' } else { '}' });
+            out.push(if positional.is_some() { ']' } else { '}' });
         }
         other => {
             return Err(DataFusionError::Execution(format!(
@@ -1301,36 +1325,6 @@ fn scalar_type(d: &DataType) -> Option<TrinoType> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn types_parse_and_name_themselves_as_trino_does() {
-        for (text, name) in [
-            ("array(varchar)", "array(varchar)"),
-            ("map(varchar, array(json))", "map(varchar, array(json))"),
-            (
-                "row(a bigint, \"B c\" double precision)",
-                "row(a bigint, B c double)",
-            ),
-            ("row(bigint, varchar(3))", "row(bigint, varchar)"),
-            ("array(row(x int))", "array(row(x integer))"),
-        ] {
-            assert_eq!(TrinoType::parse(text).expect(text).name(), name);
-        }
-        for bad in [
-            "array(",
-            "map(varchar)",
-            "row()",
-            "list(int)",
-            "array(int) x",
-        ] {
-            assert!(TrinoType::parse(bad).is_err(), "{bad}");
-        }
-    }
-}
-
 /// The service's cast (or TRY_CAST) to the type its second argument names.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct Cast {
@@ -1339,6 +1333,7 @@ pub struct Cast {
 }
 
 impl Cast {
+    /// The service's cast as a DataFusion function; TRY_CAST when `try_cast`.
     pub fn udf(try_cast: bool) -> ScalarUDF {
         ScalarUDF::new_from_impl(Self {
             try_cast,
@@ -1420,9 +1415,43 @@ impl ScalarUDFImpl for Cast {
             .ok_or_else(|| DataFusionError::Plan("a cast takes a value and a type".into()))?;
         let values = match args.args.first() {
             Some(v) => v.to_array(args.number_rows)?,
-            None => return Err(DataFusionError::Plan("a cast takes a value".into())),
+            None => {
+                return Err(DataFusionError::Plan(
+                    "a cast takes a value and a type".into(),
+                ));
+            }
         };
         let out = cast_column(&values, is_json(source), &t, self.try_cast)?;
         Ok(ColumnarValue::Array(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_parse_and_name_themselves_as_trino_does() {
+        for (text, name) in [
+            ("array(varchar)", "array(varchar)"),
+            ("map(varchar, array(json))", "map(varchar, array(json))"),
+            (
+                "row(a bigint, \"B c\" double precision)",
+                "row(a bigint, B c double)",
+            ),
+            ("row(bigint, varchar(3))", "row(bigint, varchar)"),
+            ("array(row(x int))", "array(row(x integer))"),
+        ] {
+            assert_eq!(TrinoType::parse(text).expect(text).name(), name);
+        }
+        for bad in [
+            "array(",
+            "map(varchar)",
+            "row()",
+            "list(int)",
+            "array(int) x",
+        ] {
+            assert!(TrinoType::parse(bad).is_err(), "{bad}");
+        }
     }
 }

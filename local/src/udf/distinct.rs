@@ -1,6 +1,7 @@
 //! `f(DISTINCT x)` for the aggregates that would otherwise ignore DISTINCT or refuse it when it
 //! stands beside other aggregates (DataFusion rewrites a lone DISTINCT aggregate into a GROUP BY
-//! itself): the service's own (`histogram`, `count_if`, `checksum`...) and DataFusion's
+//! itself): the service's own (`histogram`, `count_if`, `checksum`, the checked `sum`,
+//! `approx_distinct`...) and DataFusion's
 //! statistics (`stddev`, `corr`, `covar_*`, `regr_*`). Each distinct row of arguments is fed to
 //! the function's own accumulator once, as Trino's MarkDistinct does; partial states carry the
 //! rows seen, so that partitions merge without counting a row twice.
@@ -21,7 +22,7 @@ use datafusion::logical_expr::{
 use super::exec_err;
 
 /// DataFusion's aggregates (by name) that ignore DISTINCT (`corr`, `covar_*`, `regr_*`) or
-/// refuse it (`stddev`, `stddev_pop`); its others (`count`, `sum`, `avg`, `var`...) keep their
+/// refuse it (`stddev`, `stddev_pop`); its others (`count`, `avg`, `var`...) keep their
 /// own DISTINCT.
 const DATAFUSION_WITHOUT_DISTINCT: &[&str] = &[
     "stddev",

@@ -128,13 +128,10 @@ impl ScalarUDFImpl for Func {
         &self,
         args: datafusion::logical_expr::ReturnFieldArgs,
     ) -> Result<datafusion::arrow::datatypes::FieldRef> {
-        let types = super::data_types(args.arg_fields);
-        let t = self.return_type(&types)?;
-        Ok(std::sync::Arc::new(if self.json {
-            super::cast::json_field(self.name)
-        } else {
-            datafusion::arrow::datatypes::Field::new(self.name, t, true)
-        }))
+        let t = self.return_type(&super::data_types(args.arg_fields))?;
+        Ok(std::sync::Arc::new(super::cast::result_field(
+            self.name, t, self.json,
+        )))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -83,8 +83,10 @@ pub fn context(config: datafusion::prelude::SessionConfig, clock: &Clock) -> Ses
 }
 
 /// Registers the Trino-compatible functions, replacing DataFusion's where names collide (`now()`
-/// and its kin read `clock`), Trino's rounding of fractional casts to integers and its
-/// overflow-checked integer `+`, `-` and `*` (`overflow::CheckedIntegers`).
+/// and its kin read `clock`; the checked `sum`, the signed ranking window functions,
+/// `approx_distinct`), Trino's rounding of fractional casts to integers, its overflow-checked
+/// integer `+`, `-` and `*` (`overflow::CheckedIntegers`) and its casts of JSON
+/// (`cast::JsonCasts`).
 pub fn register(ctx: &SessionContext, clock: &Clock) {
     for f in time::functions()
         .into_iter()
@@ -96,6 +98,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
         .chain(distribution::functions())
         .chain(data_size::functions())
         .chain(array::functions())
+        .chain(hyperloglog::functions())
         .chain(map::functions())
         .chain(duration::functions())
         .chain(zone::functions())
@@ -284,14 +287,11 @@ impl ScalarUDFImpl for TrinoUdf {
         &self,
         args: datafusion::logical_expr::ReturnFieldArgs,
     ) -> Result<datafusion::arrow::datatypes::FieldRef> {
-        if self.f == Trino::JsonExtract {
-            return Ok(Arc::new(cast::json_field(self.name())));
-        }
         let t = self.return_type(&data_types(args.arg_fields))?;
-        Ok(Arc::new(datafusion::arrow::datatypes::Field::new(
+        Ok(Arc::new(cast::result_field(
             self.name(),
             t,
-            true,
+            self.f == Trino::JsonExtract,
         )))
     }
 
@@ -340,8 +340,8 @@ impl ScalarUDFImpl for TrinoUdf {
                         continue;
                     };
                     let steps = json_path_steps(paths.value(i))?;
-                    // As Trino's Jackson copy: a scalar's own text, a value's members in the
-                    // document's order.
+                    // As Trino's Jackson copy: members in the document's order; a scalar's
+                    // text (an integer's digits as written).
                     out.push(doc.at(&steps).and_then(|v| match (scalar, v) {
                         (true, cast::Json::String(s) | cast::Json::Number(s)) => Some(s.clone()),
                         (true, cast::Json::Bool(b)) => Some(b.to_string()),

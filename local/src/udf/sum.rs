@@ -118,8 +118,8 @@ fn values(a: &ArrayRef) -> Result<&Int64Array> {
         .ok_or_else(|| exec_err("sum: 64-bit integers expected"))
 }
 
-/// One running sum (a whole table, or a window frame), with the count of values in it so that
-/// a sliding frame empties back to NULL.
+/// One running sum (a whole table's, or a window frame's that grows from the partition's
+/// start), NULL until a value is seen.
 #[derive(Debug, Default)]
 struct Running {
     sum: i64,
@@ -140,12 +140,14 @@ impl Accumulator for Running {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let column = values
             .first()
-            .ok_or_else(|| exec_err("sum: one argument"))?;
+            .ok_or_else(|| exec_err("sum takes a value"))?;
         self.feed(column)
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let column = states.first().ok_or_else(|| exec_err("sum: one state"))?;
+        let column = states
+            .first()
+            .ok_or_else(|| exec_err("sum takes a state"))?;
         self.feed(column)
     }
 
@@ -195,19 +197,21 @@ impl Accumulator for Sliding {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let column = values
             .first()
-            .ok_or_else(|| exec_err("sum: one argument"))?;
+            .ok_or_else(|| exec_err("sum takes a value"))?;
         self.feed(column, 1)
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let column = states.first().ok_or_else(|| exec_err("sum: one state"))?;
+        let column = states
+            .first()
+            .ok_or_else(|| exec_err("sum takes a state"))?;
         self.feed(column, 1)
     }
 
     fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let column = values
             .first()
-            .ok_or_else(|| exec_err("sum: one argument"))?;
+            .ok_or_else(|| exec_err("sum takes a value"))?;
         self.feed(column, -1)
     }
 
@@ -279,7 +283,7 @@ impl GroupsAccumulator for Groups {
     ) -> Result<()> {
         let column = values
             .first()
-            .ok_or_else(|| exec_err("sum: one argument"))?;
+            .ok_or_else(|| exec_err("sum takes a value"))?;
         self.feed(column, group_indices, opt_filter, total_num_groups)
     }
 
@@ -289,7 +293,9 @@ impl GroupsAccumulator for Groups {
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<()> {
-        let column = values.first().ok_or_else(|| exec_err("sum: one state"))?;
+        let column = values
+            .first()
+            .ok_or_else(|| exec_err("sum takes a state"))?;
         self.feed(column, group_indices, None, total_num_groups)
     }
 
@@ -301,7 +307,7 @@ impl GroupsAccumulator for Groups {
     ) -> Result<Vec<ArrayRef>> {
         let column = values
             .first()
-            .ok_or_else(|| exec_err("sum: one argument"))?;
+            .ok_or_else(|| exec_err("sum takes a value"))?;
         let column = self::values(column)?;
         Ok(vec![Arc::new(
             column
