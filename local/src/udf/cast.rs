@@ -546,15 +546,6 @@ impl Failure {
     }
 }
 
-/// Java's `Long.parseLong`: an optional sign and decimal digits, nothing else.
-fn java_long(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
 /// Java's `Double.parseDouble`: surrounding blanks, `NaN`, `Infinity` and a `d`/`f` suffix
 /// allowed.
 fn java_double(s: &str) -> Option<f64> {
@@ -583,11 +574,6 @@ fn java_double(s: &str) -> Option<f64> {
     t.parse().ok()
 }
 
-/// Trino's rounding of a double to an integer: half away from zero.
-fn round_half_up(v: f64) -> f64 {
-    v.round()
-}
-
 /// A JSON scalar as a Trino `bigint` (or narrower integer of `bits`), per Trino's `JsonUtil`.
 fn json_integer(j: &Json, bits: u32) -> Result<Option<i64>, Failure> {
     let (upper, lower) = match bits {
@@ -603,7 +589,10 @@ fn json_integer(j: &Json, bits: u32) -> Result<Option<i64>, Failure> {
     let v = match j {
         Json::Null => return Ok(None),
         Json::Bool(b) => i64::from(*b),
-        Json::String(s) => java_long(s)
+        // Rust's parser takes what Java's `Long.parseLong` takes: a sign, then digits.
+        Json::String(s) => s
+            .parse::<i64>()
+            .ok()
             .filter(|v| fits(*v))
             .ok_or_else(|| Failure::Operator(format!("Cannot cast '{s}' to {upper}")))?,
         Json::Number(n) if Json::is_integer(n) => n
@@ -613,7 +602,8 @@ fn json_integer(j: &Json, bits: u32) -> Result<Option<i64>, Failure> {
             .ok_or(Failure::Silent)?,
         Json::Number(n) => {
             let d = n.parse::<f64>().unwrap_or(f64::NAN);
-            let r = round_half_up(d);
+            // Trino rounds half away from zero, as `f64::round` does.
+            let r = d.round();
             let text = super::java_format::double_to_string(d);
             if d.is_nan() {
                 return Err(Failure::Operator(format!(

@@ -122,15 +122,13 @@ fn values(a: &ArrayRef) -> Result<&Int64Array> {
 /// start), NULL until a value is seen.
 #[derive(Debug, Default)]
 struct Running {
-    sum: i64,
-    count: u64,
+    sum: Option<i64>,
 }
 
 impl Running {
     fn feed(&mut self, column: &ArrayRef) -> Result<()> {
         for x in values(column)?.iter().flatten() {
-            self.sum = add(self.sum, x)?;
-            self.count = self.count.saturating_add(1);
+            self.sum = Some(add(self.sum.unwrap_or(0), x)?);
         }
         Ok(())
     }
@@ -156,7 +154,7 @@ impl Accumulator for Running {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        Ok(ScalarValue::Int64((self.count > 0).then_some(self.sum)))
+        Ok(ScalarValue::Int64(self.sum))
     }
 
     fn size(&self) -> usize {
