@@ -127,10 +127,8 @@ pub fn unregistered(node: &impl Visit) -> Option<Refusal> {
         ) -> ControlFlow<()> {
             let text = name_text(name);
             // A qualified name (`system.range`) is never one of Trino's global functions; the
-            // service's own cast is a call only once `crate::sql` has rewritten a CAST.
-            if name.0.len() == 1
-                && (known(&text) || [crate::udf::CAST, crate::udf::TRY_CAST].contains(&&*text))
-            {
+            // service's hidden functions are calls only once `crate::sql` has rewritten Trino's syntax.
+            if name.0.len() == 1 && (known(&text) || crate::udf::is_internal(&text)) {
                 return ControlFlow::Continue(());
             }
             self.refuse(

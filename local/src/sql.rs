@@ -216,9 +216,10 @@ pub fn prepare(sql: &str, table_columns: &[String]) -> Result<Prepared, PrepareE
 }
 
 fn prepare_on_this_stack(sql: &str, table_columns: &[String]) -> Result<Prepared, PrepareError> {
-    // sqlparser reads no `array(varchar)`, `map(...)` or `row(...)` type, and DataFusion casts
-    // nothing to JSON: such casts are calls of the service's own cast before anything parses.
-    let cast_text = composite_casts(sql);
+    // sqlparser reads no `array(varchar)`, `map(...)` or `row(...)` type and no SQL/JSON
+    // constructor clause, and DataFusion casts nothing to JSON: such casts and constructors are
+    // calls of the service's own functions before anything parses.
+    let cast_text = token_rewrites(sql);
     let sql = cast_text.as_deref().unwrap_or(sql);
     let mut query = parse_query(sql)?;
     // Before anything else walks the statement: long chains balanced, or refused.
@@ -326,22 +327,29 @@ fn fold_quoted_names(sql: &str) -> Option<String> {
     )
 }
 
-/// `CAST(x AS t)` and `TRY_CAST(x AS t)` where `t` is a Trino type that DataFusion cannot
-/// cast to (one naming `array`, `map`, `row` or `json`, as `array(map(varchar, json))`, that
-/// the service's cast reads), rewritten at the token level as calls of the service's cast,
-/// [`crate::udf::CAST`] (or [`crate::udf::TRY_CAST`]), with the type as text:
-/// `"$trino_cast"(x, 'array(varchar)')`; and a JSON literal (`JSON '{"a": 1}'`), which
-/// DataFusion has no type for, as the text's `json_parse`. `None` when there is neither.
+/// Trino's syntax that sqlparser or DataFusion cannot read, rewritten at the token level:
+/// - `CAST(x AS t)` and `TRY_CAST(x AS t)` where `t` is a Trino type that DataFusion cannot
+///   cast to (one naming `array`, `map`, `row` or `json`, as `array(map(varchar, json))`, that
+///   the service's cast reads), as calls of the service's cast, [`crate::udf::CAST`] (or
+///   [`crate::udf::TRY_CAST`]), with the type as text: `"$trino_cast"(x, 'array(varchar)')`;
+/// - a JSON literal (`JSON '{"a": 1}'`), which DataFusion has no type for, as the text's
+///   `json_parse`;
+/// - the SQL/JSON constructors, `json_object('k' : v ABSENT ON NULL)` and `json_array(...)`,
+///   as calls of [`crate::udf::JSON_OBJECT`] and [`crate::udf::JSON_ARRAY`] with their clauses
+///   as a text first (see [`json_constructor`]).
 ///
-/// Tokens are kept as written (not unescaped, so `'it''s'` renders as it was), and each cast
-/// becomes three local edits (its keyword, its `AS`, its type), found in linear passes over the
+/// `None` when there is none of these. Tokens are kept as written (not unescaped, so `'it''s'`
+/// renders as it was), and each rewrite is a few local edits found in linear passes over the
 /// tokens: no statement costs more than its length.
-fn composite_casts(sql: &str) -> Option<String> {
+fn token_rewrites(sql: &str) -> Option<String> {
     let tokens = Tokenizer::new(&LakeDialect, sql)
         .with_unescape(false)
         .tokenize()
         .ok()?;
-    if !tokens.iter().any(is_composite_type_word) {
+    if !tokens
+        .iter()
+        .any(|t| is_composite_type_word(t) || is_json_constructor_word(t))
+    {
         return None;
     }
     // Each opening parenthesis's closing one, and the first `AS` directly inside it.
@@ -384,6 +392,26 @@ fn composite_casts(sql: &str) -> Option<String> {
             }
             continue;
         }
+        if keyword == "JSON_OBJECT" || keyword == "JSON_ARRAY" {
+            let paren = next_solid(i + 1).filter(|&j| tokens[j] == Token::LParen);
+            if let Some(rewrite) =
+                paren.and_then(|p| json_constructor(&tokens, &close, p, keyword == "JSON_OBJECT"))
+            {
+                for (at, text) in rewrite {
+                    edits[at] = Some(text);
+                }
+                edits[i] = Some(format!(
+                    "\"{}\"",
+                    if keyword == "JSON_OBJECT" {
+                        crate::udf::JSON_OBJECT
+                    } else {
+                        crate::udf::JSON_ARRAY
+                    }
+                ));
+                changed = true;
+            }
+            continue;
+        }
         let name = match keyword.as_str() {
             "CAST" => crate::udf::CAST,
             "TRY_CAST" => crate::udf::TRY_CAST,
@@ -415,6 +443,205 @@ fn composite_casts(sql: &str) -> Option<String> {
             .map(|(t, e)| e.unwrap_or_else(|| t.to_string()))
             .collect(),
     )
+}
+
+/// Whether `t` is the name of an SQL/JSON constructor.
+fn is_json_constructor_word(t: &Token) -> bool {
+    matches!(t, Token::Word(w) if w.quote_style.is_none()
+        && ["json_object", "json_array"].iter().any(|k| w.value.eq_ignore_ascii_case(k)))
+}
+
+/// Whether `t` is the bare keyword `kw` (any case).
+fn is_keyword(t: &Token, kw: &str) -> bool {
+    matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
+}
+
+/// The items directly inside the parenthesis at `open`, up to its closing one: each a token,
+/// or a whole parenthesised (or bracketed) group, as (first, last) token indices; blanks and
+/// comments left out.
+fn direct_items(tokens: &[Token], close: &[Option<usize>], open: usize) -> Vec<(usize, usize)> {
+    let end = close.get(open).copied().flatten().unwrap_or(open);
+    let mut items = Vec::new();
+    let mut j = open + 1;
+    while j < end {
+        match &tokens[j] {
+            Token::Whitespace(_) => j += 1,
+            Token::LParen | Token::LBracket => {
+                let last = close[j].unwrap_or(j).min(end);
+                items.push((j, last));
+                j = last + 1;
+            }
+            _ => {
+                items.push((j, j));
+                j += 1;
+            }
+        }
+    }
+    items
+}
+
+/// A constructor call's rewrite (see [`token_rewrites`]): the edits to its tokens after the
+/// name, the opening parenthesis becoming `('<spec>', ` and the clauses' words going, so that
+/// `json_object(KEY 'a' VALUE x FORMAT JSON ABSENT ON NULL)` reads
+/// `"$json_object"('absent;any;;json;json', 'a' , x )`. `None` when the call is not one that
+/// Trino's grammar reads (left for the parser to refuse).
+fn json_constructor(
+    tokens: &[Token],
+    close: &[Option<usize>],
+    open: usize,
+    object: bool,
+) -> Option<Vec<(usize, String)>> {
+    use crate::udf::json_constructor::{Format, Spec};
+    let items = direct_items(tokens, close, open);
+    let word = |k: usize, kw: &str| {
+        items
+            .get(k)
+            .is_some_and(|&(a, _)| is_keyword(&tokens[a], kw))
+    };
+    let mut segments: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut start = 0;
+    for (k, &(a, _)) in items.iter().enumerate() {
+        if tokens[a] == Token::Comma {
+            segments.push(start..k);
+            start = k + 1;
+        }
+    }
+    segments.push(start..items.len());
+    // The clauses after the last value: the first place where one begins.
+    let last = segments.last()?.clone();
+    let begins = |k: usize| {
+        ((word(k, "NULL") || word(k, "ABSENT")) && word(k + 1, "ON") && word(k + 2, "NULL"))
+            || (object && (word(k, "WITH") || word(k, "WITHOUT")) && word(k + 1, "UNIQUE"))
+            || word(k, "RETURNING")
+    };
+    let clauses_at = last.clone().find(|&k| begins(k)).unwrap_or(last.end);
+    let mut spec = Spec {
+        null_on_null: object,
+        unique_keys: false,
+        returning: String::new(),
+        output: Format::Json,
+        formats: Vec::new(),
+    };
+    let mut edits: Vec<(usize, String)> = Vec::new();
+    let blank = |edits: &mut Vec<(usize, String)>, from: usize, to: usize| {
+        for &(a, b) in &items[from..to] {
+            for t in a..=b {
+                edits.push((t, String::new()));
+            }
+        }
+    };
+    // `FORMAT JSON [ENCODING e]` from item `k` to `end`, if that is what they are.
+    let format_at = |k: usize, end: usize| -> Option<Format> {
+        if !(word(k, "FORMAT") && word(k + 1, "JSON")) {
+            return None;
+        }
+        if k + 2 == end {
+            return Some(Format::Json);
+        }
+        if k + 4 != end || !word(k + 2, "ENCODING") {
+            return None;
+        }
+        ["UTF8", "UTF16", "UTF32"]
+            .iter()
+            .zip([Format::Utf8, Format::Utf16, Format::Utf32])
+            .find(|(name, _)| word(k + 3, name))
+            .map(|(_, f)| f)
+    };
+    let mut k = clauses_at;
+    if word(k, "NULL") || word(k, "ABSENT") {
+        spec.null_on_null = word(k, "NULL");
+        k += 3;
+    }
+    if object && (word(k, "WITH") || word(k, "WITHOUT")) && word(k + 1, "UNIQUE") {
+        spec.unique_keys = word(k, "WITH");
+        k += if word(k + 2, "KEYS") { 3 } else { 2 };
+    }
+    if word(k, "RETURNING") {
+        let type_end = (k + 1..last.end)
+            .find(|&j| word(j, "FORMAT"))
+            .unwrap_or(last.end);
+        if type_end == k + 1 {
+            return None;
+        }
+        let mut returning = String::new();
+        for &(a, b) in &items[k + 1..type_end] {
+            for t in &tokens[a..=b] {
+                match t {
+                    Token::Whitespace(_) => {}
+                    Token::Word(w) => returning.push_str(&w.value.to_ascii_lowercase()),
+                    other => returning.push_str(&other.to_string()),
+                }
+            }
+        }
+        if returning.contains([';', '\'', '"']) {
+            return None;
+        }
+        spec.returning = returning;
+        if type_end < last.end {
+            spec.output = format_at(type_end, last.end)?;
+        }
+        k = last.end;
+    }
+    if k != last.end {
+        return None;
+    }
+    blank(&mut edits, clauses_at, last.end);
+    // The values, each with a key before it in an object.
+    let mut values = segments;
+    if let Some(l) = values.last_mut() {
+        l.end = clauses_at;
+    }
+    if values.len() == 1 && values[0].is_empty() {
+        values.clear();
+    }
+    for segment in &values {
+        let mut from = segment.start;
+        if object {
+            if word(from, "KEY") && segment.len() > 1 {
+                blank(&mut edits, from, from + 1);
+                from += 1;
+            }
+            let separator = (from..segment.end).find(|&j| {
+                word(j, "VALUE")
+                    || items
+                        .get(j)
+                        .is_some_and(|&(a, _)| tokens[a] == Token::Colon)
+            })?;
+            if separator == from {
+                return None;
+            }
+            edits.push((items[separator].0, ",".into()));
+            from = separator + 1;
+        }
+        if from >= segment.end {
+            return None;
+        }
+        let explicit = (from..segment.end).find(|&j| word(j, "FORMAT") && word(j + 1, "JSON"));
+        let format = match explicit {
+            Some(j) => {
+                let f = format_at(j, segment.end)?;
+                if j == from {
+                    return None;
+                }
+                blank(&mut edits, j, segment.end);
+                f
+            }
+            // A JSON-returning call is read as JSON, as if FORMAT JSON were written.
+            None if segment.end == from + 2
+                && ["json_object", "json_array", "json_query"]
+                    .iter()
+                    .any(|name| word(from, name))
+                && tokens[items[from + 1].0] == Token::LParen =>
+            {
+                Format::Json
+            }
+            None => Format::None,
+        };
+        spec.formats.push(format);
+    }
+    let separator = if values.is_empty() { "" } else { ", " };
+    edits.push((open, format!("('{}'{separator}", spec.text())));
+    Some(edits)
 }
 
 /// Whether `t` names a type that only the service's cast reaches.
@@ -1686,5 +1913,50 @@ mod spans {
             "{f}"
         );
         assert!(f.contains("errorCode LIKE 'B%'"), "{f}");
+    }
+}
+
+#[cfg(test)]
+mod json_constructors {
+    use super::token_rewrites;
+
+    #[test]
+    fn clauses_become_a_spec_and_the_rest_stays_as_written() {
+        for (sql, want) in [
+            (
+                "SELECT json_object(KEY 'a' VALUE x FORMAT JSON ABSENT ON NULL)",
+                "SELECT \"$json_object\"('absent;any;;json;json', 'a' , x   )",
+            ),
+            (
+                "SELECT json_object('a' : 'it''s', 'b': 2 WITH UNIQUE KEYS RETURNING varchar(10))",
+                "SELECT \"$json_object\"('null;unique;varchar(10);json;none,none', 'a' , 'it''s', 'b', 2     )",
+            ),
+            (
+                "SELECT json_array()",
+                "SELECT \"$json_array\"('absent;any;;json;')",
+            ),
+            (
+                "SELECT json_array(json_array(1) NULL ON NULL RETURNING varbinary FORMAT JSON ENCODING UTF16)",
+                "SELECT \"$json_array\"('null;any;varbinary;utf16;json', \"$json_array\"('absent;any;;json;none', 1)   )",
+            ),
+        ] {
+            let got = token_rewrites(sql).expect(sql);
+            // Blanked clauses leave their spaces: compare with runs of blanks folded.
+            let fold = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(fold(&got), fold(want), "{sql}");
+        }
+    }
+
+    #[test]
+    fn calls_trinos_grammar_does_not_read_are_left_alone() {
+        for sql in [
+            "SELECT json_object('a')",
+            "SELECT json_object(VALUE 1)",
+            "SELECT json_array(1 FORMAT JSON ENCODING LATIN1)",
+            "SELECT json_object('a' : 1 RETURNING)",
+            "SELECT json_array(1 ABSENT ON NULL NULL ON NULL)",
+        ] {
+            assert_eq!(token_rewrites(sql), None, "{sql}");
+        }
     }
 }

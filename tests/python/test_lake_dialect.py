@@ -2652,3 +2652,134 @@ def test_json_casts_keep_the_statement_and_bound_the_work(lake):
         ("CAST(x AS " + "array(" * 120 + "bigint" + ")" * 120 + ")", "InvalidQueryStatementException"),
     ]:
         assert text in lake.fails(f"SELECT {sql} FROM {{eds}} LIMIT 1"), sql
+
+
+# Trino's own assertions for the SQL/JSON constructors (TestJsonObjectFunction,
+# TestJsonArrayFunction and the examples of its JSON functions page): expression, value.
+TRINO_JSON_CONSTRUCTORS = [
+    ("json_object()", "{}"),
+    ("json_object('X' : 'Y')", '{"X":"Y"}'),
+    ("json_object(KEY 'X' VALUE 'Y')", '{"X":"Y"}'),
+    ("json_object('X' VALUE 'Y')", '{"X":"Y"}'),
+    # "the order of members in the result JSON object is arbitrary": a java.util.HashMap's.
+    ("json_object('key_1' : 1, 'key_2' : 2)", '{"key_2":2,"key_1":1}'),
+    ("json_object('key' : null NULL ON NULL)", '{"key":null}'),
+    ("json_object('key' : null)", '{"key":null}'),
+    ("json_object('key' : null ABSENT ON NULL)", "{}"),
+    ("json_object('key' : '[ 1, true, \"a\", null ]' FORMAT JSON)", '{"key":[1,true,"a",null]}'),
+    ("json_object('key' : X'7B0022006100220020003A00200031007D00' FORMAT JSON ENCODING UTF16)",
+     '{"key":{"a":1}}'),
+    ("json_object('key' : '{\"a\" : 1, \"a\" : 1}' FORMAT JSON)", '{"key":{"a":1}}'),
+    ("json_object('key' : '{\"a\" : 1, \"a\" : 1}' FORMAT JSON WITHOUT UNIQUE KEYS)", '{"key":{"a":1}}'),
+    ("json_object('key' : 1e0)", '{"key":1.0}'),
+    ("json_object('key' : DATE '2001-01-31')", '{"key":"2001-01-31"}'),
+    ("json_object('key' : json_object('a' : 1))", '{"key":{"a":1}}'),
+    ("json_object((SELECT 'key') : (SELECT 1))", '{"key":1}'),
+    ("json_object('key' : 1 RETURNING varchar)", '{"key":1}'),
+    ("json_object('key' : 1 RETURNING varchar FORMAT JSON)", '{"key":1}'),
+    ("json_object('key' : 1 RETURNING varchar(100))", '{"key":1}'),
+    ("to_hex(json_object('key' : 1 RETURNING varbinary FORMAT JSON ENCODING UTF8))",
+     '{"key":1}'.encode("utf-8").hex().upper()),
+    ("to_hex(json_object('key' : 1 RETURNING varbinary FORMAT JSON ENCODING UTF16))",
+     '{"key":1}'.encode("utf-16-le").hex().upper()),
+    ("to_hex(json_object('key' : 1 RETURNING varbinary FORMAT JSON ENCODING UTF32))",
+     '{"key":1}'.encode("utf-32-le").hex().upper()),
+    ("json_object('x' : true, 'y' : 12e-1, 'z' : 'text')", '{"x":true,"y":1.2,"z":"text"}'),
+    ("json_object('x' : '[  \"text\"  ] ' FORMAT JSON, 'y' : X'5B0035005D00' FORMAT JSON ENCODING UTF16)",
+     '{"x":["text"],"y":[5]}'),
+    ("json_object('x' : json_query('{\"key\" : [  \"value\"  ]}', 'lax $.key'))", '{"x":["value"]}'),
+    ("json_object('x' : null, 'y' : 1 ABSENT ON NULL)", '{"y":1}'),
+    ("json_array()", "[]"),
+    ("json_array(true, 12e-1, 'text')", '[true,1.2,"text"]'),
+    ("json_array('[  \"text\"  ] ' FORMAT JSON, X'5B0035005D00' FORMAT JSON ENCODING UTF16)", '[["text"],[5]]'),
+    ("json_array(json_query('{\"key\" : [  \"value\"  ]}', 'lax $.key'))", '[["value"]]'),
+    ("json_array(DATE '2001-01-31')", '["2001-01-31"]'),
+    ("json_array(true, null, 1)", "[true,1]"),
+    ("json_array(true, null, 1 ABSENT ON NULL)", "[true,1]"),
+    ("json_array(true, null, 1 NULL ON NULL)", "[true,null,1]"),
+    ("json_array(true, 1 RETURNING VARCHAR(100))", "[true,1]"),
+    ("to_hex(json_array(true, 1 RETURNING VARBINARY))", "5B747275652C315D"),
+    ("to_hex(json_array(true, 1 RETURNING VARBINARY FORMAT JSON ENCODING UTF16))",
+     "[true,1]".encode("utf-16-le").hex().upper()),
+    ("json_array(json_array(1, 'a'), json_object('k' VALUE json_array()))", '[[1,"a"],{"k":[]}]'),
+    ("JSON_OBJECT(key 'a' value 'it''s')", '{"a":"it\'s"}'),
+]
+
+TRINO_JSON_CONSTRUCTOR_ERRORS = [
+    ("json_object(CAST(null AS varchar) : 1)", "null value passed for JSON object key to JSON_OBJECT function"),
+    ("json_object('key' : 1, 'key' : 2 WITHOUT UNIQUE KEYS)", "cannot construct a JSON object with duplicate key"),
+    ("json_object('key' : 1, 'key' : 2)", "cannot construct a JSON object with duplicate key"),
+    ("json_object('key' : 1, 'key' : 2 WITH UNIQUE KEYS)", "duplicate key passed to JSON_OBJECT function"),
+    ("json_object('key' : '[...' FORMAT JSON)", "conversion to JSON failed"),
+    ("json_object('key' : '{\"a\" : 1, \"a\" : 1}' FORMAT JSON WITH UNIQUE KEYS)",
+     "WITH UNIQUE KEYS behavior is not supported for JSON_OBJECT function when input expression has FORMAT"),
+    ("json_object('key' : (approx_set(1)))", "Unsupported type of value passed to JSON_OBJECT function"),
+    ("json_array(ARRAY[1])", "Unsupported type of value passed to JSON_ARRAY function: array(bigint)"),
+    ("json_object(1 : 1)", "Invalid type of JSON object key"),
+    ("json_object('a' : 1 RETURNING integer)", "Cannot output JSON value as integer using formatting JSON"),
+    ("json_array('[1]' FORMAT JSON ENCODING UTF16)", "Cannot read input of type varchar as JSON using formatting UTF16"),
+]
+
+
+def test_json_constructors_meet_trinos_own_examples(lake):
+    """`json_object` and `json_array` with every clause Trino reads (`KEY ... VALUE`, `:`,
+    `FORMAT JSON [ENCODING ...]`, `NULL | ABSENT ON NULL`, `WITH | WITHOUT UNIQUE KEYS`,
+    `RETURNING varchar | varbinary ...`) give the values and errors of Trino's own tests and
+    documentation."""
+    def braces(e):  # the statements are `str.format`ted with the store's id
+        return e.replace("{", "{{").replace("}", "}}")
+    _, rows = lake("SELECT " + ", ".join(braces(e) for e, _ in TRINO_JSON_CONSTRUCTORS)
+                   + " FROM {eds} LIMIT 1")
+    assert len(rows) == 1
+    for (expr, want), got in zip(TRINO_JSON_CONSTRUCTORS, rows[0]):
+        assert got == want, expr
+    for expr, want in TRINO_JSON_CONSTRUCTOR_ERRORS:
+        assert want in lake.fails(f"SELECT {braces(expr)} FROM {{eds}} LIMIT 1"), expr
+
+
+def java_hash_map_orders(key_lists):
+    """The order java.util.HashMap iterates each list of keys in (tests/python/java/
+    HashMapOrder.java, run by the JDK): the order Trino's json_object writes members in."""
+    import base64
+    import pathlib
+    import shutil
+    java = shutil.which("java")
+    assert java, "a JDK is needed: Java's own HashMap is the independent implementation"
+    source = pathlib.Path(__file__).parent / "java" / "HashMapOrder.java"
+    feed = "".join("\t".join(base64.b64encode(k.encode()).decode() for k in keys) + "\n"
+                   for keys in key_lists)
+    out = subprocess.run([java, str(source)], input=feed, capture_output=True, text=True, check=True)
+    lines = out.stdout.split("\n")[:len(key_lists)]
+    assert len(lines) == len(key_lists)
+    return [[base64.b64decode(k).decode() for k in line.split("\t")] if line else [] for line in lines]
+
+
+def test_json_constructors_of_records_agree_with_java_and_python(lake, records):
+    """json_object over each record, with keys taken from the record (so that the members' order
+    varies), equals Python's reading of the record in values and Java's HashMap in order; a
+    timestamp becomes Trino's varchar text, a missing value is left out (ABSENT ON NULL) or
+    written as null; a json_query value is read as JSON; json_array keeps its elements' order."""
+    _, rows = lake("SELECT eventID, json_object(eventName : eventTime, eventSource : sourceIPAddress, "
+                   "'region' VALUE awsRegion, 'error' : errorCode, coalesce(userIdentity.type, 'none') : 1.5 ABSENT ON NULL), "
+                   "json_object('params' : json_query(eventJson, 'lax $.requestParameters'), "
+                   "'agent' : userAgent), "
+                   "json_array(eventName, errorCode, sourceIPAddress NULL ON NULL) FROM {eds}")
+    by = {r["eventID"]: r for r in records}
+    assert len(rows) == len(records)
+    key_lists, wants = [], []
+    for event, obj, params, arr in rows:
+        r = by[event]
+        t = dt.datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00"))
+        members = [(r["eventName"], t.strftime("%Y-%m-%d %H:%M:%S.") + f"{t.microsecond // 1000:03d}"),
+                   (r["eventSource"], r.get("sourceIPAddress")), ("region", r.get("awsRegion")),
+                   ("error", r.get("errorCode")), ((r.get("userIdentity") or {}).get("type") or "none", 1.5)]
+        present = [(k, v) for k, v in members if v is not None]
+        key_lists.append([k for k, _ in present])
+        wants.append((obj, dict(present)))
+        assert json.loads(params) == {"params": r.get("requestParameters"), "agent": r.get("userAgent")}, event
+        assert arr == json.dumps([r["eventName"], r.get("errorCode"), r.get("sourceIPAddress")],
+                                 separators=(",", ":"), ensure_ascii=False), event
+    for (obj, want), order in zip(wants, java_hash_map_orders(key_lists)):
+        assert json.loads(obj) == want
+        assert list(json.loads(obj)) == order, obj
+    assert len({tuple(o) for o in java_hash_map_orders(key_lists)}) > 20

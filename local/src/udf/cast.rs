@@ -414,6 +414,31 @@ impl Json {
         out
     }
 
+    /// The value as Jackson's `readTree` holds it: of a repeated key, one member, at the
+    /// first one's place with the last one's value.
+    pub fn jackson_tree(self) -> Json {
+        match self {
+            Json::Array(items) => Json::Array(items.into_iter().map(Json::jackson_tree).collect()),
+            Json::Object(members) => {
+                let mut kept: Vec<(String, Json)> = Vec::with_capacity(members.len());
+                let mut at: HashMap<String, usize> = HashMap::with_capacity(members.len());
+                for (k, v) in members {
+                    let v = v.jackson_tree();
+                    if let Some(&i) = at.get(&k) {
+                        if let Some(slot) = kept.get_mut(i) {
+                            slot.1 = v;
+                        }
+                    } else {
+                        at.insert(k.clone(), kept.len());
+                        kept.push((k, v));
+                    }
+                }
+                Json::Object(kept)
+            }
+            other => other,
+        }
+    }
+
     /// Whether a number is written as an integer (Jackson's VALUE_NUMBER_INT).
     fn is_integer(number: &str) -> bool {
         !number.contains(['.', 'e', 'E'])
@@ -505,7 +530,7 @@ fn write_java_number(out: &mut String, text: &str, finite: bool) {
 /// `s` as a JSON string as Jackson escapes it: `"` and `\`, the short escapes for backspace,
 /// tab, newline, form feed and carriage return, `\u00XX` for other control characters, the
 /// rest as it is.
-fn write_string(out: &mut String, s: &str) {
+pub(super) fn write_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -983,7 +1008,12 @@ fn castable(source: &Field, t: &TrinoType) -> Result<()> {
 
 /// `values` (JSON texts if `json`) cast to `t`; a failure is an error naming the type and the
 /// value, or NULL under TRY_CAST.
-fn cast_column(values: &ArrayRef, json: bool, t: &TrinoType, try_cast: bool) -> Result<ArrayRef> {
+pub(super) fn cast_column(
+    values: &ArrayRef,
+    json: bool,
+    t: &TrinoType,
+    try_cast: bool,
+) -> Result<ArrayRef> {
     let text_source = matches!(
         values.data_type(),
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
@@ -1103,7 +1133,7 @@ fn is_null_at(a: &ArrayRef, r: usize) -> bool {
 /// an element of an `array(json)`) as it is; a row as an object by field names, except where
 /// `shape` (the type a cast between SQL types goes to) has a row there: then as an array, for
 /// the cast matches fields by position.
-fn write_value(
+pub(super) fn write_value(
     out: &mut String,
     a: &ArrayRef,
     r: usize,

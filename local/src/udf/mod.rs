@@ -20,6 +20,13 @@ use serde_json::Value;
 use crate::clock::Clock;
 
 pub use cast::{reads_cast_type, CAST, TRY_CAST};
+pub use json_constructor::{JSON_ARRAY, JSON_OBJECT};
+
+/// Whether `name` is one of the service's hidden functions, which `crate::sql` writes for
+/// Trino's syntax (a CAST to a composite type, a JSON constructor) and no statement names.
+pub fn is_internal(name: &str) -> bool {
+    [CAST, TRY_CAST, JSON_OBJECT, JSON_ARRAY].contains(&name)
+}
 
 const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
 
@@ -39,6 +46,7 @@ mod func;
 mod hll;
 mod hyperloglog;
 mod java_format;
+pub mod json_constructor;
 mod lambda;
 mod map;
 mod math;
@@ -99,6 +107,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
         .chain(data_size::functions())
         .chain(array::functions())
         .chain(hyperloglog::functions())
+        .chain(json_constructor::functions())
         .chain(map::functions())
         .chain(duration::functions())
         .chain(zone::functions())
