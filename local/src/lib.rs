@@ -12,6 +12,7 @@ pub mod extension;
 pub mod fault;
 pub mod format;
 pub mod jobs;
+pub mod json_syntax;
 pub mod json_text;
 pub mod lake;
 pub mod load;

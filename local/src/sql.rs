@@ -334,9 +334,9 @@ fn fold_quoted_names(sql: &str) -> Option<String> {
 ///   [`crate::udf::TRY_CAST`]), with the type as text: `"$trino_cast"(x, 'array(varchar)')`;
 /// - a JSON literal (`JSON '{"a": 1}'`), which DataFusion has no type for, as the text's
 ///   `json_parse`;
-/// - the SQL/JSON constructors, `json_object('k' : v ABSENT ON NULL)` and `json_array(...)`,
-///   as calls of [`crate::udf::JSON_OBJECT`] and [`crate::udf::JSON_ARRAY`] with their clauses
-///   as a text first (see [`json_constructor`]).
+/// - the SQL/JSON functions, whose clauses sqlparser does not read (`json_object('k' : v
+///   ABSENT ON NULL)`, `json_query(j, 'lax $.a' WITH ARRAY WRAPPER)`), as calls of the
+///   service's hidden functions with the clauses as a text first (see [`crate::json_syntax`]).
 ///
 /// `None` when there is none of these. Tokens are kept as written (not unescaped, so `'it''s'`
 /// renders as it was), and each rewrite is a few local edits found in linear passes over the
@@ -348,7 +348,7 @@ fn token_rewrites(sql: &str) -> Option<String> {
         .ok()?;
     if !tokens
         .iter()
-        .any(|t| is_composite_type_word(t) || is_json_constructor_word(t))
+        .any(|t| is_composite_type_word(t) || crate::json_syntax::is_function_word(t))
     {
         return None;
     }
@@ -392,22 +392,15 @@ fn token_rewrites(sql: &str) -> Option<String> {
             }
             continue;
         }
-        if keyword == "JSON_OBJECT" || keyword == "JSON_ARRAY" {
+        if let Some(hidden) = crate::json_syntax::hidden_name(&keyword) {
             let paren = next_solid(i + 1).filter(|&j| tokens[j] == Token::LParen);
             if let Some(rewrite) =
-                paren.and_then(|p| json_constructor(&tokens, &close, p, keyword == "JSON_OBJECT"))
+                paren.and_then(|p| crate::json_syntax::rewrite(&tokens, &close, p, hidden))
             {
                 for (at, text) in rewrite {
                     edits[at] = Some(text);
                 }
-                edits[i] = Some(format!(
-                    "\"{}\"",
-                    if keyword == "JSON_OBJECT" {
-                        crate::udf::JSON_OBJECT
-                    } else {
-                        crate::udf::JSON_ARRAY
-                    }
-                ));
+                edits[i] = Some(format!("\"{hidden}\""));
                 changed = true;
             }
             continue;
@@ -443,205 +436,6 @@ fn token_rewrites(sql: &str) -> Option<String> {
             .map(|(t, e)| e.unwrap_or_else(|| t.to_string()))
             .collect(),
     )
-}
-
-/// Whether `t` is the name of an SQL/JSON constructor.
-fn is_json_constructor_word(t: &Token) -> bool {
-    matches!(t, Token::Word(w) if w.quote_style.is_none()
-        && ["json_object", "json_array"].iter().any(|k| w.value.eq_ignore_ascii_case(k)))
-}
-
-/// Whether `t` is the bare keyword `kw` (any case).
-fn is_keyword(t: &Token, kw: &str) -> bool {
-    matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
-}
-
-/// The items directly inside the parenthesis at `open`, up to its closing one: each a token,
-/// or a whole parenthesised (or bracketed) group, as (first, last) token indices; blanks and
-/// comments left out.
-fn direct_items(tokens: &[Token], close: &[Option<usize>], open: usize) -> Vec<(usize, usize)> {
-    let end = close.get(open).copied().flatten().unwrap_or(open);
-    let mut items = Vec::new();
-    let mut j = open + 1;
-    while j < end {
-        match &tokens[j] {
-            Token::Whitespace(_) => j += 1,
-            Token::LParen | Token::LBracket => {
-                let last = close[j].unwrap_or(j).min(end);
-                items.push((j, last));
-                j = last + 1;
-            }
-            _ => {
-                items.push((j, j));
-                j += 1;
-            }
-        }
-    }
-    items
-}
-
-/// A constructor call's rewrite (see [`token_rewrites`]): the edits to its tokens after the
-/// name, the opening parenthesis becoming `('<spec>', ` and the clauses' words going, so that
-/// `json_object(KEY 'a' VALUE x FORMAT JSON ABSENT ON NULL)` reads
-/// `"$json_object"('absent;any;;json;json', 'a' , x )`. `None` when the call is not one that
-/// Trino's grammar reads (left for the parser to refuse).
-fn json_constructor(
-    tokens: &[Token],
-    close: &[Option<usize>],
-    open: usize,
-    object: bool,
-) -> Option<Vec<(usize, String)>> {
-    use crate::udf::json_constructor::{Format, Spec};
-    let items = direct_items(tokens, close, open);
-    let word = |k: usize, kw: &str| {
-        items
-            .get(k)
-            .is_some_and(|&(a, _)| is_keyword(&tokens[a], kw))
-    };
-    let mut segments: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut start = 0;
-    for (k, &(a, _)) in items.iter().enumerate() {
-        if tokens[a] == Token::Comma {
-            segments.push(start..k);
-            start = k + 1;
-        }
-    }
-    segments.push(start..items.len());
-    // The clauses after the last value: the first place where one begins.
-    let last = segments.last()?.clone();
-    let begins = |k: usize| {
-        ((word(k, "NULL") || word(k, "ABSENT")) && word(k + 1, "ON") && word(k + 2, "NULL"))
-            || (object && (word(k, "WITH") || word(k, "WITHOUT")) && word(k + 1, "UNIQUE"))
-            || word(k, "RETURNING")
-    };
-    let clauses_at = last.clone().find(|&k| begins(k)).unwrap_or(last.end);
-    let mut spec = Spec {
-        null_on_null: object,
-        unique_keys: false,
-        returning: String::new(),
-        output: Format::Json,
-        formats: Vec::new(),
-    };
-    let mut edits: Vec<(usize, String)> = Vec::new();
-    let blank = |edits: &mut Vec<(usize, String)>, from: usize, to: usize| {
-        for &(a, b) in &items[from..to] {
-            for t in a..=b {
-                edits.push((t, String::new()));
-            }
-        }
-    };
-    // `FORMAT JSON [ENCODING e]` from item `k` to `end`, if that is what they are.
-    let format_at = |k: usize, end: usize| -> Option<Format> {
-        if !(word(k, "FORMAT") && word(k + 1, "JSON")) {
-            return None;
-        }
-        if k + 2 == end {
-            return Some(Format::Json);
-        }
-        if k + 4 != end || !word(k + 2, "ENCODING") {
-            return None;
-        }
-        ["UTF8", "UTF16", "UTF32"]
-            .iter()
-            .zip([Format::Utf8, Format::Utf16, Format::Utf32])
-            .find(|(name, _)| word(k + 3, name))
-            .map(|(_, f)| f)
-    };
-    let mut k = clauses_at;
-    if word(k, "NULL") || word(k, "ABSENT") {
-        spec.null_on_null = word(k, "NULL");
-        k += 3;
-    }
-    if object && (word(k, "WITH") || word(k, "WITHOUT")) && word(k + 1, "UNIQUE") {
-        spec.unique_keys = word(k, "WITH");
-        k += if word(k + 2, "KEYS") { 3 } else { 2 };
-    }
-    if word(k, "RETURNING") {
-        let type_end = (k + 1..last.end)
-            .find(|&j| word(j, "FORMAT"))
-            .unwrap_or(last.end);
-        if type_end == k + 1 {
-            return None;
-        }
-        let mut returning = String::new();
-        for &(a, b) in &items[k + 1..type_end] {
-            for t in &tokens[a..=b] {
-                match t {
-                    Token::Whitespace(_) => {}
-                    Token::Word(w) => returning.push_str(&w.value.to_ascii_lowercase()),
-                    other => returning.push_str(&other.to_string()),
-                }
-            }
-        }
-        if returning.contains([';', '\'', '"']) {
-            return None;
-        }
-        spec.returning = returning;
-        if type_end < last.end {
-            spec.output = format_at(type_end, last.end)?;
-        }
-        k = last.end;
-    }
-    if k != last.end {
-        return None;
-    }
-    blank(&mut edits, clauses_at, last.end);
-    // The values, each with a key before it in an object.
-    let mut values = segments;
-    if let Some(l) = values.last_mut() {
-        l.end = clauses_at;
-    }
-    if values.len() == 1 && values[0].is_empty() {
-        values.clear();
-    }
-    for segment in &values {
-        let mut from = segment.start;
-        if object {
-            if word(from, "KEY") && segment.len() > 1 {
-                blank(&mut edits, from, from + 1);
-                from += 1;
-            }
-            let separator = (from..segment.end).find(|&j| {
-                word(j, "VALUE")
-                    || items
-                        .get(j)
-                        .is_some_and(|&(a, _)| tokens[a] == Token::Colon)
-            })?;
-            if separator == from {
-                return None;
-            }
-            edits.push((items[separator].0, ",".into()));
-            from = separator + 1;
-        }
-        if from >= segment.end {
-            return None;
-        }
-        let explicit = (from..segment.end).find(|&j| word(j, "FORMAT") && word(j + 1, "JSON"));
-        let format = match explicit {
-            Some(j) => {
-                let f = format_at(j, segment.end)?;
-                if j == from {
-                    return None;
-                }
-                blank(&mut edits, j, segment.end);
-                f
-            }
-            // A JSON-returning call is read as JSON, as if FORMAT JSON were written.
-            None if segment.end == from + 2
-                && ["json_object", "json_array", "json_query"]
-                    .iter()
-                    .any(|name| word(from, name))
-                && tokens[items[from + 1].0] == Token::LParen =>
-            {
-                Format::Json
-            }
-            None => Format::None,
-        };
-        spec.formats.push(format);
-    }
-    let separator = if values.is_empty() { "" } else { ", " };
-    edits.push((open, format!("('{}'{separator}", spec.text())));
-    Some(edits)
 }
 
 /// Whether `t` names a type that only the service's cast reaches.
@@ -1948,6 +1742,28 @@ mod json_constructors {
     }
 
     #[test]
+    fn query_functions_keep_their_expressions_in_order() {
+        for (sql, want) in [
+            (
+                "SELECT json_value(j FORMAT JSON, 'lax $.a + $n' PASSING x AS n, y FORMAT JSON AS \"y\" RETURNING bigint DEFAULT 0 ON EMPTY ERROR ON ERROR)",
+                "SELECT \"$json_value\"('json;N,y;none,json;bigint;json;without;keep;default;error', j , 'lax $.a + $n' , x , y , 0 )",
+            ),
+            (
+                "SELECT json_query(j, 'strict $[*]' WITH CONDITIONAL ARRAY WRAPPER OMIT QUOTES ON SCALAR STRING EMPTY OBJECT ON ERROR)",
+                "SELECT \"$json_query\"('none;;;;json;conditional;omit;null;empty object', j, 'strict $[*]' )",
+            ),
+            (
+                "SELECT json_exists(j, 'lax $.a' UNKNOWN ON ERROR)",
+                "SELECT \"$json_exists\"('none;;;;json;without;keep;null;null', j, 'lax $.a' )",
+            ),
+        ] {
+            let got = token_rewrites(sql).expect(sql);
+            let fold = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(fold(&got), fold(want), "{sql}");
+        }
+    }
+
+    #[test]
     fn calls_trinos_grammar_does_not_read_are_left_alone() {
         for sql in [
             "SELECT json_object('a')",
@@ -1955,6 +1771,12 @@ mod json_constructors {
             "SELECT json_array(1 FORMAT JSON ENCODING LATIN1)",
             "SELECT json_object('a' : 1 RETURNING)",
             "SELECT json_array(1 ABSENT ON NULL NULL ON NULL)",
+            "SELECT json_value(j)",
+            "SELECT json_value(j, path)",
+            "SELECT json_query(j, 'lax $' WITH WRAPPER WITH WRAPPER)",
+            "SELECT json_exists(j, 'lax $' NULL ON EMPTY)",
+            "SELECT json_exists(j, 'lax $' TRUE ON EMPTY)",
+            "SELECT json_value(j, 'lax $' PASSING x)",
         ] {
             assert_eq!(token_rewrites(sql), None, "{sql}");
         }

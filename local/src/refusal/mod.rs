@@ -194,6 +194,15 @@ fn not_implemented(message: &str, references: &References<'_>) -> Option<Refusal
         return None;
     }
     let at = references.call(&name).unwrap_or(Location::new(1, 1));
+    // An SQL/JSON function is left as written only when `crate::json_syntax` could not read
+    // its clauses: a syntax error in Trino.
+    if crate::json_syntax::hidden_name(&name).is_some() {
+        return Some(Refusal::at(
+            "SYNTAX_ERROR",
+            at,
+            format!("{name}(...) is not written as Trino's grammar reads it"),
+        ));
+    }
     Some(Refusal::at(
         "NOT_SUPPORTED",
         at,

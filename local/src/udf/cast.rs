@@ -1055,7 +1055,7 @@ pub(super) fn cast_column(
 }
 
 /// One JSON text cast to `t`, or Trino's message for why not.
-fn cast_text(text: &str, t: &TrinoType) -> std::result::Result<ScalarValue, String> {
+pub(super) fn cast_text(text: &str, t: &TrinoType) -> std::result::Result<ScalarValue, String> {
     let structured = matches!(
         t,
         TrinoType::Array(_) | TrinoType::Map(..) | TrinoType::Row(_)

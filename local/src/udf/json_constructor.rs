@@ -28,51 +28,13 @@ use datafusion::logical_expr::{
 };
 
 use super::cast::{is_json, Json, TrinoType};
+pub use super::json_encoding::Format;
+use super::json_encoding::{decode, encode};
 
 /// `json_object(...)` as `crate::sql` writes it: `"$json_object"('<spec>', k1, v1, ...)`.
 pub const JSON_OBJECT: &str = "$json_object";
 /// `json_array(...)` as `crate::sql` writes it: `"$json_array"('<spec>', v1, ...)`.
 pub const JSON_ARRAY: &str = "$json_array";
-
-/// How a value (or the result) is read as (or written as) JSON: `FORMAT JSON` and its
-/// `ENCODING`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// No FORMAT: the value is an SQL value.
-    None,
-    /// `FORMAT JSON`: text (or UTF-8 bytes) read as JSON.
-    Json,
-    /// `FORMAT JSON ENCODING UTF8`.
-    Utf8,
-    /// `FORMAT JSON ENCODING UTF16` (little-endian, as Trino reads it).
-    Utf16,
-    /// `FORMAT JSON ENCODING UTF32` (little-endian).
-    Utf32,
-}
-
-impl Format {
-    /// The name `crate::sql` writes in a spec (and Trino's messages say, upper-cased).
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::None => "none",
-            Format::Json => "json",
-            Format::Utf8 => "utf8",
-            Format::Utf16 => "utf16",
-            Format::Utf32 => "utf32",
-        }
-    }
-
-    fn parse(text: &str) -> Result<Self> {
-        Ok(match text {
-            "none" => Format::None,
-            "json" => Format::Json,
-            "utf8" => Format::Utf8,
-            "utf16" => Format::Utf16,
-            "utf32" => Format::Utf32,
-            other => return Err(spec_error(other)),
-        })
-    }
-}
 
 /// A constructor's clauses, as `crate::sql` writes them before the arguments:
 /// `<null|absent>;<unique|any>;<returned type or empty>;<output format>;<value formats>`,
@@ -174,7 +136,7 @@ fn output_of(spec: &Spec) -> Result<Output> {
     let mismatch = || {
         DataFusionError::Plan(format!(
             "Cannot output JSON value as {named} using formatting {}",
-            spec.output.name().to_ascii_uppercase()
+            spec.output.display()
         ))
     };
     match base.as_str() {
@@ -214,7 +176,7 @@ fn check_value(field: &Field, format: Format, function: &str) -> Result<()> {
             return Err(DataFusionError::Plan(format!(
                 "Cannot read input of type {} as JSON using formatting {}",
                 type_name(field),
-                format.name().to_ascii_uppercase()
+                format.display()
             )));
         }
         return Ok(());
@@ -462,40 +424,6 @@ fn array_text(values: &[Option<&str>], null_on_null: bool) -> String {
     }
     out.push(']');
     out
-}
-
-/// The text in the encoding `RETURNING varbinary FORMAT JSON ENCODING ...` names.
-fn encode(text: &str, encoding: Format) -> Vec<u8> {
-    match encoding {
-        Format::Utf16 => text.encode_utf16().flat_map(u16::to_le_bytes).collect(),
-        Format::Utf32 => text
-            .chars()
-            .flat_map(|c| u32::from(c).to_le_bytes())
-            .collect(),
-        _ => text.as_bytes().to_vec(),
-    }
-}
-
-/// Bytes in `encoding` as text, a malformed sequence as U+FFFD (as Java's reader decodes).
-fn decode(bytes: &[u8], encoding: Format) -> String {
-    match encoding {
-        Format::Utf16 => {
-            let units: Vec<u16> = bytes
-                .chunks(2)
-                .map(|c| u16::from_le_bytes([c[0], c.get(1).copied().unwrap_or(0)]))
-                .collect();
-            String::from_utf16_lossy(&units)
-        }
-        Format::Utf32 => bytes
-            .chunks(4)
-            .map(|c| {
-                let mut b = [0u8; 4];
-                b[..c.len()].copy_from_slice(c);
-                char::from_u32(u32::from_le_bytes(b)).unwrap_or('\u{FFFD}')
-            })
-            .collect(),
-        _ => String::from_utf8_lossy(bytes).into_owned(),
-    }
 }
 
 /// Each row's value of `column` as JSON text (`None` for NULL).

@@ -21,11 +21,21 @@ use crate::clock::Clock;
 
 pub use cast::{reads_cast_type, CAST, TRY_CAST};
 pub use json_constructor::{JSON_ARRAY, JSON_OBJECT};
+pub use sql_json::{JSON_EXISTS, JSON_QUERY, JSON_VALUE};
 
 /// Whether `name` is one of the service's hidden functions, which `crate::sql` writes for
-/// Trino's syntax (a CAST to a composite type, a JSON constructor) and no statement names.
+/// Trino's syntax (a CAST to a composite type, an SQL/JSON function) and no statement names.
 pub fn is_internal(name: &str) -> bool {
-    [CAST, TRY_CAST, JSON_OBJECT, JSON_ARRAY].contains(&name)
+    [
+        CAST,
+        TRY_CAST,
+        JSON_OBJECT,
+        JSON_ARRAY,
+        JSON_EXISTS,
+        JSON_VALUE,
+        JSON_QUERY,
+    ]
+    .contains(&name)
 }
 
 const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
@@ -47,6 +57,8 @@ mod hll;
 mod hyperloglog;
 mod java_format;
 pub mod json_constructor;
+mod json_encoding;
+mod json_path;
 mod lambda;
 mod map;
 mod math;
@@ -54,6 +66,7 @@ mod moments;
 mod numeric_histogram;
 mod overflow;
 mod percentile;
+pub mod sql_json;
 mod sum;
 pub use lambda::{REGEXP_REPLACE, SORT, TRY};
 mod text;
@@ -108,6 +121,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
         .chain(array::functions())
         .chain(hyperloglog::functions())
         .chain(json_constructor::functions())
+        .chain(sql_json::functions())
         .chain(map::functions())
         .chain(duration::functions())
         .chain(zone::functions())

@@ -57,9 +57,6 @@ pub fn functions() -> Vec<ScalarUDF> {
         Func::new("title_case", 1..=1, returns_utf8, title_case).udf(),
         Func::new("index", 2..=2, returns_int64, teradata_index).udf(),
         Func::new("char2hexint", 1..=1, returns_utf8, char2hexint).udf(),
-        Func::new("json_exists", 2..=2, returns_bool, json_exists).udf(),
-        Func::new("json_value", 2..=2, returns_utf8, json_value).udf(),
-        Func::new("json_query", 2..=2, returns_utf8, json_query).udf(),
         Func::new("split_to_map", 3..=3, returns_text_map, split_to_map).udf(),
         Func::new(
             "split_to_multimap",
@@ -978,60 +975,6 @@ fn char2hexint(args: &[ArrayRef]) -> Result<ArrayRef> {
                 out
             },
         )))
-    })?;
-    Ok(text_array(out))
-}
-
-/// An SQL/JSON path (`lax $.a.b`, `strict $[0]`): Trino requires the mode; the rest is read as
-/// JSONPath. Lax and strict differ here only where an item is missing, which both answer with
-/// the functions' defaults (`FALSE` / `NULL ON ERROR`).
-fn sql_json_path(path: &str) -> Result<&str> {
-    let trimmed = path.trim_start();
-    let (mode, rest) = trimmed.split_at(trimmed.find(char::is_whitespace).unwrap_or(0));
-    if mode.eq_ignore_ascii_case("lax") || mode.eq_ignore_ascii_case("strict") {
-        Ok(rest.trim())
-    } else {
-        Err(exec_err(format!(
-            "Invalid JSON path: '{path}' (a path starts with lax or strict)"
-        )))
-    }
-}
-
-/// The item `path` selects in the JSON text `doc`: `None` when the text is not JSON or the item
-/// is missing (both NULL, or false, by the SQL/JSON functions' defaults).
-fn sql_json_item(doc: &str, path: &str) -> Result<Option<Value>> {
-    let path = sql_json_path(path)?;
-    let Some(v) = parse_json(doc) else {
-        return Ok(None);
-    };
-    Ok(json_path(&v, path)?.cloned())
-}
-
-/// `json_exists(json, path)`: whether the path selects an item (false for text that is not
-/// JSON, Trino's `FALSE ON ERROR`).
-fn json_exists(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let out = per_row(args, |r| Ok(Some(sql_json_item(r[0], r[1])?.is_some())))?;
-    Ok(Arc::new(BooleanArray::from(out)))
-}
-
-/// `json_value(json, path)`: the scalar the path selects, as text; NULL for an object, an array,
-/// a JSON null or a missing item (`NULL ON EMPTY`, `NULL ON ERROR`).
-fn json_value(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let out = per_row(args, |r| {
-        Ok(match sql_json_item(r[0], r[1])? {
-            Some(Value::String(s)) => Some(s),
-            Some(v @ (Value::Number(_) | Value::Bool(_))) => Some(v.to_string()),
-            _ => None,
-        })
-    })?;
-    Ok(text_array(out))
-}
-
-/// `json_query(json, path)`: the item the path selects, as JSON text (a string keeps its
-/// quotes); NULL for a missing item.
-fn json_query(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let out = per_row(args, |r| {
-        Ok(sql_json_item(r[0], r[1])?.map(|v| v.to_string()))
     })?;
     Ok(text_array(out))
 }
