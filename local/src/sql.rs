@@ -346,10 +346,12 @@ fn token_rewrites(sql: &str) -> Option<String> {
         .with_unescape(false)
         .tokenize()
         .ok()?;
-    if !tokens
-        .iter()
-        .any(|t| is_composite_type_word(t) || crate::json_syntax::is_function_word(t))
-    {
+    if !tokens.iter().any(|t| {
+        is_composite_type_word(t)
+            || crate::json_syntax::is_function_word(t)
+            || matches!(t, Token::Word(w) if w.quote_style.is_none()
+                && w.value.eq_ignore_ascii_case("VALUES"))
+    }) {
         return None;
     }
     // Each opening parenthesis's closing one, and the first `AS` directly inside it.
@@ -374,6 +376,8 @@ fn token_rewrites(sql: &str) -> Option<String> {
     let next_solid =
         |from: usize| (from..tokens.len()).find(|&j| !matches!(tokens[j], Token::Whitespace(_)));
     let mut edits: Vec<Option<String>> = vec![None; tokens.len()];
+    // Parentheses around a VALUES row, kept apart from the edits of the tokens they surround.
+    let (mut before, mut after) = (vec![false; tokens.len()], vec![false; tokens.len()]);
     let mut changed = false;
     for (i, t) in tokens.iter().enumerate() {
         let Token::Word(w) = t else { continue };
@@ -388,6 +392,14 @@ fn token_rewrites(sql: &str) -> Option<String> {
             if let Some(j) = literal {
                 edits[i] = Some("json_parse(".into());
                 edits[j] = Some(format!("{})", tokens[j]));
+                changed = true;
+            }
+            continue;
+        }
+        if keyword == "VALUES" {
+            for (first, last) in bare_values_rows(&tokens, &close, i + 1) {
+                before[first] = true;
+                after[last] = true;
                 changed = true;
             }
             continue;
@@ -429,13 +441,74 @@ fn token_rewrites(sql: &str) -> Option<String> {
     if !changed {
         return None;
     }
-    Some(
-        tokens
-            .iter()
-            .zip(edits)
-            .map(|(t, e)| e.unwrap_or_else(|| t.to_string()))
-            .collect(),
-    )
+    let mut out = String::with_capacity(sql.len() + 16);
+    for (i, (t, e)) in tokens.iter().zip(edits).enumerate() {
+        if before[i] {
+            out.push('(');
+        }
+        out.push_str(&e.unwrap_or_else(|| t.to_string()));
+        if after[i] {
+            out.push(')');
+        }
+    }
+    Some(out)
+}
+
+/// The rows of a VALUES clause from token `from` that Trino writes without parentheses
+/// (`VALUES 1, 2`, each row one column; sqlparser reads only `VALUES (1), (2)`), as the first
+/// and last token of each. A row that is one parenthesised group is left as it is. The clause
+/// ends at its enclosing parenthesis, the statement's end, or a word that follows a query
+/// (`ORDER`, `LIMIT`, `UNION`...).
+fn bare_values_rows(tokens: &[Token], close: &[Option<usize>], from: usize) -> Vec<(usize, usize)> {
+    const ENDS: &[&str] = &[
+        "ORDER",
+        "LIMIT",
+        "OFFSET",
+        "FETCH",
+        "UNION",
+        "EXCEPT",
+        "INTERSECT",
+        "WINDOW",
+    ];
+    let mut rows = Vec::new();
+    // The current row: its first and last token, and whether it is one group so far.
+    let mut row: Option<(usize, usize, bool)> = None;
+    let mut j = from;
+    let mut finish = |row: &mut Option<(usize, usize, bool)>| {
+        if let Some((first, last, group)) = row.take() {
+            if !group {
+                rows.push((first, last));
+            }
+        }
+    };
+    while j < tokens.len() {
+        match &tokens[j] {
+            Token::Whitespace(_) => {}
+            Token::Comma => finish(&mut row),
+            Token::RParen | Token::RBracket | Token::SemiColon => break,
+            Token::Word(w)
+                if w.quote_style.is_none()
+                    && ENDS.iter().any(|k| w.value.eq_ignore_ascii_case(k)) =>
+            {
+                break
+            }
+            t => {
+                let last = match t {
+                    Token::LParen | Token::LBracket => close[j].unwrap_or(j),
+                    _ => j,
+                };
+                let is_group = matches!(t, Token::LParen);
+                row = Some(match row {
+                    None => (j, last, is_group),
+                    Some((first, _, _)) => (first, last, false),
+                });
+                j = last;
+            }
+        }
+        j += 1;
+    }
+    finish(&mut row);
+    rows
 }
 
 /// Whether `t` names a type that only the service's cast reaches.
@@ -1760,6 +1833,31 @@ mod json_constructors {
             let got = token_rewrites(sql).expect(sql);
             let fold = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
             assert_eq!(fold(&got), fold(want), "{sql}");
+        }
+    }
+
+    #[test]
+    fn bare_values_rows_get_parentheses() {
+        for (sql, want) in [
+            (
+                "SELECT * FROM (VALUES 1, 2 + 3, (4), -5) t(x)",
+                "SELECT * FROM (VALUES (1), (2 + 3), (4), (-5)) t(x)",
+            ),
+            (
+                "SELECT * FROM (VALUES (1, 'a'), (2, 'b')) t(x, y)",
+                "SELECT * FROM (VALUES (1, 'a'), (2, 'b')) t(x, y)",
+            ),
+            (
+                "VALUES 'a', 'b' ORDER BY 1",
+                "VALUES ('a'), ('b') ORDER BY 1",
+            ),
+            (
+                "SELECT * FROM (VALUES (1) + 1, f(2)) t(x)",
+                "SELECT * FROM (VALUES ((1) + 1), (f(2))) t(x)",
+            ),
+        ] {
+            let got = token_rewrites(sql).unwrap_or_else(|| sql.to_string());
+            assert_eq!(got, want, "{sql}");
         }
     }
 

@@ -2874,3 +2874,16 @@ def test_sql_json_query_functions_meet_trinos_own_tests(lake):
             assert got == ("" if want is None else want), expr
     for expr, want in TRINO_SQL_JSON_ERRORS:
         assert want in lake.fails(f"SELECT {braces(expr)}"), expr
+
+
+def test_values_rows_without_parentheses_as_trino_writes_them(lake, records):
+    """`VALUES 1, 2` (each row one column, as Trino writes it) beside `VALUES (1, 'a')`, in a
+    join with the records, against Python."""
+    names = sorted({r["eventName"] for r in records})[:3]
+    listed = ", ".join("'" + n + "'" for n in names)
+    _, rows = lake(f"SELECT n.name, count(*) FROM {{eds}} e JOIN (VALUES {listed}) AS n(name) "
+                   "ON e.eventName = n.name GROUP BY n.name ORDER BY n.name")
+    assert rows == [[n, str(sum(r["eventName"] == n for r in records))] for n in names]
+    _, rows = lake("SELECT x * 2, y FROM (VALUES (1, 'a'), (2, 'b')) t(x, y) "
+                   "UNION ALL SELECT x, 'c' FROM (VALUES 7, 2 + 3, (4)) t(x) ORDER BY 1")
+    assert rows == [["2", "a"], ["4", "b"], ["4", "c"], ["5", "c"], ["7", "c"]]
