@@ -164,22 +164,43 @@ impl<'a> Items<'a> {
         }
     }
 
-    /// A type written in items `from..to`, lower-case with no blanks (`varchar(100)`).
+    /// A type written in items `from..to`, lower-case, words spaced by one blank
+    /// (`varchar(100)`, `double precision`); `None` for anything longer than a type is or with
+    /// a quote in it (the spec would not hold it).
     fn type_text(&self, from: usize, to: usize) -> Option<String> {
+        const MAX_TYPE_TOKENS: usize = 16;
         if to <= from {
             return None;
         }
+        let (first, _) = *self.items.get(from)?;
+        let (_, end) = *self.items.get(to - 1)?;
+        let solid: Vec<&Token> = self.tokens[first..=end]
+            .iter()
+            .filter(|t| !matches!(t, Token::Whitespace(_)))
+            .take(MAX_TYPE_TOKENS + 1)
+            .collect();
+        if solid.len() > MAX_TYPE_TOKENS {
+            return None;
+        }
         let mut text = String::new();
-        for &(a, b) in self.items.get(from..to)? {
-            for t in &self.tokens[a..=b] {
-                match t {
-                    Token::Whitespace(_) => {}
-                    Token::Word(w) => text.push_str(&w.value.to_ascii_lowercase()),
-                    other => text.push_str(&other.to_string()),
+        let mut after_word = false;
+        for t in solid {
+            match t {
+                Token::Word(w) if w.quote_style.is_none() => {
+                    if after_word {
+                        text.push(' ');
+                    }
+                    text.push_str(&w.value.to_ascii_lowercase());
+                    after_word = true;
                 }
+                Token::LParen | Token::RParen | Token::Number(..) => {
+                    text.push_str(&t.to_string());
+                    after_word = false;
+                }
+                _ => return None,
             }
         }
-        (!text.contains([';', ',', '\'', '"'])).then_some(text)
+        Some(text)
     }
 
     /// `json_object(...)` (when `object`) or `json_array(...)`: the opening parenthesis
@@ -217,6 +238,7 @@ impl<'a> Items<'a> {
             spec.unique_keys = self.word(k, "WITH");
             k += if self.word(k + 2, "KEYS") { 3 } else { 2 };
         }
+        let member_clauses = k > clauses_at;
         if self.word(k, "RETURNING") {
             let (returning, output) = self.returning(k + 1, last.end)?;
             spec.returning = returning;
@@ -232,18 +254,24 @@ impl<'a> Items<'a> {
             l.end = clauses_at;
         }
         if values.len() == 1 && values[0].is_empty() {
+            // The ON NULL and UNIQUE KEYS clauses follow members only.
+            if member_clauses {
+                return None;
+            }
             values.clear();
         }
         for segment in &values {
             let mut from = segment.start;
             if object {
-                if self.word(from, "KEY") && segment.len() > 1 {
+                let key_word = self.word(from, "KEY") && segment.len() > 1;
+                if key_word {
                     self.blank(&mut edits, from, from + 1);
                     from += 1;
                 }
                 let separator = (from..segment.end)
                     .find(|&j| self.word(j, "VALUE") || self.token(j) == Some(&Token::Colon))?;
-                if separator == from {
+                // `KEY k VALUE v`, `k VALUE v` or `k : v`; never `KEY k : v`.
+                if separator == from || (key_word && !self.word(separator, "VALUE")) {
                     return None;
                 }
                 edits.push((self.items[separator].0, ",".into()));
@@ -311,11 +339,17 @@ impl<'a> Items<'a> {
         }
         // Everything after the path literal, as segments of parameters and then clauses.
         let last = segments.last()?.clone();
+        let on = |j: usize| {
+            (self.words(j, &["ON", "EMPTY"]) || self.words(j, &["ON", "ERROR"])).then_some(j)
+        };
+        // Where the next `ON EMPTY` / `ON ERROR` is, from each item (one pass, so that
+        // finding a DEFAULT's end costs nothing per DEFAULT).
+        let mut next_on = vec![None; self.len() + 1];
+        for j in (0..self.len()).rev() {
+            next_on[j] = on(j).or(next_on[j + 1]);
+        }
         let behavior = |k: usize| -> Option<usize> {
             // A behaviour's length up to and including `ON EMPTY` / `ON ERROR`.
-            let on = |j: usize| {
-                (self.words(j, &["ON", "EMPTY"]) || self.words(j, &["ON", "ERROR"])).then_some(j)
-            };
             if exists {
                 return ["TRUE", "FALSE", "UNKNOWN", "ERROR"]
                     .iter()
@@ -334,7 +368,12 @@ impl<'a> Items<'a> {
                 return on(k + 2).map(|j| j + 2 - k);
             }
             if value && self.word(k, "DEFAULT") {
-                return (k + 2..last.end).find_map(on).map(|j| j + 2 - k);
+                return next_on
+                    .get(k + 2)
+                    .copied()
+                    .flatten()
+                    .filter(|&j| j < last.end)
+                    .map(|j| j + 2 - k);
             }
             None
         };
@@ -356,13 +395,8 @@ impl<'a> Items<'a> {
             .clone()
             .find(|&k| k >= last.start && begins(k))
             .unwrap_or(last.end);
-        // `AS name` after the path, then PASSING.
+        // PASSING after the path (a path's `AS name` is JSON_TABLE's only).
         let mut k = path.start + 1;
-        if self.word(k, "AS") {
-            self.name(k + 1)?;
-            self.blank(&mut edits, k, k + 2);
-            k += 2;
-        }
         let path_end = if segments.len() == 2 {
             clauses_at
         } else {
@@ -395,6 +429,11 @@ impl<'a> Items<'a> {
                 let name = self.name(as_at + 1)?;
                 self.blank(&mut edits, as_at, p.end);
                 let (format, _) = self.formatted(p.start, as_at, &mut edits)?;
+                let format = if format == Format::None && self.is_json_call(p.start, as_at) {
+                    Format::Json
+                } else {
+                    format
+                };
                 spec.params.push((name, format));
             }
         } else if segments.len() > 2 {
@@ -407,7 +446,8 @@ impl<'a> Items<'a> {
                 .find(|&j| begins(j) && !self.word(j, "RETURNING"))
                 .unwrap_or(last.end);
             let (returning, output) = self.returning(k + 1, end)?;
-            if value && output != Format::Json {
+            // json_value's RETURNING takes no FORMAT.
+            if value && (k + 1..end).any(|j| self.word(j, "FORMAT")) {
                 return None;
             }
             spec.returning = returning;
@@ -438,7 +478,7 @@ impl<'a> Items<'a> {
             k = j + 1;
         }
         if query && (self.word(k, "KEEP") || self.word(k, "OMIT")) && self.word(k + 1, "QUOTES") {
-            spec.omit_quotes = self.word(k, "OMIT");
+            spec.quotes = Some(self.word(k, "OMIT"));
             let mut j = k + 2;
             if self.words(j, &["ON", "SCALAR", "STRING"]) {
                 j += 3;

@@ -1819,7 +1819,7 @@ mod json_constructors {
         for (sql, want) in [
             (
                 "SELECT json_value(j FORMAT JSON, 'lax $.a + $n' PASSING x AS n, y FORMAT JSON AS \"y\" RETURNING bigint DEFAULT 0 ON EMPTY ERROR ON ERROR)",
-                "SELECT \"$json_value\"('json;N,y;none,json;bigint;json;without;keep;default;error', j , 'lax $.a + $n' , x , y , 0 )",
+                "SELECT \"$json_value\"('json;N,y;none,json;bigint;json;without;;default;error', j , 'lax $.a + $n' , x , y , 0 )",
             ),
             (
                 "SELECT json_query(j, 'strict $[*]' WITH CONDITIONAL ARRAY WRAPPER OMIT QUOTES ON SCALAR STRING EMPTY OBJECT ON ERROR)",
@@ -1827,7 +1827,7 @@ mod json_constructors {
             ),
             (
                 "SELECT json_exists(j, 'lax $.a' UNKNOWN ON ERROR)",
-                "SELECT \"$json_exists\"('none;;;;json;without;keep;null;null', j, 'lax $.a' )",
+                "SELECT \"$json_exists\"('none;;;;json;without;;null;null', j, 'lax $.a' )",
             ),
         ] {
             let got = token_rewrites(sql).expect(sql);

@@ -2887,3 +2887,38 @@ def test_values_rows_without_parentheses_as_trino_writes_them(lake, records):
     _, rows = lake("SELECT x * 2, y FROM (VALUES (1, 'a'), (2, 'b')) t(x, y) "
                    "UNION ALL SELECT x, 'c' FROM (VALUES 7, 2 + 3, (4)) t(x) ORDER BY 1")
     assert rows == [["2", "a"], ["4", "b"], ["4", "c"], ["5", "c"], ["7", "c"]]
+
+
+def test_sql_json_paths_bound_their_work_and_read_as_trino_reads(lake):
+    """A path whose items multiply past a million for one row fails the query (Trino stops it
+    at its memory limit) rather than holding the service; a 150-term `||` filter and 60 nested
+    parentheses read and run; a minus sign belongs to its number (`-1.5.floor()` is -2);
+    RETURNING varchar(n) and char(n) cut and pad; a JSON-returning call passed as a parameter
+    is read as JSON; the clauses Trino refuses are refused."""
+    def braces(e):
+        return e.replace("{", "{{").replace("}", "}}")
+    assert "more than 1000000 items" in lake.fails(
+        "SELECT json_exists('0', 'lax $" + "[0,0,0,0,0,0,0,0,0,0]" * 7 + "')")
+    terms = " || ".join(f'@.n == "x{i}"' for i in range(150))
+    _, rows = lake(braces("SELECT json_query('[{\"n\":\"a\"},{\"n\":\"b\"}]', 'lax $[*] ? (" + terms
+                          + " || @.n == \"a\")' WITH ARRAY WRAPPER), json_value('1', 'lax $?("
+                          + "(" * 60 + "@ + 1" + ")" * 60 + " > 0)'), "
+                          "json_value('0', 'lax -1.5.floor()'), json_value('0', 'lax -2.5.abs()'), "
+                          "json_value('\"abcdef\"', 'lax $' RETURNING varchar(3)), "
+                          "json_value('\"ab\"', 'lax $' RETURNING char(4)) || '|', "
+                          "json_value('1.5', 'lax $' RETURNING double precision), "
+                          "json_exists('{}', 'lax $x.a' PASSING json_object('a' : 1) AS \"x\"), "
+                          "json_query('[3,1]', 'lax $[*]?(@ > 2)' RETURNING varchar(1) WITH ARRAY WRAPPER)"))
+    assert rows == [['[{"n":"a"}]', "1", "-2", "2.5", "abc", "ab  |", "1.5", "true", "["]]
+    for expr, want in [
+        ("json_value('1', 'lax $x' PASSING 1 AS \"x\", 2 AS \"x\")",
+         "x JSON path parameter is specified more than once"),
+        ("json_query('1', 'lax $' WITH ARRAY WRAPPER OMIT QUOTES)",
+         "OMIT QUOTES behavior specified with WITH UNCONDITIONAL ARRAY WRAPPER behavior"),
+        ("json_value('1', 'lax $.datetime()')", "datetime method in JSON path is not yet supported"),
+        ("json_value('1', 'lax !@')", "Invalid JSON path"),
+        ("json_value('1', 'lax $' AS p)", "InvalidQueryStatementException"),
+        ("json_object(KEY 'a' : 1)", "InvalidQueryStatementException"),
+        ("json_value('[1]', 'lax $' RETURNING varchar FORMAT JSON)", "InvalidQueryStatementException"),
+    ]:
+        assert want in lake.fails(f"SELECT {braces(expr)}"), expr

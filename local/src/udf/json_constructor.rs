@@ -15,7 +15,7 @@
 //! in a `java.util.HashMap`, so the text lists them in that map's order (`{"key_2":2,
 //! "key_1":1}`), and refuses a repeated key.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BinaryArray, StringArray};
@@ -27,9 +27,9 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
-use super::cast::{is_json, Json, TrinoType};
+use super::cast::{is_json, TrinoType};
 pub use super::json_encoding::Format;
-use super::json_encoding::{decode, encode};
+use super::json_encoding::{decode, encode, read_json, Output};
 
 /// `json_object(...)` as `crate::sql` writes it: `"$json_object"('<spec>', k1, v1, ...)`.
 pub const JSON_OBJECT: &str = "$json_object";
@@ -111,39 +111,9 @@ fn spec_of(arg: Option<&ScalarValue>) -> Result<Spec> {
     }
 }
 
-/// What the call returns: text, or bytes in an encoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Output {
-    Varchar,
-    Varbinary(Format),
-}
-
-/// Trino's `getOutputFunction`: a character type with `FORMAT JSON`, or varbinary in any
-/// encoding.
+/// Trino's `getOutputFunction` for the constructor's RETURNING clause.
 fn output_of(spec: &Spec) -> Result<Output> {
-    let base = spec
-        .returning
-        .split('(')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string();
-    let named = if spec.returning.is_empty() {
-        "varchar"
-    } else {
-        spec.returning.as_str()
-    };
-    let mismatch = || {
-        DataFusionError::Plan(format!(
-            "Cannot output JSON value as {named} using formatting {}",
-            spec.output.display()
-        ))
-    };
-    match base.as_str() {
-        "" | "varchar" | "char" if spec.output == Format::Json => Ok(Output::Varchar),
-        "varbinary" if spec.output != Format::None => Ok(Output::Varbinary(spec.output)),
-        _ => Err(mismatch()),
-    }
+    super::json_encoding::output(&spec.returning, spec.output)
 }
 
 /// Whether `t` is one of Trino's character string types (a JSON-marked text is `json`).
@@ -299,8 +269,8 @@ impl ScalarUDFImpl for Constructor {
         let spec = spec_of(args.scalar_arguments.first().copied().flatten())?;
         let fields = args.arg_fields.get(1..).unwrap_or_default();
         let t = match self.check(&spec, fields)? {
-            Output::Varchar => DataType::Utf8,
-            Output::Varbinary(_) => DataType::Binary,
+            Output::Text(_) => DataType::Utf8,
+            Output::Bytes(_) => DataType::Binary,
         };
         Ok(Arc::new(Field::new(self.name(), t, true)))
     }
@@ -355,8 +325,15 @@ impl ScalarUDFImpl for Constructor {
             out.push(text);
         }
         Ok(ColumnarValue::Array(match output {
-            Output::Varchar => Arc::new(StringArray::from(out)),
-            Output::Varbinary(encoding) => {
+            Output::Text(length) => Arc::new(StringArray::from(
+                out.into_iter()
+                    .map(|t| match length {
+                        Some(l) => l.fit(t),
+                        None => t,
+                    })
+                    .collect::<Vec<_>>(),
+            )),
+            Output::Bytes(encoding) => {
                 let bytes: Vec<Vec<u8>> = out.iter().map(|t| encode(t, encoding)).collect();
                 Arc::new(BinaryArray::from_iter_values(bytes))
             }
@@ -368,7 +345,7 @@ impl ScalarUDFImpl for Constructor {
 /// a NULL key or a repeated key refused with Trino's words.
 fn object_text(keys: &[Option<&str>], values: &[Option<&str>], spec: &Spec) -> Result<String> {
     let mut members: Vec<(&str, &str)> = Vec::with_capacity(keys.len());
-    let mut seen: HashMap<&str, ()> = HashMap::with_capacity(keys.len());
+    let mut seen: HashSet<&str> = HashSet::with_capacity(keys.len());
     for (key, value) in keys.iter().zip(values) {
         let Some(key) = key else {
             return Err(DataFusionError::Execution(
@@ -380,7 +357,7 @@ fn object_text(keys: &[Option<&str>], values: &[Option<&str>], spec: &Spec) -> R
             None if spec.null_on_null => "null",
             None => continue,
         };
-        if seen.insert(key, ()).is_some() {
+        if !seen.insert(key) {
             return Err(DataFusionError::Execution(if spec.unique_keys {
                 "duplicate key passed to JSON_OBJECT function".into()
             } else {
@@ -451,7 +428,7 @@ fn json_texts(column: &ArrayRef, field: &Field, format: Format) -> Result<Vec<Op
             } else {
                 decode(column.as_binary::<i32>().value(r), format)
             };
-            let json = Json::parse(&text)
+            let json = read_json(&text)
                 .ok_or_else(|| DataFusionError::Execution("conversion to JSON failed: ".into()))?;
             out.push(Some(json.jackson_tree().text()));
         }

@@ -92,3 +92,84 @@ pub fn decode(bytes: &[u8], encoding: Format) -> String {
         _ => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
+
+/// A character type's length, which a result is cast to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Length {
+    /// `varchar(n)`: at most `n` characters (a CAST cuts the rest).
+    Varchar(usize),
+    /// `char(n)`: exactly `n` characters, blank-padded.
+    Char(usize),
+}
+
+impl Length {
+    /// `text` cast to the type, as Trino's CAST makes it.
+    pub fn fit(self, text: String) -> String {
+        match self {
+            Length::Varchar(n) => text.chars().take(n).collect(),
+            Length::Char(n) => {
+                let mut out: String = text.chars().take(n).collect();
+                let have = out.chars().count();
+                out.extend(std::iter::repeat_n(' ', n.saturating_sub(have)));
+                out
+            }
+        }
+    }
+}
+
+/// What a function that writes JSON returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Text (varchar, perhaps of a length, or char).
+    Text(Option<Length>),
+    /// Bytes in an encoding.
+    Bytes(Format),
+}
+
+/// Trino's rule for a JSON result's `RETURNING type [FORMAT JSON [ENCODING e]]` (empty:
+/// varchar): a character type with `FORMAT JSON` (or none), or varbinary in any encoding.
+pub fn output(returning: &str, format: Format) -> Result<Output> {
+    let named = if returning.is_empty() {
+        "varchar"
+    } else {
+        returning
+    };
+    let (base, length) = match named.split_once('(') {
+        Some((base, rest)) => (
+            base.trim(),
+            rest.strip_suffix(')')
+                .and_then(|n| n.trim().parse::<usize>().ok()),
+        ),
+        None => (named.trim(), None),
+    };
+    let text = |length: Option<Length>| {
+        if format == Format::Json {
+            Ok(Output::Text(length))
+        } else {
+            Err(mismatch(named, format))
+        }
+    };
+    match base {
+        "varchar" => text(length.map(Length::Varchar)),
+        "char" => text(Some(Length::Char(length.unwrap_or(1)))),
+        "varbinary" if format != Format::None => Ok(Output::Bytes(format)),
+        _ => Err(mismatch(named, format)),
+    }
+}
+
+fn mismatch(named: &str, format: Format) -> DataFusionError {
+    DataFusionError::Plan(format!(
+        "Cannot output JSON value as {named} using formatting {}",
+        format.display()
+    ))
+}
+
+/// The first JSON value of `text`, as Jackson's `readTree` reads an input (what follows it is
+/// not read); `None` when the text does not begin with one.
+pub fn read_json(text: &str) -> Option<super::cast::Json> {
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<super::cast::Json>();
+    match values.next() {
+        Some(Ok(j)) => Some(j),
+        _ => None,
+    }
+}

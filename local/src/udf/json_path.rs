@@ -9,24 +9,57 @@
 //! index out of range) yields nothing; strict mode makes each of those an error. Predicates are
 //! three-valued: an error inside one makes it unknown.
 
-use std::collections::HashMap;
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use super::cast::Json;
 
-/// Nesting deeper than this is refused (the parser and evaluator recurse).
-const MAX_DEPTH: usize = 100;
+/// Parentheses, unary signs and filters nested deeper than this are refused (the parser
+/// recurses through about three levels for each parenthesis).
+const MAX_DEPTH: usize = 300;
 
-/// A path evaluation's failure: the functions' ON ERROR decides what becomes of it.
+/// A path's failure: the functions' ON ERROR decides what becomes of an evaluation's, except
+/// a `fatal` one (the path selected more items than the service holds for one row), which
+/// fails the query as Trino's memory limit would.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PathError(pub String);
+pub struct PathError(pub String, pub bool);
+
+impl PathError {
+    /// A failure ON ERROR handles.
+    pub fn new(message: impl Into<String>) -> Self {
+        PathError(message.into(), false)
+    }
+
+    /// Whether the failure ends the query whatever ON ERROR says.
+    pub fn fatal(&self) -> bool {
+        self.1
+    }
+}
+
+/// The items one row's evaluation may produce, in all (Trino stops such a query at its memory
+/// limit): `lax $[0,0,0,0,0,0,0,0,0,0]...` multiplies its items at each accessor.
+const MAX_ITEMS: usize = 1_000_000;
+
+/// Accessors or operators in one chain (`$.a.b.c...`), each a level of the evaluator's
+/// recursion.
+const MAX_CHAIN: usize = 500;
+
+/// The evaluator's recursion, bounded (queries run on deep stacks; this keeps it finite).
+const MAX_EVAL_DEPTH: usize = 2_000;
 
 /// Trino's `PathEvaluationException`: "path evaluation failed: " and what failed (nothing, for
 /// an arithmetic overflow or a division by zero, whose cause Trino does not quote).
 fn fail<T>(message: impl AsRef<str>) -> Result<T, PathError> {
-    Err(PathError(format!(
+    Err(PathError::new(format!(
         "path evaluation failed: {}",
         message.as_ref()
     )))
+}
+
+/// A path Trino's parser refuses.
+fn invalid<T>(text: &str) -> Result<T, PathError> {
+    Err(PathError::new(format!("Invalid JSON path: '{text}'")))
 }
 
 /// Trino's message for an item of the wrong kind.
@@ -54,27 +87,33 @@ pub enum Item {
     Decimal(String),
     /// A string.
     Str(String),
-    /// An array.
-    Array(Vec<Item>),
-    /// An object, members in the document's order.
-    Object(Vec<(String, Item)>),
+    /// An array (shared: `$` and `@` name a value without copying it).
+    Array(Rc<Vec<Item>>),
+    /// An object, members in the document's order (shared).
+    Object(Rc<Vec<(String, Item)>>),
 }
 
 impl Item {
     /// A JSON value as Jackson's `readTree` holds it (see [`Json::jackson_tree`]).
     pub fn from_json(j: Json) -> Item {
-        match j.jackson_tree() {
+        Item::from_tree(j.jackson_tree())
+    }
+
+    fn from_tree(j: Json) -> Item {
+        match j {
             Json::Null => Item::Null,
             Json::Bool(b) => Item::Bool(b),
             Json::Number(n) => Item::number(&n),
             Json::String(s) => Item::Str(s),
-            Json::Array(items) => Item::Array(items.into_iter().map(Item::from_json).collect()),
-            Json::Object(members) => Item::Object(
+            Json::Array(items) => {
+                Item::Array(Rc::new(items.into_iter().map(Item::from_tree).collect()))
+            }
+            Json::Object(members) => Item::Object(Rc::new(
                 members
                     .into_iter()
-                    .map(|(k, v)| (k, Item::from_json(v)))
+                    .map(|(k, v)| (k, Item::from_tree(v)))
                     .collect(),
-            ),
+            )),
         }
     }
 
@@ -234,8 +273,10 @@ enum Cmp {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Pred {
-    And(Box<Pred>, Box<Pred>),
-    Or(Box<Pred>, Box<Pred>),
+    /// Conjuncts (a flat list: a long chain nests no deeper than a short one).
+    And(Vec<Pred>),
+    /// Disjuncts.
+    Or(Vec<Pred>),
     Not(Box<Pred>),
     IsUnknown(Box<Pred>),
     Exists(Box<Expr>),
@@ -282,7 +323,7 @@ enum Tok {
 }
 
 fn lex(text: &str) -> Result<Vec<Tok>, PathError> {
-    let bad = || PathError(format!("Invalid JSON path: '{text}'"));
+    let bad = || PathError::new(format!("Invalid JSON path: '{text}'"));
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -497,6 +538,17 @@ fn number(chars: &[char], at: usize) -> Option<(Item, usize)> {
     Some((item, i))
 }
 
+/// A number literal with a minus sign before it.
+fn negated(n: &Item) -> Item {
+    match n {
+        Item::Int(i) => Item::Int(i.wrapping_neg()),
+        Item::BigInt(t) => Item::number(&format!("-{t}")),
+        Item::Decimal(t) => Item::Decimal(format!("-{t}")),
+        Item::Double(f) => Item::Double(-f),
+        other => other.clone(),
+    }
+}
+
 /// A decimal literal as Java's `BigDecimal` writes it (`.5` is `0.5`, `1.` is `1`).
 fn decimal_text(text: &str) -> String {
     let (int, frac) = text.split_once('.').unwrap_or((text, ""));
@@ -514,11 +566,13 @@ struct Parser<'a> {
     at: usize,
     depth: usize,
     text: &'a str,
+    /// Where a parenthesis was read as a predicate and was not one.
+    failed: HashSet<usize>,
 }
 
 impl Parser<'_> {
     fn bad<T>(&self) -> Result<T, PathError> {
-        fail(format!("Invalid JSON path: '{}'", self.text))
+        invalid(self.text)
     }
 
     fn peek(&self) -> Option<&Tok> {
@@ -541,7 +595,10 @@ impl Parser<'_> {
     fn deeper(&mut self) -> Result<(), PathError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return fail("JSON path nests too deeply");
+            return Err(PathError::new(format!(
+                "Invalid JSON path: '{}' nests too deeply",
+                self.text
+            )));
         }
         Ok(())
     }
@@ -549,8 +606,11 @@ impl Parser<'_> {
     /// A chain of `n` accessors or operators nests as deeply as `n` parentheses: bounded too
     /// (evaluating, and dropping, a path recurses through it).
     fn chain(&self, n: usize) -> Result<(), PathError> {
-        if self.depth.saturating_add(n) > MAX_DEPTH {
-            return fail("JSON path nests too deeply");
+        if n > MAX_CHAIN {
+            return Err(PathError::new(format!(
+                "Invalid JSON path: '{}' is too long",
+                self.text
+            )));
         }
         Ok(())
     }
@@ -592,7 +652,15 @@ impl Parser<'_> {
 
     fn unary(&mut self) -> Result<Expr, PathError> {
         self.deeper()?;
-        let e = if self.eat(&Tok::Minus) {
+        let literal = match (self.peek(), self.toks.get(self.at + 1)) {
+            (Some(Tok::Minus), Some(Tok::Num(n))) => Some(negated(n)),
+            _ => None,
+        };
+        let e = if let Some(n) = literal {
+            // `-1.5.floor()` is the literal -1.5's floor, as Trino's grammar reads it.
+            self.at += 2;
+            self.accessors_from(Expr::Literal(n))?
+        } else if self.eat(&Tok::Minus) {
             Expr::Negate(Box::new(self.unary()?))
         } else if self.eat(&Tok::Plus) {
             Expr::Plus(Box::new(self.unary()?))
@@ -630,7 +698,11 @@ impl Parser<'_> {
     }
 
     fn accessors(&mut self) -> Result<Expr, PathError> {
-        let mut e = self.primary()?;
+        let e = self.primary()?;
+        self.accessors_from(e)
+    }
+
+    fn accessors_from(&mut self, mut e: Expr) -> Result<Expr, PathError> {
         for n in 0.. {
             self.chain(n)?;
             match self.peek() {
@@ -657,10 +729,9 @@ impl Parser<'_> {
                                     "type" => Method::Type,
                                     "keyvalue" => Method::KeyValue,
                                     "datetime" => {
-                                        return fail(
-                                            "JSON path method datetime() is not supported by \
-                                             trailwatch's local service",
-                                        )
+                                        return Err(PathError::new(
+                                            "datetime method in JSON path is not yet supported",
+                                        ))
                                     }
                                     _ => return self.bad(),
                                 };
@@ -731,28 +802,40 @@ impl Parser<'_> {
 
     fn disjunction(&mut self) -> Result<Pred, PathError> {
         self.deeper()?;
-        let mut left = self.conjunction()?;
+        let mut terms = vec![self.conjunction()?];
         while self.eat(&Tok::Or) {
-            let right = self.conjunction()?;
-            left = Pred::Or(Box::new(left), Box::new(right));
+            terms.push(self.conjunction()?);
         }
         self.depth -= 1;
-        Ok(left)
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Pred::Or(terms)
+        })
     }
 
     fn conjunction(&mut self) -> Result<Pred, PathError> {
-        let mut left = self.negation()?;
+        let mut terms = vec![self.negation()?];
         while self.eat(&Tok::And) {
-            let right = self.negation()?;
-            left = Pred::And(Box::new(left), Box::new(right));
+            terms.push(self.negation()?);
         }
-        Ok(left)
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Pred::And(terms)
+        })
     }
 
+    /// `!` applies to `exists(...)` or a parenthesised predicate only, as in Trino's grammar.
     fn negation(&mut self) -> Result<Pred, PathError> {
         if self.eat(&Tok::Bang) {
+            let delimited = self.peek() == Some(&Tok::LParen)
+                || (self.ident("exists") && self.toks.get(self.at + 1) == Some(&Tok::LParen));
+            if !delimited {
+                return self.bad();
+            }
             self.deeper()?;
-            let p = self.negation()?;
+            let p = self.predicate_primary()?;
             self.depth -= 1;
             return Ok(Pred::Not(Box::new(p)));
         }
@@ -762,8 +845,8 @@ impl Parser<'_> {
     fn predicate_primary(&mut self) -> Result<Pred, PathError> {
         // `( predicate )`, perhaps followed by `is unknown`; else an expression's predicate
         // (a parenthesis may open an arithmetic expression instead: tried second).
-        if self.peek() == Some(&Tok::LParen) {
-            let start = self.at;
+        if self.peek() == Some(&Tok::LParen) && !self.failed.contains(&self.at) {
+            let (start, depth) = (self.at, self.depth);
             self.at += 1;
             if let Ok(p) = self.disjunction() {
                 if self.eat(&Tok::RParen) {
@@ -778,7 +861,11 @@ impl Parser<'_> {
                     return Ok(p);
                 }
             }
+            // Read again as an expression; a parenthesis that opens no predicate is tried as
+            // one only once (each level of `((((@ + 1)))) > 0` would double the work).
+            self.failed.insert(start);
             self.at = start;
+            self.depth = depth;
         }
         if self.ident("exists") && self.toks.get(self.at + 1) == Some(&Tok::LParen) {
             self.at += 2;
@@ -816,20 +903,23 @@ impl Parser<'_> {
                     's' => builder.dot_matches_new_line(true),
                     'm' => builder.multi_line(true),
                     'x' => builder.ignore_whitespace(true),
-                    'q' => return fail("like_regex flag 'q' is not supported here"),
-                    _ => return fail(format!("invalid like_regex flag: {f}")),
+                    _ => return Err(PathError::new(format!("invalid flag for like_regex: {f}"))),
                 };
             }
             let re = builder
                 .size_limit(1 << 20)
                 .build()
-                .map_err(|e| PathError(format!("invalid like_regex pattern: {e}")))?;
+                .map_err(|e| PathError::new(format!("invalid pattern for like_regex: {e}")))?;
             return Ok(Pred::LikeRegex(Box::new(left), Pattern(re)));
         }
         if self.ident("starts")
             && matches!(self.toks.get(self.at + 1), Some(Tok::Ident(w)) if w == "with")
         {
             self.at += 2;
+            // A text literal or a `$name`, as Trino's grammar has it.
+            if !matches!(self.peek(), Some(Tok::Str(_) | Tok::Var(_))) {
+                return self.bad();
+            }
             let right = self.primary()?;
             return Ok(Pred::StartsWith(Box::new(left), Box::new(right)));
         }
@@ -840,7 +930,7 @@ impl Parser<'_> {
 impl Path {
     /// `text` (`lax $.a`, `strict $[0]`) parsed, or Trino's "Invalid JSON path" refusal.
     pub fn parse(text: &str) -> Result<Path, PathError> {
-        let invalid = |why: &str| PathError(format!("Invalid JSON path: '{text}'{why}"));
+        let invalid = |why: &str| PathError::new(format!("Invalid JSON path: '{text}'{why}"));
         let trimmed = text.trim_start();
         // The first token as ANTLR would cut it: a word, or one character.
         let mode = match trimmed.find(|c: char| !is_ident_part(c)) {
@@ -857,7 +947,7 @@ impl Path {
             // ANTLR's words in Trino's message.
             _ => {
                 let found = if mode.is_empty() { "<EOF>" } else { mode };
-                return Err(PathError(format!(
+                return Err(PathError::new(format!(
                     "mismatched input '{found}' expecting {{'lax', 'strict'}}"
                 )));
             }
@@ -868,6 +958,7 @@ impl Path {
             at: 0,
             depth: 0,
             text,
+            failed: HashSet::new(),
         };
         let expr = p.additive()?;
         if p.at != p.toks.len() {
@@ -910,9 +1001,10 @@ impl Path {
         }
         fn pred(p: &Pred, out: &mut Vec<String>) {
             match p {
-                Pred::And(a, b) | Pred::Or(a, b) => {
-                    pred(a, out);
-                    pred(b, out);
+                Pred::And(terms) | Pred::Or(terms) => {
+                    for t in terms {
+                        pred(t, out);
+                    }
                 }
                 Pred::Not(a) | Pred::IsUnknown(a) => pred(a, out),
                 Pred::Exists(e) | Pred::LikeRegex(e, _) => walk(e, out),
@@ -938,9 +1030,19 @@ impl Path {
             lax: self.lax,
             root: input,
             params,
-            objects: std::cell::Cell::new(0),
+            objects: Cell::new(0),
+            produced: Cell::new(0),
         };
-        ctx.eval(&self.expr, None, None, 0)
+        let result = ctx.eval(&self.expr, None, None, 0);
+        // Past the budget every step fails at once; a predicate would have made its failure
+        // UNKNOWN, so the end says so whatever the result.
+        if ctx.produced.get() > MAX_ITEMS {
+            return Err(PathError(
+                format!("JSON path selected more than {MAX_ITEMS} items for one row"),
+                true,
+            ));
+        }
+        result
     }
 }
 
@@ -949,7 +1051,9 @@ struct Context<'a> {
     root: &'a Item,
     params: &'a HashMap<String, Option<Item>>,
     /// The objects `keyvalue()` has read in this evaluation (its `id`s).
-    objects: std::cell::Cell<i64>,
+    objects: Cell<i64>,
+    /// The items produced so far (see [`MAX_ITEMS`]).
+    produced: Cell<usize>,
 }
 
 /// A three-valued predicate result.
@@ -968,10 +1072,42 @@ impl Context<'_> {
         last: Option<i64>,
         depth: usize,
     ) -> Result<Vec<Item>, PathError> {
-        if depth > MAX_DEPTH {
+        if depth > MAX_EVAL_DEPTH {
             return fail("JSON path nests too deeply");
         }
         let d = depth + 1;
+        let out = self.step(e, current, last, d)?;
+        self.charge(out.len())?;
+        Ok(out)
+    }
+
+    /// Fails once the items made so far and `pending` more would pass [`MAX_ITEMS`] (checked
+    /// inside the steps that multiply items, before their results are counted).
+    fn room(&self, pending: usize) -> Result<(), PathError> {
+        if self.produced.get().saturating_add(pending) > MAX_ITEMS {
+            self.produced.set(MAX_ITEMS.saturating_add(1));
+            return fail("too many items");
+        }
+        Ok(())
+    }
+
+    /// Counts `n` more items against [`MAX_ITEMS`].
+    fn charge(&self, n: usize) -> Result<(), PathError> {
+        let total = self.produced.get().saturating_add(n);
+        self.produced.set(total);
+        if total > MAX_ITEMS {
+            return fail("too many items");
+        }
+        Ok(())
+    }
+
+    fn step(
+        &self,
+        e: &Expr,
+        current: Option<&Item>,
+        last: Option<i64>,
+        d: usize,
+    ) -> Result<Vec<Item>, PathError> {
         Ok(match e {
             Expr::Root => vec![self.root.clone()],
             Expr::Current => match current {
@@ -992,17 +1128,15 @@ impl Context<'_> {
                 let mut out = Vec::new();
                 for item in self.unwrapped(self.eval(base, current, last, d)?) {
                     match item {
-                        Item::Object(members) => {
-                            match members.into_iter().find(|(k, _)| k == key) {
-                                Some((_, v)) => out.push(v),
-                                None if self.lax => {}
-                                None => {
-                                    return fail(format!(
-                                        "structural error: missing member '{key}' in JSON object"
-                                    ))
-                                }
+                        Item::Object(members) => match members.iter().find(|(k, _)| k == key) {
+                            Some((_, v)) => out.push(v.clone()),
+                            None if self.lax => {}
+                            None => {
+                                return fail(format!(
+                                    "structural error: missing member '{key}' in JSON object"
+                                ))
                             }
-                        }
+                        },
                         _ if self.lax => {}
                         other => return wrong_type("OBJECT", &other),
                     }
@@ -1013,7 +1147,10 @@ impl Context<'_> {
                 let mut out = Vec::new();
                 for item in self.unwrapped(self.eval(base, current, last, d)?) {
                     match item {
-                        Item::Object(members) => out.extend(members.into_iter().map(|(_, v)| v)),
+                        Item::Object(members) => {
+                            out.extend(members.iter().map(|(_, v)| v.clone()));
+                            self.room(out.len())?;
+                        }
                         _ if self.lax => {}
                         other => return wrong_type("OBJECT", &other),
                     }
@@ -1024,6 +1161,7 @@ impl Context<'_> {
                 let mut out = Vec::new();
                 for item in self.eval(base, current, last, d)? {
                     descendants(&item, key, &mut out, 0)?;
+                    self.room(out.len())?;
                 }
                 out
             }
@@ -1032,7 +1170,7 @@ impl Context<'_> {
                 for item in self.eval(base, current, last, d)? {
                     let elements = match item {
                         Item::Array(items) => items,
-                        other if self.lax => vec![other],
+                        other if self.lax => Rc::new(vec![other]),
                         other => return wrong_type("ARRAY", &other),
                     };
                     if elements.is_empty() {
@@ -1060,6 +1198,7 @@ impl Context<'_> {
                                 "structural error: invalid array subscript: [{from_at}, {to_at}] for array of size {size}"
                             ));
                         }
+                        self.room(out.len())?;
                         let mut i = from_at.max(0);
                         while i <= to_at && i < size {
                             if let Some(v) = usize::try_from(i).ok().and_then(|u| elements.get(u)) {
@@ -1075,7 +1214,10 @@ impl Context<'_> {
                 let mut out = Vec::new();
                 for item in self.eval(base, current, last, d)? {
                     match item {
-                        Item::Array(items) => out.extend(items),
+                        Item::Array(items) => {
+                            out.extend(items.iter().cloned());
+                            self.room(out.len())?;
+                        }
                         other if self.lax => out.push(other),
                         other => return wrong_type("ARRAY", &other),
                     }
@@ -1135,13 +1277,13 @@ impl Context<'_> {
 
     /// The items, with each array's elements in its place in lax mode.
     fn unwrapped(&self, items: Vec<Item>) -> Vec<Item> {
-        if !self.lax {
+        if !self.lax || !items.iter().any(|i| matches!(i, Item::Array(_))) {
             return items;
         }
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             match item {
-                Item::Array(elements) => out.extend(elements),
+                Item::Array(elements) => out.extend(elements.iter().cloned()),
                 other => out.push(other),
             }
         }
@@ -1219,13 +1361,13 @@ impl Context<'_> {
                 let id = self.objects.get();
                 self.objects.set(id.saturating_add(1));
                 members
-                    .into_iter()
+                    .iter()
                     .map(|(k, v)| {
-                        Item::Object(vec![
-                            ("name".into(), Item::Str(k)),
-                            ("value".into(), v),
+                        Item::Object(Rc::new(vec![
+                            ("name".into(), Item::Str(k.clone())),
+                            ("value".into(), v.clone()),
                             ("id".into(), Item::Int(id)),
-                        ])
+                        ]))
                     })
                     .collect()
             }
@@ -1238,28 +1380,30 @@ impl Context<'_> {
     }
 
     fn truth(&self, p: &Pred, current: &Item, last: Option<i64>, depth: usize) -> Truth {
-        if depth > MAX_DEPTH {
+        if depth > MAX_EVAL_DEPTH {
             return Truth::Unknown;
         }
         let d = depth + 1;
         let eval = |e: &Expr| self.eval(e, Some(current), last, d);
         match p {
-            Pred::And(a, b) => match self.truth(a, current, last, d) {
-                Truth::False => Truth::False,
-                left => match (left, self.truth(b, current, last, d)) {
-                    (_, Truth::False) => Truth::False,
-                    (Truth::True, Truth::True) => Truth::True,
-                    _ => Truth::Unknown,
-                },
-            },
-            Pred::Or(a, b) => match self.truth(a, current, last, d) {
-                Truth::True => Truth::True,
-                left => match (left, self.truth(b, current, last, d)) {
-                    (_, Truth::True) => Truth::True,
-                    (Truth::False, Truth::False) => Truth::False,
-                    _ => Truth::Unknown,
-                },
-            },
+            // Kleene's AND and OR, left to right, stopping at the first FALSE (TRUE).
+            Pred::And(terms) | Pred::Or(terms) => {
+                let and = matches!(p, Pred::And(_));
+                let (stop, keep) = if and {
+                    (Truth::False, Truth::True)
+                } else {
+                    (Truth::True, Truth::False)
+                };
+                let mut result = keep;
+                for t in terms {
+                    match self.truth(t, current, last, d) {
+                        x if x == stop => return stop,
+                        Truth::Unknown => result = Truth::Unknown,
+                        _ => {}
+                    }
+                }
+                result
+            }
             Pred::Not(a) => match self.truth(a, current, last, d) {
                 Truth::True => Truth::False,
                 Truth::False => Truth::True,
@@ -1390,17 +1534,17 @@ fn descendants(item: &Item, key: &str, out: &mut Vec<Item>, depth: usize) -> Res
     }
     match item {
         Item::Object(members) => {
-            for (k, v) in members {
+            for (k, v) in members.iter() {
                 if k == key {
                     out.push(v.clone());
                 }
             }
-            for (_, v) in members {
+            for (_, v) in members.iter() {
                 descendants(v, key, out, depth + 1)?;
             }
         }
         Item::Array(items) => {
-            for v in items {
+            for v in items.iter() {
                 descendants(v, key, out, depth + 1)?;
             }
         }
@@ -1461,7 +1605,11 @@ fn compare(a: &Item, c: Cmp, b: &Item) -> Option<bool> {
         (Item::Str(x), Item::Str(y)) => x.cmp(y),
         (Item::Int(x), Item::Int(y)) => x.cmp(y),
         (Item::BigInt(_), _) | (_, Item::BigInt(_)) => return None,
-        _ => as_double(a)?.partial_cmp(&as_double(b)?)?,
+        _ => match as_double(a)?.partial_cmp(&as_double(b)?) {
+            Some(o) => o,
+            // NaN equals nothing and is no less nor greater than anything.
+            None => return Some(c == Cmp::Ne),
+        },
     };
     Some(match c {
         Cmp::Eq => ord == Ordering::Equal,

@@ -20,8 +20,8 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
-use super::cast::{is_json, Json, TrinoType};
-use super::json_encoding::{decode, encode, Format};
+use super::cast::{is_json, TrinoType};
+use super::json_encoding::{decode, encode, read_json, Format, Length, Output};
 use super::json_path::{Item, Path, PathError};
 
 /// `json_exists(...)` as `crate::json_syntax` writes it.
@@ -123,8 +123,8 @@ pub struct QuerySpec {
     pub output: Format,
     /// json_query's wrapper.
     pub wrapper: Wrapper,
-    /// json_query's `OMIT QUOTES`.
-    pub omit_quotes: bool,
+    /// json_query's `OMIT QUOTES` (`Some(true)`) or `KEEP QUOTES` (`Some(false)`), if written.
+    pub quotes: Option<bool>,
     /// ON EMPTY.
     pub on_empty: Behavior,
     /// ON ERROR.
@@ -141,7 +141,7 @@ impl QuerySpec {
             returning: String::new(),
             output: Format::Json,
             wrapper: Wrapper::Without,
-            omit_quotes: false,
+            quotes: None,
             on_empty: Behavior::Null,
             on_error: if hidden == JSON_EXISTS {
                 Behavior::False
@@ -163,7 +163,11 @@ impl QuerySpec {
             self.returning,
             self.output.name(),
             self.wrapper.name(),
-            if self.omit_quotes { "omit" } else { "keep" },
+            match self.quotes {
+                Some(true) => "omit",
+                Some(false) => "keep",
+                None => "",
+            },
             self.on_empty.name(),
             self.on_error.name()
         )
@@ -197,7 +201,11 @@ impl QuerySpec {
             returning: returning.to_string(),
             output: Format::parse(output)?,
             wrapper: Wrapper::parse(wrapper)?,
-            omit_quotes: *quotes == "omit",
+            quotes: match *quotes {
+                "omit" => Some(true),
+                "keep" => Some(false),
+                _ => None,
+            },
             on_empty: Behavior::parse(on_empty)?,
             on_error: Behavior::parse(on_error)?,
         })
@@ -235,7 +243,7 @@ enum Kind {
 #[derive(Debug, Clone, PartialEq)]
 enum Returns {
     Boolean,
-    Text,
+    Text(Option<Length>),
     Bytes(Format),
     Typed(TrinoType),
 }
@@ -244,7 +252,7 @@ impl Returns {
     fn arrow(&self) -> DataType {
         match self {
             Returns::Boolean => DataType::Boolean,
-            Returns::Text => DataType::Utf8,
+            Returns::Text(_) => DataType::Utf8,
             Returns::Bytes(_) => DataType::Binary,
             Returns::Typed(t) => t.arrow(),
         }
@@ -342,16 +350,38 @@ impl SqlJson {
                 )));
             }
         }
+        // Each parameter once, as Trino's analyzer requires.
+        for (i, (name, _)) in spec.params.iter().enumerate() {
+            if spec.params[..i].iter().any(|(n, _)| n == name) {
+                return Err(DataFusionError::Plan(format!(
+                    "{name} JSON path parameter is specified more than once"
+                )));
+            }
+        }
+        // Quotes are kept or omitted only where no wrapper makes an array.
+        if let (Some(omit), Wrapper::Conditional | Wrapper::Unconditional) =
+            (spec.quotes, spec.wrapper)
+        {
+            return Err(DataFusionError::Plan(format!(
+                "{} QUOTES behavior specified with WITH {} ARRAY WRAPPER behavior",
+                if omit { "OMIT" } else { "KEEP" },
+                spec.wrapper.name().to_ascii_uppercase()
+            )));
+        }
+        self.returns(spec)
+    }
+
+    /// The type a call returns, from its RETURNING clause.
+    fn returns(&self, spec: &QuerySpec) -> Result<Returns> {
         let named = if spec.returning.is_empty() {
             "varchar"
         } else {
             spec.returning.as_str()
         };
-        let base = named.split('(').next().unwrap_or_default();
         Ok(match self.kind {
             Kind::Exists => Returns::Boolean,
-            Kind::Value => match base {
-                "varchar" | "char" => Returns::Text,
+            Kind::Value => match super::json_encoding::output(named, Format::Json) {
+                Ok(Output::Text(length)) => Returns::Text(length),
                 _ => match TrinoType::parse(named) {
                     Ok(
                         t @ (TrinoType::Bigint
@@ -365,21 +395,15 @@ impl SqlJson {
                     _ => {
                         return Err(DataFusionError::Plan(format!(
                             "JSON_VALUE RETURNING {named} is not supported by trailwatch's \
-                             local service (varchar, the integer types, double, real and \
-                             boolean are)"
+                             local service (the character types, the integer types, double, \
+                             real and boolean are)"
                         )))
                     }
                 },
             },
-            Kind::Query => match base {
-                "varchar" | "char" if spec.output == Format::Json => Returns::Text,
-                "varbinary" if spec.output != Format::None => Returns::Bytes(spec.output),
-                _ => {
-                    return Err(DataFusionError::Plan(format!(
-                        "Cannot output JSON value as {named} using formatting {}",
-                        spec.output.display()
-                    )))
-                }
+            Kind::Query => match super::json_encoding::output(named, spec.output)? {
+                Output::Text(length) => Returns::Text(length),
+                Output::Bytes(f) => Returns::Bytes(f),
             },
         })
     }
@@ -427,7 +451,9 @@ impl ScalarUDFImpl for SqlJson {
         let spec = QuerySpec::parse(&scalar(0).ok_or_else(|| spec_error("no spec"))?)?;
         let path_text = scalar(2);
         let fields = args.arg_fields.get(1..).unwrap_or_default();
-        let returns = self.check(&spec, fields, path_text.as_deref(), "")?;
+        // The analyzer's checks ran when the call was planned; the path is parsed once per
+        // batch.
+        let returns = self.returns(&spec)?;
         let path = Path::parse(path_text.as_deref().unwrap_or_default())
             .map_err(|e| DataFusionError::Plan(e.0))?;
         let rows = args.number_rows;
@@ -466,7 +492,7 @@ impl ScalarUDFImpl for SqlJson {
             }
             let result = match read_input(input, input_texts.as_ref(), r, spec.input) {
                 // Under ERROR ON ERROR Trino's input function fails first, with no more said.
-                None => Err(PathError("conversion to JSON failed: ".into())),
+                None => Err(PathError::new("conversion to JSON failed: ")),
                 Some(doc) => param_items(&params, r).and_then(|bound| path.evaluate(&doc, &bound)),
             };
             let outcome = match self.kind {
@@ -500,6 +526,9 @@ enum Outcome {
 
 /// A behaviour's result for an error or an empty result (`e` raised for ERROR).
 fn special(b: Behavior, e: PathError) -> Result<Outcome> {
+    if e.fatal() {
+        return Err(DataFusionError::Execution(e.0));
+    }
     Ok(match b {
         Behavior::Null => Outcome::Null,
         Behavior::Error => return Err(DataFusionError::Execution(e.0)),
@@ -538,23 +567,46 @@ fn value_outcome(
         [] => {
             return on_empty(
                 spec.on_empty,
-                PathError(format!("{CANNOT_EXTRACT}JSON path found no items")),
+                PathError::new(format!("{CANNOT_EXTRACT}JSON path found no items")),
             )
         }
         [one] => one,
         _ => {
             return special(
                 spec.on_error,
-                PathError(format!("{CANNOT_EXTRACT}JSON path found multiple items")),
+                PathError::new(format!("{CANNOT_EXTRACT}JSON path found multiple items")),
             )
         }
     };
+    if let Returns::Typed(t) = returns {
+        return match item {
+            Item::Null => Ok(Outcome::Null),
+            Item::Array(_) | Item::Object(_) | Item::BigInt(_) => special(
+                spec.on_error,
+                PathError::new(format!(
+                    "{CANNOT_EXTRACT}JSON path found an item that cannot be converted to an SQL value"
+                )),
+            ),
+            _ => match super::cast::cast_text(&item.json_text(), t) {
+                Ok(_) => Ok(Outcome::Text(item.json_text())),
+                Err(_) => special(
+                    spec.on_error,
+                    PathError::new(format!(
+                        "{CANNOT_EXTRACT}Cannot cast value of type {} to declared return type of \
+                         function JSON_VALUE: {}",
+                        item.sql_type(),
+                        t.name()
+                    )),
+                ),
+            },
+        };
+    }
     let text = match item {
         Item::Null => return Ok(Outcome::Null),
         Item::Array(_) | Item::Object(_) => {
             return special(
                 spec.on_error,
-                PathError(format!(
+                PathError::new(format!(
                 "{CANNOT_EXTRACT}JSON path found an item that cannot be converted to an SQL value"
             )),
             )
@@ -562,7 +614,7 @@ fn value_outcome(
         Item::BigInt(_) => {
             return special(
                 spec.on_error,
-                PathError(format!(
+                PathError::new(format!(
                 "{CANNOT_EXTRACT}JSON path found an item that cannot be converted to an SQL value"
             )),
             )
@@ -573,21 +625,7 @@ fn value_outcome(
         Item::Double(d) => super::java_format::double_cast_text(*d),
         Item::Str(s) => s.clone(),
     };
-    match returns {
-        Returns::Typed(t) => match super::cast::cast_text(&item.json_text(), t) {
-            Ok(_) => Ok(Outcome::Text(item.json_text())),
-            Err(_) => special(
-                spec.on_error,
-                PathError(format!(
-                    "{CANNOT_EXTRACT}Cannot cast value of type {} to declared return type of \
-                     function JSON_VALUE: {}",
-                    item.sql_type(),
-                    t.name()
-                )),
-            ),
-        },
-        _ => Ok(Outcome::Text(text)),
-    }
+    Ok(Outcome::Text(text))
 }
 
 /// json_query's result: the items, wrapped as the wrapper says, as one JSON text.
@@ -602,7 +640,7 @@ fn query_outcome(
     if items.is_empty() {
         return on_empty(
             spec.on_empty,
-            PathError(format!("{CANNOT_CONVERT}JSON path found no items")),
+            PathError::new(format!("{CANNOT_CONVERT}JSON path found no items")),
         );
     }
     let wrap = match spec.wrapper {
@@ -613,17 +651,17 @@ fn query_outcome(
         }
     };
     let item = if wrap {
-        Item::Array(items)
+        Item::Array(std::rc::Rc::new(items))
     } else if items.len() == 1 {
         items.into_iter().next().unwrap_or(Item::Null)
     } else {
         return special(
             spec.on_error,
-            PathError(format!("{CANNOT_CONVERT}JSON path found multiple items")),
+            PathError::new(format!("{CANNOT_CONVERT}JSON path found multiple items")),
         );
     };
     Ok(Outcome::Text(match item {
-        Item::Str(s) if spec.omit_quotes => s,
+        Item::Str(s) if spec.quotes == Some(true) => s,
         other => other.json_text(),
     }))
 }
@@ -687,7 +725,7 @@ fn param_items(
                 _ => scalar_text(column, r)?,
             };
             // Under ERROR ON ERROR Trino's input function fails first, with no more said.
-            Some(first_json(&text).ok_or_else(|| PathError("conversion to JSON failed: ".into()))?)
+            Some(first_json(&text).ok_or_else(|| PathError::new("conversion to JSON failed: "))?)
         } else {
             Some(sql_item(column, r)?)
         };
@@ -702,18 +740,13 @@ fn null_at(column: &ArrayRef, r: usize) -> bool {
     column.data_type() == &DataType::Null || column.is_null(r)
 }
 
-/// The first JSON value of `text`, as Jackson's `readTree` reads it (what follows it is not
-/// read); `None` when it does not begin with one.
+/// The first JSON value of `text` as a path item (see [`read_json`]).
 fn first_json(text: &str) -> Option<Item> {
-    let mut values = serde_json::Deserializer::from_str(text).into_iter::<Json>();
-    match values.next() {
-        Some(Ok(j)) => Some(Item::from_json(j)),
-        _ => None,
-    }
+    read_json(text).map(Item::from_json)
 }
 
 fn scalar_text(column: &ArrayRef, r: usize) -> std::result::Result<String, PathError> {
-    crate::format::value_text(column, r).map_err(|e| PathError(e.to_string()))
+    crate::format::value_text(column, r).map_err(|e| PathError::new(e.to_string()))
 }
 
 /// An SQL value as a path item: numbers, booleans and text as such, anything else as its text.
@@ -759,7 +792,15 @@ fn build(out: Vec<Outcome>, returns: &Returns) -> Result<ColumnarValue> {
                 })
                 .collect::<Vec<_>>(),
         )),
-        Returns::Text => Arc::new(StringArray::from(texts())),
+        Returns::Text(length) => Arc::new(StringArray::from(
+            texts()
+                .into_iter()
+                .map(|t| match length {
+                    Some(l) => t.map(|t| l.fit(t)),
+                    None => t,
+                })
+                .collect::<Vec<_>>(),
+        )),
         Returns::Bytes(encoding) => Arc::new(BinaryArray::from(
             texts()
                 .iter()
@@ -815,7 +856,7 @@ mod tests {
             returning: "varbinary".into(),
             output: Format::Utf8,
             wrapper: Wrapper::Conditional,
-            omit_quotes: true,
+            quotes: Some(true),
             on_empty: Behavior::EmptyArray,
             on_error: Behavior::Default,
         };
