@@ -20,6 +20,7 @@ pub mod lookup;
 pub mod nesting;
 pub mod page_token;
 pub mod percent;
+pub mod predicate_subqueries;
 pub mod refusal;
 pub mod registry;
 pub mod request;

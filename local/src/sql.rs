@@ -1439,6 +1439,9 @@ fn output_key(item: &SelectItem) -> Option<String> {
                 .last()
                 .map_or_else(String::new, |p| p.value.to_ascii_lowercase()),
             Expr::Cast { expr, .. } | Expr::Nested(expr) => of(expr),
+            // DataFusion names IN and EXISTS subqueries alike: each such item after the first
+            // gets an alias.
+            other if has_subquery(other) => "\u{0}subquery".into(),
             other => {
                 // DataFusion names an expression without its casts and parentheses, and a call
                 // through an alias (`var_samp`) without its DISTINCT: items differing only
@@ -1465,6 +1468,22 @@ fn output_key(item: &SelectItem) -> Option<String> {
         SelectItem::UnnamedExpr(e) => Some(of(e)),
         _ => None,
     }
+}
+
+/// Whether `e` holds a subquery (`x IN (SELECT ...)`, `EXISTS (...)`, `(SELECT ...)`).
+fn has_subquery(e: &Expr) -> bool {
+    use datafusion::sql::sqlparser::ast::visit_expressions;
+    visit_expressions(e, |x| {
+        if matches!(
+            x,
+            Expr::InSubquery { .. } | Expr::Exists { .. } | Expr::Subquery(_)
+        ) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+    .is_break()
 }
 
 /// Trino allows output columns of one name (`SELECT eventName, eventName`, `SELECT count(*),

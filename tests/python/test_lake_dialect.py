@@ -2922,3 +2922,39 @@ def test_sql_json_paths_bound_their_work_and_read_as_trino_reads(lake):
         ("json_value('[1]', 'lax $' RETURNING varchar FORMAT JSON)", "InvalidQueryStatementException"),
     ]:
         assert want in lake.fails(f"SELECT {braces(expr)}"), expr
+
+
+def test_in_and_exists_subqueries_in_select_agree_with_duckdb(lake, duck, records):
+    """`x IN (SELECT ...)`, `NOT IN` and `EXISTS` in the SELECT list and in a GROUP BY key,
+    uncorrelated and correlated, with SQL's NULL rules (a NULL in the subquery makes a
+    non-match NULL), against DuckDB over the same records; and the NULL rules on constants."""
+    _, rows = lake(
+        "SELECT eventID, eventName IN (SELECT eventName FROM {eds} WHERE errorCode IS NOT NULL), "
+        "EXISTS (SELECT 1 FROM {eds} f WHERE f.eventName = e.eventName AND f.errorCode = 'AccessDenied'), "
+        "eventName NOT IN (SELECT CASE WHEN eventName LIKE 'Get%' THEN eventName END FROM {eds}), "
+        "errorCode IN (SELECT errorCode FROM {eds} WHERE errorCode LIKE 'Access%') "
+        "FROM {eds} e")
+    want = duck_by_id(duck, [
+        "name IN (SELECT name FROM ev WHERE err IS NOT NULL)",
+        "EXISTS (SELECT 1 FROM ev f WHERE f.name = ev.name AND f.err = 'AccessDenied')",
+        "name NOT IN (SELECT CASE WHEN name LIKE 'Get%' THEN name END FROM ev)",
+        "err IN (SELECT err FROM ev WHERE err LIKE 'Access%')",
+    ])
+    got = by_id(rows)
+    assert got == {k: [v.lower() for v in vs] for k, vs in want.items()}
+    for column in range(4):
+        assert len({v[column] for v in got.values()}) > 1, column
+    _, rows = lake("SELECT CASE WHEN sourceIPAddress IN (SELECT sourceIPAddress FROM {eds} "
+                   "WHERE errorCode IS NOT NULL) THEN 'seen failing' ELSE 'other' END AS k, count(*) "
+                   "FROM {eds} GROUP BY 1 ORDER BY 1")
+    duck.execute("CREATE OR REPLACE TEMP TABLE ips (ip VARCHAR, err VARCHAR)")
+    duck.executemany("INSERT INTO ips VALUES (?, ?)",
+                     [(r.get("sourceIPAddress"), r.get("errorCode")) for r in records])
+    duck_rows = duck.execute(
+        "SELECT CASE WHEN ip IN (SELECT ip FROM ips WHERE err IS NOT NULL) THEN 'seen failing' "
+        "ELSE 'other' END AS k, count(*) FROM ips GROUP BY 1 ORDER BY 1").fetchall()
+    assert rows == [[k, str(n)] for k, n in duck_rows]
+    _, rows = lake("SELECT 1 IN (SELECT 1), 2 IN (SELECT 1), NULL IN (SELECT 1), "
+                   "1 IN (SELECT x FROM (VALUES 2, NULL) t(x)), NULL IN (SELECT 1 WHERE false), "
+                   "2 NOT IN (SELECT x FROM (VALUES 1, NULL) t(x)), NOT EXISTS (SELECT 1 WHERE false)")
+    assert rows == [["true", "false", "", "", "false", "", "true"]]

@@ -322,6 +322,34 @@ enum Tok {
     Ident(String),
 }
 
+/// The path's operators and punctuation, longest first.
+const SYMBOLS: &[(&str, Tok)] = &[
+    ("..", Tok::DotDot),
+    ("==", Tok::Cmp(Cmp::Eq)),
+    ("!=", Tok::Cmp(Cmp::Ne)),
+    ("<>", Tok::Cmp(Cmp::Ne)),
+    ("<=", Tok::Cmp(Cmp::Le)),
+    (">=", Tok::Cmp(Cmp::Ge)),
+    ("&&", Tok::And),
+    ("||", Tok::Or),
+    ("<", Tok::Cmp(Cmp::Lt)),
+    (">", Tok::Cmp(Cmp::Gt)),
+    ("!", Tok::Bang),
+    ("@", Tok::At),
+    (".", Tok::Dot),
+    ("*", Tok::Star),
+    ("[", Tok::LBracket),
+    ("]", Tok::RBracket),
+    ("(", Tok::LParen),
+    (")", Tok::RParen),
+    (",", Tok::Comma),
+    ("?", Tok::Question),
+    ("+", Tok::Plus),
+    ("-", Tok::Minus),
+    ("/", Tok::Slash),
+    ("%", Tok::Percent),
+];
+
 fn lex(text: &str) -> Result<Vec<Tok>, PathError> {
     let bad = || PathError::new(format!("Invalid JSON path: '{text}'"));
     let chars: Vec<char> = text.chars().collect();
@@ -330,8 +358,28 @@ fn lex(text: &str) -> Result<Vec<Tok>, PathError> {
     while i < chars.len() {
         let c = chars[i];
         let next = chars.get(i + 1).copied();
+        if matches!(c, ' ' | '\t' | '\n' | '\r') {
+            i += 1;
+            continue;
+        }
+        // A number before a symbol: `.5` is one.
+        if c.is_ascii_digit() || (c == '.' && next.is_some_and(|d| d.is_ascii_digit())) {
+            let (n, end) = number(&chars, i).ok_or_else(bad)?;
+            out.push(Tok::Num(n));
+            i = end;
+            continue;
+        }
+        if let Some((symbol, tok)) = SYMBOLS.iter().find(|(symbol, _)| {
+            symbol
+                .chars()
+                .enumerate()
+                .all(|(k, sc)| chars.get(i + k) == Some(&sc))
+        }) {
+            out.push(tok.clone());
+            i += symbol.chars().count();
+            continue;
+        }
         match c {
-            ' ' | '\t' | '\n' | '\r' => i += 1,
             '$' => {
                 let start = i + 1;
                 let mut j = start;
@@ -345,115 +393,9 @@ fn lex(text: &str) -> Result<Vec<Tok>, PathError> {
                 }
                 i = j;
             }
-            '@' => {
-                out.push(Tok::At);
-                i += 1;
-            }
-            '.' if next == Some('.') => {
-                out.push(Tok::DotDot);
-                i += 2;
-            }
-            '.' if next.is_some_and(|d| d.is_ascii_digit()) => {
-                let (n, end) = number(&chars, i).ok_or_else(bad)?;
-                out.push(Tok::Num(n));
-                i = end;
-            }
-            '.' => {
-                out.push(Tok::Dot);
-                i += 1;
-            }
-            '*' => {
-                out.push(Tok::Star);
-                i += 1;
-            }
-            '[' => {
-                out.push(Tok::LBracket);
-                i += 1;
-            }
-            ']' => {
-                out.push(Tok::RBracket);
-                i += 1;
-            }
-            '(' => {
-                out.push(Tok::LParen);
-                i += 1;
-            }
-            ')' => {
-                out.push(Tok::RParen);
-                i += 1;
-            }
-            ',' => {
-                out.push(Tok::Comma);
-                i += 1;
-            }
-            '?' => {
-                out.push(Tok::Question);
-                i += 1;
-            }
-            '+' => {
-                out.push(Tok::Plus);
-                i += 1;
-            }
-            '-' => {
-                out.push(Tok::Minus);
-                i += 1;
-            }
-            '/' => {
-                out.push(Tok::Slash);
-                i += 1;
-            }
-            '%' => {
-                out.push(Tok::Percent);
-                i += 1;
-            }
-            '=' if next == Some('=') => {
-                out.push(Tok::Cmp(Cmp::Eq));
-                i += 2;
-            }
-            '!' if next == Some('=') => {
-                out.push(Tok::Cmp(Cmp::Ne));
-                i += 2;
-            }
-            '<' if next == Some('>') => {
-                out.push(Tok::Cmp(Cmp::Ne));
-                i += 2;
-            }
-            '<' if next == Some('=') => {
-                out.push(Tok::Cmp(Cmp::Le));
-                i += 2;
-            }
-            '>' if next == Some('=') => {
-                out.push(Tok::Cmp(Cmp::Ge));
-                i += 2;
-            }
-            '<' => {
-                out.push(Tok::Cmp(Cmp::Lt));
-                i += 1;
-            }
-            '>' => {
-                out.push(Tok::Cmp(Cmp::Gt));
-                i += 1;
-            }
-            '&' if next == Some('&') => {
-                out.push(Tok::And);
-                i += 2;
-            }
-            '|' if next == Some('|') => {
-                out.push(Tok::Or);
-                i += 2;
-            }
-            '!' => {
-                out.push(Tok::Bang);
-                i += 1;
-            }
             '"' => {
                 let (s, end) = quoted(&chars, i).ok_or_else(bad)?;
                 out.push(Tok::Str(s));
-                i = end;
-            }
-            d if d.is_ascii_digit() => {
-                let (n, end) = number(&chars, i).ok_or_else(bad)?;
-                out.push(Tok::Num(n));
                 i = end;
             }
             a if is_ident_start(a) => {

@@ -160,6 +160,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
     ctx.add_analyzer_rule(Arc::new(overflow::CheckedIntegers));
     ctx.add_analyzer_rule(Arc::new(cast::JsonCasts));
     ctx.add_analyzer_rule(Arc::new(type_of::TypeOfAnswers));
+    ctx.add_analyzer_rule(Arc::new(crate::predicate_subqueries::PredicateSubqueries));
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
