@@ -162,6 +162,16 @@ pub fn message(e: &datafusion::error::DataFusionError) -> String {
             }
             other => other.to_string(),
         },
+        // A subquery DataFusion could not turn into a join (`crate::predicate_subqueries`
+        // rewrites the shapes it can): said plainly rather than as DataFusion's internals.
+        datafusion::error::DataFusionError::NotImplemented(m)
+            if m.starts_with("Physical plan does not support logical expression") =>
+        {
+            "This subquery (correlated other than by equality, with a LIMIT or an aggregate \
+             argument, or in a position other than WHERE, the SELECT list and GROUP BY) is not \
+             supported by trailwatch's local service; CloudTrail Lake runs it"
+                .into()
+        }
         _ => e.strip_backtrace(),
     }
 }

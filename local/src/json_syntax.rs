@@ -263,15 +263,15 @@ impl<'a> Items<'a> {
         for segment in &values {
             let mut from = segment.start;
             if object {
-                let key_word = self.word(from, "KEY") && segment.len() > 1;
-                if key_word {
+                let separator = (from..segment.end)
+                    .find(|&j| self.word(j, "VALUE") || self.token(j) == Some(&Token::Colon))?;
+                // `KEY k VALUE v` or `k VALUE v` or `k : v`: KEY is the keyword only before
+                // VALUE (`key : 1` names a column called key).
+                if self.word(from, "KEY") && self.word(separator, "VALUE") && separator > from + 1 {
                     self.blank(&mut edits, from, from + 1);
                     from += 1;
                 }
-                let separator = (from..segment.end)
-                    .find(|&j| self.word(j, "VALUE") || self.token(j) == Some(&Token::Colon))?;
-                // `KEY k VALUE v`, `k VALUE v` or `k : v`; never `KEY k : v`.
-                if separator == from || (key_word && !self.word(separator, "VALUE")) {
+                if separator == from {
                     return None;
                 }
                 edits.push((self.items[separator].0, ",".into()));

@@ -1,16 +1,22 @@
-//! `x IN (subquery)` and `EXISTS (subquery)` in a SELECT list (`SELECT sourceIPAddress IN
-//! (SELECT ...) AS known FROM ...`), which Trino evaluates and DataFusion 55 cannot: it
-//! decorrelates such subqueries only in WHERE, and its physical planner refuses them elsewhere.
+//! `x IN (subquery)` and `EXISTS (subquery)` in a SELECT list or a GROUP BY key (`SELECT
+//! sourceIPAddress IN (SELECT ...) AS known FROM ...`), which Trino evaluates and DataFusion 55
+//! cannot: it decorrelates such subqueries only in WHERE, and its physical planner refuses them
+//! elsewhere.
 //!
-//! [`PredicateSubqueries`] rewrites each one in a projection as scalar subqueries of counts,
-//! which DataFusion's optimizer turns into joins (correlated ones too, with its "count bug"
-//! compensation):
+//! [`PredicateSubqueries`] rewrites each one in a projection (a GROUP BY key is computed by a
+//! projection below its aggregate) as scalar subqueries of counts, which DataFusion's optimizer
+//! turns into joins (correlated ones too, where the correlation is an equality, with its
+//! "count bug" compensation); a subquery's ORDER BY, and an EXISTS's LIMIT, are dropped, as
+//! they change nothing here. Other shapes (an inequality correlation, an IN or EXISTS inside an
+//! aggregate's argument, GROUPING SETS, a window) are left, and fail with a plain message
+//! (`crate::exec::message`):
 //! - `EXISTS (s)` is `(SELECT count(*) FROM s) > 0`;
 //! - `x IN (s)`, with SQL's three-valued logic, is `CASE WHEN (SELECT count(*) FROM s WHERE y =
 //!   x) > 0 THEN true WHEN <s is empty> THEN false WHEN x IS NULL OR <s has a NULL> THEN NULL
 //!   ELSE false END`, where the second subquery answers 0 for an empty `s`, 1 for one with a
 //!   NULL and 2 otherwise;
-//! - `NOT` of either is the negation of that.
+//! - `NOT` of either is the negation of that; and over an aggregate without GROUP BY (one
+//!   row), EXISTS is true and `x IN (q)` is `x = (q)`.
 
 use std::sync::Arc;
 
@@ -20,7 +26,7 @@ use datafusion::config::ConfigOptions;
 use datafusion::functions_aggregate::expr_fn::count;
 use datafusion::logical_expr::expr::{Exists, InSubquery};
 use datafusion::logical_expr::{
-    lit, scalar_subquery, when, Aggregate, Expr, LogicalPlan, LogicalPlanBuilder, Projection,
+    case, lit, scalar_subquery, when, Aggregate, Expr, LogicalPlan, LogicalPlanBuilder, Projection,
     Subquery,
 };
 use datafusion::optimizer::AnalyzerRule;
@@ -36,7 +42,13 @@ pub struct PredicateSubqueries;
 impl AnalyzerRule for PredicateSubqueries {
     fn analyze(&self, plan: LogicalPlan, _: &ConfigOptions) -> Result<LogicalPlan> {
         plan.transform_up_with_subqueries(|p| match p {
-            LogicalPlan::Aggregate(a) if a.group_expr.iter().any(has_predicate_subquery) => {
+            LogicalPlan::Aggregate(a)
+                if a.group_expr.iter().any(has_predicate_subquery)
+                    && !a
+                        .group_expr
+                        .iter()
+                        .any(|g| matches!(g, Expr::GroupingSet(_))) =>
+            {
                 Ok(Transformed::yes(grouped_below(a)?))
             }
             LogicalPlan::Projection(projection)
@@ -114,12 +126,14 @@ fn has_predicate_subquery(e: &Expr) -> bool {
 fn rewrite(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     Ok(match e {
         Expr::Exists(Exists { subquery, negated }) => {
-            let rows = count_of(&subquery.subquery, None)?;
-            Transformed::yes(if negated {
-                rows.eq(lit(0i64))
+            let plan = bare(&subquery.subquery, true);
+            // An aggregate with no GROUP BY answers one row, whatever it reads.
+            let exists = if single_row(&plan) {
+                lit(true)
             } else {
-                rows.gt(lit(0i64))
-            })
+                count_of(&plan, None)?.gt(lit(0i64))
+            };
+            Transformed::yes(if negated { !exists } else { exists })
         }
         Expr::InSubquery(InSubquery {
             expr,
@@ -131,6 +145,52 @@ fn rewrite(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
         }
         other => Transformed::no(other),
     })
+}
+
+/// The subquery without what cannot change its answer here and would keep DataFusion from
+/// decorrelating it: its ORDER BY, and for EXISTS (`exists`) a LIMIT of at least one row.
+fn bare(plan: &Arc<LogicalPlan>, exists: bool) -> Arc<LogicalPlan> {
+    match plan.as_ref() {
+        LogicalPlan::Sort(s) if s.fetch.is_none() => bare(&s.input, exists),
+        LogicalPlan::Limit(l) if exists && limit_keeps_a_row(l) => bare(&l.input, exists),
+        // `SELECT 1 ... ORDER BY t`: the sort sits under the projection that drops `t`.
+        LogicalPlan::Projection(p) => match p.input.as_ref() {
+            LogicalPlan::Sort(s) if s.fetch.is_none() => {
+                Projection::try_new(p.expr.clone(), bare(&s.input, exists)).map_or_else(
+                    |_| Arc::clone(plan),
+                    |p| Arc::new(LogicalPlan::Projection(p)),
+                )
+            }
+            _ => Arc::clone(plan),
+        },
+        _ => Arc::clone(plan),
+    }
+}
+
+/// Whether a LIMIT lets at least one row through (and skips none).
+fn limit_keeps_a_row(l: &datafusion::logical_expr::Limit) -> bool {
+    use datafusion::logical_expr::FetchType;
+    let skips = !matches!(
+        l.get_skip_type(),
+        Ok(datafusion::logical_expr::SkipType::Literal(0))
+    );
+    let fetch_ok = match l.get_fetch_type() {
+        Ok(FetchType::Literal(Some(n))) => n >= 1,
+        Ok(FetchType::Literal(None)) => true,
+        _ => false,
+    };
+    !skips && fetch_ok
+}
+
+/// Whether `plan` always answers exactly one row: an aggregate without GROUP BY, under
+/// projections and aliases.
+fn single_row(plan: &LogicalPlan) -> bool {
+    match plan {
+        LogicalPlan::Projection(p) => single_row(&p.input),
+        LogicalPlan::SubqueryAlias(a) => single_row(&a.input),
+        LogicalPlan::Aggregate(a) => a.group_expr.is_empty(),
+        _ => false,
+    }
 }
 
 /// `(SELECT count(*) FROM plan [WHERE filter])` as an expression.
@@ -147,16 +207,6 @@ fn count_of(plan: &Arc<LogicalPlan>, filter: Option<Expr>) -> Result<Expr> {
 
 /// `x IN (subquery)` with SQL's NULL rules, as scalar subqueries of counts.
 fn in_subquery(x: Expr, subquery: &Subquery, schema: &DFSchema) -> Result<Expr> {
-    // The subquery under a name of its own: `x IN (SELECT eventName FROM <the same table>)`
-    // would otherwise compare the table's column with itself once DataFusion decorrelates it.
-    let n = ALIASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let plan = &Arc::new(
-        LogicalPlanBuilder::from(subquery.subquery.as_ref().clone())
-            .alias(format!("__trailwatch_in_{n}"))?
-            .build()?,
-    );
-    let (qualifier, field) = plan.schema().qualified_field(0);
-    let y = Expr::Column(Column::new(qualifier.cloned(), field.name()));
     // `x` seen from inside the subquery: its columns are the outer query's.
     let outer_x = x
         .clone()
@@ -168,29 +218,45 @@ fn in_subquery(x: Expr, subquery: &Subquery, schema: &DFSchema) -> Result<Expr> 
             other => Ok(Transformed::no(other)),
         })?
         .data;
-    let matches = count_of(plan, Some(y.clone().eq(outer_x)))?;
+    let plan = bare(&subquery.subquery, false);
+    let (qualifier, field) = plan.schema().qualified_field(0);
+    let y = Expr::Column(Column::new(qualifier.cloned(), field.name()));
+    if single_row(&plan) {
+        // One row: `x IN (q)` is `x = (q)`, NULL where either is.
+        return Ok(x.eq(scalar_subquery(plan)));
+    }
+    // The subquery's column under a name of its own: `x IN (SELECT eventName FROM <the same
+    // table>)` would otherwise compare the table's column with itself once DataFusion
+    // decorrelates it. (A projection, which DataFusion pulls correlated filters through.)
+    let n = ALIASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let named = format!("__trailwatch_in_{n}");
+    let plan = Arc::new(
+        LogicalPlanBuilder::from(plan.as_ref().clone())
+            .project(vec![y.alias(named.clone())])?
+            .build()?,
+    );
+    let y = Expr::Column(Column::from_name(named));
+    let matches = count_of(&plan, Some(y.clone().eq(outer_x)))?;
     // 0: no rows; 1: a NULL among them; 2: rows, none NULL.
+    let rows = || Expr::Column(Column::from_name("rows"));
     let shape_plan = LogicalPlanBuilder::from(plan.as_ref().clone())
         .aggregate(
             Vec::<Expr>::new(),
             vec![count(lit(1i64)).alias("rows"), count(y).alias("values")],
         )?
-        .project(vec![when(
-            Expr::Column(Column::from_name("rows")).eq(lit(0i64)),
-            lit(0i64),
-        )
-        .when(
-            Expr::Column(Column::from_name("rows")).gt(Expr::Column(Column::from_name("values"))),
-            lit(1i64),
-        )
-        .otherwise(lit(2i64))?])?
+        .project(vec![when(rows().eq(lit(0i64)), lit(0i64))
+            .when(
+                rows().gt(Expr::Column(Column::from_name("values"))),
+                lit(1i64),
+            )
+            .otherwise(lit(2i64))?])?
         .build()?;
     let shape = scalar_subquery(Arc::new(shape_plan));
-    when(matches.gt(lit(0i64)), lit(true))
-        .when(shape.clone().eq(lit(0i64)), lit(false))
-        .when(
-            x.is_null().or(shape.eq(lit(1i64))),
-            lit(ScalarValue::Boolean(None)),
-        )
-        .otherwise(lit(false))
+    let null = || lit(ScalarValue::Boolean(None));
+    when(matches.gt(lit(0i64)), lit(true)).otherwise(
+        case(shape)
+            .when(lit(0i64), lit(false))
+            .when(lit(1i64), null())
+            .otherwise(when(x.is_null(), null()).otherwise(lit(false))?)?,
+    )
 }

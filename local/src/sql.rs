@@ -216,9 +216,10 @@ pub fn prepare(sql: &str, table_columns: &[String]) -> Result<Prepared, PrepareE
 }
 
 fn prepare_on_this_stack(sql: &str, table_columns: &[String]) -> Result<Prepared, PrepareError> {
-    // sqlparser reads no `array(varchar)`, `map(...)` or `row(...)` type and no SQL/JSON
-    // constructor clause, and DataFusion casts nothing to JSON: such casts and constructors are
-    // calls of the service's own functions before anything parses.
+    // sqlparser reads no `array(varchar)`, `map(...)` or `row(...)` type, no SQL/JSON clause
+    // and no bare VALUES row, and DataFusion casts nothing to JSON: such casts and SQL/JSON
+    // calls become calls of the service's own functions, and the rows get parentheses, before
+    // anything parses.
     let cast_text = token_rewrites(sql);
     let sql = cast_text.as_deref().unwrap_or(sql);
     let mut query = parse_query(sql)?;
@@ -336,11 +337,12 @@ fn fold_quoted_names(sql: &str) -> Option<String> {
 ///   `json_parse`;
 /// - the SQL/JSON functions, whose clauses sqlparser does not read (`json_object('k' : v
 ///   ABSENT ON NULL)`, `json_query(j, 'lax $.a' WITH ARRAY WRAPPER)`), as calls of the
-///   service's hidden functions with the clauses as a text first (see [`crate::json_syntax`]).
+///   service's hidden functions with the clauses as a text first (see [`crate::json_syntax`]);
+/// - VALUES rows Trino writes without parentheses (`VALUES 1, 2`), in parentheses.
 ///
 /// `None` when there is none of these. Tokens are kept as written (not unescaped, so `'it''s'`
 /// renders as it was), and each rewrite is a few local edits found in linear passes over the
-/// tokens: no statement costs more than its length.
+/// tokens (each call's items, each VALUES clause's rows, are read once).
 fn token_rewrites(sql: &str) -> Option<String> {
     let tokens = Tokenizer::new(&LakeDialect, sql)
         .with_unescape(false)
@@ -456,9 +458,11 @@ fn token_rewrites(sql: &str) -> Option<String> {
 
 /// The rows of a VALUES clause from token `from` that Trino writes without parentheses
 /// (`VALUES 1, 2`, each row one column; sqlparser reads only `VALUES (1), (2)`), as the first
-/// and last token of each. A row that is one parenthesised group is left as it is. The clause
-/// ends at its enclosing parenthesis, the statement's end, or a word that follows a query
-/// (`ORDER`, `LIMIT`, `UNION`...).
+/// and last token of each. A row that is one parenthesised group, or `ROW(...)`, is left as it
+/// is (a scalar subquery as a row, `VALUES (SELECT 1)`, is not read). The clause ends at
+/// its enclosing parenthesis, the statement's end, another `VALUES` or `SELECT` at its level
+/// (so no token is scanned twice), or a word that follows a query (`ORDER`, `LIMIT`,
+/// `UNION`...).
 fn bare_values_rows(tokens: &[Token], close: &[Option<usize>], from: usize) -> Vec<(usize, usize)> {
     const ENDS: &[&str] = &[
         "ORDER",
@@ -469,14 +473,19 @@ fn bare_values_rows(tokens: &[Token], close: &[Option<usize>], from: usize) -> V
         "EXCEPT",
         "INTERSECT",
         "WINDOW",
+        "VALUES",
+        "SELECT",
     ];
+    let keyword = |t: &Token, k: &str| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
+    let solid_after =
+        |j: usize| (j + 1..tokens.len()).find(|&k| !matches!(tokens[k], Token::Whitespace(_)));
     let mut rows = Vec::new();
-    // The current row: its first and last token, and whether it is one group so far.
+    // The current row: its first and last token, and whether it needs no parentheses so far.
     let mut row: Option<(usize, usize, bool)> = None;
     let mut j = from;
     let mut finish = |row: &mut Option<(usize, usize, bool)>| {
-        if let Some((first, last, group)) = row.take() {
-            if !group {
+        if let Some((first, last, as_is)) = row.take() {
+            if !as_is {
                 rows.push((first, last));
             }
         }
@@ -486,20 +495,20 @@ fn bare_values_rows(tokens: &[Token], close: &[Option<usize>], from: usize) -> V
             Token::Whitespace(_) => {}
             Token::Comma => finish(&mut row),
             Token::RParen | Token::RBracket | Token::SemiColon => break,
-            Token::Word(w)
-                if w.quote_style.is_none()
-                    && ENDS.iter().any(|k| w.value.eq_ignore_ascii_case(k)) =>
-            {
-                break
-            }
+            t if ENDS.iter().any(|k| keyword(t, k)) => break,
             t => {
-                let last = match t {
-                    Token::LParen | Token::LBracket => close[j].unwrap_or(j),
-                    _ => j,
+                // `ROW(...)` is one item, as a parenthesised list is.
+                let (last, as_is) = match t {
+                    Token::Word(_) if keyword(t, "ROW") => match solid_after(j) {
+                        Some(p) if tokens[p] == Token::LParen => (close[p].unwrap_or(p), true),
+                        _ => (j, false),
+                    },
+                    Token::LParen => (close[j].unwrap_or(j), true),
+                    Token::LBracket => (close[j].unwrap_or(j), false),
+                    _ => (j, false),
                 };
-                let is_group = matches!(t, Token::LParen);
                 row = Some(match row {
-                    None => (j, last, is_group),
+                    None => (j, last, as_is),
                     Some((first, _, _)) => (first, last, false),
                 });
                 j = last;
@@ -1873,6 +1882,10 @@ mod json_constructors {
             (
                 "SELECT * FROM (VALUES (1) + 1, f(2)) t(x)",
                 "SELECT * FROM (VALUES ((1) + 1), (f(2))) t(x)",
+            ),
+            (
+                "SELECT * FROM (VALUES ROW(1, 'a'), 3) t(x)",
+                "SELECT * FROM (VALUES ROW(1, 'a'), (3)) t(x)",
             ),
         ] {
             let got = token_rewrites(sql).unwrap_or_else(|| sql.to_string());

@@ -2897,7 +2897,7 @@ def test_sql_json_paths_bound_their_work_and_read_as_trino_reads(lake):
     is read as JSON; the clauses Trino refuses are refused."""
     def braces(e):
         return e.replace("{", "{{").replace("}", "}}")
-    assert "more than 1000000 items" in lake.fails(
+    assert "passed the service's bounds (1000000 items in a sequence" in lake.fails(
         "SELECT json_exists('0', 'lax $" + "[0,0,0,0,0,0,0,0,0,0]" * 7 + "')")
     terms = " || ".join(f'@.n == "x{i}"' for i in range(150))
     _, rows = lake(braces("SELECT json_query('[{\"n\":\"a\"},{\"n\":\"b\"}]', 'lax $[*] ? (" + terms
@@ -2910,6 +2910,14 @@ def test_sql_json_paths_bound_their_work_and_read_as_trino_reads(lake):
                           "json_exists('{}', 'lax $x.a' PASSING json_object('a' : 1) AS \"x\"), "
                           "json_query('[3,1]', 'lax $[*]?(@ > 2)' RETURNING varchar(1) WITH ARRAY WRAPPER)"))
     assert rows == [['[{"n":"a"}]', "1", "-2", "2.5", "abc", "ab  |", "1.5", "true", "["]]
+    # A thousand items compared with a thousand is work, not a runaway; KEY is a column's name
+    # where no VALUE follows it; a VALUES row may be ROW(...).
+    _, rows = lake(braces("SELECT json_exists('{}', 'lax $?($a[*] == $b[*])' PASSING "
+                          "json_format(CAST(sequence(0, 999) AS json)) FORMAT JSON AS \"a\", "
+                          "json_format(CAST(sequence(1000, 1999) AS json)) FORMAT JSON AS \"b\"), "
+                          "json_object(key : 1), x FROM (VALUES ROW('k', 1), ROW('j', 2)) t(key, x) "
+                          "ORDER BY x"))
+    assert rows == [["false", '{"k":1}', "1"], ["false", '{"j":1}', "2"]]
     for expr, want in [
         ("json_value('1', 'lax $x' PASSING 1 AS \"x\", 2 AS \"x\")",
          "x JSON path parameter is specified more than once"),
@@ -2920,6 +2928,9 @@ def test_sql_json_paths_bound_their_work_and_read_as_trino_reads(lake):
         ("json_value('1', 'lax $' AS p)", "InvalidQueryStatementException"),
         ("json_object(KEY 'a' : 1)", "InvalidQueryStatementException"),
         ("json_value('[1]', 'lax $' RETURNING varchar FORMAT JSON)", "InvalidQueryStatementException"),
+        ("json_array(1 RETURNING char(70000))", "CHAR length must be in range [1, 65536]"),
+        ("json_query(json_parse('[1]'), 'lax $')",
+         "Cannot read input of type json as JSON using formatting JSON"),
     ]:
         assert want in lake.fails(f"SELECT {braces(expr)}"), expr
 
@@ -2954,6 +2965,25 @@ def test_in_and_exists_subqueries_in_select_agree_with_duckdb(lake, duck, record
         "SELECT CASE WHEN ip IN (SELECT ip FROM ips WHERE err IS NOT NULL) THEN 'seen failing' "
         "ELSE 'other' END AS k, count(*) FROM ips GROUP BY 1 ORDER BY 1").fetchall()
     assert rows == [[k, str(n)] for k, n in duck_rows]
+    # Correlated IN, an aggregate subquery (one row: EXISTS is true, IN is `=`), an EXISTS
+    # with LIMIT and ORDER BY.
+    _, rows = lake(
+        "SELECT eventID, eventName IN (SELECT f.eventName FROM {eds} f WHERE f.errorCode = e.errorCode), "
+        "EXISTS (SELECT count(*) FROM {eds} f WHERE f.eventName = e.eventName AND f.errorCode = 'X'), "
+        "eventName IN (SELECT max(f.eventName) FROM {eds} f WHERE f.userAgent = e.userAgent), "
+        "EXISTS (SELECT 1 FROM {eds} f WHERE f.eventName = e.eventName AND f.errorCode IS NOT NULL "
+        "ORDER BY f.eventTime LIMIT 1) "
+        "FROM {eds} e")
+    want = duck_by_id(duck, [
+        "name IN (SELECT f.name FROM ev f WHERE f.err = ev.err)",
+        "EXISTS (SELECT count(*) FROM ev f WHERE f.name = ev.name AND f.err = 'X')",
+        "name IN (SELECT max(f.name) FROM ev f WHERE f.ua = ev.ua)",
+        "EXISTS (SELECT 1 FROM ev f WHERE f.name = ev.name AND f.err IS NOT NULL ORDER BY f.t LIMIT 1)",
+    ])
+    got = by_id(rows)
+    assert got == {k: [v.lower() for v in vs] for k, vs in want.items()}
+    for column in (0, 2, 3):
+        assert len({v[column] for v in got.values()}) > 1, column
     _, rows = lake("SELECT 1 IN (SELECT 1), 2 IN (SELECT 1), NULL IN (SELECT 1), "
                    "1 IN (SELECT x FROM (VALUES 2, NULL) t(x)), NULL IN (SELECT 1 WHERE false), "
                    "2 NOT IN (SELECT x FROM (VALUES 1, NULL) t(x)), NOT EXISTS (SELECT 1 WHERE false)")

@@ -29,7 +29,7 @@ use datafusion::logical_expr::{
 
 use super::cast::{is_json, TrinoType};
 pub use super::json_encoding::Format;
-use super::json_encoding::{decode, encode, read_json, Output};
+use super::json_encoding::{encode, read_json, text_at, Output, NOT_JSON};
 
 /// `json_object(...)` as `crate::sql` writes it: `"$json_object"('<spec>', k1, v1, ...)`.
 pub const JSON_OBJECT: &str = "$json_object";
@@ -125,7 +125,7 @@ fn is_text(field: &Field) -> bool {
 }
 
 /// The Trino type name of a field, as messages say it.
-fn type_name(field: &Field) -> String {
+pub(super) fn type_name(field: &Field) -> String {
     if is_json(field) {
         "json".into()
     } else {
@@ -133,16 +133,24 @@ fn type_name(field: &Field) -> String {
     }
 }
 
+/// Whether a value of `field` can be read as JSON with `format` (Trino's `getInputFunction`):
+/// text (not a `json` value) or bytes with FORMAT JSON (or none, for a query function's
+/// input), bytes alone with an ENCODING.
+pub(super) fn readable_as_json(field: &Field, format: Format) -> bool {
+    let t = field.data_type();
+    match format {
+        Format::None | Format::Json => {
+            is_text(field) || matches!(t, DataType::Null | DataType::Binary)
+        }
+        _ => matches!(t, DataType::Null | DataType::Binary),
+    }
+}
+
 /// How a value of `field` becomes JSON, or Trino's analyzer's refusal (`function` is
 /// `JSON_OBJECT` or `JSON_ARRAY`).
 fn check_value(field: &Field, format: Format, function: &str) -> Result<()> {
-    let t = field.data_type();
     if format != Format::None {
-        let readable = match format {
-            Format::Json => is_text(field) || matches!(t, DataType::Null | DataType::Binary),
-            _ => matches!(t, DataType::Null | DataType::Binary),
-        };
-        if !readable {
+        if !readable_as_json(field, format) {
             return Err(DataFusionError::Plan(format!(
                 "Cannot read input of type {} as JSON using formatting {}",
                 type_name(field),
@@ -413,23 +421,13 @@ fn json_texts(column: &ArrayRef, field: &Field, format: Format) -> Result<Vec<Op
         return Ok(out);
     }
     if format != Format::None {
-        let texts = if column.data_type() == &DataType::Binary {
-            None
-        } else {
-            Some(datafusion::arrow::compute::cast(column, &DataType::Utf8)?)
-        };
         for r in 0..rows {
-            if column.is_null(r) {
+            let Some(text) = text_at(column, r, format)? else {
                 out.push(None);
                 continue;
-            }
-            let text = if let Some(texts) = &texts {
-                texts.as_string::<i32>().value(r).to_string()
-            } else {
-                decode(column.as_binary::<i32>().value(r), format)
             };
-            let json = read_json(&text)
-                .ok_or_else(|| DataFusionError::Execution("conversion to JSON failed: ".into()))?;
+            let json =
+                read_json(&text).ok_or_else(|| DataFusionError::Execution(NOT_JSON.into()))?;
             out.push(Some(json.jackson_tree().text()));
         }
         return Ok(out);
@@ -490,7 +488,7 @@ fn json_texts(column: &ArrayRef, field: &Field, format: Format) -> Result<Vec<Op
 /// Java's `BigDecimal.toString` of `unscaled` × 10^-`scale`: plain when the scale is not
 /// negative and the exponent is at least -6 (`1.50`, `0.000001`), else scientific (`1E-7`,
 /// `1.0E-7`), as Jackson writes a decimal.
-fn java_big_decimal(unscaled: i128, scale: i8) -> String {
+pub(super) fn java_big_decimal(unscaled: i128, scale: i8) -> String {
     let digits = unscaled.unsigned_abs().to_string();
     let sign = if unscaled < 0 { "-" } else { "" };
     let scale = i64::from(scale);

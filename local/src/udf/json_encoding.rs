@@ -93,6 +93,9 @@ pub fn decode(bytes: &[u8], encoding: Format) -> String {
     }
 }
 
+/// Trino's longest `char(n)`.
+const MAX_CHAR_LENGTH: usize = 65_536;
+
 /// A character type's length, which a result is cast to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Length {
@@ -151,7 +154,12 @@ pub fn output(returning: &str, format: Format) -> Result<Output> {
     };
     match base {
         "varchar" => text(length.map(Length::Varchar)),
-        "char" => text(Some(Length::Char(length.unwrap_or(1)))),
+        "char" => match length.unwrap_or(1) {
+            n @ 1..=MAX_CHAR_LENGTH => text(Some(Length::Char(n))),
+            _ => Err(DataFusionError::Plan(format!(
+                "CHAR length must be in range [1, {MAX_CHAR_LENGTH}]"
+            ))),
+        },
         "varbinary" if format != Format::None => Ok(Output::Bytes(format)),
         _ => Err(mismatch(named, format)),
     }
@@ -163,6 +171,30 @@ fn mismatch(named: &str, format: Format) -> DataFusionError {
         format.display()
     ))
 }
+
+/// Row `r` of `column` (text, or bytes in `format`'s encoding) as the text a FORMAT JSON value
+/// holds; `None` for NULL.
+pub fn text_at(
+    column: &datafusion::arrow::array::ArrayRef,
+    r: usize,
+    format: Format,
+) -> Result<Option<String>> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::datatypes::DataType;
+    if column.data_type() == &DataType::Null || column.is_null(r) {
+        return Ok(None);
+    }
+    Ok(Some(if column.data_type() == &DataType::Binary {
+        decode(column.as_binary::<i32>().value(r), format)
+    } else {
+        let one = datafusion::arrow::compute::cast(&column.slice(r, 1), &DataType::Utf8)?;
+        one.as_string::<i32>().value(0).to_string()
+    }))
+}
+
+/// Trino's message when a FORMAT JSON value (or an SQL/JSON function's input) is not JSON;
+/// Trino adds nothing after the colon.
+pub const NOT_JSON: &str = "conversion to JSON failed: ";
 
 /// The first JSON value of `text`, as Jackson's `readTree` reads an input (what follows it is
 /// not read); `None` when the text does not begin with one.

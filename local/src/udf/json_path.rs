@@ -37,9 +37,13 @@ impl PathError {
     }
 }
 
-/// The items one row's evaluation may produce, in all (Trino stops such a query at its memory
-/// limit): `lax $[0,0,0,0,0,0,0,0,0,0]...` multiplies its items at each accessor.
+/// The items one sequence may hold (Trino stops such a query at its memory limit): `lax
+/// $[0,0,0,0,0,0,0,0,0,0]...` multiplies its items at each accessor.
 const MAX_ITEMS: usize = 1_000_000;
+
+/// The items made and the pairs compared in one row's evaluation, in all: a bound on its time
+/// (`$?($.a[*] == $.b[*])` compares every pair).
+const MAX_WORK: usize = 200_000_000;
 
 /// Accessors or operators in one chain (`$.a.b.c...`), each a level of the evaluator's
 /// recursion.
@@ -974,13 +978,17 @@ impl Path {
             params,
             objects: Cell::new(0),
             produced: Cell::new(0),
+            over: Cell::new(false),
         };
         let result = ctx.eval(&self.expr, None, None, 0);
-        // Past the budget every step fails at once; a predicate would have made its failure
+        // Past a bound every step fails at once; a predicate would have made its failure
         // UNKNOWN, so the end says so whatever the result.
-        if ctx.produced.get() > MAX_ITEMS {
+        if ctx.over.get() {
             return Err(PathError(
-                format!("JSON path selected more than {MAX_ITEMS} items for one row"),
+                format!(
+                    "JSON path evaluation for one row passed the service's bounds \
+                     ({MAX_ITEMS} items in a sequence, {MAX_WORK} items and comparisons in all)"
+                ),
                 true,
             ));
         }
@@ -994,8 +1002,10 @@ struct Context<'a> {
     params: &'a HashMap<String, Option<Item>>,
     /// The objects `keyvalue()` has read in this evaluation (its `id`s).
     objects: Cell<i64>,
-    /// The items produced so far (see [`MAX_ITEMS`]).
+    /// The items made and pairs compared so far (see [`MAX_WORK`]).
     produced: Cell<usize>,
+    /// Whether a bound was passed.
+    over: Cell<bool>,
 }
 
 /// A three-valued predicate result.
@@ -1023,21 +1033,33 @@ impl Context<'_> {
         Ok(out)
     }
 
-    /// Fails once the items made so far and `pending` more would pass [`MAX_ITEMS`] (checked
-    /// inside the steps that multiply items, before their results are counted).
+    /// Fails once a sequence being made holds `pending` items past [`MAX_ITEMS`], or the work
+    /// so far passes [`MAX_WORK`] (checked inside the steps that multiply items).
     fn room(&self, pending: usize) -> Result<(), PathError> {
-        if self.produced.get().saturating_add(pending) > MAX_ITEMS {
-            self.produced.set(MAX_ITEMS.saturating_add(1));
+        if self.over.get()
+            || pending > MAX_ITEMS
+            || self.produced.get().saturating_add(pending) > MAX_WORK
+        {
+            self.over.set(true);
             return fail("too many items");
         }
         Ok(())
     }
 
-    /// Counts `n` more items against [`MAX_ITEMS`].
+    /// Counts a sequence of `n` items as work (and as a sequence, against [`MAX_ITEMS`]).
     fn charge(&self, n: usize) -> Result<(), PathError> {
+        if n > MAX_ITEMS {
+            self.over.set(true);
+        }
+        self.work(n)
+    }
+
+    /// Counts `n` items made or pairs compared against [`MAX_WORK`].
+    fn work(&self, n: usize) -> Result<(), PathError> {
         let total = self.produced.get().saturating_add(n);
         self.produced.set(total);
-        if total > MAX_ITEMS {
+        if self.over.get() || total > MAX_WORK {
+            self.over.set(true);
             return fail("too many items");
         }
         Ok(())
@@ -1367,6 +1389,9 @@ impl Context<'_> {
                 let (Ok(left), Ok(right)) = (eval(l), eval(r)) else {
                     return Truth::Unknown;
                 };
+                if self.work(left.len().saturating_mul(right.len())).is_err() {
+                    return Truth::Unknown;
+                }
                 self.comparison(&self.unwrapped(left), *c, &self.unwrapped(right))
             }
             Pred::LikeRegex(e, Pattern(re)) => {

@@ -21,7 +21,7 @@ use datafusion::logical_expr::{
 };
 
 use super::cast::{is_json, TrinoType};
-use super::json_encoding::{decode, encode, read_json, Format, Length, Output};
+use super::json_encoding::{encode, read_json, text_at, Format, Length, Output, NOT_JSON};
 use super::json_path::{Item, Path, PathError};
 
 /// `json_exists(...)` as `crate::json_syntax` writes it.
@@ -297,17 +297,8 @@ impl SqlJson {
         if fields.len() != want {
             return Err(spec_error("the arguments do not match the clauses"));
         }
-        let readable = |f: &Field, format: Format| match format {
-            Format::None | Format::Json => matches!(
-                f.data_type(),
-                DataType::Utf8
-                    | DataType::LargeUtf8
-                    | DataType::Utf8View
-                    | DataType::Binary
-                    | DataType::Null
-            ),
-            _ => matches!(f.data_type(), DataType::Binary | DataType::Null),
-        };
+        let readable =
+            |f: &Field, format: Format| super::json_constructor::readable_as_json(f, format);
         if !readable(&fields[0], spec.input) {
             return Err(DataFusionError::Plan(format!(
                 "Cannot read input of type {} as JSON using formatting {}",
@@ -345,14 +336,15 @@ impl SqlJson {
             if *format != Format::None && !readable(f, *format) {
                 return Err(DataFusionError::Plan(format!(
                     "Cannot read input of type {} as JSON using formatting {} (parameter {name})",
-                    crate::trino_type::of(f.data_type()),
+                    super::json_constructor::type_name(f),
                     format.display()
                 )));
             }
         }
         // Each parameter once, as Trino's analyzer requires.
-        for (i, (name, _)) in spec.params.iter().enumerate() {
-            if spec.params[..i].iter().any(|(n, _)| n == name) {
+        let mut seen = std::collections::HashSet::with_capacity(spec.params.len());
+        for (name, _) in &spec.params {
+            if !seen.insert(name.as_str()) {
                 return Err(DataFusionError::Plan(format!(
                     "{name} JSON path parameter is specified more than once"
                 )));
@@ -436,7 +428,7 @@ impl ScalarUDFImpl for SqlJson {
             Some(text) => format!("varchar({})", text.chars().count()),
             None => fields
                 .first()
-                .map(|f| crate::trino_type::of(f.data_type()))
+                .map(|f| super::json_constructor::type_name(f))
                 .unwrap_or_default(),
         };
         let returns = self.check(&spec, fields, path, &input_type)?;
@@ -465,7 +457,6 @@ impl ScalarUDFImpl for SqlJson {
             .map(|c| c.to_array(rows))
             .collect::<Result<Vec<_>>>()?;
         let input = &columns[0];
-        let input_texts = texts(input)?;
         let params: Vec<(&str, Format, &ArrayRef, &Field)> = spec
             .params
             .iter()
@@ -490,9 +481,9 @@ impl ScalarUDFImpl for SqlJson {
                 out.push(Outcome::Null);
                 continue;
             }
-            let result = match read_input(input, input_texts.as_ref(), r, spec.input) {
+            let result = match read_input(input, r, spec.input)? {
                 // Under ERROR ON ERROR Trino's input function fails first, with no more said.
-                None => Err(PathError::new("conversion to JSON failed: ")),
+                None => Err(PathError::new(NOT_JSON)),
                 Some(doc) => param_items(&params, r).and_then(|bound| path.evaluate(&doc, &bound)),
             };
             let outcome = match self.kind {
@@ -683,29 +674,9 @@ fn default_texts(column: &ArrayRef) -> Result<Vec<Option<String>>> {
         .collect())
 }
 
-/// A text column's values as text, or `None` for bytes (decoded per row by their encoding).
-fn texts(column: &ArrayRef) -> Result<Option<ArrayRef>> {
-    Ok(match column.data_type() {
-        DataType::Binary | DataType::Null => None,
-        _ => Some(datafusion::arrow::compute::cast(column, &DataType::Utf8)?),
-    })
-}
-
 /// Row `r` of the input read as JSON (`None` when it is not JSON).
-fn read_input(
-    column: &ArrayRef,
-    texts: Option<&ArrayRef>,
-    r: usize,
-    format: Format,
-) -> Option<Item> {
-    let text = match texts {
-        Some(t) => t.as_string::<i32>().value(r).to_string(),
-        None if column.data_type() == &DataType::Binary => {
-            decode(column.as_binary::<i32>().value(r), format)
-        }
-        None => return None,
-    };
-    first_json(&text)
+fn read_input(column: &ArrayRef, r: usize, format: Format) -> Result<Option<Item>> {
+    Ok(text_at(column, r, format)?.and_then(|text| first_json(&text)))
 }
 
 /// The PASSING parameters' values at row `r`: a FORMAT JSON parameter read as JSON (a NULL is
@@ -716,18 +687,17 @@ fn param_items(
 ) -> std::result::Result<HashMap<String, Option<Item>>, PathError> {
     let mut out = HashMap::with_capacity(params.len());
     for (name, format, column, field) in params {
-        let formatted = *format != Format::None || is_json(field);
+        let formatted = *format != Format::None;
         let item = if null_at(column, r) {
             (!formatted).then_some(Item::Null)
         } else if formatted {
-            let text = match column.data_type() {
-                DataType::Binary => decode(column.as_binary::<i32>().value(r), *format),
-                _ => scalar_text(column, r)?,
-            };
+            let text = text_at(column, r, *format)
+                .map_err(|e| PathError::new(e.to_string()))?
+                .unwrap_or_default();
             // Under ERROR ON ERROR Trino's input function fails first, with no more said.
-            Some(first_json(&text).ok_or_else(|| PathError::new("conversion to JSON failed: "))?)
+            Some(first_json(&text).ok_or_else(|| PathError::new(NOT_JSON))?)
         } else {
-            Some(sql_item(column, r)?)
+            Some(sql_item(column, field, r)?)
         };
         out.insert((*name).to_string(), item);
     }
@@ -750,7 +720,7 @@ fn scalar_text(column: &ArrayRef, r: usize) -> std::result::Result<String, PathE
 }
 
 /// An SQL value as a path item: numbers, booleans and text as such, anything else as its text.
-fn sql_item(column: &ArrayRef, r: usize) -> std::result::Result<Item, PathError> {
+fn sql_item(column: &ArrayRef, field: &Field, r: usize) -> std::result::Result<Item, PathError> {
     use datafusion::arrow::datatypes as t;
     Ok(match column.data_type() {
         DataType::Boolean => Item::Bool(column.as_boolean().value(r)),
@@ -762,8 +732,13 @@ fn sql_item(column: &ArrayRef, r: usize) -> std::result::Result<Item, PathError>
             Item::Double(f64::from(column.as_primitive::<t::Float32Type>().value(r)))
         }
         DataType::Float64 => Item::Double(column.as_primitive::<t::Float64Type>().value(r)),
-        DataType::Decimal128(..) => {
-            Item::Double(scalar_text(column, r)?.parse().unwrap_or(f64::NAN))
+        DataType::Decimal128(_, scale) => Item::Decimal(super::json_constructor::java_big_decimal(
+            column.as_primitive::<t::Decimal128Type>().value(r),
+            *scale,
+        )),
+        // A JSON value passed with no FORMAT is its JSON (as the JSON type reads in Trino).
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View if is_json(field) => {
+            first_json(&scalar_text(column, r)?).unwrap_or(Item::Null)
         }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
             Item::Str(scalar_text(column, r)?)
