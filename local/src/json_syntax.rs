@@ -318,9 +318,9 @@ impl<'a> Items<'a> {
     }
 
     /// `json_exists`, `json_value` or `json_query` (`hidden` says which): the input's FORMAT,
-    /// the path's `AS name`, `PASSING` (which becomes a comma) and each parameter's `AS name`
-    /// and FORMAT go into the spec, as do the trailing clauses; a `DEFAULT e ON ...`
-    /// expression stays, as an argument after the parameters.
+    /// `PASSING` (which becomes a comma) and each parameter's `AS name` and FORMAT go into the
+    /// spec, as do the trailing clauses; a `DEFAULT e ON ...` expression stays, as an argument
+    /// after the parameters. A path's own `AS name` (JSON_TABLE's only) is not read.
     fn query(&self, open: usize, hidden: &str) -> Option<Vec<(usize, String)>> {
         let value = hidden == crate::udf::JSON_VALUE;
         let query = hidden == crate::udf::JSON_QUERY;
@@ -528,8 +528,8 @@ impl<'a> Items<'a> {
         Some(edits)
     }
 
-    /// A parameter's (or the path's) name at item `k`: a bare name in upper case (Trino's SQL
-    /// identifiers), a quoted one as written.
+    /// A parameter's name at item `k`: a bare name in upper case (Trino's SQL identifiers), a
+    /// quoted one as written.
     fn name(&self, k: usize) -> Option<String> {
         match self.token(k) {
             Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),

@@ -106,8 +106,9 @@ pub fn context(config: datafusion::prelude::SessionConfig, clock: &Clock) -> Ses
 /// Registers the Trino-compatible functions, replacing DataFusion's where names collide (`now()`
 /// and its kin read `clock`; the checked `sum`, the signed ranking window functions,
 /// `approx_distinct`), Trino's rounding of fractional casts to integers, its overflow-checked
-/// integer `+`, `-` and `*` (`overflow::CheckedIntegers`) and its casts of JSON
-/// (`cast::JsonCasts`).
+/// integer `+`, `-` and `*` (`overflow::CheckedIntegers`), its casts of JSON
+/// (`cast::JsonCasts`), and IN and EXISTS subqueries outside WHERE
+/// (`crate::predicate_subqueries`).
 pub fn register(ctx: &SessionContext, clock: &Clock) {
     for f in time::functions()
         .into_iter()
