@@ -866,7 +866,8 @@ async fn trino_functions_lake_queries_use() {
             .to_string()
     );
     assert_eq!(row["tls"], "\"TLSv1.3\"");
-    assert_eq!(row["noon"], "2023-07-10 12:00:00.000");
+    // A timestamp with a time zone, its `Z` read as UTC.
+    assert_eq!(row["noon"], "2023-07-10 12:00:00.000 UTC");
     svc.shutdown().await;
 }
 

@@ -655,6 +655,19 @@ fn aggregate_parts(e: &Expr) -> AggregateParts {
 }
 
 /// The unnamed arguments of a call of `name` (any case), if `e` is one.
+/// The texts of `args` when every one is a single-quoted string.
+fn constant_texts<'a>(args: &[&'a Expr]) -> Option<Vec<&'a str>> {
+    args.iter()
+        .map(|a| match a {
+            Expr::Value(v) => match &v.value {
+                SqlValue::SingleQuotedString(s) => Some(s.as_str()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
 fn call_args<'a>(e: &'a Expr, name: &str) -> Option<Vec<&'a Expr>> {
     let Expr::Function(f) = e else {
         return None;
@@ -729,6 +742,23 @@ fn conditionals(stmt: &mut Statement) -> bool {
                 "reduce(array_agg({distinct}{x}) FILTER (WHERE ({x}) IS NOT NULL{filter}){over}, \
                  {initial}, {input}, __trailwatch_state -> __trailwatch_state)"
             ))
+        } else if let Some((name, texts)) = ["from_iso8601_timestamp", "parse_datetime"]
+            .iter()
+            .find_map(|n| Some((*n, constant_texts(&call_args(e, n)?)?)))
+        {
+            // Trino keeps the offset a constant text names; the hidden form carries the zone,
+            // fixed here (see `crate::udf::zone::ZonedResult`).
+            let zone = crate::udf::zone::constant_zone(name, &texts)?;
+            let args: Vec<String> = texts
+                .iter()
+                .chain([&zone.as_str()])
+                .map(|t| format!("'{}'", t.replace('\'', "''")))
+                .collect();
+            Some(format!(
+                "\"{}\"({})",
+                crate::udf::zone::with_zone_argument(name),
+                args.join(", ")
+            ))
         } else if let Some((name, [x, Expr::Value(v)])) = ["to_char", "to_timestamp", "to_date"]
             .iter()
             .find_map(|n| call_args(e, n).map(|a| (*n, a)))
@@ -752,7 +782,8 @@ fn conditionals(stmt: &mut Statement) -> bool {
             };
             Some(match name {
                 "to_char" => format!("format_datetime({x}, '{joda}')"),
-                "to_timestamp" => format!("parse_datetime({x}, '{joda}')"),
+                // Teradata's timestamp has no zone (`parse_datetime` answers UTC's).
+                "to_timestamp" => format!("CAST(parse_datetime({x}, '{joda}') AS TIMESTAMP(3))"),
                 _ => format!("CAST(parse_datetime({x}, '{joda}') AS DATE)"),
             })
         } else if let (Some(args), Expr::Function(f)) = (call_args(e, "listagg"), e) {

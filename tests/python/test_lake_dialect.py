@@ -144,9 +144,10 @@ DATE_PARTS = [  # (Trino, DuckDB)
      "strftime(t, '%Y-%m-%dT%H:%M:%S.%g %a %b %A %B')"),
     ("date_parse(date_format(eventTime, '%Y-%m-%d %H:%i:%s'), '%Y-%m-%d %H:%i:%s')",
      "strftime(date_trunc('second', t), '%Y-%m-%d %H:%M:%S.%g')"),
+    # Both are timestamps with a time zone: UTC, Lake's session zone, printed after the time.
     ("parse_datetime(format_datetime(eventTime, 'yyyy-MM-dd HH:mm:ss.SSS'), 'yyyy-MM-dd HH:mm:ss.SSS')",
-     "strftime(t, '%Y-%m-%d %H:%M:%S.%g')"),
-    ("from_unixtime(to_unixtime(eventTime))", "strftime(t, '%Y-%m-%d %H:%M:%S.%g')"),
+     "strftime(t, '%Y-%m-%d %H:%M:%S.%g') || ' UTC'"),
+    ("from_unixtime(to_unixtime(eventTime))", "strftime(t, '%Y-%m-%d %H:%M:%S.%g') || ' UTC'"),
     ("from_iso8601_date(to_iso8601(date(eventTime)))", "CAST(t AS DATE)"),
     # Trino's text for a timestamp or a date cast to varchar.
     ("CAST(eventTime AS varchar)", "strftime(t, '%Y-%m-%d %H:%M:%S.%g')"),
@@ -184,7 +185,9 @@ def test_now_runs_on_the_service_clock(lake, records):
     newest = max(dt.datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00")) for r in records)
     _, rows = lake("SELECT now(), current_timestamp, current_date, current_timezone() FROM {eds} LIMIT 1")
     now, ts, today, zone = rows[0]
-    at = dt.datetime.fromisoformat(now).replace(tzinfo=dt.timezone.utc)
+    # A timestamp with a time zone (Trino's `timestamp(3) with time zone`), in UTC.
+    assert now.endswith(" UTC"), now
+    at = dt.datetime.fromisoformat(now.removesuffix(" UTC")).replace(tzinfo=dt.timezone.utc)
     # The clock starts a second after the newest event and runs in real time from there.
     assert newest < at < newest + dt.timedelta(hours=1)
     assert ts == now and today == at.date().isoformat() and zone == "UTC"
@@ -697,8 +700,9 @@ def test_edge_cases_match_trino(lake):
         "url_extract_port('https://x.com:443/'), url_extract_path('https://x.com'), "
         "url_extract_query('https://x.com/p'), url_decode('a%26b+c'), "
         "to_iso8601(from_unixtime(-0.0005)) FROM {eds} LIMIT 1")
-    assert rows[0] == ["2024-01-02T08:00:00.000", "a0b", "1", "true", "443", "", "", "a&b c",
-                       "1970-01-01T00:00:00.000"]
+    # The parsed offset is kept; from_unixtime's value is in UTC.
+    assert rows[0] == ["2024-01-02T10:00:00.000+02:00", "a0b", "1", "true", "443", "", "", "a&b c",
+                       "1970-01-01T00:00:00.000Z"]
 
 
 def parse_map(text):
@@ -1001,6 +1005,148 @@ def test_time_zone_functions_agree_with_python(lake, records):
         dt.datetime(2024, 11, 3, 1, 30, tzinfo=ny, fold=0).timestamp()]
     assert "Time zone not supported: Mars/Olympus" in lake.fails(
         "SELECT at_timezone(eventTime, 'Mars/Olympus') FROM {eds}")
+
+
+def test_zoned_timestamps_read_on_their_zones_clocks(lake, records):
+    """A timestamp with a time zone is read on its zone's clocks, as Trino reads it: its fields
+    (`hour`, `day_of_week`), `date`, its casts to date and timestamp, to_iso8601 with the offset,
+    date_format and format_datetime (Joda's Z, ZZ, ZZZ and z), date_add and date_diff (days on
+    the wall clock, hours elapsed); a timestamp without a zone compared with one is a UTC time.
+    Against Python's zoneinfo."""
+    from zoneinfo import ZoneInfo
+    ny, tokyo, la, berlin, auckland = (ZoneInfo(z) for z in (
+        "America/New_York", "Asia/Tokyo", "America/Los_Angeles", "Europe/Berlin", "Pacific/Auckland"))
+    _, rows = lake(
+        "SELECT eventID, hour(at_timezone(eventTime, 'America/New_York')), "
+        "day_of_week(at_timezone(eventTime, 'Pacific/Auckland')), "
+        "date(at_timezone(eventTime, 'Asia/Tokyo')), "
+        "CAST(at_timezone(eventTime, 'Asia/Tokyo') AS date), "
+        "CAST(at_timezone(eventTime, 'America/Los_Angeles') AS timestamp), "
+        "to_iso8601(at_timezone(eventTime, 'America/New_York')), "
+        "to_iso8601(at_timezone(eventTime, 'UTC')), "
+        "date_format(at_timezone(eventTime, 'Europe/Berlin'), '%Y-%m-%d %H:%i'), "
+        "format_datetime(at_timezone(eventTime, 'America/New_York'), 'yyyy-MM-dd HH:mm Z ZZ ZZZ z'), "
+        "date_add('day', 1, at_timezone(eventTime, 'America/New_York')), "
+        "date_add('hour', 30, at_timezone(eventTime, 'America/New_York')), "
+        "date_diff('day', at_timezone(eventTime, 'America/New_York'), "
+        "          date_add('day', 3, at_timezone(eventTime, 'America/New_York'))), "
+        "eventTime >= at_timezone(TIMESTAMP '2023-07-10 12:00:00', 'Asia/Tokyo'), "
+        "at_timezone(eventTime, 'America/New_York') >= DATE '2023-07-10', "
+        "CAST(at_timezone(eventTime, 'Asia/Tokyo') AS timestamp(3) with time zone), "
+        "CAST(eventTime AS timestamp(3) with time zone) "
+        "FROM {eds}")
+    got = by_id(rows)
+
+    def text(t):
+        return t.strftime("%Y-%m-%d %H:%M:%S.") + f"{t.microsecond // 1000:03d}"
+
+    def offset(t, colon):
+        o = int(t.utcoffset().total_seconds()) // 60
+        sign = "-" if o < 0 else "+"
+        return f"{sign}{abs(o) // 60:02d}{':' if colon else ''}{abs(o) % 60:02d}"
+
+    checked = 0
+    for r in records:
+        t = dt.datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00"))
+        if t.year >= 2037:
+            continue  # as in the test above: compiled zone files may stop at 2037
+        checked += 1
+        n = t.astimezone(ny)
+        # A wall clock in the skipped hour moves on an hour, as Python's round trip moves it.
+        next_day = (n.replace(tzinfo=None) + dt.timedelta(days=1)).replace(tzinfo=ny, fold=0)
+        next_day = next_day.astimezone(dt.timezone.utc).astimezone(ny)
+        want = [
+            str(n.hour), str(t.astimezone(auckland).isoweekday()),
+            t.astimezone(tokyo).date().isoformat(), t.astimezone(tokyo).date().isoformat(),
+            text(t.astimezone(la)),
+            n.strftime("%Y-%m-%dT%H:%M:%S.") + f"{n.microsecond // 1000:03d}" + offset(n, True),
+            t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z",
+            t.astimezone(berlin).strftime("%Y-%m-%d %H:%M"),
+            n.strftime("%Y-%m-%d %H:%M ") + offset(n, False) + " " + offset(n, True)
+            + " America/New_York " + n.tzname(),
+            text(next_day) + " America/New_York",
+            text((t + dt.timedelta(hours=30)).astimezone(ny)) + " America/New_York",
+            "3",
+            str(t >= dt.datetime(2023, 7, 10, 12, tzinfo=dt.timezone.utc)).lower(),
+            # A date compared with an instant is midnight UTC, not New York's midnight.
+            str(t >= dt.datetime(2023, 7, 10, tzinfo=dt.timezone.utc)).lower(),
+            text(t.astimezone(tokyo)) + " Asia/Tokyo", text(t) + " UTC",
+        ]
+        assert got[r["eventID"]] == want, (r["eventID"], got[r["eventID"]], want)
+    assert checked > 150
+    # Across New York's change to summer time a day is 23 hours: one day on the wall clock.
+    _, rows = lake(
+        "SELECT date_add('day', 1, at_timezone(TIMESTAMP '2023-03-11 12:00:00', 'America/New_York')), "
+        "date_diff('day', at_timezone(TIMESTAMP '2023-03-11 12:00:00', 'America/New_York'), "
+        "                 at_timezone(TIMESTAMP '2023-03-12 11:00:00', 'America/New_York')), "
+        "date_diff('hour', at_timezone(TIMESTAMP '2023-03-11 12:00:00', 'America/New_York'), "
+        "                  at_timezone(TIMESTAMP '2023-03-12 11:00:00', 'America/New_York')) "
+        "FROM {eds} LIMIT 1")
+    start = dt.datetime(2023, 3, 11, 12, tzinfo=dt.timezone.utc).astimezone(ny)
+    moved = (start.replace(tzinfo=None) + dt.timedelta(days=1)).replace(tzinfo=ny)
+    assert rows[0] == [text(moved) + " America/New_York", "1", "23"]
+    # In the hour New York's clocks show twice, a day's move keeps the offset the time had
+    # (Joda's rule): a week before 01:30 EST is 01:30 EST, not the hour-earlier 01:30 EDT.
+    _, rows = lake(
+        "SELECT to_iso8601(date_add('week', -1, at_timezone(TIMESTAMP '2023-11-12 06:30:00', 'America/New_York'))), "
+        "to_iso8601(date_add('day', 0, at_timezone(TIMESTAMP '2023-11-05 06:30:00', 'America/New_York'))), "
+        "to_iso8601(date_add('day', 0, at_timezone(TIMESTAMP '2023-11-05 05:30:00', 'America/New_York'))) "
+        "FROM {eds} LIMIT 1")
+    est = dt.datetime(2023, 11, 5, 1, 30, tzinfo=ny, fold=1)
+    edt = dt.datetime(2023, 11, 5, 1, 30, tzinfo=ny, fold=0)
+    iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.000") + offset(t, True)
+    assert est.utcoffset() != edt.utcoffset()
+    assert rows[0] == [iso(est), iso(est), iso(edt)]
+    # The zone a constant text names is fixed as the statement is read: the same text through
+    # a subquery or a folded concat keeps the instant, in UTC.
+    _, rows = lake(
+        "SELECT from_iso8601_timestamp(s), from_iso8601_timestamp(concat(s, '')) FROM "
+        "(SELECT '2020-05-11T11:15:05+01:00' AS s FROM {eds} LIMIT 1)")
+    assert rows == [["2020-05-11 10:15:05.000 UTC"] * 2]
+
+
+def test_functions_answering_a_timestamp_with_a_time_zone(lake, records):
+    """now(), from_unixtime, from_iso8601_timestamp and parse_datetime answer Trino's
+    `timestamp(3) with time zone`: UTC, Lake's session zone, or the zone a constant names
+    (from_unixtime's zone or hours and minutes, the offset written in the text); localtimestamp
+    and Teradata's to_timestamp have no zone. Against Python's zoneinfo."""
+    from zoneinfo import ZoneInfo
+    _, rows = lake(
+        "SELECT typeof(now()), typeof(current_timestamp), typeof(localtimestamp), "
+        "from_unixtime(1700000000.25, 'Asia/Kolkata'), from_unixtime(1700000000, -3, -30), "
+        "typeof(from_unixtime(0)), "
+        "from_iso8601_timestamp('2020-05-11T11:15:05.5+01:00'), "
+        "timezone_hour(from_iso8601_timestamp('2020-05-11T11:15:05-04:30')), "
+        "timezone_minute(from_iso8601_timestamp('2020-05-11T11:15:05-04:30')), "
+        "hour(from_iso8601_timestamp('2020-05-11T11:15:05+01:00')), "
+        "from_iso8601_timestamp('2020-05-11T11:15:05Z'), "
+        "parse_datetime('2024-01-02 10:00 +0200', 'yyyy-MM-dd HH:mm Z'), "
+        "typeof(to_timestamp('2024-01-02', 'yyyy-mm-dd')) "
+        "FROM {eds} LIMIT 1")
+    kolkata = dt.datetime.fromtimestamp(1700000000.25, ZoneInfo("Asia/Kolkata"))
+    minus = dt.datetime.fromtimestamp(1700000000, dt.timezone(-dt.timedelta(hours=3, minutes=30)))
+    assert rows[0] == [
+        "timestamp(3) with time zone", "timestamp(3) with time zone", "timestamp(3)",
+        kolkata.strftime("%Y-%m-%d %H:%M:%S.250 Asia/Kolkata"),
+        minus.strftime("%Y-%m-%d %H:%M:%S.000 -03:30"),
+        "timestamp(3) with time zone",
+        "2020-05-11 11:15:05.500 +01:00", "-4", "-30", "11",
+        "2020-05-11 11:15:05.000 UTC", "2024-01-02 10:00:00.000 +02:00", "timestamp(3)"]
+    # Each event's time through Unix seconds and back: the same instant, in UTC.
+    _, rows = lake("SELECT eventID, from_unixtime(to_unixtime(eventTime)) = eventTime, "
+                   "CAST(from_unixtime(to_unixtime(eventTime), 'Asia/Tokyo') AS timestamp) FROM {eds}")
+    for r in records:
+        t = dt.datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00"))
+        if t.year >= 2037:
+            continue
+        local = t.astimezone(ZoneInfo("Asia/Tokyo"))
+        want = ["true", local.strftime("%Y-%m-%d %H:%M:%S.") + f"{local.microsecond // 1000:03d}"]
+        assert by_id(rows)[r["eventID"]] == want
+    _, rows = lake("SELECT from_unixtime(0, NULL), from_unixtime(0, NULL, 0) FROM {eds} LIMIT 1")
+    assert rows == [["", ""]]
+    assert "Invalid offset minutes 900" in lake.fails("SELECT from_unixtime(0, 15, 0) FROM {eds}")
+    assert "Time zone not supported: Mars/Olympus" in lake.fails(
+        "SELECT from_unixtime(0, 'Mars/Olympus') FROM {eds}")
 
 
 def test_soundex_and_normalize_agree_with_python(lake, records):
@@ -1741,6 +1887,24 @@ def java_formats(lines):
                        else "ERR " + re.sub(r"^java\.util\.(\w+)Exception", r"\1", rest))
     assert len(results) == len(lines)
     return results
+
+
+def test_format_of_timestamps_with_a_time_zone_agrees_with_java(lake, records):
+    """format('%s', t) of a timestamp with a time zone is Java's ZonedDateTime, as Trino passes
+    it: checked against the JDK's own String.format of ZonedDateTime.ofInstant over each event's
+    instant in a named zone, an offset zone and UTC."""
+    _, rows = lake("SELECT eventID, to_unixtime(eventTime), "
+                   "format('%s', at_timezone(eventTime, 'Asia/Tokyo')), "
+                   "format('%s|%s', at_timezone(eventTime, '-03:30'), from_unixtime(to_unixtime(eventTime))) "
+                   "FROM {eds}")
+    rows = sorted(rows)
+    lines = []
+    for _, seconds, _, _ in rows:
+        ms = round(float(seconds) * 1000)
+        lines += [("%s", [f"Z:{ms}@Asia/Tokyo"]), ("%s|%s", [f"Z:{ms}@-03:30", f"Z:{ms}@UTC"])]
+    want = java_formats(lines)
+    got = [v for row in rows for v in row[2:]]
+    assert len(got) == 800 and got == want, [(g, w) for g, w in zip(got, want) if g != w][:3]
 
 
 def test_format_agrees_with_java(lake, records):

@@ -274,9 +274,12 @@ pub async fn start_query(ct: &aws_sdk_cloudtrail::Client, sql: impl Into<String>
         .to_string()
 }
 
-/// Polls DescribeQuery until the query ends; returns its final status text.
+/// Polls DescribeQuery until the query ends; returns its final status text. The bound is a
+/// minute of wall time, not a count of polls: a test binary's tests run at once, each with its
+/// own service, and on two cores a query may wait its turn for many seconds.
 pub async fn wait_query(ct: &aws_sdk_cloudtrail::Client, id: &str) -> String {
-    for _ in 0..400 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
         let d = ct
             .describe_query()
             .query_id(id)

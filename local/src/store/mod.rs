@@ -90,6 +90,9 @@ pub fn session_config() -> SessionConfig {
     // Trino puts NULLs last whatever the direction (`ORDER BY errorCode DESC` ends with the rows
     // without one); DataFusion's default, Postgres's, puts them first when descending.
     config.options_mut().sql_parser.default_null_ordering = "nulls_last".into();
+    // Lake's session zone: `CAST(x AS timestamp(3) with time zone)` keeps a zone (UTC), where
+    // DataFusion's default, no zone, would make it a timestamp without one.
+    config.options_mut().execution.time_zone = Some("UTC".into());
     config
 }
 

@@ -43,6 +43,9 @@ enum Value {
     Bool(bool),
     Date(NaiveDate),
     Timestamp(NaiveDateTime),
+    /// A timestamp with a time zone: its zone's wall clock, the offset then (seconds) and the
+    /// zone's name.
+    Zoned(NaiveDateTime, i32, String),
 }
 
 impl Value {
@@ -58,6 +61,7 @@ impl Value {
             Self::Bool(_) => "java.lang.Boolean",
             Self::Date(_) => "java.time.LocalDate",
             Self::Timestamp(_) => "java.time.LocalDateTime",
+            Self::Zoned(..) => "java.time.ZonedDateTime",
         }
     }
 
@@ -73,15 +77,16 @@ impl Value {
             Self::Bool(b) => b.to_string(),
             Self::Date(d) => d.format("%Y-%m-%d").to_string(),
             Self::Timestamp(t) => local_date_time(t),
+            Self::Zoned(t, offset, zone) => zoned_date_time(t, *offset, zone),
         }
     }
 }
 
 /// The arguments' values in each row: one column per argument after the format (a timestamp
-/// as its count of `units`, in its own unit).
+/// as its count of `units`, in its own unit, with its zone if it has one).
 struct Columns {
     columns: Vec<ArrayRef>,
-    units: Vec<Option<TimeUnit>>,
+    units: Vec<Option<(TimeUnit, Option<String>)>>,
 }
 
 impl Columns {
@@ -99,7 +104,7 @@ impl Columns {
                     DataType::Float16 => cast(a, &DataType::Float32)?,
                     DataType::Utf8View | DataType::LargeUtf8 => cast(a, &DataType::Utf8)?,
                     DataType::Date64 => cast(a, &DataType::Date32)?,
-                    DataType::Timestamp(_, None) => cast(a, &DataType::Int64)?,
+                    DataType::Timestamp(..) => cast(a, &DataType::Int64)?,
                     DataType::Int64
                     | DataType::Float32
                     | DataType::Float64
@@ -120,7 +125,9 @@ impl Columns {
         let units = args
             .iter()
             .map(|a| match a.data_type() {
-                DataType::Timestamp(unit, None) => Some(*unit),
+                DataType::Timestamp(unit, zone) => {
+                    Some((*unit, zone.as_deref().map(str::to_string)))
+                }
                 _ => None,
             })
             .collect();
@@ -134,7 +141,7 @@ impl Columns {
         if a.is_null(row) {
             return Ok(Value::Null);
         }
-        if let Some(unit) = self.units.get(column).copied().flatten() {
+        if let Some((unit, zone)) = self.units.get(column).and_then(Option::as_ref) {
             // Read in its own unit: a cast to nanoseconds would lose the years past 2262.
             let v = a.as_primitive::<Int64Type>().value(row);
             let t = match unit {
@@ -142,11 +149,20 @@ impl Columns {
                 TimeUnit::Millisecond => DateTime::from_timestamp_millis(v),
                 TimeUnit::Microsecond => DateTime::from_timestamp_micros(v),
                 TimeUnit::Nanosecond => Some(DateTime::from_timestamp_nanos(v)),
+            }
+            .ok_or_else(|| exec_err("format: timestamp out of range"))?;
+            let Some(zone) = zone else {
+                return Ok(Value::Timestamp(t.naive_utc()));
             };
-            return Ok(Value::Timestamp(
-                t.ok_or_else(|| exec_err("format: timestamp out of range"))?
-                    .naive_utc(),
-            ));
+            // Java's `ZonedDateTime`, as Trino passes a timestamp with a time zone.
+            let tz = super::zone::zone(zone)?;
+            let offset = super::zone::wall_clock(Some(&tz), t.timestamp_millis())?
+                .offset()
+                .local_minus_utc();
+            let wall = chrono::FixedOffset::east_opt(offset)
+                .and_then(|o| t.naive_utc().checked_add_offset(o))
+                .ok_or_else(|| exec_err("format: timestamp out of range"))?;
+            return Ok(Value::Zoned(wall, offset, zone.clone()));
         }
         Ok(match a.data_type() {
             DataType::Int64 => Value::Long(a.as_primitive::<Int64Type>().value(row)),
@@ -1084,6 +1100,23 @@ fn local_date_time(t: &NaiveDateTime) -> String {
         }
     }
     out
+}
+
+/// Java's `ZonedDateTime.toString`: the wall clock as `LocalDateTime` writes it, the offset
+/// (`Z` for none) and, for a zone with a name, the name in brackets (`...Z[UTC]`,
+/// `...+09:00[Asia/Tokyo]`; an offset zone is its offset alone).
+fn zoned_date_time(t: &NaiveDateTime, offset: i32, zone: &str) -> String {
+    let offset_id = match offset {
+        0 => "Z".to_string(),
+        o => super::zone::offset_text(o, true),
+    };
+    let named = !zone.starts_with(['+', '-']);
+    let name = if named {
+        format!("[{zone}]")
+    } else {
+        String::new()
+    };
+    format!("{}{offset_id}{name}", local_date_time(t))
 }
 
 #[cfg(test)]

@@ -36,6 +36,9 @@ pub fn is_internal(name: &str) -> bool {
         JSON_QUERY,
     ]
     .contains(&name)
+        || ["from_iso8601_timestamp", "parse_datetime"]
+            .iter()
+            .any(|f| zone::with_zone_argument(f) == name)
 }
 
 const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
@@ -80,8 +83,10 @@ pub mod zone;
 pub use unnest::UNNEST_FIELD;
 
 /// A context with `config` and the Trino-compatible functions (see [`register`]), whose analyzer
-/// gives numbers Trino's types (`decimal::TrinoNumbers`) before DataFusion's type coercion
-/// runs: after it, the casts coercion added for DataFusion's types would stay.
+/// gives numbers Trino's types (`decimal::TrinoNumbers`) and reads the casts a statement writes
+/// of timestamps with a time zone on their zone's clocks (`zone::WallClockCasts`) before
+/// DataFusion's type coercion runs: after it, the casts coercion added for DataFusion's types
+/// would stay, and be told apart from the statement's no more.
 pub fn context(config: datafusion::prelude::SessionConfig, clock: &Clock) -> SessionContext {
     // The state is built with the rules in place before any function is registered: rebuilding
     // a state from one with functions registers them again in no set order, and an alias of
@@ -93,6 +98,7 @@ pub fn context(config: datafusion::prelude::SessionConfig, clock: &Clock) -> Ses
         .position(|r| r.name() == datafusion::optimizer::AnalyzerRule::name(&coercion))
         .unwrap_or(0);
     rules.insert(at, Arc::new(decimal::TrinoNumbers));
+    rules.insert(at, Arc::new(zone::WallClockCasts));
     let state = datafusion::execution::SessionStateBuilder::new()
         .with_config(config)
         .with_default_features()
@@ -107,7 +113,9 @@ pub fn context(config: datafusion::prelude::SessionConfig, clock: &Clock) -> Ses
 /// and its kin read `clock`; the checked `sum`, the signed ranking window functions,
 /// `approx_distinct`), Trino's rounding of fractional casts to integers, its overflow-checked
 /// integer `+`, `-` and `*` (`overflow::CheckedIntegers`), its casts of JSON
-/// (`cast::JsonCasts`), and IN and EXISTS subqueries outside WHERE
+/// (`cast::JsonCasts`), of values without a time zone to one (`zone::SessionZoneCasts`; its
+/// counterpart `zone::WallClockCasts` runs before coercion, see [`context`]), and IN and EXISTS
+/// subqueries outside WHERE
 /// (`crate::predicate_subqueries`).
 pub fn register(ctx: &SessionContext, clock: &Clock) {
     for f in time::functions()
@@ -127,6 +135,11 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
         .chain(duration::functions())
         .chain(zone::functions())
         .chain(time::Now::udfs(clock))
+        .chain(zone::ZonedResult::udfs(
+            "from_iso8601_timestamp",
+            1,
+            from_iso8601_timestamp,
+        ))
     {
         ctx.register_udf(f);
     }
@@ -135,7 +148,6 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
         Trino::JsonExtractScalar,
         Trino::JsonExtract,
         Trino::JsonFormat,
-        Trino::FromIso8601Timestamp,
         Trino::DateDiff,
         Trino::DateAdd,
     ] {
@@ -160,6 +172,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
     ctx.add_analyzer_rule(Arc::new(crate::dialect::RoundFractionalCasts));
     ctx.add_analyzer_rule(Arc::new(overflow::CheckedIntegers));
     ctx.add_analyzer_rule(Arc::new(cast::JsonCasts));
+    ctx.add_analyzer_rule(Arc::new(zone::SessionZoneCasts));
     ctx.add_analyzer_rule(Arc::new(type_of::TypeOfAnswers));
     ctx.add_analyzer_rule(Arc::new(crate::predicate_subqueries::PredicateSubqueries));
 }
@@ -170,7 +183,6 @@ enum Trino {
     JsonExtractScalar,
     JsonExtract,
     JsonFormat,
-    FromIso8601Timestamp,
     DateDiff,
     DateAdd,
 }
@@ -184,7 +196,7 @@ struct TrinoUdf {
 impl TrinoUdf {
     fn new(f: Trino) -> Self {
         let arity = match f {
-            Trino::FromIso8601Timestamp | Trino::JsonFormat => 1,
+            Trino::JsonFormat => 1,
             Trino::ElementAt | Trino::JsonExtractScalar | Trino::JsonExtract => 2,
             Trino::DateDiff | Trino::DateAdd => 3,
         };
@@ -297,7 +309,6 @@ impl ScalarUDFImpl for TrinoUdf {
             Trino::JsonExtractScalar => "json_extract_scalar",
             Trino::JsonExtract => "json_extract",
             Trino::JsonFormat => "json_format",
-            Trino::FromIso8601Timestamp => "from_iso8601_timestamp",
             Trino::DateDiff => "date_diff",
             Trino::DateAdd => "date_add",
         }
@@ -340,7 +351,13 @@ impl ScalarUDFImpl for TrinoUdf {
             {
                 DataType::Date32
             }
-            Trino::FromIso8601Timestamp | Trino::DateAdd => TS_MS,
+            // A timestamp with a time zone keeps its zone.
+            Trino::DateAdd => match arg_types.get(2) {
+                Some(DataType::Timestamp(_, Some(z))) => {
+                    DataType::Timestamp(TimeUnit::Millisecond, Some(z.clone()))
+                }
+                _ => TS_MS,
+            },
             Trino::DateDiff => DataType::Int64,
             _ => DataType::Utf8,
         })
@@ -378,30 +395,28 @@ impl ScalarUDFImpl for TrinoUdf {
             }
             // json_extract gives JSON as text already: formatting it changes nothing.
             Trino::JsonFormat => Arc::new(strings(&arrays[0])?),
-            Trino::FromIso8601Timestamp => {
-                let s = strings(&arrays[0])?;
-                let mut out = Vec::with_capacity(s.len());
-                for v in &s {
-                    out.push(match v {
-                        None => None,
-                        Some(v) => Some(parse_iso8601(v).ok_or_else(|| {
-                            exec_err(format!("Invalid format: \"{v}\" is malformed"))
-                        })?),
-                    });
-                }
-                Arc::new(TimestampMillisecondArray::from(out))
-            }
             Trino::DateDiff => {
                 let units = strings(&arrays[0])?;
                 let a = millis(&arrays[1])?;
                 let b = millis(&arrays[2])?;
+                // Both read on the first one's clocks, as Trino reads them.
+                let tz = zone_of_timestamps(&arrays[1])?;
                 let mut out = Vec::with_capacity(a.len());
                 for i in 0..a.len() {
                     if units.is_null(i) || a.is_null(i) || b.is_null(i) {
                         out.push(None);
                         continue;
                     }
-                    out.push(Some(date_diff(units.value(i), a.value(i), b.value(i))?));
+                    let unit = units.value(i);
+                    let (a, b) = if tz.is_some() && on_wall_clock(unit) {
+                        (
+                            local_ms(tz.as_ref(), a.value(i))?,
+                            local_ms(tz.as_ref(), b.value(i))?,
+                        )
+                    } else {
+                        (a.value(i), b.value(i))
+                    };
+                    out.push(Some(date_diff(unit, a, b)?));
                 }
                 Arc::new(Int64Array::from(out))
             }
@@ -410,15 +425,39 @@ impl ScalarUDFImpl for TrinoUdf {
                 let n = cast(&arrays[1], &DataType::Int64)?;
                 let n = n.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
                 let t = millis(&arrays[2])?;
+                let tz = zone_of_timestamps(&arrays[2])?;
                 let mut out = Vec::with_capacity(t.len());
                 for i in 0..t.len() {
                     if units.is_null(i) || n.is_null(i) || t.is_null(i) {
                         out.push(None);
                         continue;
                     }
-                    out.push(Some(date_add(units.value(i), n.value(i), t.value(i))?));
+                    let (unit, n, t) = (units.value(i), n.value(i), t.value(i));
+                    out.push(Some(
+                        if let Some(tz) = tz.as_ref().filter(|_| on_wall_clock(unit)) {
+                            // Days and more move the zone's clocks (across a change to summer
+                            // time a day is 23 hours), as Trino's zone chronology moves them.
+                            let before = zone::wall_clock(Some(tz), t)?;
+                            let moved = date_add(unit, n, local_ms(Some(tz), t)?)?;
+                            // In an hour the clocks show twice, the offset the time had is kept,
+                            // as Joda keeps it; otherwise the zone's rule for that wall clock.
+                            let offset_ms = i64::from(before.offset().local_minus_utc()) * 1000;
+                            match moved.checked_sub(offset_ms) {
+                                Some(kept) if zone::utc_offset(tz, kept)? * 1000 == offset_ms => {
+                                    kept
+                                }
+                                _ => zone::instant_of(Some(tz), to_dt(moved)?.naive_utc())?,
+                            }
+                        } else {
+                            date_add(unit, n, t)?
+                        },
+                    ));
                 }
-                let out: ArrayRef = Arc::new(TimestampMillisecondArray::from(out));
+                let out = TimestampMillisecondArray::from(out);
+                let out: ArrayRef = match arrays[2].data_type() {
+                    DataType::Timestamp(_, Some(z)) => Arc::new(out.with_timezone(z.clone())),
+                    _ => Arc::new(out),
+                };
                 if matches!(arrays[2].data_type(), DataType::Date32 | DataType::Date64) {
                     if let Some(u) = units
                         .iter()
@@ -578,6 +617,22 @@ pub fn json_path<'a>(doc: &'a Value, path: &str) -> Result<Option<&'a Value>> {
     Ok(Some(cur))
 }
 
+/// `from_iso8601_timestamp(s)`'s instants (see `zone::ZonedResult` for its zone).
+fn from_iso8601_timestamp(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let s = strings(first_arg(args)?)?;
+    let mut out = Vec::with_capacity(s.len());
+    for v in &s {
+        out.push(match v {
+            None => None,
+            Some(v) => Some(
+                parse_iso8601(v)
+                    .ok_or_else(|| exec_err(format!("Invalid format: \"{v}\" is malformed")))?,
+            ),
+        });
+    }
+    Ok(Arc::new(TimestampMillisecondArray::from(out)))
+}
+
 fn parse_iso8601(s: &str) -> Option<i64> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp_millis());
@@ -616,6 +671,29 @@ fn unit_months(unit: &str) -> Option<i64> {
         "year" => 12,
         _ => return None,
     })
+}
+
+/// The zone of a timestamp with a time zone; `None` for any other value.
+fn zone_of_timestamps(a: &ArrayRef) -> Result<Option<datafusion::arrow::array::timezone::Tz>> {
+    match a.data_type() {
+        DataType::Timestamp(_, Some(z)) => zone::zone(z).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Whether `date_add` and `date_diff` count `unit` on a zone's clocks (a day or more) rather
+/// than in elapsed time (an hour or less), as Joda's zone chronology counts them for Trino.
+fn on_wall_clock(unit: &str) -> bool {
+    unit_ms(unit).is_none_or(|ms| ms >= 86_400_000)
+}
+
+/// The instant `ms` as the clocks of `tz` show it, as milliseconds since the epoch of that
+/// wall clock.
+fn local_ms(tz: Option<&datafusion::arrow::array::timezone::Tz>, ms: i64) -> Result<i64> {
+    Ok(zone::wall_clock(tz, ms)?
+        .naive_local()
+        .and_utc()
+        .timestamp_millis())
 }
 
 fn to_dt(ms: i64) -> Result<DateTime<Utc>> {

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Timelike};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Date32Array, Float64Array, Int64Array, StringArray,
     TimestampMillisecondArray,
@@ -26,14 +26,14 @@ use crate::clock::Clock;
 use super::func::{
     returns_date, returns_f64, returns_int64, returns_timestamp, returns_utf8, Func,
 };
-use super::{exec_err, millis, strings, to_dt};
+use super::{exec_err, millis, strings};
 
 /// What `CAST(x AS varchar)` is rewritten to (see `varchar`).
 pub const VARCHAR: &str = "trino_varchar";
 
 /// The functions of this module.
 pub fn functions() -> Vec<ScalarUDF> {
-    vec![
+    let mut out = vec![
         Func::new("year", 1..=1, returns_int64, field::<YEAR>).udf(),
         Func::new("quarter", 1..=1, returns_int64, field::<QUARTER>).udf(),
         Func::new("month", 1..=1, returns_int64, field::<MONTH>).udf(),
@@ -62,53 +62,72 @@ pub fn functions() -> Vec<ScalarUDF> {
         Func::new(VARCHAR, 1..=1, returns_utf8, varchar).udf(),
         Func::new("from_iso8601_date", 1..=1, returns_date, from_iso8601_date).udf(),
         Func::new("to_unixtime", 1..=1, returns_f64, to_unixtime).udf(),
-        Func::new("from_unixtime", 1..=1, returns_timestamp, from_unixtime).udf(),
         Func::new("date_format", 2..=2, returns_utf8, date_format).udf(),
         Func::new("date_parse", 2..=2, returns_timestamp, date_parse).udf(),
         Func::new("format_datetime", 2..=2, returns_utf8, format_datetime).udf(),
-        Func::new("parse_datetime", 2..=2, returns_timestamp, parse_datetime).udf(),
         Func::new("current_timezone", 0..=0, returns_utf8, |_| {
             Ok(Arc::new(StringArray::from(vec!["UTC"])))
         })
         .udf(),
-    ]
+    ];
+    out.extend(super::zone::ZonedResult::udfs(
+        "parse_datetime",
+        2,
+        parse_datetime,
+    ));
+    out
 }
 
-/// `now()` (also `current_timestamp`, `localtimestamp`) and `current_date` on the service clock,
-/// which runs on the loaded events' time: one instant for the whole query, as in Trino.
+/// `now()` (also `current_timestamp`), `localtimestamp` and `current_date` on the service clock,
+/// which runs on the loaded events' time: one instant for the whole query, as in Trino. `now()`
+/// is a `timestamp(3) with time zone` in Lake's session zone, UTC; `localtimestamp` the same
+/// wall clock without the zone.
 #[derive(Debug)]
 pub struct Now {
     clock: Clock,
-    /// `current_date` rather than `now`.
-    date: bool,
+    kind: NowKind,
     signature: Signature,
     aliases: Vec<String>,
 }
 
+/// What a [`Now`] gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum NowKind {
+    /// `now()`, `current_timestamp`.
+    Zoned,
+    /// `localtimestamp`.
+    Local,
+    /// `current_date`.
+    Date,
+}
+
 impl Now {
-    /// `now` and `current_date` on `clock`.
-    pub fn udfs(clock: &Clock) -> [ScalarUDF; 2] {
-        let make = |date: bool, aliases: &[&str]| {
+    /// `now`, `localtimestamp` and `current_date` on `clock`.
+    pub fn udfs(clock: &Clock) -> [ScalarUDF; 3] {
+        let make = |kind: NowKind, aliases: &[&str]| {
             ScalarUDF::new_from_impl(Self {
                 clock: clock.clone(),
-                date,
+                kind,
                 signature: Signature::nullary(Volatility::Stable),
                 aliases: aliases.iter().map(|a| (*a).to_string()).collect(),
             })
         };
         [
-            make(false, &["current_timestamp", "localtimestamp"]),
-            make(true, &[]),
+            make(NowKind::Zoned, &["current_timestamp"]),
+            make(NowKind::Local, &[]),
+            make(NowKind::Date, &[]),
         ]
     }
 
     /// The value at clock reading `ms`.
     fn value(&self, ms: i64) -> ScalarValue {
-        if self.date {
-            let d = DateTime::from_timestamp_millis(ms).map(|t| t.date_naive());
-            ScalarValue::Date32(d.and_then(|d| days(d).ok()))
-        } else {
-            ScalarValue::TimestampMillisecond(Some(ms), None)
+        match self.kind {
+            NowKind::Date => {
+                let d = DateTime::from_timestamp_millis(ms).map(|t| t.date_naive());
+                ScalarValue::Date32(d.and_then(|d| days(d).ok()))
+            }
+            NowKind::Zoned => ScalarValue::TimestampMillisecond(Some(ms), Some("UTC".into())),
+            NowKind::Local => ScalarValue::TimestampMillisecond(Some(ms), None),
         }
     }
 }
@@ -116,7 +135,7 @@ impl Now {
 // One service has one clock: functions are told apart by what they return.
 impl PartialEq for Now {
     fn eq(&self, other: &Self) -> bool {
-        self.date == other.date
+        self.kind == other.kind
     }
 }
 
@@ -124,16 +143,16 @@ impl Eq for Now {}
 
 impl std::hash::Hash for Now {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.date.hash(state);
+        self.kind.hash(state);
     }
 }
 
 impl ScalarUDFImpl for Now {
     fn name(&self) -> &str {
-        if self.date {
-            "current_date"
-        } else {
-            "now"
+        match self.kind {
+            NowKind::Zoned => "now",
+            NowKind::Local => "localtimestamp",
+            NowKind::Date => "current_date",
         }
     }
 
@@ -146,11 +165,7 @@ impl ScalarUDFImpl for Now {
     }
 
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(if self.date {
-            DataType::Date32
-        } else {
-            super::TS_MS
-        })
+        Ok(self.value(0).data_type())
     }
 
     fn simplify(&self, _: Vec<Expr>, ctx: &SimplifyContext) -> Result<ExprSimplifyResult> {
@@ -189,16 +204,14 @@ const MINUTE: u8 = 9;
 const SECOND: u8 = 10;
 const MILLISECOND: u8 = 11;
 
-/// Field `P` of each timestamp (or date): ISO weeks and weekdays (Monday = 1), as Trino.
+/// Field `P` of each timestamp (or date): ISO weeks and weekdays (Monday = 1), as Trino, read on
+/// the clocks of a timestamp's zone (`hour(at_timezone(t, 'America/New_York'))` is New York's).
 fn field<const P: u8>(args: &[ArrayRef]) -> Result<ArrayRef> {
-    let t = millis(&args[0])?;
-    let mut out = Vec::with_capacity(t.len());
-    for v in &t {
-        out.push(match v {
-            None => None,
-            Some(ms) => {
-                let d = to_dt(ms)?;
-                Some(i64::from(match P {
+    let out: Int64Array = super::zone::wall_clocks(&args[0])?
+        .into_iter()
+        .map(|v| {
+            v.map(|d| {
+                i64::from(match P {
                     YEAR => d.year(),
                     QUARTER => i32::try_from(d.month0() / 3 + 1).unwrap_or(0),
                     MONTH => i32::try_from(d.month()).unwrap_or(0),
@@ -211,11 +224,11 @@ fn field<const P: u8>(args: &[ArrayRef]) -> Result<ArrayRef> {
                     MINUTE => i32::try_from(d.minute()).unwrap_or(0),
                     SECOND => i32::try_from(d.second()).unwrap_or(0),
                     _ => i32::try_from(d.timestamp_subsec_millis()).unwrap_or(0),
-                }))
-            }
-        });
-    }
-    Ok(Arc::new(Int64Array::from(out)))
+                })
+            })
+        })
+        .collect();
+    Ok(Arc::new(out))
 }
 
 const EPOCH: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("1970-01-01 is a date");
@@ -225,7 +238,8 @@ fn days(d: NaiveDate) -> Result<i32> {
         .map_err(|_| exec_err("date out of range"))
 }
 
-/// Each value's date: a timestamp's UTC day, or a `YYYY-MM-DD` text.
+/// Each value's date: a timestamp's day on its zone's clocks (UTC's without a zone), or a
+/// `YYYY-MM-DD` text.
 fn dates(a: &ArrayRef) -> Result<Vec<Option<NaiveDate>>> {
     if matches!(
         a.data_type(),
@@ -242,10 +256,10 @@ fn dates(a: &ArrayRef) -> Result<Vec<Option<NaiveDate>>> {
             })
             .collect();
     }
-    millis(a)?
-        .iter()
-        .map(|v| v.map(|ms| to_dt(ms).map(|d| d.date_naive())).transpose())
-        .collect()
+    Ok(super::zone::wall_clocks(a)?
+        .into_iter()
+        .map(|v| v.map(|d| d.date_naive()))
+        .collect())
 }
 
 fn date_array(d: Vec<Option<NaiveDate>>) -> Result<ArrayRef> {
@@ -279,26 +293,31 @@ fn last_day_of_month(args: &[ArrayRef]) -> Result<ArrayRef> {
 }
 
 /// Dates and timestamps as text: a date as `2023-07-10`, a timestamp with the `timestamp`
-/// pattern, `zoned` after one with a time zone.
-fn time_text(a: &ArrayRef, timestamp: &str, zoned: &str) -> Result<ArrayRef> {
+/// pattern on its zone's clocks, followed (when `offset`, for one with a time zone) by the
+/// zone's offset then, as ISO 8601 writes it (`-04:00`, `Z` for UTC's).
+fn time_text(a: &ArrayRef, timestamp: &str, offset: bool) -> Result<ArrayRef> {
     let out: Vec<Option<String>> = match a.data_type() {
         DataType::Date32 | DataType::Date64 => dates(a)?
             .into_iter()
             .map(|d| d.map(|d| d.format("%Y-%m-%d").to_string()))
             .collect(),
         dt => {
-            let suffix = if matches!(dt, DataType::Timestamp(_, Some(_))) {
-                zoned
-            } else {
-                ""
-            };
-            millis(a)?
-                .iter()
+            let zoned = offset && matches!(dt, DataType::Timestamp(_, Some(_)));
+            super::zone::wall_clocks(a)?
+                .into_iter()
                 .map(|v| {
-                    v.map(|ms| to_dt(ms).map(|d| format!("{}{suffix}", d.format(timestamp))))
-                        .transpose()
+                    v.map(|d| {
+                        let mut text = d.format(timestamp).to_string();
+                        if zoned {
+                            match d.offset().local_minus_utc() {
+                                0 => text.push('Z'),
+                                o => text.push_str(&super::zone::offset_text(o, true)),
+                            }
+                        }
+                        text
+                    })
                 })
-                .collect::<Result<_>>()?
+                .collect()
         }
     };
     Ok(Arc::new(StringArray::from(out)))
@@ -323,7 +342,7 @@ pub(super) fn varchar(args: &[ArrayRef]) -> Result<ArrayRef> {
                 .collect::<StringArray>(),
         )),
         DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, None) => {
-            time_text(a, "%Y-%m-%d %H:%M:%S%.3f", "")
+            time_text(a, "%Y-%m-%d %H:%M:%S%.3f", false)
         }
         // Intervals as Lake prints them (`D HH:MM:SS.mmm`, `Y-M`), a timestamp with a time zone
         // as its zone's wall clock and the zone.
@@ -344,10 +363,10 @@ pub(super) fn varchar(args: &[ArrayRef]) -> Result<ArrayRef> {
     }
 }
 
-/// A timestamp as `2023-07-10T11:42:18.000` (`Z` added for one with a zone), a date as
-/// `2023-07-10`.
+/// A timestamp as `2023-07-10T11:42:18.000` (on its zone's clocks and with the zone's offset,
+/// `2023-07-10T07:42:18.000-04:00`, for one with a zone), a date as `2023-07-10`.
 fn to_iso8601(args: &[ArrayRef]) -> Result<ArrayRef> {
-    time_text(&args[0], "%Y-%m-%dT%H:%M:%S%.3f", "Z")
+    time_text(&args[0], "%Y-%m-%dT%H:%M:%S%.3f", true)
 }
 
 /// `2020-05-11`, `2020-W10`, `2020-W10-3` or `2020-123`.
@@ -400,7 +419,8 @@ fn to_unixtime(args: &[ArrayRef]) -> Result<ArrayRef> {
     Ok(Arc::new(out))
 }
 
-fn from_unixtime(args: &[ArrayRef]) -> Result<ArrayRef> {
+/// `from_unixtime(x)`'s instants: seconds since the epoch (a fraction allowed) to milliseconds.
+pub(super) fn from_unixtime(args: &[ArrayRef]) -> Result<ArrayRef> {
     let secs = cast(&args[0], &DataType::Float64)?;
     let mut out = Vec::with_capacity(secs.len());
     for v in secs.as_primitive::<Float64Type>() {
@@ -422,20 +442,21 @@ fn from_unixtime(args: &[ArrayRef]) -> Result<ArrayRef> {
     Ok(Arc::new(TimestampMillisecondArray::from(out)))
 }
 
-/// Applies `f(time, pattern)` to each row, NULL in, NULL out.
+/// Applies `f(time, zone, pattern)` to each row, NULL in, NULL out: the time on the clocks of
+/// its zone (UTC's for a timestamp without one), which `f` may name.
 fn with_pattern(
     args: &[ArrayRef],
-    f: impl Fn(&DateTime<Utc>, &str) -> Result<String>,
+    f: impl Fn(&DateTime<FixedOffset>, &str, &str) -> Result<String>,
 ) -> Result<ArrayRef> {
-    let t = millis(&args[0])?;
+    let zone = super::zone::zone_of(args[0].data_type()).to_string();
+    let t = super::zone::wall_clocks(&args[0])?;
     let p = strings(&args[1])?;
     let mut out = Vec::with_capacity(t.len());
-    for i in 0..t.len() {
-        if t.is_null(i) || p.is_null(i) {
-            out.push(None);
-            continue;
+    for (i, t) in t.iter().enumerate() {
+        match t {
+            Some(t) if !p.is_null(i) => out.push(Some(f(t, &zone, p.value(i))?)),
+            _ => out.push(None),
         }
-        out.push(Some(f(&to_dt(t.value(i))?, p.value(i))?));
     }
     Ok(Arc::new(StringArray::from(out)))
 }
@@ -456,7 +477,7 @@ fn parse_with(args: &[ArrayRef], f: impl Fn(&str, &str) -> Result<i64>) -> Resul
 }
 
 fn date_format(args: &[ArrayRef]) -> Result<ArrayRef> {
-    with_pattern(args, mysql_format)
+    with_pattern(args, |t, _, p| mysql_format(t, p))
 }
 
 fn date_parse(args: &[ArrayRef]) -> Result<ArrayRef> {
@@ -476,7 +497,7 @@ fn unsupported(spec: char) -> datafusion::error::DataFusionError {
 }
 
 /// Formats `t` with a MySQL pattern as Trino's `date_format` does.
-pub fn mysql_format(t: &DateTime<Utc>, pattern: &str) -> Result<String> {
+pub fn mysql_format(t: &DateTime<FixedOffset>, pattern: &str) -> Result<String> {
     let mut out = String::with_capacity(pattern.len() + 16);
     let mut chars = pattern.chars();
     let hour12 = |h: u32| if h.is_multiple_of(12) { 12 } else { h % 12 };
@@ -643,8 +664,8 @@ fn joda_unsupported(c: char, pattern: &str) -> datafusion::error::DataFusionErro
 /// The longest run of one letter a Joda pattern may have (`yyyy` is 4).
 const MAX_JODA_WIDTH: usize = 32;
 
-/// Formats `t` with a Joda pattern as Trino's `format_datetime` does.
-pub fn joda_format(t: &DateTime<Utc>, pattern: &str) -> Result<String> {
+/// Formats `t` (a wall clock of `zone`) with a Joda pattern as Trino's `format_datetime` does.
+pub fn joda_format(t: &DateTime<FixedOffset>, zone: &str, pattern: &str) -> Result<String> {
     let mut out = String::new();
     for run in joda_runs(pattern)? {
         let (c, n) = match run {
@@ -693,10 +714,14 @@ pub fn joda_format(t: &DateTime<Utc>, pattern: &str) -> Result<String> {
                 f.truncate(n);
                 f
             }
-            'Z' if n == 1 => "+0000".to_string(),
-            'Z' => "+00:00".to_string(),
-            'z' if n >= 4 => "Coordinated Universal Time".to_string(),
-            'z' => "UTC".to_string(),
+            // Joda's offset (`-0400`, `-04:00`) or, from three letters, the zone's id.
+            'Z' if n <= 2 => super::zone::offset_text(t.offset().local_minus_utc(), n == 2),
+            'Z' => zone.to_string(),
+            // Joda's long names come from the JDK's locale data; UTC's is the one kept here,
+            // another zone is named by its id.
+            'z' if n >= 4 && zone == "UTC" => "Coordinated Universal Time".to_string(),
+            'z' if n >= 4 => zone.to_string(),
+            'z' => super::zone::short_name(zone, t),
             'G' => "AD".to_string(),
             other => return Err(joda_unsupported(other, pattern)),
         };
@@ -706,7 +731,7 @@ pub fn joda_format(t: &DateTime<Utc>, pattern: &str) -> Result<String> {
 }
 
 /// The chrono pattern that parses what a Joda pattern describes.
-fn joda_to_chrono(pattern: &str) -> Result<String> {
+pub(super) fn joda_to_chrono(pattern: &str) -> Result<String> {
     let mut out = String::new();
     for run in joda_runs(pattern)? {
         match run {
@@ -740,8 +765,8 @@ fn joda_to_chrono(pattern: &str) -> Result<String> {
 mod tests {
     use super::*;
 
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
     }
 
     #[test]
@@ -755,14 +780,21 @@ mod tests {
             t.timestamp_millis()
         );
         let j = "yyyy-MM-dd'T'HH:mm:ss.SSS";
-        let text = joda_format(&t, j).unwrap();
+        let text = joda_format(&t, "UTC", j).unwrap();
         assert_eq!(text, "2024-02-29T13:05:09.042");
         assert_eq!(
             parse_chrono(&text, &joda_to_chrono(j).unwrap()).unwrap(),
             t.timestamp_millis()
         );
         assert!(mysql_format(&t, "%U").is_err());
-        assert!(joda_format(&t, "q").is_err());
+        assert!(joda_format(&t, "UTC", "q").is_err());
+        // Another zone's clocks, offset and names (as Joda writes them for New York in summer).
+        let ny = at("2023-07-10T08:37:50.000-04:00");
+        assert_eq!(
+            joda_format(&ny, "America/New_York", "HH:mm Z ZZ ZZZ z").unwrap(),
+            "08:37 -0400 -04:00 America/New_York EDT"
+        );
+        assert_eq!(mysql_format(&ny, "%H:%i").unwrap(), "08:37");
     }
 
     #[test]

@@ -32,6 +32,13 @@ public class Fmt {
             case "B": return Boolean.parseBoolean(v);
             case "A": return LocalDate.parse(v);
             case "T": return LocalDateTime.parse(v);
+            // A timestamp with a time zone: milliseconds since the epoch and the zone's id.
+            case "Z": {
+                String[] parts = v.split("@", 2);
+                return java.time.ZonedDateTime.ofInstant(
+                    java.time.Instant.ofEpochMilli(Long.parseLong(parts[0])),
+                    java.time.ZoneId.of(parts[1]));
+            }
             default: throw new IllegalArgumentException(arg);
         }
     }
