@@ -654,7 +654,6 @@ fn aggregate_parts(e: &Expr) -> AggregateParts {
     }
 }
 
-/// The unnamed arguments of a call of `name` (any case), if `e` is one.
 /// The texts of `args` when every one is a single-quoted string.
 fn constant_texts<'a>(args: &[&'a Expr]) -> Option<Vec<&'a str>> {
     args.iter()
@@ -668,6 +667,7 @@ fn constant_texts<'a>(args: &[&'a Expr]) -> Option<Vec<&'a str>> {
         .collect()
 }
 
+/// The unnamed arguments of a call of `name` (any case), if `e` is one.
 fn call_args<'a>(e: &'a Expr, name: &str) -> Option<Vec<&'a Expr>> {
     let Expr::Function(f) = e else {
         return None;

@@ -1070,7 +1070,8 @@ def test_zoned_timestamps_read_on_their_zones_clocks(lake, records):
             str(t >= dt.datetime(2023, 7, 10, 12, tzinfo=dt.timezone.utc)).lower(),
             # A date compared with an instant is midnight UTC, not New York's midnight.
             str(t >= dt.datetime(2023, 7, 10, tzinfo=dt.timezone.utc)).lower(),
-            text(t.astimezone(tokyo)) + " Asia/Tokyo", text(t) + " UTC",
+            # Trino keeps the zone; here the cast moves it to the session's, the instant kept.
+            text(t) + " UTC", text(t) + " UTC",
         ]
         assert got[r["eventID"]] == want, (r["eventID"], got[r["eventID"]], want)
     assert checked > 150
@@ -1085,6 +1086,27 @@ def test_zoned_timestamps_read_on_their_zones_clocks(lake, records):
     start = dt.datetime(2023, 3, 11, 12, tzinfo=dt.timezone.utc).astimezone(ny)
     moved = (start.replace(tzinfo=None) + dt.timedelta(days=1)).replace(tzinfo=ny)
     assert rows[0] == [text(moved) + " America/New_York", "1", "23"]
+    # An interval of days is elapsed time (24 hours), as Trino adds it; of months, the wall clock.
+    _, rows = lake(
+        "SELECT at_timezone(TIMESTAMP '2023-03-11 12:00:00', 'America/New_York') + INTERVAL '1' DAY, "
+        "INTERVAL '2' HOUR + at_timezone(TIMESTAMP '2023-03-11 12:00:00', 'America/New_York'), "
+        "at_timezone(TIMESTAMP '2023-03-13 12:00:00', 'America/New_York') - INTERVAL '2' DAY, "
+        "at_timezone(TIMESTAMP '2023-02-12 17:00:00', 'America/New_York') + INTERVAL '1' MONTH "
+        "FROM {eds} LIMIT 1")
+    utc = lambda *a: dt.datetime(*a, tzinfo=dt.timezone.utc)
+    month_on = dt.datetime(2023, 3, 12, 12, tzinfo=ny)  # 12:00 EST a month on: 12:00 EDT
+    assert rows[0] == [text((utc(2023, 3, 11, 12) + dt.timedelta(days=1)).astimezone(ny)) + " America/New_York",
+                       text((utc(2023, 3, 11, 12) + dt.timedelta(hours=2)).astimezone(ny)) + " America/New_York",
+                       text((utc(2023, 3, 13, 12) - dt.timedelta(days=2)).astimezone(ny)) + " America/New_York",
+                       text(month_on) + " America/New_York"]
+    # Grouped by Tokyo's date, in a ROLLUP too (the cast keeps the name DataFusion gave it).
+    _, rows = lake("SELECT CAST(at_timezone(eventTime, 'Asia/Tokyo') AS date) AS d, count(*) "
+                   "FROM {eds} GROUP BY ROLLUP (CAST(at_timezone(eventTime, 'Asia/Tokyo') AS date))")
+    days = {}
+    for r in records:
+        d = dt.datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00")).astimezone(tokyo).date()
+        days[d.isoformat()] = days.get(d.isoformat(), 0) + 1
+    assert {d: int(n) for d, n in rows} == {**days, "": len(records)}
     # In the hour New York's clocks show twice, a day's move keeps the offset the time had
     # (Joda's rule): a week before 01:30 EST is 01:30 EST, not the hour-earlier 01:30 EDT.
     _, rows = lake(

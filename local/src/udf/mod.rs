@@ -36,9 +36,6 @@ pub fn is_internal(name: &str) -> bool {
         JSON_QUERY,
     ]
     .contains(&name)
-        || ["from_iso8601_timestamp", "parse_datetime"]
-            .iter()
-            .any(|f| zone::with_zone_argument(f) == name)
 }
 
 const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
@@ -113,7 +110,8 @@ pub fn context(config: datafusion::prelude::SessionConfig, clock: &Clock) -> Ses
 /// and its kin read `clock`; the checked `sum`, the signed ranking window functions,
 /// `approx_distinct`), Trino's rounding of fractional casts to integers, its overflow-checked
 /// integer `+`, `-` and `*` (`overflow::CheckedIntegers`), its casts of JSON
-/// (`cast::JsonCasts`), of values without a time zone to one (`zone::SessionZoneCasts`; its
+/// (`cast::JsonCasts`), of values without a time zone to one (`zone::SessionZoneCasts`) and
+/// day-to-second intervals added to one as elapsed time (`zone::ElapsedIntervals`; their
 /// counterpart `zone::WallClockCasts` runs before coercion, see [`context`]), and IN and EXISTS
 /// subqueries outside WHERE
 /// (`crate::predicate_subqueries`).
@@ -173,6 +171,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
     ctx.add_analyzer_rule(Arc::new(overflow::CheckedIntegers));
     ctx.add_analyzer_rule(Arc::new(cast::JsonCasts));
     ctx.add_analyzer_rule(Arc::new(zone::SessionZoneCasts));
+    ctx.add_analyzer_rule(Arc::new(zone::ElapsedIntervals));
     ctx.add_analyzer_rule(Arc::new(type_of::TypeOfAnswers));
     ctx.add_analyzer_rule(Arc::new(crate::predicate_subqueries::PredicateSubqueries));
 }

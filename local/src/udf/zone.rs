@@ -367,6 +367,19 @@ impl ScalarUDFImpl for WallClock {
         "$wall_clock"
     }
 
+    /// Named as its argument: the cast around it keeps the name DataFusion gave it (a GROUP BY
+    /// ROLLUP's keys are matched by name).
+    fn schema_name(&self, args: &[datafusion::logical_expr::Expr]) -> Result<String> {
+        match args {
+            [x] => Ok(x.schema_name().to_string()),
+            _ => Err(exec_err("$wall_clock takes a timestamp")),
+        }
+    }
+
+    fn display_name(&self, args: &[datafusion::logical_expr::Expr]) -> Result<String> {
+        self.schema_name(args)
+    }
+
     fn signature(&self) -> &Signature {
         &self.signature
     }
@@ -414,10 +427,11 @@ impl ScalarUDFImpl for WallClock {
 }
 
 /// The analyzer rule, run before DataFusion's type coercion so that it sees only the casts a
-/// statement writes, that gives a cast of a timestamp with a time zone Trino's meaning: to
-/// `timestamp` or `date` it is the zone's wall clock (Arrow keeps the UTC instant), to
-/// `timestamp(p) with time zone` it keeps its zone (DataFusion would move it to the session's).
-/// The casts coercion adds compare instants, as Trino does, and are left to Arrow.
+/// statement writes, that gives a cast of a timestamp with a time zone to `timestamp` or `date`
+/// Trino's meaning: the zone's wall clock (Arrow keeps the UTC instant). The casts coercion adds
+/// compare instants, as Trino does, and are left to Arrow. The rule never changes a type (the
+/// plan's schemas are already built): a cast to `timestamp(p) with time zone` moves the value to
+/// the session's zone, UTC, where Trino would keep its zone, the instant the same.
 #[derive(Debug)]
 pub struct WallClockCasts;
 
@@ -441,27 +455,23 @@ impl datafusion::optimizer::AnalyzerRule for WallClockCasts {
                     _ => return Ok(Transformed::no(e)),
                 };
                 // A type this early may not be known yet (coercion makes it so): no rewrite.
-                let Ok(DataType::Timestamp(_, Some(zone))) = operand.get_type(schema) else {
+                let Ok(DataType::Timestamp(_, Some(_))) = operand.get_type(schema) else {
                     return Ok(Transformed::no(e));
                 };
-                let (operand, to) = match to {
-                    DataType::Timestamp(_, None) | DataType::Date32 | DataType::Date64 => (
-                        Expr::ScalarFunction(
-                            datafusion::logical_expr::expr::ScalarFunction::new_udf(
-                                Arc::new(ScalarUDF::new_from_impl(WallClock {
-                                    signature: Signature::any(1, Volatility::Immutable),
-                                })),
-                                vec![operand.clone()],
-                            ),
-                        ),
-                        to.clone(),
-                    ),
-                    DataType::Timestamp(unit, Some(to_zone)) if *to_zone != zone => {
-                        (operand.clone(), DataType::Timestamp(*unit, Some(zone)))
-                    }
-                    _ => return Ok(Transformed::no(e)),
-                };
-                Ok(Transformed::yes(recast(&e, operand, to)))
+                if !matches!(
+                    to,
+                    DataType::Timestamp(_, None) | DataType::Date32 | DataType::Date64
+                ) {
+                    return Ok(Transformed::no(e));
+                }
+                let wall =
+                    Expr::ScalarFunction(datafusion::logical_expr::expr::ScalarFunction::new_udf(
+                        Arc::new(ScalarUDF::new_from_impl(WallClock {
+                            signature: Signature::any(1, Volatility::Immutable),
+                        })),
+                        vec![operand.clone()],
+                    ));
+                Ok(Transformed::yes(recast(&e, wall, to.clone())))
             })
         })
         .map(|t| t.data)
@@ -629,6 +639,22 @@ impl ScalarUDFImpl for ZonedResult {
         &self.name
     }
 
+    /// The hidden form named as the call written: the public name, without the zone.
+    fn schema_name(&self, args: &[datafusion::logical_expr::Expr]) -> Result<String> {
+        let shown = args.len().saturating_sub(usize::from(self.zone_argument));
+        let args: Vec<String> = args
+            .iter()
+            .take(shown)
+            .map(|a| a.schema_name().to_string())
+            .collect();
+        let name = self.name.trim_start_matches('$');
+        Ok(format!("{name}({})", args.join(",")))
+    }
+
+    fn display_name(&self, args: &[datafusion::logical_expr::Expr]) -> Result<String> {
+        self.schema_name(args)
+    }
+
     fn signature(&self) -> &Signature {
         &self.signature
     }
@@ -792,4 +818,81 @@ fn in_zone_of(instants: &ArrayRef, args: &ScalarFunctionArgs) -> Result<Columnar
     Ok(ColumnarValue::Array(Arc::new(
         super::millis(instants)?.with_timezone(zone.clone()),
     )))
+}
+
+/// The analyzer rule, run after type coercion, that adds a day-to-second interval to a
+/// timestamp with a time zone as elapsed time, as Trino adds it (its `interval day to second`
+/// is milliseconds): Arrow would move days on the zone's clocks, so that a day across a change
+/// to summer time were 23 hours. Year-to-month intervals move the wall clock in both.
+#[derive(Debug)]
+pub struct ElapsedIntervals;
+
+impl datafusion::optimizer::AnalyzerRule for ElapsedIntervals {
+    fn name(&self) -> &str {
+        "trino_elapsed_intervals"
+    }
+
+    fn analyze(
+        &self,
+        plan: datafusion::logical_expr::LogicalPlan,
+        _: &datafusion::config::ConfigOptions,
+    ) -> Result<datafusion::logical_expr::LogicalPlan> {
+        use datafusion::common::tree_node::Transformed;
+        use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, Operator};
+        plan.transform_up_with_subqueries(|node| {
+            crate::dialect::rewrite_expressions(node, |e, schema| {
+                let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {
+                    return Ok(Transformed::no(e));
+                };
+                let zoned = |x: &Expr| {
+                    matches!(
+                        x.get_type(schema),
+                        Ok(DataType::Timestamp(_, Some(z))) if z.as_ref() != "UTC"
+                    )
+                };
+                let rewritten = match op {
+                    Operator::Plus | Operator::Minus if zoned(left) => {
+                        elapsed(right).map(|r| (left.as_ref().clone(), r))
+                    }
+                    Operator::Plus if zoned(right) => {
+                        elapsed(left).map(|l| (l, right.as_ref().clone()))
+                    }
+                    _ => None,
+                };
+                Ok(match rewritten {
+                    Some((l, r)) => Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
+                        Box::new(l),
+                        *op,
+                        Box::new(r),
+                    ))),
+                    None => Transformed::no(e),
+                })
+            })
+        })
+        .map(|t| t.data)
+    }
+}
+
+/// A constant day-to-second interval as the duration it is (milliseconds, as Trino's); `None`
+/// for anything else, a year-to-month interval included.
+fn elapsed(x: &datafusion::logical_expr::Expr) -> Option<datafusion::logical_expr::Expr> {
+    let ms = match x {
+        datafusion::logical_expr::Expr::Literal(ScalarValue::IntervalMonthDayNano(Some(v)), _)
+            if v.months == 0 =>
+        {
+            i64::from(v.days)
+                .checked_mul(86_400_000)?
+                .checked_add(v.nanoseconds / 1_000_000)?
+        }
+        datafusion::logical_expr::Expr::Literal(ScalarValue::IntervalDayTime(Some(v)), _) => {
+            i64::from(v.days)
+                .checked_mul(86_400_000)?
+                .checked_add(i64::from(v.milliseconds))?
+        }
+        _ => return None,
+    };
+    Some(datafusion::logical_expr::Expr::Literal(
+        ScalarValue::DurationMillisecond(Some(ms)),
+        None,
+    ))
 }
