@@ -239,11 +239,16 @@ async fn partial_batch_failures_are_retried_for_the_rest_only() {
 }
 
 /// A sink whose every publish takes two seconds.
+/// A sink whose every publish takes [`SLOW_PUBLISH`] first.
 struct Slow(trailwatch::alert::sns::SnsAlerts);
+
+/// How long a [`Slow`] publish takes: long beside the time the delivery needs to claim its
+/// alerts on a loaded two-core machine (seconds, with every test of the binary at once).
+const SLOW_PUBLISH: Duration = Duration::from_secs(6);
 #[async_trait::async_trait]
 impl trailwatch::alert::AlertSink for Slow {
     async fn publish(&self, n: &[trailwatch::alert::Notification]) -> trailwatch::alert::Published {
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::time::sleep(SLOW_PUBLISH).await;
         self.0.publish(n).await
     }
     fn format(&self) -> trailwatch::alert::Format {
@@ -323,8 +328,8 @@ async fn a_delivery_out_of_time_defers_and_gives_its_claims_back() {
 
     // A delivery runs out of time part-way: what it published is recorded, the rest deferred
     // and given back, and the next delivery publishes only the rest. 150 OCSF findings are two
-    // chunks of notifications; each publish takes two seconds, and the cutoff passes during
-    // the first (the claims have 1.5 s).
+    // chunks of notifications; each publish takes six seconds, and the cutoff (the deadline less
+    // the 3 s reserve) passes during the first: claiming has up to 5 s before it.
     let topic = create_topic(&svc, "cutoff-part").await;
     let slow = Slow(
         SnsAlerts::new(sns(svc.endpoint()), topic.clone())
@@ -341,7 +346,7 @@ async fn a_delivery_out_of_time_defers_and_gives_its_claims_back() {
         ledger: Some(&ledger),
         owner: "run-part",
         cutoff: Cutoff::new(
-            Some(SystemTime::now() + Duration::from_millis(4_500)),
+            Some(SystemTime::now() + Duration::from_millis(8_000)),
             Duration::from_millis(3_000),
         ),
     };

@@ -1,8 +1,10 @@
 //! Trino's date and time functions as CloudTrail Lake documents them: fields of a timestamp
 //! (`year`, `day_of_week`, ...), `date`, ISO 8601 and Unix time conversions, MySQL-style
 //! (`date_format`, `date_parse`) and Joda-style (`format_datetime`, `parse_datetime`) patterns.
-//! Times are UTC, as every CloudTrail time is. `CAST(x AS varchar)`'s target ([`VARCHAR`]) lives
-//! here too, for its timestamps and dates (and writes doubles and reals as Trino does).
+//! A timestamp without a zone is a UTC time, as every CloudTrail time is; one with a zone is read
+//! on its zone's clocks (`super::zone::wall_clocks`). `CAST(x AS varchar)`'s target
+//! ([`VARCHAR`]) lives here too, for its timestamps and dates (and writes doubles and reals as
+//! Trino does).
 
 use std::fmt::Write as _;
 use std::sync::Arc;

@@ -1,7 +1,11 @@
-//! Trino's time zone functions: `with_timezone`, `at_timezone`, `timezone_hour`,
-//! `timezone_minute`, `timezone`, `from_unixtime_nanos` and `from_iso8601_timestamp_nanos`
-//! (nanosecond timestamps in UTC). A timestamp with a time zone is an Arrow timestamp whose type names the
-//! zone (an IANA name or an offset), so the zone must be a constant, as it is in practice.
+//! Trino's `timestamp with time zone`: an Arrow timestamp whose type names the zone (an IANA
+//! name or an offset), so one column has one zone and a zone must be a constant, as it is in
+//! practice. Here are its functions (`with_timezone`, `at_timezone`, `timezone_hour`,
+//! `timezone_minute`, `timezone`, `from_unixtime` with its zone forms, `from_unixtime_nanos` and
+//! `from_iso8601_timestamp_nanos` in UTC, and [`ZonedResult`] for the functions that answer one),
+//! the reading of one on its zone's clocks ([`wall_clocks`]) that the field, format and
+//! arithmetic functions share, and the analyzer rules that give its casts and interval
+//! arithmetic Trino's meaning ([`WallClockCasts`], [`SessionZoneCasts`], [`ElapsedIntervals`]).
 
 use std::str::FromStr;
 use std::sync::Arc;
