@@ -193,31 +193,28 @@ impl datafusion::optimizer::AnalyzerRule for RoundFractionalCasts {
         };
         let rounded =
             |inner: &Expr| datafusion::functions::math::expr_fn::round(vec![inner.clone()]);
-        plan.transform_up_with_subqueries(|node| {
-            rewrite_expressions(node, |e, schema| {
-                let from_fraction = |inner: &Expr, to: &DataType| {
-                    to.is_integer() && inner.get_type(schema).is_ok_and(|t| fractional(&t))
-                };
-                Ok(match &e {
-                    Expr::Cast(Cast { expr, field }) if from_fraction(expr, field.data_type()) => {
-                        Transformed::yes(Expr::Cast(Cast::new_from_field(
-                            Box::new(rounded(expr)),
-                            field.clone(),
-                        )))
-                    }
-                    Expr::TryCast(TryCast { expr, field })
-                        if from_fraction(expr, field.data_type()) =>
-                    {
-                        Transformed::yes(Expr::TryCast(TryCast::new_from_field(
-                            Box::new(rounded(expr)),
-                            field.clone(),
-                        )))
-                    }
-                    _ => Transformed::no(e),
-                })
+        rewrite_plan(plan, |e, schema| {
+            let from_fraction = |inner: &Expr, to: &DataType| {
+                to.is_integer() && inner.get_type(schema).is_ok_and(|t| fractional(&t))
+            };
+            Ok(match &e {
+                Expr::Cast(Cast { expr, field }) if from_fraction(expr, field.data_type()) => {
+                    Transformed::yes(Expr::Cast(Cast::new_from_field(
+                        Box::new(rounded(expr)),
+                        field.clone(),
+                    )))
+                }
+                Expr::TryCast(TryCast { expr, field })
+                    if from_fraction(expr, field.data_type()) =>
+                {
+                    Transformed::yes(Expr::TryCast(TryCast::new_from_field(
+                        Box::new(rounded(expr)),
+                        field.clone(),
+                    )))
+                }
+                _ => Transformed::no(e),
             })
         })
-        .map(|t| t.data)
     }
 }
 
@@ -246,6 +243,21 @@ pub fn rewrite_expressions(
         e.transform_up(|e| f(e, &schema))
             .map(|t| t.update_data(|e| saved.restore(e)))
     })
+}
+
+/// `plan` with every expression of every node (subqueries' included) rewritten bottom-up by `f`,
+/// as [`rewrite_expressions`] rewrites one node: the body of an analyzer rule's pass.
+pub fn rewrite_plan(
+    plan: datafusion::logical_expr::LogicalPlan,
+    f: impl Fn(
+        datafusion::logical_expr::Expr,
+        &datafusion::common::DFSchema,
+    ) -> datafusion::error::Result<
+        datafusion::common::tree_node::Transformed<datafusion::logical_expr::Expr>,
+    >,
+) -> datafusion::error::Result<datafusion::logical_expr::LogicalPlan> {
+    plan.transform_up_with_subqueries(|node| rewrite_expressions(node, &f))
+        .map(|t| t.data)
 }
 
 /// Runs `sql` (one statement) in `ctx`, parsed in the Lake dialect, and collects its batches.

@@ -1295,38 +1295,33 @@ impl datafusion::optimizer::AnalyzerRule for JsonCasts {
     ) -> Result<datafusion::logical_expr::LogicalPlan> {
         use datafusion::common::tree_node::Transformed;
         use datafusion::logical_expr::{Expr, ExprSchemable};
-        plan.transform_up_with_subqueries(|node| {
-            crate::dialect::rewrite_expressions(node, |e, schema| {
-                let (operand, to, try_cast) = match &e {
-                    Expr::Cast(c) => (c.expr.as_ref(), scalar_type(c.field.data_type()), false),
-                    Expr::TryCast(c) => (c.expr.as_ref(), scalar_type(c.field.data_type()), true),
-                    Expr::ScalarFunction(f) if f.name() == super::VARCHAR => {
-                        match f.args.as_slice() {
-                            [x] => (x, Some(TrinoType::Varchar), false),
-                            _ => return Ok(Transformed::no(e)),
-                        }
-                    }
+        crate::dialect::rewrite_plan(plan, |e, schema| {
+            let (operand, to, try_cast) = match &e {
+                Expr::Cast(c) => (c.expr.as_ref(), scalar_type(c.field.data_type()), false),
+                Expr::TryCast(c) => (c.expr.as_ref(), scalar_type(c.field.data_type()), true),
+                Expr::ScalarFunction(f) if f.name() == super::VARCHAR => match f.args.as_slice() {
+                    [x] => (x, Some(TrinoType::Varchar), false),
                     _ => return Ok(Transformed::no(e)),
-                };
-                let Some(to) = to else {
-                    return Ok(Transformed::no(e));
-                };
-                let (_, field) = operand.to_field(schema)?;
-                if !is_json(&field) {
-                    return Ok(Transformed::no(e));
-                }
-                let call =
-                    Expr::ScalarFunction(datafusion::logical_expr::expr::ScalarFunction::new_udf(
-                        Arc::new(Cast::udf(try_cast)),
-                        vec![
-                            operand.clone(),
-                            Expr::Literal(ScalarValue::Utf8(Some(to.name())), None),
-                        ],
-                    ));
-                Ok(Transformed::yes(call))
-            })
+                },
+                _ => return Ok(Transformed::no(e)),
+            };
+            let Some(to) = to else {
+                return Ok(Transformed::no(e));
+            };
+            let (_, field) = operand.to_field(schema)?;
+            if !is_json(&field) {
+                return Ok(Transformed::no(e));
+            }
+            let call =
+                Expr::ScalarFunction(datafusion::logical_expr::expr::ScalarFunction::new_udf(
+                    Arc::new(Cast::udf(try_cast)),
+                    vec![
+                        operand.clone(),
+                        Expr::Literal(ScalarValue::Utf8(Some(to.name())), None),
+                    ],
+                ));
+            Ok(Transformed::yes(call))
         })
-        .map(|t| t.data)
     }
 }
 
@@ -1365,12 +1360,14 @@ impl Cast {
 /// The target type of a call, from its second argument (a text literal, as `crate::sql`
 /// writes it).
 fn target(arg: Option<&ScalarValue>) -> Result<TrinoType> {
-    match arg {
-        Some(ScalarValue::Utf8(Some(t)) | ScalarValue::Utf8View(Some(t))) => TrinoType::parse(t),
-        _ => Err(DataFusionError::Plan(
-            "a cast's type must be written in the statement".into(),
-        )),
-    }
+    super::literal_text(arg).map_or_else(
+        || {
+            Err(DataFusionError::Plan(
+                "a cast's type must be written in the statement".into(),
+            ))
+        },
+        TrinoType::parse,
+    )
 }
 
 impl ScalarUDFImpl for Cast {

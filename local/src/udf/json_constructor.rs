@@ -105,10 +105,7 @@ fn spec_error(text: &str) -> DataFusionError {
 
 /// The spec of a call: its first argument, a text literal.
 fn spec_of(arg: Option<&ScalarValue>) -> Result<Spec> {
-    match arg {
-        Some(ScalarValue::Utf8(Some(t)) | ScalarValue::Utf8View(Some(t))) => Spec::parse(t),
-        _ => Err(spec_error("no spec")),
-    }
+    super::literal_text(arg).map_or_else(|| Err(spec_error("no spec")), Spec::parse)
 }
 
 /// Trino's `getOutputFunction` for the constructor's RETURNING clause.

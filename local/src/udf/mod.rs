@@ -40,6 +40,20 @@ pub fn is_internal(name: &str) -> bool {
 
 const TS_MS: DataType = DataType::Timestamp(TimeUnit::Millisecond, None);
 
+/// The text of a constant argument (a type, a zone, a JSON function's clauses), which several
+/// functions need at planning time; None for anything else (a column, a NULL, a number).
+fn literal_text(arg: Option<&datafusion::scalar::ScalarValue>) -> Option<&str> {
+    use datafusion::scalar::ScalarValue;
+    match arg {
+        Some(
+            ScalarValue::Utf8(Some(t))
+            | ScalarValue::LargeUtf8(Some(t))
+            | ScalarValue::Utf8View(Some(t)),
+        ) => Some(t),
+        _ => None,
+    }
+}
+
 mod agg;
 mod array;
 mod binary;
@@ -437,7 +451,11 @@ impl ScalarUDFImpl for TrinoUdf {
                             // Days and more move the zone's clocks (across a change to summer
                             // time a day is 23 hours), as Trino's zone chronology moves them.
                             let before = zone::wall_clock(Some(tz), t)?;
-                            let moved = date_add(unit, n, local_ms(Some(tz), t)?)?;
+                            let moved = date_add(
+                                unit,
+                                n,
+                                before.naive_local().and_utc().timestamp_millis(),
+                            )?;
                             // In an hour the clocks show twice, the offset the time had is kept,
                             // as Joda keeps it; otherwise the zone's rule for that wall clock.
                             let offset_ms = i64::from(before.offset().local_minus_utc()) * 1000;

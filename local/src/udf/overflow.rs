@@ -30,34 +30,31 @@ impl AnalyzerRule for CheckedIntegers {
     }
 
     fn analyze(&self, plan: LogicalPlan, _: &ConfigOptions) -> Result<LogicalPlan> {
-        plan.transform_up_with_subqueries(|node| {
-            crate::dialect::rewrite_expressions(node, |e, schema| {
-                let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {
-                    return Ok(Transformed::no(e));
-                };
-                let Some(checked) = Op::of(*op) else {
-                    return Ok(Transformed::no(e));
-                };
-                let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema)) else {
-                    return Ok(Transformed::no(e));
-                };
-                // Unsigned integers (`rank()`) are left alone: making them signed here would
-                // change the types the plan's schemas already hold.
-                if !(l.is_signed_integer() && l == r) {
-                    return Ok(Transformed::no(e));
-                }
-                let Expr::BinaryExpr(BinaryExpr { left, right, .. }) = e else {
-                    return Ok(Transformed::no(e));
-                };
-                Ok(Transformed::yes(Expr::ScalarFunction(
-                    ScalarFunction::new_udf(
-                        Arc::new(ScalarUDF::new_from_impl(Checked::new(checked))),
-                        vec![*left, *right],
-                    ),
-                )))
-            })
+        crate::dialect::rewrite_plan(plan, |e, schema| {
+            let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {
+                return Ok(Transformed::no(e));
+            };
+            let Some(checked) = Op::of(*op) else {
+                return Ok(Transformed::no(e));
+            };
+            let (Ok(l), Ok(r)) = (left.get_type(schema), right.get_type(schema)) else {
+                return Ok(Transformed::no(e));
+            };
+            // Unsigned integers (`rank()`) are left alone: making them signed here would
+            // change the types the plan's schemas already hold.
+            if !(l.is_signed_integer() && l == r) {
+                return Ok(Transformed::no(e));
+            }
+            let Expr::BinaryExpr(BinaryExpr { left, right, .. }) = e else {
+                return Ok(Transformed::no(e));
+            };
+            Ok(Transformed::yes(Expr::ScalarFunction(
+                ScalarFunction::new_udf(
+                    Arc::new(ScalarUDF::new_from_impl(Checked::new(checked))),
+                    vec![*left, *right],
+                ),
+            )))
         })
-        .map(|t| t.data)
     }
 }
 

@@ -224,13 +224,6 @@ fn spec_error(text: &str) -> DataFusionError {
     ))
 }
 
-fn literal_text(arg: Option<&ScalarValue>) -> Option<&str> {
-    match arg {
-        Some(ScalarValue::Utf8(Some(t)) | ScalarValue::Utf8View(Some(t))) => Some(t),
-        _ => None,
-    }
-}
-
 /// Which function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
@@ -418,13 +411,14 @@ impl ScalarUDFImpl for SqlJson {
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         let spec = QuerySpec::parse(
-            literal_text(args.scalar_arguments.first().copied().flatten())
+            super::literal_text(args.scalar_arguments.first().copied().flatten())
                 .ok_or_else(|| spec_error("no spec"))?,
         )?;
-        let path = literal_text(args.scalar_arguments.get(2).copied().flatten());
+        let path = super::literal_text(args.scalar_arguments.get(2).copied().flatten());
         let fields = args.arg_fields.get(1..).unwrap_or_default();
         // Trino names a text literal's type with its length (`varchar(15)`).
-        let input_type = match literal_text(args.scalar_arguments.get(1).copied().flatten()) {
+        let input_type = match super::literal_text(args.scalar_arguments.get(1).copied().flatten())
+        {
             Some(text) => format!("varchar({})", text.chars().count()),
             None => fields
                 .first()
@@ -437,7 +431,7 @@ impl ScalarUDFImpl for SqlJson {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let scalar = |i: usize| match args.args.get(i) {
-            Some(ColumnarValue::Scalar(v)) => literal_text(Some(v)).map(str::to_string),
+            Some(ColumnarValue::Scalar(v)) => super::literal_text(Some(v)).map(str::to_string),
             _ => None,
         };
         let spec = QuerySpec::parse(&scalar(0).ok_or_else(|| spec_error("no spec"))?)?;

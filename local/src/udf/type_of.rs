@@ -62,23 +62,20 @@ impl AnalyzerRule for TypeOfAnswers {
     }
 
     fn analyze(&self, plan: LogicalPlan, _: &ConfigOptions) -> Result<LogicalPlan> {
-        plan.transform_up_with_subqueries(|node| {
-            crate::dialect::rewrite_expressions(node, |e, schema| match &e {
-                Expr::ScalarFunction(f) if f.name() == "typeof" && f.args.len() == 1 => {
-                    let (_, field) = f.args[0].to_field(schema)?;
-                    let name = if super::cast::is_json(&field) {
-                        "json".to_string()
-                    } else {
-                        crate::trino_type::of_expr(&f.args[0], field.data_type())
-                    };
-                    Ok(Transformed::yes(Expr::Literal(
-                        ScalarValue::Utf8(Some(name)),
-                        None,
-                    )))
-                }
-                _ => Ok(Transformed::no(e)),
-            })
+        crate::dialect::rewrite_plan(plan, |e, schema| match &e {
+            Expr::ScalarFunction(f) if f.name() == "typeof" && f.args.len() == 1 => {
+                let (_, field) = f.args[0].to_field(schema)?;
+                let name = if super::cast::is_json(&field) {
+                    "json".to_string()
+                } else {
+                    crate::trino_type::of_expr(&f.args[0], field.data_type())
+                };
+                Ok(Transformed::yes(Expr::Literal(
+                    ScalarValue::Utf8(Some(name)),
+                    None,
+                )))
+            }
+            _ => Ok(Transformed::no(e)),
         })
-        .map(|t| t.data)
     }
 }

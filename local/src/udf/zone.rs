@@ -139,20 +139,14 @@ impl ScalarUDFImpl for Zoned {
     }
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        let name = match args.scalar_arguments.get(1) {
-            Some(Some(
-                ScalarValue::Utf8(Some(z))
-                | ScalarValue::LargeUtf8(Some(z))
-                | ScalarValue::Utf8View(Some(z)),
-            )) => z.clone(),
-            _ => {
-                return Err(DataFusionError::Plan(format!(
-                    "{}: the time zone must be a constant string",
-                    self.name()
-                )))
-            }
+        let Some(name) = super::literal_text(args.scalar_arguments.get(1).copied().flatten())
+        else {
+            return Err(DataFusionError::Plan(format!(
+                "{}: the time zone must be a constant string",
+                self.name()
+            )));
         };
-        zone(&name)?;
+        zone(name)?;
         Ok(Arc::new(Field::new(
             self.name(),
             DataType::Timestamp(TimeUnit::Millisecond, Some(name.into())),
@@ -451,34 +445,29 @@ impl datafusion::optimizer::AnalyzerRule for WallClockCasts {
     ) -> Result<datafusion::logical_expr::LogicalPlan> {
         use datafusion::common::tree_node::Transformed;
         use datafusion::logical_expr::{Expr, ExprSchemable};
-        plan.transform_up_with_subqueries(|node| {
-            crate::dialect::rewrite_expressions(node, |e, schema| {
-                let (operand, to) = match &e {
-                    Expr::Cast(c) => (c.expr.as_ref(), c.field.data_type()),
-                    Expr::TryCast(c) => (c.expr.as_ref(), c.field.data_type()),
-                    _ => return Ok(Transformed::no(e)),
-                };
-                // A type this early may not be known yet (coercion makes it so): no rewrite.
-                let Ok(DataType::Timestamp(_, Some(_))) = operand.get_type(schema) else {
-                    return Ok(Transformed::no(e));
-                };
-                if !matches!(
-                    to,
-                    DataType::Timestamp(_, None) | DataType::Date32 | DataType::Date64
-                ) {
-                    return Ok(Transformed::no(e));
-                }
-                let wall =
-                    Expr::ScalarFunction(datafusion::logical_expr::expr::ScalarFunction::new_udf(
-                        Arc::new(ScalarUDF::new_from_impl(WallClock {
-                            signature: Signature::any(1, Volatility::Immutable),
-                        })),
-                        vec![operand.clone()],
-                    ));
-                Ok(Transformed::yes(recast(&e, wall, to.clone())))
-            })
+        crate::dialect::rewrite_plan(plan, |e, schema| {
+            let Some((operand, to)) = cast_parts(&e) else {
+                return Ok(Transformed::no(e));
+            };
+            // A type this early may not be known yet (coercion makes it so): no rewrite.
+            let Ok(DataType::Timestamp(_, Some(_))) = operand.get_type(schema) else {
+                return Ok(Transformed::no(e));
+            };
+            if !matches!(
+                to,
+                DataType::Timestamp(_, None) | DataType::Date32 | DataType::Date64
+            ) {
+                return Ok(Transformed::no(e));
+            }
+            let wall =
+                Expr::ScalarFunction(datafusion::logical_expr::expr::ScalarFunction::new_udf(
+                    Arc::new(ScalarUDF::new_from_impl(WallClock {
+                        signature: Signature::any(1, Volatility::Immutable),
+                    })),
+                    vec![operand.clone()],
+                ));
+            Ok(Transformed::yes(recast(&e, wall, to.clone())))
         })
-        .map(|t| t.data)
     }
 }
 
@@ -501,37 +490,44 @@ impl datafusion::optimizer::AnalyzerRule for SessionZoneCasts {
     ) -> Result<datafusion::logical_expr::LogicalPlan> {
         use datafusion::common::tree_node::Transformed;
         use datafusion::logical_expr::{Expr, ExprSchemable};
-        plan.transform_up_with_subqueries(|node| {
-            crate::dialect::rewrite_expressions(node, |e, schema| {
-                let (operand, to) = match &e {
-                    Expr::Cast(c) => (c.expr.as_ref(), c.field.data_type()),
-                    Expr::TryCast(c) => (c.expr.as_ref(), c.field.data_type()),
-                    _ => return Ok(Transformed::no(e)),
-                };
-                let DataType::Timestamp(unit, Some(zone)) = to else {
-                    return Ok(Transformed::no(e));
-                };
-                let without_zone = matches!(
-                    operand.get_type(schema)?,
-                    DataType::Timestamp(_, None)
-                        | DataType::Date32
-                        | DataType::Date64
-                        | DataType::Utf8
-                        | DataType::LargeUtf8
-                        | DataType::Utf8View
-                );
-                if !without_zone || zone.as_ref() == "UTC" {
-                    return Ok(Transformed::no(e));
-                }
-                let in_utc = Expr::Cast(datafusion::logical_expr::Cast::new(
-                    Box::new(operand.clone()),
-                    DataType::Timestamp(*unit, Some("UTC".into())),
-                ));
-                let to = to.clone();
-                Ok(Transformed::yes(recast(&e, in_utc, to)))
-            })
+        crate::dialect::rewrite_plan(plan, |e, schema| {
+            let Some((operand, to)) = cast_parts(&e) else {
+                return Ok(Transformed::no(e));
+            };
+            let DataType::Timestamp(unit, Some(zone)) = to else {
+                return Ok(Transformed::no(e));
+            };
+            let without_zone = matches!(
+                operand.get_type(schema)?,
+                DataType::Timestamp(_, None)
+                    | DataType::Date32
+                    | DataType::Date64
+                    | DataType::Utf8
+                    | DataType::LargeUtf8
+                    | DataType::Utf8View
+            );
+            if !without_zone || zone.as_ref() == "UTC" {
+                return Ok(Transformed::no(e));
+            }
+            let in_utc = Expr::Cast(datafusion::logical_expr::Cast::new(
+                Box::new(operand.clone()),
+                DataType::Timestamp(*unit, Some("UTC".into())),
+            ));
+            let to = to.clone();
+            Ok(Transformed::yes(recast(&e, in_utc, to)))
         })
-        .map(|t| t.data)
+    }
+}
+
+/// The operand and target type of a CAST or TRY_CAST; None for any other expression.
+fn cast_parts(
+    e: &datafusion::logical_expr::Expr,
+) -> Option<(&datafusion::logical_expr::Expr, &DataType)> {
+    use datafusion::logical_expr::Expr;
+    match e {
+        Expr::Cast(c) => Some((c.expr.as_ref(), c.field.data_type())),
+        Expr::TryCast(c) => Some((c.expr.as_ref(), c.field.data_type())),
+        _ => None,
     }
 }
 
@@ -671,17 +667,12 @@ impl ScalarUDFImpl for ZonedResult {
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         let zone = if self.zone_argument {
-            let given = args.scalar_arguments.last().copied().flatten();
-            match given {
-                Some(
-                    ScalarValue::Utf8(Some(z))
-                    | ScalarValue::LargeUtf8(Some(z))
-                    | ScalarValue::Utf8View(Some(z)),
-                ) => {
+            match super::literal_text(args.scalar_arguments.last().copied().flatten()) {
+                Some(z) => {
                     zone(z)?;
-                    z.clone()
+                    z.to_string()
                 }
-                _ => {
+                None => {
                     return Err(DataFusionError::Plan(format!(
                         "{}: the zone must be a constant string",
                         self.name
@@ -739,16 +730,12 @@ impl ScalarUDFImpl for FromUnixtime {
         } else {
             match args.arg_fields.len() {
                 1 => "UTC".to_string(),
-                2 => match constant(1) {
-                    Some(
-                        ScalarValue::Utf8(Some(z))
-                        | ScalarValue::LargeUtf8(Some(z))
-                        | ScalarValue::Utf8View(Some(z)),
-                    ) => {
+                2 => match super::literal_text(constant(1)) {
+                    Some(z) => {
                         zone(z)?;
-                        z.clone()
+                        z.to_string()
                     }
-                    _ => {
+                    None => {
                         return Err(DataFusionError::Plan(
                             "from_unixtime: the time zone must be a constant string".into(),
                         ))
@@ -843,37 +830,34 @@ impl datafusion::optimizer::AnalyzerRule for ElapsedIntervals {
     ) -> Result<datafusion::logical_expr::LogicalPlan> {
         use datafusion::common::tree_node::Transformed;
         use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, Operator};
-        plan.transform_up_with_subqueries(|node| {
-            crate::dialect::rewrite_expressions(node, |e, schema| {
-                let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {
-                    return Ok(Transformed::no(e));
-                };
-                let zoned = |x: &Expr| {
-                    matches!(
-                        x.get_type(schema),
-                        Ok(DataType::Timestamp(_, Some(z))) if z.as_ref() != "UTC"
-                    )
-                };
-                let rewritten = match op {
-                    Operator::Plus | Operator::Minus if zoned(left) => {
-                        elapsed(right).map(|r| (left.as_ref().clone(), r))
-                    }
-                    Operator::Plus if zoned(right) => {
-                        elapsed(left).map(|l| (l, right.as_ref().clone()))
-                    }
-                    _ => None,
-                };
-                Ok(match rewritten {
-                    Some((l, r)) => Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
-                        Box::new(l),
-                        *op,
-                        Box::new(r),
-                    ))),
-                    None => Transformed::no(e),
-                })
+        crate::dialect::rewrite_plan(plan, |e, schema| {
+            let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {
+                return Ok(Transformed::no(e));
+            };
+            let zoned = |x: &Expr| {
+                matches!(
+                    x.get_type(schema),
+                    Ok(DataType::Timestamp(_, Some(z))) if z.as_ref() != "UTC"
+                )
+            };
+            let rewritten = match op {
+                Operator::Plus | Operator::Minus if zoned(left) => {
+                    elapsed(right).map(|r| (left.as_ref().clone(), r))
+                }
+                Operator::Plus if zoned(right) => {
+                    elapsed(left).map(|l| (l, right.as_ref().clone()))
+                }
+                _ => None,
+            };
+            Ok(match rewritten {
+                Some((l, r)) => Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
+                    Box::new(l),
+                    *op,
+                    Box::new(r),
+                ))),
+                None => Transformed::no(e),
             })
         })
-        .map(|t| t.data)
     }
 }
 
