@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import pathlib
+import time
 
 import pytest
 
@@ -16,6 +17,22 @@ def trailwatch_bin():
         return explicit
     target = os.environ.get("CARGO_TARGET_DIR", str(REPO / "target"))
     return str(pathlib.Path(target) / "debug" / "trailwatch")
+
+
+# How long a query may take to end, in wall time: the whole suite runs on two loaded cores in CI,
+# where a statement with subqueries over the store has taken more than 20 s.
+QUERY_WAIT_SECONDS = 180
+
+
+def until_ended(state_of, ended):
+    """Calls `state_of()` until `ended(state)`, for at most QUERY_WAIT_SECONDS of wall time;
+    returns the last state (the caller asserts what it must be)."""
+    deadline = time.monotonic() + QUERY_WAIT_SECONDS
+    while True:
+        state = state_of()
+        if ended(state) or time.monotonic() > deadline:
+            return state
+        time.sleep(0.01)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -16,7 +15,7 @@ import boto3
 import duckdb
 import pytest
 
-from conftest import DATA, REPO, trailwatch_bin
+from conftest import DATA, REPO, trailwatch_bin, until_ended
 
 sys.path.insert(0, str(REPO / "benches" / "baseline"))
 from scale_duckdb import condition  # noqa: E402  (the bench's Lake-to-DuckDB translation)
@@ -56,11 +55,8 @@ def lake(info, sql):
     c = boto3.client("cloudtrail", endpoint_url=info["endpoint"], region_name="us-east-1",
                      aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
     qid = c.start_query(QueryStatement=sql.format(store=info["event_data_store"]))["QueryId"]
-    for _ in range(500):
-        d = c.describe_query(QueryId=qid)
-        if d["QueryStatus"] not in ("QUEUED", "RUNNING"):
-            break
-        time.sleep(0.01)
+    d = until_ended(lambda: c.describe_query(QueryId=qid),
+                    lambda d: d["QueryStatus"] not in ("QUEUED", "RUNNING"))
     assert d["QueryStatus"] == "FINISHED", d
     rows, token = [], None
     while True:

@@ -8,14 +8,13 @@ import math
 import random
 import re
 import subprocess
-import time
 import urllib.parse
 
 import boto3
 import duckdb
 import pytest
 
-from conftest import trailwatch_bin
+from conftest import trailwatch_bin, until_ended
 
 EDGES = ["1971-01-01T00:00:00Z", "2020-02-29T23:59:59.999Z", "2020-12-31T12:00:00Z",
          "2021-01-03T08:30:00Z", "2024-12-30T00:00:00Z", "2015-12-31T23:00:00.5Z",
@@ -58,14 +57,13 @@ def lake(records, tmp_path_factory):
                          aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
         store = info["event_data_store"]
 
+        def ended(d):
+            return d["QueryStatus"] not in ("QUEUED", "RUNNING")
+
         def run(sql):
             """Runs `sql` ({eds} is the store); returns the column names and rows of text."""
             qid = c.start_query(QueryStatement=sql.format(eds=store))["QueryId"]
-            for _ in range(2000):
-                d = c.describe_query(QueryId=qid)
-                if d["QueryStatus"] not in ("QUEUED", "RUNNING"):
-                    break
-                time.sleep(0.01)
+            d = until_ended(lambda: c.describe_query(QueryId=qid), ended)
             assert d["QueryStatus"] == "FINISHED", (sql, d.get("ErrorMessage"))
             rows, kwargs = [], {"QueryId": qid}
             while True:
@@ -83,12 +81,9 @@ def lake(records, tmp_path_factory):
                 qid = c.start_query(QueryStatement=sql.format(eds=store))["QueryId"]
             except c.exceptions.InvalidQueryStatementException as e:
                 return str(e)
-            for _ in range(2000):
-                d = c.describe_query(QueryId=qid)
-                if d["QueryStatus"] not in ("QUEUED", "RUNNING"):
-                    return d.get("ErrorMessage") or d["QueryStatus"]
-                time.sleep(0.01)
-            raise AssertionError("query never ended")
+            d = until_ended(lambda: c.describe_query(QueryId=qid), ended)
+            assert ended(d), ("query never ended", sql)
+            return d.get("ErrorMessage") or d["QueryStatus"]
 
         run.fails = fails
         run.store = store

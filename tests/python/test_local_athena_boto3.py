@@ -1,12 +1,10 @@
 """boto3's Athena client (its get_query_results paginator included) and the AWS CLI against the
 local service's Athena API; every response is checked against botocore's own output shapes, and
 results against an independent computation over the trail files."""
-import json
-import subprocess
-import time
 
 import pytest
 
+from conftest import until_ended
 from test_local_service_boto3 import aws_cli, client, validated
 
 
@@ -15,13 +13,11 @@ def athena(info):
 
 
 def wait(c, qid):
-    for _ in range(400):
-        q = validated(c, "GetQueryExecution", c.get_query_execution(QueryExecutionId=qid))
-        state = q["QueryExecution"]["Status"]["State"]
-        if state not in ("QUEUED", "RUNNING"):
-            return q
-        time.sleep(0.02)
-    raise AssertionError("query never ended")
+    q = until_ended(
+        lambda: validated(c, "GetQueryExecution", c.get_query_execution(QueryExecutionId=qid)),
+        lambda q: q["QueryExecution"]["Status"]["State"] not in ("QUEUED", "RUNNING"))
+    assert q["QueryExecution"]["Status"]["State"] not in ("QUEUED", "RUNNING"), "query never ended"
+    return q
 
 
 def start(c, info, sql):

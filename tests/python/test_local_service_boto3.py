@@ -3,11 +3,11 @@ response is checked against botocore's own output shapes for the operation."""
 import datetime as dt
 import json
 import subprocess
-import time
 
 import boto3
-import botocore.model
 import pytest
+
+from conftest import until_ended
 
 
 def client(service_info, name="cloudtrail"):
@@ -59,12 +59,10 @@ def validated(c, op, response):
 
 
 def wait(c, qid):
-    for _ in range(400):
-        d = validated(c, "DescribeQuery", c.describe_query(QueryId=qid))
-        if d["QueryStatus"] not in ("QUEUED", "RUNNING"):
-            return d
-        time.sleep(0.02)
-    raise AssertionError("query never ended")
+    d = until_ended(lambda: validated(c, "DescribeQuery", c.describe_query(QueryId=qid)),
+                    lambda d: d["QueryStatus"] not in ("QUEUED", "RUNNING"))
+    assert d["QueryStatus"] not in ("QUEUED", "RUNNING"), "query never ended"
+    return d
 
 
 def test_lookup_events_paginator_matches_the_files(aws_env, invictus_events):
