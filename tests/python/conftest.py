@@ -32,7 +32,7 @@ def until_ended(state_of, ended):
         state = state_of()
         if ended(state) or time.monotonic() > deadline:
             return state
-        time.sleep(0.01)
+        time.sleep(0.02)
 
 
 @pytest.fixture(scope="session")

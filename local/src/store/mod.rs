@@ -1,8 +1,8 @@
 //! The event store: every loaded event once, as Parquet files partitioned by event date, which
-//! the Lake table, the Athena table and LookupEvents all read (DataFusion prunes files and row
-//! groups by `eventtime`). Events stream in file by file, so memory follows the work, not the
-//! data; a cache folder keyed by the source files' paths, sizes and modification times lets a
-//! later run over the same logs start at once.
+//! the Lake table, the Athena table and LookupEvents all read (DataFusion prunes row groups by
+//! `eventtime`, from each file's footer, cached once read). Events stream in file by file, so
+//! memory follows the work, not the data; a cache folder keyed by the source files' paths,
+//! sizes and modification times lets a later run over the same logs start at once.
 
 mod cache;
 pub mod columns;
