@@ -2,6 +2,7 @@
 checked against an independent computation: DuckDB's own functions, or Python's, over the same
 records. The records are real (the invictus-ir sample) with event times spread over 1971-2099,
 leap days, year ends and ISO week 53, so date functions meet their edge cases."""
+import collections
 import datetime as dt
 import json
 import math
@@ -3169,3 +3170,60 @@ def test_in_and_exists_subqueries_in_select_agree_with_duckdb(lake, duck, record
                    "1 IN (SELECT x FROM (VALUES 2, NULL) t(x)), NULL IN (SELECT 1 WHERE false), "
                    "2 NOT IN (SELECT x FROM (VALUES 1, NULL) t(x)), NOT EXISTS (SELECT 1 WHERE false)")
     assert rows == [["true", "false", "", "", "false", "", "true"]]
+
+
+def test_json_extract_scalar_answers_a_numbers_text_as_written(lake, records):
+    """`json_extract_scalar` answers a scalar's text as the document writes it (Jackson's
+    `getText`: `1.50`, `1e3`, `-0`, an integer of 30 digits), `json_extract` the value as
+    Jackson writes it again (`-0` as `0`, a fraction as a double): Python reads the same
+    documents with every number kept as its text. Random documents, and the records' own
+    request parameters."""
+    rnd = random.Random(28)
+
+    def number():
+        sign = rnd.choice(["", "-"])
+        whole = rnd.choice(["0", str(rnd.randrange(1, 10**rnd.randrange(1, 31)))])
+        frac = rnd.choice(["", "." + "".join(rnd.choice("0123456789") for _ in range(rnd.randrange(1, 6)))])
+        exp = rnd.choice(["", "", f"{rnd.choice('eE')}{rnd.choice(['', '+', '-'])}{rnd.randrange(0, 30)}"])
+        return sign + whole + frac + exp
+
+    docs = []
+    for _ in range(240):
+        a, b = number(), number()
+        docs.append(f'{{"x": "\\u00e9\\"", "a": {a}, "b": [true, {b}, null]}}')
+    rows = []
+    for at in range(0, len(docs), 60):  # a statement holds at most 10,000 characters
+        # (Braces doubled: the statement is `str.format`ted with the store's id.)
+        values = ", ".join("('" + d.replace("{", "{{").replace("}", "}}") + "')"
+                           for d in docs[at:at + 60])
+        rows += lake("SELECT d, json_extract_scalar(d, '$.a'), json_extract(d, '$.a'), "
+                     "json_extract_scalar(d, '$.b[1]'), json_extract_scalar(d, '$.x') "
+                     f"FROM (VALUES {values}) t(d)")[1]
+    assert len(rows) == len(docs)
+    as_text = {"parse_float": str, "parse_int": str}
+    for d, scalar_a, extract_a, scalar_b, scalar_x in rows:
+        doc = json.loads(d, **as_text)
+        assert [scalar_a, scalar_b, scalar_x] == [doc["a"], doc["b"][1], doc["x"]], d
+        if re.fullmatch(r"-?\d+", doc["a"]):
+            assert extract_a == str(int(doc["a"])), d
+        else:
+            assert float(extract_a) == float(doc["a"]), d
+    # The records' request parameters: the 40 most common members, as written (or NULL, for
+    # a member that is absent, null or not a scalar).
+    params = {r["eventID"]: json.loads(json.dumps(r.get("requestParameters")), **as_text)
+              for r in records}
+    keys = collections.Counter(k for p in params.values() if isinstance(p, dict) for k in p
+                               if re.fullmatch(r"\w+", k))
+    keys = [k for k, _ in keys.most_common(40)]
+    exprs = ", ".join(f"json_extract_scalar(eventjson, '$.requestParameters.{k}')" for k in keys)
+    _, rows = lake(f"SELECT eventID, {exprs} FROM {{eds}}")
+    assert len(rows) == len(records)
+    scalars = 0
+    for event, *got in rows:
+        p = params[event] if isinstance(params[event], dict) else {}
+        want = [p.get(k) for k in keys]
+        want = ["" if v is None or isinstance(v, (dict, list)) else
+                "true" if v is True else "false" if v is False else v for v in want]
+        assert got == want, event
+        scalars += sum(1 for v in want if v)
+    assert scalars > 200

@@ -314,8 +314,9 @@ impl TypeParser<'_> {
     }
 }
 
-/// A JSON value as read: an integer keeps its digits (as Trino's does), a fraction is Rust's text
-/// of the double it reads as; objects keep their members in order (a cast sees duplicate keys).
+/// A JSON value as read: a number keeps its text as written (Jackson's `getText`, which
+/// `json_extract_scalar` answers: `1.50`, `1e3`, an integer beyond 64 bits); objects keep
+/// their members in order (a cast sees duplicate keys).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
     Null,
@@ -326,61 +327,122 @@ pub enum Json {
     Object(Vec<(String, Json)>),
 }
 
-/// A JSON value read in one pass (serde_json's nesting limit, 128 levels, bounds the depth and
-/// so the recursion over it): members in order and repeated, numbers as their text (an
-/// integer's digits, a fraction's as Rust writes the double it reads as).
-impl<'de> serde::Deserialize<'de> for Json {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = Json;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON value")
-            }
-            fn visit_bool<E>(self, b: bool) -> std::result::Result<Json, E> {
-                Ok(Json::Bool(b))
-            }
-            fn visit_i64<E>(self, n: i64) -> std::result::Result<Json, E> {
-                Ok(Json::Number(n.to_string()))
-            }
-            fn visit_u64<E>(self, n: u64) -> std::result::Result<Json, E> {
-                Ok(Json::Number(n.to_string()))
-            }
-            fn visit_f64<E>(self, f: f64) -> std::result::Result<Json, E> {
-                // `{:?}` always writes a point or an exponent, so the text reads as a fraction.
-                Ok(Json::Number(format!("{f:?}")))
-            }
-            fn visit_str<E>(self, s: &str) -> std::result::Result<Json, E> {
-                Ok(Json::String(s.to_owned()))
-            }
-            fn visit_string<E>(self, s: String) -> std::result::Result<Json, E> {
-                Ok(Json::String(s))
-            }
-            fn visit_unit<E>(self) -> std::result::Result<Json, E> {
-                Ok(Json::Null)
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> std::result::Result<Json, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
-                }
-                Ok(Json::Array(items))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Json, A::Error> {
-                let mut members = Vec::new();
-                while let Some(member) = map.next_entry()? {
-                    members.push(member);
-                }
-                Ok(Json::Object(members))
-            }
+/// Containers nested this deep are refused, as serde_json's parser refuses them (its
+/// recursion limit), so that the recursion over a value stays finite.
+const MAX_NESTING: usize = 128;
+
+/// A JSON text that serde_json has validated (as a `RawValue`), read into a [`Json`] in one
+/// pass: serde_json checks the grammar, escapes and UTF-8 but gives a visitor a number's value,
+/// not its text, and that text is what Trino answers for a scalar.
+struct Validated<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl Validated<'_> {
+    fn peek(&mut self) -> Option<u8> {
+        let bytes = self.text.as_bytes();
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(self.at) {
+            self.at += 1;
         }
-        d.deserialize_any(Visit)
+        bytes.get(self.at).copied()
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        let found = self.peek() == Some(b);
+        if found {
+            self.at += 1;
+        }
+        found
+    }
+
+    /// The value at the cursor; `None` if it nests too deep (or the text was not validated).
+    fn value(&mut self, depth: usize) -> Option<Json> {
+        let first = self.peek()?;
+        if matches!(first, b'[' | b'{') && depth + 1 >= MAX_NESTING {
+            return None;
+        }
+        Some(match first {
+            b'[' => {
+                self.at += 1;
+                let mut items = Vec::new();
+                if !self.eat(b']') {
+                    loop {
+                        items.push(self.value(depth + 1)?);
+                        if self.eat(b']') {
+                            break;
+                        }
+                        self.eat(b',').then_some(())?;
+                    }
+                }
+                Json::Array(items)
+            }
+            b'{' => {
+                self.at += 1;
+                let mut members = Vec::new();
+                if !self.eat(b'}') {
+                    loop {
+                        self.peek()?;
+                        let key = self.string()?;
+                        self.eat(b':').then_some(())?;
+                        members.push((key, self.value(depth + 1)?));
+                        if self.eat(b'}') {
+                            break;
+                        }
+                        self.eat(b',').then_some(())?;
+                    }
+                }
+                Json::Object(members)
+            }
+            b'"' => Json::String(self.string()?),
+            b't' => self.word("true", Json::Bool(true))?,
+            b'f' => self.word("false", Json::Bool(false))?,
+            b'n' => self.word("null", Json::Null)?,
+            _ => {
+                let start = self.at;
+                let bytes = self.text.as_bytes();
+                while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') = bytes.get(self.at)
+                {
+                    self.at += 1;
+                }
+                let number = self.text.get(start..self.at).filter(|n| !n.is_empty())?;
+                Json::Number(number.to_owned())
+            }
+        })
+    }
+
+    fn word(&mut self, word: &str, value: Json) -> Option<Json> {
+        let end = self.at + word.len();
+        (self.text.get(self.at..end)? == word).then(|| {
+            self.at = end;
+            value
+        })
+    }
+
+    /// The string at the cursor (at its opening quote), unescaped by serde_json.
+    fn string(&mut self) -> Option<String> {
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        (bytes.get(start) == Some(&b'"')).then_some(())?;
+        let mut i = start + 1;
+        let mut escaped = false;
+        loop {
+            match bytes.get(i)? {
+                b'"' => break,
+                b'\\' => {
+                    escaped = true;
+                    i += 1;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        self.at = i + 1;
+        if escaped {
+            serde_json::from_str(self.text.get(start..=i)?).ok()
+        } else {
+            self.text.get(start + 1..i).map(str::to_owned)
+        }
     }
 }
 
@@ -388,7 +450,17 @@ impl Json {
     /// `text` read as one JSON value; `None` if it is not JSON (or nests deeper than
     /// serde_json reads).
     pub fn parse(text: &str) -> Option<Self> {
-        serde_json::from_str(text).ok()
+        let raw: &serde_json::value::RawValue = serde_json::from_str(text).ok()?;
+        Self::read(raw)
+    }
+
+    /// A value serde_json has validated, with each number's text as written.
+    pub fn read(raw: &serde_json::value::RawValue) -> Option<Self> {
+        Validated {
+            text: raw.get(),
+            at: 0,
+        }
+        .value(0)
     }
 
     /// The value `steps` lead to, if any.
@@ -459,6 +531,8 @@ impl Json {
         match self {
             Json::Null => out.push_str("null"),
             Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            // An integer as Jackson writes its value: `-0` is `0`.
+            Json::Number(n) if n == "-0" => out.push('0'),
             Json::Number(n) if Self::is_integer(n) => out.push_str(n),
             Json::Number(n) => write_double(out, n.parse::<f64>().unwrap_or(f64::NAN)),
             Json::String(s) => write_string(out, s),
@@ -1470,5 +1544,150 @@ mod tests {
         ] {
             assert!(TrinoType::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    /// `v` as serde_json reads it, numbers by value: the independent reading to compare with.
+    fn by_serde(v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::Object(m) => {
+                let members: Vec<String> = m
+                    .iter()
+                    .map(|(k, v)| format!("{k:?}:{}", by_serde(v)))
+                    .collect();
+                format!("{{{}}}", members.join(","))
+            }
+            serde_json::Value::Array(a) => {
+                format!("[{}]", a.iter().map(by_serde).collect::<Vec<_>>().join(","))
+            }
+            // To ten digits: serde_json's reading of a long fraction may be an ulp away.
+            serde_json::Value::Number(n) => format!("{:.9e}", n.as_f64().expect("a number")),
+            serde_json::Value::String(s) => format!("{s:?}"),
+            other => other.to_string(),
+        }
+    }
+
+    fn by_ours(j: &Json) -> String {
+        match j {
+            Json::Object(m) => {
+                // As serde_json's map holds them: sorted, a repeated key's last value.
+                let m: std::collections::BTreeMap<&String, &Json> =
+                    m.iter().map(|(k, v)| (k, v)).collect();
+                let members: Vec<String> = m
+                    .iter()
+                    .map(|(k, v)| format!("{k:?}:{}", by_ours(v)))
+                    .collect();
+                format!("{{{}}}", members.join(","))
+            }
+            Json::Array(a) => format!("[{}]", a.iter().map(by_ours).collect::<Vec<_>>().join(",")),
+            Json::Number(n) => format!("{:.9e}", n.parse::<f64>().expect("a number's text")),
+            Json::String(s) => format!("{s:?}"),
+            Json::Bool(b) => b.to_string(),
+            Json::Null => "null".into(),
+        }
+    }
+
+    #[test]
+    fn numbers_keep_their_text_as_jacksons_get_text_does() {
+        let doc =
+            r#" { "a" : [ 1.50 , 1e3 , -0 , 123456789012345678901234567890 , 1E+2 , 0.1 ] } "#;
+        let Some(Json::Object(members)) = Json::parse(doc) else {
+            panic!("an object");
+        };
+        let Json::Array(items) = &members[0].1 else {
+            panic!("an array");
+        };
+        let texts: Vec<&str> = items
+            .iter()
+            .map(|i| match i {
+                Json::Number(n) => n.as_str(),
+                _ => "not a number",
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "1.50",
+                "1e3",
+                "-0",
+                "123456789012345678901234567890",
+                "1E+2",
+                "0.1"
+            ]
+        );
+        // Written back as Jackson writes the values: `-0` as `0`, fractions as doubles.
+        assert_eq!(
+            Json::parse("[-0,1.50,1e3,123456789012345678901234567890]")
+                .expect("json")
+                .text(),
+            "[0,1.5,1000.0,123456789012345678901234567890]"
+        );
+    }
+
+    #[test]
+    fn reads_what_serde_json_reads_and_nests_as_deep() {
+        use rand::{Rng, SeedableRng};
+        // Pieces of JSON joined at random, valid or not: ours reads a text when serde_json
+        // does (beyond a double's range serde_json refuses a number, Jackson and ours read it)
+        // and to the same value, members in order; it never panics.
+        const PIECES: &[&str] = &[
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            ":",
+            " ",
+            "\n",
+            "\"a\"",
+            "\"b\\\"c\"",
+            "\"\\u00e9\\n\"",
+            "\"\\ud83d\\ude00\"",
+            "\"\\ud800\"",
+            "\"é\"",
+            "\"\\x\"",
+            "1",
+            "-0",
+            "1.50",
+            "2e3",
+            "-1E-2",
+            "01",
+            "1.",
+            "true",
+            "false",
+            "null",
+            "nul",
+            "\"",
+        ];
+        for depth in 120..135 {
+            let doc = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+            assert_eq!(
+                Json::parse(&doc).is_some(),
+                serde_json::from_str::<serde_json::Value>(&doc).is_ok(),
+                "depth {depth}"
+            );
+        }
+        let mut rng = rand::rngs::StdRng::seed_from_u64(13);
+        let (mut read, mut refused) = (0, 0);
+        for _ in 0..200_000 {
+            let n = rng.gen_range(1..12);
+            let doc: String = (0..n)
+                .map(|_| PIECES[rng.gen_range(0..PIECES.len())])
+                .collect();
+            let theirs = serde_json::from_str::<serde_json::Value>(&doc);
+            let ours = Json::parse(&doc);
+            match (&theirs, &ours) {
+                (Ok(v), Some(j)) => {
+                    assert_eq!(by_serde(v), by_ours(j), "{doc}");
+                    read += 1;
+                }
+                (Err(_), None) => refused += 1,
+                (Err(e), Some(_)) if e.to_string().contains("number out of range") => {}
+                _ => panic!("{doc}: serde_json {theirs:?}, ours {ours:?}"),
+            }
+        }
+        assert!(
+            read > 1_000 && refused > 1_000,
+            "{read} read, {refused} refused"
+        );
     }
 }

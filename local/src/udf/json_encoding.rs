@@ -199,9 +199,10 @@ pub const NOT_JSON: &str = "conversion to JSON failed: ";
 /// The first JSON value of `text`, as Jackson's `readTree` reads an input (what follows it is
 /// not read); `None` when the text does not begin with one.
 pub fn read_json(text: &str) -> Option<super::cast::Json> {
-    let mut values = serde_json::Deserializer::from_str(text).into_iter::<super::cast::Json>();
+    let mut values =
+        serde_json::Deserializer::from_str(text).into_iter::<&serde_json::value::RawValue>();
     match values.next() {
-        Some(Ok(j)) => Some(j),
+        Some(Ok(raw)) => super::cast::Json::read(raw),
         _ => None,
     }
 }

@@ -396,7 +396,7 @@ impl ScalarUDFImpl for TrinoUdf {
                     };
                     let steps = json_path_steps(paths.value(i))?;
                     // As Trino's Jackson copy: members in the document's order; a scalar's
-                    // text (an integer's digits as written).
+                    // text as written (`getText`: `1.50`, `1e3`).
                     out.push(doc.at(&steps).and_then(|v| match (scalar, v) {
                         (true, cast::Json::String(s) | cast::Json::Number(s)) => Some(s.clone()),
                         (true, cast::Json::Bool(b)) => Some(b.to_string()),
