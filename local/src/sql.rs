@@ -253,6 +253,7 @@ fn prepare_on_this_stack(sql: &str, table_columns: &[String]) -> Result<Prepared
         | text_casts(&mut stmt)
         | double_literals(&mut stmt)
         | match_rewrites(&mut stmt)
+        | distinct_subquery_keys(&mut stmt)
         | dedupe_outputs(&mut stmt);
     let text = if rewritten {
         stmt.to_string()
@@ -1526,6 +1527,137 @@ fn has_subquery(e: &Expr) -> bool {
     .is_break()
 }
 
+/// DataFusion names every `x IN (subquery)` `IN` and every `EXISTS (...)` `EXISTS`, so an
+/// aggregate grouping by two of them (`GROUP BY x IN (...), y IN (...)`) would hold two keys of
+/// one name, which it refuses; Trino groups by both. In a SELECT grouping by two or more keys
+/// that hold one, each such predicate (outside its subqueries) becomes `CASE WHEN n = n THEN p
+/// END`, which is `p` under a name of its own: the same predicate gets the same `n` wherever the
+/// SELECT list, GROUP BY, HAVING or ORDER BY repeat it, so that they still match. (Lake's
+/// output names were taken from the statement before.)
+fn distinct_subquery_keys(stmt: &mut Statement) -> bool {
+    /// The predicates of one SELECT, each numbered by its text.
+    struct Tagger {
+        numbers: Vec<String>,
+        inside_subquery: usize,
+    }
+    impl VisitorMut for Tagger {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.inside_subquery += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.inside_subquery -= 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            if self.inside_subquery > 0
+                || !matches!(e, Expr::InSubquery { .. } | Expr::Exists { .. })
+            {
+                return ControlFlow::Continue(());
+            }
+            let text = e.to_string();
+            let n = if let Some(i) = self.numbers.iter().position(|t| *t == text) {
+                i + 1
+            } else {
+                self.numbers.push(text);
+                self.numbers.len()
+            };
+            let predicate = std::mem::replace(e, Expr::value(SqlValue::Null));
+            let tag = Expr::value(SqlValue::Number(n.to_string(), false));
+            *e = Expr::Case {
+                case_token:
+                    datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+                end_token:
+                    datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+                operand: None,
+                conditions: vec![datafusion::sql::sqlparser::ast::CaseWhen {
+                    condition: Expr::BinaryOp {
+                        left: Box::new(tag.clone()),
+                        op: BinaryOperator::Eq,
+                        right: Box::new(tag),
+                    },
+                    result: predicate,
+                }],
+                else_result: None,
+            };
+            ControlFlow::Continue(())
+        }
+    }
+    /// Each query whose SELECT needs it (see above).
+    struct Queries {
+        changed: bool,
+    }
+    impl VisitorMut for Queries {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
+            let SetExpr::Select(select) = q.body.as_mut() else {
+                return ControlFlow::Continue(());
+            };
+            let datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(keys, _) =
+                &select.group_by
+            else {
+                return ControlFlow::Continue(());
+            };
+            // A key is an expression, an output's position or an output's alias.
+            let key_of = |k: &Expr| -> Option<Expr> {
+                let item = match k {
+                    Expr::Value(v) => match &v.value {
+                        SqlValue::Number(n, _) => n
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|i| select.projection.get(i.checked_sub(1)?)),
+                        _ => None,
+                    },
+                    Expr::Identifier(name) => select.projection.iter().find(|item| {
+                        matches!(item, SelectItem::ExprWithAlias { alias, .. }
+                            if alias.value.eq_ignore_ascii_case(&name.value))
+                    }),
+                    _ => None,
+                };
+                Some(match item {
+                    Some(
+                        SelectItem::ExprWithAlias { expr, .. } | SelectItem::UnnamedExpr(expr),
+                    ) => expr.clone(),
+                    _ => k.clone(),
+                })
+            };
+            let with_predicates = keys.iter().filter_map(key_of).filter(has_subquery).count();
+            if with_predicates < 2 {
+                return ControlFlow::Continue(());
+            }
+            let mut tagger = Tagger {
+                numbers: Vec::new(),
+                inside_subquery: 0,
+            };
+            for item in &mut select.projection {
+                if let SelectItem::ExprWithAlias { expr, .. } | SelectItem::UnnamedExpr(expr) = item
+                {
+                    let _ = expr.visit(&mut tagger);
+                }
+            }
+            if let datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(keys, _) =
+                &mut select.group_by
+            {
+                for k in keys {
+                    let _ = k.visit(&mut tagger);
+                }
+            }
+            if let Some(having) = &mut select.having {
+                let _ = having.visit(&mut tagger);
+            }
+            if let Some(order) = &mut q.order_by {
+                let _ = order.visit(&mut tagger);
+            }
+            self.changed = true;
+            ControlFlow::Continue(())
+        }
+    }
+    let mut queries = Queries { changed: false };
+    let _ = stmt.visit(&mut queries);
+    queries.changed
+}
+
 /// Trino allows output columns of one name (`SELECT eventName, eventName`, `SELECT count(*),
 /// count(*)`); DataFusion does not. The later ones get internal aliases: Lake's names were
 /// taken from the statement before.
@@ -1893,6 +2025,29 @@ mod json_constructors {
             let fold = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
             assert_eq!(fold(&got), fold(want), "{sql}");
         }
+    }
+
+    #[test]
+    fn two_subquery_predicates_grouped_get_names_of_their_own() {
+        let prepared = |sql: &str| crate::sql::prepare(sql, &[]).expect(sql).sql;
+        // One such key, or none: the statement runs as written.
+        for sql in [
+            "SELECT x IN (SELECT y FROM t) AS a, count(*) FROM t GROUP BY 1",
+            "SELECT x IN (SELECT y FROM t) AS a, x IN (SELECT z FROM t) AS b FROM t",
+        ] {
+            assert_eq!(prepared(sql), sql);
+        }
+        // The same predicate gets the same number in the SELECT list, GROUP BY and ORDER BY;
+        // one inside a subquery is left alone.
+        assert_eq!(
+            prepared(
+                "SELECT x IN (SELECT y FROM t) AS a, EXISTS (SELECT 1 FROM t WHERE y IN \
+                 (SELECT z FROM t)) AS b, count(*) FROM t GROUP BY 1, b ORDER BY x IN (SELECT y FROM t)"
+            ),
+            "SELECT CASE WHEN 1 = 1 THEN x IN (SELECT y FROM t) END AS a, CASE WHEN 2 = 2 THEN \
+             EXISTS (SELECT 1 FROM t WHERE y IN (SELECT z FROM t)) END AS b, count(*) FROM t \
+             GROUP BY 1, b ORDER BY CASE WHEN 1 = 1 THEN x IN (SELECT y FROM t) END"
+        );
     }
 
     #[test]

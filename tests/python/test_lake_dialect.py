@@ -3172,6 +3172,37 @@ def test_in_and_exists_subqueries_in_select_agree_with_duckdb(lake, duck, record
     assert rows == [["true", "false", "", "", "false", "", "true"]]
 
 
+def test_grouping_by_two_subquery_predicates_agrees_with_duckdb(lake, duck):
+    """GROUP BY two IN or EXISTS predicates (DataFusion names each of them alike), by
+    position, by alias and as expressions repeated in the SELECT list, with HAVING and ORDER
+    BY, against DuckDB over the same records."""
+    def text(rows):
+        return sorted([["" if v is None else str(v).lower() for v in r] for r in rows])
+
+    cases = [
+        ("SELECT eventName IN (SELECT eventName FROM {eds} WHERE errorCode IS NOT NULL) AS a, "
+         "NOT EXISTS (SELECT 1 FROM {eds} x WHERE x.readOnly AND x.eventName = y.eventName) AS b, "
+         "count(*) FROM {eds} y GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 1, 2",
+         "SELECT name IN (SELECT name FROM ev WHERE err IS NOT NULL) AS a, "
+         "NOT EXISTS (SELECT 1 FROM ev x WHERE x.ro AND x.name = y.name) AS b, "
+         "count(*) FROM ev y GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 1, 2"),
+        ("SELECT errorCode IN (SELECT errorCode FROM {eds} WHERE errorCode LIKE 'Access%') AS a, "
+         "eventName IN (SELECT eventName FROM {eds} WHERE readOnly) AS b, count(*) FROM {eds} GROUP BY a, b",
+         "SELECT err IN (SELECT err FROM ev WHERE err LIKE 'Access%') AS a, "
+         "name IN (SELECT name FROM ev WHERE ro) AS b, count(*) FROM ev GROUP BY a, b"),
+        ("SELECT count(*), eventName IN (SELECT eventName FROM {eds} WHERE readOnly) FROM {eds} "
+         "GROUP BY eventName IN (SELECT eventName FROM {eds} WHERE readOnly), "
+         "EXISTS (SELECT 1 FROM {eds} WHERE errorCode = 'AccessDenied')",
+         "SELECT count(*), name IN (SELECT name FROM ev WHERE ro) FROM ev "
+         "GROUP BY name IN (SELECT name FROM ev WHERE ro), "
+         "EXISTS (SELECT 1 FROM ev WHERE err = 'AccessDenied')"),
+    ]
+    for ours, theirs in cases:
+        _, rows = lake(ours)
+        want = text(duck.execute(theirs).fetchall())
+        assert text(rows) == want, ours
+        assert len(want) > 1, theirs
+
 def test_json_extract_scalar_answers_a_numbers_text_as_written(lake, records):
     """`json_extract_scalar` answers a scalar's text as the document writes it (Jackson's
     `getText`: `1.50`, `1e3`, `-0`, an integer of 30 digits), `json_extract` the value as
