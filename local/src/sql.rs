@@ -1513,12 +1513,27 @@ fn output_key(item: &SelectItem) -> Option<String> {
 
 /// Whether `e` holds a subquery (`x IN (SELECT ...)`, `EXISTS (...)`, `(SELECT ...)`).
 fn has_subquery(e: &Expr) -> bool {
-    use datafusion::sql::sqlparser::ast::visit_expressions;
-    visit_expressions(e, |x| {
-        if matches!(
+    holds(e, |x| {
+        matches!(
             x,
             Expr::InSubquery { .. } | Expr::Exists { .. } | Expr::Subquery(_)
-        ) {
+        )
+    })
+}
+
+/// Whether `e` holds an IN or EXISTS subquery (a scalar subquery is named by its plan, so two
+/// never collide).
+fn has_predicate(e: &Expr) -> bool {
+    holds(e, |x| {
+        matches!(x, Expr::InSubquery { .. } | Expr::Exists { .. })
+    })
+}
+
+/// Whether `e` or an expression in it (subqueries' included) is `kind`.
+fn holds(e: &Expr, kind: impl Fn(&Expr) -> bool) -> bool {
+    use datafusion::sql::sqlparser::ast::visit_expressions;
+    visit_expressions(e, |x| {
+        if kind(x) {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
@@ -1556,7 +1571,17 @@ fn distinct_subquery_keys(stmt: &mut Statement) -> bool {
             {
                 return ControlFlow::Continue(());
             }
-            let text = e.to_string();
+            // Named as DataFusion resolves names: unquoted identifiers in any case alike.
+            let mut folded = e.clone();
+            let _ = visit_expressions_mut(&mut folded, |x| {
+                match x {
+                    Expr::Identifier(id) => fold_ident(id),
+                    Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(fold_ident),
+                    _ => {}
+                }
+                ControlFlow::<()>::Continue(())
+            });
+            let text = folded.to_string();
             let n = if let Some(i) = self.numbers.iter().position(|t| *t == text) {
                 i + 1
             } else {
@@ -1622,7 +1647,7 @@ fn distinct_subquery_keys(stmt: &mut Statement) -> bool {
                     _ => k.clone(),
                 })
             };
-            let with_predicates = keys.iter().filter_map(key_of).filter(has_subquery).count();
+            let with_predicates = keys.iter().filter_map(key_of).filter(has_predicate).count();
             if with_predicates < 2 {
                 return ControlFlow::Continue(());
             }
@@ -1649,13 +1674,20 @@ fn distinct_subquery_keys(stmt: &mut Statement) -> bool {
             if let Some(order) = &mut q.order_by {
                 let _ = order.visit(&mut tagger);
             }
-            self.changed = true;
+            self.changed |= !tagger.numbers.is_empty();
             ControlFlow::Continue(())
         }
     }
     let mut queries = Queries { changed: false };
     let _ = stmt.visit(&mut queries);
     queries.changed
+}
+
+/// An unquoted identifier in lower case, as DataFusion reads it.
+fn fold_ident(id: &mut Ident) {
+    if id.quote_style.is_none() {
+        id.value = id.value.to_ascii_lowercase();
+    }
 }
 
 /// Trino allows output columns of one name (`SELECT eventName, eventName`, `SELECT count(*),
@@ -2037,16 +2069,16 @@ mod json_constructors {
         ] {
             assert_eq!(prepared(sql), sql);
         }
-        // The same predicate gets the same number in the SELECT list, GROUP BY and ORDER BY;
-        // one inside a subquery is left alone.
+        // The same predicate gets the same number in the SELECT list, GROUP BY and ORDER BY
+        // (whatever the case of its unquoted names); one inside a subquery is left alone.
         assert_eq!(
             prepared(
                 "SELECT x IN (SELECT y FROM t) AS a, EXISTS (SELECT 1 FROM t WHERE y IN \
-                 (SELECT z FROM t)) AS b, count(*) FROM t GROUP BY 1, b ORDER BY x IN (SELECT y FROM t)"
+                 (SELECT z FROM t)) AS b, count(*) FROM t GROUP BY 1, b ORDER BY X IN (SELECT Y FROM t)"
             ),
             "SELECT CASE WHEN 1 = 1 THEN x IN (SELECT y FROM t) END AS a, CASE WHEN 2 = 2 THEN \
              EXISTS (SELECT 1 FROM t WHERE y IN (SELECT z FROM t)) END AS b, count(*) FROM t \
-             GROUP BY 1, b ORDER BY CASE WHEN 1 = 1 THEN x IN (SELECT y FROM t) END"
+             GROUP BY 1, b ORDER BY CASE WHEN 1 = 1 THEN X IN (SELECT Y FROM t) END"
         );
     }
 
