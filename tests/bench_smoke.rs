@@ -41,6 +41,7 @@ fn the_bench_runs_on_a_tiny_input() {
         "P6 state transitions",
         "Athena path",
         "P7 Athena bytes scanned",
+        "cached run of a 1-day window",
     ] {
         assert!(stdout.contains(measure), "{measure} missing:\n{stdout}");
     }
@@ -65,5 +66,12 @@ fn the_bench_runs_on_a_tiny_input() {
     let p7 = &v["p7_partition_pruning"];
     assert!(p7["one_day_bytes"].as_u64().unwrap() > 0);
     assert!(p7["one_day_bytes"].as_u64().unwrap() < p7["all_days_bytes"].as_u64().unwrap());
+    // The scale runs (30 days, and one day of them over the cache) find what DuckDB finds.
+    assert_eq!(
+        v["scale"]["counts_agree"],
+        Value::Bool(true),
+        "{}",
+        v["scale"]
+    );
     std::fs::remove_file(out).ok();
 }

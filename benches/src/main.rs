@@ -704,6 +704,18 @@ async fn main() -> anyhow::Result<()> {
             "-".into(),
             "-".into(),
         ));
+        table.push((
+            format!(
+                "Scale: {n} events over 30 days, cached run of a 1-day window, s / peak RSS MB"
+            ),
+            format!(
+                "{:.2} / {:.0}",
+                num("day_run_s"),
+                num("day_run_peak_rss_mb")
+            ),
+            format!("{:.1} DuckDB", num("duckdb_day_s")),
+            ratio(num("day_run_s"), num("duckdb_day_s")),
+        ));
         report.insert("scale".into(), v);
     }
 

@@ -1,7 +1,8 @@
 //! The local engine at scale: `trailwatch run` (all bundled checks) over N events in gzipped
 //! trail-log files, first from the files (building the event store's cache), then again over
-//! the cache, with wall time and peak RSS, beside DuckDB counting the same checks in one pass
-//! over the same files.
+//! the cache, and over the cache for a one-day window (the store skips the other days), with
+//! wall time and peak RSS, beside DuckDB counting the same checks in one pass over the same
+//! files.
 
 use std::io::Write;
 use std::path::Path;
@@ -137,10 +138,10 @@ pub fn run(
         std::fs::remove_dir_all(&cache)?;
     }
     let trailwatch = bins.join("trailwatch");
-    let run_once = || -> anyhow::Result<(Measured, Value)> {
+    let run_once = |since: &str| -> anyhow::Result<(Measured, Value)> {
         let m = measure(
             Command::new(&trailwatch)
-                .args(["run", "--since", "30d", "--output", "json", "--data"])
+                .args(["run", "--since", since, "--output", "json", "--data"])
                 .arg(&data)
                 .arg("--cache-dir")
                 .arg(&cache),
@@ -148,42 +149,58 @@ pub fn run(
         let report: Value = serde_json::from_slice(&m.stdout)?;
         Ok((m, report))
     };
-    let (first, report) = run_once()?;
+    let (first, report) = run_once("30d")?;
     eprintln!(
         "[bench] scale: first run {:.1} s, {:.0} MB",
         first.seconds, first.peak_rss_mb
     );
-    let (second, again) = run_once()?;
+    let (second, again) = run_once("30d")?;
     eprintln!(
         "[bench] scale: cached run {:.1} s, {:.0} MB",
         second.seconds, second.peak_rss_mb
+    );
+    // One day of the 30 stored: the store skips the other days' files.
+    let (day, day_report) = run_once("1d")?;
+    eprintln!(
+        "[bench] scale: cached run of a 1-day window {:.2} s, {:.0} MB",
+        day.seconds, day.peak_rss_mb
     );
     let end = report["window"]["time"]
         .as_str()
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .context("the run's window end")?;
-    let start = end - chrono::Duration::days(30);
     let fmt = |t: chrono::DateTime<chrono::FixedOffset>| {
         t.with_timezone(&chrono::Utc)
             .format("%Y-%m-%dT%H:%M:%SZ")
             .to_string()
     };
     let script = crate::repo().join("benches/baseline/scale_duckdb.py");
-    let duck = measure(
-        Command::new(python)
-            .arg(&script)
-            .arg(&data)
-            .arg(crate::repo().join("checks"))
-            .arg(fmt(start))
-            .arg(fmt(end)),
-    )?;
-    let duck_out: Value = serde_json::from_slice(&duck.stdout)?;
+    let duckdb = |days: i64| -> anyhow::Result<(Measured, Value)> {
+        let m = measure(
+            Command::new(python)
+                .arg(&script)
+                .arg(&data)
+                .arg(crate::repo().join("checks"))
+                .arg(fmt(end - chrono::Duration::days(days)))
+                .arg(fmt(end)),
+        )?;
+        let out: Value = serde_json::from_slice(&m.stdout)?;
+        Ok((m, out))
+    };
+    let (duck, duck_out) = duckdb(30)?;
     eprintln!(
         "[bench] scale: DuckDB {:.1} s, {:.0} MB",
         duck.seconds, duck.peak_rss_mb
     );
+    let (duck_day, duck_day_out) = duckdb(1)?;
+    eprintln!(
+        "[bench] scale: DuckDB, 1-day window, {:.1} s, {:.0} MB",
+        duck_day.seconds, duck_day.peak_rss_mb
+    );
     let ours = counts(&report);
-    let agree = ours == duck_out["counts"] && ours == counts(&again);
+    let agree = ours == duck_out["counts"]
+        && ours == counts(&again)
+        && counts(&day_report) == duck_day_out["counts"];
     Ok(json!({
         "events": n,
         "files": FILES,
@@ -193,6 +210,9 @@ pub fn run(
         "first_run_peak_rss_mb": first.peak_rss_mb,
         "cached_run_s": second.seconds,
         "cached_run_peak_rss_mb": second.peak_rss_mb,
+        "day_run_s": day.seconds,
+        "day_run_peak_rss_mb": day.peak_rss_mb,
+        "duckdb_day_s": duck_day.seconds,
         "duckdb_s": duck.seconds,
         "duckdb_peak_rss_mb": duck.peak_rss_mb,
         "findings": ours,

@@ -57,7 +57,7 @@ def lake(info, sql):
     qid = c.start_query(QueryStatement=sql.format(store=info["event_data_store"]))["QueryId"]
     d = until_ended(lambda: c.describe_query(QueryId=qid),
                     lambda d: d["QueryStatus"] not in ("QUEUED", "RUNNING"))
-    assert d["QueryStatus"] == "FINISHED", d
+    assert d["QueryStatus"] == "FINISHED", (d.get("ErrorMessage"), sql)
     rows, token = [], None
     while True:
         kw = {"QueryId": qid, **({"NextToken": token} if token else {})}
@@ -228,3 +228,68 @@ def test_lookup_pages_each_event_once_newest_first_even_when_two_files_hold_it(t
                                   data.glob("*.json"))
     assert len(expected) > 20
     assert got == expected
+
+
+def test_a_query_bounded_in_time_reads_only_the_days_it_bounds(tmp_path):
+    """The store keeps a folder of Parquet files per event date, and a query (Lake, or
+    LookupEvents) bounded by event time opens only its days' files: with one day's file
+    damaged under the running service, queries over other days answer as Python counts from
+    the records, and one that reaches the damaged day fails rather than answer without it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    days = [datetime(2024, 2, 27 + i, tzinfo=timezone.utc) for i in range(3)] + [
+        datetime(2024, 3, 1, tzinfo=timezone.utc), datetime(2024, 3, 2, tzinfo=timezone.utc)]
+    records = []
+    for i, f in enumerate(sorted(RAW.glob("*.json"))[:10]):
+        log = json.loads(f.read_text())
+        for j, r in enumerate(log["Records"]):
+            # Times across each day, the last one at its final millisecond.
+            t = days[i % len(days)] + timedelta(seconds=(j * 997) % 86_400)
+            if j == 0:
+                t = days[i % len(days)] + timedelta(days=1, milliseconds=-1)
+            r["eventTime"] = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+            r["eventID"] = f"00000000-0000-4000-8000-{i:04d}{j:08d}"
+            records.append(r)
+        (data / f.name).write_text(json.dumps(log))
+
+    def when(r):
+        return datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00"))
+
+    def lake_failure(info, sql):
+        c = boto3.client("cloudtrail", endpoint_url=info["endpoint"], region_name="us-east-1",
+                         aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
+        qid = c.start_query(QueryStatement=sql.format(store=info["event_data_store"]))["QueryId"]
+        return until_ended(lambda: c.describe_query(QueryId=qid),
+                           lambda d: d["QueryStatus"] not in ("QUEUED", "RUNNING"))
+
+    with serve(data, tmp_path / "cache") as info:
+        folder = pathlib.Path(info["cache"]["dir"])
+        damaged = sorted(folder.glob("date=2024-02-28/*.parquet"))
+        assert damaged
+        for part in damaged:
+            part.write_bytes(part.read_bytes()[:100])
+        windows = [  # (Lake's bounds, Python's)
+            ("eventTime >= '2024-02-29 00:00:00' AND eventTime < '2024-03-02 00:00:00'",
+             lambda t: datetime(2024, 2, 29, tzinfo=timezone.utc) <= t < datetime(2024, 3, 2, tzinfo=timezone.utc)),
+            ("eventTime > '2024-02-29 00:00:00'",
+             lambda t: t > datetime(2024, 2, 29, tzinfo=timezone.utc)),
+            ("eventTime <= '2024-02-27 23:59:59.999'",
+             lambda t: t <= datetime(2024, 2, 27, 23, 59, 59, 999000, tzinfo=timezone.utc)),
+            ("eventTime BETWEEN timestamp '2024-03-01 00:00:00' AND timestamp '2024-03-01 23:59:59.999'",
+             lambda t: t.date() == datetime(2024, 3, 1).date()),
+        ]
+        for sql, keep in windows:
+            want = sum(1 for r in records if keep(when(r)))
+            assert want > 0, sql
+            assert int(lake(info, "SELECT count(*) FROM {store} WHERE " + sql)[0][0]) == want, sql
+        failed = lake_failure(info, "SELECT count(*) FROM {store} WHERE eventTime >= '2024-02-28 12:00:00'")
+        assert failed["QueryStatus"] == "FAILED", failed
+        # LookupEvents over the last two days.
+        c = boto3.client("cloudtrail", endpoint_url=info["endpoint"], region_name="us-east-1",
+                         aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
+        start, end = datetime(2024, 3, 1, tzinfo=timezone.utc), datetime(2024, 3, 2, 23, tzinfo=timezone.utc)
+        got = [e["EventId"] for page in c.get_paginator("lookup_events").paginate(
+            StartTime=start, EndTime=end) for e in page["Events"]]
+        want = {r["eventID"] for r in records
+                if r.get("awsRegion") == "us-east-1" and start <= when(r) <= end}
+        assert want and sorted(got) == sorted(want)

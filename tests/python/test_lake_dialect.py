@@ -3258,3 +3258,36 @@ def test_json_extract_scalar_answers_a_numbers_text_as_written(lake, records):
         assert got == want, event
         scalars += sum(1 for v in want if v)
     assert scalars > 200
+
+
+def test_event_time_bounds_answer_as_python_across_day_edges(lake, records):
+    """The store skips the days a query's event time bounds exclude (a folder per date): random
+    bounds, at the records' own times, a millisecond either side and at midnight, with every
+    comparison either way round, as text, as a timestamp and as `from_unixtime` (a zoned
+    timestamp), count what Python counts over the same records."""
+    rnd = random.Random(7)
+    times = sorted(dt.datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00")) for r in records)
+    ops = {">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b,
+           "<=": lambda a, b: a <= b, "=": lambda a, b: a == b}
+    flipped = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "="}
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    conditions, wants = [], []
+    for i in range(20):
+        t = rnd.choice(times)
+        t = rnd.choice([t, t + dt.timedelta(milliseconds=1), t - dt.timedelta(milliseconds=1),
+                        t.replace(hour=0, minute=0, second=0, microsecond=0),
+                        t.replace(hour=23, minute=59, second=59, microsecond=999000)])
+        op = rnd.choice(list(ops))
+        text = t.strftime("%Y-%m-%d %H:%M:%S.") + f"{t.microsecond // 1000:03d}"
+        bound = [f"'{text}'", f"timestamp '{text}'",
+                 f"from_unixtime({(t - epoch) // dt.timedelta(milliseconds=1)} / 1000e0)"][i % 3]
+        conditions.append(f"eventTime {op} {bound}" if i % 2 else f"{bound} {flipped[op]} eventTime")
+        wants.append(str(sum(1 for x in times if ops[op](x, t))))
+    # One statement per bound: each is its own scan, pruned by its own bound.
+    got = [lake(f"SELECT count(*) FROM {{eds}} WHERE {c}")[1][0][0] for c in conditions]
+    assert got == wants, list(zip(conditions, got, wants))
+    assert len(set(wants)) > 8
+    _, rows = lake("SELECT count(*) FROM {eds} WHERE eventTime BETWEEN timestamp '2020-02-29 00:00:00' "
+                   "AND timestamp '2021-01-03 08:30:00'")
+    assert rows == [[str(sum(1 for x in times if dt.datetime(2020, 2, 29, tzinfo=dt.timezone.utc) <= x
+                             <= dt.datetime(2021, 1, 3, 8, 30, tzinfo=dt.timezone.utc)))]]

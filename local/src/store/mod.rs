@@ -6,11 +6,13 @@
 
 mod cache;
 pub mod columns;
+mod dated;
 mod write;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::catalog::view::ViewTable;
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
@@ -197,13 +199,17 @@ impl EventStore {
     }
 }
 
-/// The Parquet files under `dir` as one table.
+/// The Parquet files under `dir` as one table, days skipped by their folders
+/// ([`dated::Dated`]).
 fn listing_table(dir: &Path) -> Result<Arc<dyn TableProvider>, StoreError> {
     let url = ListingTableUrl::parse(format!("{}/", dir.display()))?;
-    let options =
-        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+        .with_file_extension(".parquet")
+        .with_table_partition_cols(vec![(dated::DATE.into(), DataType::Utf8)]);
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
         .with_schema(columns::store_schema());
-    Ok(Arc::new(ListingTable::try_new(config)?))
+    Ok(Arc::new(dated::Dated {
+        inner: Arc::new(ListingTable::try_new(config)?),
+    }))
 }

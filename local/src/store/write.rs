@@ -57,6 +57,19 @@ struct FileOutput {
 }
 
 /// Records grouped by event date, each group turned into a batch when it fills.
+/// The time a record's `eventtime` column holds: its `eventTime`, read already, unless the
+/// column reads another spelling of the name (a record holding `eventtime` as well).
+fn column_time_ms(r: &Record) -> Option<i64> {
+    let value = crate::table::get_ci(&r.json, "eventtime")?;
+    if r.json
+        .get("eventTime")
+        .is_some_and(|t| std::ptr::eq(t, value))
+    {
+        return Some(r.time_ms);
+    }
+    value.as_str().and_then(crate::load::parse_time_ms)
+}
+
 struct Grouper<'a> {
     schema: &'a SchemaRef,
     groups: BTreeMap<String, Vec<Record>>,
@@ -73,7 +86,10 @@ impl<'a> Grouper<'a> {
     }
 
     fn push(&mut self, r: Record) -> Result<(), StoreError> {
-        let day = chrono::DateTime::from_timestamp_millis(r.time_ms)
+        // The folder is the day of the time the `eventtime` column holds, which queries'
+        // bounds on it prune folders by; none (an empty name, never pruned) if it holds none.
+        let day = column_time_ms(&r)
+            .and_then(chrono::DateTime::from_timestamp_millis)
             .map(|t| t.format("%Y-%m-%d").to_string())
             .unwrap_or_default();
         let size = u64::try_from(r.text.len()).unwrap_or(u64::MAX);
@@ -378,4 +394,43 @@ pub fn write_events(dir: &Path, events: &[Event]) -> Result<Written, StoreError>
     let mut sum = Sum::default();
     sum.add(&mut parts, grouper.finish()?)?;
     sum.finish(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(json: &str) -> Record {
+        let json: Value = serde_json::from_str(json).expect("json");
+        let time_ms = json["eventTime"]
+            .as_str()
+            .and_then(crate::load::parse_time_ms)
+            .expect("an eventTime");
+        Record {
+            text: json.to_string(),
+            json,
+            time_ms,
+            partition: Partition {
+                account: String::new(),
+                region: String::new(),
+                day: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_folder_is_the_day_the_eventtime_column_holds() {
+        let plain = record(r#"{"eventTime":"2024-02-29T23:59:59Z"}"#);
+        assert_eq!(column_time_ms(&plain), Some(plain.time_ms));
+        // The column reads `eventtime` before `eventTime`: so does the folder.
+        let both =
+            record(r#"{"eventTime":"2024-01-01T00:00:00Z","eventtime":"2030-01-01T00:00:00Z"}"#);
+        assert_eq!(
+            column_time_ms(&both),
+            crate::load::parse_time_ms("2030-01-01T00:00:00Z")
+        );
+        // A column that holds no time: the folder with no date, which no bound prunes.
+        let other = record(r#"{"eventTime":"2024-01-01T00:00:00Z","eventtime":7}"#);
+        assert_eq!(column_time_ms(&other), None);
+    }
 }

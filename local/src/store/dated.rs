@@ -1,0 +1,205 @@
+//! The store's Parquet files as one table that skips whole days: each file sits under
+//! `date=YYYY-MM-DD/` (the UTC date its events' `eventtime` column holds; `date=` for events
+//! whose column holds none), a partition column DataFusion prunes by before it
+//! opens a file, but only for filters on that column. A query bounds `eventtime`, so each
+//! bound on it given to a scan gets its twin on `date` (`eventtime >= T` adds `date >= T's
+//! date`): a query over one day of a store spanning a year opens one day's files, where
+//! otherwise it would read every file's footer to prune its row groups.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::DateTime;
+use datafusion::arrow::datatypes::{DataType, SchemaRef, TimeUnit};
+use datafusion::catalog::{ScanArgs, ScanResult, Session, TableProvider};
+use datafusion::common::ScalarValue;
+use datafusion::datasource::TableType;
+use datafusion::error::Result;
+use datafusion::logical_expr::{BinaryExpr, Expr, Operator, TableProviderFilterPushDown};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::prelude::{col, lit};
+
+/// The partition column the store's folders name.
+pub const DATE: &str = "date";
+
+/// The event time column the days are derived from.
+const EVENT_TIME: &str = "eventtime";
+
+/// A table over the store's files (a listing table partitioned by [`DATE`]) whose scans
+/// also get the day bounds that their `eventtime` bounds imply.
+#[derive(Debug)]
+pub struct Dated {
+    pub inner: Arc<dyn TableProvider>,
+}
+
+#[async_trait]
+impl TableProvider for Dated {
+    fn schema(&self) -> SchemaRef {
+        self.inner.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        self.inner.table_type()
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        self.inner.supports_filters_pushdown(filters)
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let all = with_day_bounds(filters);
+        self.inner.scan(state, projection, &all, limit).await
+    }
+
+    async fn scan_with_args<'a>(
+        &self,
+        state: &dyn Session,
+        args: ScanArgs<'a>,
+    ) -> Result<ScanResult> {
+        let all = with_day_bounds(args.filters().unwrap_or_default());
+        self.inner
+            .scan_with_args(state, args.with_filters(Some(&all)))
+            .await
+    }
+}
+
+/// `filters` and the day bounds their event time bounds imply.
+fn with_day_bounds(filters: &[Expr]) -> Vec<Expr> {
+    let mut all = filters.to_vec();
+    all.extend(filters.iter().filter_map(day_bound));
+    all
+}
+
+/// The bound on [`DATE`] that a bound on `eventtime` implies, if `e` is one: `eventtime` (or
+/// it cast to a timestamp in UTC, which keeps its instant) compared with a timestamp literal.
+/// A folder whose name is not a four-digit year's date (an event time beyond year 9999 or
+/// before year 0, or none) sorts before `"0"` and is always kept.
+fn day_bound(e: &Expr) -> Option<Expr> {
+    let Expr::BinaryExpr(BinaryExpr { left, op, right }) = e else {
+        return None;
+    };
+    let (op, value) = match (is_event_time(left), is_event_time(right)) {
+        (true, false) => (*op, right.as_ref()),
+        (false, true) => (op.swap()?, left.as_ref()),
+        _ => return None,
+    };
+    let Expr::Literal(value, _) = value else {
+        return None;
+    };
+    let day = DateTime::from_timestamp_millis(millis(value)?)?
+        .format("%Y-%m-%d")
+        .to_string();
+    if day.len() != 10 {
+        return None;
+    }
+    let date = || col(DATE);
+    let bound = match op {
+        // A bound on the instant bounds its day, inclusively either way.
+        Operator::Gt | Operator::GtEq => date().gt_eq(lit(day)),
+        Operator::Lt | Operator::LtEq => date().lt_eq(lit(day)),
+        Operator::Eq => date().eq(lit(day)),
+        _ => return None,
+    };
+    Some(bound.or(date().lt(lit("0"))))
+}
+
+/// Whether `e` is the event time column, as itself or cast to a timestamp that keeps its
+/// instants: milliseconds or finer, without a zone or in UTC. (A cast to seconds truncates
+/// toward zero: 1969-12-31T23:59:59.5 becomes 1970-01-01T00:00:00, another day.)
+fn is_event_time(e: &Expr) -> bool {
+    match e {
+        Expr::Column(c) => c.name == EVENT_TIME,
+        Expr::Cast(c) => {
+            matches!(c.field.data_type(), DataType::Timestamp(unit, zone)
+                if *unit != TimeUnit::Second
+                    && zone.as_deref().is_none_or(|z| matches!(z, "UTC" | "+00:00" | "Z")))
+                && is_event_time(&c.expr)
+        }
+        _ => false,
+    }
+}
+
+/// A timestamp literal's instant in epoch milliseconds (floored: a bound's day is the day of
+/// the millisecond it falls in); a zoned one's value is already UTC's.
+fn millis(v: &ScalarValue) -> Option<i64> {
+    let (n, per_ms) = match v {
+        ScalarValue::TimestampSecond(Some(n), _) => return n.checked_mul(1000),
+        ScalarValue::TimestampMillisecond(Some(n), _) => (*n, 1),
+        ScalarValue::TimestampMicrosecond(Some(n), _) => (*n, 1000),
+        ScalarValue::TimestampNanosecond(Some(n), _) => (*n, 1_000_000),
+        _ => return None,
+    };
+    Some(n.div_euclid(per_ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(text: &str) -> Expr {
+        let ms = DateTime::parse_from_rfc3339(text)
+            .expect("a time")
+            .timestamp_millis();
+        lit(ScalarValue::TimestampMillisecond(Some(ms), None))
+    }
+
+    #[test]
+    fn event_time_bounds_bound_the_day() {
+        let t = || col(EVENT_TIME);
+        let cases = [
+            (t().gt_eq(ts("2024-02-29T23:59:59Z")), ">=", "2024-02-29"),
+            (t().gt(ts("2024-02-29T23:59:59.999Z")), ">=", "2024-02-29"),
+            (ts("2024-03-01T00:00:00Z").gt(t()), "<=", "2024-03-01"),
+            (t().lt(ts("1999-12-31T12:00:00Z")), "<=", "1999-12-31"),
+            (t().eq(ts("2024-01-01T00:00:00Z")), "=", "2024-01-01"),
+            (
+                Expr::Cast(datafusion::logical_expr::Cast::new(
+                    Box::new(t()),
+                    DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+                ))
+                .gt_eq(lit(ScalarValue::TimestampNanosecond(
+                    Some(-1),
+                    Some("UTC".into()),
+                ))),
+                ">=",
+                "1969-12-31",
+            ),
+        ];
+        for (e, op, day) in cases {
+            let got = day_bound(&e).expect("a bound").to_string();
+            assert_eq!(
+                got,
+                format!("date {op} Utf8(\"{day}\") OR date < Utf8(\"0\")"),
+                "{e}"
+            );
+        }
+        // Not bounds on the event time's instant: left as they are.
+        for e in [
+            col("eventname").gt_eq(ts("2024-01-01T00:00:00Z")),
+            t().not_eq(ts("2024-01-01T00:00:00Z")),
+            t().gt_eq(col("other")),
+            Expr::Cast(datafusion::logical_expr::Cast::new(
+                Box::new(t()),
+                DataType::Timestamp(TimeUnit::Millisecond, Some("America/New_York".into())),
+            ))
+            .gt_eq(ts("2024-01-01T00:00:00Z")),
+            t().gt_eq(lit(ScalarValue::TimestampMillisecond(None, None))),
+            Expr::Cast(datafusion::logical_expr::Cast::new(
+                Box::new(t()),
+                DataType::Timestamp(TimeUnit::Second, None),
+            ))
+            .gt_eq(ts("1970-01-01T00:00:00Z")),
+        ] {
+            assert!(day_bound(&e).is_none(), "{e}");
+        }
+    }
+}
