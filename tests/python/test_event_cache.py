@@ -231,7 +231,7 @@ def test_lookup_pages_each_event_once_newest_first_even_when_two_files_hold_it(t
 
 
 def test_a_query_bounded_in_time_reads_only_the_days_it_bounds(tmp_path):
-    """The store keeps a folder of Parquet files per event date, and a query (Lake, or
+    """The store keeps a folder of Parquet files per event date, and a query (Lake, Athena or
     LookupEvents) bounded by event time opens only its days' files: with one day's file
     damaged under the running service, queries over other days answer as Python counts from
     the records, and one that reaches the damaged day fails rather than answer without it."""
@@ -293,3 +293,19 @@ def test_a_query_bounded_in_time_reads_only_the_days_it_bounds(tmp_path):
         want = {r["eventID"] for r in records
                 if r.get("awsRegion") == "us-east-1" and start <= when(r) <= end}
         assert want and sorted(got) == sorted(want)
+        # Athena's eventtime is the record's text: its bound keeps a day either side (a time
+        # written with an offset), so a query from 1 March opens neither 28 February's files
+        # nor any before.
+        a = boto3.client("athena", endpoint_url=info["endpoint"], region_name="us-east-1",
+                         aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
+        athena = info["athena"]
+        qid = a.start_query_execution(
+            QueryString=f"SELECT count(*) FROM {athena['table']} WHERE eventtime >= '2024-03-01T00:00:00Z'",
+            WorkGroup=athena["workgroup"],
+            QueryExecutionContext={"Database": athena["database"]})["QueryExecutionId"]
+        q = until_ended(lambda: a.get_query_execution(QueryExecutionId=qid),
+                        lambda q: q["QueryExecution"]["Status"]["State"] not in ("QUEUED", "RUNNING"))
+        assert q["QueryExecution"]["Status"]["State"] == "SUCCEEDED", q["QueryExecution"]["Status"]
+        rows = a.get_query_results(QueryExecutionId=qid)["ResultSet"]["Rows"]
+        assert rows[1]["Data"][0]["VarCharValue"] == str(
+            sum(1 for r in records if r["eventTime"] >= "2024-03-01T00:00:00Z"))

@@ -1,15 +1,16 @@
 //! The store's Parquet files as one table that skips whole days: each file sits under
 //! `date=YYYY-MM-DD/` (the UTC date its events' `eventtime` column holds; `date=` for events
 //! whose column holds none), a partition column DataFusion prunes by before it
-//! opens a file, but only for filters on that column. A query bounds `eventtime`, so each
-//! bound on it given to a scan gets its twin on `date` (`eventtime >= T` adds `date >= T's
-//! date`): a query over one day of a store spanning a year opens one day's files, where
-//! otherwise it would read every file's footer to prune its row groups.
+//! opens a file, but only for filters on that column. A query bounds `eventtime` (Lake's
+//! timestamp, LookupEvents' time range, Athena's text), so each bound on it given to a scan
+//! gets its twin on `date` (`eventtime >= T` adds `date >= T's date`): a query over one day of
+//! a store spanning a year opens one day's files (Athena's, three), where otherwise it would
+//! read every file's footer to prune its row groups.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::DateTime;
+use chrono::{DateTime, NaiveDate};
 use datafusion::arrow::datatypes::{DataType, SchemaRef, TimeUnit};
 use datafusion::catalog::{ScanArgs, ScanResult, Session, TableProvider};
 use datafusion::common::ScalarValue;
@@ -24,6 +25,9 @@ pub const DATE: &str = "date";
 
 /// The event time column the days are derived from.
 const EVENT_TIME: &str = "eventtime";
+
+/// The Athena table's `eventtime`, as the store keeps it.
+const ATHENA_EVENT_TIME: &str = "athena_eventtime";
 
 /// A table over the store's files (a listing table partitioned by [`DATE`]) whose scans
 /// also get the day bounds that their `eventtime` bounds imply.
@@ -79,37 +83,61 @@ fn with_day_bounds(filters: &[Expr]) -> Vec<Expr> {
     all
 }
 
-/// The bound on [`DATE`] that a bound on `eventtime` implies, if `e` is one: `eventtime` (or
-/// it cast to a timestamp in UTC, which keeps its instant) compared with a timestamp literal.
+/// The bound on [`DATE`] that a bound on the event time implies, if `e` is one:
+/// - `eventtime` (or it cast to a timestamp that keeps its instants) compared with a timestamp
+///   literal bounds the day exactly;
+/// - Athena's `eventtime` (the record's own text, `2024-01-01T06:00:00Z`) compared with a text
+///   literal that begins with a date bounds the text's own date the same way (text is compared
+///   character by character), and a time written with an offset is at most a day from its UTC
+///   date: the bound is a day wider either side.
+///
 /// A folder whose name is not a four-digit year's date (an event time beyond year 9999 or
 /// before year 0, or none) sorts before `"0"` and is always kept.
 fn day_bound(e: &Expr) -> Option<Expr> {
     let Expr::BinaryExpr(BinaryExpr { left, op, right }) = e else {
         return None;
     };
-    let (op, value) = match (is_event_time(left), is_event_time(right)) {
-        (true, false) => (*op, right.as_ref()),
-        (false, true) => (op.swap()?, left.as_ref()),
+    let on_time = |e: &Expr| is_event_time(e) || is_athena_time(e);
+    let (op, column, value) = match (on_time(left), on_time(right)) {
+        (true, false) => (*op, left.as_ref(), right.as_ref()),
+        (false, true) => (op.swap()?, right.as_ref(), left.as_ref()),
         _ => return None,
     };
     let Expr::Literal(value, _) = value else {
         return None;
     };
-    let day = DateTime::from_timestamp_millis(millis(value)?)?
-        .format("%Y-%m-%d")
-        .to_string();
-    if day.len() != 10 {
-        return None;
-    }
+    // The first and last day the rows that pass can be in.
+    let (first, last) = if is_event_time(column) {
+        let day = DateTime::from_timestamp_millis(millis(value)?)?.date_naive();
+        (day, day)
+    } else {
+        let (ScalarValue::Utf8(Some(text))
+        | ScalarValue::LargeUtf8(Some(text))
+        | ScalarValue::Utf8View(Some(text))) = value
+        else {
+            return None;
+        };
+        let day = NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
+        (day.pred_opt()?, day.succ_opt()?)
+    };
+    let name = |d: NaiveDate| Some(d.format("%Y-%m-%d").to_string()).filter(|n| n.len() == 10);
+    let (first, last) = (name(first)?, name(last)?);
     let date = || col(DATE);
     let bound = match op {
         // A bound on the instant bounds its day, inclusively either way.
-        Operator::Gt | Operator::GtEq => date().gt_eq(lit(day)),
-        Operator::Lt | Operator::LtEq => date().lt_eq(lit(day)),
-        Operator::Eq => date().eq(lit(day)),
+        Operator::Gt | Operator::GtEq => date().gt_eq(lit(first)),
+        Operator::Lt | Operator::LtEq => date().lt_eq(lit(last)),
+        Operator::Eq if first == last => date().eq(lit(first)),
+        Operator::Eq => date().gt_eq(lit(first)).and(date().lt_eq(lit(last))),
         _ => return None,
     };
     Some(bound.or(date().lt(lit("0"))))
+}
+
+/// Whether `e` is the Athena table's `eventtime`: the text of the value the `eventtime`
+/// column reads, which names the folder.
+fn is_athena_time(e: &Expr) -> bool {
+    matches!(e, Expr::Column(c) if c.name == ATHENA_EVENT_TIME)
 }
 
 /// Whether `e` is the event time column, as itself or cast to a timestamp that keeps its
@@ -182,6 +210,26 @@ mod tests {
                 "{e}"
             );
         }
+        // Athena's text: a day wider either side (a time written with an offset).
+        let text = |t: &str| lit(t.to_string());
+        let a = || col(ATHENA_EVENT_TIME);
+        for (e, want) in [
+            (
+                a().gt_eq(text("2024-03-01T06:00:00Z")),
+                "date >= Utf8(\"2024-02-29\")",
+            ),
+            (
+                text("2024-12-31T00:00:00Z").gt(a()),
+                "date <= Utf8(\"2025-01-01\")",
+            ),
+            (
+                a().eq(text("2024-01-01T00:00:00Z")),
+                "date >= Utf8(\"2023-12-31\") AND date <= Utf8(\"2024-01-02\")",
+            ),
+        ] {
+            let got = day_bound(&e).expect("a bound").to_string();
+            assert_eq!(got, format!("{want} OR date < Utf8(\"0\")"), "{e}");
+        }
         // Not bounds on the event time's instant: left as they are.
         for e in [
             col("eventname").gt_eq(ts("2024-01-01T00:00:00Z")),
@@ -198,6 +246,9 @@ mod tests {
                 DataType::Timestamp(TimeUnit::Second, None),
             ))
             .gt_eq(ts("1970-01-01T00:00:00Z")),
+            col(ATHENA_EVENT_TIME).gt_eq(lit("2024-01")),
+            col(ATHENA_EVENT_TIME).gt_eq(lit("yesterday and more")),
+            col(ATHENA_EVENT_TIME).gt_eq(ts("2024-01-01T00:00:00Z")),
         ] {
             assert!(day_bound(&e).is_none(), "{e}");
         }
