@@ -1550,65 +1550,6 @@ fn holds(e: &Expr, kind: impl Fn(&Expr) -> bool) -> bool {
 /// SELECT list, GROUP BY, HAVING or ORDER BY repeat it, so that they still match. (Lake's
 /// output names were taken from the statement before.)
 fn distinct_subquery_keys(stmt: &mut Statement) -> bool {
-    /// The predicates of one SELECT, each numbered by its text.
-    struct Tagger {
-        numbers: Vec<String>,
-        inside_subquery: usize,
-    }
-    impl VisitorMut for Tagger {
-        type Break = ();
-        fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-            self.inside_subquery += 1;
-            ControlFlow::Continue(())
-        }
-        fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-            self.inside_subquery -= 1;
-            ControlFlow::Continue(())
-        }
-        fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-            if self.inside_subquery > 0
-                || !matches!(e, Expr::InSubquery { .. } | Expr::Exists { .. })
-            {
-                return ControlFlow::Continue(());
-            }
-            // Named as DataFusion resolves names: unquoted identifiers in any case alike.
-            let mut folded = e.clone();
-            let _ = visit_expressions_mut(&mut folded, |x| {
-                match x {
-                    Expr::Identifier(id) => fold_ident(id),
-                    Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(fold_ident),
-                    _ => {}
-                }
-                ControlFlow::<()>::Continue(())
-            });
-            let text = folded.to_string();
-            let n = if let Some(i) = self.numbers.iter().position(|t| *t == text) {
-                i + 1
-            } else {
-                self.numbers.push(text);
-                self.numbers.len()
-            };
-            let predicate = std::mem::replace(e, Expr::value(SqlValue::Null));
-            let tag = Expr::value(SqlValue::Number(n.to_string(), false));
-            *e = Expr::Case {
-                case_token:
-                    datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-                end_token:
-                    datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-                operand: None,
-                conditions: vec![datafusion::sql::sqlparser::ast::CaseWhen {
-                    condition: Expr::BinaryOp {
-                        left: Box::new(tag.clone()),
-                        op: BinaryOperator::Eq,
-                        right: Box::new(tag),
-                    },
-                    result: predicate,
-                }],
-                else_result: None,
-            };
-            ControlFlow::Continue(())
-        }
-    }
     /// Each query whose SELECT needs it (see above).
     struct Queries {
         changed: bool,
@@ -1616,71 +1557,160 @@ fn distinct_subquery_keys(stmt: &mut Statement) -> bool {
     impl VisitorMut for Queries {
         type Break = ();
         fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
-            let SetExpr::Select(select) = q.body.as_mut() else {
-                return ControlFlow::Continue(());
-            };
-            let datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(keys, _) =
-                &select.group_by
-            else {
-                return ControlFlow::Continue(());
-            };
-            // A key is an expression, an output's position or an output's alias.
-            let key_of = |k: &Expr| -> Option<Expr> {
-                let item = match k {
-                    Expr::Value(v) => match &v.value {
-                        SqlValue::Number(n, _) => n
-                            .parse::<usize>()
-                            .ok()
-                            .and_then(|i| select.projection.get(i.checked_sub(1)?)),
-                        _ => None,
-                    },
-                    Expr::Identifier(name) => select.projection.iter().find(|item| {
-                        matches!(item, SelectItem::ExprWithAlias { alias, .. }
-                            if alias.value.eq_ignore_ascii_case(&name.value))
-                    }),
-                    _ => None,
-                };
-                Some(match item {
-                    Some(
-                        SelectItem::ExprWithAlias { expr, .. } | SelectItem::UnnamedExpr(expr),
-                    ) => expr.clone(),
-                    _ => k.clone(),
-                })
-            };
-            let with_predicates = keys.iter().filter_map(key_of).filter(has_predicate).count();
-            if with_predicates < 2 {
-                return ControlFlow::Continue(());
-            }
-            let mut tagger = Tagger {
-                numbers: Vec::new(),
-                inside_subquery: 0,
-            };
-            for item in &mut select.projection {
-                if let SelectItem::ExprWithAlias { expr, .. } | SelectItem::UnnamedExpr(expr) = item
-                {
-                    let _ = expr.visit(&mut tagger);
+            match q.body.as_mut() {
+                SetExpr::Select(select) => {
+                    self.changed |= tag_select(select, q.order_by.as_mut());
                 }
-            }
-            if let datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(keys, _) =
-                &mut select.group_by
-            {
-                for k in keys {
-                    let _ = k.visit(&mut tagger);
+                // Each branch of a set operation is a SELECT of its own; the ORDER BY after
+                // it names the operation's columns.
+                body @ SetExpr::SetOperation { .. } => {
+                    for select in branches(body) {
+                        self.changed |= tag_select(select, None);
+                    }
                 }
+                _ => {}
             }
-            if let Some(having) = &mut select.having {
-                let _ = having.visit(&mut tagger);
-            }
-            if let Some(order) = &mut q.order_by {
-                let _ = order.visit(&mut tagger);
-            }
-            self.changed |= !tagger.numbers.is_empty();
             ControlFlow::Continue(())
         }
     }
     let mut queries = Queries { changed: false };
     let _ = stmt.visit(&mut queries);
     queries.changed
+}
+
+/// The predicates of one SELECT, each numbered by its text.
+struct Tagger {
+    numbers: Vec<String>,
+    inside_subquery: usize,
+}
+
+/// Wraps each IN or EXISTS outside the subqueries of the expressions it visits.
+impl VisitorMut for Tagger {
+    type Break = ();
+    fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+        self.inside_subquery += 1;
+        ControlFlow::Continue(())
+    }
+    fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+        self.inside_subquery = self.inside_subquery.saturating_sub(1);
+        ControlFlow::Continue(())
+    }
+    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        if self.inside_subquery > 0 || !matches!(e, Expr::InSubquery { .. } | Expr::Exists { .. }) {
+            return ControlFlow::Continue(());
+        }
+        // Named as DataFusion resolves names: unquoted identifiers in any case alike.
+        let mut folded = e.clone();
+        let _ = visit_expressions_mut(&mut folded, |x| {
+            match x {
+                Expr::Identifier(id) => fold_ident(id),
+                Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(fold_ident),
+                _ => {}
+            }
+            ControlFlow::<()>::Continue(())
+        });
+        let text = folded.to_string();
+        let n = if let Some(i) = self.numbers.iter().position(|t| *t == text) {
+            i + 1
+        } else {
+            self.numbers.push(text);
+            self.numbers.len()
+        };
+        let predicate = std::mem::replace(e, Expr::value(SqlValue::Null));
+        let tag = Expr::value(SqlValue::Number(n.to_string(), false));
+        *e = Expr::Case {
+            case_token:
+                datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+            end_token:
+                datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+            operand: None,
+            conditions: vec![datafusion::sql::sqlparser::ast::CaseWhen {
+                condition: Expr::BinaryOp {
+                    left: Box::new(tag.clone()),
+                    op: BinaryOperator::Eq,
+                    right: Box::new(tag),
+                },
+                result: predicate,
+            }],
+            else_result: None,
+        };
+        ControlFlow::Continue(())
+    }
+}
+
+/// Wraps the IN and EXISTS predicates of `select` (and of the ORDER BY after it) as
+/// [`distinct_subquery_keys`] says, if it groups by two keys holding one; whether it did.
+fn tag_select(
+    select: &mut Select,
+    order: Option<&mut datafusion::sql::sqlparser::ast::OrderBy>,
+) -> bool {
+    let datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(keys, _) = &select.group_by
+    else {
+        return false;
+    };
+    // A key is an expression, an output's position or an output's alias.
+    let key_of = |k: &Expr| -> Option<Expr> {
+        let item = match k {
+            Expr::Value(v) => match &v.value {
+                SqlValue::Number(n, _) => n
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| select.projection.get(i.checked_sub(1)?)),
+                _ => None,
+            },
+            Expr::Identifier(name) => select.projection.iter().find(|item| {
+                matches!(item, SelectItem::ExprWithAlias { alias, .. }
+                    if alias.value.eq_ignore_ascii_case(&name.value))
+            }),
+            _ => None,
+        };
+        Some(match item {
+            Some(SelectItem::ExprWithAlias { expr, .. } | SelectItem::UnnamedExpr(expr)) => {
+                expr.clone()
+            }
+            _ => k.clone(),
+        })
+    };
+    let with_predicates = keys.iter().filter_map(key_of).filter(has_predicate).count();
+    if with_predicates < 2 {
+        return false;
+    }
+    let mut tagger = Tagger {
+        numbers: Vec::new(),
+        inside_subquery: 0,
+    };
+    for item in &mut select.projection {
+        if let SelectItem::ExprWithAlias { expr, .. } | SelectItem::UnnamedExpr(expr) = item {
+            let _ = expr.visit(&mut tagger);
+        }
+    }
+    if let datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(keys, _) = &mut select.group_by
+    {
+        for k in keys {
+            let _ = k.visit(&mut tagger);
+        }
+    }
+    if let Some(having) = &mut select.having {
+        let _ = having.visit(&mut tagger);
+    }
+    if let Some(order) = order {
+        let _ = order.visit(&mut tagger);
+    }
+    !tagger.numbers.is_empty()
+}
+
+/// The SELECTs a set operation combines (those in parenthesised queries are queries of their
+/// own).
+fn branches(body: &mut SetExpr) -> Vec<&mut Select> {
+    match body {
+        SetExpr::Select(select) => vec![select.as_mut()],
+        SetExpr::SetOperation { left, right, .. } => {
+            let mut out = branches(left);
+            out.extend(branches(right));
+            out
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// An unquoted identifier in lower case, as DataFusion reads it.
@@ -2079,6 +2109,15 @@ mod json_constructors {
             "SELECT CASE WHEN 1 = 1 THEN x IN (SELECT y FROM t) END AS a, CASE WHEN 2 = 2 THEN \
              EXISTS (SELECT 1 FROM t WHERE y IN (SELECT z FROM t)) END AS b, count(*) FROM t \
              GROUP BY 1, b ORDER BY CASE WHEN 1 = 1 THEN X IN (SELECT Y FROM t) END"
+        );
+        // Each branch of a set operation on its own.
+        assert_eq!(
+            prepared(
+                "SELECT 1 FROM t UNION ALL SELECT count(*) FROM t GROUP BY x IN (SELECT y FROM t), \
+                 EXISTS (SELECT 1 FROM t)"
+            ),
+            "SELECT 1 FROM t UNION ALL SELECT count(*) FROM t GROUP BY CASE WHEN 1 = 1 THEN x IN \
+             (SELECT y FROM t) END, CASE WHEN 2 = 2 THEN EXISTS (SELECT 1 FROM t) END"
         );
     }
 

@@ -3175,7 +3175,7 @@ def test_in_and_exists_subqueries_in_select_agree_with_duckdb(lake, duck, record
 def test_grouping_by_two_subquery_predicates_agrees_with_duckdb(lake, duck):
     """GROUP BY two IN or EXISTS predicates (DataFusion names each of them alike), by
     position, by alias and as expressions repeated in the SELECT list, with HAVING and ORDER
-    BY, against DuckDB over the same records."""
+    BY, and in a branch of a UNION, against DuckDB over the same records."""
     def text(rows):
         return sorted([["" if v is None else str(v).lower() for v in r] for r in rows])
 
@@ -3196,6 +3196,12 @@ def test_grouping_by_two_subquery_predicates_agrees_with_duckdb(lake, duck):
          "SELECT count(*), name IN (SELECT name FROM ev WHERE ro) FROM ev "
          "GROUP BY name IN (SELECT name FROM ev WHERE ro), "
          "EXISTS (SELECT 1 FROM ev WHERE err = 'AccessDenied')"),
+        ("SELECT 'all', count(*) FROM {eds} UNION ALL SELECT 'grouped', count(*) FROM {eds} "
+         "GROUP BY eventName IN (SELECT eventName FROM {eds} WHERE readOnly), "
+         "errorCode IN (SELECT errorCode FROM {eds} WHERE errorCode LIKE 'Access%')",
+         "SELECT 'all', count(*) FROM ev UNION ALL SELECT 'grouped', count(*) FROM ev "
+         "GROUP BY name IN (SELECT name FROM ev WHERE ro), "
+         "err IN (SELECT err FROM ev WHERE err LIKE 'Access%')"),
     ]
     for ours, theirs in cases:
         _, rows = lake(ours)
