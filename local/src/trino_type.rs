@@ -35,6 +35,8 @@ pub fn of(t: &DataType) -> String {
         DataType::Boolean => "boolean".into(),
         DataType::Null => "unknown".into(),
         DataType::Date32 | DataType::Date64 => "date".into(),
+        // Trino's `time` (of `localtime`, `CAST(x AS time)`) is to the millisecond.
+        DataType::Time32(_) | DataType::Time64(_) => "time(3)".into(),
         DataType::Timestamp(unit, zone) => {
             let digits = match unit {
                 TimeUnit::Second => 0,

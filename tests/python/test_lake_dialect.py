@@ -178,6 +178,8 @@ def test_unix_time_is_fractional_seconds(lake, duck):
 
 
 def test_now_runs_on_the_service_clock(lake, records):
+    """now(), current_timestamp, current_date, current_time and localtime read the service
+    clock (the loaded events' time), one instant per query."""
     newest = max(dt.datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00")) for r in records)
     _, rows = lake("SELECT now(), current_timestamp, current_date, current_timezone() FROM {eds} LIMIT 1")
     now, ts, today, zone = rows[0]
@@ -192,6 +194,16 @@ def test_now_runs_on_the_service_clock(lake, records):
     for _ in range(20):
         _, rows = lake("SELECT now(), current_timestamp, now() FROM {eds} LIMIT 1")
         assert len(set(rows[0])) == 1, rows
+    # current_time and localtime: the same instant's time of day (a `time`, to the millisecond),
+    # with its fields.
+    _, rows = lake("SELECT now(), current_time, localtime, typeof(localtime), hour(localtime), "
+                   "minute(current_time), second(localtime), millisecond(localtime), "
+                   "hour(TIME '23:04:05.678'), millisecond(TIME '23:04:05.678') FROM {eds} LIMIT 1")
+    now, current_time, local_time, kind, *fields = rows[0]
+    t = dt.datetime.fromisoformat(now.removesuffix(" UTC"))
+    assert current_time == local_time == t.strftime("%H:%M:%S.") + f"{t.microsecond // 1000:03d}"
+    assert kind == "time(3)"
+    assert fields == [str(v) for v in (t.hour, t.minute, t.second, t.microsecond // 1000, 23, 678)]
     _, rows = lake("SELECT count(*) FROM {eds} WHERE eventTime > now() - interval '365' day")
     cutoff = at - dt.timedelta(days=365)
     assert int(rows[0][0]) == sum(

@@ -80,10 +80,11 @@ pub fn functions() -> Vec<ScalarUDF> {
     out
 }
 
-/// `now()` (also `current_timestamp`), `localtimestamp` and `current_date` on the service clock,
-/// which runs on the loaded events' time: one instant for the whole query, as in Trino. `now()`
-/// is a `timestamp(3) with time zone` in Lake's session zone, UTC; `localtimestamp` the same
-/// wall clock without the zone.
+/// `now()` (also `current_timestamp`), `localtimestamp`, `current_date`, `current_time` and
+/// `localtime` on the service clock, which runs on the loaded events' time: one instant for the
+/// whole query, as in Trino. `now()` is a `timestamp(3) with time zone` in Lake's session zone,
+/// UTC; `localtimestamp` the same wall clock without the zone; `current_time` and `localtime`
+/// its time of day to the millisecond (a `time`: the service has no time type with a zone).
 #[derive(Debug)]
 pub struct Now {
     clock: Clock,
@@ -101,11 +102,13 @@ enum NowKind {
     Local,
     /// `current_date`.
     Date,
+    /// `current_time`, `localtime`.
+    Time,
 }
 
 impl Now {
-    /// `now`, `localtimestamp` and `current_date` on `clock`.
-    pub fn udfs(clock: &Clock) -> [ScalarUDF; 3] {
+    /// `now`, `localtimestamp`, `current_date` and `current_time` on `clock`.
+    pub fn udfs(clock: &Clock) -> [ScalarUDF; 4] {
         let make = |kind: NowKind, aliases: &[&str]| {
             ScalarUDF::new_from_impl(Self {
                 clock: clock.clone(),
@@ -118,6 +121,7 @@ impl Now {
             make(NowKind::Zoned, &["current_timestamp"]),
             make(NowKind::Local, &[]),
             make(NowKind::Date, &[]),
+            make(NowKind::Time, &["localtime"]),
         ]
     }
 
@@ -130,6 +134,9 @@ impl Now {
             }
             NowKind::Zoned => ScalarValue::TimestampMillisecond(Some(ms), Some("UTC".into())),
             NowKind::Local => ScalarValue::TimestampMillisecond(Some(ms), None),
+            NowKind::Time => {
+                ScalarValue::Time64Nanosecond(ms.rem_euclid(86_400_000).checked_mul(1_000_000))
+            }
         }
     }
 }
@@ -155,6 +162,7 @@ impl ScalarUDFImpl for Now {
             NowKind::Zoned => "now",
             NowKind::Local => "localtimestamp",
             NowKind::Date => "current_date",
+            NowKind::Time => "current_time",
         }
     }
 
@@ -207,8 +215,31 @@ const SECOND: u8 = 10;
 const MILLISECOND: u8 = 11;
 
 /// Field `P` of each timestamp (or date): ISO weeks and weekdays (Monday = 1), as Trino, read on
-/// the clocks of a timestamp's zone (`hour(at_timezone(t, 'America/New_York'))` is New York's).
+/// the clocks of a timestamp's zone (`hour(at_timezone(t, 'America/New_York'))` is New York's);
+/// of a time (`hour(localtime)`), its hour, minute, second or millisecond.
 fn field<const P: u8>(args: &[ArrayRef]) -> Result<ArrayRef> {
+    if let DataType::Time32(_) | DataType::Time64(_) = args[0].data_type() {
+        if P < HOUR {
+            return Err(exec_err("a time of day has no date fields"));
+        }
+        let ns = cast(
+            &cast(
+                &args[0],
+                &DataType::Time64(datafusion::arrow::datatypes::TimeUnit::Nanosecond),
+            )?,
+            &DataType::Int64,
+        )?;
+        let ms_of_day = |ns: i64| ns.div_euclid(1_000_000);
+        let out: Int64Array = ns
+            .as_primitive::<datafusion::arrow::datatypes::Int64Type>()
+            .unary(|ns| match P {
+                HOUR => ms_of_day(ns) / 3_600_000,
+                MINUTE => ms_of_day(ns) / 60_000 % 60,
+                SECOND => ms_of_day(ns) / 1000 % 60,
+                _ => ms_of_day(ns) % 1000,
+            });
+        return Ok(Arc::new(out));
+    }
     let out: Int64Array = super::zone::wall_clocks(&args[0])?
         .into_iter()
         .map(|v| {
