@@ -77,8 +77,9 @@ impl Clock {
 }
 
 /// The service-clock instant a query runs at (epoch milliseconds), in its DataFusion config:
-/// `now()`, `current_timestamp` and `current_date` give it wherever they are evaluated in the
-/// query, as Trino gives the query's start, so two uses never straddle a millisecond.
+/// `now()`, `current_timestamp`, `current_date`, `current_time` and `localtime` give it wherever
+/// they are evaluated in the query, as Trino gives the query's start, so two uses never
+/// straddle a millisecond.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueryInstant(pub i64);
 

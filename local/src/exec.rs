@@ -131,6 +131,7 @@ pub fn athena_type(t: &DataType) -> &'static str {
         DataType::Decimal128(..) | DataType::Decimal256(..) => "decimal",
         DataType::Timestamp(..) => "timestamp",
         DataType::Date32 | DataType::Date64 => "date",
+        DataType::Time32(_) | DataType::Time64(_) => "time",
         DataType::List(_) | DataType::LargeList(_) => "array",
         DataType::Map(..) => "map",
         DataType::Struct(_) => "row",

@@ -163,6 +163,18 @@ fn render(array: &ArrayRef, row: usize) -> Result<String> {
                 _ => array_value_to_string(array, row)?,
             }
         }
+        // Trino's `time(3)`: always three fraction digits (Arrow's display drops a zero
+        // fraction and shows nanoseconds).
+        DataType::Time32(_) | DataType::Time64(_) => {
+            let ms = crate::udf::time_of_day_ms(&array.slice(row, 1))?.value(0);
+            format!(
+                "{:02}:{:02}:{:02}.{:03}",
+                ms / 3_600_000,
+                ms / 60_000 % 60,
+                ms / 1000 % 60,
+                ms % 1000
+            )
+        }
         DataType::Duration(_) => {
             let ms = cast(
                 &array.slice(row, 1),

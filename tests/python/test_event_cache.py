@@ -248,12 +248,15 @@ def test_a_query_bounded_in_time_reads_only_the_days_it_bounds(tmp_path):
             if j == 0:
                 t = days[i % len(days)] + timedelta(days=1, milliseconds=-1)
             r["eventTime"] = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+            if j == 1 and t.date() == datetime(2024, 3, 1).date():
+                # Written with an offset: 1 March's text, 29 February's instant and folder.
+                r["eventTime"] = "2024-03-01T03:30:00.000+05:00"
             r["eventID"] = f"00000000-0000-4000-8000-{i:04d}{j:08d}"
             records.append(r)
         (data / f.name).write_text(json.dumps(log))
 
     def when(r):
-        return datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00"))
+        return datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00")).astimezone(timezone.utc)
 
     def lake_failure(info, sql):
         c = boto3.client("cloudtrail", endpoint_url=info["endpoint"], region_name="us-east-1",

@@ -198,8 +198,11 @@ def test_now_runs_on_the_service_clock(lake, records):
     # with its fields.
     _, rows = lake("SELECT now(), current_time, localtime, typeof(localtime), hour(localtime), "
                    "minute(current_time), second(localtime), millisecond(localtime), "
-                   "hour(TIME '23:04:05.678'), millisecond(TIME '23:04:05.678') FROM {eds} LIMIT 1")
-    now, current_time, local_time, kind, *fields = rows[0]
+                   "hour(TIME '23:04:05.678'), millisecond(TIME '23:04:05.678'), "
+                   "CAST('12:00:00' AS time), TIME '23:59:59.5' + INTERVAL '2' HOUR FROM {eds} LIMIT 1")
+    now, current_time, local_time, kind, *fields, noon, wrapped = rows[0]
+    # Trino's `time(3)` text: three fraction digits, a day's arithmetic wrapping at midnight.
+    assert [noon, wrapped] == ["12:00:00.000", "01:59:59.500"]
     t = dt.datetime.fromisoformat(now.removesuffix(" UTC"))
     assert current_time == local_time == t.strftime("%H:%M:%S.") + f"{t.microsecond // 1000:03d}"
     assert kind == "time(3)"
@@ -2755,6 +2758,37 @@ def test_json_casts_of_records_agree_with_python(lake, records):
                 assert f"{k}={json.dumps(v, separators=(',', ':'), ensure_ascii=False)}" in params, (event, k)
             assert list(json.loads(params_json)) == sorted(rp), event
     assert checked > 50
+
+
+def test_json_stays_json_through_coalesce_nullif_and_case(lake, records):
+    """A choice among JSON values is JSON, as Trino types it: cast to varchar, a JSON string
+    loses its quotes and JSON null is NULL; typeof says json; json_format writes it. Against
+    Python's reading of the same records."""
+    _, rows = lake(
+        "SELECT eventID, "
+        "CAST(coalesce(json_extract(eventjson, '$.requestParameters.bucketName'), "
+        "json_extract(eventjson, '$.requestParameters.userName')) AS varchar), "
+        "typeof(coalesce(json_extract(eventjson, '$.x'), NULL, json_extract(eventjson, '$.y'))), "
+        "CAST(CASE WHEN eventName LIKE 'Get%' THEN json_extract(eventjson, '$.eventName') END AS varchar), "
+        "CAST(nullif(json_extract(eventjson, '$.awsRegion'), json_parse('\"us-east-1\"')) AS varchar), "
+        "json_format(coalesce(json_extract(eventjson, '$.requestParameters'), json_parse('[]'))) "
+        "FROM {eds}")
+    got = by_id(rows)
+    assert len(got) == len(records)
+    picked = 0
+    for r in records:
+        params = r.get("requestParameters")
+        p = params if isinstance(params, dict) else {}
+        v = p["bucketName"] if "bucketName" in p else p.get("userName")
+        assert not isinstance(v, (dict, list)), r["eventID"]
+        picked += v is not None
+        want = ["" if v is None else str(v), "json",
+                r["eventName"] if r["eventName"].startswith("Get") else "",
+                "" if r["awsRegion"] == "us-east-1" else r["awsRegion"]]
+        assert got[r["eventID"]][:4] == want, r["eventID"]
+        formatted = got[r["eventID"]][4]
+        assert json.loads(formatted) == ([] if "requestParameters" not in r else params), r["eventID"]
+    assert picked > 20
 
 
 def test_hyperloglog_functions_answer_as_trinos_sketch(lake, records):

@@ -4,8 +4,8 @@
 //! opens a file, but only for filters on that column. A query bounds `eventtime` (Lake's
 //! timestamp, LookupEvents' time range, Athena's text), so each bound on it given to a scan
 //! gets its twin on `date` (`eventtime >= T` adds `date >= T's date`): a query over one day of
-//! a store spanning a year opens one day's files (Athena's, three), where otherwise it would
-//! read every file's footer to prune its row groups.
+//! a store spanning a year opens one day's files (Athena's, a day more either side), where
+//! otherwise it would read every file's footer to prune its row groups.
 
 use std::sync::Arc;
 
@@ -117,7 +117,12 @@ fn day_bound(e: &Expr) -> Option<Expr> {
         else {
             return None;
         };
-        let day = NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
+        // Only a prefix written exactly as a stored text's (chrono also reads `2024- 3-01`
+        // and `+2024-3-01`, which sort elsewhere among texts).
+        let prefix = text.get(..10)?;
+        let day = NaiveDate::parse_from_str(prefix, "%Y-%m-%d")
+            .ok()
+            .filter(|d| d.format("%Y-%m-%d").to_string() == prefix)?;
         (day.pred_opt()?, day.succ_opt()?)
     };
     let name = |d: NaiveDate| Some(d.format("%Y-%m-%d").to_string()).filter(|n| n.len() == 10);
@@ -247,6 +252,8 @@ mod tests {
             ))
             .gt_eq(ts("1970-01-01T00:00:00Z")),
             col(ATHENA_EVENT_TIME).gt_eq(lit("2024-01")),
+            col(ATHENA_EVENT_TIME).gt_eq(lit("2024- 3-01T00:00:00Z")),
+            col(ATHENA_EVENT_TIME).gt_eq(lit("+2024-3-01T00:00:00Z")),
             col(ATHENA_EVENT_TIME).gt_eq(lit("yesterday and more")),
             col(ATHENA_EVENT_TIME).gt_eq(ts("2024-01-01T00:00:00Z")),
         ] {

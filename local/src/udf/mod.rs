@@ -315,6 +315,23 @@ fn millis(a: &ArrayRef) -> Result<TimestampMillisecondArray> {
     )
 }
 
+/// Each time of day (a `Time32` or `Time64` array) in milliseconds since midnight, within one
+/// day (a time moved past midnight by arithmetic wraps, as a clock does).
+pub(crate) fn time_of_day_ms(a: &ArrayRef) -> Result<Int64Array> {
+    use datafusion::arrow::datatypes::{Int64Type, TimeUnit};
+    // The value in its own unit (a cast to another unit could overflow), then milliseconds.
+    let to_ms: fn(i64) -> i64 = match a.data_type() {
+        DataType::Time32(TimeUnit::Second) => |s| s.saturating_mul(1000),
+        DataType::Time32(_) => |ms| ms,
+        DataType::Time64(TimeUnit::Microsecond) => |us| us.div_euclid(1000),
+        DataType::Time64(_) => |ns| ns.div_euclid(1_000_000),
+        other => return Err(exec_err(format!("not a time of day: {other}"))),
+    };
+    let n = cast(a, &DataType::Int64)?;
+    Ok(n.as_primitive::<Int64Type>()
+        .unary(|v| to_ms(v).rem_euclid(86_400_000)))
+}
+
 impl ScalarUDFImpl for TrinoUdf {
     fn name(&self) -> &str {
         match self.f {

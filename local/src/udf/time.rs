@@ -222,22 +222,12 @@ fn field<const P: u8>(args: &[ArrayRef]) -> Result<ArrayRef> {
         if P < HOUR {
             return Err(exec_err("a time of day has no date fields"));
         }
-        let ns = cast(
-            &cast(
-                &args[0],
-                &DataType::Time64(datafusion::arrow::datatypes::TimeUnit::Nanosecond),
-            )?,
-            &DataType::Int64,
-        )?;
-        let ms_of_day = |ns: i64| ns.div_euclid(1_000_000);
-        let out: Int64Array = ns
-            .as_primitive::<datafusion::arrow::datatypes::Int64Type>()
-            .unary(|ns| match P {
-                HOUR => ms_of_day(ns) / 3_600_000,
-                MINUTE => ms_of_day(ns) / 60_000 % 60,
-                SECOND => ms_of_day(ns) / 1000 % 60,
-                _ => ms_of_day(ns) % 1000,
-            });
+        let out: Int64Array = super::time_of_day_ms(&args[0])?.unary(|ms| match P {
+            HOUR => ms / 3_600_000,
+            MINUTE => ms / 60_000 % 60,
+            SECOND => ms / 1000 % 60,
+            _ => ms % 1000,
+        });
         return Ok(Arc::new(out));
     }
     let out: Int64Array = super::zone::wall_clocks(&args[0])?
