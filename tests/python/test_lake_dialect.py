@@ -2760,37 +2760,6 @@ def test_json_casts_of_records_agree_with_python(lake, records):
     assert checked > 50
 
 
-def test_json_stays_json_through_coalesce_nullif_and_case(lake, records):
-    """A choice among JSON values is JSON, as Trino types it: cast to varchar, a JSON string
-    loses its quotes and JSON null is NULL; typeof says json; json_format writes it. Against
-    Python's reading of the same records."""
-    _, rows = lake(
-        "SELECT eventID, "
-        "CAST(coalesce(json_extract(eventjson, '$.requestParameters.bucketName'), "
-        "json_extract(eventjson, '$.requestParameters.userName')) AS varchar), "
-        "typeof(coalesce(json_extract(eventjson, '$.x'), NULL, json_extract(eventjson, '$.y'))), "
-        "CAST(CASE WHEN eventName LIKE 'Get%' THEN json_extract(eventjson, '$.eventName') END AS varchar), "
-        "CAST(nullif(json_extract(eventjson, '$.awsRegion'), json_parse('\"us-east-1\"')) AS varchar), "
-        "json_format(coalesce(json_extract(eventjson, '$.requestParameters'), json_parse('[]'))) "
-        "FROM {eds}")
-    got = by_id(rows)
-    assert len(got) == len(records)
-    picked = 0
-    for r in records:
-        params = r.get("requestParameters")
-        p = params if isinstance(params, dict) else {}
-        v = p["bucketName"] if "bucketName" in p else p.get("userName")
-        assert not isinstance(v, (dict, list)), r["eventID"]
-        picked += v is not None
-        want = ["" if v is None else str(v), "json",
-                r["eventName"] if r["eventName"].startswith("Get") else "",
-                "" if r["awsRegion"] == "us-east-1" else r["awsRegion"]]
-        assert got[r["eventID"]][:4] == want, r["eventID"]
-        formatted = got[r["eventID"]][4]
-        assert json.loads(formatted) == ([] if "requestParameters" not in r else params), r["eventID"]
-    assert picked > 20
-
-
 def test_hyperloglog_functions_answer_as_trinos_sketch(lake, records):
     """`approx_distinct`, `approx_set`, `merge`, `cardinality` and `empty_approx_set` give the
     numbers and bytes of Trino's own sketch (airlift's HyperLogLog), computed by

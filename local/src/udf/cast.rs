@@ -7,9 +7,8 @@
 //!
 //! The service keeps a JSON value as its text in a `varchar` column whose field is marked
 //! ([`json_field`]): `json_parse`, `json_extract`, `json_array_get` and a cast to `json` mark
-//! theirs, and [`JsonMark`] a choice among JSON values (`coalesce`, `nullif`, CASE), so that a
-//! cast knows a JSON text (whose value it reads) from a `varchar` (which becomes a JSON
-//! string).
+//! theirs, so that a cast knows a JSON text (whose value it reads) from a `varchar` (which
+//! becomes a JSON string).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -1371,11 +1370,6 @@ impl datafusion::optimizer::AnalyzerRule for JsonCasts {
         use datafusion::common::tree_node::Transformed;
         use datafusion::logical_expr::{Expr, ExprSchemable};
         crate::dialect::rewrite_plan(plan, |e, schema| {
-            // A choice among JSON values is JSON: the mark goes through it (bottom-up, so a
-            // cast above sees it).
-            if let Some(marked) = JsonMark::through_choice(&e, schema)? {
-                return Ok(Transformed::yes(marked));
-            }
             let (operand, to, try_cast) = match &e {
                 Expr::Cast(c) => (c.expr.as_ref(), scalar_type(c.field.data_type()), false),
                 Expr::TryCast(c) => (c.expr.as_ref(), scalar_type(c.field.data_type()), true),
@@ -1401,111 +1395,6 @@ impl datafusion::optimizer::AnalyzerRule for JsonCasts {
                     ],
                 ));
             Ok(Transformed::yes(call))
-        })
-    }
-}
-
-/// JSON's mark on a value that is one of several JSON values: `coalesce(json_extract(a, p),
-/// json_extract(b, p))`, `nullif(j, ...)`, a CASE whose every result is JSON (or NULL). DataFusion
-/// gives such an expression a plain `varchar` field, so that a cast of it would read JSON text
-/// as text (`CAST(coalesce(json_extract(d, '$.a'), ...) AS varchar)` kept the quotes of a JSON
-/// string, and `typeof` said `varchar`); Trino's type is `json`. The mark is this identity
-/// function, whose field is JSON's.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct JsonMark {
-    signature: Signature,
-}
-
-impl JsonMark {
-    fn udf() -> ScalarUDF {
-        ScalarUDF::new_from_impl(Self {
-            signature: Signature::any(1, Volatility::Immutable),
-        })
-    }
-
-    /// `e` marked as JSON, if it is a choice among JSON values that DataFusion does not mark.
-    fn through_choice(
-        e: &datafusion::logical_expr::Expr,
-        schema: &datafusion::common::DFSchema,
-    ) -> Result<Option<datafusion::logical_expr::Expr>> {
-        use datafusion::logical_expr::{Expr, ExprSchemable};
-        let choices: Vec<&Expr> = match e {
-            Expr::ScalarFunction(f) if f.name() == "coalesce" => f.args.iter().collect(),
-            // nullif's answer is its first argument or NULL.
-            Expr::ScalarFunction(f) if f.name() == "nullif" => f.args.iter().take(1).collect(),
-            Expr::Case(c) => c
-                .when_then_expr
-                .iter()
-                .map(|(_, then)| then.as_ref())
-                .chain(c.else_expr.as_deref())
-                .collect(),
-            _ => return Ok(None),
-        };
-        let is_null = |x: &Expr| match x {
-            Expr::Literal(v, _) => v.is_null(),
-            Expr::Cast(c) => matches!(c.expr.as_ref(), Expr::Literal(v, _) if v.is_null()),
-            _ => false,
-        };
-        let mut json = false;
-        for choice in choices {
-            if is_null(choice) {
-                continue;
-            }
-            if !is_json(&choice.to_field(schema)?.1) {
-                return Ok(None);
-            }
-            json = true;
-        }
-        if !json || is_json(&e.to_field(schema)?.1) {
-            return Ok(None);
-        }
-        Ok(Some(Expr::ScalarFunction(
-            datafusion::logical_expr::expr::ScalarFunction::new_udf(
-                Arc::new(Self::udf()),
-                vec![e.clone()],
-            ),
-        )))
-    }
-}
-
-impl ScalarUDFImpl for JsonMark {
-    fn name(&self) -> &str {
-        "$json"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn schema_name(&self, args: &[datafusion::logical_expr::Expr]) -> Result<String> {
-        // The expression keeps its name: an output named by its text stays so named.
-        match args {
-            [x] => Ok(x.schema_name().to_string()),
-            _ => Err(DataFusionError::Plan(
-                "the JSON mark takes one value".into(),
-            )),
-        }
-    }
-
-    fn return_field_from_args(&self, _: ReturnFieldArgs) -> Result<FieldRef> {
-        Ok(Arc::new(json_field(self.name())))
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let [x] = args.args.as_slice() else {
-            return Err(DataFusionError::Plan(
-                "the JSON mark takes one value".into(),
-            ));
-        };
-        Ok(match x {
-            ColumnarValue::Array(a) => {
-                ColumnarValue::Array(datafusion::arrow::compute::cast(a, &DataType::Utf8)?)
-            }
-            ColumnarValue::Scalar(v) => ColumnarValue::Scalar(v.cast_to(&DataType::Utf8)?),
         })
     }
 }
