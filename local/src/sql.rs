@@ -5,11 +5,12 @@
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
+use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
-    visit_expressions_mut, AccessExpr, BinaryOperator, CastKind, DataType as SqlType, Expr,
-    FunctionArg, FunctionArgExpr, FunctionArguments, Ident, JoinOperator, LimitClause, Query,
-    Select, SelectItem, SetExpr, Spanned, Statement, Subscript, TableFactor, Value as SqlValue,
-    Visit, VisitMut, Visitor, VisitorMut,
+    visit_expressions_mut, AccessExpr, BinaryOperator, CaseWhen, CastKind, DataType as SqlType,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, JoinOperator,
+    LimitClause, OrderBy, Query, Select, SelectItem, SetExpr, Spanned, Statement, Subscript,
+    TableFactor, Value as SqlValue, Visit, VisitMut, Visitor, VisitorMut,
 };
 use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::{Span, Token, Tokenizer, Word};
@@ -1524,9 +1525,12 @@ fn has_subquery(e: &Expr) -> bool {
 /// Whether `e` holds an IN or EXISTS subquery (a scalar subquery is named by its plan, so two
 /// never collide).
 fn has_predicate(e: &Expr) -> bool {
-    holds(e, |x| {
-        matches!(x, Expr::InSubquery { .. } | Expr::Exists { .. })
-    })
+    holds(e, is_predicate)
+}
+
+/// Whether `e` itself is an IN or EXISTS subquery.
+fn is_predicate(e: &Expr) -> bool {
+    matches!(e, Expr::InSubquery { .. } | Expr::Exists { .. })
 }
 
 /// Whether `e` or an expression in it (subqueries' included) is `kind`.
@@ -1596,7 +1600,7 @@ impl VisitorMut for Tagger {
         ControlFlow::Continue(())
     }
     fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-        if self.inside_subquery > 0 || !matches!(e, Expr::InSubquery { .. } | Expr::Exists { .. }) {
+        if self.inside_subquery > 0 || !is_predicate(e) {
             return ControlFlow::Continue(());
         }
         // Named as DataFusion resolves names: unquoted identifiers in any case alike.
@@ -1619,12 +1623,10 @@ impl VisitorMut for Tagger {
         let predicate = std::mem::replace(e, Expr::value(SqlValue::Null));
         let tag = Expr::value(SqlValue::Number(n.to_string(), false));
         *e = Expr::Case {
-            case_token:
-                datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-            end_token:
-                datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+            case_token: AttachedToken::empty(),
+            end_token: AttachedToken::empty(),
             operand: None,
-            conditions: vec![datafusion::sql::sqlparser::ast::CaseWhen {
+            conditions: vec![CaseWhen {
                 condition: Expr::BinaryOp {
                     left: Box::new(tag.clone()),
                     op: BinaryOperator::Eq,
@@ -1640,12 +1642,8 @@ impl VisitorMut for Tagger {
 
 /// Wraps the IN and EXISTS predicates of `select` (and of the ORDER BY after it) as
 /// [`distinct_subquery_keys`] says, if it groups by two keys holding one; whether it did.
-fn tag_select(
-    select: &mut Select,
-    order: Option<&mut datafusion::sql::sqlparser::ast::OrderBy>,
-) -> bool {
-    let datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(keys, _) = &select.group_by
-    else {
+fn tag_select(select: &mut Select, order: Option<&mut OrderBy>) -> bool {
+    let GroupByExpr::Expressions(keys, _) = &select.group_by else {
         return false;
     };
     // A key is an expression, an output's position or an output's alias.
@@ -1684,8 +1682,7 @@ fn tag_select(
             let _ = expr.visit(&mut tagger);
         }
     }
-    if let datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(keys, _) = &mut select.group_by
-    {
+    if let GroupByExpr::Expressions(keys, _) = &mut select.group_by {
         for k in keys {
             let _ = k.visit(&mut tagger);
         }
