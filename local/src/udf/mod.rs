@@ -81,6 +81,7 @@ mod numeric_histogram;
 mod overflow;
 mod percentile;
 pub mod sql_json;
+mod subscript;
 mod sum;
 pub use lambda::{REGEXP_REPLACE, SORT, TRY};
 mod text;
@@ -110,11 +111,15 @@ pub fn context(config: datafusion::prelude::SessionConfig, clock: &Clock) -> Ses
         .unwrap_or(0);
     rules.insert(at, Arc::new(decimal::TrinoNumbers));
     rules.insert(at, Arc::new(zone::WallClockCasts));
-    let state = datafusion::execution::SessionStateBuilder::new()
+    let mut builder = datafusion::execution::SessionStateBuilder::new()
         .with_config(config)
         .with_default_features()
-        .with_analyzer_rules(rules)
-        .build();
+        .with_analyzer_rules(rules);
+    // Trino's subscripts before DataFusion's (planners are asked in order).
+    if let Some(planners) = builder.expr_planners() {
+        planners.insert(0, Arc::new(subscript::Subscripts));
+    }
+    let state = builder.build();
     let ctx = SessionContext::new_with_state(state);
     register(&ctx, clock);
     ctx
@@ -188,6 +193,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
     ctx.add_analyzer_rule(Arc::new(zone::ElapsedIntervals));
     ctx.add_analyzer_rule(Arc::new(type_of::TypeOfAnswers));
     ctx.add_analyzer_rule(Arc::new(crate::predicate_subqueries::PredicateSubqueries));
+    ctx.add_analyzer_rule(Arc::new(subscript::GuardedSubscripts));
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -396,7 +402,9 @@ impl ScalarUDFImpl for TrinoUdf {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let out: ArrayRef = match self.f {
-            Trino::ElementAt => element_at(&arrays[0], &arrays[1])?,
+            Trino::ElementAt => {
+                subscript::lookup(&arrays[0], &arrays[1], subscript::Missing::Null)?
+            }
             Trino::JsonExtractScalar | Trino::JsonExtract => {
                 let docs = strings(&arrays[0])?;
                 let paths = strings(&arrays[1])?;
@@ -507,73 +515,6 @@ impl ScalarUDFImpl for TrinoUdf {
             }
         };
         Ok(ColumnarValue::Array(out))
-    }
-}
-
-/// Trino's `element_at(map, key)` returns the value (NULL when absent), not a list.
-fn element_at(container: &ArrayRef, key: &ArrayRef) -> Result<ArrayRef> {
-    let keys = strings(key)?;
-    match container.data_type() {
-        DataType::Map(_, _) => {
-            // The value under the key (compared as text), of the map's value type.
-            let map = container.as_map();
-            let offsets = map.value_offsets();
-            let ks = strings(map.keys())?;
-            let mut picks: Vec<Option<u32>> = Vec::with_capacity(map.len());
-            for i in 0..map.len() {
-                if map.is_null(i) || keys.is_null(i) {
-                    picks.push(None);
-                    continue;
-                }
-                let bound = |k: usize| usize::try_from(offsets[k]).unwrap_or_default();
-                let wanted = keys.value(i);
-                let found =
-                    (bound(i)..bound(i + 1)).find(|&j| !ks.is_null(j) && ks.value(j) == wanted);
-                picks.push(found.map(index).transpose()?);
-            }
-            Ok(datafusion::arrow::compute::take(
-                map.values().as_ref(),
-                &datafusion::arrow::array::UInt32Array::from(picks),
-                None,
-            )?)
-        }
-        DataType::List(_) => {
-            let list = container.as_list::<i32>();
-            let idx = cast(key, &DataType::Int64)?;
-            let idx = idx.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
-            let offsets = list.value_offsets();
-            let mut picks: Vec<Option<u64>> = Vec::with_capacity(list.len());
-            for i in 0..list.len() {
-                if list.is_null(i) || idx.is_null(i) {
-                    picks.push(None);
-                    continue;
-                }
-                let (start, end) = (i64::from(offsets[i]), i64::from(offsets[i + 1]));
-                let k = idx.value(i);
-                if k == 0 {
-                    return Err(exec_err("SQL array indices start at 1"));
-                }
-                // Trino: 1-based, negative counts from the end, beyond either end is NULL.
-                let pos = if k > 0 {
-                    start.checked_add(k - 1)
-                } else {
-                    end.checked_add(k)
-                };
-                picks.push(
-                    pos.filter(|p| *p >= start && *p < end)
-                        .and_then(|p| u64::try_from(p).ok()),
-                );
-            }
-            let picks = datafusion::arrow::array::UInt64Array::from(picks);
-            Ok(datafusion::arrow::compute::take(
-                list.values(),
-                &picks,
-                None,
-            )?)
-        }
-        other => Err(exec_err(format!(
-            "element_at expects a map or an array, got {other}"
-        ))),
     }
 }
 
