@@ -184,6 +184,14 @@ fn render(array: &ArrayRef, row: usize) -> Result<String> {
                 ms.as_primitive::<DurationMillisecondType>().value(0),
             ))
         }
+        // Java's words for the infinities, as Trino prints a double (Arrow writes `inf`).
+        DataType::Float64 | DataType::Float32 | DataType::Float16 => {
+            match array_value_to_string(array, row)?.as_str() {
+                "inf" => "Infinity".to_string(),
+                "-inf" => "-Infinity".to_string(),
+                other => other.to_string(),
+            }
+        }
         _ => array_value_to_string(array, row)?,
     })
 }

@@ -129,6 +129,8 @@ const SIGNATURES: &[(&str, &[&str])] = &[
     ("bitwise_right_shift", &["bitwise_right_shift(bigint, integer)", "bitwise_right_shift(integer, integer)", "bitwise_right_shift(smallint, integer)", "bitwise_right_shift(tinyint, integer)"]),
     ("bitwise_right_shift_arithmetic", &["bitwise_right_shift_arithmetic(bigint, integer)", "bitwise_right_shift_arithmetic(integer, integer)", "bitwise_right_shift_arithmetic(smallint, integer)", "bitwise_right_shift_arithmetic(tinyint, integer)"]),
     ("is_nan", &["is_nan(double)", "is_nan(real)"]),
+    ("sqrt", &["sqrt(double)"]),
+    ("power", &["power(double, double)"]),
     ("is_finite", &["is_finite(double)"]),
     ("is_infinite", &["is_infinite(double)"]),
     ("nan", &["nan()"]),

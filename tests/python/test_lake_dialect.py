@@ -752,7 +752,19 @@ def test_subscripts_fail_as_trinos_and_are_read_only_where_needed(lake, records)
     assert "Array subscript must be less than or equal to array length: 2 > 1" in lake.fails(
         "SELECT count(*) FROM {eds} WHERE cardinality(resources) >= 1 AND resources[2].arn <> ''")
 
-    # Constants, with Trino's words.
+    # A long chain of such conditions: each guard is as large as its left side, not doubled
+    # per condition.
+    chain = " AND ".join(f"requestParameters['bucketName'] <> 'x{i}'" for i in range(30))
+    _, rows = lake(f"SELECT count(*) FROM {{eds}} WHERE eventName IN ({names}) AND {chain}")
+    assert rows == [[str(sum(len(by_name[n]) for n in keyed))]]
+    # A guarded value keeps its type's mark: a JSON value cast to varchar loses its quotes.
+    _, rows = lake("SELECT count(*) FROM {eds} WHERE eventName <> '' AND CAST(CAST(json_parse("
+                   "'{{\"k\":\"abc\"}}') AS map(varchar, json))['k'] AS varchar) = 'abc'")
+    assert rows == [[str(len(records))]]
+
+    # Constants, with Trino's words; a key is read as the map's key type.
+    _, rows = lake("SELECT MAP(ARRAY[1e0], ARRAY['x'])[1]")
+    assert rows == [["x"]]
     assert "Array subscript must be less than or equal to array length: 4 > 3" in lake.fails(
         "SELECT ARRAY[1, 2, 3][4]")
     assert "Array subscript is negative: -1" in lake.fails("SELECT ARRAY[1, 2, 3][-1]")
@@ -801,6 +813,56 @@ def test_the_right_side_of_and_is_read_only_where_needed_in_whole_batches(servic
                               and (ec2(r) or r["requestParameters"]["bucketName"])))
     assert "Key not present in map: bucketName" in query(
         "SELECT count(*) FROM {eds} WHERE requestParameters['bucketName'] <> ''")
+
+
+def test_nulls_in_greatest_arrays_and_split_part_are_trinos(lake, records):
+    """Trino's NULL rules where DataFusion skips NULLs: `greatest`/`least` of a NULL, the largest
+    of an array holding a NULL, arrays sharing nothing but a NULL, and a part past the last.
+    Python computes each from the records."""
+    _, rows = lake(
+        "SELECT eventID, greatest(length(errorCode), 3), least(errorCode, 'M'), "
+        "array_max(ARRAY[errorCode, eventName]), array_min(ARRAY[eventName, errorCode]), "
+        "arrays_overlap(ARRAY[errorCode], ARRAY['AccessDenied', NULL]), "
+        "split_part(eventSource, '.', 1), split_part(eventSource, '.', 4) IS NULL, "
+        "split_part(eventName, '', 2) FROM {eds}")
+    want = {}
+    for r in records:
+        code, name, source = r.get("errorCode"), r["eventName"], r["eventSource"]
+        text = (lambda v: "" if v is None else str(v).lower() if isinstance(v, bool) else str(v))
+        want[r["eventID"]] = [text(v) for v in [
+            None if code is None else max(len(code), 3),
+            None if code is None else min(code, "M"),
+            None if code is None else max(code, name),
+            None if code is None else min(code, name),
+            True if code == "AccessDenied" else None,
+            source.split(".")[0],
+            len(source.split(".")) < 4,
+            name[1] if len(name) > 1 else None,
+        ]]
+    assert any(r.get("errorCode") is None for r in records)
+    assert any(r.get("errorCode") for r in records)
+    assert {r[0]: r[1:] for r in rows} == want
+    assert "Index must be greater than zero" in lake.fails(
+        "SELECT split_part(eventName, ',', 0) FROM {eds}")
+
+
+def test_doubles_follow_java(lake, records):
+    """Trino computes with Java's `Math` (IEEE 754): the square root of a negative number is NaN
+    and zero to a negative power is infinite, where DataFusion fails; an infinity prints as
+    Java writes it. Python's IEEE arithmetic gives the expected values."""
+    def java(x):
+        return "NaN" if math.isnan(x) else "Infinity" if x == math.inf else (
+            "-Infinity" if x == -math.inf else repr(x))
+
+    n = len(records[0]["eventName"])
+    _, rows = lake("SELECT sqrt(-length(eventName)), power(0, -length(eventName)), "
+                   "-power(0e0, -1), ln(0), exp(1000e0), sqrt(length(eventName) * 4e0), "
+                   "power(1, nan()), typeof(power(2, 3)) FROM {eds} WHERE eventID = '%s'"
+                   % records[0]["eventID"])
+    assert rows == [[java(math.nan), java(math.inf), java(-math.inf), java(-math.inf),
+                     java(math.inf), java(math.sqrt(n * 4.0)), "NaN", "double"]]
+    assert "Unexpected parameters (varchar(1)) for function sqrt" in lake.fails(
+        "SELECT sqrt('4') FROM {eds}")
 
 
 def test_edge_cases_match_trino(lake):

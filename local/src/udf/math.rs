@@ -35,6 +35,17 @@ pub fn functions() -> Vec<ScalarUDF> {
         Func::new("nan", 0..=0, returns_f64, |_| constant(f64::NAN)).udf(),
         Func::new("infinity", 0..=0, returns_f64, |_| constant(f64::INFINITY)).udf(),
         Func::new("e", 0..=0, returns_f64, |_| constant(std::f64::consts::E)).udf(),
+        // Java's `Math.sqrt` and `Math.pow`, as Trino calls them: `sqrt(-1)` is NaN and
+        // `power(0, -1)` Infinity, where DataFusion (as PostgreSQL) fails the query.
+        Func::new("sqrt", 1..=1, returns_f64, |a| {
+            double_rows(a, |v| Ok(v[0].sqrt()))
+        })
+        .udf(),
+        Func::new("power", 2..=2, returns_f64, |a| {
+            double_rows(a, |v| Ok(java_pow(v[0], v[1])))
+        })
+        .alias(&["pow"])
+        .udf(),
         Func::new("width_bucket", 2..=4, returns_int64, width_bucket).udf(),
         Func::new("from_base", 2..=2, returns_int64, from_base).udf(),
         Func::new("to_base", 2..=2, returns_utf8, to_base).udf(),
@@ -62,6 +73,18 @@ pub fn functions() -> Vec<ScalarUDF> {
         )
         .udf(),
     ]
+}
+
+/// Java's `Math.pow`, which differs from C's `pow` (Rust's `powf`) in that a NaN exponent, a
+/// NaN base (with a nonzero exponent) and a base of magnitude 1 raised to an infinity are NaN.
+fn java_pow(base: f64, exponent: f64) -> f64 {
+    if exponent == 0.0 {
+        1.0
+    } else if exponent.is_nan() || base.is_nan() || (base.abs() == 1.0 && exponent.is_infinite()) {
+        f64::NAN
+    } else {
+        base.powf(exponent)
+    }
 }
 
 /// A test of each argument as a double.

@@ -81,6 +81,7 @@ mod numeric_histogram;
 mod overflow;
 mod percentile;
 pub mod sql_json;
+mod strict;
 mod subscript;
 mod sum;
 pub use lambda::{REGEXP_REPLACE, SORT, TRY};
@@ -184,6 +185,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
         ctx.register_udaf(distinct::wrap(f));
     }
     window::register(ctx);
+    strict::register(ctx);
     lambda::register(ctx);
     decimal::register(ctx);
     ctx.add_analyzer_rule(Arc::new(crate::dialect::RoundFractionalCasts));
@@ -403,7 +405,7 @@ impl ScalarUDFImpl for TrinoUdf {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let out: ArrayRef = match self.f {
             Trino::ElementAt => {
-                subscript::lookup(&arrays[0], &arrays[1], subscript::Missing::Null)?
+                subscript::lookup(&arrays[0], &arrays[1], subscript::Missing::Null, None)?
             }
             Trino::JsonExtractScalar | Trino::JsonExtract => {
                 let docs = strings(&arrays[0])?;

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, UInt32Array, UInt64Array};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, UInt32Array, UInt64Array};
 use datafusion::arrow::compute::{cast, take};
 use datafusion::arrow::datatypes::{DataType, FieldRef, Int64Type};
 use datafusion::common::{DFSchema, ScalarValue};
@@ -27,12 +27,21 @@ pub(super) enum Missing {
     Null,
     /// The subscript operator: the query fails, with Trino's message.
     Fail,
+    /// The subscript operator where its failure cannot matter (see [`GuardedSubscripts`]):
+    /// NULL for any key or position the value does not have.
+    Quiet,
 }
 
 /// The value under each row's key (a map, keys compared as text) or at each row's 1-based
-/// position (an array). A NULL container or key gives NULL; position 0 always fails, as in
-/// Trino.
-pub(super) fn lookup(container: &ArrayRef, key: &ArrayRef, missing: Missing) -> Result<ArrayRef> {
+/// position (an array). A NULL container or key gives NULL, and so does a row where `needed`
+/// is not true (without a check); position 0 fails, as in Trino, unless `missing` is quiet.
+pub(super) fn lookup(
+    container: &ArrayRef,
+    key: &ArrayRef,
+    missing: Missing,
+    needed: Option<&BooleanArray>,
+) -> Result<ArrayRef> {
+    let skip = |i: usize| needed.is_some_and(|n| !(n.is_valid(i) && n.value(i)));
     match container.data_type() {
         DataType::Map(_, _) => {
             let keys = strings(key)?;
@@ -41,7 +50,7 @@ pub(super) fn lookup(container: &ArrayRef, key: &ArrayRef, missing: Missing) -> 
             let ks = strings(map.keys())?;
             let mut picks: Vec<Option<u32>> = Vec::with_capacity(map.len());
             for i in 0..map.len() {
-                if map.is_null(i) || keys.is_null(i) {
+                if map.is_null(i) || keys.is_null(i) || skip(i) {
                     picks.push(None);
                     continue;
                 }
@@ -71,14 +80,18 @@ pub(super) fn lookup(container: &ArrayRef, key: &ArrayRef, missing: Missing) -> 
             let offsets = list.value_offsets();
             let mut picks: Vec<Option<u64>> = Vec::with_capacity(list.len());
             for i in 0..list.len() {
-                if list.is_null(i) || idx.is_null(i) {
+                if list.is_null(i) || idx.is_null(i) || skip(i) {
                     picks.push(None);
                     continue;
                 }
                 let (start, end) = (i64::from(offsets[i]), i64::from(offsets[i + 1]));
                 let k = idx.value(i);
-                if k == 0 {
+                if k == 0 && missing != Missing::Quiet {
                     return Err(exec_err("SQL array indices start at 1"));
+                }
+                if k <= 0 && missing == Missing::Quiet {
+                    picks.push(None);
+                    continue;
                 }
                 if missing == Missing::Fail {
                     let length = end - start;
@@ -111,23 +124,55 @@ pub(super) fn lookup(container: &ArrayRef, key: &ArrayRef, missing: Missing) -> 
     }
 }
 
-/// The name of the subscript operator's function; no statement can call it (the registry
-/// refuses names Trino lacks), only [`Subscripts`] plans it.
+/// The name of the subscript operator's function, `trino_subscript(container, key [,
+/// needed])`; no statement can call it (the registry refuses names Trino lacks), only
+/// [`Subscripts`] plans it and [`GuardedSubscripts`] adds its third argument.
 const SUBSCRIPT: &str = "trino_subscript";
+
+/// The subscript where its failure cannot matter: NULL for what is missing.
+const QUIET_SUBSCRIPT: &str = "trino_subscript_or_null";
 
 /// `container[key]` on an array or a map, as Trino's subscript operator answers it.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Subscript {
+    quiet: bool,
     signature: Signature,
 }
 
 impl ScalarUDFImpl for Subscript {
     fn name(&self) -> &str {
-        SUBSCRIPT
+        if self.quiet {
+            QUIET_SUBSCRIPT
+        } else {
+            SUBSCRIPT
+        }
     }
 
     fn signature(&self) -> &Signature {
         &self.signature
+    }
+
+    /// The key as the map's key type (`MAP(ARRAY[DOUBLE '1'], ...)[1]` finds `1.0`), a
+    /// position as a bigint, `needed` as a boolean.
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        let mut out = arg_types.to_vec();
+        let key = match arg_types.first() {
+            Some(DataType::Map(entries, _)) => match entries.data_type() {
+                DataType::Struct(fields) if fields.len() == 2 => fields[0].data_type().clone(),
+                _ => return Ok(out),
+            },
+            Some(DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)) => {
+                DataType::Int64
+            }
+            _ => return Ok(out),
+        };
+        if let Some(k) = out.get_mut(1) {
+            *k = key;
+        }
+        if let Some(n) = out.get_mut(2) {
+            *n = DataType::Boolean;
+        }
+        Ok(out)
     }
 
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
@@ -156,15 +201,28 @@ impl ScalarUDFImpl for Subscript {
                 )))
             }
         };
-        Ok(Arc::new(inner.with_name(SUBSCRIPT).with_nullable(true)))
+        Ok(Arc::new(inner.with_name(self.name()).with_nullable(true)))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let [container, key] = arrays.as_slice() else {
-            return Err(exec_err(format!("{SUBSCRIPT} takes a container and a key")));
+        let (container, key, needed) = match arrays.as_slice() {
+            [c, k] => (c, k, None),
+            [c, k, n] => (
+                c,
+                k,
+                Some(n.as_boolean_opt().ok_or_else(|| {
+                    DataFusionError::Internal(format!("{SUBSCRIPT}: needed is not boolean"))
+                })?),
+            ),
+            _ => return Err(exec_err(format!("{SUBSCRIPT} takes a container and a key"))),
         };
-        let out = lookup(container, key, Missing::Fail)?;
+        let missing = if self.quiet {
+            Missing::Quiet
+        } else {
+            Missing::Fail
+        };
+        let out = lookup(container, key, missing, needed)?;
         // One row in, one row out: a call on constants answers a constant.
         if args
             .args
@@ -177,10 +235,11 @@ impl ScalarUDFImpl for Subscript {
     }
 }
 
-/// The subscript operator's function.
-fn udf() -> Arc<ScalarUDF> {
+/// The subscript operator's function, or its quiet form.
+fn udf(quiet: bool) -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::new_from_impl(Subscript {
-        signature: Signature::any(2, Volatility::Immutable),
+        quiet,
+        signature: Signature::user_defined(Volatility::Immutable),
     }))
 }
 
@@ -227,7 +286,7 @@ impl ExprPlanner for Subscripts {
             }
         };
         Ok(PlannerResult::Planned(Expr::ScalarFunction(
-            ScalarFunction::new_udf(udf(), vec![expr, key]),
+            ScalarFunction::new_udf(udf(false), vec![expr, key]),
         )))
     }
 }
@@ -236,8 +295,11 @@ impl ExprPlanner for Subscripts {
 /// only where `a` is not true, so `eventName = 'CreateBucket' AND
 /// requestParameters['bucketName'] = 'x'` runs on Lake over events without that key.
 /// DataFusion evaluates both sides of most batches, where the subscript would fail: each
-/// subscript on the right becomes `CASE WHEN a IS NOT FALSE THEN subscript END`, which
-/// DataFusion evaluates on those rows only (a decided row's NULL there changes nothing).
+/// subscript on the right gets a third argument, `a IS NOT FALSE` (`IS NOT TRUE` for OR),
+/// and looks nothing up where it is not true (a decided row's NULL there changes nothing).
+/// `a` in that argument reads its own subscripts quietly: where they would fail, the query
+/// fails anyway, and the argument stays the size of `a` however deep the chain. A volatile
+/// `a` (`rand()`) would be drawn again, so its right side is left as DataFusion reads it.
 #[derive(Debug)]
 pub struct GuardedSubscripts;
 
@@ -252,29 +314,47 @@ impl datafusion::optimizer::AnalyzerRule for GuardedSubscripts {
         _: &datafusion::common::config::ConfigOptions,
     ) -> Result<datafusion::logical_expr::LogicalPlan> {
         use datafusion::common::tree_node::{Transformed, TreeNode};
-        use datafusion::logical_expr::{BinaryExpr, Case, Operator};
+        use datafusion::logical_expr::{BinaryExpr, Operator};
         crate::dialect::rewrite_plan(plan, |e, _| {
             let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {
                 return Ok(Transformed::no(e));
             };
-            let guard = match op {
-                Operator::And => Expr::IsNotFalse(left.clone()),
-                Operator::Or => Expr::IsNotTrue(left.clone()),
-                _ => return Ok(Transformed::no(e)),
-            };
-            let guarded = right.as_ref().clone().transform_up(|sub| {
-                if matches!(&sub, Expr::ScalarFunction(f) if f.name() == SUBSCRIPT) {
-                    return Ok(Transformed::yes(Expr::Case(Case {
-                        expr: None,
-                        when_then_expr: vec![(Box::new(guard.clone()), Box::new(sub))],
-                        else_expr: None,
-                    })));
-                }
-                Ok(Transformed::no(sub))
-            })?;
-            if !guarded.transformed {
+            if !matches!(op, Operator::And | Operator::Or)
+                || !has_subscript(right)
+                || left.is_volatile()
+            {
                 return Ok(Transformed::no(e));
             }
+            let quiet = left
+                .as_ref()
+                .clone()
+                .transform_up(|sub| match sub {
+                    Expr::ScalarFunction(f) if f.name() == SUBSCRIPT => {
+                        let args = f.args.into_iter().take(2).collect();
+                        Ok(Transformed::yes(Expr::ScalarFunction(
+                            ScalarFunction::new_udf(udf(true), args),
+                        )))
+                    }
+                    other => Ok(Transformed::no(other)),
+                })?
+                .data;
+            let guard = if *op == Operator::And {
+                Expr::IsNotFalse(Box::new(quiet))
+            } else {
+                Expr::IsNotTrue(Box::new(quiet))
+            };
+            let guarded = right.as_ref().clone().transform_up(|sub| match sub {
+                Expr::ScalarFunction(mut f) if f.name() == SUBSCRIPT => {
+                    let needed = match f.args.get(2) {
+                        Some(inner) => inner.clone().and(guard.clone()),
+                        None => guard.clone(),
+                    };
+                    f.args.truncate(2);
+                    f.args.push(needed);
+                    Ok(Transformed::yes(Expr::ScalarFunction(f)))
+                }
+                other => Ok(Transformed::no(other)),
+            })?;
             Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr {
                 left: left.clone(),
                 op: *op,
@@ -282,6 +362,21 @@ impl datafusion::optimizer::AnalyzerRule for GuardedSubscripts {
             })))
         })
     }
+}
+
+/// Whether `e` reads a subscript.
+fn has_subscript(e: &Expr) -> bool {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    let mut found = false;
+    let _ = e.apply(|sub| {
+        found = matches!(sub, Expr::ScalarFunction(f) if f.name() == SUBSCRIPT);
+        Ok(if found {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
+    });
+    found
 }
 
 /// The name of the row field that `row[key]` reads: `key` must be a constant integer from 1 to
@@ -342,7 +437,7 @@ mod tests {
             Some(vec![Some(1), Some(2), Some(3)]),
             None,
         ]));
-        let got = lookup(&a, &ints(&[Some(3), Some(9)]), Missing::Fail).unwrap();
+        let got = lookup(&a, &ints(&[Some(3), Some(9)]), Missing::Fail, None).unwrap();
         assert_eq!(
             got.as_primitive::<Int32Type>().iter().collect::<Vec<_>>(),
             [Some(3), None]
@@ -355,15 +450,15 @@ mod tests {
             (-1, "Array subscript is negative: -1"),
             (0, "SQL array indices start at 1"),
         ] {
-            let err = lookup(&a, &ints(&[Some(k), None]), Missing::Fail).unwrap_err();
+            let err = lookup(&a, &ints(&[Some(k), None]), Missing::Fail, None).unwrap_err();
             assert!(err.to_string().contains(msg), "{err}");
         }
-        let got = lookup(&a, &ints(&[Some(-1), Some(1)]), Missing::Null).unwrap();
+        let got = lookup(&a, &ints(&[Some(-1), Some(1)]), Missing::Null, None).unwrap();
         assert_eq!(
             got.as_primitive::<Int32Type>().iter().collect::<Vec<_>>(),
             [Some(3), None]
         );
-        let got = lookup(&a, &ints(&[Some(5), Some(1)]), Missing::Null).unwrap();
+        let got = lookup(&a, &ints(&[Some(5), Some(1)]), Missing::Null, None).unwrap();
         assert_eq!(
             got.as_primitive::<Int32Type>().iter().collect::<Vec<_>>(),
             [None, None]
@@ -381,17 +476,17 @@ mod tests {
         let key = |k: &str| -> ArrayRef {
             Arc::new(datafusion::arrow::array::StringArray::from(vec![k, k]))
         };
-        let got = lookup(&m, &key("a"), Missing::Fail).unwrap();
+        let got = lookup(&m, &key("a"), Missing::Fail, None).unwrap();
         assert_eq!(
             got.as_string::<i32>().iter().collect::<Vec<_>>(),
             [Some("x"), None]
         );
-        let err = lookup(&m, &key("b"), Missing::Fail).unwrap_err();
+        let err = lookup(&m, &key("b"), Missing::Fail, None).unwrap_err();
         assert!(
             err.to_string().contains("Key not present in map: b"),
             "{err}"
         );
-        let got = lookup(&m, &key("b"), Missing::Null).unwrap();
+        let got = lookup(&m, &key("b"), Missing::Null, None).unwrap();
         assert_eq!(got.null_count(), 2);
     }
 

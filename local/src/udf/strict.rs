@@ -1,0 +1,277 @@
+//! DataFusion's functions where Trino gives another answer on some rows, kept for their typing
+//! (signatures and coercions, which `crate::analysis` checks against Trino's) with Trino's
+//! answers: `greatest` and `least` are NULL when an argument is (DataFusion skips NULLs),
+//! `array_max` and `array_min` are NULL when an element is, `arrays_overlap` is NULL when the
+//! arrays share no element but one holds a NULL, and `split_part` is NULL past the last part
+//! (DataFusion answers `''`) and splits into characters on an empty delimiter.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray};
+use datafusion::arrow::compute::{cast, kernels::nullif::nullif};
+use datafusion::arrow::datatypes::{DataType, FieldRef};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::FunctionRegistry;
+use datafusion::logical_expr::{
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+};
+use datafusion::prelude::SessionContext;
+
+use super::{as_list, exec_err, int64s, strings};
+
+/// Which of Trino's answers a wrapped function gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Rule {
+    /// NULL when any argument is NULL.
+    AnyArgument,
+    /// NULL when the array holds a NULL element.
+    AnyElement,
+    /// `arrays_overlap`: computed here (see [`overlap`]).
+    Overlap,
+    /// `split_part`, computed here.
+    SplitPart,
+}
+
+/// One of DataFusion's functions, answering as Trino.
+#[derive(Debug)]
+struct Strict {
+    name: &'static str,
+    inner: Arc<ScalarUDF>,
+    rule: Rule,
+}
+
+impl PartialEq for Strict {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Strict {}
+
+impl std::hash::Hash for Strict {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for Strict {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        self.inner.signature()
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        self.inner.coerce_types(arg_types)
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        self.inner.return_type(arg_types)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        self.inner.return_field_from_args(args)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let constant = args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let out = match self.rule {
+            Rule::SplitPart => split_part(&arrays)?,
+            rule => {
+                let out = self.inner.invoke_with_args(args)?.into_array(rows)?;
+                let unknown = match rule {
+                    Rule::AnyArgument => any_null(&arrays)?,
+                    Rule::AnyElement => holds_null(first(&arrays)?)?,
+                    _ => {
+                        let [a, b] = arrays.as_slice() else {
+                            return Err(exec_err("arrays_overlap takes two arrays"));
+                        };
+                        // Elements compared by their text (both are of one type after
+                        // coercion); nested elements, which have none, keep DataFusion's
+                        // answer where no NULL is involved.
+                        if let Some(answer) = overlap(a, b)? {
+                            return Ok(ColumnarValue::Array(answer));
+                        }
+                        let (a, b) = (holds_null(a)?, holds_null(b)?);
+                        let found = out.as_boolean_opt().ok_or_else(|| {
+                            DataFusionError::Internal("arrays_overlap answers booleans".into())
+                        })?;
+                        (0..found.len())
+                            .map(|i| {
+                                Some(
+                                    found.is_valid(i)
+                                        && !found.value(i)
+                                        && (a.value(i) || b.value(i)),
+                                )
+                            })
+                            .collect()
+                    }
+                };
+                nullif(&out, &unknown)?
+            }
+        };
+        if constant && out.len() == 1 {
+            return Ok(ColumnarValue::Scalar(
+                datafusion::scalar::ScalarValue::try_from_array(&out, 0)?,
+            ));
+        }
+        Ok(ColumnarValue::Array(out))
+    }
+}
+
+fn first(arrays: &[ArrayRef]) -> Result<&ArrayRef> {
+    arrays
+        .first()
+        .ok_or_else(|| exec_err("the function takes an argument"))
+}
+
+/// Per row, whether any of `arrays` is NULL.
+fn any_null(arrays: &[ArrayRef]) -> Result<BooleanArray> {
+    let rows = first(arrays)?.len();
+    Ok((0..rows)
+        .map(|i| Some(arrays.iter().any(|a| a.is_null(i))))
+        .collect())
+}
+
+/// Per row, whether the array holds a NULL element (false for a NULL array).
+fn holds_null(a: &ArrayRef) -> Result<BooleanArray> {
+    let list = cast(a, &as_list("array", a.data_type())?)?;
+    let list = list.as_list::<i32>();
+    let values = list.values();
+    let offsets = list.value_offsets();
+    Ok((0..list.len())
+        .map(|i| {
+            let (start, end) = (offsets[i], offsets[i + 1]);
+            let (Ok(start), Ok(end)) = (usize::try_from(start), usize::try_from(end)) else {
+                return Some(false);
+            };
+            Some(list.is_valid(i) && (start..end).any(|j| values.is_null(j)))
+        })
+        .collect())
+}
+
+/// Trino's `arrays_overlap`: true when the arrays share a non-NULL element, else NULL when
+/// either holds a NULL, else false (DataFusion matches a NULL with a NULL). None when the
+/// elements have no text to compare.
+fn overlap(a: &ArrayRef, b: &ArrayRef) -> Result<Option<ArrayRef>> {
+    let texts =
+        |x: &ArrayRef| -> Result<Option<(datafusion::arrow::array::ListArray, StringArray)>> {
+            let list = cast(x, &as_list("arrays_overlap", x.data_type())?)?;
+            let list = list.as_list::<i32>().clone();
+            Ok(cast(list.values(), &DataType::Utf8)
+                .ok()
+                .map(|v| (list, v.as_string::<i32>().clone())))
+        };
+    let (Some((la, va)), Some((lb, vb))) = (texts(a)?, texts(b)?) else {
+        return Ok(None);
+    };
+    let range = |l: &datafusion::arrow::array::ListArray, i: usize| {
+        let o = l.value_offsets();
+        usize::try_from(o[i]).unwrap_or(0)..usize::try_from(o[i + 1]).unwrap_or(0)
+    };
+    let out: BooleanArray = (0..la.len())
+        .map(|i| {
+            if la.is_null(i) || lb.is_null(i) {
+                return None;
+            }
+            let ours: std::collections::HashSet<&str> = range(&la, i)
+                .filter(|&j| va.is_valid(j))
+                .map(|j| va.value(j))
+                .collect();
+            if range(&lb, i).any(|j| vb.is_valid(j) && ours.contains(vb.value(j))) {
+                return Some(true);
+            }
+            let nulls =
+                range(&la, i).any(|j| va.is_null(j)) || range(&lb, i).any(|j| vb.is_null(j));
+            (!nulls).then_some(false)
+        })
+        .collect();
+    Ok(Some(Arc::new(out)))
+}
+
+/// Trino's `split_part(string, delimiter, index)`: the index-th part (from 1), NULL past the
+/// last; an empty delimiter splits into characters.
+fn split_part(arrays: &[ArrayRef]) -> Result<ArrayRef> {
+    let [s, d, n] = arrays else {
+        return Err(exec_err(
+            "split_part takes a string, a delimiter and an index",
+        ));
+    };
+    let (s, d, n) = (strings(s)?, strings(d)?, int64s(n)?);
+    let mut out = Vec::with_capacity(s.len());
+    for i in 0..s.len() {
+        if s.is_null(i) || d.is_null(i) || n.is_null(i) {
+            out.push(None);
+            continue;
+        }
+        let index = n.value(i);
+        if index <= 0 {
+            return Err(exec_err("Index must be greater than zero"));
+        }
+        let skip = usize::try_from(index - 1).unwrap_or(usize::MAX);
+        let (text, delimiter) = (s.value(i), d.value(i));
+        out.push(if delimiter.is_empty() {
+            text.chars().nth(skip).map(String::from)
+        } else {
+            text.split(delimiter).nth(skip).map(str::to_string)
+        });
+    }
+    Ok(Arc::new(StringArray::from(out)))
+}
+
+/// Replaces DataFusion's functions in `ctx` with their Trino answers.
+pub fn register(ctx: &SessionContext) {
+    for (name, rule) in [
+        ("greatest", Rule::AnyArgument),
+        ("least", Rule::AnyArgument),
+        ("array_max", Rule::AnyElement),
+        ("array_min", Rule::AnyElement),
+        ("arrays_overlap", Rule::Overlap),
+        ("split_part", Rule::SplitPart),
+    ] {
+        if let Ok(inner) = ctx.udf(name) {
+            ctx.register_udf(ScalarUDF::new_from_impl(Strict { name, inner, rule }));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_part_is_trinos() {
+        let run = |s: &str, d: &str, n: i64| {
+            let out = split_part(&[
+                Arc::new(StringArray::from(vec![s])),
+                Arc::new(StringArray::from(vec![d])),
+                Arc::new(datafusion::arrow::array::Int64Array::from(vec![n])),
+            ])
+            .map(|a| {
+                let a = a.as_string::<i32>();
+                a.is_valid(0).then(|| a.value(0).to_string())
+            });
+            match out {
+                Ok(v) => Ok(v),
+                Err(e) => Err(e.to_string()),
+            }
+        };
+        assert_eq!(run("a,b,", ",", 3), Ok(Some(String::new())));
+        assert_eq!(run("a,b,", ",", 4), Ok(None));
+        assert_eq!(run("a,,b", ",", 2), Ok(Some(String::new())));
+        assert_eq!(run("", ",", 1), Ok(Some(String::new())));
+        assert_eq!(run("héllo", "", 2), Ok(Some("é".into())));
+        assert_eq!(run("ab", "", 3), Ok(None));
+        assert_eq!(run("a::b::c", "::", 3), Ok(Some("c".into())));
+        assert!(run("a", ",", 0)
+            .unwrap_err()
+            .contains("Index must be greater than zero"));
+    }
+}
