@@ -255,6 +255,7 @@ fn prepare_on_this_stack(sql: &str, table_columns: &[String]) -> Result<Prepared
         | double_literals(&mut stmt)
         | match_rewrites(&mut stmt)
         | distinct_subquery_keys(&mut stmt)
+        | window_aliases(&mut stmt)
         | dedupe_outputs(&mut stmt);
     let text = if rewritten {
         stmt.to_string()
@@ -1715,6 +1716,46 @@ fn fold_ident(id: &mut Ident) {
     if id.quote_style.is_none() {
         id.value = id.value.to_ascii_lowercase();
     }
+}
+
+/// DataFusion fails to plan an ORDER BY over a grouped SELECT whose list holds a window
+/// function without an alias (`SELECT eventName, count(*), rank() OVER (ORDER BY count(*) DESC)
+/// ... GROUP BY eventName ORDER BY 3`: "Column in ORDER BY must be in GROUP BY"), which Trino
+/// runs; with an alias it plans. In a query with an ORDER BY, each such item gets an internal
+/// alias (Lake's output names were taken from the statement before).
+fn window_aliases(stmt: &mut Statement) -> bool {
+    struct Queries {
+        changed: bool,
+    }
+    impl VisitorMut for Queries {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
+            if q.order_by.is_none() {
+                return ControlFlow::Continue(());
+            }
+            let SetExpr::Select(select) = q.body.as_mut() else {
+                return ControlFlow::Continue(());
+            };
+            for (i, item) in select.projection.iter_mut().enumerate() {
+                let SelectItem::UnnamedExpr(expr) = item else {
+                    continue;
+                };
+                if !holds(expr, |x| matches!(x, Expr::Function(f) if f.over.is_some())) {
+                    continue;
+                }
+                let expr = std::mem::replace(expr, Expr::value(SqlValue::Null));
+                *item = SelectItem::ExprWithAlias {
+                    expr,
+                    alias: Ident::new(format!("_col{i}_")),
+                };
+                self.changed = true;
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut queries = Queries { changed: false };
+    let _ = stmt.visit(&mut queries);
+    queries.changed
 }
 
 /// Trino allows output columns of one name (`SELECT eventName, eventName`, `SELECT count(*),

@@ -865,6 +865,20 @@ def test_doubles_follow_java(lake, records):
         "SELECT sqrt('4') FROM {eds}")
 
 
+def test_windows_over_groups_order_by_position_as_duckdb(lake, duck):
+    """A grouped SELECT with an unnamed window function, ordered by its position or its text
+    (DataFusion refused to plan these); DuckDB runs the same over the same records."""
+    for order in ["3, 1", "rank() OVER (ORDER BY count(*) DESC), 1", "4 DESC, 1"]:
+        names, rows = lake(
+            "SELECT eventSource, count(*), rank() OVER (ORDER BY count(*) DESC), "
+            f"sum(count(*)) OVER () FROM {{eds}} GROUP BY eventSource ORDER BY {order}")
+        want = duck.execute(
+            "SELECT src, count(*), rank() OVER (ORDER BY count(*) DESC), sum(count(*)) OVER () "
+            f"FROM ev GROUP BY src ORDER BY {order}").fetchall()
+        assert names == ["eventSource", "_col1", "_col2", "_col3"]
+        assert rows == [[str(v) for v in r] for r in want]
+
+
 def test_edge_cases_match_trino(lake):
     _, rows = lake(
         "SELECT to_iso8601(parse_datetime('2024-01-02 10:00:00 +0200', 'yyyy-MM-dd HH:mm:ss Z')), "
