@@ -879,6 +879,27 @@ def test_windows_over_groups_order_by_position_as_duckdb(lake, duck):
         assert rows == [[str(v) for v in r] for r in want]
 
 
+def test_text_cast_to_boolean_reads_as_trino(lake, records):
+    """Trino reads `t`, `true`, `1`, `f`, `false`, `0` (any case) as booleans and fails on any
+    other text (Arrow also reads `yes`, `on`, `y`); Python applies that rule to the records."""
+    def trino(text):
+        return {"t": True, "true": True, "1": True, "f": False, "false": False,
+                "0": False}.get(text.lower())
+
+    _, rows = lake("SELECT eventID, TRY_CAST(substr(eventName, 1, 1) AS boolean), "
+                   "TRY_CAST(substr(userAgent, 1, 3) AS boolean), "
+                   "CAST(upper(CAST(readOnly AS varchar)) AS boolean) FROM {eds}")
+    text = (lambda v: "" if v is None else str(v).lower())
+    want = {r["eventID"]: [text(trino(r["eventName"][:1])),
+                           text(None if r.get("userAgent") is None else trino(r["userAgent"][:3])),
+                           text(r.get("readOnly"))]
+            for r in records}
+    assert by_id(rows) == want
+    assert any(w[0] == "true" for w in want.values())
+    assert "Cannot cast 'yes' to BOOLEAN" in lake.fails("SELECT CAST('yes' AS boolean)")
+    assert "Cannot cast ' true' to BOOLEAN" in lake.fails("SELECT CAST(' true' AS boolean)")
+
+
 def test_edge_cases_match_trino(lake):
     _, rows = lake(
         "SELECT to_iso8601(parse_datetime('2024-01-02 10:00:00 +0200', 'yyyy-MM-dd HH:mm:ss Z')), "

@@ -762,16 +762,91 @@ fn json_double(j: &Json, t: &TrinoType) -> Result<Option<f64>, Failure> {
     }))
 }
 
+/// Trino's reading of a text as a boolean: `t`, `true`, `1`, `f`, `false` or `0` in any case,
+/// nothing else (Arrow also reads `yes`, `on`, `y`...).
+fn text_boolean(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "t" | "true" | "1" => Some(true),
+        "f" | "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Texts as booleans, as Trino's CAST reads them; `quiet` (TRY_CAST) gives NULL for a text
+/// that is neither, where CAST fails with Trino's words.
+fn text_booleans(args: &[ArrayRef], quiet: bool) -> Result<ArrayRef> {
+    let texts = super::strings(super::first_arg(args)?)?;
+    let out = texts
+        .iter()
+        .map(|t| match t.map(|s| (s, text_boolean(s))) {
+            None => Ok(None),
+            Some((_, Some(b))) => Ok(Some(b)),
+            Some((_, None)) if quiet => Ok(None),
+            Some((s, None)) => Err(super::exec_err(format!("Cannot cast '{s}' to BOOLEAN"))),
+        })
+        .collect::<Result<datafusion::arrow::array::BooleanArray>>()?;
+    Ok(Arc::new(out))
+}
+
+/// Casts of text to `boolean` (CAST and TRY_CAST) read the text as Trino does
+/// ([`text_boolean`]) rather than as Arrow does.
+#[derive(Debug)]
+pub struct BooleanTextCasts;
+
+impl datafusion::optimizer::AnalyzerRule for BooleanTextCasts {
+    fn name(&self) -> &str {
+        "trino_boolean_text_casts"
+    }
+
+    fn analyze(
+        &self,
+        plan: datafusion::logical_expr::LogicalPlan,
+        _: &datafusion::config::ConfigOptions,
+    ) -> Result<datafusion::logical_expr::LogicalPlan> {
+        use super::func::{returns_bool, Func};
+        use datafusion::common::tree_node::Transformed;
+        use datafusion::logical_expr::{Expr, ExprSchemable};
+        crate::dialect::rewrite_plan(plan, |e, schema| {
+            let (operand, quiet) = match &e {
+                Expr::Cast(c) if c.field.data_type() == &DataType::Boolean => {
+                    (c.expr.as_ref(), false)
+                }
+                Expr::TryCast(c) if c.field.data_type() == &DataType::Boolean => {
+                    (c.expr.as_ref(), true)
+                }
+                _ => return Ok(Transformed::no(e)),
+            };
+            if !operand.get_type(schema).is_ok_and(|t| {
+                matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+            }) {
+                return Ok(Transformed::no(e));
+            }
+            let f = if quiet {
+                Func::new("trino_try_text_boolean", 1..=1, returns_bool, |a| {
+                    text_booleans(a, true)
+                })
+            } else {
+                Func::new("trino_text_boolean", 1..=1, returns_bool, |a| {
+                    text_booleans(a, false)
+                })
+            };
+            Ok(Transformed::yes(Expr::ScalarFunction(
+                datafusion::logical_expr::expr::ScalarFunction::new_udf(
+                    Arc::new(f.udf()),
+                    vec![operand.clone()],
+                ),
+            )))
+        })
+    }
+}
+
 /// A JSON scalar as a Trino `boolean`.
 fn json_boolean(j: &Json) -> Result<Option<bool>, Failure> {
     Ok(Some(match j {
         Json::Null => return Ok(None),
         Json::Bool(b) => *b,
-        Json::String(s) => match s.to_ascii_lowercase().as_str() {
-            "t" | "true" | "1" => true,
-            "f" | "false" | "0" => false,
-            _ => return Err(Failure::Operator(format!("Cannot cast '{s}' to BOOLEAN"))),
-        },
+        Json::String(s) => text_boolean(s)
+            .ok_or_else(|| Failure::Operator(format!("Cannot cast '{s}' to BOOLEAN")))?,
         Json::Number(n) if Json::is_integer(n) => {
             n.parse::<i64>().map_err(|_| Failure::Silent)? != 0
         }

@@ -191,6 +191,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
     ctx.add_analyzer_rule(Arc::new(crate::dialect::RoundFractionalCasts));
     ctx.add_analyzer_rule(Arc::new(overflow::CheckedIntegers));
     ctx.add_analyzer_rule(Arc::new(cast::JsonCasts));
+    ctx.add_analyzer_rule(Arc::new(cast::BooleanTextCasts));
     ctx.add_analyzer_rule(Arc::new(zone::SessionZoneCasts));
     ctx.add_analyzer_rule(Arc::new(zone::ElapsedIntervals));
     ctx.add_analyzer_rule(Arc::new(type_of::TypeOfAnswers));
