@@ -900,6 +900,24 @@ def test_text_cast_to_boolean_reads_as_trino(lake, records):
     assert "Cannot cast ' true' to BOOLEAN" in lake.fails("SELECT CAST(' true' AS boolean)")
 
 
+def test_date_trunc_of_a_date_is_a_date(lake, records):
+    """`date_trunc(unit, date)` answers a date, as Trino's does, and refuses a unit shorter than
+    a day; Python truncates each record's day."""
+    _, rows = lake("SELECT eventID, date_trunc('day', date(eventTime)), "
+                   "date_trunc('week', date(eventTime)), date_trunc('MONTH', date(eventTime)), "
+                   "date_trunc('quarter', date(eventTime)), date_trunc('year', date(eventTime)), "
+                   "typeof(date_trunc('year', date(eventTime))) FROM {eds}")
+    want = {}
+    for r in records:
+        d = dt.datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00")).date()
+        want[r["eventID"]] = [str(x) for x in [
+            d, d - dt.timedelta(days=d.weekday()), d.replace(day=1),
+            d.replace(month=3 * ((d.month - 1) // 3) + 1, day=1), d.replace(month=1, day=1)]] + ["date"]
+    assert by_id(rows) == want
+    assert "'hour' is not a valid DATE field" in lake.fails(
+        "SELECT date_trunc('hour', date(eventTime)) FROM {eds}")
+
+
 def test_edge_cases_match_trino(lake):
     _, rows = lake(
         "SELECT to_iso8601(parse_datetime('2024-01-02 10:00:00 +0200', 'yyyy-MM-dd HH:mm:ss Z')), "

@@ -3,7 +3,8 @@
 //! answers: `greatest` and `least` are NULL when an argument is (DataFusion skips NULLs),
 //! `array_max` and `array_min` are NULL when an element is, `arrays_overlap` is NULL when the
 //! arrays share no element but one holds a NULL, and `split_part` is NULL past the last part
-//! (DataFusion answers `''`) and splits into characters on an empty delimiter.
+//! (DataFusion answers `''`) and splits into characters on an empty delimiter, and
+//! `date_trunc` of a date is a date.
 
 use std::sync::Arc;
 
@@ -226,6 +227,119 @@ fn split_part(arrays: &[ArrayRef]) -> Result<ArrayRef> {
     Ok(Arc::new(StringArray::from(out)))
 }
 
+/// Trino's `date_trunc(unit, date)` is a date (`2020-05-01`), and a unit shorter than a day is
+/// refused for it; DataFusion casts the date to a timestamp and answers one. Other arguments
+/// go to DataFusion's function as they are.
+#[derive(Debug)]
+struct DateTrunc {
+    inner: Arc<ScalarUDF>,
+    signature: Signature,
+}
+
+impl PartialEq for DateTrunc {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for DateTrunc {}
+
+impl std::hash::Hash for DateTrunc {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        "date_trunc".hash(state);
+    }
+}
+
+/// Whether `t` is a date.
+fn is_date(t: &DataType) -> bool {
+    matches!(t, DataType::Date32 | DataType::Date64)
+}
+
+/// Timestamps without a zone, as DataFusion's `date_trunc` takes a date.
+const TS_NS: DataType =
+    DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Nanosecond, None);
+
+impl ScalarUDFImpl for DateTrunc {
+    fn name(&self) -> &str {
+        "date_trunc"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        match arg_types {
+            [unit, day] if is_date(day) && unit.is_string() => {
+                Ok(vec![unit.clone(), DataType::Date32])
+            }
+            _ => {
+                let fields: Vec<FieldRef> = arg_types
+                    .iter()
+                    .map(|t| {
+                        Arc::new(datafusion::arrow::datatypes::Field::new(
+                            "",
+                            t.clone(),
+                            true,
+                        ))
+                    })
+                    .collect();
+                Ok(
+                    datafusion::logical_expr::type_coercion::functions::fields_with_udf(
+                        &fields,
+                        self.inner.as_ref(),
+                    )?
+                    .iter()
+                    .map(|f| f.data_type().clone())
+                    .collect(),
+                )
+            }
+        }
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        self.inner.return_type(arg_types)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        match args.arg_fields {
+            [_, day] if is_date(day.data_type()) => Ok(Arc::new(
+                datafusion::arrow::datatypes::Field::new(self.name(), DataType::Date32, true),
+            )),
+            _ => self.inner.return_field_from_args(args),
+        }
+    }
+
+    fn invoke_with_args(&self, mut args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let date = args
+            .arg_fields
+            .get(1)
+            .is_some_and(|f| is_date(f.data_type()));
+        if !date {
+            return self.inner.invoke_with_args(args);
+        }
+        let rows = args.number_rows;
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        for unit in strings(first(&arrays)?)?.iter().flatten() {
+            if !matches!(
+                unit.to_ascii_lowercase().as_str(),
+                "day" | "week" | "month" | "quarter" | "year"
+            ) {
+                return Err(exec_err(format!("'{unit}' is not a valid DATE field")));
+            }
+        }
+        if let Some(day) = args.args.get_mut(1) {
+            *day = day.cast_to(&TS_NS, None)?;
+        }
+        if let Some(f) = args.arg_fields.get_mut(1) {
+            *f = Arc::new(f.as_ref().clone().with_data_type(TS_NS));
+        }
+        args.return_field = Arc::new(args.return_field.as_ref().clone().with_data_type(TS_NS));
+        let out = self.inner.invoke_with_args(args)?.into_array(rows)?;
+        Ok(ColumnarValue::Array(cast(&out, &DataType::Date32)?))
+    }
+}
+
 /// Replaces DataFusion's functions in `ctx` with their Trino answers.
 pub fn register(ctx: &SessionContext) {
     for (name, rule) in [
@@ -239,6 +353,12 @@ pub fn register(ctx: &SessionContext) {
         if let Ok(inner) = ctx.udf(name) {
             ctx.register_udf(ScalarUDF::new_from_impl(Strict { name, inner, rule }));
         }
+    }
+    if let Ok(inner) = ctx.udf("date_trunc") {
+        ctx.register_udf(ScalarUDF::new_from_impl(DateTrunc {
+            inner,
+            signature: Signature::user_defined(datafusion::logical_expr::Volatility::Immutable),
+        }));
     }
 }
 
