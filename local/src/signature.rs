@@ -49,6 +49,7 @@ const SIGNATURES: &[(&str, &[&str])] = &[
     ("regexp_extract", &["regexp_extract(varchar(x), JoniRegExp)", "regexp_extract(varchar(x), JoniRegExp, bigint)"]),
     ("regexp_replace", &["regexp_replace(varchar(x), JoniRegExp)", "regexp_replace(varchar(x), JoniRegExp, varchar(y))", "regexp_replace(varchar, JoniRegExp, function(array(varchar),varchar(x)))"]),
     ("regexp_count", &["regexp_count(varchar(x), JoniRegExp)"]),
+    ("regexp_like", &["regexp_like(varchar(x), JoniRegExp)"]),
     ("hamming_distance", &["hamming_distance(varchar(x), varchar(y))"]),
     ("soundex", &["soundex(varchar)"]),
     ("word_stem", &["word_stem(varchar(x))", "word_stem(varchar(x), varchar(2))"]),

@@ -762,6 +762,16 @@ def test_subscripts_fail_as_trinos_and_are_read_only_where_needed(lake, records)
                    "'{{\"k\":\"abc\"}}') AS map(varchar, json))['k'] AS varchar) = 'abc'")
     assert rows == [[str(len(records))]]
 
+    # A left side that refers to the outer query is left as it is (a guard there would be a
+    # correlation DataFusion cannot plan).
+    _, rows = lake("SELECT count(*) FROM {eds} e WHERE EXISTS (SELECT 1 FROM {eds} f WHERE "
+                   "f.eventID = e.eventID AND ARRAY[f.eventName][1] = e.eventName)")
+    assert rows == [[str(len(records))]]
+    # split_part of listagg's text (a LargeUtf8 here) keeps the planned type.
+    _, rows = lake("SELECT split_part(listagg(eventName, ',') WITHIN GROUP (ORDER BY eventName), "
+                   "',', 1) FROM {eds}")
+    assert rows == [[min(r["eventName"] for r in records)]]
+
     # Constants, with Trino's words; a key is read as the map's key type.
     _, rows = lake("SELECT MAP(ARRAY[1e0], ARRAY['x'])[1]")
     assert rows == [["x"]]
@@ -813,6 +823,14 @@ def test_the_right_side_of_and_is_read_only_where_needed_in_whole_batches(servic
                               and (ec2(r) or r["requestParameters"]["bucketName"])))
     assert "Key not present in map: bucketName" in query(
         "SELECT count(*) FROM {eds} WHERE requestParameters['bucketName'] <> ''")
+    # A computed key is computed only where the subscript is read (1 / 0 elsewhere).
+    either = ("(element_at(requestParameters, 'bucketName') IS NOT NULL "
+              "OR eventSource = 'ec2.amazonaws.com')")
+    assert query(f"SELECT count(*) FROM {{eds}} WHERE {either} AND ARRAY['a', 'b'][1 + 1 / "
+                 f"(CASE WHEN {either} THEN 1 ELSE 0 END)] = 'b'") == str(left)
+    # try() on the left answers NULL where its subscript fails, so the right side is read there.
+    assert query("SELECT count(*) FROM {eds} WHERE try(requestParameters['bucketName'] IS NULL) "
+                 "OR ARRAY[true][1]") == str(len(invictus_events))
 
 
 def test_nulls_in_greatest_arrays_and_split_part_are_trinos(lake, records):

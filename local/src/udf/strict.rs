@@ -77,12 +77,14 @@ impl ScalarUDFImpl for Strict {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rows = args.number_rows;
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let constant = args
             .args
             .iter()
             .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        // Constants are one row each (not `number_rows`), however many rows the batch has.
+        let rows = if constant { 1 } else { args.number_rows };
+        let planned = args.return_field.data_type().clone();
         let out = match self.rule {
             Rule::SplitPart => split_part(&arrays)?,
             rule => {
@@ -117,6 +119,12 @@ impl ScalarUDFImpl for Strict {
                 };
                 nullif(&out, &unknown)?
             }
+        };
+        // The planned type: `split_part` of a `LargeUtf8` (`listagg`'s) is one.
+        let out = if out.data_type() == &planned {
+            out
+        } else {
+            cast(&out, &planned)?
         };
         if constant && out.len() == 1 {
             return Ok(ColumnarValue::Scalar(

@@ -313,22 +313,34 @@ impl datafusion::optimizer::AnalyzerRule for GuardedSubscripts {
         plan: datafusion::logical_expr::LogicalPlan,
         _: &datafusion::common::config::ConfigOptions,
     ) -> Result<datafusion::logical_expr::LogicalPlan> {
-        use datafusion::common::tree_node::{Transformed, TreeNode};
+        use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
         use datafusion::logical_expr::{BinaryExpr, Operator};
         crate::dialect::rewrite_plan(plan, |e, _| {
             let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {
                 return Ok(Transformed::no(e));
             };
+            // A volatile left side would be drawn again, and one that refers to an outer
+            // query would make the right side a correlation DataFusion cannot decorrelate.
             if !matches!(op, Operator::And | Operator::Or)
                 || !has_subscript(right)
                 || left.is_volatile()
+                || left.contains_outer()
             {
                 return Ok(Transformed::no(e));
             }
+            // Inside `try(...)` a failure is caught, so the subscript there stays as it is: its
+            // NULL is what the left side answers.
             let quiet = left
                 .as_ref()
                 .clone()
-                .transform_up(|sub| match sub {
+                .transform_down(|sub| match sub {
+                    Expr::HigherOrderFunction(f) if f.func.name() == super::TRY => {
+                        Ok(Transformed::new(
+                            Expr::HigherOrderFunction(f),
+                            false,
+                            TreeNodeRecursion::Jump,
+                        ))
+                    }
                     Expr::ScalarFunction(f) if f.name() == SUBSCRIPT => {
                         let args = f.args.into_iter().take(2).collect();
                         Ok(Transformed::yes(Expr::ScalarFunction(
@@ -350,6 +362,22 @@ impl datafusion::optimizer::AnalyzerRule for GuardedSubscripts {
                         None => guard.clone(),
                     };
                     f.args.truncate(2);
+                    // A computed container or key (a cast, a division) is computed only where
+                    // the subscript is needed, as Trino computes it.
+                    for arg in &mut f.args {
+                        if !is_plain(arg) {
+                            let computed =
+                                std::mem::replace(arg, Expr::Literal(ScalarValue::Null, None));
+                            *arg = Expr::Case(datafusion::logical_expr::Case {
+                                expr: None,
+                                when_then_expr: vec![(
+                                    Box::new(needed.clone()),
+                                    Box::new(computed),
+                                )],
+                                else_expr: None,
+                            });
+                        }
+                    }
                     f.args.push(needed);
                     Ok(Transformed::yes(Expr::ScalarFunction(f)))
                 }
@@ -361,6 +389,17 @@ impl datafusion::optimizer::AnalyzerRule for GuardedSubscripts {
                 right: Box::new(guarded.data),
             })))
         })
+    }
+}
+
+/// Whether `e` cannot fail: a column, a constant, a struct's field of one, or a subscript
+/// (which is guarded itself).
+fn is_plain(e: &Expr) -> bool {
+    match e {
+        Expr::Column(_) | Expr::Literal(..) => true,
+        Expr::ScalarFunction(f) if f.name() == SUBSCRIPT => true,
+        Expr::ScalarFunction(f) if f.name() == "get_field" => f.args.iter().all(is_plain),
+        _ => false,
     }
 }
 
