@@ -936,6 +936,37 @@ def test_date_trunc_of_a_date_is_a_date(lake, records):
         "SELECT date_trunc('hour', date(eventTime)) FROM {eds}")
 
 
+def java_case_maps(texts):
+    """Java's code-point-wise upper and lower case of each text (tests/python/java/CaseMap.java,
+    run by the JDK), as Trino's upper() and lower() compute them."""
+    import base64
+    import pathlib
+    import shutil
+    java = shutil.which("java")
+    assert java, "a JDK is needed: Java's Character is the independent implementation"
+    source = pathlib.Path(__file__).parent / "java" / "CaseMap.java"
+    feed = "".join(base64.b64encode(t.encode()).decode() + "\n" for t in texts)
+    out = subprocess.run([java, str(source)], input=feed, capture_output=True, text=True, check=True)
+    lines = out.stdout.splitlines()
+    assert len(lines) == len(texts)
+    return [[base64.b64decode(x).decode() for x in line.split("\t")] for line in lines]
+
+
+def test_upper_and_lower_map_code_points_as_java(lake, records):
+    """upper() and lower() map each code point as Java's Character does (`STRAßE`, `i` for
+    `İ`, `ᾼ` for `ᾳ`, no final sigma), checked against the JDK over the records' user agents
+    and a set of letters whose full and simple mappings differ."""
+    tricky = ["straße ẞ", "İstanbul ı ſ", "ﬁ ﬀ ŉ ǰ ΐ", "ᾳ ᾀ ᾈ ῳ ᾼ", "ΣΑΣ ΟΔΟΣ σας", "ǅ ǆ Ǳ",
+              "K Å Ω", "Ⴀ Ꭰ ꭰ Ⓐ ⓐ", "Ünïcödé 😀", "mIxEd 123"]
+    literal = ", ".join("('" + t.replace("'", "''") + "')" for t in tricky)
+    _, rows = lake(f"SELECT x, upper(x), lower(x) FROM (VALUES {literal}) AS t(x)")
+    assert {r[0]: r[1:] for r in rows} == dict(zip(tricky, java_case_maps(tricky)))
+    agents = sorted({r["userAgent"] for r in records if r.get("userAgent")})
+    _, rows = lake("SELECT DISTINCT userAgent, upper(userAgent), lower(userAgent) FROM {eds} "
+                   "WHERE userAgent IS NOT NULL")
+    assert {r[0]: r[1:] for r in rows} == dict(zip(agents, java_case_maps(agents)))
+
+
 def test_edge_cases_match_trino(lake):
     _, rows = lake(
         "SELECT to_iso8601(parse_datetime('2024-01-02 10:00:00 +0200', 'yyyy-MM-dd HH:mm:ss Z')), "

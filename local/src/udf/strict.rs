@@ -4,7 +4,7 @@
 //! `array_max` and `array_min` are NULL when an element is, `arrays_overlap` is NULL when the
 //! arrays share no element but one holds a NULL, and `split_part` is NULL past the last part
 //! (DataFusion answers `''`) and splits into characters on an empty delimiter, and
-//! `date_trunc` of a date is a date.
+//! `date_trunc` of a date is a date, and `upper` and `lower` map code point by code point.
 
 use std::sync::Arc;
 
@@ -31,6 +31,15 @@ enum Rule {
     Overlap,
     /// `split_part`, computed here.
     SplitPart,
+    /// `upper` and `lower`, computed here code point by code point.
+    Case(Case),
+}
+
+/// Which way `upper` or `lower` maps letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Case {
+    Upper,
+    Lower,
 }
 
 /// One of DataFusion's functions, answering as Trino.
@@ -87,6 +96,7 @@ impl ScalarUDFImpl for Strict {
         let planned = args.return_field.data_type().clone();
         let out = match self.rule {
             Rule::SplitPart => split_part(&arrays)?,
+            Rule::Case(case) => case_mapped(first(&arrays)?, case)?,
             rule => {
                 let out = self.inner.invoke_with_args(args)?.into_array(rows)?;
                 let unknown = match rule {
@@ -203,6 +213,55 @@ fn overlap(a: &ArrayRef, b: &ArrayRef) -> Result<Option<ArrayRef>> {
         })
         .collect();
     Ok(Some(Arc::new(out)))
+}
+
+/// Trino's `upper` and `lower` map each code point on its own, as Java's
+/// `Character.toUpperCase(int)` does (airlift's `SliceUtf8`): `upper('straße')` is `STRAßE`
+/// and `lower('İ')` is `i`, where Rust's (and DataFusion's) full mappings write `STRASSE`,
+/// `i̇`, and a final `ς`.
+fn case_mapped(texts: &ArrayRef, case: Case) -> Result<ArrayRef> {
+    let texts = strings(texts)?;
+    let out: StringArray = texts
+        .iter()
+        .map(|t| {
+            t.map(|s| match case {
+                Case::Upper if s.is_ascii() => s.to_ascii_uppercase(),
+                Case::Lower if s.is_ascii() => s.to_ascii_lowercase(),
+                Case::Upper => s.chars().map(simple_upper).collect(),
+                Case::Lower => s.chars().map(simple_lower).collect(),
+            })
+        })
+        .collect();
+    Ok(Arc::new(out))
+}
+
+/// Unicode's simple uppercase mapping of `c` (one code point for one).
+fn simple_upper(c: char) -> char {
+    let mut full = c.to_uppercase();
+    if let (Some(u), None) = (full.next(), full.next()) {
+        return u;
+    }
+    // Where the full mapping is several code points, the simple one is `c` itself, but for the
+    // Greek letters with a subscript iota, whose simple mapping is their title case (`ᾳ` to
+    // `ᾼ`).
+    let code = u32::from(c);
+    let title = match code {
+        0x1F80..=0x1F87 | 0x1F90..=0x1F97 | 0x1FA0..=0x1FA7 => code + 8,
+        0x1FB3 | 0x1FC3 | 0x1FF3 => code + 9,
+        _ => code,
+    };
+    char::from_u32(title).unwrap_or(c)
+}
+
+/// Unicode's simple lowercase mapping of `c`: only `İ` has a full mapping of several code
+/// points (`i` and a combining dot); its simple one is `i`.
+fn simple_lower(c: char) -> char {
+    let mut full = c.to_lowercase();
+    match (full.next(), full.next()) {
+        (Some(l), None) => l,
+        _ if c == '\u{130}' => 'i',
+        _ => c,
+    }
 }
 
 /// Trino's `split_part(string, delimiter, index)`: the index-th part (from 1), NULL past the
@@ -357,6 +416,8 @@ pub fn register(ctx: &SessionContext) {
         ("array_min", Rule::AnyElement),
         ("arrays_overlap", Rule::Overlap),
         ("split_part", Rule::SplitPart),
+        ("upper", Rule::Case(Case::Upper)),
+        ("lower", Rule::Case(Case::Lower)),
     ] {
         if let Ok(inner) = ctx.udf(name) {
             ctx.register_udf(ScalarUDF::new_from_impl(Strict { name, inner, rule }));
