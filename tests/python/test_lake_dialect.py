@@ -864,6 +864,25 @@ def test_nulls_in_greatest_arrays_and_split_part_are_trinos(lake, records):
         "SELECT split_part(eventName, ',', 0) FROM {eds}")
 
 
+def test_array_join_and_array_position_are_trinos(lake, records):
+    """array_join writes each element as Trino's CAST to varchar does (a double `1.5E0`, a
+    timestamp `2023-07-10 11:42:18.000`), leaving out or replacing NULLs; array_position is 0
+    for an element not found. Python joins and searches; the element texts are the same
+    query's casts (checked against the JDK elsewhere)."""
+    _, rows = lake(
+        "SELECT eventID, array_join(ARRAY[length(eventName) / 7e0, NULL, length(eventSource) * 1e0], "
+        "'|', 'N'), CAST(length(eventName) / 7e0 AS varchar), CAST(length(eventSource) * 1e0 AS varchar), "
+        "array_join(ARRAY[eventTime, NULL], ';'), CAST(eventTime AS varchar), "
+        "array_position(split(eventSource, '.'), 'amazonaws'), "
+        "array_position(split(eventSource, '.'), 'nosuch') FROM {eds}")
+    for eid, joined, a, b, times, t, found, missing in rows:
+        assert joined == f"{a}|N|{b}" and "E" in a, (eid, joined)
+        assert times == t
+    parts = {r["eventID"]: r["eventSource"].split(".") for r in records}
+    assert {r[0]: r[6:] for r in rows} == {
+        k: [str(p.index("amazonaws") + 1 if "amazonaws" in p else 0), "0"] for k, p in parts.items()}
+
+
 def test_doubles_follow_java(lake, records):
     """Trino computes with Java's `Math` (IEEE 754): the square root of a negative number is NaN
     and zero to a negative power is infinite, where DataFusion fails; an infinity prints as

@@ -33,6 +33,10 @@ enum Rule {
     SplitPart,
     /// `upper` and `lower`, computed here code point by code point.
     Case(Case),
+    /// `array_position`: 0 where the element is not found, NULL for a NULL element.
+    Position,
+    /// `array_join`: each element as Trino's CAST to varchar writes it (`1.5E0`).
+    Join,
 }
 
 /// Which way `upper` or `lower` maps letters.
@@ -97,10 +101,14 @@ impl ScalarUDFImpl for Strict {
         let out = match self.rule {
             Rule::SplitPart => split_part(&arrays)?,
             Rule::Case(case) => case_mapped(first(&arrays)?, case)?,
+            Rule::Join if joinable(first(&arrays)?.data_type()) => array_join(&arrays)?,
             rule => {
                 let out = self.inner.invoke_with_args(args)?.into_array(rows)?;
                 let unknown = match rule {
+                    Rule::Position => return finish(position(&arrays, &out)?, &planned, constant),
                     Rule::AnyArgument => any_null(&arrays)?,
+                    // Nested elements (Trino refuses them), as DataFusion joins them.
+                    Rule::Join => BooleanArray::from(vec![false; out.len()]),
                     Rule::AnyElement => holds_null(first(&arrays)?)?,
                     _ => {
                         let [a, b] = arrays.as_slice() else {
@@ -130,19 +138,24 @@ impl ScalarUDFImpl for Strict {
                 nullif(&out, &unknown)?
             }
         };
-        // The planned type: `split_part` of a `LargeUtf8` (`listagg`'s) is one.
-        let out = if out.data_type() == &planned {
-            out
-        } else {
-            cast(&out, &planned)?
-        };
-        if constant && out.len() == 1 {
-            return Ok(ColumnarValue::Scalar(
-                datafusion::scalar::ScalarValue::try_from_array(&out, 0)?,
-            ));
-        }
-        Ok(ColumnarValue::Array(out))
+        finish(out, &planned, constant)
     }
+}
+
+/// `out` as the planned type (`split_part` of a `LargeUtf8`, `listagg`'s, is one), one
+/// constant for constant arguments.
+fn finish(out: ArrayRef, planned: &DataType, constant: bool) -> Result<ColumnarValue> {
+    let out = if out.data_type() == planned {
+        out
+    } else {
+        cast(&out, planned)?
+    };
+    if constant && out.len() == 1 {
+        return Ok(ColumnarValue::Scalar(
+            datafusion::scalar::ScalarValue::try_from_array(&out, 0)?,
+        ));
+    }
+    Ok(ColumnarValue::Array(out))
 }
 
 fn first(arrays: &[ArrayRef]) -> Result<&ArrayRef> {
@@ -213,6 +226,81 @@ fn overlap(a: &ArrayRef, b: &ArrayRef) -> Result<Option<ArrayRef>> {
         })
         .collect();
     Ok(Some(Arc::new(out)))
+}
+
+/// Trino's `array_position(array, element)`: DataFusion's answer, but 0 where the array holds
+/// no such element (DataFusion: NULL) and NULL for a NULL element (DataFusion finds a NULL).
+fn position(arrays: &[ArrayRef], found: &ArrayRef) -> Result<ArrayRef> {
+    let [list, element, ..] = arrays else {
+        return Err(exec_err("array_position takes an array and an element"));
+    };
+    let found = cast(found, &DataType::Int64)?;
+    let found = found.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+    let out: datafusion::arrow::array::Int64Array = (0..found.len())
+        .map(|i| {
+            if list.is_null(i) || element.is_null(i) {
+                None
+            } else if found.is_null(i) {
+                Some(0)
+            } else {
+                Some(found.value(i))
+            }
+        })
+        .collect();
+    Ok(Arc::new(out))
+}
+
+/// Whether `array_join` of arrays of type `t` is computed here (elements of one value each).
+fn joinable(t: &DataType) -> bool {
+    match t {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+            !f.data_type().is_nested()
+        }
+        _ => false,
+    }
+}
+
+/// Trino's `array_join(array, delimiter [, null_replacement])`: the elements as its CAST to
+/// varchar writes them, NULL elements left out or replaced.
+fn array_join(arrays: &[ArrayRef]) -> Result<ArrayRef> {
+    let (list, delimiter, replacement) = match arrays {
+        [l, d] => (l, d, None),
+        [l, d, r] => (l, d, Some(strings(r)?)),
+        _ => {
+            return Err(exec_err(
+                "array_join takes an array, a delimiter and a replacement",
+            ))
+        }
+    };
+    let list = cast(list, &as_list("array_join", list.data_type())?)?;
+    let list = list.as_list::<i32>();
+    let texts = super::time::varchar(&[list.values().clone()])?;
+    let texts = strings(&texts)?;
+    let delimiter = strings(delimiter)?;
+    let offsets = list.value_offsets();
+    let out: StringArray = (0..list.len())
+        .map(|i| {
+            if list.is_null(i)
+                || delimiter.is_null(i)
+                || replacement.as_ref().is_some_and(|r| r.is_null(i))
+            {
+                return None;
+            }
+            let from = usize::try_from(offsets[i]).unwrap_or(0);
+            let to = usize::try_from(offsets[i + 1]).unwrap_or(0);
+            let parts: Vec<&str> = (from..to)
+                .filter_map(|j| {
+                    if texts.is_valid(j) {
+                        Some(texts.value(j))
+                    } else {
+                        replacement.as_ref().map(|r| r.value(i))
+                    }
+                })
+                .collect();
+            Some(parts.join(delimiter.value(i)))
+        })
+        .collect();
+    Ok(Arc::new(out))
 }
 
 /// Trino's `upper` and `lower` map each code point on its own, as Java's
@@ -418,6 +506,8 @@ pub fn register(ctx: &SessionContext) {
         ("split_part", Rule::SplitPart),
         ("upper", Rule::Case(Case::Upper)),
         ("lower", Rule::Case(Case::Lower)),
+        ("array_position", Rule::Position),
+        ("array_join", Rule::Join),
     ] {
         if let Ok(inner) = ctx.udf(name) {
             ctx.register_udf(ScalarUDF::new_from_impl(Strict { name, inner, rule }));
