@@ -147,8 +147,15 @@ pub fn athena_type(t: &DataType) -> &'static str {
 /// Arrow errors without DataFusion's `Arrow error: `; any other error as DataFusion words it.
 pub fn message(e: &datafusion::error::DataFusionError) -> String {
     match e.find_root() {
-        datafusion::error::DataFusionError::Execution(m)
-        | datafusion::error::DataFusionError::Plan(m) => m.clone(),
+        // DataFusion's `map` refuses a repeated key in its words; Trino's MAP constructor in
+        // its own.
+        datafusion::error::DataFusionError::Execution(m) => m
+            .strip_prefix("map key must be unique, duplicate key found: ")
+            .map_or_else(
+                || m.clone(),
+                |key| format!("Duplicate map keys ({key}) are not allowed"),
+            ),
+        datafusion::error::DataFusionError::Plan(m) => m.clone(),
         datafusion::error::DataFusionError::ArrowError(e, _) => match e.as_ref() {
             // Trino's DIVISION_BY_ZERO, for integers and decimals alike.
             datafusion::arrow::error::ArrowError::DivideByZero => "Division by zero".into(),

@@ -701,6 +701,8 @@ def test_bad_calls_are_clear_errors(lake):
         "SELECT date_parse('2024-01-02 03:04:05', '%Y-%m-%d %h:%i:%s') FROM {eds}")
     assert "Illegal group reference" in lake.fails(
         "SELECT regexp_replace(eventName, '(a)', '$2') FROM {eds}")
+    assert "Duplicate map keys (a) are not allowed" in lake.fails(
+        "SELECT MAP(ARRAY['a', 'a'], ARRAY[1, 2]) FROM {eds}")
 
 
 def test_subscripts_fail_as_trinos_and_are_read_only_where_needed(lake, records):
