@@ -50,6 +50,8 @@ const SIGNATURES: &[(&str, &[&str])] = &[
     ("regexp_replace", &["regexp_replace(varchar(x), JoniRegExp)", "regexp_replace(varchar(x), JoniRegExp, varchar(y))", "regexp_replace(varchar, JoniRegExp, function(array(varchar),varchar(x)))"]),
     ("regexp_count", &["regexp_count(varchar(x), JoniRegExp)"]),
     ("regexp_like", &["regexp_like(varchar(x), JoniRegExp)"]),
+    ("lpad", &["lpad(varchar(x), bigint, varchar(y))"]),
+    ("rpad", &["rpad(varchar(x), bigint, varchar(y))"]),
     ("hamming_distance", &["hamming_distance(varchar(x), varchar(y))"]),
     ("soundex", &["soundex(varchar)"]),
     ("word_stem", &["word_stem(varchar(x))", "word_stem(varchar(x), varchar(2))"]),

@@ -703,6 +703,11 @@ def test_bad_calls_are_clear_errors(lake):
         "SELECT regexp_replace(eventName, '(a)', '$2') FROM {eds}")
     assert "Duplicate map keys (a) are not allowed" in lake.fails(
         "SELECT MAP(ARRAY['a', 'a'], ARRAY[1, 2]) FROM {eds}")
+    assert "Padding string must not be empty" in lake.fails("SELECT lpad(eventName, 5, '') FROM {eds}")
+    assert "Target length must be in the range [0..2147483647]" in lake.fails(
+        "SELECT rpad(eventName, -1, 'x') FROM {eds}")
+    assert "Unexpected parameters (varchar, integer) for function lpad" in lake.fails(
+        "SELECT lpad(eventName, 5) FROM {eds}")
 
 
 def test_subscripts_fail_as_trinos_and_are_read_only_where_needed(lake, records):

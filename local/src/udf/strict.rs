@@ -37,6 +37,8 @@ enum Rule {
     Position,
     /// `array_join`: each element as Trino's CAST to varchar writes it (`1.5E0`).
     Join,
+    /// `lpad` and `rpad`: Trino's checks of the length and the padding first.
+    Pad,
 }
 
 /// Which way `upper` or `lower` maps letters.
@@ -103,12 +105,15 @@ impl ScalarUDFImpl for Strict {
             Rule::Case(case) => case_mapped(first(&arrays)?, case)?,
             Rule::Join if joinable(first(&arrays)?.data_type()) => array_join(&arrays)?,
             rule => {
+                if rule == Rule::Pad {
+                    check_padding(&arrays)?;
+                }
                 let out = self.inner.invoke_with_args(args)?.into_array(rows)?;
                 let unknown = match rule {
                     Rule::Position => return finish(position(&arrays, &out)?, &planned, constant),
                     Rule::AnyArgument => any_null(&arrays)?,
                     // Nested elements (Trino refuses them), as DataFusion joins them.
-                    Rule::Join => BooleanArray::from(vec![false; out.len()]),
+                    Rule::Join | Rule::Pad => BooleanArray::from(vec![false; out.len()]),
                     Rule::AnyElement => holds_null(first(&arrays)?)?,
                     _ => {
                         let [a, b] = arrays.as_slice() else {
@@ -248,6 +253,29 @@ fn position(arrays: &[ArrayRef], found: &ArrayRef) -> Result<ArrayRef> {
         })
         .collect();
     Ok(Arc::new(out))
+}
+
+/// Trino's checks of `lpad(string, size, padding)` and `rpad`: the size within
+/// `[0..2147483647]` and a padding that is not empty (DataFusion answers `''` or the string).
+fn check_padding(arrays: &[ArrayRef]) -> Result<()> {
+    let [text, size, padding] = arrays else {
+        return Ok(());
+    };
+    let (size, padding) = (int64s(size)?, strings(padding)?);
+    // A row with a NULL argument is NULL, unchecked.
+    for i in
+        (0..text.len()).filter(|&i| text.is_valid(i) && size.is_valid(i) && padding.is_valid(i))
+    {
+        if !(0..=i64::from(i32::MAX)).contains(&size.value(i)) {
+            return Err(exec_err(
+                "Target length must be in the range [0..2147483647]",
+            ));
+        }
+        if padding.value(i).is_empty() {
+            return Err(exec_err("Padding string must not be empty"));
+        }
+    }
+    Ok(())
 }
 
 /// Whether `array_join` of arrays of type `t` is computed here (elements of one value each).
@@ -508,6 +536,8 @@ pub fn register(ctx: &SessionContext) {
         ("lower", Rule::Case(Case::Lower)),
         ("array_position", Rule::Position),
         ("array_join", Rule::Join),
+        ("lpad", Rule::Pad),
+        ("rpad", Rule::Pad),
     ] {
         if let Ok(inner) = ctx.udf(name) {
             ctx.register_udf(ScalarUDF::new_from_impl(Strict { name, inner, rule }));
