@@ -51,6 +51,7 @@ const SIGNATURES: &[(&str, &[&str])] = &[
     ("regexp_count", &["regexp_count(varchar(x), JoniRegExp)"]),
     ("regexp_like", &["regexp_like(varchar(x), JoniRegExp)"]),
     ("lpad", &["lpad(varchar(x), bigint, varchar(y))"]),
+    ("array_position", &["array_position(array(T), T) T"]),
     ("rpad", &["rpad(varchar(x), bigint, varchar(y))"]),
     ("hamming_distance", &["hamming_distance(varchar(x), varchar(y))"]),
     ("soundex", &["soundex(varchar)"]),

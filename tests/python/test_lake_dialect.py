@@ -921,6 +921,10 @@ def test_windows_over_groups_order_by_position_as_duckdb(lake, duck):
             f"FROM ev GROUP BY src ORDER BY {order}").fetchall()
         assert names == ["eventSource", "_col1", "_col2", "_col3"]
         assert rows == [[str(v) for v in r] for r in want]
+    # Seen through SELECT *, the window's column keeps Lake's name.
+    names, _ = lake("SELECT * FROM (SELECT eventSource, rank() OVER (ORDER BY count(*) DESC) "
+                    "FROM {eds} GROUP BY eventSource ORDER BY 2)")
+    assert names[1] == "_col1"
 
 
 def test_text_cast_to_boolean_reads_as_trino(lake, records):
@@ -959,7 +963,12 @@ def test_date_trunc_of_a_date_is_a_date(lake, records):
             d.replace(month=3 * ((d.month - 1) // 3) + 1, day=1), d.replace(month=1, day=1)]] + ["date"]
     assert by_id(rows) == want
     assert "'hour' is not a valid DATE field" in lake.fails(
-        "SELECT date_trunc('hour', date(eventTime)) FROM {eds}")
+        "SELECT date_trunc('HOUR', date(eventTime)) FROM {eds}")
+    # Days beyond a nanosecond timestamp's range (1677-2262) too.
+    far = [dt.date(1500, 3, 7), dt.date(2500, 12, 31)]
+    _, rows = lake("SELECT date_trunc('week', DATE '1500-03-07'), date_trunc('quarter', DATE '2500-12-31')")
+    assert rows == [[str(far[0] - dt.timedelta(days=far[0].weekday())),
+                     str(far[1].replace(month=10, day=1))]]
 
 
 def java_case_maps(texts):

@@ -337,18 +337,38 @@ fn array_join(arrays: &[ArrayRef]) -> Result<ArrayRef> {
 /// `i̇`, and a final `ς`.
 fn case_mapped(texts: &ArrayRef, case: Case) -> Result<ArrayRef> {
     let texts = strings(texts)?;
-    let out: StringArray = texts
-        .iter()
-        .map(|t| {
-            t.map(|s| match case {
-                Case::Upper if s.is_ascii() => s.to_ascii_uppercase(),
-                Case::Lower if s.is_ascii() => s.to_ascii_lowercase(),
-                Case::Upper => s.chars().map(simple_upper).collect(),
-                Case::Lower => s.chars().map(simple_lower).collect(),
-            })
-        })
-        .collect();
-    Ok(Arc::new(out))
+    // All ASCII (the usual case): the bytes mapped in one pass, offsets and NULLs kept.
+    if texts.values().is_ascii() {
+        let mut bytes = texts.values().to_vec();
+        match case {
+            Case::Upper => bytes.make_ascii_uppercase(),
+            Case::Lower => bytes.make_ascii_lowercase(),
+        }
+        return Ok(Arc::new(StringArray::try_new(
+            texts.offsets().clone(),
+            bytes.into(),
+            texts.nulls().cloned(),
+        )?));
+    }
+    let mut out =
+        datafusion::arrow::array::StringBuilder::with_capacity(texts.len(), texts.values().len());
+    let map = match case {
+        Case::Upper => simple_upper,
+        Case::Lower => simple_lower,
+    };
+    for t in &texts {
+        match t {
+            Some(s) => {
+                for c in s.chars() {
+                    // A String's `fmt::Write` cannot fail.
+                    let _ = std::fmt::Write::write_char(&mut out, map(c));
+                }
+                out.append_value("");
+            }
+            None => out.append_null(),
+        }
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 /// Unicode's simple uppercase mapping of `c` (one code point for one).
@@ -438,10 +458,6 @@ fn is_date(t: &DataType) -> bool {
     matches!(t, DataType::Date32 | DataType::Date64)
 }
 
-/// Timestamps without a zone, as DataFusion's `date_trunc` takes a date.
-const TS_NS: DataType =
-    DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Nanosecond, None);
-
 impl ScalarUDFImpl for DateTrunc {
     fn name(&self) -> &str {
         "date_trunc"
@@ -493,7 +509,7 @@ impl ScalarUDFImpl for DateTrunc {
         }
     }
 
-    fn invoke_with_args(&self, mut args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let date = args
             .arg_fields
             .get(1)
@@ -501,25 +517,55 @@ impl ScalarUDFImpl for DateTrunc {
         if !date {
             return self.inner.invoke_with_args(args);
         }
-        let rows = args.number_rows;
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        for unit in strings(first(&arrays)?)?.iter().flatten() {
-            if !matches!(
-                unit.to_ascii_lowercase().as_str(),
-                "day" | "week" | "month" | "quarter" | "year"
-            ) {
-                return Err(exec_err(format!("'{unit}' is not a valid DATE field")));
+        let [units, days] = arrays.as_slice() else {
+            return Err(exec_err("date_trunc takes a unit and a date"));
+        };
+        let units = strings(units)?;
+        let days = cast(days, &DataType::Date32)?;
+        let days = days.as_primitive::<datafusion::arrow::datatypes::Date32Type>();
+        // The days themselves (a date's cast to a timestamp overflows outside 1677-2262).
+        let mut out = Vec::with_capacity(days.len());
+        for i in 0..days.len() {
+            if units.is_null(i) || days.is_null(i) {
+                out.push(None);
+                continue;
             }
+            let unit = units.value(i).to_ascii_lowercase();
+            let day = datafusion::arrow::datatypes::Date32Type::to_naive_date_opt(days.value(i))
+                .ok_or_else(|| exec_err("date out of range"))?;
+            let first = match unit.as_str() {
+                "day" => Some(day),
+                "week" => day.checked_sub_days(chrono::Days::new(u64::from(
+                    chrono::Datelike::weekday(&day).num_days_from_monday(),
+                ))),
+                "month" => chrono::Datelike::with_day(&day, 1),
+                "quarter" => chrono::Datelike::with_day(&day, 1).and_then(|d| {
+                    chrono::Datelike::with_month(&d, (chrono::Datelike::month0(&d) / 3) * 3 + 1)
+                }),
+                "year" => chrono::Datelike::with_ordinal(&day, 1),
+                _ => return Err(exec_err(format!("'{unit}' is not a valid DATE field"))),
+            }
+            .ok_or_else(|| exec_err("date out of range"))?;
+            out.push(Some(
+                datafusion::arrow::datatypes::Date32Type::from_naive_date(first),
+            ));
         }
-        if let Some(day) = args.args.get_mut(1) {
-            *day = day.cast_to(&TS_NS, None)?;
-        }
-        if let Some(f) = args.arg_fields.get_mut(1) {
-            *f = Arc::new(f.as_ref().clone().with_data_type(TS_NS));
-        }
-        args.return_field = Arc::new(args.return_field.as_ref().clone().with_data_type(TS_NS));
-        let out = self.inner.invoke_with_args(args)?.into_array(rows)?;
-        Ok(ColumnarValue::Array(cast(&out, &DataType::Date32)?))
+        let out: ArrayRef = Arc::new(datafusion::arrow::array::Date32Array::from(out));
+        finish(
+            out,
+            args.return_field.data_type(),
+            args.args
+                .iter()
+                .all(|a| matches!(a, ColumnarValue::Scalar(_))),
+        )
+    }
+
+    fn output_ordering(
+        &self,
+        inputs: &[datafusion::logical_expr::sort_properties::ExprProperties],
+    ) -> Result<datafusion::logical_expr::sort_properties::SortProperties> {
+        self.inner.output_ordering(inputs)
     }
 }
 
