@@ -1721,8 +1721,10 @@ fn fold_ident(id: &mut Ident) {
 /// DataFusion fails to plan an ORDER BY over a grouped SELECT whose list holds a window
 /// function without an alias (`SELECT eventName, count(*), rank() OVER (ORDER BY count(*) DESC)
 /// ... GROUP BY eventName ORDER BY 3`: "Column in ORDER BY must be in GROUP BY"), which Trino
-/// runs; with an alias it plans. In a grouped query with an ORDER BY, each such item gets an
-/// internal alias (Lake's output names were taken from the statement before).
+/// runs; with an alias it plans. DataFusion takes that path for any aggregating SELECT, with or
+/// without GROUP BY, which the statement's text alone cannot tell: in every query with an
+/// ORDER BY, each such item gets an internal alias (Lake's output names were taken from the
+/// statement before; a `SELECT *` over it shows `_colN`, see [`internal_alias_name`]).
 fn window_aliases(stmt: &mut Statement) -> bool {
     struct Queries {
         changed: bool,
@@ -1736,14 +1738,6 @@ fn window_aliases(stmt: &mut Statement) -> bool {
             let SetExpr::Select(select) = q.body.as_mut() else {
                 return ControlFlow::Continue(());
             };
-            let grouped = select.having.is_some()
-                || match &select.group_by {
-                    GroupByExpr::All(_) => true,
-                    GroupByExpr::Expressions(keys, _) => !keys.is_empty(),
-                };
-            if !grouped {
-                return ControlFlow::Continue(());
-            }
             for (i, item) in select.projection.iter_mut().enumerate() {
                 let SelectItem::UnnamedExpr(expr) = item else {
                     continue;
@@ -1819,11 +1813,13 @@ fn name_of(item: &SelectItem) -> NameSpec {
     }
 }
 
-/// The name Lake gives an item that the rewrites aliased `_colN_` ([`dedupe_outputs`],
-/// [`window_aliases`]): `_colN`, as a `SELECT *` over it shows.
-fn internal_alias_name(name: &str) -> Option<&str> {
-    let n = name.strip_prefix("_col")?.strip_suffix('_')?;
-    (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then(|| &name[..name.len() - 1])
+/// Whether `name` is an internal alias [`window_aliases`] gave an unnamed item (`_colN_`): a
+/// `SELECT *` over it shows Lake's name for an unnamed column, `_col` and its position in the
+/// outer result.
+fn internal_alias_name(name: &str) -> bool {
+    name.strip_prefix("_col")
+        .and_then(|n| n.strip_suffix('_'))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Lake's output names for a result with `fields` (DataFusion's names, used for wildcards).
@@ -1846,7 +1842,11 @@ pub fn output_names(specs: &[NameSpec], fields: &[String]) -> Vec<String> {
             NameSpec::Wildcard => {
                 for f in fields.iter().skip(out.len()).take(per_wildcard) {
                     let name = f.rsplit('.').next().unwrap_or(f);
-                    out.push(internal_alias_name(name).unwrap_or(name).to_string());
+                    out.push(if internal_alias_name(name) {
+                        format!("_col{}", out.len())
+                    } else {
+                        name.to_string()
+                    });
                 }
             }
         }

@@ -921,10 +921,13 @@ def test_windows_over_groups_order_by_position_as_duckdb(lake, duck):
             f"FROM ev GROUP BY src ORDER BY {order}").fetchall()
         assert names == ["eventSource", "_col1", "_col2", "_col3"]
         assert rows == [[str(v) for v in r] for r in want]
-    # Seen through SELECT *, the window's column keeps Lake's name.
-    names, _ = lake("SELECT * FROM (SELECT eventSource, rank() OVER (ORDER BY count(*) DESC) "
-                    "FROM {eds} GROUP BY eventSource ORDER BY 2)")
-    assert names[1] == "_col1"
+    # An aggregate without GROUP BY takes the same path in DataFusion.
+    names, rows = lake("SELECT count(*), sum(count(*)) OVER () FROM {eds} ORDER BY 2")
+    assert rows == [[str(duck.execute("SELECT count(*) FROM ev").fetchone()[0])] * 2]
+    # Seen through SELECT *, the window's column is named by its place in the outer result.
+    names, _ = lake("SELECT 'x' AS k, * FROM (SELECT eventSource, rank() OVER (ORDER BY "
+                    "count(*) DESC) FROM {eds} GROUP BY eventSource ORDER BY 2)")
+    assert names[0] == "k" and names[2] == "_col2"
 
 
 def test_text_cast_to_boolean_reads_as_trino(lake, records):

@@ -374,7 +374,11 @@ impl ScalarUDFImpl for TrinoUdf {
         Ok(match self.f {
             // An array's element keeps its type (a struct stays a struct, for `.field`).
             Trino::ElementAt => match arg_types.first() {
-                Some(DataType::List(item)) => item.data_type().clone(),
+                Some(
+                    DataType::List(item)
+                    | DataType::LargeList(item)
+                    | DataType::FixedSizeList(item, _),
+                ) => item.data_type().clone(),
                 // A map's value keeps its type too (`histogram(x)['k'] > 10` compares numbers).
                 Some(DataType::Map(entries, _)) => match entries.data_type() {
                     DataType::Struct(fields) => fields

@@ -1,10 +1,17 @@
 //! DataFusion's functions where Trino gives another answer on some rows, kept for their typing
 //! (signatures and coercions, which `crate::analysis` checks against Trino's) with Trino's
-//! answers: `greatest` and `least` are NULL when an argument is (DataFusion skips NULLs),
-//! `array_max` and `array_min` are NULL when an element is, `arrays_overlap` is NULL when the
-//! arrays share no element but one holds a NULL, and `split_part` is NULL past the last part
-//! (DataFusion answers `''`) and splits into characters on an empty delimiter, and
-//! `date_trunc` of a date is a date, and `upper` and `lower` map code point by code point.
+//! answers:
+//! - `greatest` and `least`: NULL when an argument is (DataFusion skips NULLs);
+//! - `array_max` and `array_min`: NULL when an element is;
+//! - `arrays_overlap`: NULL when the arrays share no element but one holds a NULL (DataFusion
+//!   matches a NULL with a NULL);
+//! - `array_position`: 0 for an element not found;
+//! - `array_join`: each element as Trino's CAST to varchar writes it;
+//! - `split_part`: NULL past the last part (DataFusion answers `''`), characters on an empty
+//!   delimiter;
+//! - `lpad` and `rpad`: an empty padding or a length out of range refused;
+//! - `upper` and `lower`: code point by code point;
+//! - `date_trunc` of a date: a date.
 
 use std::sync::Arc;
 
@@ -236,7 +243,7 @@ fn overlap(a: &ArrayRef, b: &ArrayRef) -> Result<Option<ArrayRef>> {
 /// Trino's `array_position(array, element)`: DataFusion's answer, but 0 where the array holds
 /// no such element (DataFusion: NULL) and NULL for a NULL element (DataFusion finds a NULL).
 fn position(arrays: &[ArrayRef], found: &ArrayRef) -> Result<ArrayRef> {
-    let [list, element, ..] = arrays else {
+    let [list, element] = arrays else {
         return Err(exec_err("array_position takes an array and an element"));
     };
     let found = cast(found, &DataType::Int64)?;
@@ -360,7 +367,7 @@ fn case_mapped(texts: &ArrayRef, case: Case) -> Result<ArrayRef> {
         match t {
             Some(s) => {
                 for c in s.chars() {
-                    // A String's `fmt::Write` cannot fail.
+                    // A StringBuilder's `write_str` always succeeds.
                     let _ = std::fmt::Write::write_char(&mut out, map(c));
                 }
                 out.append_value("");

@@ -118,9 +118,7 @@ pub(super) fn lookup(
             }
             Ok(take(list.values(), &UInt64Array::from(picks), None)?)
         }
-        other => Err(exec_err(format!(
-            "element_at expects a map or an array, got {other}"
-        ))),
+        other => Err(exec_err(format!("expected a map or an array, got {other}"))),
     }
 }
 
@@ -299,7 +297,9 @@ impl ExprPlanner for Subscripts {
 /// and looks nothing up where it is not true (a decided row's NULL there changes nothing).
 /// `a` in that argument reads its own subscripts quietly: where they would fail, the query
 /// fails anyway, and the argument stays the size of `a` however deep the chain. A volatile
-/// `a` (`rand()`) would be drawn again, so its right side is left as DataFusion reads it.
+/// `a` (`rand()`) would be drawn again, and an `a` that refers to an outer query would make the
+/// right side a correlation DataFusion cannot plan: their right sides are left as DataFusion
+/// reads them.
 #[derive(Debug)]
 pub struct GuardedSubscripts;
 
