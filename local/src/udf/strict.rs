@@ -111,43 +111,41 @@ impl ScalarUDFImpl for Strict {
             Rule::SplitPart => split_part(&arrays)?,
             Rule::Case(case) => case_mapped(first(&arrays)?, case)?,
             Rule::Join if joinable(first(&arrays)?.data_type()) => array_join(&arrays)?,
+            // Elements compared by their text (both are of one type after coercion); nested
+            // elements, which have none, keep DataFusion's answer where no NULL is involved.
+            Rule::Overlap => {
+                let [a, b] = arrays.as_slice() else {
+                    return Err(exec_err("arrays_overlap takes two arrays"));
+                };
+                if let Some(answer) = overlap(a, b)? {
+                    answer
+                } else {
+                    let out = self.inner.invoke_with_args(args)?.into_array(rows)?;
+                    let (a, b) = (holds_null(a)?, holds_null(b)?);
+                    let found = out.as_boolean_opt().ok_or_else(|| {
+                        DataFusionError::Internal("arrays_overlap answers booleans".into())
+                    })?;
+                    let unknown: BooleanArray = (0..found.len())
+                        .map(|i| {
+                            Some(found.is_valid(i) && !found.value(i) && (a.value(i) || b.value(i)))
+                        })
+                        .collect();
+                    nullif(&out, &unknown)?
+                }
+            }
             rule => {
                 if rule == Rule::Pad {
                     check_padding(&arrays)?;
                 }
                 let out = self.inner.invoke_with_args(args)?.into_array(rows)?;
-                let unknown = match rule {
-                    Rule::Position => return finish(position(&arrays, &out)?, &planned, constant),
-                    Rule::AnyArgument => any_null(&arrays)?,
-                    // Nested elements (Trino refuses them), as DataFusion joins them.
-                    Rule::Join | Rule::Pad => BooleanArray::from(vec![false; out.len()]),
-                    Rule::AnyElement => holds_null(first(&arrays)?)?,
-                    _ => {
-                        let [a, b] = arrays.as_slice() else {
-                            return Err(exec_err("arrays_overlap takes two arrays"));
-                        };
-                        // Elements compared by their text (both are of one type after
-                        // coercion); nested elements, which have none, keep DataFusion's
-                        // answer where no NULL is involved.
-                        if let Some(answer) = overlap(a, b)? {
-                            return Ok(ColumnarValue::Array(answer));
-                        }
-                        let (a, b) = (holds_null(a)?, holds_null(b)?);
-                        let found = out.as_boolean_opt().ok_or_else(|| {
-                            DataFusionError::Internal("arrays_overlap answers booleans".into())
-                        })?;
-                        (0..found.len())
-                            .map(|i| {
-                                Some(
-                                    found.is_valid(i)
-                                        && !found.value(i)
-                                        && (a.value(i) || b.value(i)),
-                                )
-                            })
-                            .collect()
-                    }
-                };
-                nullif(&out, &unknown)?
+                match rule {
+                    Rule::Position => position(&arrays, &out)?,
+                    Rule::AnyArgument => nullif(&out, &any_null(&arrays)?)?,
+                    Rule::AnyElement => nullif(&out, &holds_null(first(&arrays)?)?)?,
+                    // Nested elements for array_join (Trino refuses them), as DataFusion joins
+                    // them; lpad and rpad once checked.
+                    _ => out,
+                }
             }
         };
         finish(out, &planned, constant)
