@@ -146,6 +146,9 @@ pub fn athena_type(t: &DataType) -> &'static str {
 /// `abs` in Trino's words (`trino_cast_message`, `trino_overflow_message`, `trino_abs_message`), other
 /// Arrow errors without DataFusion's `Arrow error: `; any other error as DataFusion words it.
 pub fn message(e: &datafusion::error::DataFusionError) -> String {
+    if let Some(inner) = filter_predicate_error(&e.strip_backtrace()) {
+        return message(&inner);
+    }
     match e.find_root() {
         // DataFusion's `map` refuses a repeated key in its words; Trino's MAP constructor in
         // its own.
@@ -182,6 +185,65 @@ pub fn message(e: &datafusion::error::DataFusionError) -> String {
         }
         _ => e.strip_backtrace(),
     }
+}
+
+/// The error a filter evaluated while reading the Parquet cache raised. The Parquet reader keeps
+/// only its debug text (`... Error evaluating filter predicate: ArrowError(CastError("Cannot cast
+/// string 'x' to value of Int32 type"), Some(""))`), from which the error is read back, so a
+/// condition that fails in WHERE is worded as it is elsewhere.
+fn filter_predicate_error(text: &str) -> Option<datafusion::error::DataFusionError> {
+    use datafusion::arrow::error::ArrowError;
+    use datafusion::error::DataFusionError;
+    const OPENERS: [&str; 4] = [
+        "Execution(\"",
+        "CastError(\"",
+        "ArithmeticOverflow(\"",
+        "ComputeError(\"",
+    ];
+    let (_, inner) = text.split_once("Error evaluating filter predicate: ")?;
+    if inner.contains("ArrowError(DivideByZero") {
+        return Some(DataFusionError::ArrowError(
+            Box::new(ArrowError::DivideByZero),
+            None,
+        ));
+    }
+    // The innermost error is the first of these to open a quoted text.
+    let (at, opener) = OPENERS
+        .iter()
+        .filter_map(|o| inner.find(o).map(|at| (at, *o)))
+        .min_by_key(|(at, _)| *at)?;
+    let text = debug_text(&inner[at + opener.len()..])?;
+    let arrow = |e| DataFusionError::ArrowError(Box::new(e), None);
+    Some(match opener {
+        "Execution(\"" => DataFusionError::Execution(text),
+        "CastError(\"" => arrow(ArrowError::CastError(text)),
+        "ArithmeticOverflow(\"" => arrow(ArrowError::ArithmeticOverflow(text)),
+        _ => arrow(ArrowError::ComputeError(text)),
+    })
+}
+
+/// The text a Rust debug string literal writes, read up to its closing quote.
+fn debug_text(quoted: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                'r' => out.push('\r'),
+                '0' => out.push('\0'),
+                'u' => {
+                    let hex: String = chars.by_ref().skip(1).take_while(|c| *c != '}').collect();
+                    out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                }
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
 }
 
 /// Trino's INVALID_CAST_ARGUMENT and NUMERIC_VALUE_OUT_OF_RANGE texts for Arrow's cast errors
@@ -337,6 +399,35 @@ mod tests {
             .await
             .map_err(|e| e.to_string())?;
         execute(&ctx, plan, limits, <[String]>::to_vec).await
+    }
+
+    /// A filter's error as the Parquet reader words it is read back and worded as Trino's.
+    #[test]
+    fn filter_errors_read_back_from_the_parquet_readers_text() {
+        use datafusion::arrow::error::ArrowError;
+        use datafusion::error::DataFusionError;
+        // Built from the errors themselves, as the reader builds its text.
+        let wrapped = |e: DataFusionError| {
+            DataFusionError::External(Box::new(ArrowError::ComputeError(format!(
+                "Error evaluating filter predicate: {e:?}"
+            ))))
+        };
+        let cast = DataFusionError::ArrowError(
+            Box::new(ArrowError::CastError(
+                "Cannot cast string 'a \"q\" \\ é\u{1}' to value of Int32 type".into(),
+            )),
+            Some(String::new()),
+        );
+        assert_eq!(
+            message(&wrapped(cast)),
+            "Cannot cast 'a \"q\" \\ é\u{1}' to INT"
+        );
+        let own = DataFusionError::Execution("Cannot cast 'yes' to BOOLEAN".into());
+        assert_eq!(message(&wrapped(own)), "Cannot cast 'yes' to BOOLEAN");
+        let zero = DataFusionError::ArrowError(Box::new(ArrowError::DivideByZero), None);
+        assert_eq!(message(&wrapped(zero)), "Division by zero");
+        let other = DataFusionError::Internal("x".into());
+        assert!(message(&wrapped(other)).contains("Error evaluating filter predicate"));
     }
 
     #[tokio::test]

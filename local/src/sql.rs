@@ -233,7 +233,7 @@ fn prepare_on_this_stack(sql: &str, table_columns: &[String]) -> Result<Prepared
         return Err(PrepareError::Analysis(refusal));
     }
     // Lake's output names come from the statement as written.
-    let names = names_of(&query.body);
+    let names = names_of_query(&query, &[]);
     let folded = fold_quoted_names(sql);
     let mut stmt = Statement::Query(match &folded {
         Some(text) => {
@@ -824,8 +824,9 @@ fn conditionals(stmt: &mut Statement) -> bool {
             Some(format!("element_at({a}, -1)"))
         } else if let Some([x]) = call_args(e, "try").as_deref() {
             Some(format!(
-                "{}(0, __trailwatch_try -> {})",
+                "{}(0, {} -> {})",
                 crate::udf::TRY,
+                crate::udf::TRY_PARAMETER,
                 deferred_literal_casts(x)
             ))
         } else {
@@ -875,7 +876,10 @@ fn deferred_literal_casts(x: &Expr) -> Expr {
     let _ = visit_expressions_mut(&mut x, |e| {
         if let Expr::Cast { expr, .. } = e {
             if matches!(**expr, Expr::Value(_)) {
-                let text = format!("CASE WHEN __trailwatch_try IS NULL THEN NULL ELSE {expr} END");
+                let text = format!(
+                    "CASE WHEN {} IS NULL THEN NULL ELSE {expr} END",
+                    crate::udf::TRY_PARAMETER
+                );
                 replace_with(expr, &text);
             }
         }
@@ -1791,14 +1795,103 @@ fn dedupe_outputs(stmt: &mut Statement) -> bool {
     changed
 }
 
-fn names_of(body: &SetExpr) -> Vec<NameSpec> {
+/// The most columns [`names_of`] names from the statement.
+const MAX_NAMED_COLUMNS: usize = 10_000;
+
+/// Lake's names for `q`'s columns, with `outer` the common table expressions it can read.
+fn names_of_query(q: &Query, outer: &[&datafusion::sql::sqlparser::ast::Cte]) -> Vec<NameSpec> {
+    let mut ctes: Vec<&datafusion::sql::sqlparser::ast::Cte> =
+        q.with.iter().flat_map(|w| w.cte_tables.iter()).collect();
+    ctes.extend(outer);
+    names_of(&q.body, &ctes)
+}
+
+fn names_of(body: &SetExpr, ctes: &[&datafusion::sql::sqlparser::ast::Cte]) -> Vec<NameSpec> {
     match body {
-        SetExpr::Select(select) => select.projection.iter().map(name_of).collect(),
-        SetExpr::Query(q) => names_of(&q.body),
+        SetExpr::Select(select) => {
+            // The source's names are found once however many stars read it.
+            let mut source: Option<Vec<NameSpec>> = None;
+            let mut names = Vec::with_capacity(select.projection.len());
+            for item in &select.projection {
+                match item {
+                    SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
+                        let star = source.get_or_insert_with(|| {
+                            wildcard_names(select, ctes).unwrap_or_else(|| vec![NameSpec::Wildcard])
+                        });
+                        names.extend(star.iter().cloned());
+                    }
+                    other => names.push(name_of(other)),
+                }
+                // Stars over stars could name more columns than any result holds: DataFusion's
+                // own names then.
+                if names.len() > MAX_NAMED_COLUMNS {
+                    return vec![NameSpec::Wildcard];
+                }
+            }
+            names
+        }
+        SetExpr::Query(q) => names_of_query(q, ctes),
         // A set operation takes its column names from its first SELECT.
-        SetExpr::SetOperation { left, .. } => names_of(left),
+        SetExpr::SetOperation { left, .. } => names_of(left, ctes),
         _ => Vec::new(),
     }
+}
+
+/// The names a `*` over a SELECT's one source shows when that source is a subquery or a common
+/// table expression: its own names, an unnamed column `_col` and its place in the outer
+/// result, as Trino names it. None for a store or a join, whose columns are named as they are.
+fn wildcard_names(
+    select: &Select,
+    ctes: &[&datafusion::sql::sqlparser::ast::Cte],
+) -> Option<Vec<NameSpec>> {
+    let [from] = select.from.as_slice() else {
+        return None;
+    };
+    if !from.joins.is_empty() {
+        return None;
+    }
+    let named = |alias: &Option<datafusion::sql::sqlparser::ast::TableAlias>| {
+        alias.as_ref().filter(|a| !a.columns.is_empty()).map(|a| {
+            a.columns
+                .iter()
+                .map(|c| NameSpec::Named(c.name.value.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let names = match &from.relation {
+        TableFactor::Derived {
+            subquery, alias, ..
+        } => named(alias).unwrap_or_else(|| names_of_query(subquery, ctes)),
+        TableFactor::Table {
+            name,
+            alias,
+            args: None,
+            ..
+        } => {
+            if let Some(columns) = named(alias) {
+                return Some(columns);
+            }
+            let [part] = name.0.as_slice() else {
+                return None;
+            };
+            let id = part.as_ident()?;
+            let (i, cte) = ctes
+                .iter()
+                .enumerate()
+                .find(|(_, c)| c.alias.name.value.eq_ignore_ascii_case(&id.value))?;
+            // A common table expression reads only those defined apart from itself.
+            let others: Vec<_> = ctes
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, c)| *c)
+                .collect();
+            named(&Some(cte.alias.clone())).unwrap_or_else(|| names_of_query(&cte.query, &others))
+        }
+        _ => return None,
+    };
+    // A VALUES body names nothing here: DataFusion's names then.
+    (!names.is_empty()).then_some(names)
 }
 
 fn name_of(item: &SelectItem) -> NameSpec {
@@ -1841,8 +1934,13 @@ pub fn output_names(specs: &[NameSpec], fields: &[String]) -> Vec<String> {
             NameSpec::Unnamed => out.push(format!("_col{}", out.len())),
             NameSpec::Wildcard => {
                 for f in fields.iter().skip(out.len()).take(per_wildcard) {
+                    // A column's name, qualified or not; an expression's text (`max(t.x)`,
+                    // `t.a + t.b`) is DataFusion's name for a column Lake leaves unnamed.
                     let name = f.rsplit('.').next().unwrap_or(f);
-                    out.push(if internal_alias_name(name) {
+                    let expression = f.contains(|c: char| {
+                        !(c.is_alphanumeric() || matches!(c, '_' | '.' | '$' | '"'))
+                    });
+                    out.push(if internal_alias_name(name) || expression {
                         format!("_col{}", out.len())
                     } else {
                         name.to_string()
@@ -2009,6 +2107,57 @@ mod tests {
         assert_eq!(
             out,
             format!("SELECT '{ID}' AS x FROM \"{ID}\" -- {ID}\n WHERE a = \"{ID}\"")
+        );
+    }
+
+    /// A star over a subquery or a common table expression names its columns as the source
+    /// does (a FROM alias's column list first); stars over stars stop at a bound.
+    #[test]
+    fn stars_over_subqueries_name_their_columns() {
+        let names = |sql: &str| prepare(sql, &[]).map(|p| p.names).unwrap_or_default();
+        let named = |n: &[&str]| {
+            n.iter()
+                .map(|n| match *n {
+                    "" => NameSpec::Unnamed,
+                    "*" => NameSpec::Wildcard,
+                    n => NameSpec::Named(n.into()),
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names("SELECT *, 1 FROM (SELECT a, count(*), max(b) AS m FROM t GROUP BY a)"),
+            named(&["a", "", "m", ""])
+        );
+        assert_eq!(
+            names("WITH c AS (SELECT 1, 2) SELECT * FROM c AS x(p, q)"),
+            named(&["p", "q"])
+        );
+        assert_eq!(
+            names("WITH c(u, v) AS (SELECT 1, 2) SELECT c.* FROM c"),
+            named(&["u", "v"])
+        );
+        assert_eq!(names("SELECT * FROM (SELECT * FROM t)"), named(&["*"]));
+        assert_eq!(
+            names("SELECT * FROM t JOIN (SELECT 1) ON true"),
+            named(&["*"])
+        );
+        assert_eq!(names("SELECT * FROM (VALUES 1, 2)"), named(&["*"]));
+        // 2^40 columns named by forty stars over stars: left to DataFusion's names, at once.
+        let ctes = (1..=40)
+            .map(|i| format!("c{i} AS (SELECT *, * FROM c{})", i - 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("WITH c0 AS (SELECT 1 AS x), {ctes} SELECT * FROM c40");
+        let stars = names(&sql);
+        assert!(!stars.is_empty() && stars.len() <= MAX_NAMED_COLUMNS);
+        assert!(stars.iter().all(|s| *s == NameSpec::Wildcard));
+        let fields: Vec<String> = ["a", "max(t.x)", "t.a + t.b", "t.e"]
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
+        assert_eq!(
+            output_names(&named(&["*"]), &fields),
+            ["a", "_col1", "_col2", "e"]
         );
     }
 

@@ -684,6 +684,31 @@ def test_repeated_output_names_are_allowed(lake, records):
         assert name == again and int(n) == int(m) == counts[name]
 
 
+def test_a_star_over_a_subquery_shows_its_names(lake, records):
+    """`SELECT *` over a subquery or a common table expression shows the names it gives its
+    columns, and Lake's `_col` with the place in the outer result for one it leaves unnamed
+    (DataFusion's own name for it is the expression's text, `max(eds.eventtime)`). The counts
+    and latest times are Python's."""
+    counts = collections.Counter(r["eventSource"] for r in records)
+    latest = {}
+    for r in records:
+        latest[r["eventSource"]] = max(latest.get(r["eventSource"], ""), r["eventTime"])
+    top = max(counts, key=lambda k: (counts[k], k))
+    inner = ("SELECT eventSource, count(*), max(eventTime) AS latest, min(eventTime) "
+             "FROM {eds} GROUP BY 1")
+    for sql in (f"SELECT * FROM ({inner}) ORDER BY 2 DESC, 1 DESC LIMIT 1",
+                f"WITH s AS ({inner}) SELECT s.* FROM s ORDER BY 2 DESC, 1 DESC LIMIT 1",
+                f"SELECT * FROM (SELECT * FROM ({inner})) ORDER BY 2 DESC, 1 DESC LIMIT 1"):
+        names, rows = lake(sql)
+        assert names == ["eventSource", "_col1", "latest", "_col3"], sql
+        assert rows[0][:2] == [top, str(counts[top])]
+        assert rows[0][2].replace(" ", "T").startswith(latest[top][:19])
+    names, _ = lake(f"SELECT 1, * FROM ({inner}) AS t(a, b, c, d) LIMIT 1")
+    assert names == ["_col0", "a", "b", "c", "d"]
+    names, _ = lake(f"WITH s AS ({inner}) SELECT *, 'x' FROM s LIMIT 1")
+    assert names == ["eventSource", "_col1", "latest", "_col3", "_col4"]
+
+
 def test_bad_calls_are_clear_errors(lake):
     assert "Invalid regular expression" in lake.fails("SELECT regexp_extract(eventName, '(') FROM {eds}")
     assert "Cannot access group 2" in lake.fails(
@@ -838,6 +863,76 @@ def test_the_right_side_of_and_is_read_only_where_needed_in_whole_batches(servic
     # try() on the left answers NULL where its subscript fails, so the right side is read there.
     assert query("SELECT count(*) FROM {eds} WHERE try(requestParameters['bucketName'] IS NULL) "
                  "OR ARRAY[true][1]") == str(len(invictus_events))
+
+
+def test_what_could_fail_on_the_right_side_is_read_only_where_needed(service, invictus_events):
+    """Not only subscripts: a cast, a division or a function that fails on some rows is read on
+    the right side of AND and OR only where the left side does not decide, over one batch
+    holding every kind of event. Most events come from an IP address, whose first number casts
+    to an integer; the rest from a service's name (`AWS Internal`), which does not. Python
+    counts from the records."""
+    c = boto3.client("cloudtrail", endpoint_url=service["endpoint"], region_name="us-east-1",
+                     aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
+
+    def query(sql):
+        qid = c.start_query(QueryStatement=sql.format(eds=service["event_data_store"]))["QueryId"]
+        d = until_ended(lambda: c.describe_query(QueryId=qid),
+                        lambda d: d["QueryStatus"] not in ("QUEUED", "RUNNING"))
+        if d["QueryStatus"] != "FINISHED":
+            return d.get("ErrorMessage")
+        return [v for col in c.get_query_results(QueryId=qid)["QueryResultRows"][0]
+                for v in col.values()]
+
+    ips = [r["sourceIPAddress"].split(".") for r in invictus_events
+           if re.match(r"^[0-9]+\.", r["sourceIPAddress"])]
+    # The left side keeps most of the batch, so DataFusion alone would read the right side
+    # of all of it.
+    assert 0.5 * len(invictus_events) < len(ips) < len(invictus_events)
+    is_ip = "regexp_like(sourceIPAddress, '^[0-9]+[.]')"
+
+    def octet(i):
+        return f"CAST(split_part(sourceIPAddress, '.', {i}) AS integer)"
+
+    low = sum(1 for p in ips if int(p[0]) < 100)
+    assert 0 < low < len(ips)
+    assert query(f"SELECT count(*) FROM {{eds}} WHERE {is_ip} AND {octet(1)} < 100") == [str(low)]
+    assert "Cannot cast 'AWS Internal' to INT" in query(
+        f"SELECT count(*) FROM {{eds}} WHERE {octet(1)} < 100")
+    assert query(f"SELECT count(*) FROM {{eds}} WHERE NOT {is_ip} OR {octet(1)} >= 100") == [
+        str(len(invictus_events) - low)]
+    # In the SELECT list too, and inside a CASE.
+    assert query(f"SELECT count_if({is_ip} AND {octet(1)} < 100), "
+                 f"count_if(CASE WHEN eventName <> '' THEN {is_ip} AND {octet(2)} < 100 END) "
+                 "FROM {eds}") == [str(low), str(sum(1 for p in ips if int(p[1]) < 100))]
+    # A chain of twenty such conditions, each guarded by all before it: the guards grow with
+    # the chain, not doubling per condition (2^20 copies would not plan).
+    chain = " AND ".join(f"{octet(1 + i % 4)} >= 0" for i in range(20))
+    assert query(f"SELECT count(*) FROM {{eds}} WHERE {is_ip} AND {chain}") == [str(len(ips))]
+    # A division by zero and a boolean cast where the left decides.
+    assert query("SELECT count(*) FROM {eds} WHERE errorCode IS NULL OR length(eventName) / "
+                 "(CASE WHEN errorCode IS NULL THEN 0 ELSE 1 END) > 12") == [
+        str(sum(1 for r in invictus_events
+                if r.get("errorCode") is None or len(r["eventName"]) > 12))]
+    assert query("SELECT count(*) FROM {eds} WHERE eventName = 'nosuch' AND "
+                 "CAST(eventName AS boolean)") == ["0"]
+    assert "Division by zero" in query(
+        "SELECT count(*) FROM {eds} WHERE errorCode IS NOT NULL OR length(eventName) / "
+        "(CASE WHEN errorCode IS NULL THEN 0 ELSE 1 END) > 12")
+    # Where the right side is read, it still fails: every IP address's whole text.
+    assert "to INT" in query(
+        f"SELECT count(*) FROM {{eds}} WHERE {is_ip} AND CAST(sourceIPAddress AS integer) > 0")
+    # try() on the left: its NULL does not decide, so the right side is read there and fails.
+    assert query(f"SELECT count(*) FROM {{eds}} WHERE try({octet(1)}) IS NOT NULL AND "
+                 f"{octet(2)} >= 0") == [str(len(ips))]
+    # (`AWS Internal` has no second part: NULL; `secretsmanager.amazonaws.com` has.)
+    assert re.search(r"Cannot cast '[a-z]+' to INT", query(
+        f"SELECT count(*) FROM {{eds}} WHERE try({octet(1)} < 1000) OR {octet(2)} >= 0"))
+    # Inside a lambda, on each element: a resource's ARN is not a number.
+    with_type = sum(1 for r in invictus_events for x in (r.get("resources") or [])
+                    if x.get("type") == "AWS::S3::Bucket")
+    assert with_type
+    assert query("SELECT count(*) FROM {eds} WHERE any_match(resources, r -> "
+                 "coalesce(r.type, '') = 'nosuch' AND CAST(r.arn AS integer) > 1)") == ["0"]
 
 
 def test_nulls_in_greatest_arrays_and_split_part_are_trinos(lake, records):

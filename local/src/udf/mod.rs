@@ -80,11 +80,12 @@ mod moments;
 mod numeric_histogram;
 mod overflow;
 mod percentile;
+mod short_circuit;
 pub mod sql_json;
 mod strict;
 mod subscript;
 mod sum;
-pub use lambda::{REGEXP_REPLACE, SORT, TRY};
+pub use lambda::{REGEXP_REPLACE, SORT, TRY, TRY_PARAMETER};
 mod text;
 pub use text::{RAISE, SUBSTR};
 pub use time::VARCHAR;
@@ -196,7 +197,7 @@ pub fn register(ctx: &SessionContext, clock: &Clock) {
     ctx.add_analyzer_rule(Arc::new(zone::ElapsedIntervals));
     ctx.add_analyzer_rule(Arc::new(type_of::TypeOfAnswers));
     ctx.add_analyzer_rule(Arc::new(crate::predicate_subqueries::PredicateSubqueries));
-    ctx.add_analyzer_rule(Arc::new(subscript::GuardedSubscripts));
+    ctx.add_analyzer_rule(Arc::new(short_circuit::ShortCircuit));
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -410,7 +411,7 @@ impl ScalarUDFImpl for TrinoUdf {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let out: ArrayRef = match self.f {
             Trino::ElementAt => {
-                subscript::lookup(&arrays[0], &arrays[1], subscript::Missing::Null, None)?
+                subscript::lookup(&arrays[0], &arrays[1], subscript::Missing::Null)?
             }
             Trino::JsonExtractScalar | Trino::JsonExtract => {
                 let docs = strings(&arrays[0])?;

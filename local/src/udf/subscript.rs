@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, UInt32Array, UInt64Array};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, UInt32Array, UInt64Array};
 use datafusion::arrow::compute::{cast, take};
 use datafusion::arrow::datatypes::{DataType, FieldRef, Int64Type};
 use datafusion::common::{DFSchema, ScalarValue};
@@ -27,21 +27,11 @@ pub(super) enum Missing {
     Null,
     /// The subscript operator: the query fails, with Trino's message.
     Fail,
-    /// The subscript operator where its failure cannot matter (see [`GuardedSubscripts`]):
-    /// NULL for any key or position the value does not have.
-    Quiet,
 }
 
 /// The value under each row's key (a map, keys compared as text) or at each row's 1-based
-/// position (an array). A NULL container or key gives NULL, and so does a row where `needed`
-/// is not true (without a check); position 0 fails, as in Trino, unless `missing` is quiet.
-pub(super) fn lookup(
-    container: &ArrayRef,
-    key: &ArrayRef,
-    missing: Missing,
-    needed: Option<&BooleanArray>,
-) -> Result<ArrayRef> {
-    let skip = |i: usize| needed.is_some_and(|n| !(n.is_valid(i) && n.value(i)));
+/// position (an array). A NULL container or key gives NULL; position 0 fails, as in Trino.
+pub(super) fn lookup(container: &ArrayRef, key: &ArrayRef, missing: Missing) -> Result<ArrayRef> {
     match container.data_type() {
         DataType::Map(_, _) => {
             let keys = strings(key)?;
@@ -50,7 +40,7 @@ pub(super) fn lookup(
             let ks = strings(map.keys())?;
             let mut picks: Vec<Option<u32>> = Vec::with_capacity(map.len());
             for i in 0..map.len() {
-                if map.is_null(i) || keys.is_null(i) || skip(i) {
+                if map.is_null(i) || keys.is_null(i) {
                     picks.push(None);
                     continue;
                 }
@@ -80,18 +70,14 @@ pub(super) fn lookup(
             let offsets = list.value_offsets();
             let mut picks: Vec<Option<u64>> = Vec::with_capacity(list.len());
             for i in 0..list.len() {
-                if list.is_null(i) || idx.is_null(i) || skip(i) {
+                if list.is_null(i) || idx.is_null(i) {
                     picks.push(None);
                     continue;
                 }
                 let (start, end) = (i64::from(offsets[i]), i64::from(offsets[i + 1]));
                 let k = idx.value(i);
-                if k == 0 && missing != Missing::Quiet {
+                if k == 0 {
                     return Err(exec_err("SQL array indices start at 1"));
-                }
-                if k <= 0 && missing == Missing::Quiet {
-                    picks.push(None);
-                    continue;
                 }
                 if missing == Missing::Fail {
                     let length = end - start;
@@ -122,28 +108,19 @@ pub(super) fn lookup(
     }
 }
 
-/// The name of the subscript operator's function, `trino_subscript(container, key [,
-/// needed])`; no statement can call it (the registry refuses names Trino lacks), only
-/// [`Subscripts`] plans it and [`GuardedSubscripts`] adds its third argument.
+/// The name of the subscript operator's function, `trino_subscript(container, key)`; no
+/// statement can call it (the registry refuses names Trino lacks), only [`Subscripts`] plans it.
 const SUBSCRIPT: &str = "trino_subscript";
-
-/// The subscript where its failure cannot matter: NULL for what is missing.
-const QUIET_SUBSCRIPT: &str = "trino_subscript_or_null";
 
 /// `container[key]` on an array or a map, as Trino's subscript operator answers it.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Subscript {
-    quiet: bool,
     signature: Signature,
 }
 
 impl ScalarUDFImpl for Subscript {
     fn name(&self) -> &str {
-        if self.quiet {
-            QUIET_SUBSCRIPT
-        } else {
-            SUBSCRIPT
-        }
+        SUBSCRIPT
     }
 
     fn signature(&self) -> &Signature {
@@ -151,7 +128,7 @@ impl ScalarUDFImpl for Subscript {
     }
 
     /// The key as the map's key type (`MAP(ARRAY[DOUBLE '1'], ...)[1]` finds `1.0`), a
-    /// position as a bigint, `needed` as a boolean.
+    /// position as a bigint.
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         let mut out = arg_types.to_vec();
         let key = match arg_types.first() {
@@ -166,9 +143,6 @@ impl ScalarUDFImpl for Subscript {
         };
         if let Some(k) = out.get_mut(1) {
             *k = key;
-        }
-        if let Some(n) = out.get_mut(2) {
-            *n = DataType::Boolean;
         }
         Ok(out)
     }
@@ -204,23 +178,10 @@ impl ScalarUDFImpl for Subscript {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let (container, key, needed) = match arrays.as_slice() {
-            [c, k] => (c, k, None),
-            [c, k, n] => (
-                c,
-                k,
-                Some(n.as_boolean_opt().ok_or_else(|| {
-                    DataFusionError::Internal(format!("{SUBSCRIPT}: needed is not boolean"))
-                })?),
-            ),
-            _ => return Err(exec_err(format!("{SUBSCRIPT} takes a container and a key"))),
+        let [container, key] = arrays.as_slice() else {
+            return Err(exec_err(format!("{SUBSCRIPT} takes a container and a key")));
         };
-        let missing = if self.quiet {
-            Missing::Quiet
-        } else {
-            Missing::Fail
-        };
-        let out = lookup(container, key, missing, needed)?;
+        let out = lookup(container, key, Missing::Fail)?;
         // One row in, one row out: a call on constants answers a constant.
         if args
             .args
@@ -233,10 +194,9 @@ impl ScalarUDFImpl for Subscript {
     }
 }
 
-/// The subscript operator's function, or its quiet form.
-fn udf(quiet: bool) -> Arc<ScalarUDF> {
+/// The subscript operator's function.
+fn udf() -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::new_from_impl(Subscript {
-        quiet,
         signature: Signature::user_defined(Volatility::Immutable),
     }))
 }
@@ -284,138 +244,9 @@ impl ExprPlanner for Subscripts {
             }
         };
         Ok(PlannerResult::Planned(Expr::ScalarFunction(
-            ScalarFunction::new_udf(udf(false), vec![expr, key]),
+            ScalarFunction::new_udf(udf(), vec![expr, key]),
         )))
     }
-}
-
-/// Trino evaluates the right side of `a AND b` only where `a` is not false, and of `a OR b`
-/// only where `a` is not true, so `eventName = 'CreateBucket' AND
-/// requestParameters['bucketName'] = 'x'` runs on Lake over events without that key.
-/// DataFusion evaluates both sides of most batches, where the subscript would fail: each
-/// subscript on the right gets a third argument, `a IS NOT FALSE` (`IS NOT TRUE` for OR),
-/// and looks nothing up where it is not true (a decided row's NULL there changes nothing).
-/// `a` in that argument reads its own subscripts quietly: where they would fail, the query
-/// fails anyway, and the argument stays the size of `a` however deep the chain. A volatile
-/// `a` (`rand()`) would be drawn again, and an `a` that refers to an outer query would make the
-/// right side a correlation DataFusion cannot plan: their right sides are left as DataFusion
-/// reads them.
-#[derive(Debug)]
-pub struct GuardedSubscripts;
-
-impl datafusion::optimizer::AnalyzerRule for GuardedSubscripts {
-    fn name(&self) -> &str {
-        "trino_guarded_subscripts"
-    }
-
-    fn analyze(
-        &self,
-        plan: datafusion::logical_expr::LogicalPlan,
-        _: &datafusion::common::config::ConfigOptions,
-    ) -> Result<datafusion::logical_expr::LogicalPlan> {
-        use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
-        use datafusion::logical_expr::{BinaryExpr, Operator};
-        crate::dialect::rewrite_plan(plan, |e, _| {
-            let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {
-                return Ok(Transformed::no(e));
-            };
-            // A volatile left side would be drawn again, and one that refers to an outer
-            // query would make the right side a correlation DataFusion cannot decorrelate.
-            if !matches!(op, Operator::And | Operator::Or)
-                || !has_subscript(right)
-                || left.is_volatile()
-                || left.contains_outer()
-            {
-                return Ok(Transformed::no(e));
-            }
-            // Inside `try(...)` a failure is caught, so the subscript there stays as it is: its
-            // NULL is what the left side answers.
-            let quiet = left
-                .as_ref()
-                .clone()
-                .transform_down(|sub| match sub {
-                    Expr::HigherOrderFunction(f) if f.func.name() == super::TRY => {
-                        Ok(Transformed::new(
-                            Expr::HigherOrderFunction(f),
-                            false,
-                            TreeNodeRecursion::Jump,
-                        ))
-                    }
-                    Expr::ScalarFunction(f) if f.name() == SUBSCRIPT => {
-                        let args = f.args.into_iter().take(2).collect();
-                        Ok(Transformed::yes(Expr::ScalarFunction(
-                            ScalarFunction::new_udf(udf(true), args),
-                        )))
-                    }
-                    other => Ok(Transformed::no(other)),
-                })?
-                .data;
-            let guard = if *op == Operator::And {
-                Expr::IsNotFalse(Box::new(quiet))
-            } else {
-                Expr::IsNotTrue(Box::new(quiet))
-            };
-            let guarded = right.as_ref().clone().transform_up(|sub| match sub {
-                Expr::ScalarFunction(mut f) if f.name() == SUBSCRIPT => {
-                    let needed = match f.args.get(2) {
-                        Some(inner) => inner.clone().and(guard.clone()),
-                        None => guard.clone(),
-                    };
-                    f.args.truncate(2);
-                    // A computed container or key (a cast, a division) is computed only where
-                    // the subscript is needed, as Trino computes it.
-                    for arg in &mut f.args {
-                        if !is_plain(arg) {
-                            let computed =
-                                std::mem::replace(arg, Expr::Literal(ScalarValue::Null, None));
-                            *arg = Expr::Case(datafusion::logical_expr::Case {
-                                expr: None,
-                                when_then_expr: vec![(
-                                    Box::new(needed.clone()),
-                                    Box::new(computed),
-                                )],
-                                else_expr: None,
-                            });
-                        }
-                    }
-                    f.args.push(needed);
-                    Ok(Transformed::yes(Expr::ScalarFunction(f)))
-                }
-                other => Ok(Transformed::no(other)),
-            })?;
-            Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr {
-                left: left.clone(),
-                op: *op,
-                right: Box::new(guarded.data),
-            })))
-        })
-    }
-}
-
-/// Whether `e` cannot fail: a column, a constant, a struct's field of one, or a subscript
-/// (which is guarded itself).
-fn is_plain(e: &Expr) -> bool {
-    match e {
-        Expr::Column(_) | Expr::Literal(..) => true,
-        Expr::ScalarFunction(f) if f.name() == SUBSCRIPT => true,
-        Expr::ScalarFunction(f) if f.name() == "get_field" => f.args.iter().all(is_plain),
-        _ => false,
-    }
-}
-
-/// Whether `e` reads a subscript.
-fn has_subscript(e: &Expr) -> bool {
-    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-    let mut found = false;
-    let _ = e.apply(|sub| {
-        found = matches!(sub, Expr::ScalarFunction(f) if f.name() == SUBSCRIPT);
-        Ok(if found {
-            TreeNodeRecursion::Stop
-        } else {
-            TreeNodeRecursion::Continue
-        })
-    });
-    found
 }
 
 /// The name of the row field that `row[key]` reads: `key` must be a constant integer from 1 to
@@ -476,7 +307,7 @@ mod tests {
             Some(vec![Some(1), Some(2), Some(3)]),
             None,
         ]));
-        let got = lookup(&a, &ints(&[Some(3), Some(9)]), Missing::Fail, None).unwrap();
+        let got = lookup(&a, &ints(&[Some(3), Some(9)]), Missing::Fail).unwrap();
         assert_eq!(
             got.as_primitive::<Int32Type>().iter().collect::<Vec<_>>(),
             [Some(3), None]
@@ -489,15 +320,15 @@ mod tests {
             (-1, "Array subscript is negative: -1"),
             (0, "SQL array indices start at 1"),
         ] {
-            let err = lookup(&a, &ints(&[Some(k), None]), Missing::Fail, None).unwrap_err();
+            let err = lookup(&a, &ints(&[Some(k), None]), Missing::Fail).unwrap_err();
             assert!(err.to_string().contains(msg), "{err}");
         }
-        let got = lookup(&a, &ints(&[Some(-1), Some(1)]), Missing::Null, None).unwrap();
+        let got = lookup(&a, &ints(&[Some(-1), Some(1)]), Missing::Null).unwrap();
         assert_eq!(
             got.as_primitive::<Int32Type>().iter().collect::<Vec<_>>(),
             [Some(3), None]
         );
-        let got = lookup(&a, &ints(&[Some(5), Some(1)]), Missing::Null, None).unwrap();
+        let got = lookup(&a, &ints(&[Some(5), Some(1)]), Missing::Null).unwrap();
         assert_eq!(
             got.as_primitive::<Int32Type>().iter().collect::<Vec<_>>(),
             [None, None]
@@ -515,17 +346,17 @@ mod tests {
         let key = |k: &str| -> ArrayRef {
             Arc::new(datafusion::arrow::array::StringArray::from(vec![k, k]))
         };
-        let got = lookup(&m, &key("a"), Missing::Fail, None).unwrap();
+        let got = lookup(&m, &key("a"), Missing::Fail).unwrap();
         assert_eq!(
             got.as_string::<i32>().iter().collect::<Vec<_>>(),
             [Some("x"), None]
         );
-        let err = lookup(&m, &key("b"), Missing::Fail, None).unwrap_err();
+        let err = lookup(&m, &key("b"), Missing::Fail).unwrap_err();
         assert!(
             err.to_string().contains("Key not present in map: b"),
             "{err}"
         );
-        let got = lookup(&m, &key("b"), Missing::Null, None).unwrap();
+        let got = lookup(&m, &key("b"), Missing::Null).unwrap();
         assert_eq!(got.null_count(), 2);
     }
 
