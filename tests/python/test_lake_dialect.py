@@ -709,6 +709,16 @@ def test_a_star_over_a_subquery_shows_its_names(lake, records):
     assert names == ["eventSource", "_col1", "latest", "_col3", "_col4"]
 
 
+def test_concatenation_answers_as_trinos(lake, records):
+    """`a || b`: text with text (NULL with anything is NULL), an array with an array or its
+    element. Python concatenates."""
+    _, rows = lake("SELECT eventID, eventName || '@' || eventSource, errorCode || 'x' IS NULL, "
+                   "cardinality(ARRAY[eventName] || eventSource || ARRAY['z']) FROM {eds}")
+    assert {r[0]: r[1:] for r in rows} == {
+        r["eventID"]: [f"{r['eventName']}@{r['eventSource']}",
+                       str(r.get("errorCode") is None).lower(), "3"] for r in records}
+
+
 def test_bad_calls_are_clear_errors(lake):
     assert "Invalid regular expression" in lake.fails("SELECT regexp_extract(eventName, '(') FROM {eds}")
     assert "Cannot access group 2" in lake.fails(

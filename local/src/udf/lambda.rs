@@ -31,7 +31,8 @@ use super::{as_list, exec_err, index};
 /// The function `try(e)` is rewritten into: `trino_try(0, "__trailwatch_try" -> e)` (see
 /// [`crate::sql`]); the lambda lets it evaluate `e` again, row by row, after an error.
 pub const TRY: &str = "trino_try";
-/// The name of `try`'s lambda parameter, which nothing reads.
+/// The name of `try`'s lambda parameter, which only the casts of constants `try` defers read
+/// (see [`crate::sql`]).
 pub const TRY_PARAMETER: &str = "__trailwatch_try";
 
 /// Registers Trino's lambda functions.
