@@ -5,6 +5,7 @@
 //! missing or the text is not a number. DataFusion evaluates both sides of a batch unless the
 //! left side alone decides most of it, and would fail such a query.
 
+use std::ops::Not;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
@@ -19,16 +20,17 @@ use datafusion::optimizer::AnalyzerRule;
 
 use super::func::{returns_bool, Func};
 
-/// The mark on the condition of a [`ShortCircuit`] guard: `CASE trino_needed(c) WHEN true THEN
-/// b ELSE false END`. No statement can call it; it tells the guards apart from a statement's
-/// own CASEs.
+/// The mark on the condition of each CASE [`ShortCircuit`] writes: `CASE trino_needed(g) WHEN
+/// true THEN b ELSE false END` around an AND's right side (`ELSE true` for OR's), and the lazy
+/// `CASE trino_needed(x) WHEN true|false THEN ...` inside a guard. No statement can call it; it
+/// tells them apart from a statement's own CASEs.
 const NEEDED: &str = "trino_needed";
 
 /// The functions that cannot fail on any row when their arguments do not, so a condition that
 /// calls only these needs no guard: among them everything the bundled checks call, whose
 /// filters so stay as DataFusion plans them. (`element_at`, `cardinality`, `json_extract`,
 /// `json_extract_scalar` and `regexp_like` only with some arguments, see [`total_call`].)
-const TOTAL: [&str; 14] = [
+const TOTAL: [&str; 13] = [
     "get_field",
     "coalesce",
     "nullif",
@@ -42,7 +44,6 @@ const TOTAL: [&str; 14] = [
     "rtrim",
     "starts_with",
     "strpos",
-    NEEDED,
 ];
 
 /// The lambda functions that fail only where their lambda does (what they apply it to is
@@ -58,7 +59,7 @@ const TOTAL_LAMBDAS: [&str; 3] = ["array_transform", "array_filter", "array_any_
 /// into `AND`/`OR`; the conditions that cannot fail stay outside, in view of filter pushdown
 /// and pruning (`eventTime > now() - interval '1' day`).
 ///
-/// `g` is read as Trino reads `a` ([`not_false`]): each part only where the parts before it
+/// `g` is read as Trino reads `a` ([`answer`]): each part only where the parts before it
 /// leave the answer open, so it fails only where `a` would. `a`'s own guards are taken out of
 /// its copy (what they hold is read under the parts before it again), so a chain of `n`
 /// conditions makes guards of about `n log n` conditions in all, not doubling with each one.
@@ -106,19 +107,21 @@ impl AnalyzerRule for ShortCircuit {
                     right,
                 })))
             };
-            let guarded = |c: &Expr| may_fail(c, schema) && copyable(c);
+            // A condition is moved into the guard, not copied: only a subquery or an outer
+            // query's column (which DataFusion could not plan there) keeps it out.
+            let guarded = |c: &Expr| may_fail(c, schema) && !c.contains_outer() && !has_subquery(c);
             let mut conditions = Vec::new();
             chain(&right, op, &mut conditions);
-            if !conditions.iter().any(|c| guarded(c)) {
+            if budget.get() == 0 || !conditions.iter().any(|c| guarded(c)) {
                 return original(left, right);
             }
-            let guard = if and {
-                not_false(&left, schema)
-            } else {
-                not_true(&left, schema)
-            };
+            let guard = answer(&left, and, schema);
             let size = nodes(&guard);
-            if size > budget.get() {
+            // A guard of nothing but `true` (a left side none of which can be copied) guards
+            // nothing.
+            if size > budget.get()
+                || matches!(&guard, Expr::Literal(ScalarValue::Boolean(Some(true)), _))
+            {
                 return original(left, right);
             }
             budget.set(budget.get() - size);
@@ -140,7 +143,10 @@ impl AnalyzerRule for ShortCircuit {
 
 /// The marker function: its argument, unchanged.
 fn needed_udf() -> Arc<ScalarUDF> {
-    Arc::new(Func::new(NEEDED, 1..=1, returns_bool, |a| Ok(Arc::clone(&a[0]))).udf())
+    static UDF: std::sync::LazyLock<Arc<ScalarUDF>> = std::sync::LazyLock::new(|| {
+        Arc::new(Func::new(NEEDED, 1..=1, returns_bool, |a| Ok(Arc::clone(&a[0]))).udf())
+    });
+    Arc::clone(&UDF)
 }
 
 /// `CASE trino_needed(first) WHEN when THEN then ELSE otherwise END`: `then` read only where
@@ -235,48 +241,49 @@ fn held(e: &Expr, and: bool) -> Option<&Expr> {
     }
 }
 
-/// `e IS NOT FALSE`, never NULL, evaluating each part of `e` only where Trino evaluates it
-/// (or on fewer rows): `x AND y` is not false where neither is, `y` read where `x` is not
-/// false; `x OR y` where `x` is not false, or else `y` is not; `NOT x` where `x` is not true.
-fn not_false(e: &Expr, schema: &DFSchema) -> Expr {
-    answer(e, true, schema)
-}
-
-/// `e IS NOT TRUE`, as [`not_false`] reads it.
-fn not_true(e: &Expr, schema: &DFSchema) -> Expr {
-    answer(e, false, schema)
-}
-
-/// [`not_false`] (`not_false`) or [`not_true`] of `e`.
-fn answer(e: &Expr, not_false: bool, schema: &DFSchema) -> Expr {
+/// `e IS NOT FALSE` (`polarity`) or `e IS NOT TRUE`, never NULL, evaluating each part of `e`
+/// only where Trino evaluates it (or on fewer rows): `x AND y` is not false where neither is,
+/// `y` read where `x` is not false; `x OR y` where `x` is not false, or else `y` is not; `NOT x`
+/// where `x` is not true; `x IS TRUE` where `x IS NOT TRUE` is false, and so on.
+fn answer(e: &Expr, polarity: bool, schema: &DFSchema) -> Expr {
     match e {
         Expr::BinaryExpr(BinaryExpr { op, .. }) if matches!(op, Operator::And | Operator::Or) => {
             let mut parts = Vec::new();
             written(e, *op, &mut parts);
             // `x AND y` is not false where both are not false; not true where either is not
             // true; `x OR y` the other way round.
-            let all = (*op == Operator::And) == not_false;
-            lazy_chain(&parts, all, not_false, schema)
+            let all = (*op == Operator::And) == polarity;
+            lazy_chain(&parts, all, polarity, schema)
         }
-        Expr::Not(x) => answer(x, !not_false, schema),
+        Expr::Not(x) => answer(x, !polarity, schema),
+        // `true` leaves the answer open; negated below, it would decide it.
         e if !copyable(e) => boolean(true),
-        e if not_false => Expr::IsNotFalse(Box::new(e.clone())),
+        // These are never NULL: `x IS TRUE` is not false where `x IS NOT TRUE` is false...
+        Expr::IsTrue(x) if polarity => answer(x, false, schema).not(),
+        Expr::IsTrue(x) => answer(x, false, schema),
+        Expr::IsFalse(x) if polarity => answer(x, true, schema).not(),
+        Expr::IsFalse(x) => answer(x, true, schema),
+        Expr::IsNotTrue(x) if polarity => answer(x, false, schema),
+        Expr::IsNotTrue(x) => answer(x, false, schema).not(),
+        Expr::IsNotFalse(x) if polarity => answer(x, true, schema),
+        Expr::IsNotFalse(x) => answer(x, true, schema).not(),
+        e if polarity => Expr::IsNotFalse(Box::new(e.clone())),
         e => Expr::IsNotTrue(Box::new(e.clone())),
     }
 }
 
-/// Whether all (`all`) or any of `parts` answer [`answer`]`(_, not_false)`, each part read only
+/// Whether all (`all`) or any of `parts` answer [`answer`]`(_, polarity)`, each part read only
 /// where those before it leave the answer open; a balanced tree of parts, so that it is no
 /// deeper than the chain was.
-fn lazy_chain(parts: &[&Expr], all: bool, not_false: bool, schema: &DFSchema) -> Expr {
+fn lazy_chain(parts: &[&Expr], all: bool, polarity: bool, schema: &DFSchema) -> Expr {
     match parts {
         [] => boolean(all),
-        [one] => answer(one, not_false, schema),
+        [one] => answer(one, polarity, schema),
         _ => {
             let (first, rest) = parts.split_at(parts.len() / 2);
-            let first = lazy_chain(first, all, not_false, schema);
+            let first = lazy_chain(first, all, polarity, schema);
             let rest_fails = rest.iter().any(|p| may_fail(p, schema));
-            let rest = lazy_chain(rest, all, not_false, schema);
+            let rest = lazy_chain(rest, all, polarity, schema);
             // All: the rest where the first holds; any: where it does not.
             match (rest_fails, all) {
                 (true, true) => lazily(first, true, rest, false),
@@ -548,6 +555,13 @@ mod tests {
         .await;
         assert!(got.as_deref().is_ok_and(|t| t.contains("| 1 ")), "{got:?}");
         assert_eq!(plan.matches(super::NEEDED).count(), 1, "{plan}");
+        // Read through IS TRUE, and through coalesce copied whole.
+        let (_, got) = run(&format!(
+            "{ROWS} SELECT count(*) FROM t WHERE (s = '1' AND CAST(s AS integer) = 1) IS TRUE \
+             AND coalesce(s = '1' AND CAST(s AS integer) = 1, false) AND CAST(s AS integer) = 1"
+        ))
+        .await;
+        assert!(got.as_deref().is_ok_and(|t| t.contains("| 1 ")), "{got:?}");
     }
 
     const ONE: &str = "WITH t(s) AS (VALUES ('1'))";
