@@ -832,20 +832,27 @@ def test_subscripts_fail_as_trinos_and_are_read_only_where_needed(lake, records)
     assert rows == [["3", "x", "a", "3", "true", "true"]]
 
 
+def first_row(service, sql):
+    """Runs `sql` ({eds} is the store) on the `service` fixture's one-hour sample: the first
+    row's values, or the message of the query's failure."""
+    c = boto3.client("cloudtrail", endpoint_url=service["endpoint"], region_name="us-east-1",
+                     aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
+    qid = c.start_query(QueryStatement=sql.format(eds=service["event_data_store"]))["QueryId"]
+    d = until_ended(lambda: c.describe_query(QueryId=qid),
+                    lambda d: d["QueryStatus"] not in ("QUEUED", "RUNNING"))
+    if d["QueryStatus"] != "FINISHED":
+        return d.get("ErrorMessage")
+    return [v for col in c.get_query_results(QueryId=qid)["QueryResultRows"][0]
+            for v in col.values()]
+
+
 def test_the_right_side_of_and_is_read_only_where_needed_in_whole_batches(service,
                                                                            invictus_events):
     """The same reading over the sample as it is, one hour, so one batch holds events of every
     kind: the left side keeps some of a batch's events and not others."""
-    c = boto3.client("cloudtrail", endpoint_url=service["endpoint"], region_name="us-east-1",
-                     aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
-
     def query(sql):
-        qid = c.start_query(QueryStatement=sql.format(eds=service["event_data_store"]))["QueryId"]
-        d = until_ended(lambda: c.describe_query(QueryId=qid),
-                        lambda d: d["QueryStatus"] not in ("QUEUED", "RUNNING"))
-        if d["QueryStatus"] != "FINISHED":
-            return d.get("ErrorMessage")
-        return c.get_query_results(QueryId=qid)["QueryResultRows"][0][0]["_col0"]
+        row = first_row(service, sql)
+        return row[0] if isinstance(row, list) else row
 
     def has_bucket(r):
         return isinstance(r.get("requestParameters"), dict) and "bucketName" in r["requestParameters"]
@@ -881,17 +888,8 @@ def test_what_could_fail_on_the_right_side_is_read_only_where_needed(service, in
     holding every kind of event. Most events come from an IP address, whose first number casts
     to an integer; the rest from a service's name (`AWS Internal`), which does not. Python
     counts from the records."""
-    c = boto3.client("cloudtrail", endpoint_url=service["endpoint"], region_name="us-east-1",
-                     aws_access_key_id="AKIDTEST", aws_secret_access_key="secret")
-
     def query(sql):
-        qid = c.start_query(QueryStatement=sql.format(eds=service["event_data_store"]))["QueryId"]
-        d = until_ended(lambda: c.describe_query(QueryId=qid),
-                        lambda d: d["QueryStatus"] not in ("QUEUED", "RUNNING"))
-        if d["QueryStatus"] != "FINISHED":
-            return d.get("ErrorMessage")
-        return [v for col in c.get_query_results(QueryId=qid)["QueryResultRows"][0]
-                for v in col.values()]
+        return first_row(service, sql)
 
     ips = [r["sourceIPAddress"].split(".") for r in invictus_events
            if re.match(r"^[0-9]+\.", r["sourceIPAddress"])]
